@@ -1,0 +1,45 @@
+/* Import and export of whole ledgers: CSV with the Chinese headers that
+ * published ledgers use, and JSON. */
+#ifndef DUBAN_LEDGER_IO_H
+#define DUBAN_LEDGER_IO_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "duban/store.h"
+
+struct duban_import_options {
+	bool dry_run;
+	const char *mapping_path; /* file of "HEADER = field" lines, or NULL */
+	int default_kind;         /* -1: decide per row (受理编号/是否属实 => complaint) */
+};
+
+struct duban_import_report {
+	int rows;        /* data rows read */
+	int inserted, updated, unchanged, bad;
+	const char *encoding;
+	/* Every bad row: "line N: reason" lines, malloc'd, NULL-terminated. */
+	char **errors;
+	int nerrors;
+};
+void duban_import_report_free(struct duban_import_report *r);
+
+/* Imports a CSV or JSON file (by content) into the store.  Rows whose code
+ * exists update that item (field by field, with events); new codes insert.
+ * All or nothing: any bad row means nothing is written and DUBAN_ERR_PARSE is
+ * returned with the report listing every bad row. */
+enum duban_err duban_import_file(duban_store *st, const char *path,
+				 const struct duban_import_options *opt,
+				 struct duban_import_report *report);
+
+enum duban_export_format { DUBAN_EXPORT_CSV, DUBAN_EXPORT_JSON };
+struct duban_export_options {
+	enum duban_export_format format;
+	bool bom;                     /* UTF-8 BOM so Excel opens CSV as UTF-8 */
+	const struct duban_filter *filter; /* NULL = everything */
+};
+/* Writes every field of every matching item, in code order.  Export then
+ * import into an empty ledger gives the same items. */
+enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_export_options *opt);
+
+#endif

@@ -1,0 +1,273 @@
+/* The ledger's data model: items and their records, the status machine,
+ * warning lights and the table of item fields.  Pure logic: no SQLite, no I/O. */
+#ifndef DUBAN_MODEL_H
+#define DUBAN_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "duban/date.h"
+
+enum duban_kind { DUBAN_KIND_PROBLEM, DUBAN_KIND_COMPLAINT, DUBAN_KIND_COUNT };
+
+enum duban_status {
+	DUBAN_STATUS_NOT_STARTED,
+	DUBAN_STATUS_IN_PROGRESS,
+	DUBAN_STATUS_REQUESTED,
+	DUBAN_STATUS_VERIFIED,
+	DUBAN_STATUS_PUBLICIZED,
+	DUBAN_STATUS_CLOSED,
+	DUBAN_STATUS_COUNT
+};
+
+enum duban_deadline_kind {
+	DUBAN_DEADLINE_DATE,      /* an ordinary date */
+	DUBAN_DEADLINE_IMMEDIATE, /* 立行立改; may still carry a date */
+	DUBAN_DEADLINE_ONGOING,   /* 长期坚持; may carry a first milestone date */
+	DUBAN_DEADLINE_KIND_COUNT
+};
+
+enum duban_scope { DUBAN_SCOPE_NONE, DUBAN_SCOPE_COMMON, DUBAN_SCOPE_SPECIFIC, DUBAN_SCOPE_COUNT };
+
+enum duban_verdict {
+	DUBAN_VERDICT_NONE,
+	DUBAN_VERDICT_TRUE,   /* 属实 */
+	DUBAN_VERDICT_MOSTLY, /* 基本属实 */
+	DUBAN_VERDICT_PARTLY, /* 部分属实 */
+	DUBAN_VERDICT_FALSE,  /* 不属实 */
+	DUBAN_VERDICT_COUNT
+};
+
+/* Ordered from most to least urgent: sorting by light uses this order. */
+enum duban_light {
+	DUBAN_LIGHT_RED,
+	DUBAN_LIGHT_YELLOW,
+	DUBAN_LIGHT_GREEN,
+	DUBAN_LIGHT_BLUE, /* ongoing */
+	DUBAN_LIGHT_GREY, /* closed */
+	DUBAN_LIGHT_COUNT
+};
+
+enum duban_role { DUBAN_ROLE_OFFICE, DUBAN_ROLE_INSPECTOR, DUBAN_ROLE_VIEWER, DUBAN_ROLE_COUNT };
+
+enum duban_action_kind {
+	DUBAN_ACTION_REMINDER,       /* 提醒函 */
+	DUBAN_ACTION_NOTICE,         /* 督办通知 */
+	DUBAN_ACTION_CIRCULAR,       /* 通报 */
+	DUBAN_ACTION_SUMMONS,        /* 约谈 */
+	DUBAN_ACTION_ACCOUNTABILITY, /* 问责 */
+	DUBAN_ACTION_KIND_COUNT
+};
+
+/* Results and errors shared by every core module. */
+enum duban_err {
+	DUBAN_OK = 0,
+	DUBAN_ERR_NOT_FOUND,
+	DUBAN_ERR_INVALID,    /* bad value: date, enum name, range */
+	DUBAN_ERR_TRANSITION, /* illegal status transition */
+	DUBAN_ERR_PERMISSION, /* the role may not do this */
+	DUBAN_ERR_REASON,     /* a reason is required */
+	DUBAN_ERR_DUPLICATE,  /* a code or id already exists */
+	DUBAN_ERR_DB,
+	DUBAN_ERR_IO,
+	DUBAN_ERR_PARSE,
+	DUBAN_ERR_NOMEM,
+	DUBAN_ERR_COUNT
+};
+const char *duban_err_message(enum duban_err err); /* translated */
+
+/* Enforcement counts reported for complaints. */
+struct duban_enforcement {
+	int rectify_orders;  /* 责令整改 (家次) */
+	double fines;        /* 罚款 (万元) */
+	int penalty_cases;   /* 立案处罚 */
+	int criminal_cases;  /* 立案侦查 */
+	int detentions;      /* 拘留 */
+	int summons;         /* 约谈 (人次) */
+	int accountability;  /* 问责 (人次) */
+};
+
+/* One ledger item.  Every string is heap-allocated, owned by the item and
+ * never NULL after duban_item_init (empty string = unset). */
+struct duban_item {
+	char id[37];          /* UUIDv4 */
+	enum duban_kind kind;
+	char *code;           /* 受理编号, unique per ledger */
+	char *round;          /* 督察轮次 */
+	char *batch;          /* 批次 */
+	char *title;
+	char *description;
+	char *categories;     /* one or more of duban_categories, joined by "、" */
+	enum duban_scope scope;
+	char *county;
+	char *township;
+	char *lead_unit;
+	char *co_units;       /* joined by "、" */
+	char *leader;
+	char *owner;
+	char *contact;        /* personal data: never published */
+	char *goal;
+	char *measures;
+	char *findings;       /* 调查核实情况 */
+	char *handling;       /* 处理和整改情况 */
+	char *accountability; /* 责任人被处理情况 / 问责情况 */
+	duban_date start;
+	duban_date deadline;
+	enum duban_deadline_kind deadline_kind;
+	duban_date notice_end; /* end of 公示 */
+	enum duban_status status;
+	int progress;         /* 0..100 */
+	enum duban_verdict verdict;
+	struct duban_enforcement enforcement;
+	bool key_case;
+	char *duplicate_of;   /* code of the first complaint */
+	double longitude, latitude; /* NAN when unknown */
+	bool is_public;
+	char created_at[25];  /* UTC, YYYY-MM-DDTHH:MM:SSZ */
+	char updated_at[25];
+	long long version;    /* server version; 0 when never synced */
+};
+
+void duban_item_init(struct duban_item *item);
+void duban_item_free(struct duban_item *item); /* frees the strings, not the struct */
+void duban_item_copy(struct duban_item *dst, const struct duban_item *src);
+/* Replace one string field, taking a copy of value. */
+void duban_set_str(char **field, const char *value);
+
+/* ---- The table of item fields: one list that drives CSV headers, the JSON
+ * codec, `show`, field-by-field audit events and edit commands. ---- */
+enum duban_field_type {
+	DUBAN_FT_TEXT, DUBAN_FT_DATE, DUBAN_FT_INT, DUBAN_FT_DOUBLE, DUBAN_FT_BOOL,
+	DUBAN_FT_KIND, DUBAN_FT_STATUS, DUBAN_FT_DEADLINE_KIND, DUBAN_FT_SCOPE, DUBAN_FT_VERDICT
+};
+
+struct duban_field {
+	const char *name;   /* identifier: CSV/JSON key, `edit --set NAME=VALUE` */
+	const char *label;  /* Chinese label used in exported headers (untranslated data) */
+	const char *title;  /* English message id for display, translate with _() */
+	enum duban_field_type type;
+	size_t offset;      /* offsetof(struct duban_item, ...) */
+	bool editable;      /* settable by `edit` (status goes through the machine) */
+};
+
+extern const struct duban_field duban_fields[];
+extern const size_t duban_field_count;
+const struct duban_field *duban_field_find(const char *name); /* by name or Chinese label */
+
+/* Format a field's value as text (dates YYYY-MM-DD, enums as identifiers,
+ * unset numbers as ""). Returns a malloc'd string. */
+char *duban_field_format(const struct duban_field *f, const struct duban_item *item);
+/* Parse text into a field; accepts identifiers and Chinese names for enums and
+ * every date form duban_date_parse knows. */
+enum duban_err duban_field_parse(const struct duban_field *f, struct duban_item *item, const char *text);
+bool duban_field_equal(const struct duban_field *f, const struct duban_item *a, const struct duban_item *b);
+
+/* ---- Enumerations: identifier <-> Chinese name. _parse accepts either
+ * (and a few common aliases) and returns -1 when unknown. ---- */
+const char *duban_kind_id(enum duban_kind k);
+const char *duban_kind_name(enum duban_kind k);          /* translated */
+int duban_kind_parse(const char *s);
+const char *duban_status_id(enum duban_status s);
+const char *duban_status_name(enum duban_status s);      /* translated: 整改中 in zh_CN */
+const char *duban_status_zh(enum duban_status s);        /* always Chinese (data exports) */
+int duban_status_parse(const char *s);
+const char *duban_deadline_kind_id(enum duban_deadline_kind k);
+const char *duban_deadline_kind_zh(enum duban_deadline_kind k);
+int duban_deadline_kind_parse(const char *s);
+const char *duban_scope_id(enum duban_scope s);
+const char *duban_scope_zh(enum duban_scope s);
+int duban_scope_parse(const char *s);
+const char *duban_verdict_id(enum duban_verdict v);
+const char *duban_verdict_zh(enum duban_verdict v);
+int duban_verdict_parse(const char *s);
+const char *duban_light_id(enum duban_light l);
+const char *duban_light_name(enum duban_light l);        /* translated */
+const char *duban_light_symbol(enum duban_light l);      /* ● ▲ ○ ◆ ✓ : distinguishable without colour */
+int duban_light_parse(const char *s);
+const char *duban_role_id(enum duban_role r);
+int duban_role_parse(const char *s);
+const char *duban_action_kind_id(enum duban_action_kind k);
+const char *duban_action_kind_zh(enum duban_action_kind k);
+int duban_action_kind_parse(const char *s);
+
+/* The pollution categories (污染类型 / 领域), NULL-terminated. */
+extern const char *const duban_categories[];
+
+/* ---- Status machine ---- */
+/* May ROLE move an item from FROM to TO?  Returns DUBAN_OK,
+ * DUBAN_ERR_TRANSITION (never legal), DUBAN_ERR_PERMISSION (legal, not for
+ * this role) or DUBAN_ERR_REASON (legal, but REASON is empty and one is
+ * required: every return to in_progress needs one). */
+enum duban_err duban_status_check(enum duban_status from, enum duban_status to,
+				  enum duban_role role, const char *reason);
+bool duban_status_needs_reason(enum duban_status from, enum duban_status to);
+/* Fills TO with the statuses ROLE may move to from FROM; returns how many. */
+int duban_status_next(enum duban_status from, enum duban_role role, enum duban_status to[DUBAN_STATUS_COUNT]);
+
+/* ---- Warning lights ---- */
+struct duban_light_rules {
+	int warn_days;  /* yellow when due within this many days (7) */
+	int lag_yellow; /* yellow when lagging the schedule by more points (10) */
+	int lag_red;    /* red when lagging by more points (30) */
+};
+extern const struct duban_light_rules duban_light_rules_default;
+
+/* Schedule lag in percentage points: elapsed share of start..deadline minus
+ * progress; 0 when there is no start or deadline. */
+int duban_schedule_lag(duban_date start, duban_date deadline, int progress, duban_date today);
+enum duban_light duban_light_of(enum duban_status status, enum duban_deadline_kind dk,
+				duban_date start, duban_date deadline, int progress,
+				duban_date today, const struct duban_light_rules *rules);
+enum duban_light duban_item_light(const struct duban_item *item, duban_date today,
+				  const struct duban_light_rules *rules);
+
+/* ---- Append-only records ---- */
+struct duban_note {
+	char id[37], item_id[37];
+	char *author, *text;
+	char created_at[25];
+};
+struct duban_inspection {
+	char id[37], item_id[37];
+	duban_date date;
+	char *level;        /* county / city (验收级别), may be empty */
+	char *inspectors;   /* joined by "、" */
+	char *place, *findings;
+	bool passed;
+	char *author;
+	char created_at[25];
+};
+struct duban_action {
+	char id[37], item_id[37];
+	enum duban_action_kind kind;
+	duban_date date, due;
+	char *text, *author;
+	char created_at[25];
+};
+struct duban_attachment {
+	char id[37], item_id[37];
+	char inspection_id[37]; /* empty when attached to the item */
+	char sha256[65];
+	char *name, *mime;
+	long long size;
+	char *author;
+	char created_at[25];
+};
+/* One audit event: a field of an item changed (or the item was created). */
+struct duban_event {
+	long long id;
+	char item_id[37];
+	char *field;        /* field name, or "create" / "status" ... */
+	char *old_value, *new_value;
+	char *reason;
+	char *author, *device;
+	char created_at[25];
+};
+
+void duban_note_free(struct duban_note *n);
+void duban_inspection_free(struct duban_inspection *r);
+void duban_action_free(struct duban_action *a);
+void duban_attachment_free(struct duban_attachment *a);
+void duban_event_free(struct duban_event *e);
+
+#endif

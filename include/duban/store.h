@@ -1,0 +1,152 @@
+/* The local ledger cache in SQLite: items, their records, the audit trail,
+ * the outbox, full-text search and windowed queries.  Every change writes the
+ * row, its audit events, its outbox op and its search index entry in one
+ * transaction. */
+#ifndef DUBAN_STORE_H
+#define DUBAN_STORE_H
+
+#include <stdbool.h>
+
+#include "duban/model.h"
+
+typedef struct duban_store duban_store;
+
+/* Opens (creating directories, file and schema as needed, migrating older
+ * schemas forward) the ledger at path.  On failure returns NULL and writes a
+ * message into err. */
+duban_store *duban_store_open(const char *path, char *err, size_t errlen);
+void duban_store_close(duban_store *st);
+
+/* Last error message (English msgid already translated), for the user. */
+const char *duban_store_errmsg(const duban_store *st);
+int duban_store_schema_version(duban_store *st);
+
+/* Who makes the changes: written into events and ops.  Defaults: user from
+ * $USER, device from the host name, role office. */
+void duban_store_set_actor(duban_store *st, const char *user, const char *device, enum duban_role role);
+enum duban_role duban_store_role(const duban_store *st);
+void duban_store_set_light_rules(duban_store *st, const struct duban_light_rules *rules);
+const struct duban_light_rules *duban_store_light_rules(const duban_store *st);
+/* When false, changes write no outbox op (demo ledgers, data pulled from the
+ * server).  Default true. */
+void duban_store_set_outbox(duban_store *st, bool enabled);
+
+/* Explicit transactions around several changes (import: all or nothing).
+ * Changes made inside nest as savepoints. */
+enum duban_err duban_store_begin(duban_store *st);
+enum duban_err duban_store_commit(duban_store *st);
+void duban_store_rollback(duban_store *st);
+
+/* ---- Items ---- */
+/* Finds an item by code (exact), id, or unique id prefix of >= 8 chars. */
+enum duban_err duban_item_get(duban_store *st, const char *code_or_id, struct duban_item *out);
+/* Inserts a new item: assigns id (if empty), created_at/updated_at; writes a
+ * "create" event and an outbox op.  DUBAN_ERR_DUPLICATE if the code exists. */
+enum duban_err duban_item_insert(duban_store *st, struct duban_item *item);
+/* Writes the fields of item that differ from the stored row with the same id:
+ * one event per changed field (old -> new), one outbox op per field carrying
+ * the base value.  Status changes are refused here: use duban_item_set_status.
+ * *changed (may be NULL) receives the number of fields changed. */
+enum duban_err duban_item_update(duban_store *st, struct duban_item *item, int *changed);
+/* Moves an item through the status machine as the store's role. */
+enum duban_err duban_item_set_status(duban_store *st, const char *item_id,
+				     enum duban_status to, const char *reason);
+/* Removes an item (office only); writes a "delete" event and op. */
+enum duban_err duban_item_delete(duban_store *st, const char *item_id);
+long long duban_item_total(duban_store *st);
+
+/* ---- Append-only records: id and created_at are filled when empty ---- */
+enum duban_err duban_note_add(duban_store *st, struct duban_note *note);
+/* A passing inspection on a requested item moves it to verified; a failing one
+ * returns it to in_progress (reason: the findings). */
+enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *insp);
+enum duban_err duban_action_add(duban_store *st, struct duban_action *action);
+enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *att);
+
+/* History of an item, newest first.  The callback gets exactly one non-NULL
+ * record pointer; returning non-zero stops the walk. */
+struct duban_history_entry {
+	const struct duban_note *note;
+	const struct duban_inspection *inspection;
+	const struct duban_action *action;
+	const struct duban_attachment *attachment;
+	const struct duban_event *event;
+};
+typedef int (*duban_history_cb)(const struct duban_history_entry *e, void *ctx);
+enum duban_err duban_history_each(duban_store *st, const char *item_id, duban_history_cb cb, void *ctx);
+/* Latest progress note text of an item (malloc'd) or NULL. */
+char *duban_latest_note(duban_store *st, const char *item_id);
+
+/* Pending outbox ops. */
+long long duban_outbox_count(duban_store *st);
+
+/* ---- Queries for lists and the TUI ---- */
+struct duban_filter {
+	int kind;              /* -1 any, else enum duban_kind */
+	unsigned status_mask;  /* bit (1u << status); 0 = any */
+	unsigned light_mask;   /* bit (1u << light); 0 = any */
+	const char *county;    /* exact, NULL = any */
+	const char *township;
+	const char *category;  /* item has this category among its categories */
+	const char *unit;      /* lead or co unit contains this text */
+	const char *round;     /* exact */
+	const char *text;      /* full-text terms, all must match */
+	bool overdue;          /* deadline passed and not verified/closed */
+	duban_date due_before; /* deadline <= this, NONE = any */
+	duban_date due_after;  /* deadline >= this, NONE = any */
+};
+void duban_filter_init(struct duban_filter *f);
+
+enum duban_sort { DUBAN_SORT_DEADLINE, DUBAN_SORT_CODE, DUBAN_SORT_UPDATED, DUBAN_SORT_LIGHT, DUBAN_SORT_COUNT };
+const char *duban_sort_id(enum duban_sort s);
+int duban_sort_parse(const char *s);
+
+/* One row of a list: the columns a table shows.  Strings owned by the row. */
+struct duban_row {
+	long long rowid;
+	char id[37];
+	enum duban_kind kind;
+	char *code, *title, *county, *lead_unit;
+	duban_date start, deadline;
+	enum duban_deadline_kind deadline_kind;
+	enum duban_status status;
+	int progress;
+	enum duban_light light;
+	char updated_at[25];
+};
+void duban_row_free(struct duban_row *r);
+
+/* A position in a sorted list: the sort key of a row.  Opaque to callers:
+ * take it from a row with duban_cursor_of_row. */
+struct duban_cursor {
+	int light;
+	char key[64]; /* deadline key, code, or updated_at */
+	long long rowid;
+	bool valid;   /* false: start (forward) or end (backward) */
+};
+void duban_cursor_of_row(const struct duban_row *row, enum duban_sort sort, struct duban_cursor *out);
+
+/* Fetches up to n rows that match filter, in sort order, strictly after
+ * (forward) or before (backward; rows still returned in ascending order)
+ * the cursor; an invalid cursor means from the start / from the end.  Cost is
+ * O(n) index steps for indexed filters, not O(ledger).  *got receives the
+ * number of rows filled. */
+enum duban_err duban_query_window(duban_store *st, const struct duban_filter *filter,
+				  enum duban_sort sort, bool descending,
+				  const struct duban_cursor *cursor, bool backward,
+				  int n, struct duban_row *rows, int *got);
+/* Number of matching items (may cost a scan for light and text filters: call
+ * it after the first window is on screen). */
+enum duban_err duban_query_count(duban_store *st, const struct duban_filter *filter, long long *count);
+
+/* Counts per status and per light for the filter (dashboard, header). */
+enum duban_err duban_query_totals(duban_store *st, const struct duban_filter *filter,
+				  long long by_status[DUBAN_STATUS_COUNT], long long by_light[DUBAN_LIGHT_COUNT]);
+
+/* Iterates over every matching item (full records), in sort order, for export
+ * and reports.  Returning non-zero from cb stops. */
+typedef int (*duban_item_cb)(const struct duban_item *item, void *ctx);
+enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filter,
+				enum duban_sort sort, duban_item_cb cb, void *ctx);
+
+#endif

@@ -1,0 +1,60 @@
+/* Small shared helpers: ids, memory, strings, paths, translation. */
+#ifndef DUBAN_UTIL_H
+#define DUBAN_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef ENABLE_NLS
+#include <libintl.h>
+#define _(s) gettext(s)
+#else
+#define _(s) (s)
+#endif
+#define N_(s) (s)
+
+/* Sets the locale and the message catalogue; call first in main. */
+void duban_i18n_init(void);
+
+/* Allocation that aborts with a message on failure (client side). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable string. */
+struct duban_buf {
+	char *data;
+	size_t len, cap;
+};
+void duban_buf_init(struct duban_buf *b);
+void duban_buf_add(struct duban_buf *b, const char *s, size_t n);
+void duban_buf_puts(struct duban_buf *b, const char *s);
+void duban_buf_putc(struct duban_buf *b, char c);
+void duban_buf_printf(struct duban_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *duban_buf_steal(struct duban_buf *b); /* returns data (never NULL), resets b */
+void duban_buf_free(struct duban_buf *b);
+
+/* A random UUIDv4 in lower-case text (37 bytes with the NUL). */
+void duban_uuid(char out[37]);
+bool duban_uuid_valid(const char *s);
+
+/* Trims ASCII and full-width (U+3000) spaces at both ends, in place. */
+char *duban_trim(char *s);
+
+/* XDG paths: $XDG_DATA_HOME/duban/ledger.db (~/.local/share/duban/ledger.db),
+ * $XDG_CONFIG_HOME/duban/config.  Malloc'd. */
+char *duban_default_db_path(void);
+char *duban_config_path(void);
+/* mkdir -p of the directory part of path (mode 0700). 0 on success. */
+int duban_mkdir_parent(const char *path);
+
+/* Writes data to path atomically (temp file, fsync, rename).  0 on success. */
+int duban_write_file_atomic(const char *path, const char *data, size_t len, int mode);
+/* Reads a whole file; NULL (errno set) on failure. *len may be NULL. */
+char *duban_read_file(const char *path, size_t *len);
+
+#endif
