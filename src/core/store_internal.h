@@ -27,4 +27,10 @@ char *duban_fts_match_expr(const char *text);
 
 sqlite3 *duban_store_db(duban_store *st);
 
+/* duban_item_update that may also set the status directly, bypassing the
+ * machine: for the office's own import, which records the spreadsheet's
+ * status as a field change (event reason "import"). */
+enum duban_err duban_item_update_ex(duban_store *st, struct duban_item *item, int *changed,
+				    bool allow_status, const char *reason);
+
 #endif
