@@ -1,0 +1,298 @@
+/* Calendar dates as day numbers, "today", and the date forms ledgers use.
+ *
+ * Day numbers are computed with Howard Hinnant's days_from_civil and
+ * civil_from_days, so nothing here depends on the time zone or on mktime. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "duban/date.h"
+
+/* Years outside this range do not fit the YYYY-MM-DD form. */
+#define MIN_YEAR 1
+#define MAX_YEAR 9999
+
+static bool is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int duban_days_in_month(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (m < 1 || m > 12)
+		return 0;
+	return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+duban_date duban_date_from_ymd(int y, int m, int d)
+{
+	if (y < MIN_YEAR || y > MAX_YEAR || d < 1 || d > duban_days_in_month(y, m))
+		return DUBAN_DATE_NONE;
+	long yy = m <= 2 ? y - 1 : y;
+	long era = (yy >= 0 ? yy : yy - 399) / 400;
+	long yoe = yy - era * 400;
+	long doy = (153L * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (duban_date)(era * 146097 + doe - 719468);
+}
+
+void duban_date_to_ymd(duban_date d, int *y, int *m, int *d_out)
+{
+	int yy = 0, mm = 0, dd = 0;
+	if (d != DUBAN_DATE_NONE) {
+		long long z = (long long)d + 719468;
+		long long era = (z >= 0 ? z : z - 146096) / 146097;
+		long long doe = z - era * 146097;
+		long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+		long long mp = (5 * doy + 2) / 153;
+		dd = (int)(doy - (153 * mp + 2) / 5 + 1);
+		mm = (int)(mp < 10 ? mp + 3 : mp - 9);
+		yy = (int)(yoe + era * 400 + (mm <= 2));
+	}
+	if (y)
+		*y = yy;
+	if (m)
+		*m = mm;
+	if (d_out)
+		*d_out = dd;
+}
+
+int duban_date_weekday(duban_date d)
+{
+	if (d == DUBAN_DATE_NONE)
+		return -1;
+	/* 1970-01-01 was a Thursday (3 with Monday = 0). */
+	int r = (int)(((long long)d + 3) % 7);
+	return r < 0 ? r + 7 : r;
+}
+
+duban_date duban_date_add_months(duban_date d, int months)
+{
+	if (d == DUBAN_DATE_NONE)
+		return DUBAN_DATE_NONE;
+	int y, m, day;
+	duban_date_to_ymd(d, &y, &m, &day);
+	long long idx = (long long)y * 12 + (m - 1) + months;
+	long long ny = idx >= 0 ? idx / 12 : -((-idx + 11) / 12);
+	int nm = (int)(idx - ny * 12) + 1;
+	if (ny < MIN_YEAR || ny > MAX_YEAR)
+		return DUBAN_DATE_NONE;
+	int dim = duban_days_in_month((int)ny, nm);
+	return duban_date_from_ymd((int)ny, nm, day < dim ? day : dim);
+}
+
+char *duban_date_format(duban_date d, char buf[11])
+{
+	buf[0] = '\0';
+	if (d == DUBAN_DATE_NONE)
+		return buf;
+	int y, m, day;
+	duban_date_to_ymd(d, &y, &m, &day);
+	if (y < 0 || y > MAX_YEAR)
+		return buf;
+	unsigned uy = (unsigned)y, um = (unsigned)m, ud = (unsigned)day;
+	snprintf(buf, 11, "%04u-%02u-%02u", uy % 10000u, um % 100u, ud % 100u);
+	return buf;
+}
+
+/* ---------------------------------------------------------------- parse */
+
+/* Copy of s with full-width forms (U+FF01..FF5E: ０-９, －, ／, ．) folded
+ * to ASCII and U+3000 to a space, so the parser sees one alphabet. */
+static char *fold_fullwidth(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	char *o = out;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (p[0] == 0xef && (p[1] == 0xbc || p[1] == 0xbd) && p[2] >= 0x80 && p[2] <= 0xbf) {
+			unsigned cp = 0xf000u | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+			if (cp >= 0xff01 && cp <= 0xff5e) {
+				*o++ = (char)(cp - 0xfee0);
+				p += 3;
+				continue;
+			}
+		}
+		if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) {
+			*o++ = ' ';
+			p += 3;
+			continue;
+		}
+		*o++ = (char)*p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+static bool eat(const char **p, const char *word)
+{
+	size_t n = strlen(word);
+	if (strncmp(*p, word, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+static void skip_spaces(const char **p)
+{
+	while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
+		(*p)++;
+}
+
+/* Reads between min and max ASCII digits; -1 when there are not enough or
+ * more follow. */
+static int read_number(const char **p, int min, int max)
+{
+	int v = 0, n = 0;
+	while (**p >= '0' && **p <= '9') {
+		if (++n > max)
+			return -1;
+		v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	return n >= min ? v : -1;
+}
+
+static bool eat_end_word(const char **p)
+{
+	return eat(p, "底") || eat(p, "末");
+}
+
+static bool at_end(const char *p)
+{
+	skip_spaces(&p);
+	return *p == '\0';
+}
+
+/* "前" ("by") follows many ledger deadlines: 2022年底前 is still 2022-12-31.
+ * Only after a day or 底, where it cannot mean "before that year/month". */
+static bool at_end_by(const char *p)
+{
+	skip_spaces(&p);
+	eat(&p, "前");
+	return at_end(p);
+}
+
+static duban_date parse_numeric(const char *p, int y)
+{
+	char sep = *p;
+	if (sep != '-' && sep != '/' && sep != '.')
+		return DUBAN_DATE_NONE;
+	p++;
+	int m = read_number(&p, 1, 2);
+	if (m < 0 || *p != sep)
+		return DUBAN_DATE_NONE;
+	p++;
+	int d = read_number(&p, 1, 2);
+	if (d < 0 || !at_end_by(p))
+		return DUBAN_DATE_NONE;
+	return duban_date_from_ymd(y, m, d);
+}
+
+static duban_date parse_chinese(const char *p, int y)
+{
+	skip_spaces(&p);
+	if (at_end(p))
+		return duban_date_from_ymd(y, 12, 31);
+	if (eat_end_word(&p))
+		return at_end_by(p) ? duban_date_from_ymd(y, 12, 31) : DUBAN_DATE_NONE;
+	int m = read_number(&p, 1, 2);
+	skip_spaces(&p);
+	if (m < 1 || m > 12 || !eat(&p, "月"))
+		return DUBAN_DATE_NONE;
+	skip_spaces(&p);
+	if (at_end(p))
+		return duban_date_from_ymd(y, m, duban_days_in_month(y, m));
+	if (eat_end_word(&p))
+		return at_end_by(p) ? duban_date_from_ymd(y, m, duban_days_in_month(y, m)) : DUBAN_DATE_NONE;
+	int d = read_number(&p, 1, 2);
+	skip_spaces(&p);
+	if (d < 0 || !(eat(&p, "日") || eat(&p, "号") || eat(&p, "號")) || !at_end_by(p))
+		return DUBAN_DATE_NONE;
+	return duban_date_from_ymd(y, m, d);
+}
+
+static duban_date parse_folded(const char *p)
+{
+	skip_spaces(&p);
+	const char *start = p;
+	int y = read_number(&p, 4, 8);
+	if (y < 0)
+		return DUBAN_DATE_NONE;
+	if (p - start == 8)
+		return at_end_by(p) ? duban_date_from_ymd(y / 10000, y / 100 % 100, y % 100) : DUBAN_DATE_NONE;
+	if (p - start != 4)
+		return DUBAN_DATE_NONE;
+	const char *q = p;
+	skip_spaces(&q);
+	if (eat(&q, "年"))
+		return parse_chinese(q, y);
+	return parse_numeric(p, y);
+}
+
+duban_date duban_date_parse(const char *s)
+{
+	if (!s)
+		return DUBAN_DATE_NONE;
+	char *folded = fold_fullwidth(s);
+	if (!folded)
+		return DUBAN_DATE_NONE;
+	duban_date d = parse_folded(folded);
+	free(folded);
+	return d;
+}
+
+/* ---------------------------------------------------------------- now */
+
+duban_date duban_today(void)
+{
+	const char *env = getenv("DUBAN_TODAY");
+	if (env && *env) {
+		duban_date d = duban_date_parse(env);
+		if (d != DUBAN_DATE_NONE)
+			return d;
+	}
+	time_t t = time(NULL);
+	struct tm tm;
+	if (!localtime_r(&t, &tm))
+		return DUBAN_DATE_NONE;
+	return duban_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* YYYY-MM-DDTHH:MM:SSZ with a real date and time of day. */
+static bool timestamp_valid(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	for (size_t i = 0; i < sizeof shape - 1; i++) {
+		bool digit = s[i] >= '0' && s[i] <= '9';
+		if (shape[i] == 'd' ? !digit : s[i] != shape[i])
+			return false;
+	}
+	if (s[sizeof shape - 1] != '\0')
+		return false;
+	int y = atoi(s), mo = atoi(s + 5), d = atoi(s + 8);
+	int h = atoi(s + 11), mi = atoi(s + 14), sec = atoi(s + 17);
+	return duban_date_from_ymd(y, mo, d) != DUBAN_DATE_NONE && h < 24 && mi < 60 && sec <= 60;
+}
+
+char *duban_timestamp_now(char buf[25])
+{
+	const char *env = getenv("DUBAN_NOW");
+	if (env && timestamp_valid(env)) {
+		memcpy(buf, env, 21);
+		return buf;
+	}
+	time_t t = time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || strftime(buf, 25, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		buf[0] = '\0';
+	return buf;
+}
