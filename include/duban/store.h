@@ -120,7 +120,7 @@ void duban_row_free(struct duban_row *r);
  * take it from a row with duban_cursor_of_row. */
 struct duban_cursor {
 	int light;
-	char key[64]; /* deadline key, code, or updated_at */
+	char key[192]; /* deadline key, code, or updated_at */
 	long long rowid;
 	bool valid;   /* false: start (forward) or end (backward) */
 };

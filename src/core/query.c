@@ -1,0 +1,614 @@
+/* Windowed, keyset-paged queries over the ledger.  A window costs index
+ * steps proportional to its size (divided by the filter's selectivity when the
+ * filter has no index of its own), never a pass over the whole ledger. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duban/util.h"
+#include "store_internal.h"
+#include "store_private.h"
+
+/* Above this many matches a text filter is checked row by row while walking
+ * the sort index instead of collecting and sorting every match: the walk
+ * then finds a window after few probes. */
+#define TEXT_COLLECT_LIMIT 4000
+
+#define LIGHT_EXPR "duban_light(status, deadline_kind, start, deadline, progress)"
+#define ROW_COLUMNS "seq, id, kind, code, title, county, lead_unit, start, deadline, deadline_kind," \
+		    " status, progress, updated_at, " LIGHT_EXPR ", due_key"
+
+void duban_filter_init(struct duban_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	f->kind = -1;
+	f->due_before = DUBAN_DATE_NONE;
+	f->due_after = DUBAN_DATE_NONE;
+}
+
+static const char *const sort_ids[DUBAN_SORT_COUNT] = { "deadline", "code", "updated", "light" };
+
+const char *duban_sort_id(enum duban_sort s)
+{
+	return (unsigned)s < DUBAN_SORT_COUNT ? sort_ids[s] : "";
+}
+
+int duban_sort_parse(const char *s)
+{
+	for (int i = 0; i < DUBAN_SORT_COUNT; i++)
+		if (strcmp(s, sort_ids[i]) == 0)
+			return i;
+	if (strcmp(s, "due") == 0 || strcmp(s, "整改时限") == 0)
+		return DUBAN_SORT_DEADLINE;
+	if (strcmp(s, "受理编号") == 0)
+		return DUBAN_SORT_CODE;
+	if (strcmp(s, "预警") == 0)
+		return DUBAN_SORT_LIGHT;
+	return -1;
+}
+
+void duban_row_free(struct duban_row *r)
+{
+	free(r->code);
+	free(r->title);
+	free(r->county);
+	free(r->lead_unit);
+	memset(r, 0, sizeof *r);
+}
+
+void duban_cursor_of_row(const struct duban_row *row, enum duban_sort sort, struct duban_cursor *out)
+{
+	memset(out, 0, sizeof *out);
+	out->valid = true;
+	out->rowid = row->rowid;
+	out->light = row->light;
+	switch (sort) {
+	case DUBAN_SORT_CODE:
+		snprintf(out->key, sizeof out->key, "%s", row->code);
+		break;
+	case DUBAN_SORT_UPDATED:
+		snprintf(out->key, sizeof out->key, "%s", row->updated_at);
+		break;
+	default:
+		if (row->deadline == DUBAN_DATE_NONE)
+			strcpy(out->key, "9999-12-31");
+		else
+			duban_date_format(row->deadline, out->key);
+	}
+}
+
+/* ---------------------------------------------------------------- building SQL */
+
+/* A statement being built: SQL text and its bound values, in order. */
+struct query {
+	struct duban_buf sql;
+	struct {
+		bool is_int;
+		long long i;
+		char *s;
+	} binds[48];
+	int nbinds;
+	bool text_collected; /* the text filter is a small collected set */
+};
+
+static void q_init(struct query *q)
+{
+	memset(q, 0, sizeof *q);
+	duban_buf_init(&q->sql);
+}
+
+static void q_free(struct query *q)
+{
+	for (int i = 0; i < q->nbinds; i++)
+		free(q->binds[i].s);
+	duban_buf_free(&q->sql);
+}
+
+static void q_text(struct query *q, const char *s)
+{
+	if (q->nbinds < (int)(sizeof q->binds / sizeof q->binds[0]))
+		q->binds[q->nbinds++].s = xstrdup(s);
+	duban_buf_putc(&q->sql, '?');
+}
+
+static void q_int(struct query *q, long long v)
+{
+	if (q->nbinds < (int)(sizeof q->binds / sizeof q->binds[0])) {
+		q->binds[q->nbinds].is_int = true;
+		q->binds[q->nbinds++].i = v;
+	}
+	duban_buf_putc(&q->sql, '?');
+}
+
+static void q_date(struct query *q, duban_date d)
+{
+	char buf[11];
+
+	q_text(q, duban_date_format(d, buf));
+}
+
+static void q_and(struct query *q, bool *first)
+{
+	duban_buf_puts(&q->sql, *first ? " WHERE " : " AND ");
+	*first = false;
+}
+
+static sqlite3_stmt *q_prepare(duban_store *st, struct query *q)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, q->sql.data, (int)q->sql.len, &s, NULL) != SQLITE_OK) {
+		store_db_fail(st, _("preparing a query"));
+		return NULL;
+	}
+	for (int i = 0; i < q->nbinds; i++) {
+		if (q->binds[i].is_int)
+			sqlite3_bind_int64(s, i + 1, q->binds[i].i);
+		else
+			sqlite3_bind_text(s, i + 1, q->binds[i].s, -1, SQLITE_TRANSIENT);
+	}
+	return s;
+}
+
+/* Counts the matches of an FTS expression, stopping above limit. */
+static long long fts_count(duban_store *st, const char *match, long long limit)
+{
+	sqlite3_stmt *s;
+	long long n = -1;
+	const char *sql = limit > 0
+		? "SELECT count(*) FROM (SELECT rowid FROM item_fts WHERE item_fts MATCH ?1 LIMIT ?2)"
+		: "SELECT count(*) FROM item_fts WHERE item_fts MATCH ?1";
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	if (limit > 0)
+		sqlite3_bind_int64(s, 2, limit);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static void where_text(duban_store *st, struct query *q, const char *text, bool *first)
+{
+	char *match = duban_fts_match_expr(text);
+	long long n;
+
+	if (!match)
+		return;
+	n = fts_count(st, match, TEXT_COLLECT_LIMIT + 1);
+	q_and(q, first);
+	if (n >= 0 && n <= TEXT_COLLECT_LIMIT) {
+		q->text_collected = true;
+		duban_buf_puts(&q->sql, "seq IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ");
+		q_text(q, match);
+		duban_buf_puts(&q->sql, ")");
+	} else {
+		duban_buf_puts(&q->sql, "EXISTS (SELECT 1 FROM item_fts WHERE item_fts MATCH ");
+		q_text(q, match);
+		duban_buf_puts(&q->sql, " AND rowid = item.seq)");
+	}
+	free(match);
+}
+
+static void where_mask(struct query *q, const char *expr, unsigned mask, int count,
+		       const char *(*id)(int), bool *first)
+{
+	bool open = true;
+
+	if (!mask)
+		return;
+	q_and(q, first);
+	duban_buf_printf(&q->sql, "%s IN (", expr);
+	for (int i = 0; i < count; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		if (!open)
+			duban_buf_puts(&q->sql, ", ");
+		if (id)
+			q_text(q, id(i));
+		else
+			q_int(q, i);
+		open = false;
+	}
+	if (open)
+		duban_buf_puts(&q->sql, "NULL");
+	duban_buf_puts(&q->sql, ")");
+}
+
+static const char *status_id_of(int i)
+{
+	return duban_status_id((enum duban_status)i);
+}
+
+static void where_eq(struct query *q, const char *column, const char *value, bool *first)
+{
+	if (!value || !*value)
+		return;
+	q_and(q, first);
+	duban_buf_printf(&q->sql, "%s = ", column);
+	q_text(q, value);
+}
+
+/* Appends every condition of the filter. */
+static void where_filter(duban_store *st, struct query *q, const struct duban_filter *f, bool *first)
+{
+	if (f->kind >= 0) {
+		q_and(q, first);
+		duban_buf_puts(&q->sql, "kind = ");
+		q_text(q, duban_kind_id((enum duban_kind)f->kind));
+	}
+	where_mask(q, "status", f->status_mask, DUBAN_STATUS_COUNT, status_id_of, first);
+	where_mask(q, LIGHT_EXPR, f->light_mask, DUBAN_LIGHT_COUNT, NULL, first);
+	where_eq(q, "county", f->county, first);
+	where_eq(q, "township", f->township, first);
+	where_eq(q, "\"round\"", f->round, first);
+	if (f->category && *f->category) {
+		q_and(q, first);
+		duban_buf_puts(&q->sql, "instr('、' || categories || '、', '、' || ");
+		q_text(q, f->category);
+		duban_buf_puts(&q->sql, " || '、') > 0");
+	}
+	if (f->unit && *f->unit) {
+		q_and(q, first);
+		duban_buf_puts(&q->sql, "(instr(lead_unit, ");
+		q_text(q, f->unit);
+		duban_buf_puts(&q->sql, ") > 0 OR instr(co_units, ");
+		q_text(q, f->unit);
+		duban_buf_puts(&q->sql, ") > 0)");
+	}
+	if (f->overdue) {
+		q_and(q, first);
+		duban_buf_puts(&q->sql, "due_key < ");
+		q_date(q, st->today);
+		duban_buf_puts(&q->sql, " AND deadline_kind <> 'ongoing'"
+					" AND status IN ('not_started', 'in_progress', 'requested')");
+	}
+	if (f->due_before != DUBAN_DATE_NONE) {
+		q_and(q, first);
+		duban_buf_puts(&q->sql, "due_key <= ");
+		q_date(q, f->due_before);
+	}
+	if (f->due_after != DUBAN_DATE_NONE) {
+		q_and(q, first);
+		duban_buf_puts(&q->sql, "deadline IS NOT NULL AND due_key >= ");
+		q_date(q, f->due_after);
+	}
+	if (f->text && *f->text)
+		where_text(st, q, f->text, first);
+}
+
+/* ---------------------------------------------------------------- windows */
+
+static void read_row(sqlite3_stmt *s, struct duban_row *r)
+{
+	const unsigned char *t;
+	int v;
+
+	memset(r, 0, sizeof *r);
+	r->rowid = sqlite3_column_int64(s, 0);
+	snprintf(r->id, sizeof r->id, "%s", (const char *)sqlite3_column_text(s, 1));
+	r->kind = duban_kind_parse((const char *)sqlite3_column_text(s, 2)) == DUBAN_KIND_COMPLAINT
+		  ? DUBAN_KIND_COMPLAINT : DUBAN_KIND_PROBLEM;
+	r->code = xstrdup((const char *)sqlite3_column_text(s, 3));
+	r->title = xstrdup((const char *)sqlite3_column_text(s, 4));
+	r->county = xstrdup((const char *)sqlite3_column_text(s, 5));
+	r->lead_unit = xstrdup((const char *)sqlite3_column_text(s, 6));
+	t = sqlite3_column_text(s, 7);
+	r->start = t ? duban_date_parse((const char *)t) : DUBAN_DATE_NONE;
+	t = sqlite3_column_text(s, 8);
+	r->deadline = t ? duban_date_parse((const char *)t) : DUBAN_DATE_NONE;
+	v = duban_deadline_kind_parse((const char *)sqlite3_column_text(s, 9));
+	r->deadline_kind = v < 0 ? DUBAN_DEADLINE_DATE : (enum duban_deadline_kind)v;
+	v = duban_status_parse((const char *)sqlite3_column_text(s, 10));
+	r->status = v < 0 ? DUBAN_STATUS_NOT_STARTED : (enum duban_status)v;
+	r->progress = sqlite3_column_int(s, 11);
+	snprintf(r->updated_at, sizeof r->updated_at, "%s", (const char *)sqlite3_column_text(s, 12));
+	r->light = (enum duban_light)sqlite3_column_int(s, 13);
+}
+
+/* The index that serves a sort with this filter in order, so a window is a
+ * short walk; none when the text filter already narrowed things down. */
+static const char *walk_index(const struct query *q, const struct duban_filter *f, enum duban_sort sort)
+{
+	if (q->text_collected)
+		return "";
+	switch (sort) {
+	case DUBAN_SORT_UPDATED:
+		return " INDEXED BY item_updated";
+	case DUBAN_SORT_CODE:
+		return "";
+	default:
+		if (f->county && *f->county)
+			return " INDEXED BY item_county_due";
+		if (f->status_mask && !(f->status_mask & (f->status_mask - 1)))
+			return " INDEXED BY item_status_due";
+		return " INDEXED BY item_due";
+	}
+}
+
+static const char *sort_key_column(enum duban_sort sort)
+{
+	switch (sort) {
+	case DUBAN_SORT_CODE:
+		return "code";
+	case DUBAN_SORT_UPDATED:
+		return "updated_at";
+	default:
+		return "due_key";
+	}
+}
+
+struct window_req {
+	const struct duban_filter *filter;
+	enum duban_sort sort;
+	bool ascending;      /* direction of the walk (descending XOR backward) */
+	const struct duban_cursor *cursor; /* NULL: from the start of the walk */
+	int light;           /* >= 0: only this light (sorting by light) */
+};
+
+/* Builds "SELECT … WHERE filter AND key after cursor ORDER BY key LIMIT n". */
+static void build_window(duban_store *st, struct query *q, const struct window_req *w, int n)
+{
+	const char *key = sort_key_column(w->sort);
+	const char *dir = w->ascending ? "ASC" : "DESC";
+	bool first = true;
+	struct query filter_part;
+	struct duban_buf where;
+
+	/* The filter goes first to learn whether text is collected, which
+	 * decides the index. */
+	q_init(&filter_part);
+	where_filter(st, &filter_part, w->filter, &first);
+	if (w->light >= 0) {
+		q_and(&filter_part, &first);
+		duban_buf_puts(&filter_part.sql, LIGHT_EXPR " = ");
+		q_int(&filter_part, w->light);
+	}
+	if (w->cursor && w->cursor->valid) {
+		q_and(&filter_part, &first);
+		if (w->sort == DUBAN_SORT_CODE) {
+			duban_buf_printf(&filter_part.sql, "code %s ", w->ascending ? ">" : "<");
+			q_text(&filter_part, w->cursor->key);
+		} else {
+			duban_buf_printf(&filter_part.sql, "(%s, seq) %s (", key, w->ascending ? ">" : "<");
+			q_text(&filter_part, w->cursor->key);
+			duban_buf_puts(&filter_part.sql, ", ");
+			q_int(&filter_part, w->cursor->rowid);
+			duban_buf_puts(&filter_part.sql, ")");
+		}
+	}
+	where = filter_part.sql;
+	duban_buf_printf(&q->sql, "SELECT " ROW_COLUMNS " FROM item%s%s",
+			 walk_index(&filter_part, w->filter, w->sort), where.data ? where.data : "");
+	if (w->sort == DUBAN_SORT_CODE)
+		duban_buf_printf(&q->sql, " ORDER BY code %s LIMIT %d", dir, n);
+	else
+		duban_buf_printf(&q->sql, " ORDER BY %s %s, seq %s LIMIT %d", key, dir, dir, n);
+	/* Hand the binds over to q. */
+	memcpy(q->binds, filter_part.binds, sizeof q->binds);
+	q->nbinds = filter_part.nbinds;
+	q->text_collected = filter_part.text_collected;
+	filter_part.nbinds = 0;
+	q_free(&filter_part);
+}
+
+static enum duban_err run_window(duban_store *st, const struct window_req *w, int n,
+				 struct duban_row *rows, int *got)
+{
+	struct query q;
+	sqlite3_stmt *s;
+	int rc;
+
+	q_init(&q);
+	build_window(st, &q, w, n);
+	s = q_prepare(st, &q);
+	q_free(&q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	while (*got < n && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		read_row(s, &rows[(*got)++]);
+	if (*got < n && rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return store_db_fail(st, _("reading the ledger"));
+	}
+	sqlite3_finalize(s);
+	return DUBAN_OK;
+}
+
+/* Sorting by light walks the deadline order once per light, most urgent
+ * first, so each part is still an index walk. */
+static enum duban_err light_windows(duban_store *st, struct window_req *w, int n,
+				    struct duban_row *rows, int *got)
+{
+	int start = w->ascending ? 0 : DUBAN_LIGHT_COUNT - 1;
+	int step = w->ascending ? 1 : -1;
+	const struct duban_cursor *cursor = w->cursor;
+	enum duban_err err;
+
+	if (cursor && cursor->valid)
+		start = cursor->light;
+	for (int l = start; l >= 0 && l < DUBAN_LIGHT_COUNT && *got < n; l += step) {
+		if (w->filter->light_mask && !(w->filter->light_mask & (1u << l)))
+			continue;
+		w->light = l;
+		w->cursor = (cursor && cursor->valid && l == cursor->light) ? cursor : NULL;
+		if ((err = run_window(st, w, n, rows, got)) != DUBAN_OK)
+			return err;
+	}
+	return DUBAN_OK;
+}
+
+static void reverse_rows(struct duban_row *rows, int n)
+{
+	for (int i = 0, j = n - 1; i < j; i++, j--) {
+		struct duban_row t = rows[i];
+		rows[i] = rows[j];
+		rows[j] = t;
+	}
+}
+
+enum duban_err duban_query_window(duban_store *st, const struct duban_filter *filter,
+				  enum duban_sort sort, bool descending,
+				  const struct duban_cursor *cursor, bool backward,
+				  int n, struct duban_row *rows, int *got)
+{
+	struct duban_filter all;
+	struct window_req w;
+	enum duban_err err;
+
+	*got = 0;
+	if (n <= 0)
+		return DUBAN_OK;
+	if (!filter) {
+		duban_filter_init(&all);
+		filter = &all;
+	}
+	st->today = duban_today();
+	w.filter = filter;
+	w.sort = sort;
+	w.ascending = descending == backward;
+	w.cursor = cursor;
+	w.light = -1;
+	if (sort == DUBAN_SORT_LIGHT)
+		err = light_windows(st, &w, n, rows, got);
+	else
+		err = run_window(st, &w, n, rows, got);
+	if (err != DUBAN_OK) {
+		for (int i = 0; i < *got; i++)
+			duban_row_free(&rows[i]);
+		*got = 0;
+		return err;
+	}
+	if (backward)
+		reverse_rows(rows, *got);
+	return DUBAN_OK;
+}
+
+/* ---------------------------------------------------------------- counts */
+
+static bool filter_is_text_only(const struct duban_filter *f)
+{
+	struct duban_filter g = *f;
+
+	g.text = NULL;
+	struct duban_filter empty;
+	duban_filter_init(&empty);
+	return memcmp(&g, &empty, sizeof g) == 0;
+}
+
+enum duban_err duban_query_count(duban_store *st, const struct duban_filter *filter, long long *count)
+{
+	struct query q;
+	sqlite3_stmt *s;
+	bool first = true;
+	int rc;
+
+	*count = 0;
+	st->today = duban_today();
+	if (filter && filter->text && *filter->text && filter_is_text_only(filter)) {
+		char *match = duban_fts_match_expr(filter->text);
+		if (match) {
+			*count = fts_count(st, match, 0);
+			free(match);
+			return *count < 0 ? store_db_fail(st, _("searching")) : DUBAN_OK;
+		}
+	}
+	q_init(&q);
+	duban_buf_puts(&q.sql, "SELECT count(*) FROM item");
+	if (filter)
+		where_filter(st, &q, filter, &first);
+	s = q_prepare(st, &q);
+	q_free(&q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? DUBAN_OK : store_db_fail(st, _("counting"));
+}
+
+enum duban_err duban_query_totals(duban_store *st, const struct duban_filter *filter,
+				  long long by_status[DUBAN_STATUS_COUNT], long long by_light[DUBAN_LIGHT_COUNT])
+{
+	struct query q;
+	sqlite3_stmt *s;
+	bool first = true;
+	int rc;
+
+	memset(by_status, 0, sizeof(long long) * DUBAN_STATUS_COUNT);
+	memset(by_light, 0, sizeof(long long) * DUBAN_LIGHT_COUNT);
+	st->today = duban_today();
+	q_init(&q);
+	duban_buf_puts(&q.sql, "SELECT status, " LIGHT_EXPR ", count(*) FROM item");
+	if (filter)
+		where_filter(st, &q, filter, &first);
+	duban_buf_puts(&q.sql, " GROUP BY 1, 2");
+	s = q_prepare(st, &q);
+	q_free(&q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int status = duban_status_parse((const char *)sqlite3_column_text(s, 0));
+		int light = sqlite3_column_int(s, 1);
+		long long n = sqlite3_column_int64(s, 2);
+
+		if (status >= 0)
+			by_status[status] += n;
+		if (light >= 0 && light < DUBAN_LIGHT_COUNT)
+			by_light[light] += n;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("counting"));
+}
+
+enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filter,
+				enum duban_sort sort, duban_item_cb cb, void *ctx)
+{
+	struct query q;
+	sqlite3_stmt *s;
+	struct duban_item item;
+	bool first = true;
+	char *head;
+	int rc;
+
+	st->today = duban_today();
+	q_init(&q);
+	head = store_item_select_sql(st, "");
+	duban_buf_puts(&q.sql, head);
+	free(head);
+	if (filter)
+		where_filter(st, &q, filter, &first);
+	switch (sort) {
+	case DUBAN_SORT_CODE:
+		duban_buf_puts(&q.sql, " ORDER BY code");
+		break;
+	case DUBAN_SORT_UPDATED:
+		duban_buf_puts(&q.sql, " ORDER BY updated_at, seq");
+		break;
+	case DUBAN_SORT_LIGHT:
+		duban_buf_puts(&q.sql, " ORDER BY " LIGHT_EXPR ", due_key, seq");
+		break;
+	default:
+		duban_buf_puts(&q.sql, " ORDER BY due_key, seq");
+	}
+	s = q_prepare(st, &q);
+	q_free(&q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	duban_item_init(&item);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_read_item(s, &item);
+		if (cb(&item, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	duban_item_free(&item);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
+}

@@ -1,0 +1,1386 @@
+/* The ledger store: schema and migrations, items with their audit events and
+ * outbox ops, append-only records and history.  Queries live in query.c. */
+#include <config.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "duban/json.h"
+#include "duban/util.h"
+#include "store_internal.h"
+#include "store_private.h"
+
+/* ---------------------------------------------------------------- schema */
+
+/* Each entry migrates the schema from version i to i + 1.  Never edit a
+ * shipped entry: append a new one. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE item ("
+	" seq INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL CHECK (kind IN ('problem','complaint')),"
+	" code TEXT NOT NULL UNIQUE,"
+	" \"round\" TEXT NOT NULL DEFAULT '', batch TEXT NOT NULL DEFAULT '',"
+	" title TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '',"
+	" categories TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '',"
+	" county TEXT NOT NULL DEFAULT '', township TEXT NOT NULL DEFAULT '',"
+	" lead_unit TEXT NOT NULL DEFAULT '', co_units TEXT NOT NULL DEFAULT '',"
+	" leader TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '',"
+	" contact TEXT NOT NULL DEFAULT '', goal TEXT NOT NULL DEFAULT '',"
+	" measures TEXT NOT NULL DEFAULT '', findings TEXT NOT NULL DEFAULT '',"
+	" handling TEXT NOT NULL DEFAULT '', accountability TEXT NOT NULL DEFAULT '',"
+	" start TEXT, deadline TEXT, deadline_kind TEXT NOT NULL DEFAULT 'date',"
+	" notice_end TEXT,"
+	" status TEXT NOT NULL DEFAULT 'not_started',"
+	" progress INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),"
+	" verdict TEXT NOT NULL DEFAULT '',"
+	" rectify_orders INTEGER NOT NULL DEFAULT 0, fines REAL NOT NULL DEFAULT 0,"
+	" penalty_cases INTEGER NOT NULL DEFAULT 0, criminal_cases INTEGER NOT NULL DEFAULT 0,"
+	" detentions INTEGER NOT NULL DEFAULT 0, summons INTEGER NOT NULL DEFAULT 0,"
+	" accountability_count INTEGER NOT NULL DEFAULT 0,"
+	" key_case INTEGER NOT NULL DEFAULT 0, duplicate_of TEXT NOT NULL DEFAULT '',"
+	" longitude REAL, latitude REAL, public INTEGER NOT NULL DEFAULT 0,"
+	" created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+	" version INTEGER NOT NULL DEFAULT 0,"
+	/* The deadline as a sort key: items without a date sort last. */
+	" due_key TEXT NOT NULL DEFAULT '9999-12-31');"
+	"CREATE INDEX item_due ON item (due_key, seq);"
+	"CREATE INDEX item_updated ON item (updated_at, seq);"
+	"CREATE INDEX item_county_due ON item (county, due_key, seq);"
+	"CREATE INDEX item_status_due ON item (status, due_key, seq);"
+	"CREATE TABLE note ("
+	" id TEXT PRIMARY KEY,"
+	" item_id TEXT NOT NULL REFERENCES item (id) ON DELETE CASCADE,"
+	" author TEXT NOT NULL, text TEXT NOT NULL, created_at TEXT NOT NULL);"
+	"CREATE INDEX note_item ON note (item_id, created_at);"
+	"CREATE TABLE inspection ("
+	" id TEXT PRIMARY KEY,"
+	" item_id TEXT NOT NULL REFERENCES item (id) ON DELETE CASCADE,"
+	" date TEXT NOT NULL, level TEXT NOT NULL, inspectors TEXT NOT NULL,"
+	" place TEXT NOT NULL, findings TEXT NOT NULL, passed INTEGER NOT NULL,"
+	" author TEXT NOT NULL, created_at TEXT NOT NULL);"
+	"CREATE INDEX inspection_item ON inspection (item_id, created_at);"
+	"CREATE TABLE action ("
+	" id TEXT PRIMARY KEY,"
+	" item_id TEXT NOT NULL REFERENCES item (id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL, date TEXT NOT NULL, due TEXT, text TEXT NOT NULL,"
+	" author TEXT NOT NULL, created_at TEXT NOT NULL);"
+	"CREATE INDEX action_item ON action (item_id, created_at);"
+	"CREATE TABLE attachment ("
+	" id TEXT PRIMARY KEY,"
+	" item_id TEXT NOT NULL REFERENCES item (id) ON DELETE CASCADE,"
+	" inspection_id TEXT NOT NULL DEFAULT '', sha256 TEXT NOT NULL,"
+	" name TEXT NOT NULL, mime TEXT NOT NULL, size INTEGER NOT NULL,"
+	" author TEXT NOT NULL, created_at TEXT NOT NULL);"
+	"CREATE INDEX attachment_item ON attachment (item_id, created_at);"
+	/* The audit trail outlives the items it describes: no foreign key. */
+	"CREATE TABLE event ("
+	" seq INTEGER PRIMARY KEY, item_id TEXT NOT NULL, field TEXT NOT NULL,"
+	" old_value TEXT, new_value TEXT, reason TEXT NOT NULL DEFAULT '',"
+	" author TEXT NOT NULL, device TEXT NOT NULL, created_at TEXT NOT NULL);"
+	"CREATE INDEX event_item ON event (item_id, seq);"
+	"CREATE TABLE op ("
+	" seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+	" item_id TEXT NOT NULL, field TEXT, base TEXT, value TEXT,"
+	" body TEXT, created_at TEXT NOT NULL);"
+	"CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE conflict ("
+	" id INTEGER PRIMARY KEY, item_id TEXT NOT NULL, field TEXT NOT NULL,"
+	" base TEXT, mine TEXT, theirs TEXT, created_at TEXT NOT NULL,"
+	" resolved INTEGER NOT NULL DEFAULT 0);"
+	"CREATE VIRTUAL TABLE item_fts USING fts5(" DUBAN_FTS_COLUMNS ","
+	" content='', tokenize='duban_bigram');",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* ---------------------------------------------------------------- errors */
+
+enum duban_err store_fail(duban_store *st, enum duban_err err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+enum duban_err store_db_fail(duban_store *st, const char *what)
+{
+	return store_fail(st, DUBAN_ERR_DB, _("database error while %s: %s"), what, sqlite3_errmsg(st->db));
+}
+
+const char *duban_store_errmsg(const duban_store *st)
+{
+	return st->errmsg[0] ? st->errmsg : "";
+}
+
+sqlite3 *duban_store_db(duban_store *st)
+{
+	return st->db;
+}
+
+/* ---------------------------------------------------------------- light() */
+
+static duban_date column_date(sqlite3_value *v)
+{
+	if (sqlite3_value_type(v) != SQLITE_TEXT)
+		return DUBAN_DATE_NONE;
+	return duban_date_parse((const char *)sqlite3_value_text(v));
+}
+
+/* duban_light(status, deadline_kind, start, deadline, progress): the one
+ * light rule of model.c, made available to SQL so filters use it too. */
+static void sql_light(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	duban_store *st = sqlite3_user_data(ctx);
+	int status, dk;
+
+	(void)argc;
+	status = duban_status_parse((const char *)sqlite3_value_text(argv[0]));
+	dk = duban_deadline_kind_parse((const char *)sqlite3_value_text(argv[1]));
+	if (status < 0)
+		status = DUBAN_STATUS_NOT_STARTED;
+	if (dk < 0)
+		dk = DUBAN_DEADLINE_DATE;
+	sqlite3_result_int(ctx, duban_light_of(status, dk, column_date(argv[2]), column_date(argv[3]),
+					       sqlite3_value_int(argv[4]), st->today, &st->rules));
+}
+
+/* ---------------------------------------------------------------- open */
+
+static int exec(duban_store *st, const char *sql)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+static int user_version(duban_store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static enum duban_err migrate(duban_store *st)
+{
+	int v = user_version(st);
+	char sql[64];
+
+	if (v < 0)
+		return store_db_fail(st, _("reading the schema version"));
+	if (v > SCHEMA_VERSION)
+		return store_fail(st, DUBAN_ERR_DB,
+				  _("the ledger was written by a newer duban (schema %d, this one knows %d): upgrade duban"),
+				  v, SCHEMA_VERSION);
+	for (; v < SCHEMA_VERSION; v++) {
+		if (exec(st, "BEGIN IMMEDIATE") != SQLITE_OK)
+			return store_db_fail(st, _("migrating the schema"));
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (exec(st, migrations[v]) != SQLITE_OK || exec(st, sql) != SQLITE_OK) {
+			enum duban_err e = store_db_fail(st, _("migrating the schema"));
+			exec(st, "ROLLBACK");
+			return e;
+		}
+		if (exec(st, "COMMIT") != SQLITE_OK)
+			return store_db_fail(st, _("migrating the schema"));
+	}
+	return DUBAN_OK;
+}
+
+static void default_actor(duban_store *st)
+{
+	const char *user = getenv("USER");
+	char host[256] = "";
+
+	if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+		strcpy(host, "localhost");
+	st->user = xstrdup(user && *user ? user : "unknown");
+	st->device = xstrdup(host);
+	st->role = DUBAN_ROLE_OFFICE;
+}
+
+duban_store *duban_store_open(const char *path, char *err, size_t errlen)
+{
+	duban_store *st = xcalloc(1, sizeof *st);
+
+	st->rules = duban_light_rules_default;
+	st->today = duban_today();
+	st->outbox = true;
+	default_actor(st);
+	if (strcmp(path, ":memory:") != 0 && duban_mkdir_parent(path) != 0) {
+		snprintf(err, errlen, _("cannot create the directory for %s: %s"), path, strerror(errno));
+		duban_store_close(st);
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, _("cannot open the ledger %s: %s"), path,
+			 st->db ? sqlite3_errmsg(st->db) : strerror(ENOMEM));
+		duban_store_close(st);
+		return NULL;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+		     " PRAGMA synchronous = FULL;") != SQLITE_OK
+	    || duban_fts_register(st->db) != SQLITE_OK
+	    || sqlite3_create_function(st->db, "duban_light", 5, SQLITE_UTF8 | SQLITE_INNOCUOUS,
+				       st, sql_light, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, _("cannot open the ledger %s: %s"), path, sqlite3_errmsg(st->db));
+		duban_store_close(st);
+		return NULL;
+	}
+	if (migrate(st) != DUBAN_OK) {
+		snprintf(err, errlen, "%s: %s", path, st->errmsg);
+		duban_store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void duban_store_close(duban_store *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (st->db)
+		sqlite3_close(st->db);
+	free(st->user);
+	free(st->columns);
+	free(st->device);
+	free(st);
+}
+
+int duban_store_schema_version(duban_store *st)
+{
+	return user_version(st);
+}
+
+void duban_store_set_actor(duban_store *st, const char *user, const char *device, enum duban_role role)
+{
+	if (user) {
+		free(st->user);
+		st->user = xstrdup(user);
+	}
+	if (device) {
+		free(st->device);
+		st->device = xstrdup(device);
+	}
+	st->role = role;
+}
+
+enum duban_role duban_store_role(const duban_store *st)
+{
+	return st->role;
+}
+
+void duban_store_set_light_rules(duban_store *st, const struct duban_light_rules *rules)
+{
+	st->rules = rules ? *rules : duban_light_rules_default;
+}
+
+const struct duban_light_rules *duban_store_light_rules(const duban_store *st)
+{
+	return &st->rules;
+}
+
+void duban_store_set_outbox(duban_store *st, bool enabled)
+{
+	st->outbox = enabled;
+}
+
+/* ---------------------------------------------------------------- statements */
+
+/* Returns a cached prepared statement, reset and with bindings cleared. */
+sqlite3_stmt *store_stmt(duban_store *st, enum store_stmt_id id, const char *sql)
+{
+	sqlite3_stmt *s = st->stmt[id];
+
+	if (s) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return s;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		store_db_fail(st, _("preparing a statement"));
+		return NULL;
+	}
+	st->stmt[id] = s;
+	return s;
+}
+
+/* Runs a statement that returns no rows and resets it. */
+static int step_done(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static void bind_date(sqlite3_stmt *s, int i, duban_date d)
+{
+	char buf[11];
+
+	if (d == DUBAN_DATE_NONE)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, duban_date_format(d, buf), -1, SQLITE_TRANSIENT);
+}
+
+static void copy_fixed(char *dst, size_t size, const unsigned char *src)
+{
+	snprintf(dst, size, "%s", src ? (const char *)src : "");
+}
+
+static char *column_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return xstrdup(t ? (const char *)t : "");
+}
+
+static duban_date column_date_at(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) != SQLITE_TEXT)
+		return DUBAN_DATE_NONE;
+	return duban_date_parse((const char *)sqlite3_column_text(s, i));
+}
+
+/* ---------------------------------------------------------------- transactions */
+
+enum duban_err duban_store_begin(duban_store *st)
+{
+	if (exec(st, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return store_db_fail(st, _("starting a transaction"));
+	return DUBAN_OK;
+}
+
+enum duban_err duban_store_commit(duban_store *st)
+{
+	if (exec(st, "COMMIT") != SQLITE_OK) {
+		enum duban_err e = store_db_fail(st, _("committing"));
+		exec(st, "ROLLBACK");
+		return e;
+	}
+	return DUBAN_OK;
+}
+
+void duban_store_rollback(duban_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec(st, "ROLLBACK");
+}
+
+/* Every change runs inside a savepoint so it nests in an explicit
+ * transaction and leaves nothing half-written on its own. */
+static enum duban_err change_begin(duban_store *st)
+{
+	if (exec(st, "SAVEPOINT change") != SQLITE_OK)
+		return store_db_fail(st, _("starting a change"));
+	return DUBAN_OK;
+}
+
+static enum duban_err change_end(duban_store *st, enum duban_err err)
+{
+	if (err != DUBAN_OK) {
+		exec(st, "ROLLBACK TO change; RELEASE change");
+		return err;
+	}
+	if (exec(st, "RELEASE change") != SQLITE_OK) {
+		err = store_db_fail(st, _("saving a change"));
+		exec(st, "ROLLBACK TO change; RELEASE change");
+	}
+	return err;
+}
+
+/* ---------------------------------------------------------------- item rows */
+
+/* The column list of item, generated from the field table so the table stays
+ * the one list of fields. */
+static const char *item_columns(duban_store *st)
+{
+	struct duban_buf b;
+
+	if (st->columns)
+		return st->columns;
+	duban_buf_init(&b);
+	duban_buf_puts(&b, "id, created_at, updated_at, version");
+	for (size_t i = 0; i < duban_field_count; i++)
+		duban_buf_printf(&b, ", \"%s\"", duban_fields[i].name);
+	st->columns = duban_buf_steal(&b);
+	return st->columns;
+}
+
+#define ITEM_META_COLUMNS 4
+
+static void bind_field(sqlite3_stmt *s, int i, const struct duban_field *f, const struct duban_item *item)
+{
+	const char *p = (const char *)item + f->offset;
+	double d;
+
+	switch (f->type) {
+	case DUBAN_FT_TEXT:
+		bind_text(s, i, *(char *const *)p);
+		break;
+	case DUBAN_FT_DATE:
+		bind_date(s, i, *(const duban_date *)p);
+		break;
+	case DUBAN_FT_INT:
+	case DUBAN_FT_BOOL:
+		if (f->type == DUBAN_FT_BOOL)
+			sqlite3_bind_int(s, i, *(const bool *)p);
+		else
+			sqlite3_bind_int(s, i, *(const int *)p);
+		break;
+	case DUBAN_FT_DOUBLE:
+		d = *(const double *)p;
+		if (isnan(d))
+			sqlite3_bind_null(s, i);
+		else
+			sqlite3_bind_double(s, i, d);
+		break;
+	default: {
+		char *text = duban_field_format(f, item);
+		sqlite3_bind_text(s, i, text, -1, free);
+	}
+	}
+}
+
+static void read_field(sqlite3_stmt *s, int i, const struct duban_field *f, struct duban_item *item)
+{
+	char *p = (char *)item + f->offset;
+	const unsigned char *t;
+
+	switch (f->type) {
+	case DUBAN_FT_TEXT:
+		free(*(char **)p);
+		*(char **)p = column_str(s, i);
+		break;
+	case DUBAN_FT_DATE:
+		*(duban_date *)p = column_date_at(s, i);
+		break;
+	case DUBAN_FT_INT:
+		*(int *)p = sqlite3_column_int(s, i);
+		break;
+	case DUBAN_FT_BOOL:
+		*(bool *)p = sqlite3_column_int(s, i) != 0;
+		break;
+	case DUBAN_FT_DOUBLE:
+		*(double *)p = sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+		break;
+	default:
+		t = sqlite3_column_text(s, i);
+		duban_field_parse(f, item, t ? (const char *)t : "");
+	}
+}
+
+/* Reads a row selected with item_columns() starting at column 0. */
+void store_read_item(sqlite3_stmt *s, struct duban_item *item)
+{
+	copy_fixed(item->id, sizeof item->id, sqlite3_column_text(s, 0));
+	copy_fixed(item->created_at, sizeof item->created_at, sqlite3_column_text(s, 1));
+	copy_fixed(item->updated_at, sizeof item->updated_at, sqlite3_column_text(s, 2));
+	item->version = sqlite3_column_int64(s, 3);
+	for (size_t i = 0; i < duban_field_count; i++)
+		read_field(s, (int)i + ITEM_META_COLUMNS, &duban_fields[i], item);
+}
+
+char *store_item_select_sql(duban_store *st, const char *tail)
+{
+	return xasprintf("SELECT %s FROM item %s", item_columns(st), tail);
+}
+
+static char *due_key(const struct duban_item *item, char buf[11])
+{
+	if (item->deadline == DUBAN_DATE_NONE)
+		return strcpy(buf, "9999-12-31");
+	return duban_date_format(item->deadline, buf);
+}
+
+/* ---------------------------------------------------------------- search index */
+
+static char *units_text(const struct duban_item *item)
+{
+	return xasprintf("%s %s", item->lead_unit, item->co_units);
+}
+
+/* Adds (or, with remove, deletes) an item's text in the contentless index;
+ * a delete must repeat exactly the text that was indexed. */
+static enum duban_err fts_write(duban_store *st, long long seq, const struct duban_item *item, bool remove)
+{
+	sqlite3_stmt *s;
+	char *units;
+	int rc;
+
+	if (remove)
+		s = store_stmt(st, STMT_FTS_DELETE,
+			       "INSERT INTO item_fts (item_fts, rowid, " DUBAN_FTS_COLUMNS ")"
+			       " VALUES ('delete', ?, ?, ?, ?, ?, ?)");
+	else
+		s = store_stmt(st, STMT_FTS_INSERT,
+			       "INSERT INTO item_fts (rowid, " DUBAN_FTS_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?)");
+	if (!s)
+		return DUBAN_ERR_DB;
+	units = units_text(item);
+	sqlite3_bind_int64(s, 1, seq);
+	bind_text(s, 2, item->code);
+	bind_text(s, 3, item->title);
+	bind_text(s, 4, item->description);
+	bind_text(s, 5, units);
+	bind_text(s, 6, item->measures);
+	rc = step_done(s);
+	free(units);
+	return rc == SQLITE_OK ? DUBAN_OK : store_db_fail(st, _("updating the search index"));
+}
+
+static bool fts_text_changed(const struct duban_item *a, const struct duban_item *b)
+{
+	return strcmp(a->code, b->code) || strcmp(a->title, b->title) || strcmp(a->description, b->description)
+	       || strcmp(a->lead_unit, b->lead_unit) || strcmp(a->co_units, b->co_units)
+	       || strcmp(a->measures, b->measures);
+}
+
+/* ---------------------------------------------------------------- events and ops */
+
+static enum duban_err write_event(duban_store *st, const char *item_id, const char *field,
+				  const char *old_value, const char *new_value, const char *reason,
+				  const char *now)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_EVENT_INSERT,
+				     "INSERT INTO event (item_id, field, old_value, new_value, reason, author, device, created_at)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item_id);
+	bind_text(s, 2, field);
+	if (old_value)
+		bind_text(s, 3, old_value);
+	if (new_value)
+		bind_text(s, 4, new_value);
+	bind_text(s, 5, reason);
+	bind_text(s, 6, st->user);
+	bind_text(s, 7, st->device);
+	bind_text(s, 8, now);
+	if (step_done(s) != SQLITE_OK)
+		return store_db_fail(st, _("writing the audit trail"));
+	return DUBAN_OK;
+}
+
+/* Queues an op for the server.  body (may be NULL) is consumed. */
+static enum duban_err write_op(duban_store *st, const char *kind, const char *item_id, const char *field,
+			       const char *base, const char *value, cJSON *body, const char *now)
+{
+	sqlite3_stmt *s;
+	char id[37];
+	char *json = NULL;
+	int rc;
+
+	if (!st->outbox) {
+		cJSON_Delete(body);
+		return DUBAN_OK;
+	}
+	s = store_stmt(st, STMT_OP_INSERT,
+		       "INSERT INTO op (id, kind, item_id, field, base, value, body, created_at)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!s) {
+		cJSON_Delete(body);
+		return DUBAN_ERR_DB;
+	}
+	duban_uuid(id);
+	if (body) {
+		json = cJSON_PrintUnformatted(body);
+		cJSON_Delete(body);
+	}
+	bind_text(s, 1, id);
+	bind_text(s, 2, kind);
+	bind_text(s, 3, item_id);
+	if (field)
+		bind_text(s, 4, field);
+	if (base)
+		bind_text(s, 5, base);
+	if (value)
+		bind_text(s, 6, value);
+	if (json)
+		bind_text(s, 7, json);
+	bind_text(s, 8, now);
+	rc = step_done(s);
+	free(json);
+	if (rc != SQLITE_OK)
+		return store_db_fail(st, _("queueing the change for sync"));
+	return DUBAN_OK;
+}
+
+long long duban_outbox_count(duban_store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_OP_COUNT, "SELECT count(*) FROM op");
+	long long n = 0;
+
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	if (s)
+		sqlite3_reset(s);
+	return n;
+}
+
+/* ---------------------------------------------------------------- item CRUD */
+
+static enum duban_err validate_item(duban_store *st, const struct duban_item *item)
+{
+	if (!item->code[0])
+		return store_fail(st, DUBAN_ERR_INVALID, _("an item needs a code (受理编号)"));
+	if (item->progress < 0 || item->progress > 100)
+		return store_fail(st, DUBAN_ERR_INVALID, _("progress must be between 0 and 100, not %d"), item->progress);
+	if (item->start != DUBAN_DATE_NONE && item->deadline != DUBAN_DATE_NONE && item->deadline < item->start) {
+		char a[11], b[11];
+		return store_fail(st, DUBAN_ERR_INVALID, _("the deadline %s is before the start %s"),
+				  duban_date_format(item->deadline, a), duban_date_format(item->start, b));
+	}
+	return DUBAN_OK;
+}
+
+static long long item_seq(duban_store *st, const char *id)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_ITEM_SEQ, "SELECT seq FROM item WHERE id = ?");
+	long long seq = 0;
+
+	if (!s)
+		return 0;
+	bind_text(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		seq = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return seq;
+}
+
+static enum duban_err code_taken(duban_store *st, const char *code, const char *except_id)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_CODE_TAKEN, "SELECT id FROM item WHERE code = ?");
+	enum duban_err err = DUBAN_OK;
+
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, code);
+	if (sqlite3_step(s) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), except_id) != 0)
+		err = store_fail(st, DUBAN_ERR_DUPLICATE, _("the code %s is already used by another item"), code);
+	sqlite3_reset(s);
+	return err;
+}
+
+static enum duban_err insert_row(duban_store *st, const struct duban_item *item, long long *seq)
+{
+	sqlite3_stmt *s;
+	char key[11];
+
+	if (!st->stmt[STMT_ITEM_INSERT]) {
+		struct duban_buf b;
+		char *sql;
+
+		duban_buf_init(&b);
+		duban_buf_printf(&b, "INSERT INTO item (%s, due_key) VALUES (?, ?, ?, ?", item_columns(st));
+		for (size_t i = 0; i < duban_field_count; i++)
+			duban_buf_puts(&b, ", ?");
+		duban_buf_puts(&b, ", ?)");
+		sql = duban_buf_steal(&b);
+		s = store_stmt(st, STMT_ITEM_INSERT, sql);
+		free(sql);
+	} else {
+		s = store_stmt(st, STMT_ITEM_INSERT, NULL);
+	}
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item->id);
+	bind_text(s, 2, item->created_at);
+	bind_text(s, 3, item->updated_at);
+	sqlite3_bind_int64(s, 4, item->version);
+	for (size_t i = 0; i < duban_field_count; i++)
+		bind_field(s, (int)i + ITEM_META_COLUMNS + 1, &duban_fields[i], item);
+	bind_text(s, (int)duban_field_count + ITEM_META_COLUMNS + 1, due_key(item, key));
+	if (step_done(s) != SQLITE_OK)
+		return store_db_fail(st, _("saving the item"));
+	*seq = sqlite3_last_insert_rowid(st->db);
+	return DUBAN_OK;
+}
+
+enum duban_err duban_item_insert(duban_store *st, struct duban_item *item)
+{
+	enum duban_err err;
+	long long seq = 0;
+	char now[25];
+
+	if ((err = validate_item(st, item)) != DUBAN_OK)
+		return err;
+	if (!item->id[0])
+		duban_uuid(item->id);
+	else if (!duban_uuid_valid(item->id))
+		return store_fail(st, DUBAN_ERR_INVALID, _("'%s' is not a valid item id"), item->id);
+	duban_timestamp_now(now);
+	if (!item->created_at[0])
+		snprintf(item->created_at, sizeof item->created_at, "%s", now);
+	snprintf(item->updated_at, sizeof item->updated_at, "%s", now);
+	if ((err = change_begin(st)) != DUBAN_OK)
+		return err;
+	err = code_taken(st, item->code, item->id);
+	if (!err && item_seq(st, item->id))
+		err = store_fail(st, DUBAN_ERR_DUPLICATE, _("the item id %s already exists"), item->id);
+	if (!err)
+		err = insert_row(st, item, &seq);
+	if (!err)
+		err = fts_write(st, seq, item, false);
+	if (!err)
+		err = write_event(st, item->id, "create", NULL, item->code, "", now);
+	if (!err)
+		err = write_op(st, "item.create", item->id, NULL, NULL, NULL, duban_item_to_json(item), now);
+	return change_end(st, err);
+}
+
+enum duban_err duban_item_get(duban_store *st, const char *key, struct duban_item *out)
+{
+	sqlite3_stmt *s;
+	char *sql;
+	int rc;
+	size_t klen = strlen(key);
+
+	if (!st->stmt[STMT_ITEM_GET]) {
+		/* A unique id prefix of 8 or more characters is as good as the id:
+		 * people copy the first block of a UUID. */
+		sql = xasprintf("SELECT %s FROM item WHERE code = ?1"
+				" UNION ALL SELECT * FROM (SELECT %s FROM item"
+				" WHERE ?2 AND id >= ?1 AND id < ?1 || '~' AND code <> ?1 LIMIT 2)",
+				item_columns(st), item_columns(st));
+		s = store_stmt(st, STMT_ITEM_GET, sql);
+		free(sql);
+	} else {
+		s = store_stmt(st, STMT_ITEM_GET, NULL);
+	}
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, key);
+	sqlite3_bind_int(s, 2, klen >= 8);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_db_fail(st, _("reading an item"));
+		return store_fail(st, DUBAN_ERR_NOT_FOUND, _("no item with code or id '%s'"), key);
+	}
+	duban_item_free(out);
+	duban_item_init(out);
+	store_read_item(s, out);
+	/* An exact code wins; a prefix must be unambiguous. */
+	if (strcmp(out->code, key) != 0 && sqlite3_step(s) == SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store_fail(st, DUBAN_ERR_NOT_FOUND, _("'%s' matches more than one item id: give more characters"), key);
+	}
+	sqlite3_reset(s);
+	return DUBAN_OK;
+}
+
+long long duban_item_total(duban_store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_ITEM_TOTAL, "SELECT count(*) FROM item");
+	long long n = 0;
+
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	if (s)
+		sqlite3_reset(s);
+	return n;
+}
+
+/* Writes every column of the row with item->id. */
+static enum duban_err rewrite_row(duban_store *st, const struct duban_item *item)
+{
+	sqlite3_stmt *s;
+	char key[11];
+
+	if (!st->stmt[STMT_ITEM_UPDATE]) {
+		struct duban_buf b;
+		char *sql;
+
+		duban_buf_init(&b);
+		duban_buf_puts(&b, "UPDATE item SET updated_at = ?2, version = ?3, due_key = ?4");
+		for (size_t i = 0; i < duban_field_count; i++)
+			duban_buf_printf(&b, ", \"%s\" = ?%zu", duban_fields[i].name, i + 5);
+		duban_buf_puts(&b, " WHERE id = ?1");
+		sql = duban_buf_steal(&b);
+		s = store_stmt(st, STMT_ITEM_UPDATE, sql);
+		free(sql);
+	} else {
+		s = store_stmt(st, STMT_ITEM_UPDATE, NULL);
+	}
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item->id);
+	bind_text(s, 2, item->updated_at);
+	sqlite3_bind_int64(s, 3, item->version);
+	bind_text(s, 4, due_key(item, key));
+	for (size_t i = 0; i < duban_field_count; i++)
+		bind_field(s, (int)i + 5, &duban_fields[i], item);
+	if (step_done(s) != SQLITE_OK)
+		return store_db_fail(st, _("saving the item"));
+	return DUBAN_OK;
+}
+
+/* One event and one op per changed field, each with its old value as base. */
+static enum duban_err record_field_changes(duban_store *st, const struct duban_item *old,
+					   const struct duban_item *item, const char *reason,
+					   const char *now, int *changed)
+{
+	enum duban_err err = DUBAN_OK;
+
+	for (size_t i = 0; i < duban_field_count && !err; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		char *before, *after;
+
+		if (duban_field_equal(f, old, item))
+			continue;
+		before = duban_field_format(f, old);
+		after = duban_field_format(f, item);
+		err = write_event(st, item->id, f->name, before, after, reason, now);
+		if (!err)
+			err = write_op(st, "item.set", item->id, f->name, before, after, NULL, now);
+		free(before);
+		free(after);
+		(*changed)++;
+	}
+	return err;
+}
+
+enum duban_err duban_item_update_ex(duban_store *st, struct duban_item *item, int *changed,
+				    bool allow_status, const char *reason)
+{
+	struct duban_item old;
+	enum duban_err err;
+	int n = 0;
+	char now[25];
+	long long seq;
+
+	if (changed)
+		*changed = 0;
+	if (st->role == DUBAN_ROLE_VIEWER)
+		return store_fail(st, DUBAN_ERR_PERMISSION, _("a viewer may not change items"));
+	if ((err = validate_item(st, item)) != DUBAN_OK)
+		return err;
+	duban_item_init(&old);
+	if ((err = change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = duban_item_get(st, item->id, &old);
+	if (!err && strcmp(old.id, item->id) != 0)
+		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no item with id '%s'"), item->id);
+	if (!err && old.status != item->status && !allow_status)
+		err = store_fail(st, DUBAN_ERR_INVALID, _("the status changes only through a status command"));
+	if (!err && strcmp(old.code, item->code) != 0)
+		err = code_taken(st, item->code, item->id);
+	if (!err) {
+		duban_timestamp_now(now);
+		err = record_field_changes(st, &old, item, reason, now, &n);
+	}
+	if (!err && n > 0) {
+		snprintf(item->updated_at, sizeof item->updated_at, "%s", now);
+		err = rewrite_row(st, item);
+		seq = item_seq(st, item->id);
+		if (!err && fts_text_changed(&old, item)) {
+			err = fts_write(st, seq, &old, true);
+			if (!err)
+				err = fts_write(st, seq, item, false);
+		}
+	}
+	err = change_end(st, err);
+	if (!err && changed)
+		*changed = n;
+out:
+	duban_item_free(&old);
+	return err;
+}
+
+enum duban_err duban_item_update(duban_store *st, struct duban_item *item, int *changed)
+{
+	return duban_item_update_ex(st, item, changed, false, "");
+}
+
+/* Moves the status and writes its event and op; the caller has checked the
+ * machine and holds a savepoint. */
+static enum duban_err apply_status(duban_store *st, struct duban_item *item, enum duban_status to,
+				   const char *reason, const char *now)
+{
+	enum duban_status from = item->status;
+	sqlite3_stmt *s;
+	enum duban_err err;
+
+	s = store_stmt(st, STMT_STATUS_UPDATE,
+		       "UPDATE item SET status = ?2, progress = ?3, updated_at = ?4 WHERE id = ?1");
+	if (!s)
+		return DUBAN_ERR_DB;
+	/* Reaching verification means the work is done; a return reopens it. */
+	if (to == DUBAN_STATUS_VERIFIED || to == DUBAN_STATUS_PUBLICIZED || to == DUBAN_STATUS_CLOSED)
+		item->progress = 100;
+	item->status = to;
+	bind_text(s, 1, item->id);
+	bind_text(s, 2, duban_status_id(to));
+	sqlite3_bind_int(s, 3, item->progress);
+	bind_text(s, 4, now);
+	if (step_done(s) != SQLITE_OK)
+		return store_db_fail(st, _("saving the status"));
+	err = write_event(st, item->id, "status", duban_status_id(from), duban_status_id(to), reason, now);
+	if (!err) {
+		cJSON *body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "reason", reason ? reason : "");
+		err = write_op(st, "item.status", item->id, "status", duban_status_id(from),
+			       duban_status_id(to), body, now);
+	}
+	return err;
+}
+
+static enum duban_err check_move(duban_store *st, const struct duban_item *item, enum duban_status to,
+				 const char *reason)
+{
+	enum duban_err err = duban_status_check(item->status, to, st->role, reason);
+
+	switch (err) {
+	case DUBAN_OK:
+		return DUBAN_OK;
+	case DUBAN_ERR_PERMISSION:
+		return store_fail(st, err, _("the %s role may not move %s from %s to %s"), duban_role_id(st->role),
+				  item->code, duban_status_name(item->status), duban_status_name(to));
+	case DUBAN_ERR_REASON:
+		return store_fail(st, err, _("moving %s from %s back to %s needs a reason"), item->code,
+				  duban_status_name(item->status), duban_status_name(to));
+	default:
+		return store_fail(st, DUBAN_ERR_TRANSITION, _("illegal status change for %s: %s → %s"), item->code,
+				  duban_status_name(item->status), duban_status_name(to));
+	}
+}
+
+enum duban_err duban_item_set_status(duban_store *st, const char *item_id, enum duban_status to, const char *reason)
+{
+	struct duban_item item;
+	enum duban_err err;
+	char now[25];
+
+	duban_item_init(&item);
+	if ((err = change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = duban_item_get(st, item_id, &item);
+	if (!err)
+		err = check_move(st, &item, to, reason);
+	if (!err)
+		err = apply_status(st, &item, to, reason, duban_timestamp_now(now));
+	err = change_end(st, err);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+enum duban_err duban_item_delete(duban_store *st, const char *item_id)
+{
+	struct duban_item item;
+	enum duban_err err;
+	sqlite3_stmt *s;
+	char now[25];
+	long long seq;
+
+	if (st->role != DUBAN_ROLE_OFFICE)
+		return store_fail(st, DUBAN_ERR_PERMISSION, _("only the office may delete items"));
+	duban_item_init(&item);
+	if ((err = change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = duban_item_get(st, item_id, &item);
+	if (!err) {
+		seq = item_seq(st, item.id);
+		err = fts_write(st, seq, &item, true);
+	}
+	if (!err) {
+		s = store_stmt(st, STMT_ITEM_DELETE, "DELETE FROM item WHERE id = ?");
+		if (!s)
+			err = DUBAN_ERR_DB;
+		else {
+			bind_text(s, 1, item.id);
+			if (step_done(s) != SQLITE_OK)
+				err = store_db_fail(st, _("deleting the item"));
+		}
+	}
+	duban_timestamp_now(now);
+	if (!err)
+		err = write_event(st, item.id, "delete", item.code, NULL, "", now);
+	if (!err)
+		err = write_op(st, "item.delete", item.id, NULL, NULL, NULL, NULL, now);
+	err = change_end(st, err);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+/* ---------------------------------------------------------------- records */
+
+/* Fills a record's id and time, checks the item exists and may be written. */
+static enum duban_err record_prepare(duban_store *st, char id[37], char item_id[37], char created_at[25],
+				     struct duban_item *item)
+{
+	enum duban_err err;
+
+	if (st->role == DUBAN_ROLE_VIEWER)
+		return store_fail(st, DUBAN_ERR_PERMISSION, _("a viewer may not add records"));
+	if ((err = duban_item_get(st, item_id, item)) != DUBAN_OK)
+		return err;
+	snprintf(item_id, 37, "%s", item->id);
+	if (!id[0])
+		duban_uuid(id);
+	if (!created_at[0])
+		duban_timestamp_now(created_at);
+	return DUBAN_OK;
+}
+
+static enum duban_err touch_item(duban_store *st, const char *item_id, const char *now)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_ITEM_TOUCH, "UPDATE item SET updated_at = ?2 WHERE id = ?1");
+
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item_id);
+	bind_text(s, 2, now);
+	if (step_done(s) != SQLITE_OK)
+		return store_db_fail(st, _("saving the item"));
+	return DUBAN_OK;
+}
+
+static enum duban_err finish_record(duban_store *st, sqlite3_stmt *s, const char *kind, const char *item_id,
+				    cJSON *body, const char *now)
+{
+	if (step_done(s) != SQLITE_OK) {
+		cJSON_Delete(body);
+		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return store_fail(st, DUBAN_ERR_DUPLICATE, _("this record was already saved"));
+		return store_db_fail(st, _("saving the record"));
+	}
+	enum duban_err err = touch_item(st, item_id, now);
+	if (!err)
+		err = write_op(st, kind, item_id, NULL, NULL, NULL, body, now);
+	else
+		cJSON_Delete(body);
+	return err;
+}
+
+enum duban_err duban_note_add(duban_store *st, struct duban_note *n)
+{
+	struct duban_item item;
+	enum duban_err err;
+	sqlite3_stmt *s;
+
+	if (!n->text || !*n->text)
+		return store_fail(st, DUBAN_ERR_INVALID, _("a note needs some text"));
+	duban_item_init(&item);
+	if ((err = change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = record_prepare(st, n->id, n->item_id, n->created_at, &item);
+	if (!err && !(s = store_stmt(st, STMT_NOTE_INSERT,
+				     "INSERT INTO note (id, item_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)")))
+		err = DUBAN_ERR_DB;
+	if (!err) {
+		if (!n->author || !*n->author)
+			duban_set_str(&n->author, st->user);
+		bind_text(s, 1, n->id);
+		bind_text(s, 2, n->item_id);
+		bind_text(s, 3, n->author);
+		bind_text(s, 4, n->text);
+		bind_text(s, 5, n->created_at);
+		err = finish_record(st, s, "note.add", n->item_id, duban_note_to_json(n), n->created_at);
+	}
+	err = change_end(st, err);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+/* An acceptance check moves a requested item: pass -> verified, fail ->
+ * back to in progress with the findings as the reason. */
+static enum duban_err inspection_moves(duban_store *st, struct duban_item *item,
+				       const struct duban_inspection *r)
+{
+	enum duban_status to;
+	const char *reason;
+
+	if (item->status != DUBAN_STATUS_REQUESTED)
+		return DUBAN_OK;
+	to = r->passed ? DUBAN_STATUS_VERIFIED : DUBAN_STATUS_IN_PROGRESS;
+	reason = r->passed ? "" : (r->findings && *r->findings ? r->findings : _("acceptance check failed"));
+	if (duban_status_check(item->status, to, st->role, reason) != DUBAN_OK)
+		return DUBAN_OK;
+	return apply_status(st, item, to, reason, r->created_at);
+}
+
+enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
+{
+	struct duban_item item;
+	enum duban_err err;
+	sqlite3_stmt *s;
+	char date[11];
+
+	if (r->date == DUBAN_DATE_NONE)
+		return store_fail(st, DUBAN_ERR_INVALID, _("an inspection needs a date"));
+	duban_item_init(&item);
+	if ((err = change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = record_prepare(st, r->id, r->item_id, r->created_at, &item);
+	if (!err && !(s = store_stmt(st, STMT_INSPECTION_INSERT,
+				     "INSERT INTO inspection (id, item_id, date, level, inspectors, place, findings,"
+				     " passed, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+		err = DUBAN_ERR_DB;
+	if (!err) {
+		if (!r->author || !*r->author)
+			duban_set_str(&r->author, st->user);
+		bind_text(s, 1, r->id);
+		bind_text(s, 2, r->item_id);
+		bind_text(s, 3, duban_date_format(r->date, date));
+		bind_text(s, 4, r->level);
+		bind_text(s, 5, r->inspectors);
+		bind_text(s, 6, r->place);
+		bind_text(s, 7, r->findings);
+		sqlite3_bind_int(s, 8, r->passed);
+		bind_text(s, 9, r->author);
+		bind_text(s, 10, r->created_at);
+		err = finish_record(st, s, "inspection.add", r->item_id, duban_inspection_to_json(r), r->created_at);
+	}
+	if (!err)
+		err = inspection_moves(st, &item, r);
+	err = change_end(st, err);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+enum duban_err duban_action_add(duban_store *st, struct duban_action *a)
+{
+	struct duban_item item;
+	enum duban_err err;
+	sqlite3_stmt *s;
+	char date[11];
+
+	if (a->date == DUBAN_DATE_NONE)
+		a->date = duban_today();
+	duban_item_init(&item);
+	if ((err = change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = record_prepare(st, a->id, a->item_id, a->created_at, &item);
+	if (!err && !(s = store_stmt(st, STMT_ACTION_INSERT,
+				     "INSERT INTO action (id, item_id, kind, date, due, text, author, created_at)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")))
+		err = DUBAN_ERR_DB;
+	if (!err) {
+		if (!a->author || !*a->author)
+			duban_set_str(&a->author, st->user);
+		bind_text(s, 1, a->id);
+		bind_text(s, 2, a->item_id);
+		bind_text(s, 3, duban_action_kind_id(a->kind));
+		bind_text(s, 4, duban_date_format(a->date, date));
+		bind_date(s, 5, a->due);
+		bind_text(s, 6, a->text);
+		bind_text(s, 7, a->author);
+		bind_text(s, 8, a->created_at);
+		err = finish_record(st, s, "action.add", a->item_id, duban_action_to_json(a), a->created_at);
+	}
+	err = change_end(st, err);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+static cJSON *attachment_json(const struct duban_attachment *a)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "id", a->id);
+	cJSON_AddStringToObject(o, "item_id", a->item_id);
+	cJSON_AddStringToObject(o, "inspection_id", a->inspection_id);
+	cJSON_AddStringToObject(o, "sha256", a->sha256);
+	cJSON_AddStringToObject(o, "name", a->name ? a->name : "");
+	cJSON_AddStringToObject(o, "mime", a->mime ? a->mime : "");
+	cJSON_AddNumberToObject(o, "size", (double)a->size);
+	cJSON_AddStringToObject(o, "author", a->author ? a->author : "");
+	cJSON_AddStringToObject(o, "created_at", a->created_at);
+	return o;
+}
+
+enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
+{
+	struct duban_item item;
+	enum duban_err err;
+	sqlite3_stmt *s;
+
+	if (strlen(a->sha256) != 64)
+		return store_fail(st, DUBAN_ERR_INVALID, _("an attachment needs its SHA-256"));
+	duban_item_init(&item);
+	if ((err = change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = record_prepare(st, a->id, a->item_id, a->created_at, &item);
+	if (!err && !(s = store_stmt(st, STMT_ATTACHMENT_INSERT,
+				     "INSERT INTO attachment (id, item_id, inspection_id, sha256, name, mime, size,"
+				     " author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+		err = DUBAN_ERR_DB;
+	if (!err) {
+		if (!a->author || !*a->author)
+			duban_set_str(&a->author, st->user);
+		bind_text(s, 1, a->id);
+		bind_text(s, 2, a->item_id);
+		bind_text(s, 3, a->inspection_id);
+		bind_text(s, 4, a->sha256);
+		bind_text(s, 5, a->name);
+		bind_text(s, 6, a->mime);
+		sqlite3_bind_int64(s, 7, a->size);
+		bind_text(s, 8, a->author);
+		bind_text(s, 9, a->created_at);
+		err = finish_record(st, s, "attachment.add", a->item_id, attachment_json(a), a->created_at);
+	}
+	err = change_end(st, err);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+/* ---------------------------------------------------------------- history */
+
+/* One query over every record table, newest first; columns c1..c8 mean
+ * different things per record type (see the readers below). */
+static const char history_sql[] =
+	"SELECT * FROM ("
+	" SELECT 'note' AS t, created_at, id, author, text, NULL, NULL, NULL, NULL, NULL, 0 AS o FROM note WHERE item_id = ?1"
+	" UNION ALL SELECT 'inspection', created_at, id, author, date, level, inspectors, place, findings, passed, 1"
+	"  FROM inspection WHERE item_id = ?1"
+	" UNION ALL SELECT 'action', created_at, id, author, kind, date, due, text, NULL, NULL, 2"
+	"  FROM action WHERE item_id = ?1"
+	" UNION ALL SELECT 'attachment', created_at, id, author, inspection_id, sha256, name, mime, size, NULL, 3"
+	"  FROM attachment WHERE item_id = ?1"
+	" UNION ALL SELECT 'event', created_at, seq, author, field, old_value, new_value, reason, device, NULL, 4"
+	"  FROM event WHERE item_id = ?1"
+	") ORDER BY created_at DESC, o DESC, 3 DESC";
+
+static int history_row(sqlite3_stmt *s, const char *item_id, duban_history_cb cb, void *ctx)
+{
+	const char *t = (const char *)sqlite3_column_text(s, 0);
+	struct duban_history_entry e = { 0 };
+	int stop;
+
+	if (strcmp(t, "note") == 0) {
+		struct duban_note n = { 0 };
+		copy_fixed(n.created_at, sizeof n.created_at, sqlite3_column_text(s, 1));
+		copy_fixed(n.id, sizeof n.id, sqlite3_column_text(s, 2));
+		snprintf(n.item_id, sizeof n.item_id, "%s", item_id);
+		n.author = column_str(s, 3);
+		n.text = column_str(s, 4);
+		e.note = &n;
+		stop = cb(&e, ctx);
+		duban_note_free(&n);
+	} else if (strcmp(t, "inspection") == 0) {
+		struct duban_inspection r = { 0 };
+		copy_fixed(r.created_at, sizeof r.created_at, sqlite3_column_text(s, 1));
+		copy_fixed(r.id, sizeof r.id, sqlite3_column_text(s, 2));
+		snprintf(r.item_id, sizeof r.item_id, "%s", item_id);
+		r.author = column_str(s, 3);
+		r.date = column_date_at(s, 4);
+		r.level = column_str(s, 5);
+		r.inspectors = column_str(s, 6);
+		r.place = column_str(s, 7);
+		r.findings = column_str(s, 8);
+		r.passed = sqlite3_column_int(s, 9) != 0;
+		e.inspection = &r;
+		stop = cb(&e, ctx);
+		duban_inspection_free(&r);
+	} else if (strcmp(t, "action") == 0) {
+		struct duban_action a = { 0 };
+		int k = duban_action_kind_parse((const char *)sqlite3_column_text(s, 4));
+		copy_fixed(a.created_at, sizeof a.created_at, sqlite3_column_text(s, 1));
+		copy_fixed(a.id, sizeof a.id, sqlite3_column_text(s, 2));
+		snprintf(a.item_id, sizeof a.item_id, "%s", item_id);
+		a.author = column_str(s, 3);
+		a.kind = k < 0 ? DUBAN_ACTION_REMINDER : (enum duban_action_kind)k;
+		a.date = column_date_at(s, 5);
+		a.due = column_date_at(s, 6);
+		a.text = column_str(s, 7);
+		e.action = &a;
+		stop = cb(&e, ctx);
+		duban_action_free(&a);
+	} else if (strcmp(t, "attachment") == 0) {
+		struct duban_attachment a = { 0 };
+		copy_fixed(a.created_at, sizeof a.created_at, sqlite3_column_text(s, 1));
+		copy_fixed(a.id, sizeof a.id, sqlite3_column_text(s, 2));
+		snprintf(a.item_id, sizeof a.item_id, "%s", item_id);
+		a.author = column_str(s, 3);
+		copy_fixed(a.inspection_id, sizeof a.inspection_id, sqlite3_column_text(s, 4));
+		copy_fixed(a.sha256, sizeof a.sha256, sqlite3_column_text(s, 5));
+		a.name = column_str(s, 6);
+		a.mime = column_str(s, 7);
+		a.size = sqlite3_column_int64(s, 8);
+		e.attachment = &a;
+		stop = cb(&e, ctx);
+		duban_attachment_free(&a);
+	} else {
+		struct duban_event ev = { 0 };
+		copy_fixed(ev.created_at, sizeof ev.created_at, sqlite3_column_text(s, 1));
+		ev.id = sqlite3_column_int64(s, 2);
+		snprintf(ev.item_id, sizeof ev.item_id, "%s", item_id);
+		ev.author = column_str(s, 3);
+		ev.field = column_str(s, 4);
+		ev.old_value = sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL : column_str(s, 5);
+		ev.new_value = sqlite3_column_type(s, 6) == SQLITE_NULL ? NULL : column_str(s, 6);
+		ev.reason = column_str(s, 7);
+		ev.device = column_str(s, 8);
+		e.event = &ev;
+		stop = cb(&e, ctx);
+		duban_event_free(&ev);
+	}
+	return stop;
+}
+
+enum duban_err duban_history_each(duban_store *st, const char *item_id, duban_history_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_HISTORY, history_sql);
+	int rc;
+
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (history_row(s, item_id, cb, ctx))
+			break;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_db_fail(st, _("reading the history"));
+	return DUBAN_OK;
+}
+
+char *duban_latest_note(duban_store *st, const char *item_id)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_LATEST_NOTE,
+				     "SELECT text FROM note WHERE item_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1");
+	char *text = NULL;
+
+	if (!s)
+		return NULL;
+	bind_text(s, 1, item_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		text = column_str(s, 0);
+	sqlite3_reset(s);
+	return text;
+}

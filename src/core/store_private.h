@@ -1,0 +1,38 @@
+/* The store's private state, shared by store.c and query.c only. */
+#ifndef DUBAN_STORE_PRIVATE_H
+#define DUBAN_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "duban/store.h"
+
+enum store_stmt_id {
+	STMT_ITEM_INSERT, STMT_ITEM_UPDATE, STMT_ITEM_GET, STMT_ITEM_SEQ, STMT_ITEM_TOTAL,
+	STMT_ITEM_DELETE, STMT_ITEM_TOUCH, STMT_STATUS_UPDATE, STMT_CODE_TAKEN,
+	STMT_FTS_INSERT, STMT_FTS_DELETE, STMT_EVENT_INSERT, STMT_OP_INSERT, STMT_OP_COUNT,
+	STMT_NOTE_INSERT, STMT_INSPECTION_INSERT, STMT_ACTION_INSERT, STMT_ATTACHMENT_INSERT,
+	STMT_HISTORY, STMT_LATEST_NOTE, STMT_FTS_PROBE,
+	STMT_COUNT
+};
+
+struct duban_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	char *columns;       /* item column list, from the field table */
+	char *user, *device;
+	enum duban_role role;
+	struct duban_light_rules rules;
+	duban_date today;    /* refreshed at each query */
+	bool outbox;
+	char errmsg[512];
+};
+
+enum duban_err store_fail(duban_store *st, enum duban_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+enum duban_err store_db_fail(duban_store *st, const char *what);
+sqlite3_stmt *store_stmt(duban_store *st, enum store_stmt_id id, const char *sql);
+void store_read_item(sqlite3_stmt *s, struct duban_item *item);
+/* "SELECT <every item column> FROM item <tail>", malloc'd. */
+char *store_item_select_sql(duban_store *st, const char *tail);
+
+#endif
