@@ -401,7 +401,7 @@ static enum duban_err run_window(duban_store *st, const struct window_req *w, in
 {
 	struct query q;
 	sqlite3_stmt *s;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	q_init(&q);
 	build_window(st, &q, w, n);
