@@ -309,7 +309,8 @@ int duban_cp_width(uint32_t cp)
 	return 1;
 }
 
-/* Width for layout: control characters take no room. */
+/* Width for layout: control characters take no room.  The string functions
+ * below take NULL as "": optional fields reach them unchecked. */
 static int layout_width(uint32_t cp)
 {
 	int w = duban_cp_width(cp);
@@ -318,6 +319,8 @@ static int layout_width(uint32_t cp)
 
 int duban_str_width(const char *s)
 {
+	if (!s)
+		return 0;
 	size_t len = strlen(s), i = 0;
 	int w = 0;
 	while (i < len) {
@@ -332,6 +335,8 @@ int duban_str_width(const char *s)
  * marks belong to the character before them. */
 size_t duban_utf8_fit(const char *s, int cols)
 {
+	if (!s)
+		return 0;
 	size_t len = strlen(s), i = 0;
 	int used = 0;
 	while (i < len) {
@@ -350,6 +355,8 @@ size_t duban_utf8_fit(const char *s, int cols)
 
 char *duban_truncate(const char *s, int cols)
 {
+	if (!s)
+		s = "";
 	if (cols <= 0)
 		return xstrdup("");
 	if (duban_str_width(s) <= cols)
@@ -561,6 +568,50 @@ static size_t avoid_bad_break(const struct unit *v, size_t n, size_t start, size
 	return p;
 }
 
+struct span {
+	size_t start, end;
+};
+
+/* Fills one line from unit *at on, as far as cols allows; returns the bytes
+ * of the line and moves *at to the first unit of the next one. */
+static struct span fill_line(const char *p, size_t len, struct units *u, size_t *at, int cols)
+{
+	size_t pos = *at, start = pos;
+	struct span line = { u->v[pos].off, 0 };
+	int w = 0;
+	bool content = false;
+	for (; pos < u->n; pos++) {
+		struct unit *x = &u->v[pos];
+		if (w + x->width <= cols) {
+			w += x->width;
+			content |= x->kind != UNIT_SPACE;
+			continue;
+		}
+		if (content)
+			break;
+		if (x->kind == UNIT_SPACE) {
+			/* Indentation wider than what follows can use. */
+			start = pos + 1;
+			line.start = start < u->n ? u->v[start].off : len;
+			w = 0;
+			continue;
+		}
+		/* Too long for any line: cut it, dropping the indentation. */
+		line.start = x->off;
+		line.end = x->off + take_head(p, x, cols);
+		*at = x->len == 0 ? pos + 1 : pos;
+		return line;
+	}
+	if (pos > start) {
+		pos = avoid_bad_break(u->v, u->n, start, pos);
+		line.end = u->v[pos - 1].off + u->v[pos - 1].len;
+	} else {
+		line.end = line.start;
+	}
+	*at = pos;
+	return line;
+}
+
 static void wrap_paragraph(const char *p, size_t len, int cols, struct lines *out)
 {
 	struct units u = { NULL, 0, 0 };
@@ -576,48 +627,16 @@ static void wrap_paragraph(const char *p, size_t len, int cols, struct lines *ou
 		if (pos == u.n)
 			break;
 		first = false;
-		size_t start = pos, end_off = 0;
-		size_t start_off = u.v[start].off;
-		int w = 0;
-		bool cut = false;
-		while (pos < u.n) {
-			struct unit *x = &u.v[pos];
-			bool content = has_content(u.v, start, pos);
-			if (w + x->width <= cols) {
-				w += x->width;
-				pos++;
-				continue;
-			}
-			if (x->kind == UNIT_SPACE && !content) {
-				/* Indentation wider than what follows can use. */
-				start = ++pos;
-				start_off = pos < u.n ? u.v[pos].off : len;
-				w = 0;
-				continue;
-			}
-			if (!content && x->kind != UNIT_SPACE) {
-				/* Too long for any line: cut it, dropping indentation. */
-				start_off = x->off;
-				end_off = x->off + take_head(p, x, cols);
-				if (x->len == 0)
-					pos++;
-				cut = true;
-			}
-			break;
-		}
-		if (!cut && pos > start) {
-			pos = avoid_bad_break(u.v, u.n, start, pos);
-			end_off = u.v[pos - 1].off + u.v[pos - 1].len;
-		}
-		if (!cut && pos == start)
-			end_off = start_off;
-		push_trimmed(out, p + start_off, end_off - start_off);
+		struct span line = fill_line(p, len, &u, &pos, cols);
+		push_trimmed(out, p + line.start, line.end - line.start);
 	}
 	free(u.v);
 }
 
 char **duban_wrap(const char *s, int cols)
 {
+	if (!s)
+		s = "";
 	struct lines l = { NULL, 0, 0 };
 	lines_push(&l, NULL);
 	l.n = 0;
@@ -716,6 +735,8 @@ static size_t skip_c1(const char *s, size_t len, size_t i, uint32_t cp)
 
 char *duban_sanitize(const char *s, bool keep_newlines)
 {
+	if (!s)
+		s = "";
 	struct duban_buf b;
 	duban_buf_init(&b);
 	size_t len = strlen(s), i = 0;

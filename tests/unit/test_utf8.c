@@ -192,6 +192,8 @@ static void check_width(const char *s, int want, const char *name)
 static void test_str_width(void)
 {
 	check_width("", 0, "width of empty");
+	check_width(NULL, 0, "width of NULL");
+	is_int(duban_utf8_fit(NULL, 3), 0, "fit of NULL");
 	check_width("abc", 3, "width of abc");
 	check_width("督办台账", 8, "width of 督办台账");
 	check_width("整改ABC方案", 11, "mixed Chinese and Latin");
@@ -313,6 +315,12 @@ static void test_truncate(void)
 	check_trunc("e\u0301e\u0301e\u0301", 3, "e\u0301e\u0301e\u0301");
 	check_trunc("", 5, "");
 	check_trunc("", 0, "");
+	char *none = duban_truncate(NULL, 3);
+	is_str(none, "", "truncate NULL");
+	free(none);
+	none = duban_pad(NULL, 2, false);
+	is_str(none, "  ", "pad NULL");
+	free(none);
 
 	duban_utf8_set_ambiguous_wide(true);
 	check_trunc("督办台账系统", 12, "督办台账系统");
@@ -492,6 +500,7 @@ static void test_wrap(void)
 	check_wrap("abc\n", 10, (const char *const[]){ "abc", NULL }, "final newline adds no line");
 	check_wrap("\n", 10, (const char *const[]){ "", NULL }, "lone newline is one empty line");
 	check_wrap("", 10, (const char *const[]){ NULL }, "empty text has no lines");
+	check_wrap(NULL, 10, (const char *const[]){ NULL }, "NULL has no lines");
 	check_wrap("a   b   ", 3, (const char *const[]){ "a", "b", NULL }, "no trailing spaces");
 	check_wrap("  indented text", 20, (const char *const[]){ "  indented text", NULL },
 		"first-line indentation kept");
@@ -562,6 +571,9 @@ static void test_sanitize(void)
 	check_clean("a\u202eevil\u202c b\u2066c\u2069", false, "aevil bc");
 	check_clean("👨\u200D👩\u200D👧 e\u0301 ❤\uFE0F", false, "👨\u200D👩\u200D👧 e\u0301 ❤\uFE0F");
 	check_clean("", false, "");
+	char *none = duban_sanitize(NULL, false);
+	is_str(none, "", "sanitize NULL");
+	free(none);
 
 	char *s = duban_sanitize("\x1b[31m整改\x1b[0m\xff", false);
 	is_int(duban_str_width(s), 5, "sanitized text measures as shown");
