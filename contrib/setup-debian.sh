@@ -1,0 +1,49 @@
+#!/bin/sh
+# Sets duban up on Debian 12 (or Ubuntu): installs the missing packages, builds
+# in build/ and opens duban on a demo ledger.
+#   --deps-only   install the packages and stop (CI uses this)
+#   --no-run      build but do not start duban
+set -e
+top=$(cd "$(dirname "$0")/.." && pwd)
+deps_only=no
+run=yes
+for arg in "$@"; do
+	case "$arg" in
+	--deps-only) deps_only=yes ;;
+	--no-run) run=no ;;
+	*) echo "usage: $0 [--deps-only] [--no-run]" >&2; exit 2 ;;
+	esac
+done
+
+packages="build-essential autoconf automake autopoint gettext pkg-config
+	libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev
+	libmicrohttpd-dev sqlite3 tmux locales"
+missing=""
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	echo "Installing:$missing"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+fi
+# Screen and message tests also run in Chinese.
+if ! locale -a 2>/dev/null | grep -qi '^zh_CN\.utf-\?8$'; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null \
+		|| echo 'zh_CN.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
+	$sudo locale-gen >/dev/null
+fi
+[ "$deps_only" = yes ] && exit 0
+
+cd "$top"
+[ -x configure ] || autoreconf -fi
+mkdir -p build
+cd build
+[ -f Makefile ] || ../configure -q
+make -j"$(nproc 2>/dev/null || echo 2)"
+[ "$run" = yes ] || exit 0
+exec ./duban --demo
