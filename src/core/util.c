@@ -19,7 +19,10 @@ void duban_i18n_init(void)
 {
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* Tests and uninstalled builds point at their own catalogue. */
+	const char *dir = getenv("DUBAN_LOCALEDIR");
+
+	bindtextdomain(PACKAGE, dir && *dir ? dir : LOCALEDIR);
 	bind_textdomain_codeset(PACKAGE, "UTF-8");
 	textdomain(PACKAGE);
 #endif
