@@ -1,0 +1,197 @@
+/* Tests of the JSON codec for items and records. */
+#include <config.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duban/json.h"
+#include "duban/util.h"
+#include "tap.h"
+
+static void fill_item(struct duban_item *it)
+{
+	duban_item_init(it);
+	strcpy(it->id, "0f8fad5b-d9cb-469f-a165-70867728950e");
+	it->kind = DUBAN_KIND_COMPLAINT;
+	duban_set_str(&it->code, "D2XX000123");
+	duban_set_str(&it->round, "第二轮");
+	duban_set_str(&it->batch, "第1批");
+	duban_set_str(&it->title, "化工企业夜间偷排废气");
+	duban_set_str(&it->description, "X区某化工企业夜间偷排废气，气味刺鼻。\n\"引号\"\\反斜杠\t制表");
+	duban_set_str(&it->categories, "大气、其他");
+	it->scope = DUBAN_SCOPE_SPECIFIC;
+	duban_set_str(&it->county, "X区");
+	duban_set_str(&it->township, "某某镇");
+	duban_set_str(&it->lead_unit, "市生态环境局");
+	duban_set_str(&it->co_units, "市公安局、市水利局");
+	duban_set_str(&it->leader, "副市长张某");
+	duban_set_str(&it->owner, "李某");
+	duban_set_str(&it->contact, "0000-1234567");
+	duban_set_str(&it->goal, "达标排放");
+	duban_set_str(&it->measures, "停产整改");
+	duban_set_str(&it->findings, "经核查属实");
+	duban_set_str(&it->handling, "立案处罚");
+	duban_set_str(&it->accountability, "约谈企业负责人");
+	it->start = duban_date_from_ymd(2021, 12, 1);
+	it->deadline = duban_date_from_ymd(2022, 6, 30);
+	it->deadline_kind = DUBAN_DEADLINE_IMMEDIATE;
+	it->notice_end = duban_date_from_ymd(2022, 7, 15);
+	it->status = DUBAN_STATUS_PUBLICIZED;
+	it->progress = 95;
+	it->verdict = DUBAN_VERDICT_MOSTLY;
+	it->enforcement = (struct duban_enforcement){ 3, 12.5, 2, 1, 4, 5, 6 };
+	it->key_case = true;
+	duban_set_str(&it->duplicate_of, "D2XX000001");
+	it->longitude = 112.123456;
+	it->latitude = 34.5;
+	it->is_public = true;
+	strcpy(it->created_at, "2022-01-02T03:04:05Z");
+	strcpy(it->updated_at, "2022-02-03T04:05:06Z");
+	it->version = 42;
+}
+
+static int fields_differing(const struct duban_item *a, const struct duban_item *b, const char **which)
+{
+	int n = 0;
+	for (size_t i = 0; i < duban_field_count; i++)
+		if (!duban_field_equal(&duban_fields[i], a, b)) {
+			n++;
+			*which = duban_fields[i].name;
+		}
+	return n;
+}
+
+static void test_round_trip(void)
+{
+	struct duban_item a, b;
+	fill_item(&a);
+	cJSON *j = duban_item_to_json(&a);
+	char *text = cJSON_Print(j);
+	cJSON_Delete(j);
+	ok(text && !strstr(text, "\\u"), "Chinese text is written unescaped");
+
+	cJSON *parsed = cJSON_Parse(text);
+	ok(parsed != NULL, "the output parses");
+	duban_item_init(&b);
+	char err[128];
+	is_int(duban_item_from_json(parsed, &b, err, sizeof err), DUBAN_OK, "a fully filled item reads back");
+	const char *which = "";
+	is_int(fields_differing(&a, &b, &which), 0, "every field is the same after the round trip");
+	if (*which)
+		diag("differs: %s", which);
+	is_str(b.id, a.id, "id");
+	is_str(b.created_at, a.created_at, "created_at");
+	is_str(b.updated_at, a.updated_at, "updated_at");
+	is_int(b.version, 42, "version");
+
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(parsed, "status")), "publicized", "status as identifier");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(parsed, "deadline")), "2022-06-30", "date as YYYY-MM-DD");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(parsed, "verdict")), "mostly", "verdict as identifier");
+	ok(cJSON_IsTrue(cJSON_GetObjectItem(parsed, "key_case")), "bool as true");
+	ok(cJSON_IsNumber(cJSON_GetObjectItem(parsed, "fines")), "fines as a number");
+	cJSON_Delete(parsed);
+	cJSON_free(text);
+	duban_item_free(&a);
+	duban_item_free(&b);
+}
+
+static void test_blank_item(void)
+{
+	struct duban_item a, b;
+	duban_item_init(&a);
+	cJSON *j = duban_item_to_json(&a);
+	ok(cJSON_IsNull(cJSON_GetObjectItem(j, "deadline")), "an unset date is null");
+	ok(cJSON_IsNull(cJSON_GetObjectItem(j, "longitude")), "NAN is null");
+	ok(cJSON_IsFalse(cJSON_GetObjectItem(j, "public")), "bool false");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(j, "code")), "", "empty text is an empty string");
+	fill_item(&b);
+	char err[128];
+	is_int(duban_item_from_json(j, &b, err, sizeof err), DUBAN_OK, "a blank item reads over a full one");
+	const char *which = "";
+	is_int(fields_differing(&a, &b, &which), 0, "nulls reset fields to their initial values");
+	ok(isnan(b.longitude), "longitude is NAN again");
+	cJSON_Delete(j);
+	duban_item_free(&a);
+	duban_item_free(&b);
+}
+
+static enum duban_err from_text(const char *json, struct duban_item *it, char *err, size_t len)
+{
+	cJSON *j = cJSON_Parse(json);
+	enum duban_err e = duban_item_from_json(j, it, err, len);
+	cJSON_Delete(j);
+	return e;
+}
+
+static void test_lenient_and_errors(void)
+{
+	struct duban_item it;
+	char err[128];
+	duban_item_init(&it);
+	duban_set_str(&it.title, "kept");
+	is_int(from_text("{\"progress\":\"60\",\"fines\":\"1.5\",\"key_case\":\"是\","
+			 "\"status\":\"整改中\",\"deadline\":\"2022年12月底\"}", &it, err, sizeof err),
+	       DUBAN_OK, "numbers, bools, enums and dates as strings are accepted");
+	is_int(it.progress, 60, "progress from a string");
+	ok(it.enforcement.fines == 1.5, "fines from a string");
+	ok(it.key_case, "key_case from 是");
+	is_int(it.status, DUBAN_STATUS_IN_PROGRESS, "status from its Chinese name");
+	is_int(it.deadline, duban_date_from_ymd(2022, 12, 31), "deadline from 2022年12月底");
+	is_str(it.title, "kept", "absent fields are unchanged");
+
+	is_int(from_text("{\"deadline\":\"明年吧\"}", &it, err, sizeof err), DUBAN_ERR_INVALID, "a bad date fails");
+	ok(strncmp(err, "deadline:", 9) == 0, "and the error names the field");
+	diag("%s", err);
+	is_int(from_text("{\"progress\":150}", &it, err, sizeof err), DUBAN_ERR_INVALID, "progress 150 fails");
+	ok(strncmp(err, "progress:", 9) == 0, "naming progress");
+	is_int(from_text("{\"rectify_orders\":1.5}", &it, err, sizeof err), DUBAN_ERR_INVALID,
+	       "a fraction for a count fails");
+	is_int(from_text("{\"title\":[1]}", &it, err, sizeof err), DUBAN_ERR_INVALID, "an array for text fails");
+	ok(strncmp(err, "title:", 6) == 0, "naming title");
+	is_int(from_text("{\"id\":\"not-a-uuid\"}", &it, err, sizeof err), DUBAN_ERR_INVALID, "a bad id fails");
+	ok(strncmp(err, "id:", 3) == 0, "naming id");
+	is_int(from_text("[1]", &it, err, sizeof err), DUBAN_ERR_INVALID, "a non-object fails");
+	duban_item_free(&it);
+}
+
+static void test_records(void)
+{
+	struct duban_note n = { "n1", "i1", "张三", "现场已整改", "2022-03-01T00:00:00Z" };
+	cJSON *j = duban_note_to_json(&n);
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(j, "text")), "现场已整改", "note text");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(j, "item_id")), "i1", "note item_id");
+	cJSON_Delete(j);
+
+	struct duban_inspection r = { .date = duban_date_from_ymd(2022, 3, 2), .level = "county",
+				      .inspectors = "甲、乙", .place = "某厂", .findings = "合格",
+				      .passed = true, .author = "甲" };
+	strcpy(r.id, "r1");
+	j = duban_inspection_to_json(&r);
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(j, "date")), "2022-03-02", "inspection date");
+	ok(cJSON_IsTrue(cJSON_GetObjectItem(j, "passed")), "inspection passed");
+	cJSON_Delete(j);
+
+	struct duban_action a = { .kind = DUBAN_ACTION_SUMMONS, .date = duban_date_from_ymd(2022, 4, 1),
+				  .due = DUBAN_DATE_NONE, .text = "约谈县政府", .author = "办" };
+	j = duban_action_to_json(&a);
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(j, "kind")), "summons", "action kind identifier");
+	ok(cJSON_IsNull(cJSON_GetObjectItem(j, "due")), "no due date is null");
+	cJSON_Delete(j);
+
+	struct duban_event e = { .id = 7, .field = "status", .old_value = "in_progress",
+				 .new_value = "closed", .reason = "import", .author = "a", .device = "d" };
+	j = duban_event_to_json(&e);
+	is_int(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "id")), 7, "event id");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(j, "new_value")), "closed", "event new value");
+	cJSON_Delete(j);
+}
+
+int main(void)
+{
+	test_round_trip();
+	test_blank_item();
+	test_lenient_and_errors();
+	test_records();
+	return done_testing();
+}
