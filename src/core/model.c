@@ -127,9 +127,9 @@ static const struct enum_entry kinds[DUBAN_KIND_COUNT] = {
 
 static const struct enum_entry statuses[DUBAN_STATUS_COUNT] = {
 	[DUBAN_STATUS_NOT_STARTED] = { "not_started", N_("not started"), "尚未启动", { "未启动" } },
-	[DUBAN_STATUS_IN_PROGRESS] = { "in_progress", N_("in progress"), "整改中", { "正在办理", "推进中" } },
+	[DUBAN_STATUS_IN_PROGRESS] = { "in_progress", N_("in progress"), "整改中", { "正在办理", "推进中", "未办结" } },
 	[DUBAN_STATUS_REQUESTED] = { "requested", N_("close-out requested"), "申请销号", { 0 } },
-	[DUBAN_STATUS_VERIFIED] = { "verified", N_("verified"), "已验收", { "验收通过" } },
+	[DUBAN_STATUS_VERIFIED] = { "verified", N_("verified"), "已验收", { "验收通过", "阶段性办结" } },
 	[DUBAN_STATUS_PUBLICIZED] = { "publicized", N_("publicized"), "公示中", { 0 } },
 	[DUBAN_STATUS_CLOSED] = { "closed", N_("closed"), "已销号", { "已办结", "已完成", "完成" } },
 };
