@@ -21,6 +21,9 @@ struct duban_import_report {
 	/* Every bad row: "line N: reason" lines, malloc'd, NULL-terminated. */
 	char **errors;
 	int nerrors;
+	/* Remarks that are not errors ("note: column 'X' ignored"), same form. */
+	char **notes;
+	int nnotes;
 };
 void duban_import_report_free(struct duban_import_report *r);
 

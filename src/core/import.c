@@ -1,0 +1,972 @@
+/* Import of whole ledgers from CSV (the sheets offices and inspection teams
+ * publish, UTF-8 or GBK) and from JSON.  All or nothing: every row is
+ * validated, and one bad row means nothing is written. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "duban/csv.h"
+#include "duban/json.h"
+#include "duban/ledger_io.h"
+#include "duban/util.h"
+#include "store_internal.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define FIELD_PTR(type, item, f) ((type *)(void *)((char *)(item) + (f)->offset))
+#define ITEM_OFF(member) offsetof(struct duban_item, member)
+
+/* ---------------------------------------------------------------- headers */
+
+enum col_role { COL_IGNORE, COL_ID, COL_SEQ, COL_FIELD };
+
+struct column {
+	enum col_role role;
+	const struct duban_field *field;
+};
+
+/* Column titles that published ledgers and complaint lists use for our
+ * fields, besides each field's own name and label.  Compared after
+ * normalize_header(): no spaces, half-width brackets. */
+static const struct alias {
+	const char *header;
+	size_t offset;
+} aliases[] = {
+	{ "编号", ITEM_OFF(code) }, { "案件编号", ITEM_OFF(code) }, { "问题编号", ITEM_OFF(code) },
+	{ "任务编号", ITEM_OFF(code) },
+	{ "反馈问题", ITEM_OFF(title) }, { "问题", ITEM_OFF(title) }, { "存在问题", ITEM_OFF(title) },
+	{ "标题", ITEM_OFF(title) },
+	{ "交办问题基本情况", ITEM_OFF(description) }, { "问题详情", ITEM_OFF(description) },
+	{ "具体问题", ITEM_OFF(description) },
+	{ "县(市、区)", ITEM_OFF(county) }, { "所在地区", ITEM_OFF(county) }, { "区县", ITEM_OFF(county) },
+	{ "乡镇(街道)", ITEM_OFF(township) },
+	{ "领域", ITEM_OFF(categories) }, { "问题类型", ITEM_OFF(categories) },
+	{ "责任单位", ITEM_OFF(lead_unit) }, { "牵头责任单位", ITEM_OFF(lead_unit) },
+	{ "责任领导(签字)", ITEM_OFF(leader) },
+	{ "完成时限", ITEM_OFF(deadline) }, { "整改期限", ITEM_OFF(deadline) },
+	{ "整改进展", ITEM_OFF(handling) }, { "办理情况", ITEM_OFF(handling) },
+	{ "办结情况", ITEM_OFF(status) }, { "整改情况", ITEM_OFF(status) }, { "状态", ITEM_OFF(status) },
+	{ "问责情况", ITEM_OFF(accountability) },
+	{ "轮次", ITEM_OFF(round) },
+	{ "进度", ITEM_OFF(progress) }, { "完成进度", ITEM_OFF(progress) },
+	{ "责令整改", ITEM_OFF(enforcement.rectify_orders) },
+	{ "责令整改(家)", ITEM_OFF(enforcement.rectify_orders) },
+	{ "罚款", ITEM_OFF(enforcement.fines) },
+	{ "立案处罚(件)", ITEM_OFF(enforcement.penalty_cases) },
+	{ "立案侦查(件)", ITEM_OFF(enforcement.criminal_cases) },
+	{ "拘留(人)", ITEM_OFF(enforcement.detentions) },
+	{ "约谈", ITEM_OFF(enforcement.summons) },
+	{ "问责", ITEM_OFF(enforcement.accountability) },
+};
+
+/* Headers whose presence marks a complaint list rather than a problem ledger. */
+static const char *const complaint_headers[] = { "是否属实", "交办问题基本情况", "受理编号" };
+
+static const struct duban_field *field_at(size_t offset)
+{
+	for (size_t i = 0; i < duban_field_count; i++)
+		if (duban_fields[i].offset == offset)
+			return &duban_fields[i];
+	return NULL;
+}
+
+static size_t field_index(const struct duban_field *f)
+{
+	return (size_t)(f - duban_fields);
+}
+
+/* Header text as compared: no ASCII or ideographic spaces or line breaks,
+ * full-width brackets as half-width, ASCII letters in lower case. */
+static char *normalize_header(const char *s)
+{
+	struct duban_buf b;
+	duban_buf_init(&b);
+	duban_buf_puts(&b, "");
+	for (const char *p = s; *p;) {
+		if (strchr(" \t\r\n\v\f", *p)) {
+			p++;
+		} else if (strncmp(p, "\xe3\x80\x80", 3) == 0) {
+			p += 3;
+		} else if (strncmp(p, "（", 3) == 0) {
+			duban_buf_putc(&b, '(');
+			p += 3;
+		} else if (strncmp(p, "）", 3) == 0) {
+			duban_buf_putc(&b, ')');
+			p += 3;
+		} else {
+			char c = *p++;
+			duban_buf_putc(&b, c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c);
+		}
+	}
+	return duban_buf_steal(&b);
+}
+
+static bool header_is(const char *s, const char *want)
+{
+	char *n = normalize_header(want);
+	bool eq = strcmp(s, n) == 0;
+	free(n);
+	return eq;
+}
+
+/* ---------------------------------------------------------------- state */
+
+struct mapping {
+	char *header; /* normalized */
+	struct column col;
+};
+
+struct code_seen {
+	char *code;
+	int line;
+};
+
+struct importer {
+	duban_store *st;
+	const struct duban_import_options *opt;
+	struct duban_import_report *rep;
+	struct mapping *map;
+	int nmap;
+	struct column *cols;
+	int ncols;
+	bool *has_field;     /* by field index: the file has a column for it */
+	int seq_col, id_col; /* -1 when absent */
+	int kind;            /* kind of rows without a kind cell */
+	struct code_seen *seen; /* open-addressing hash of codes already read */
+	size_t seen_cap, seen_len;
+	const char *unit;    /* "line" for CSV, "item" for JSON */
+	bool failed;         /* a bad row: nothing will be written */
+	enum duban_err store_err;
+};
+
+static void list_add(char ***list, int *n, char *msg)
+{
+	*list = xrealloc(*list, ((size_t)*n + 2) * sizeof **list);
+	(*list)[(*n)++] = msg;
+	(*list)[*n] = NULL;
+}
+
+static void report_error(struct importer *im, char *msg)
+{
+	list_add(&im->rep->errors, &im->rep->nerrors, msg);
+}
+
+static void report_note(struct importer *im, char *msg)
+{
+	list_add(&im->rep->notes, &im->rep->nnotes, msg);
+}
+
+/* "line N: reason" (or "item N: reason" for JSON).  Takes reason. */
+static void row_error(struct importer *im, int where, char *reason)
+{
+	if (strcmp(im->unit, "item") == 0)
+		report_error(im, xasprintf(_("item %d: %s"), where, reason));
+	else
+		report_error(im, xasprintf(_("line %d: %s"), where, reason));
+	free(reason);
+}
+
+void duban_import_report_free(struct duban_import_report *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->nerrors; i++)
+		free(r->errors[i]);
+	free(r->errors);
+	for (int i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->notes);
+	r->errors = r->notes = NULL;
+	r->nerrors = r->nnotes = 0;
+}
+
+/* ---------------------------------------------------------------- codes seen */
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static struct code_seen *seen_slot(struct code_seen *tab, size_t cap, const char *code)
+{
+	size_t i = hash_str(code) & (cap - 1);
+	while (tab[i].code && strcmp(tab[i].code, code) != 0)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static void seen_grow(struct importer *im)
+{
+	size_t cap = im->seen_cap ? im->seen_cap * 2 : 256;
+	struct code_seen *tab = xcalloc(cap, sizeof *tab);
+	for (size_t i = 0; i < im->seen_cap; i++)
+		if (im->seen[i].code)
+			*seen_slot(tab, cap, im->seen[i].code) = im->seen[i];
+	free(im->seen);
+	im->seen = tab;
+	im->seen_cap = cap;
+}
+
+/* Records code at line; returns the earlier line that had it, or 0. */
+static int seen_add(struct importer *im, const char *code, int line)
+{
+	if ((im->seen_len + 1) * 2 > im->seen_cap)
+		seen_grow(im);
+	struct code_seen *s = seen_slot(im->seen, im->seen_cap, code);
+	if (s->code)
+		return s->line;
+	s->code = xstrdup(code);
+	s->line = line;
+	im->seen_len++;
+	return 0;
+}
+
+static void importer_free(struct importer *im)
+{
+	for (int i = 0; i < im->nmap; i++)
+		free(im->map[i].header);
+	free(im->map);
+	free(im->cols);
+	free(im->has_field);
+	for (size_t i = 0; i < im->seen_cap; i++)
+		free(im->seen[i].code);
+	free(im->seen);
+}
+
+/* ---------------------------------------------------------------- mapping file */
+
+static bool mapping_target(const char *name, struct column *col)
+{
+	col->field = NULL;
+	if (strcmp(name, "ignore") == 0 || strcmp(name, "-") == 0) {
+		col->role = COL_IGNORE;
+		return true;
+	}
+	if (strcmp(name, "id") == 0) {
+		col->role = COL_ID;
+		return true;
+	}
+	if (strcmp(name, "seq") == 0 || strcmp(name, "序号") == 0) {
+		col->role = COL_SEQ;
+		return true;
+	}
+	col->field = duban_field_find(name);
+	col->role = COL_FIELD;
+	return col->field != NULL;
+}
+
+static bool mapping_line(struct importer *im, char *line, const char *path, int lineno)
+{
+	duban_trim(line);
+	if (!*line || *line == '#')
+		return true;
+	char *hash;
+	char *eq = strrchr(line, '=');
+	if (!eq) {
+		report_error(im, xasprintf(_("%s:%d: expected HEADER = field"), path, lineno));
+		return false;
+	}
+	*eq = '\0';
+	char *value = eq + 1;
+	if ((hash = strchr(value, '#')))
+		*hash = '\0';
+	duban_trim(value);
+	duban_trim(line);
+	struct column col;
+	if (!*line || !mapping_target(value, &col)) {
+		report_error(im, xasprintf(_("%s:%d: unknown field '%s'"), path, lineno, value));
+		return false;
+	}
+	im->map = xrealloc(im->map, ((size_t)im->nmap + 1) * sizeof *im->map);
+	im->map[im->nmap].header = normalize_header(line);
+	im->map[im->nmap++].col = col;
+	return true;
+}
+
+static enum duban_err load_mapping(struct importer *im, const char *path)
+{
+	size_t len;
+	char *data = duban_read_file(path, &len);
+	if (!data) {
+		report_error(im, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
+		return DUBAN_ERR_IO;
+	}
+	char *text = duban_to_utf8(data, len, NULL);
+	free(data);
+	if (!text) {
+		report_error(im, xasprintf(_("%s: neither UTF-8 nor GB18030"), path));
+		return DUBAN_ERR_PARSE;
+	}
+	bool good = true;
+	int lineno = 0;
+	for (char *line = text, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		good &= mapping_line(im, line, path, ++lineno);
+	}
+	free(text);
+	return good ? DUBAN_OK : DUBAN_ERR_PARSE;
+}
+
+/* ---------------------------------------------------------------- header row */
+
+static bool lookup_header(const struct importer *im, const char *norm, const char *raw, struct column *col)
+{
+	for (int i = 0; i < im->nmap; i++)
+		if (strcmp(norm, im->map[i].header) == 0) {
+			*col = im->map[i].col;
+			return true;
+		}
+	col->field = NULL;
+	if (strcmp(norm, "id") == 0 || strcmp(norm, "序号") == 0) {
+		col->role = norm[0] == 'i' ? COL_ID : COL_SEQ;
+		return true;
+	}
+	col->role = COL_FIELD;
+	for (size_t i = 0; i < duban_field_count && !col->field; i++)
+		if (header_is(norm, duban_fields[i].name) || header_is(norm, duban_fields[i].label))
+			col->field = &duban_fields[i];
+	if (!col->field)
+		col->field = duban_field_find(raw);
+	for (size_t i = 0; i < ARRAY_LEN(aliases) && !col->field; i++)
+		if (header_is(norm, aliases[i].header))
+			col->field = field_at(aliases[i].offset);
+	return col->field != NULL;
+}
+
+static int count_known_headers(const struct importer *im, const struct duban_csv_record *rec)
+{
+	int known = 0;
+	for (int i = 0; i < rec->ncells; i++) {
+		char *norm = normalize_header(rec->cells[i]);
+		struct column col;
+		known += *norm && lookup_header(im, norm, rec->cells[i], &col) && col.role != COL_IGNORE;
+		free(norm);
+	}
+	return known;
+}
+
+/* A later column for a field already mapped is ignored: the first wins. */
+static bool column_taken(const struct importer *im, const struct column *col)
+{
+	if (col->role == COL_FIELD)
+		return im->has_field[field_index(col->field)];
+	if (col->role == COL_ID)
+		return im->id_col >= 0;
+	if (col->role == COL_SEQ)
+		return im->seq_col >= 0;
+	return false;
+}
+
+static void set_column(struct importer *im, int i, const char *raw)
+{
+	char *norm = normalize_header(raw);
+	struct column *col = &im->cols[i];
+	bool known = *norm && lookup_header(im, norm, raw, col);
+	if (!known || column_taken(im, col)) {
+		if (*norm)
+			report_note(im, xasprintf(_("note: column '%s' ignored"), raw));
+		col->role = COL_IGNORE;
+	} else if (col->role == COL_FIELD) {
+		im->has_field[field_index(col->field)] = true;
+	} else if (col->role == COL_ID) {
+		im->id_col = i;
+	} else if (col->role == COL_SEQ) {
+		im->seq_col = i;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(complaint_headers); k++)
+		if (im->opt->default_kind < 0 && header_is(norm, complaint_headers[k]))
+			im->kind = DUBAN_KIND_COMPLAINT;
+	free(norm);
+}
+
+static void take_header(struct importer *im, const struct duban_csv_record *rec)
+{
+	im->ncols = rec->ncells;
+	im->cols = xcalloc((size_t)rec->ncells, sizeof *im->cols);
+	for (int i = 0; i < rec->ncells; i++)
+		set_column(im, i, rec->cells[i]);
+}
+
+/* ---------------------------------------------------------------- cell values */
+
+/* Status words of complaint lists and progress reports, beyond the names
+ * duban_status_parse knows. */
+static int parse_status(const char *s)
+{
+	static const struct {
+		const char *text;
+		enum duban_status status;
+	} words[] = {
+		{ "已办结", DUBAN_STATUS_CLOSED },
+		{ "已完成整改", DUBAN_STATUS_CLOSED },
+		{ "阶段性办结", DUBAN_STATUS_VERIFIED },
+		{ "正在办理", DUBAN_STATUS_IN_PROGRESS },
+		{ "未办结", DUBAN_STATUS_IN_PROGRESS },
+		{ "办理中", DUBAN_STATUS_IN_PROGRESS },
+		{ "整改中", DUBAN_STATUS_IN_PROGRESS },
+		{ "未启动", DUBAN_STATUS_NOT_STARTED },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(words); i++)
+		if (strcmp(s, words[i].text) == 0)
+			return (int)words[i].status;
+	return duban_status_parse(s);
+}
+
+/* Published lists fill empty number cells with a dash or 无. */
+static bool is_placeholder(const char *s)
+{
+	static const char *const marks[] = { "/", "-", "—", "——", "－", "／", "无", "\\" };
+	for (size_t i = 0; i < ARRAY_LEN(marks); i++)
+		if (strcmp(s, marks[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_digit_at(const char *p)
+{
+	return (*p >= '0' && *p <= '9') ||
+	       ((unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbc &&
+		(unsigned char)p[2] >= 0x90 && (unsigned char)p[2] <= 0x99);
+}
+
+static size_t char_len(const char *p)
+{
+	unsigned char c = (unsigned char)*p;
+	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+/* The longest date that starts at p, or NONE. */
+static duban_date date_at(const char *p)
+{
+	size_t len = strlen(p);
+	char *s = xstrndup(p, len);
+	duban_date d = DUBAN_DATE_NONE;
+	while (len >= 4 && d == DUBAN_DATE_NONE) {
+		s[len] = '\0';
+		d = duban_date_parse(s);
+		do
+			len--;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80);
+	}
+	free(s);
+	return d;
+}
+
+/* The first date in free text such as "立行立改，2022年6月底前". */
+static duban_date find_date(const char *s)
+{
+	bool prev_digit = false;
+	for (const char *p = s; *p; p += char_len(p)) {
+		bool digit = is_digit_at(p);
+		if (digit && !prev_digit) {
+			duban_date d = date_at(p);
+			if (d != DUBAN_DATE_NONE)
+				return d;
+		}
+		prev_digit = digit;
+	}
+	return DUBAN_DATE_NONE;
+}
+
+/* A deadline cell: a date, 立行立改 or 长期坚持, possibly with a date in the
+ * text ("立行立改，2022年6月底前", "2022年底以前").  False when it is neither. */
+static bool parse_deadline(const char *s, duban_date *d, enum duban_deadline_kind *k)
+{
+	*k = DUBAN_DEADLINE_DATE;
+	*d = DUBAN_DATE_NONE;
+	if (!*s)
+		return true;
+	if (strstr(s, "立行立改"))
+		*k = DUBAN_DEADLINE_IMMEDIATE;
+	else if (strstr(s, "长期坚持") || strstr(s, "持续推进") || strstr(s, "长期"))
+		*k = DUBAN_DEADLINE_ONGOING;
+	*d = duban_date_parse(s);
+	if (*d == DUBAN_DATE_NONE)
+		*d = find_date(s);
+	if (*d == DUBAN_DATE_NONE && *k == DUBAN_DEADLINE_DATE) {
+		int dk = duban_deadline_kind_parse(s);
+		if (dk > 0)
+			*k = (enum duban_deadline_kind)dk;
+		return dk > 0;
+	}
+	return true;
+}
+
+static char *value_error(const struct duban_field *f, const char *s)
+{
+	switch (f->type) {
+	case DUBAN_FT_DATE:
+		return xasprintf(_("cannot read '%s' as a date"), s);
+	case DUBAN_FT_INT:
+		if (f->offset == ITEM_OFF(progress))
+			return xasprintf(_("'%s' is not a progress from 0 to 100"), s);
+		return xasprintf(_("cannot read '%s' as a count"), s);
+	case DUBAN_FT_DOUBLE:
+		return xasprintf(_("cannot read '%s' as a number"), s);
+	case DUBAN_FT_BOOL:
+		return xasprintf(_("cannot read '%s' as yes or no"), s);
+	case DUBAN_FT_STATUS:
+		return xasprintf(_("unknown status '%s'"), s);
+	case DUBAN_FT_VERDICT:
+		return xasprintf(_("unknown verdict '%s'"), s);
+	default:
+		return xasprintf(_("unknown value '%s'"), s);
+	}
+}
+
+/* Stores one cell into its field; NULL or the reason it cannot. */
+static char *apply_cell(struct duban_item *it, const struct duban_field *f, const char *s)
+{
+	if (f->type == DUBAN_FT_STATUS) {
+		/* A blank status cell keeps what the ledger knows. */
+		int st = *s ? parse_status(s) : (int)it->status;
+		if (st < 0)
+			return value_error(f, s);
+		it->status = (enum duban_status)st;
+		return NULL;
+	}
+	if (f->offset == ITEM_OFF(deadline)) {
+		if (!parse_deadline(s, &it->deadline, &it->deadline_kind))
+			return value_error(f, s);
+		return NULL;
+	}
+	if (f->type != DUBAN_FT_TEXT && is_placeholder(s))
+		s = "";
+	if (duban_field_parse(f, it, s) != DUBAN_OK)
+		return value_error(f, s);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- one item */
+
+/* A complaint list gives no title: the first clause of the description,
+ * at most 30 characters, stands in. */
+static void title_from_description(struct duban_item *it)
+{
+	static const char *const stops[] = { "，", "。", "；", "\n" };
+	const char *s = it->description;
+	size_t end = strlen(s);
+	for (size_t i = 0; i < ARRAY_LEN(stops); i++) {
+		const char *hit = strstr(s, stops[i]);
+		if (hit && (size_t)(hit - s) < end)
+			end = (size_t)(hit - s);
+	}
+	size_t n = 0;
+	int chars = 0;
+	while (n < end && chars < 30) {
+		n += char_len(s + n);
+		chars++;
+	}
+	if (n > end)
+		n = end;
+	char *t = duban_trim(xstrndup(s, n));
+	duban_set_str(&it->title, t);
+	free(t);
+}
+
+static bool items_differ(const struct duban_item *a, const struct duban_item *b)
+{
+	for (size_t i = 0; i < duban_field_count; i++)
+		if (!duban_field_equal(&duban_fields[i], a, b))
+			return true;
+	return false;
+}
+
+/* Finds the stored item a row updates: by code, else by the row's id (a
+ * renamed code).  Guards against item_get's id-prefix match on a code.
+ * out must be initialized; when nothing is found it is a blank item. */
+static bool find_existing(struct importer *im, const char *code, const char *id, struct duban_item *out)
+{
+	if (duban_item_get(im->st, code, out) == DUBAN_OK && strcmp(out->code, code) == 0)
+		return true;
+	if (id && *id && duban_uuid_valid(id) && duban_item_get(im->st, id, out) == DUBAN_OK &&
+	    strcmp(out->id, id) == 0)
+		return true;
+	duban_item_free(out);
+	duban_item_init(out);
+	return false;
+}
+
+/* Checks what spans fields; reports and returns false when it fails. */
+static bool item_consistent(struct importer *im, const struct duban_item *it, int where)
+{
+	if (it->start == DUBAN_DATE_NONE || it->deadline == DUBAN_DATE_NONE || it->deadline >= it->start)
+		return true;
+	char a[11], b[11];
+	row_error(im, where, xasprintf(_("deadline: %s is before the start %s"),
+				       duban_date_format(it->deadline, a), duban_date_format(it->start, b)));
+	return false;
+}
+
+/* Writes (or, dry, counts) one valid item. */
+static void store_item(struct importer *im, struct duban_item *it, const struct duban_item *orig, int where)
+{
+	struct duban_import_report *rep = im->rep;
+	if (im->opt->dry_run || im->failed) {
+		if (!orig)
+			rep->inserted++;
+		else if (items_differ(orig, it))
+			rep->updated++;
+		else
+			rep->unchanged++;
+		return;
+	}
+	enum duban_err err;
+	int changed = 0;
+	if (orig)
+		err = duban_item_update_ex(im->st, it, &changed, true, "import");
+	else
+		err = duban_item_insert(im->st, it);
+	if (err != DUBAN_OK) {
+		row_error(im, where, xstrdup(duban_store_errmsg(im->st)));
+		im->store_err = err;
+		im->failed = true;
+		return;
+	}
+	if (!orig)
+		rep->inserted++;
+	else if (changed)
+		rep->updated++;
+	else
+		rep->unchanged++;
+}
+
+/* Checks the code is new in this file; reports it otherwise. */
+static bool code_is_new(struct importer *im, const char *code, int where)
+{
+	int first = seen_add(im, code, where);
+	if (!first)
+		return true;
+	if (strcmp(im->unit, "item") == 0)
+		row_error(im, where, xasprintf(_("code %s also in item %d"), code, first));
+	else
+		row_error(im, where, xasprintf(_("code %s also on line %d"), code, first));
+	return false;
+}
+
+/* ---------------------------------------------------------------- CSV rows */
+
+static const char *cell_of(const struct duban_csv_record *rec, int col)
+{
+	return col >= 0 && col < rec->ncells ? rec->cells[col] : "";
+}
+
+static int column_of_field(const struct importer *im, size_t offset)
+{
+	for (int i = 0; i < im->ncols; i++)
+		if (im->cols[i].role == COL_FIELD && im->cols[i].field->offset == offset)
+			return i;
+	return -1;
+}
+
+static bool is_total_row(const struct duban_csv_record *rec)
+{
+	for (int i = 0; i < rec->ncells; i++)
+		if (*rec->cells[i])
+			return strcmp(rec->cells[i], "合计") == 0 || strcmp(rec->cells[i], "总计") == 0 ||
+			       strcmp(rec->cells[i], "小计") == 0;
+	return true; /* every cell empty: skipped like a blank line */
+}
+
+/* The row's kind (kind cell, else the file's), or -1 after reporting. */
+static int row_kind(struct importer *im, const struct duban_csv_record *rec)
+{
+	const char *s = cell_of(rec, column_of_field(im, ITEM_OFF(kind)));
+	if (!*s)
+		return im->kind;
+	int k = duban_kind_parse(s);
+	if (k < 0)
+		row_error(im, rec->line, xasprintf(_("kind: unknown kind '%s'"), s));
+	return k;
+}
+
+/* The row's code, falling back to its row number; NULL after reporting. */
+static char *row_code(struct importer *im, const struct duban_csv_record *rec, int kind)
+{
+	const char *code = cell_of(rec, column_of_field(im, ITEM_OFF(code)));
+	if (*code)
+		return xstrdup(code);
+	const char *seq = cell_of(rec, im->seq_col);
+	if (*seq)
+		return xasprintf("%s%s", kind == DUBAN_KIND_COMPLAINT ? "C-" : "P-", seq);
+	row_error(im, rec->line, xstrdup(_("no code and no row number (序号)")));
+	return NULL;
+}
+
+/* Fills it from the row's cells; false (after reporting each) on bad cells.
+ * The deadline kind comes after the deadline, whose text may also set it. */
+static bool fill_item(struct importer *im, const struct duban_csv_record *rec, struct duban_item *it)
+{
+	bool good = true;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < im->ncols; i++) {
+			const struct duban_field *f = im->cols[i].field;
+			if (im->cols[i].role != COL_FIELD || f->offset == ITEM_OFF(code) ||
+			    f->offset == ITEM_OFF(kind))
+				continue;
+			bool late = f->type == DUBAN_FT_DEADLINE_KIND;
+			const char *s = cell_of(rec, i);
+			if (late != (pass == 1) || (late && !*s))
+				continue;
+			char *why = apply_cell(it, f, s);
+			if (why) {
+				row_error(im, rec->line, xasprintf("%s: %s", f->name, why));
+				free(why);
+				good = false;
+			}
+		}
+	return good;
+}
+
+static bool valid_id_cell(struct importer *im, const struct duban_csv_record *rec)
+{
+	const char *id = cell_of(rec, im->id_col);
+	if (!*id || duban_uuid_valid(id))
+		return true;
+	row_error(im, rec->line, xasprintf(_("id: '%s' is not a UUID"), id));
+	return false;
+}
+
+static void import_row(struct importer *im, struct duban_csv_record *rec)
+{
+	for (int i = 0; i < rec->ncells; i++)
+		duban_trim(rec->cells[i]);
+	if (is_total_row(rec))
+		return;
+	im->rep->rows++;
+	int kind = row_kind(im, rec);
+	char *code = kind >= 0 ? row_code(im, rec, kind) : NULL;
+	bool good = code && code_is_new(im, code, rec->line) && valid_id_cell(im, rec);
+	struct duban_item it, orig;
+	const char *id = cell_of(rec, im->id_col);
+	duban_item_init(&it);
+	bool found = good && find_existing(im, code, id, &it);
+	if (found) {
+		duban_item_copy(&orig, &it);
+		if (*cell_of(rec, column_of_field(im, ITEM_OFF(kind))))
+			it.kind = (enum duban_kind)kind;
+	} else {
+		it.kind = kind >= 0 ? (enum duban_kind)kind : DUBAN_KIND_PROBLEM;
+		if (*id && duban_uuid_valid(id))
+			strcpy(it.id, id);
+	}
+	if (code)
+		duban_set_str(&it.code, code);
+	good = fill_item(im, rec, &it) && good;
+	good = good && item_consistent(im, &it, rec->line);
+	if (it.kind == DUBAN_KIND_COMPLAINT && !*it.title)
+		title_from_description(&it);
+	if (good)
+		store_item(im, &it, found ? &orig : NULL, rec->line);
+	else
+		im->failed = true;
+	if (!good)
+		im->rep->bad++;
+	if (found)
+		duban_item_free(&orig);
+	duban_item_free(&it);
+	free(code);
+}
+
+static void import_csv(struct importer *im, const char *text)
+{
+	struct duban_csv_reader rd;
+	struct duban_csv_record rec;
+	duban_csv_reader_init(&rd, text, strlen(text));
+	int r;
+	while ((r = duban_csv_read(&rd, &rec)) != 0) {
+		if (r < 0) {
+			row_error(im, rec.line, xstrdup(_("unterminated quote")));
+			im->rep->bad++;
+			im->failed = true;
+			break;
+		}
+		if (im->cols)
+			import_row(im, &rec);
+		else if (count_known_headers(im, &rec) >= 2)
+			take_header(im, &rec);
+		duban_csv_record_free(&rec);
+	}
+	if (!im->cols && !im->failed) {
+		report_error(im, xstrdup(_("no header row: no row names two known columns")));
+		im->failed = true;
+	}
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static int line_at(const char *text, const char *pos)
+{
+	int line = 1;
+	for (const char *p = text; p < pos && *p; p++)
+		line += *p == '\n';
+	return line;
+}
+
+static void import_json_item(struct importer *im, const cJSON *obj, int where)
+{
+	im->rep->rows++;
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(obj, "code");
+	const cJSON *idj = cJSON_GetObjectItemCaseSensitive(obj, "id");
+	const char *code = cJSON_IsString(c) ? c->valuestring : "";
+	const char *id = cJSON_IsString(idj) ? idj->valuestring : "";
+	bool good = true;
+	if (!cJSON_IsObject(obj)) {
+		row_error(im, where, xstrdup(_("not a JSON object")));
+		good = false;
+	} else if (!*code) {
+		row_error(im, where, xstrdup(_("no code")));
+		good = false;
+	} else {
+		good = code_is_new(im, code, where);
+	}
+	struct duban_item it, orig;
+	duban_item_init(&it);
+	bool found = good && find_existing(im, code, id, &it);
+	if (found)
+		duban_item_copy(&orig, &it);
+	else
+		it.kind = im->kind;
+	char err[256];
+	if (good && duban_item_from_json(obj, &it, err, sizeof err) != DUBAN_OK) {
+		row_error(im, where, xstrdup(err));
+		good = false;
+	}
+	if (found) /* the code chose the item: an id in the object cannot move it */
+		memcpy(it.id, orig.id, sizeof it.id);
+	good = good && item_consistent(im, &it, where);
+	if (good && it.kind == DUBAN_KIND_COMPLAINT && !*it.title)
+		title_from_description(&it);
+	if (good)
+		store_item(im, &it, found ? &orig : NULL, where);
+	else
+		im->failed = true;
+	im->rep->bad += !good;
+	if (found)
+		duban_item_free(&orig);
+	duban_item_free(&it);
+}
+
+static void import_json(struct importer *im, const char *text)
+{
+	im->unit = "item";
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithOpts(text, &end, false);
+	if (!root) {
+		im->unit = "line";
+		row_error(im, line_at(text, end ? end : cJSON_GetErrorPtr()), xstrdup(_("invalid JSON")));
+		im->failed = true;
+		return;
+	}
+	const cJSON *items = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "items") : root;
+	if (!cJSON_IsArray(items)) {
+		report_error(im, xstrdup(_("JSON: expected an array of items or {\"items\": [...]}")));
+		im->failed = true;
+	} else {
+		int n = 0;
+		const cJSON *obj;
+		cJSON_ArrayForEach(obj, items)
+			import_json_item(im, obj, ++n);
+	}
+	cJSON_Delete(root);
+}
+
+static bool looks_like_json(const char *text)
+{
+	text += strspn(text, " \t\r\n");
+	return *text == '[' || *text == '{';
+}
+
+/* ---------------------------------------------------------------- entry */
+
+static void importer_init(struct importer *im, duban_store *st, const struct duban_import_options *opt,
+			  struct duban_import_report *rep)
+{
+	memset(im, 0, sizeof *im);
+	im->st = st;
+	im->opt = opt;
+	im->rep = rep;
+	im->has_field = xcalloc(duban_field_count, sizeof *im->has_field);
+	im->seq_col = im->id_col = -1;
+	im->kind = opt->default_kind >= 0 ? opt->default_kind : DUBAN_KIND_PROBLEM;
+	im->unit = "line";
+}
+
+static char *read_text(struct importer *im, const char *path, enum duban_err *err)
+{
+	size_t len;
+	char *data = duban_read_file(path, &len);
+	if (!data) {
+		report_error(im, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
+		*err = DUBAN_ERR_IO;
+		return NULL;
+	}
+	char *text = duban_to_utf8(data, len, &im->rep->encoding);
+	free(data);
+	if (!text) {
+		report_error(im, xasprintf(_("%s: neither UTF-8 nor GB18030"), path));
+		*err = DUBAN_ERR_PARSE;
+	}
+	return text;
+}
+
+static enum duban_err run_import(struct importer *im, const char *text)
+{
+	bool write = !im->opt->dry_run;
+	if (write) {
+		enum duban_err err = duban_store_begin(im->st);
+		if (err != DUBAN_OK) {
+			report_error(im, xstrdup(duban_store_errmsg(im->st)));
+			return err;
+		}
+	}
+	if (looks_like_json(text))
+		import_json(im, text);
+	else
+		import_csv(im, text);
+	if (write && !im->failed && (im->store_err = duban_store_commit(im->st)) != DUBAN_OK) {
+		report_error(im, xstrdup(duban_store_errmsg(im->st)));
+		im->failed = true;
+	}
+	if (write && im->failed) {
+		duban_store_rollback(im->st);
+		im->rep->inserted = im->rep->updated = im->rep->unchanged = 0;
+	}
+	if (im->store_err != DUBAN_OK)
+		return im->store_err;
+	return im->failed ? DUBAN_ERR_PARSE : DUBAN_OK;
+}
+
+enum duban_err duban_import_file(duban_store *st, const char *path,
+				 const struct duban_import_options *opt,
+				 struct duban_import_report *report)
+{
+	static const struct duban_import_options defaults = { false, NULL, -1 };
+	memset(report, 0, sizeof *report);
+	if (!opt)
+		opt = &defaults;
+	struct importer im;
+	importer_init(&im, st, opt, report);
+	enum duban_err err = DUBAN_OK;
+	if (opt->mapping_path)
+		err = load_mapping(&im, opt->mapping_path);
+	char *text = NULL;
+	if (err == DUBAN_OK)
+		text = read_text(&im, path, &err);
+	if (err == DUBAN_OK)
+		err = run_import(&im, text);
+	free(text);
+	importer_free(&im);
+	return err;
+}
