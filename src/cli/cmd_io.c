@@ -1,0 +1,385 @@
+/* Whole-ledger commands: import, export and demo. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "duban/demo.h"
+#include "duban/ledger_io.h"
+#include "duban/store.h"
+#include "duban/utf8.h"
+#include "duban/util.h"
+#include "cli.h"
+
+/* ---------------------------------------------------------------- import */
+
+static void import_help(void)
+{
+	fputs(_("Usage: duban import FILE [--dry-run] [--mapping FILE] [--kind problem|complaint]\n"
+		"Import a ledger sheet (CSV in UTF-8 or GBK, or JSON).  Rows whose code exists\n"
+		"update that item field by field; new codes are added.  All or nothing: when a\n"
+		"row is bad, every bad row is listed and nothing is written.\n\n"
+		"Options:\n"
+		"      --dry-run           check and count, write nothing\n"
+		"      --mapping FILE      lines \"HEADER = field\" for unusual column headers\n"
+		"      --kind KIND         kind of rows that do not say (default: guess per row)\n"
+		"  -h, --help              show this help\n"), stdout);
+}
+
+static void print_report(const char *path, const struct duban_import_report *rep, bool dry_run)
+{
+	char *file = duban_sanitize(path, false);
+	printf(ngettext("%s: %d row read (%s): %d inserted, %d updated, %d unchanged, %d bad\n",
+			"%s: %d rows read (%s): %d inserted, %d updated, %d unchanged, %d bad\n",
+			(unsigned long)rep->rows),
+	       file, rep->rows, rep->encoding ? rep->encoding : "?", rep->inserted, rep->updated,
+	       rep->unchanged, rep->bad);
+	free(file);
+	for (int i = 0; i < rep->nnotes; i++) {
+		fputs("  ", stdout);
+		cli_put(stdout, rep->notes[i], false);
+		fputc('\n', stdout);
+	}
+	for (int i = 0; i < rep->nerrors; i++) {
+		fputs("  ", stdout);
+		cli_put(stdout, rep->errors[i], false);
+		fputc('\n', stdout);
+	}
+	if (dry_run && rep->nerrors == 0)
+		fputs(_("dry run: nothing was written\n"), stdout);
+}
+
+int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "mapping", required_argument, NULL, 'm' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct duban_import_options opt = { .dry_run = false, .mapping_path = NULL, .default_kind = -1 };
+	int c, rc;
+	while ((c = getopt_long(argc, argv, ":hn", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			import_help();
+			return CLI_OK;
+		case 'n':
+			opt.dry_run = true;
+			break;
+		case 'm':
+			opt.mapping_path = optarg;
+			break;
+		case 'k':
+			if ((opt.default_kind = duban_kind_parse(optarg)) < 0) {
+				cli_error(_("--kind: unknown kind '%s' (problem or complaint)"), optarg);
+				return CLI_REFUSED;
+			}
+			break;
+		default:
+			return cli_bad_option(ctx, c, argv);
+		}
+	}
+	if (argc - optind != 1) {
+		cli_error(_("import needs one file (see `duban import --help`)"));
+		return CLI_USAGE;
+	}
+	const char *path = argv[optind];
+	if (!cli_store(ctx, &rc))
+		return rc;
+	struct duban_import_report rep = { 0 };
+	enum duban_err err = duban_import_file(ctx->st, path, &opt, &rep);
+	if (rep.rows || rep.nerrors || err == DUBAN_OK)
+		print_report(path, &rep, opt.dry_run);
+	char *file = duban_sanitize(path, false);
+	if (rep.nerrors > 0 || err == DUBAN_ERR_PARSE) {
+		cli_error(ngettext("%s: import rejected, %d bad row; nothing was written",
+				   "%s: import rejected, %d bad rows; nothing was written",
+				   (unsigned long)rep.nerrors), file, rep.nerrors);
+		rc = CLI_IMPORT;
+	} else if (err != DUBAN_OK) {
+		rc = cli_store_error(ctx, err, file);
+	} else {
+		rc = CLI_OK;
+	}
+	free(file);
+	duban_import_report_free(&rep);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- export */
+
+static void export_help(void)
+{
+	fputs(_("Usage: duban export [--format csv|json] [--bom] [-o FILE] [FILTERS]\n"
+		"Write every field of the matching items, in code order, with the Chinese\n"
+		"column headers of published ledgers.  Importing the result into an empty\n"
+		"ledger gives the same items.\n\n"
+		"Options:\n"
+		"      --format FORMAT     csv (default) or json\n"
+		"      --bom               start CSV with a UTF-8 byte order mark (for Excel)\n"
+		"  -o, --output FILE       write FILE (replaced only when complete)\n"
+		"  -h, --help              show this help\n\n"), stdout);
+	cli_filter_help(stdout);
+}
+
+/* Exports into a temporary file next to path, renamed over it when whole:
+ * a failed export never leaves half a file. */
+static int export_to_file(struct cli_ctx *ctx, const char *path, const struct duban_export_options *eo)
+{
+	char *tmp = xasprintf("%s.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		cli_error(_("cannot write %s: %s"), path, strerror(errno));
+		free(tmp);
+		return CLI_DB;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
+	FILE *out = fdopen(fd, "w");
+	if (!out) {
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		cli_error(_("cannot write %s: %s"), path, strerror(errno));
+		return CLI_DB;
+	}
+	enum duban_err err = duban_export(ctx->st, out, eo);
+	int saved = errno;
+	bool ok = err == DUBAN_OK && fflush(out) == 0 && fsync(fileno(out)) == 0;
+	if (ok)
+		saved = errno;
+	if (fclose(out) != 0)
+		ok = false;
+	if (ok && rename(tmp, path) != 0) {
+		saved = errno;
+		ok = false;
+	}
+	int rc = CLI_OK;
+	if (!ok) {
+		unlink(tmp);
+		if (err != DUBAN_OK && err != DUBAN_ERR_IO)
+			rc = cli_store_error(ctx, err, _("cannot export the ledger"));
+		else {
+			cli_error(_("cannot write %s: %s"), path, strerror(saved));
+			rc = CLI_DB;
+		}
+	}
+	free(tmp);
+	return rc;
+}
+
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_FILTER_LONGOPTS,
+		{ "format", required_argument, NULL, 'f' },
+		{ "bom", no_argument, NULL, 'b' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_filter cf;
+	cli_filter_init(&cf);
+	struct duban_export_options eo = { .format = DUBAN_EXPORT_CSV, .bom = false };
+	const char *output = NULL;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+		int handled = cli_filter_option(&cf, c, optarg);
+		if (handled < 0)
+			return -handled;
+		if (handled)
+			continue;
+		switch (c) {
+		case 'h':
+			export_help();
+			return CLI_OK;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0)
+				eo.format = DUBAN_EXPORT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				eo.format = DUBAN_EXPORT_JSON;
+			else {
+				cli_error(_("--format: unknown format '%s' (csv or json)"), optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'b':
+			eo.bom = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		default:
+			return cli_bad_option(ctx, c, argv);
+		}
+	}
+	if (optind < argc) {
+		cli_error(_("export: unexpected argument '%s' (write to a file with -o FILE)"), argv[optind]);
+		return CLI_USAGE;
+	}
+	eo.filter = cli_filter_done(&cf);
+	if (cf.none) {
+		cli_error(_("the --status or --light filters exclude everything"));
+		return CLI_REFUSED;
+	}
+	if (!cli_store(ctx, &rc))
+		return rc;
+	if (output && strcmp(output, "-") != 0)
+		return export_to_file(ctx, output, &eo);
+	enum duban_err err = duban_export(ctx->st, stdout, &eo);
+	if (err != DUBAN_OK)
+		return cli_store_error(ctx, err, _("cannot export the ledger"));
+	return CLI_OK;
+}
+
+/* ---------------------------------------------------------------- demo */
+
+static void demo_progress(long done, long total, void *data)
+{
+	(void)data;
+	fprintf(stderr, _("\rgenerating the demo ledger: %ld/%ld"), done, total);
+	if (done >= total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void remove_db_files(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		char *p = xasprintf("%s%s", path, suffixes[i]);
+		unlink(p);
+		free(p);
+	}
+}
+
+/* Generates into a new file then renames it into place, so an interrupted
+ * run leaves no half-made ledger behind. */
+int cli_demo_fill(struct cli_ctx *ctx, long items, unsigned long seed)
+{
+	if (ctx->st) {
+		duban_store_close(ctx->st);
+		ctx->st = NULL;
+	}
+	if (duban_mkdir_parent(ctx->db_path) != 0) {
+		cli_error(_("cannot create the directory of %s: %s"), ctx->db_path, strerror(errno));
+		return CLI_DB;
+	}
+	char *tmp = xasprintf("%s.new-%ld", ctx->db_path, (long)getpid());
+	remove_db_files(tmp);
+	char err[512] = "";
+	duban_store *st = duban_store_open(tmp, err, sizeof err);
+	if (!st) {
+		cli_error(_("cannot create %s: %s"), tmp, err);
+		free(tmp);
+		return CLI_DB;
+	}
+	struct duban_demo_options opt = {
+		.items = items, .seed = seed, .today = duban_today(),
+		.progress = isatty(STDERR_FILENO) ? demo_progress : NULL,
+	};
+	enum duban_err e = duban_demo_generate(st, &opt);
+	int rc = CLI_OK;
+	if (e != DUBAN_OK) {
+		cli_error(_("cannot generate the demo ledger: %s"), duban_store_errmsg(st));
+		rc = cli_exit_of(e);
+	}
+	duban_store_close(st);
+	if (rc == CLI_OK) {
+		remove_db_files(ctx->db_path);
+		if (rename(tmp, ctx->db_path) != 0) {
+			cli_error(_("cannot write %s: %s"), ctx->db_path, strerror(errno));
+			rc = CLI_DB;
+		}
+	}
+	if (rc != CLI_OK)
+		remove_db_files(tmp);
+	free(tmp);
+	return rc;
+}
+
+static void demo_help(void)
+{
+	fputs(_("Usage: duban demo [--items N] [--seed S] [--force]\n"
+		"Fill the ledger with a realistic demo modelled on a city rectification plan:\n"
+		"problems and complaints, counties, units, deadlines around today, notes,\n"
+		"inspections and actions.  The same seed gives the same ledger.\n\n"
+		"Options:\n"
+		"      --items N           how many items (default 300)\n"
+		"      --seed S            random seed (default 1)\n"
+		"      --force             replace a ledger that is not empty\n"
+		"  -h, --help              show this help\n"), stdout);
+}
+
+static bool parse_count(const char *arg, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "items", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long items = 300, seed = 1;
+	bool force = false;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			demo_help();
+			return CLI_OK;
+		case 'n':
+			if (!parse_count(optarg, 10000000, &items) || items == 0) {
+				cli_error(_("--items: expected a count from 1 to 10000000, got '%s'"), optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 's':
+			if (!parse_count(optarg, (unsigned long)-1, &seed)) {
+				cli_error(_("--seed: expected a number, got '%s'"), optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'f':
+			force = true;
+			break;
+		default:
+			return cli_bad_option(ctx, c, argv);
+		}
+	}
+	if (optind < argc) {
+		cli_error(_("demo: unexpected argument '%s'"), argv[optind]);
+		return CLI_USAGE;
+	}
+	if (!cli_store(ctx, &rc))
+		return rc;
+	long long total = duban_item_total(ctx->st);
+	if (total > 0 && !force) {
+		cli_error(_("the ledger %s already has %lld items; `duban demo --force` replaces it"),
+			  ctx->db_path, total);
+		return CLI_REFUSED;
+	}
+	rc = cli_demo_fill(ctx, (long)items, seed);
+	if (rc == CLI_OK)
+		printf(_("demo ledger %s: %lu items (seed %lu)\n"), ctx->db_path, items, seed);
+	return rc;
+}

@@ -1,0 +1,316 @@
+/* `duban show`: every field of an item, its warning light, and its history. */
+#include <config.h>
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "duban/date.h"
+#include "duban/json.h"
+#include "duban/store.h"
+#include "duban/utf8.h"
+#include "duban/util.h"
+#include "cli.h"
+
+static void show_help(void)
+{
+	fputs(_("Usage: duban show CODE|ID [--format text|json]\n"
+		"Show every field of an item, its warning light and schedule lag, then its\n"
+		"history (notes, inspections, actions, attachments, changes), newest first.\n\n"
+		"Options:\n"
+		"      --format FORMAT     text (default) or json\n"
+		"  -h, --help              show this help\n"), stdout);
+}
+
+/* ---------------------------------------------------------------- text */
+
+struct text_ctx {
+	int width;
+};
+
+static const char *action_kind_names[DUBAN_ACTION_KIND_COUNT] = {
+	[DUBAN_ACTION_REMINDER] = N_("reminder"),
+	[DUBAN_ACTION_NOTICE] = N_("notice"),
+	[DUBAN_ACTION_CIRCULAR] = N_("circular"),
+	[DUBAN_ACTION_SUMMONS] = N_("summons"),
+	[DUBAN_ACTION_ACCOUNTABILITY] = N_("accountability"),
+};
+
+static const char *action_name(enum duban_action_kind k)
+{
+	return (unsigned)k < DUBAN_ACTION_KIND_COUNT ? _(action_kind_names[k]) : "";
+}
+
+static char *note_text(const struct duban_note *n)
+{
+	return xasprintf(_("note: %s"), n->text);
+}
+
+static char *inspection_text(const struct duban_inspection *r)
+{
+	char d[11];
+	struct duban_buf b;
+	duban_buf_init(&b);
+	duban_buf_printf(&b, r->passed ? _("inspection %s: passed") : _("inspection %s: failed"),
+			 duban_date_format(r->date, d));
+	if (*r->level)
+		duban_buf_printf(&b, _("; level: %s"), r->level);
+	if (*r->place)
+		duban_buf_printf(&b, _("; place: %s"), r->place);
+	if (*r->inspectors)
+		duban_buf_printf(&b, _("; inspectors: %s"), r->inspectors);
+	if (*r->findings)
+		duban_buf_printf(&b, _("; findings: %s"), r->findings);
+	return duban_buf_steal(&b);
+}
+
+static char *action_text(const struct duban_action *a)
+{
+	char d[11];
+	struct duban_buf b;
+	duban_buf_init(&b);
+	duban_buf_printf(&b, "%s", action_name(a->kind));
+	if (a->date != DUBAN_DATE_NONE)
+		duban_buf_printf(&b, " %s", duban_date_format(a->date, d));
+	duban_buf_printf(&b, ": %s", a->text);
+	if (a->due != DUBAN_DATE_NONE)
+		duban_buf_printf(&b, _(" (due %s)"), duban_date_format(a->due, d));
+	return duban_buf_steal(&b);
+}
+
+static char *attachment_text(const struct duban_attachment *a)
+{
+	return xasprintf(_("attachment: %s (%s, %lld bytes)"), a->name, a->mime, a->size);
+}
+
+static char *event_text(const struct duban_event *e)
+{
+	if (strcmp(e->field, "create") == 0)
+		return xstrdup(_("created the item"));
+	if (strcmp(e->field, "delete") == 0)
+		return xstrdup(_("deleted the item"));
+	const struct duban_field *f = duban_field_find(e->field);
+	const char *name = f ? _(f->title) : e->field;
+	char *old_v = f ? cli_value_display(f, e->old_value) : xstrdup(e->old_value);
+	char *new_v = f ? cli_value_display(f, e->new_value) : xstrdup(e->new_value);
+	char *s;
+	if (e->reason && *e->reason)
+		s = xasprintf(_("%s: %s → %s (%s)"), name, *old_v ? old_v : "—", *new_v ? new_v : "—", e->reason);
+	else
+		s = xasprintf(_("%s: %s → %s"), name, *old_v ? old_v : "—", *new_v ? new_v : "—");
+	free(old_v);
+	free(new_v);
+	return s;
+}
+
+static int print_entry(const struct duban_history_entry *e, void *data)
+{
+	struct text_ctx *tc = data;
+	const char *author, *at;
+	char *what;
+	if (e->note) {
+		author = e->note->author, at = e->note->created_at, what = note_text(e->note);
+	} else if (e->inspection) {
+		author = e->inspection->author, at = e->inspection->created_at;
+		what = inspection_text(e->inspection);
+	} else if (e->action) {
+		author = e->action->author, at = e->action->created_at, what = action_text(e->action);
+	} else if (e->attachment) {
+		author = e->attachment->author, at = e->attachment->created_at;
+		what = attachment_text(e->attachment);
+	} else if (e->event) {
+		author = e->event->author, at = e->event->created_at, what = event_text(e->event);
+	} else {
+		return 0;
+	}
+	char when[32];
+	char *line = xasprintf("%s %s %s", author, cli_time_text(at, when), what);
+	free(what);
+	cli_print_wrapped(stdout, "-", 2, line, tc->width);
+	free(line);
+	return 0;
+}
+
+/* Fields that would only repeat what another line says: a dated deadline's
+ * kind, and the complaint-only enforcement counts of a problem. */
+static bool hidden(const struct duban_field *f, const struct duban_item *item)
+{
+	size_t enf = offsetof(struct duban_item, enforcement);
+	if (f->type == DUBAN_FT_DEADLINE_KIND)
+		return item->deadline_kind == DUBAN_DEADLINE_DATE;
+	if (item->kind == DUBAN_KIND_PROBLEM && f->offset >= enf &&
+	    f->offset < enf + sizeof(struct duban_enforcement)) {
+		char *v = duban_field_format(f, item);
+		bool zero = strcmp(v, "0") == 0 || !*v;
+		free(v);
+		return zero;
+	}
+	return false;
+}
+
+static void print_fields(const struct duban_item *item, int width)
+{
+	int label_cols = 0;
+	for (size_t i = 0; i < duban_field_count; i++) {
+		int w = duban_str_width(_(duban_fields[i].title));
+		if (w > label_cols)
+			label_cols = w;
+	}
+	label_cols += 2;
+	if (label_cols > width / 3)
+		label_cols = width / 3;
+	cli_print_wrapped(stdout, "ID", label_cols, item->id, width);
+	for (size_t i = 0; i < duban_field_count; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		if (hidden(f, item))
+			continue;
+		char *value = cli_field_display(f, item);
+		if (*value)
+			cli_print_wrapped(stdout, _(f->title), label_cols, value, width);
+		free(value);
+	}
+	duban_date today = duban_today();
+	enum duban_light light = duban_item_light(item, today, &duban_light_rules_default);
+	char *lv = xasprintf("%s %s", duban_light_symbol(light), duban_light_name(light));
+	cli_print_wrapped(stdout, _("Warning light"), label_cols, lv, width);
+	free(lv);
+	char *due = cli_due_text(item->deadline, item->status, today);
+	if (*due)
+		cli_print_wrapped(stdout, _("Due"), label_cols, due, width);
+	free(due);
+	if (item->start != DUBAN_DATE_NONE && item->deadline != DUBAN_DATE_NONE) {
+		int lag = duban_schedule_lag(item->start, item->deadline, item->progress, today);
+		char *s = lag > 0 ? xasprintf(ngettext("%d point behind schedule", "%d points behind schedule",
+						       (unsigned long)lag), lag)
+			: lag < 0 ? xasprintf(ngettext("%d point ahead of schedule", "%d points ahead of schedule",
+						       (unsigned long)-lag), -lag)
+			: xstrdup(_("on schedule"));
+		cli_print_wrapped(stdout, _("Schedule lag"), label_cols, s, width);
+		free(s);
+	}
+	cli_print_wrapped(stdout, _("Created"), label_cols, item->created_at, width);
+	cli_print_wrapped(stdout, _("Updated"), label_cols, item->updated_at, width);
+}
+
+static int show_text(struct cli_ctx *ctx, const struct duban_item *item)
+{
+	int width = cli_term_width();
+	print_fields(item, width);
+	printf("\n%s\n", _("History"));
+	struct text_ctx tc = { .width = width };
+	enum duban_err err = duban_history_each(ctx->st, item->id, print_entry, &tc);
+	if (err != DUBAN_OK)
+		return cli_store_error(ctx, err, _("cannot read the history"));
+	return CLI_OK;
+}
+
+/* ---------------------------------------------------------------- json */
+
+static cJSON *attachment_json(const struct duban_attachment *a)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", a->id);
+	cJSON_AddStringToObject(o, "item_id", a->item_id);
+	if (*a->inspection_id)
+		cJSON_AddStringToObject(o, "inspection_id", a->inspection_id);
+	cJSON_AddStringToObject(o, "sha256", a->sha256);
+	cJSON_AddStringToObject(o, "name", a->name);
+	cJSON_AddStringToObject(o, "mime", a->mime);
+	cJSON_AddNumberToObject(o, "size", (double)a->size);
+	cJSON_AddStringToObject(o, "author", a->author);
+	cJSON_AddStringToObject(o, "created_at", a->created_at);
+	return o;
+}
+
+static int add_json_entry(const struct duban_history_entry *e, void *data)
+{
+	cJSON *arr = data;
+	cJSON *o;
+	const char *type;
+	if (e->note)
+		o = duban_note_to_json(e->note), type = "note";
+	else if (e->inspection)
+		o = duban_inspection_to_json(e->inspection), type = "inspection";
+	else if (e->action)
+		o = duban_action_to_json(e->action), type = "action";
+	else if (e->attachment)
+		o = attachment_json(e->attachment), type = "attachment";
+	else if (e->event)
+		o = duban_event_to_json(e->event), type = "event";
+	else
+		return 0;
+	if (!o)
+		return 0;
+	cJSON_AddStringToObject(o, "type", type);
+	cJSON_AddItemToArray(arr, o);
+	return 0;
+}
+
+static int show_json(struct cli_ctx *ctx, const struct duban_item *item)
+{
+	duban_date today = duban_today();
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddItemToObject(root, "item", duban_item_to_json(item));
+	enum duban_light light = duban_item_light(item, today, &duban_light_rules_default);
+	cJSON_AddStringToObject(root, "light", duban_light_id(light));
+	cJSON_AddNumberToObject(root, "schedule_lag",
+				duban_schedule_lag(item->start, item->deadline, item->progress, today));
+	cJSON *hist = cJSON_AddArrayToObject(root, "history");
+	enum duban_err err = duban_history_each(ctx->st, item->id, add_json_entry, hist);
+	if (err != DUBAN_OK) {
+		cJSON_Delete(root);
+		return cli_store_error(ctx, err, _("cannot read the history"));
+	}
+	char *text = cJSON_Print(root);
+	puts(text);
+	cJSON_free(text);
+	cJSON_Delete(root);
+	return CLI_OK;
+}
+
+int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			show_help();
+			return CLI_OK;
+		case 'f':
+			if (strcmp(optarg, "json") == 0) {
+				json = true;
+			} else if (strcmp(optarg, "text") == 0 || strcmp(optarg, "table") == 0) {
+				json = false;
+			} else {
+				cli_error(_("--format: unknown format '%s' (text or json)"), optarg);
+				return CLI_USAGE;
+			}
+			break;
+		default:
+			return cli_bad_option(ctx, c, argv);
+		}
+	}
+	if (argc - optind != 1) {
+		cli_error(_("show needs one item code or id (see `duban show --help`)"));
+		return CLI_USAGE;
+	}
+	if (!cli_store(ctx, &rc))
+		return rc;
+	struct duban_item item;
+	duban_item_init(&item);
+	rc = cli_get_item(ctx, argv[optind], &item);
+	if (rc == CLI_OK)
+		rc = json ? show_json(ctx, &item) : show_text(ctx, &item);
+	duban_item_free(&item);
+	return rc;
+}

@@ -1,0 +1,275 @@
+/* duban: global options, the table of subcommands, and the ledger they share. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "duban/model.h"
+#include "duban/store.h"
+#include "duban/utf8.h"
+#include "duban/util.h"
+#include "cli.h"
+
+struct cli_command {
+	const char *name;
+	cli_cmd_fn fn;
+	const char *summary; /* msgid */
+};
+
+/* One line per subcommand: dispatch and `duban --help` both read it. */
+static const struct cli_command commands[] = {
+	{ "list", cmd_list, N_("list items, filtered and sorted") },
+	{ "show", cmd_show, N_("show every field of an item and its history") },
+	{ "add", cmd_add, N_("add an item") },
+	{ "edit", cmd_edit, N_("change fields of an item") },
+	{ "note", cmd_note, N_("add a progress note to an item") },
+	{ "status", cmd_status, N_("move an item through the status workflow") },
+	{ "inspect", cmd_inspect, N_("record an on-site inspection") },
+	{ "action", cmd_action, N_("record a supervision action (reminder ... accountability)") },
+	{ "import", cmd_import, N_("import a ledger from a CSV or JSON file") },
+	{ "export", cmd_export, N_("export the ledger as CSV or JSON") },
+	{ "demo", cmd_demo, N_("fill the ledger with a realistic demo") },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* What runs without a subcommand; the TUI will take this place. */
+static int default_view(struct cli_ctx *ctx)
+{
+	char *argv[] = { (char *)"list", NULL };
+	ctx->cmd = "list";
+	optind = 0;
+	return cmd_list(ctx, 1, argv);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fputs("duban: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_bad_option(struct cli_ctx *ctx, int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	/* For a short option inside a cluster ("-xq") name the letter itself. */
+	if (optopt > 0 && optopt < 0x100)
+		arg = shortopt;
+	const char *cmd = ctx && ctx->cmd ? ctx->cmd : NULL;
+	if (c == ':')
+		cli_error(_("option '%s' needs a value (see `duban %s%s--help`)"), arg,
+			  cmd ? cmd : "", cmd ? " " : "");
+	else
+		cli_error(_("unknown option '%s' (see `duban %s%s--help`)"), arg,
+			  cmd ? cmd : "", cmd ? " " : "");
+	return CLI_USAGE;
+}
+
+int cli_exit_of(enum duban_err err)
+{
+	switch (err) {
+	case DUBAN_OK:
+		return CLI_OK;
+	case DUBAN_ERR_NOT_FOUND:
+		return CLI_NOT_FOUND;
+	case DUBAN_ERR_INVALID:
+	case DUBAN_ERR_TRANSITION:
+	case DUBAN_ERR_PERMISSION:
+	case DUBAN_ERR_REASON:
+	case DUBAN_ERR_DUPLICATE:
+		return CLI_REFUSED;
+	case DUBAN_ERR_DB:
+	case DUBAN_ERR_IO:
+	case DUBAN_ERR_PARSE:
+		return CLI_DB;
+	default:
+		return CLI_FAIL;
+	}
+}
+
+int cli_store_error(struct cli_ctx *ctx, enum duban_err err, const char *what)
+{
+	const char *why = ctx->st ? duban_store_errmsg(ctx->st) : NULL;
+	if (!why || !*why)
+		why = duban_err_message(err);
+	cli_error("%s: %s", what, why);
+	return cli_exit_of(err);
+}
+
+int cli_get_item(struct cli_ctx *ctx, const char *code_or_id, struct duban_item *item)
+{
+	enum duban_err err = duban_item_get(ctx->st, code_or_id, item);
+	if (err == DUBAN_ERR_NOT_FOUND) {
+		char *clean = duban_sanitize(code_or_id, false);
+		cli_error(_("no item with code '%s' (try `duban list --search %s`)"), clean, clean);
+		free(clean);
+		return CLI_NOT_FOUND;
+	}
+	if (err != DUBAN_OK)
+		return cli_store_error(ctx, err, code_or_id);
+	return CLI_OK;
+}
+
+duban_store *cli_store(struct cli_ctx *ctx, int *exit_code)
+{
+	if (ctx->st)
+		return ctx->st;
+	int role = DUBAN_ROLE_OFFICE;
+	const char *r = getenv("DUBAN_ROLE");
+	if (r && *r && (role = duban_role_parse(r)) < 0) {
+		cli_error(_("DUBAN_ROLE: unknown role '%s' (office, inspector or viewer)"), r);
+		*exit_code = CLI_USAGE;
+		return NULL;
+	}
+	char err[512] = "";
+	ctx->st = duban_store_open(ctx->db_path, err, sizeof err);
+	if (!ctx->st) {
+		cli_error(_("cannot open the ledger %s: %s"), ctx->db_path, err);
+		*exit_code = CLI_DB;
+		return NULL;
+	}
+	const char *user = getenv("USER");
+	char host[256] = "";
+	if (gethostname(host, sizeof host - 1) != 0)
+		host[0] = '\0';
+	duban_store_set_actor(ctx->st, user && *user ? user : "unknown", host, role);
+	return ctx->st;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("Usage: duban [--db PATH] [--demo] COMMAND [OPTIONS]\n"
+		       "Follow up rectification tasks of an environmental inspection, offline.\n\n"));
+	fputs(_("Commands:\n"), out);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, _(commands[i].summary));
+	fputs(_("\nGlobal options:\n"
+		"      --db PATH   the ledger file (default: $DUBAN_DB, else\n"
+		"                  $XDG_DATA_HOME/duban/ledger.db)\n"
+		"      --demo      use the demo ledger (made on first use) and list it\n"
+		"  -h, --help      show this help\n"
+		"      --version   show the version\n\n"
+		"`duban COMMAND --help` describes a command; man duban has the details.\n"), out);
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static char *demo_db_path(void)
+{
+	char *path = duban_default_db_path();
+	char *slash = strrchr(path, '/');
+	if (slash)
+		slash[1] = '\0';
+	char *demo = xasprintf("%sdemo.db", slash ? path : "");
+	free(path);
+	return demo;
+}
+
+/* Makes the demo ledger on first use: 300 items, seed 1. */
+static int open_demo(struct cli_ctx *ctx)
+{
+	free(ctx->db_path);
+	ctx->db_path = demo_db_path();
+	if (access(ctx->db_path, F_OK) == 0)
+		return CLI_OK;
+	return cli_demo_fill(ctx, 300, 1);
+}
+
+static char *initial_db_path(const char *opt)
+{
+	if (opt && *opt)
+		return xstrdup(opt);
+	const char *env = getenv("DUBAN_DB");
+	if (env && *env)
+		return xstrdup(env);
+	return duban_default_db_path();
+}
+
+static int run(struct cli_ctx *ctx, int argc, char **argv, bool demo)
+{
+	if (demo) {
+		int rc = open_demo(ctx);
+		if (rc != CLI_OK)
+			return rc;
+	}
+	if (argc == 0)
+		return default_view(ctx);
+	const char *name = argv[0];
+	if (strcmp(name, "help") == 0) {
+		if (argc < 2) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		name = argv[1];
+		argv[1] = (char *)"--help";
+	}
+	const struct cli_command *cmd = find_command(name);
+	if (!cmd) {
+		cli_error(_("unknown command '%s' (see `duban --help`)"), name);
+		return CLI_USAGE;
+	}
+	ctx->cmd = cmd->name;
+	optind = 0; /* GNU getopt: start afresh on the subcommand's arguments */
+	return cmd->fn(ctx, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "demo", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	duban_i18n_init();
+	opterr = 0;
+	struct cli_ctx ctx = { 0 };
+	const char *db = NULL;
+	bool demo = false;
+	int c;
+	/* "+": global options stop at the subcommand. */
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'D':
+			demo = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_OK;
+		case 'V':
+			printf("duban %s\n", PACKAGE_VERSION);
+			return CLI_OK;
+		default:
+			return cli_bad_option(NULL, c, argv);
+		}
+	}
+	ctx.db_path = initial_db_path(db);
+	int rc = run(&ctx, argc - optind, argv + optind, demo);
+	if (ctx.st)
+		duban_store_close(ctx.st);
+	free(ctx.db_path);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error(_("cannot write the output: %s"), strerror(errno));
+		return rc ? rc : CLI_FAIL;
+	}
+	return rc;
+}

@@ -1,0 +1,259 @@
+/* Text for the terminal: width of the screen, sanitised and aligned cells,
+ * wrapped values, and the wording of deadlines, enums and dates. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "duban/date.h"
+#include "duban/utf8.h"
+#include "duban/util.h"
+#include "cli.h"
+
+#define DEFAULT_WIDTH 120
+#define MIN_WIDTH 20
+
+int cli_term_width(void)
+{
+	const char *env = getenv("COLUMNS");
+	if (env && *env) {
+		char *end;
+		long v = strtol(env, &end, 10);
+		if (*end == '\0' && v > 0 && v < 10000)
+			return v < MIN_WIDTH ? MIN_WIDTH : (int)v;
+	}
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col < MIN_WIDTH ? MIN_WIDTH : ws.ws_col;
+	return DEFAULT_WIDTH;
+}
+
+char *cli_cell(const char *s, int cols, bool right)
+{
+	char *clean = duban_sanitize(s ? s : "", false);
+	char *cell = duban_pad(clean, cols, right);
+	free(clean);
+	return cell;
+}
+
+void cli_put(FILE *out, const char *s, bool keep_newlines)
+{
+	char *clean = duban_sanitize(s ? s : "", keep_newlines);
+	fputs(clean, out);
+	free(clean);
+}
+
+/* Translated names of the enums whose model only knows identifiers and
+ * Chinese: the msgids are the model's own, so one translation serves both. */
+static const char *const deadline_kind_names[DUBAN_DEADLINE_KIND_COUNT] = {
+	[DUBAN_DEADLINE_DATE] = N_("date"),
+	[DUBAN_DEADLINE_IMMEDIATE] = N_("immediate"),
+	[DUBAN_DEADLINE_ONGOING] = N_("ongoing"),
+};
+static const char *const scope_names[DUBAN_SCOPE_COUNT] = {
+	[DUBAN_SCOPE_NONE] = "",
+	[DUBAN_SCOPE_COMMON] = N_("common"),
+	[DUBAN_SCOPE_SPECIFIC] = N_("specific"),
+};
+static const char *const verdict_names[DUBAN_VERDICT_COUNT] = {
+	[DUBAN_VERDICT_NONE] = "",
+	[DUBAN_VERDICT_TRUE] = N_("true"),
+	[DUBAN_VERDICT_MOSTLY] = N_("mostly true"),
+	[DUBAN_VERDICT_PARTLY] = N_("partly true"),
+	[DUBAN_VERDICT_FALSE] = N_("false"),
+};
+
+static const char *msg(const char *id)
+{
+	return id && *id ? _(id) : "";
+}
+
+const char *cli_deadline_kind_name(enum duban_deadline_kind dk)
+{
+	if ((unsigned)dk >= DUBAN_DEADLINE_KIND_COUNT)
+		return "";
+	return msg(deadline_kind_names[dk]);
+}
+
+const char *cli_deadline_text(duban_date deadline, enum duban_deadline_kind dk, char buf[11])
+{
+	if (deadline != DUBAN_DATE_NONE)
+		return duban_date_format(deadline, buf);
+	if (dk == DUBAN_DEADLINE_DATE)
+		return "";
+	return cli_deadline_kind_name(dk);
+}
+
+char *cli_due_text(duban_date deadline, enum duban_status status, duban_date today)
+{
+	/* Once verified the deadline has been met: counting on would mislead. */
+	if (deadline == DUBAN_DATE_NONE || status >= DUBAN_STATUS_VERIFIED)
+		return xstrdup("");
+	long days = (long)deadline - (long)today;
+	if (days == 0)
+		return xstrdup(_("due today"));
+	if (days < 0)
+		return xasprintf(ngettext("overdue %ld day", "overdue %ld days", (unsigned long)-days), -days);
+	return xasprintf(ngettext("%ld day left", "%ld days left", (unsigned long)days), days);
+}
+
+/* A stored value (identifier form) for people. */
+static char *value_display(const struct duban_field *f, const char *value)
+{
+	int v;
+	switch (f->type) {
+	case DUBAN_FT_KIND:
+		v = duban_kind_parse(value);
+		return xstrdup(v >= 0 ? duban_kind_name(v) : value);
+	case DUBAN_FT_STATUS:
+		v = duban_status_parse(value);
+		return xstrdup(v >= 0 ? duban_status_name(v) : value);
+	case DUBAN_FT_DEADLINE_KIND:
+		v = duban_deadline_kind_parse(value);
+		return xstrdup(v >= 0 ? cli_deadline_kind_name(v) : value);
+	case DUBAN_FT_SCOPE:
+		v = *value ? duban_scope_parse(value) : -1;
+		return xstrdup(v >= 0 ? msg(scope_names[v]) : value);
+	case DUBAN_FT_VERDICT:
+		v = *value ? duban_verdict_parse(value) : -1;
+		return xstrdup(v >= 0 ? msg(verdict_names[v]) : value);
+	case DUBAN_FT_BOOL:
+		if (strcmp(value, "true") == 0)
+			return xstrdup(_("yes"));
+		if (strcmp(value, "false") == 0)
+			return xstrdup(_("no"));
+		return xstrdup(value);
+	default:
+		return xstrdup(value);
+	}
+}
+
+char *cli_value_display(const struct duban_field *f, const char *value)
+{
+	return value_display(f, value ? value : "");
+}
+
+char *cli_field_display(const struct duban_field *f, const struct duban_item *item)
+{
+	char *raw = duban_field_format(f, item);
+	char *shown = value_display(f, raw);
+	free(raw);
+	return shown;
+}
+
+char *cli_status_choices(enum duban_status from, enum duban_role role)
+{
+	enum duban_status to[DUBAN_STATUS_COUNT];
+	int n = duban_status_next(from, role, to);
+	if (n <= 0)
+		return xstrdup(_("none"));
+	struct duban_buf b;
+	duban_buf_init(&b);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			duban_buf_puts(&b, _(", "));
+		duban_buf_puts(&b, duban_status_name(to[i]));
+	}
+	return duban_buf_steal(&b);
+}
+
+void cli_print_wrapped(FILE *out, const char *label, int label_cols, const char *value, int width)
+{
+	int cols = width - label_cols;
+	if (cols < 10)
+		cols = 10;
+	char *clean = duban_sanitize(value ? value : "", true);
+	char **lines = duban_wrap(clean, cols);
+	free(clean);
+	char *head = cli_cell(label, label_cols, false);
+	fputs(head, out);
+	free(head);
+	for (size_t i = 0; lines && lines[i]; i++) {
+		if (i)
+			fprintf(out, "%*s", label_cols, "");
+		fprintf(out, "%s\n", lines[i]);
+	}
+	if (!lines || !lines[0])
+		fputc('\n', out);
+	duban_lines_free(lines);
+}
+
+/* ---- Tables: columns of fixed width, one flexible column takes the rest ---- */
+
+void cli_table_layout(struct cli_column *cols, int n, int flex, int total)
+{
+	for (int i = 0; i < n; i++)
+		cols[i].shown = true;
+	for (;;) {
+		int used = 0, shown = 0;
+		for (int i = 0; i < n; i++) {
+			if (!cols[i].shown)
+				continue;
+			shown++;
+			if (i != flex)
+				used += cols[i].width;
+		}
+		int rest = total - used - (shown - 1);
+		/* Drop the least important column until the flexible one has room. */
+		int drop = -1;
+		for (int i = 0; i < n; i++)
+			if (cols[i].shown && cols[i].drop_rank > 0 &&
+			    (drop < 0 || cols[i].drop_rank > cols[drop].drop_rank))
+				drop = i;
+		if (rest >= cols[flex].min || drop < 0) {
+			cols[flex].width = rest > cols[flex].min ? rest : cols[flex].min;
+			return;
+		}
+		cols[drop].shown = false;
+	}
+}
+
+void cli_table_row(FILE *out, const struct cli_column *cols, int n, const char *const cells[])
+{
+	bool first = true;
+	for (int i = 0; i < n; i++) {
+		if (!cols[i].shown)
+			continue;
+		if (!first)
+			fputc(' ', out);
+		first = false;
+		char *cell = cli_cell(cells[i], cols[i].width, cols[i].right);
+		fputs(cell, out);
+		free(cell);
+	}
+	fputc('\n', out);
+}
+
+void cli_column_fit(struct cli_column *col, const char *s)
+{
+	char *clean = duban_sanitize(s ? s : "", false);
+	int w = duban_str_width(clean);
+	free(clean);
+	if (w > col->max)
+		w = col->max;
+	if (w > col->width)
+		col->width = w;
+}
+
+/* "2026-06-15T08:00:00Z" in local time as "2026-06-15 08:00". */
+const char *cli_time_text(const char *utc, char buf[32])
+{
+	struct tm tm = { 0 };
+	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+		snprintf(buf, 32, "%s", utc);
+		return buf;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	struct tm local;
+	if (t == (time_t)-1 || !localtime_r(&t, &local) ||
+	    strftime(buf, 32, "%Y-%m-%d %H:%M", &local) == 0)
+		snprintf(buf, 32, "%s", utc);
+	return buf;
+}
