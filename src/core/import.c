@@ -543,6 +543,9 @@ static char *apply_cell(struct duban_item *it, const struct duban_field *f, cons
 	}
 	if (f->type != DUBAN_FT_TEXT && is_placeholder(s))
 		s = "";
+	/* Sheets tick flags rather than write 是. */
+	if (f->type == DUBAN_FT_BOOL && (strcmp(s, "√") == 0 || strcmp(s, "✓") == 0 || strcmp(s, "✔") == 0))
+		s = "true";
 	if (duban_field_parse(f, it, s) != DUBAN_OK)
 		return value_error(f, s);
 	return NULL;
@@ -754,7 +757,8 @@ static void import_row(struct importer *im, struct duban_csv_record *rec)
 	bool found = good && find_existing(im, code, id, &it);
 	if (found) {
 		duban_item_copy(&orig, &it);
-		if (*cell_of(rec, column_of_field(im, ITEM_OFF(kind))))
+		/* Only a kind cell or an explicit default re-kinds a stored item. */
+		if (*cell_of(rec, column_of_field(im, ITEM_OFF(kind))) || im->opt->default_kind >= 0)
 			it.kind = (enum duban_kind)kind;
 	} else {
 		it.kind = kind >= 0 ? (enum duban_kind)kind : DUBAN_KIND_PROBLEM;

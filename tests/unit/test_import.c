@@ -321,6 +321,15 @@ static void test_mapping(void)
 	is_str(date_str(it.deadline, buf), "2022-06-30", "deadline 2022.6.30");
 	duban_item_free(&it);
 
+	struct duban_import_options opt = { false, map, DUBAN_KIND_COMPLAINT };
+	is_int(duban_import_file(st, csv, &opt, &rep), DUBAN_OK, "again, with default kind complaint");
+	is_int(rep.updated, 2, "updates both");
+	duban_import_report_free(&rep);
+	duban_item_get(st, "T-001", &it);
+	is_int(it.kind, DUBAN_KIND_COMPLAINT, "the default kind applies");
+	is_str(it.title, "某某任务", "a complaint keeps the title it has");
+	duban_item_free(&it);
+
 	char *bad = tmpfile_with("bad_mapping.txt", "# comment\n任务代码 = code\n任务名称 = nosuchfield\n");
 	is_int(import(st, csv, false, bad, &rep), DUBAN_ERR_PARSE, "a mapping to an unknown field fails");
 	ok(rep.nerrors == 1 && strstr(rep.errors[0], ":3: unknown field 'nosuchfield'"),
@@ -339,12 +348,13 @@ static void test_forms(void)
 	duban_store *st = new_store();
 	struct duban_import_report rep;
 	char *p = tmpfile_with("forms.csv",
-			       "\xef\xbb\xbf" "编号 , 问题名称,整改 时限,时限类型,类型,整改进度\r\n"
-			       "F-1,以前,2022年底以前,,complaint,80%\r\n"
+			       "\xef\xbb\xbf" "编号 , 问题名称,整改 时限,时限类型,类型,整改进度,是否重点件\r\n"
+			       "F-1,以前,2022年底以前,,complaint,80%,√\r\n"
 			       "F-2,覆盖,2022-05-01,ongoing,,\r\n"
+			       "F-3,打勾,,,,\r\n"
 			       "合计,,,,,\r\n");
 	is_int(import(st, p, false, NULL, &rep), DUBAN_OK, "BOM, spaced headers, kind and deadline kind columns");
-	is_int(rep.inserted, 2, "a totals row is skipped");
+	is_int(rep.inserted, 3, "a totals row is skipped");
 	duban_import_report_free(&rep);
 	struct duban_item it;
 	char buf[11];
@@ -353,6 +363,7 @@ static void test_forms(void)
 	is_str(date_str(it.deadline, buf), "2022-12-31", "2022年底以前");
 	is_int(it.kind, DUBAN_KIND_COMPLAINT, "the kind cell decides");
 	is_int(it.progress, 80, "80%");
+	ok(it.key_case, "a ticked flag is true");
 	duban_item_get(st, "F-2", &it);
 	is_int(it.deadline_kind, DUBAN_DEADLINE_ONGOING, "the deadline kind column wins over the date");
 	is_str(date_str(it.deadline, buf), "2022-05-01", "and keeps the date");
