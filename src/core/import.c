@@ -4,7 +4,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
