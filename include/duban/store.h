@@ -143,6 +143,31 @@ enum duban_err duban_query_count(duban_store *st, const struct duban_filter *fil
 enum duban_err duban_query_totals(duban_store *st, const struct duban_filter *filter,
 				  long long by_status[DUBAN_STATUS_COUNT], long long by_light[DUBAN_LIGHT_COUNT]);
 
+/* Distinct non-empty values of one column among matching items, sorted,
+ * with their counts: field is "county", "township", "lead_unit", "round",
+ * "batch" or "category" (categories are split).  Malloc'd arrays; free with
+ * duban_values_free. */
+enum duban_err duban_query_values(duban_store *st, const struct duban_filter *filter, const char *field,
+				  char ***values, long long **counts, int *n);
+void duban_values_free(char **values, long long *counts, int n);
+
+/* Deadlines per day in [from, to]: count[i] and worst (most urgent) light
+ * worst[i] for day from + i; days without deadlines get count 0 and worst
+ * DUBAN_LIGHT_COUNT.  One indexed range scan. */
+enum duban_err duban_query_by_day(duban_store *st, const struct duban_filter *filter, duban_date from,
+				  duban_date to, int *count, enum duban_light *worst);
+
+/* Figures per group (county, lead_unit or category) for dashboards and
+ * bulletins: items, done (verified, publicized or closed), closed, overdue
+ * (red because the deadline passed), red and yellow lights. */
+struct duban_group_stats {
+	char *name;
+	long long items, done, closed, overdue, red, yellow;
+};
+enum duban_err duban_query_groups(duban_store *st, const struct duban_filter *filter, const char *field,
+				  struct duban_group_stats **groups, int *n);
+void duban_groups_free(struct duban_group_stats *groups, int n);
+
 /* Iterates over every matching item (full records), in sort order, for export
  * and reports.  Returning non-zero from cb stops. */
 typedef int (*duban_item_cb)(const struct duban_item *item, void *ctx);

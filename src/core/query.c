@@ -612,3 +612,184 @@ enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filt
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
 }
+
+/* ---------------------------------------------------------------- aggregates */
+
+/* The column behind a grouping field; only these may be grouped. */
+static const char *group_column(const char *field)
+{
+	static const char *const allowed[] = { "county", "township", "lead_unit", "round", "batch", "category" };
+
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+		if (strcmp(field, allowed[i]) == 0)
+			return strcmp(field, "category") == 0 ? "categories"
+			       : strcmp(field, "round") == 0 ? "\"round\"" : allowed[i];
+	return NULL;
+}
+
+/* Adds the figures of one SQL group to the named entry (categories: to each
+ * of the categories it lists). */
+static void merge_group(struct duban_group_stats **groups, int *n, int *cap, const char *names, bool split,
+			const long long figures[6])
+{
+	char *copy = xstrdup(names), *save = NULL;
+	char *name = split ? strtok_r(copy, "、,", &save) : copy;
+
+	for (; name; name = split ? strtok_r(NULL, "、,", &save) : NULL) {
+		struct duban_group_stats *g = NULL;
+
+		duban_trim(name);
+		if (!*name)
+			continue;
+		for (int i = 0; i < *n && !g; i++)
+			if (strcmp((*groups)[i].name, name) == 0)
+				g = &(*groups)[i];
+		if (!g) {
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 16;
+				*groups = xrealloc(*groups, sizeof **groups * (size_t)*cap);
+			}
+			g = &(*groups)[(*n)++];
+			memset(g, 0, sizeof *g);
+			g->name = xstrdup(name);
+		}
+		g->items += figures[0];
+		g->done += figures[1];
+		g->closed += figures[2];
+		g->overdue += figures[3];
+		g->red += figures[4];
+		g->yellow += figures[5];
+		if (!split)
+			break;
+	}
+	free(copy);
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct duban_group_stats *)a)->name, ((const struct duban_group_stats *)b)->name);
+}
+
+enum duban_err duban_query_groups(duban_store *st, const struct duban_filter *filter, const char *field,
+				  struct duban_group_stats **groups, int *n)
+{
+	const char *column = group_column(field);
+	struct query q;
+	sqlite3_stmt *s;
+	bool first = true;
+	int rc, cap = 0;
+
+	*groups = NULL;
+	*n = 0;
+	if (!column)
+		return store_fail(st, DUBAN_ERR_INVALID, _("cannot group by '%s'"), field);
+	st->today = duban_today();
+	q_init(&q);
+	duban_buf_printf(&q.sql, "SELECT %s, count(*),"
+			 " sum(status IN ('verified', 'publicized', 'closed')), sum(status = 'closed'),"
+			 " sum(due_key < ", column);
+	q_date(&q, st->today);
+	duban_buf_puts(&q.sql, " AND deadline_kind <> 'ongoing' AND status IN ('not_started', 'in_progress', 'requested')),"
+			       " sum(" LIGHT_EXPR " = 0), sum(" LIGHT_EXPR " = 1) FROM item");
+	if (filter)
+		where_filter(st, &q, filter, &first);
+	duban_buf_puts(&q.sql, " GROUP BY 1");
+	s = q_prepare(st, &q);
+	q_free(&q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long figures[6];
+		const unsigned char *name = sqlite3_column_text(s, 0);
+
+		for (int i = 0; i < 6; i++)
+			figures[i] = sqlite3_column_int64(s, i + 1);
+		merge_group(groups, n, &cap, name ? (const char *)name : "", strcmp(field, "category") == 0, figures);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		duban_groups_free(*groups, *n);
+		*groups = NULL;
+		*n = 0;
+		return store_db_fail(st, _("counting"));
+	}
+	if (*n > 1)
+		qsort(*groups, (size_t)*n, sizeof **groups, group_cmp);
+	return DUBAN_OK;
+}
+
+void duban_groups_free(struct duban_group_stats *groups, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(groups[i].name);
+	free(groups);
+}
+
+enum duban_err duban_query_values(duban_store *st, const struct duban_filter *filter, const char *field,
+				  char ***values, long long **counts, int *n)
+{
+	struct duban_group_stats *groups;
+	enum duban_err err = duban_query_groups(st, filter, field, &groups, n);
+
+	*values = NULL;
+	*counts = NULL;
+	if (err != DUBAN_OK)
+		return err;
+	*values = xcalloc((size_t)*n + 1, sizeof **values);
+	*counts = xcalloc((size_t)*n + 1, sizeof **counts);
+	for (int i = 0; i < *n; i++) {
+		(*values)[i] = groups[i].name;
+		(*counts)[i] = groups[i].items;
+	}
+	free(groups);
+	return DUBAN_OK;
+}
+
+void duban_values_free(char **values, long long *counts, int n)
+{
+	for (int i = 0; values && i < n; i++)
+		free(values[i]);
+	free(values);
+	free(counts);
+}
+
+enum duban_err duban_query_by_day(duban_store *st, const struct duban_filter *filter, duban_date from,
+				  duban_date to, int *count, enum duban_light *worst)
+{
+	struct query q;
+	sqlite3_stmt *s;
+	bool first = true;
+	int rc;
+
+	for (duban_date d = from; d <= to; d++) {
+		count[d - from] = 0;
+		worst[d - from] = DUBAN_LIGHT_COUNT;
+	}
+	if (to < from)
+		return DUBAN_OK;
+	st->today = duban_today();
+	q_init(&q);
+	duban_buf_puts(&q.sql, "SELECT due_key, count(*), min(" LIGHT_EXPR ") FROM item");
+	if (filter)
+		where_filter(st, &q, filter, &first);
+	q_and(&q, &first);
+	duban_buf_puts(&q.sql, "deadline IS NOT NULL AND due_key BETWEEN ");
+	q_date(&q, from);
+	duban_buf_puts(&q.sql, " AND ");
+	q_date(&q, to);
+	duban_buf_puts(&q.sql, " GROUP BY due_key");
+	s = q_prepare(st, &q);
+	q_free(&q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		duban_date d = duban_date_parse((const char *)sqlite3_column_text(s, 0));
+
+		if (d == DUBAN_DATE_NONE || d < from || d > to)
+			continue;
+		count[d - from] = sqlite3_column_int(s, 1);
+		worst[d - from] = (enum duban_light)sqlite3_column_int(s, 2);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("counting"));
+}

@@ -226,6 +226,42 @@ int main(void)
 		is_int(by_light[DUBAN_LIGHT_GREY], by_status[DUBAN_STATUS_CLOSED], "grey = closed");
 	}
 	{
+		struct duban_group_stats *g;
+		int n = 0, days[31];
+		enum duban_light worst[31];
+		long long items = 0, cats = 0, in_range = 0, on_days = 0;
+		char **values;
+		long long *counts;
+
+		duban_filter_init(&f);
+		ok(duban_query_groups(st, &f, "county", &g, &n) == DUBAN_OK && n == 5, "five counties");
+		for (int i = 0; i < n; i++)
+			items += g[i].items;
+		is_int(items, ITEMS, "groups by county add up");
+		ok(n > 0 && strcmp(g[0].name, "东川县") <= 0, "groups sorted by name");
+		duban_groups_free(g, n);
+		ok(duban_query_groups(st, &f, "category", &g, &n) == DUBAN_OK && n == 3, "categories are split");
+		for (int i = 0; i < n; i++)
+			cats += g[i].items;
+		is_int(cats, ITEMS + (ITEMS + 3) / 4, "an item with two categories counts in both");
+		duban_groups_free(g, n);
+		ok(duban_query_groups(st, &f, "title; DROP TABLE item", &g, &n) == DUBAN_ERR_INVALID,
+		   "only known fields group");
+		ok(duban_query_values(st, &f, "lead_unit", &values, &counts, &n) == DUBAN_OK && n == 2,
+		   "distinct lead units");
+		is_str(n == 2 ? values[0] : "", "市水务局", "values sorted by code point");
+		duban_values_free(values, counts, n);
+
+		ok(duban_query_by_day(st, &f, duban_today(), duban_today() + 30, days, worst) == DUBAN_OK, "by day");
+		for (int i = 0; i < 31; i++)
+			on_days += days[i];
+		f.due_after = duban_today();
+		f.due_before = duban_today() + 30;
+		duban_query_count(st, &f, &in_range);
+		is_int(on_days, in_range, "deadlines per day add up to the range count");
+		ok(worst[0] == DUBAN_LIGHT_COUNT || worst[0] <= DUBAN_LIGHT_GREY, "worst light in range");
+	}
+	{
 		struct duban_row rows[5];
 		int n = -1;
 		duban_filter_init(&f);

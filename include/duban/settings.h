@@ -1,0 +1,93 @@
+/* The user's configuration file ($XDG_CONFIG_HOME/duban/config): options,
+ * key bindings, colours and saved filters, layered on compiled-in defaults.
+ * Also the filter expressions that `:filter`, saved filters and the command
+ * line share ("county=东川县 status!=closed light=red search=采砂"). */
+#ifndef DUBAN_SETTINGS_H
+#define DUBAN_SETTINGS_H
+
+#include <stdbool.h>
+
+#include "duban/store.h"
+
+/* One list of options: `set NAME VALUE`.  X(field, name, type, default, help) */
+#define DUBAN_OPTIONS(X) \
+	X(theme, "theme", STRING, "default", N_("colour theme: a file name in the themes directory")) \
+	X(mouse, "mouse", BOOL, "true", N_("react to mouse clicks and the wheel")) \
+	X(ambiguous_wide, "ambiguous-wide", BOOL, "false", N_("count East-Asian ambiguous characters as two columns")) \
+	X(warn_days, "warn-days", INT, "7", N_("yellow light when due within this many days")) \
+	X(lag_yellow, "lag-yellow", INT, "10", N_("yellow light when lagging the schedule by more points")) \
+	X(lag_red, "lag-red", INT, "30", N_("red light when lagging the schedule by more points")) \
+	X(detail_min_width, "detail-min-width", INT, "100", N_("show the detail pane beside the table from this width")) \
+	X(default_sort, "sort", STRING, "deadline", N_("initial sort: deadline, code, updated or light")) \
+	X(agenda_days, "agenda-days", INT, "14", N_("days the agenda shows")) \
+	X(auto_sync_minutes, "auto-sync", INT, "0", N_("sync every N minutes when online (0: never)"))
+
+struct duban_binding {
+	char view[16];   /* "generic", "ledger", "calendar", … */
+	char key[32];    /* "j", "C-d", "<Enter>", "<PgDn>", "<F1>" … */
+	char action[32]; /* an action name, e.g. "move-down" */
+};
+
+struct duban_color {
+	char element[32]; /* "cursor", "light-red", … */
+	char fg[16], bg[16]; /* colour names or numbers 0-255, "default" */
+	char attr[32];    /* "bold", "reverse", "underline", "dim", joined with "," */
+};
+
+struct duban_saved_filter {
+	char name[64];
+	char *expr;
+};
+
+struct duban_settings {
+	char *theme;
+	bool mouse, ambiguous_wide;
+	int warn_days, lag_yellow, lag_red, detail_min_width, agenda_days, auto_sync_minutes;
+	char *default_sort;
+	struct duban_binding *bindings;
+	int nbindings;
+	struct duban_color *colors; /* from `color` lines of the config (after the theme) */
+	int ncolors;
+	struct duban_saved_filter *filters;
+	int nfilters;
+	/* "FILE:LINE: message" for every line that could not be used. */
+	char **errors;
+	int nerrors;
+};
+
+/* Defaults, then path (NULL: duban_config_path(); a missing file is fine). */
+void duban_settings_load(struct duban_settings *s, const char *path);
+void duban_settings_free(struct duban_settings *s);
+/* Applies `set NAME VALUE`; false (with a message in err) when it cannot. */
+bool duban_settings_set(struct duban_settings *s, const char *name, const char *value, char *err, size_t errlen);
+void duban_settings_light_rules(const struct duban_settings *s, struct duban_light_rules *out);
+
+/* Reads a theme file (lines `color ELEMENT FG BG [ATTR]`, # comments) into
+ * colors; errors as "FILE:LINE: message". */
+bool duban_theme_load(const char *path, struct duban_color **colors, int *ncolors, char ***errors, int *nerrors);
+/* The directories searched for NAME.theme: $XDG_CONFIG_HOME/duban/themes,
+ * then DUBAN_THEMEDIR or the installed pkgdatadir/themes, then the source
+ * tree's themes/ for uninstalled builds.  Malloc'd path or NULL. */
+char *duban_theme_path(const char *name);
+
+/* A filter with the strings it points to. */
+struct duban_filter_expr {
+	struct duban_filter filter;
+	char *strings[16];
+	int nstrings;
+	bool descending;
+	int sort; /* -1: not given */
+};
+void duban_filter_expr_init(struct duban_filter_expr *e);
+void duban_filter_expr_free(struct duban_filter_expr *e);
+/* Parses space-separated terms into e (added to what it holds):
+ * county=X township=X status=A,B status!=closed light=red,yellow
+ * category=X unit=X kind=problem round=X overdue due<DATE due>DATE
+ * search=TEXT (or bare words: text search) sort=deadline[-] .
+ * Values may be quoted with "".  False with a message when a term is bad. */
+bool duban_filter_expr_parse(struct duban_filter_expr *e, const char *expr, char *err, size_t errlen);
+/* A one-line summary of a filter for headers ("东川县 · 整改中,申请销号 · 采砂"),
+ * translated; "" for no filter.  Malloc'd. */
+char *duban_filter_summary(const struct duban_filter *f);
+
+#endif
