@@ -1,0 +1,243 @@
+/* The TUI's internal contract: the application state, views, actions, key
+ * maps, theme elements, drawing helpers and modal widgets.  Views include
+ * this; nothing outside src/tui does. */
+#ifndef DUBAN_TUI_INTERNAL_H
+#define DUBAN_TUI_INTERNAL_H
+
+#include <stdbool.h>
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+
+#include "duban/settings.h"
+#include "duban/store.h"
+#include "duban/tui.h"
+#include "duban/util.h"
+
+/* ---- Actions: one list drives the enum, `bind` names, help and the man
+ * page.  X(ID, name, help) ---- */
+#define TUI_ACTIONS(X) \
+	X(NONE, "none", "") \
+	X(QUIT, "quit", N_("quit duban")) \
+	X(HELP, "help", N_("show the keys of this view")) \
+	X(BACK, "back", N_("close this view, cancel")) \
+	X(MOVE_DOWN, "move-down", N_("next row / next week")) \
+	X(MOVE_UP, "move-up", N_("previous row / previous week")) \
+	X(MOVE_LEFT, "move-left", N_("previous day / scroll left")) \
+	X(MOVE_RIGHT, "move-right", N_("next day / scroll right")) \
+	X(PAGE_DOWN, "page-down", N_("next page / next month")) \
+	X(PAGE_UP, "page-up", N_("previous page / previous month")) \
+	X(HALF_DOWN, "half-page-down", N_("half a page down")) \
+	X(HALF_UP, "half-page-up", N_("half a page up")) \
+	X(FIRST, "first", N_("first row")) \
+	X(LAST, "last", N_("last row")) \
+	X(ENTER, "enter", N_("open the selected item or day")) \
+	X(NEXT_PANE, "next-pane", N_("switch between the table and the detail pane")) \
+	X(DETAIL_DOWN, "detail-down", N_("scroll the detail pane down")) \
+	X(DETAIL_UP, "detail-up", N_("scroll the detail pane up")) \
+	X(SEARCH, "search", N_("search as you type")) \
+	X(SEARCH_NEXT, "search-next", N_("next match")) \
+	X(SEARCH_PREV, "search-prev", N_("previous match")) \
+	X(FILTER, "filter", N_("filter by county, status, light, category, unit, kind, round")) \
+	X(CLEAR_FILTER, "clear-filter", N_("clear the filter and search")) \
+	X(SORT, "sort", N_("change the sort order")) \
+	X(COMMAND, "command", N_("command line (:filter, :sort, :goto, :q)")) \
+	X(VIEW_LEDGER, "view-ledger", N_("ledger view")) \
+	X(VIEW_CALENDAR, "view-calendar", N_("calendar: month")) \
+	X(VIEW_WEEK, "view-week", N_("calendar: week")) \
+	X(VIEW_AGENDA, "view-agenda", N_("calendar: agenda")) \
+	X(VIEW_DASHBOARD, "view-dashboard", N_("dashboard")) \
+	X(TODAY, "today", N_("jump to today")) \
+	X(ADD_NOTE, "add-note", N_("add a progress note")) \
+	X(ADD_INSPECTION, "add-inspection", N_("record an inspection")) \
+	X(ADD_ACTION, "add-action", N_("add a supervision action")) \
+	X(CHANGE_STATUS, "change-status", N_("change the status")) \
+	X(EDIT_ITEM, "edit-item", N_("edit the item's fields")) \
+	X(NEW_ITEM, "new-item", N_("create an item")) \
+	X(SYNC, "sync", N_("sync with the server now")) \
+	X(REFRESH, "refresh", N_("reload and redraw"))
+
+enum tui_action {
+#define TUI_ACTION_ENUM(id, name, help) TUI_ACT_##id,
+	TUI_ACTIONS(TUI_ACTION_ENUM)
+#undef TUI_ACTION_ENUM
+	TUI_ACT_COUNT
+};
+const char *tui_action_name(enum tui_action a);
+const char *tui_action_help(enum tui_action a); /* translated */
+int tui_action_parse(const char *name);         /* -1 when unknown */
+
+/* ---- Theme elements.  X(ID, name, default colour, mono attribute) ---- */
+#define TUI_ELEMENTS(X) \
+	X(DEFAULT, "default") \
+	X(HEADER, "header") \
+	X(STATUS_LINE, "status-line") \
+	X(CURSOR, "cursor") \
+	X(TABLE_HEAD, "table-head") \
+	X(LABEL, "label") \
+	X(DIM, "dim") \
+	X(BORDER, "border") \
+	X(LIGHT_RED, "light-red") \
+	X(LIGHT_YELLOW, "light-yellow") \
+	X(LIGHT_GREEN, "light-green") \
+	X(LIGHT_BLUE, "light-blue") \
+	X(LIGHT_GREY, "light-grey") \
+	X(OVERDUE, "overdue") \
+	X(DUE_SOON, "due-soon") \
+	X(TODAY, "today") \
+	X(BAR, "bar") \
+	X(MESSAGE, "message") \
+	X(ERROR, "error") \
+	X(INPUT, "input") \
+	X(HELP_KEY, "help-key") \
+	X(CONFLICT, "conflict")
+
+enum tui_element {
+#define TUI_ELEMENT_ENUM(id, name) TUI_EL_##id,
+	TUI_ELEMENTS(TUI_ELEMENT_ENUM)
+#undef TUI_ELEMENT_ENUM
+	TUI_EL_COUNT
+};
+const char *tui_element_name(enum tui_element e);
+int tui_element_parse(const char *name);
+
+/* ---- Handler results (htop style): what the loop must do next ---- */
+enum {
+	TUI_IGNORED = 0,
+	TUI_HANDLED = 1 << 0,
+	TUI_REDRAW = 1 << 1,  /* redraw this view */
+	TUI_RELOAD = 1 << 2,  /* data changed: every view reloads its rows */
+	TUI_CLOSE = 1 << 3,   /* pop this view off the stack */
+	TUI_QUIT = 1 << 4
+};
+
+struct tui;
+
+/* A view (tig's view_ops): its state lives behind `self`. */
+struct tui_view_ops {
+	const char *name;    /* also the key map name: "ledger", "detail", … */
+	void *(*open)(struct tui *t, void *arg);
+	void (*close)(void *self);
+	/* Draw into the rectangle; the loop calls doupdate. */
+	void (*draw)(struct tui *t, void *self, WINDOW *win, int y, int x, int h, int w);
+	/* An action from the key map, or TUI_ACT_NONE with the raw key
+	 * (wide characters as their code point, KEY_* for function keys). */
+	int (*handle)(struct tui *t, void *self, enum tui_action a, int key);
+	/* Reload rows after TUI_RELOAD (may be NULL). */
+	void (*reload)(struct tui *t, void *self);
+	/* One line for the header (counts, filter) or NULL. */
+	char *(*title)(struct tui *t, void *self);
+	/* Slow work deferred until the first screen is up and no key is
+	 * waiting (counts on a huge ledger).  Returns true when it changed
+	 * something to draw.  May be NULL. */
+	bool (*idle)(struct tui *t, void *self);
+	/* A mouse event inside the view (may be NULL). */
+	int (*mouse)(struct tui *t, void *self, int y, int x, mmask_t buttons);
+};
+
+extern const struct tui_view_ops tui_ledger_view;    /* view_ledger.c (with its detail pane) */
+extern const struct tui_view_ops tui_detail_view;    /* view_detail.c: arg = item id (char *) */
+extern const struct tui_view_ops tui_calendar_view;  /* view_calendar.c: month/week/agenda */
+extern const struct tui_view_ops tui_dashboard_view; /* view_dashboard.c */
+extern const struct tui_view_ops tui_help_view;      /* view_help.c: arg = the view below */
+
+#define TUI_MAX_STACK 8
+struct tui_stacked {
+	const struct tui_view_ops *ops;
+	void *self;
+};
+
+struct tui {
+	duban_store *st;
+	struct duban_settings settings;
+	const char *ledger_name;
+	int rows, cols;
+	bool color, utf8;
+	attr_t attrs[TUI_EL_COUNT];
+	struct tui_stacked stack[TUI_MAX_STACK];
+	int depth;
+	char message[256];   /* transient status-line message */
+	bool message_error;
+	/* The ledger's shared filter and sort: the ledger, calendar and
+	 * dashboard all show the same selection. */
+	struct duban_filter_expr filter;
+	char *search;        /* current search text or NULL */
+	enum duban_sort sort;
+	bool descending;
+};
+
+/* ---- The loop (tui.c) ---- */
+void tui_push(struct tui *t, const struct tui_view_ops *ops, void *arg);
+void tui_switch_base(struct tui *t, const struct tui_view_ops *ops, void *arg); /* replaces stack[0], pops the rest */
+void tui_message(struct tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Redraws everything (header, views, status line) to the virtual screen;
+ * modal widgets call it on KEY_RESIZE before drawing themselves. */
+void tui_draw_all(struct tui *t);
+/* Reads one key (wide chars as code points); handles KEY_RESIZE by updating
+ * rows/cols and redrawing all; returns the key. */
+int tui_getkey(struct tui *t);
+/* Looks the key up in the view's map, then the generic map. */
+enum tui_action tui_key_action(struct tui *t, const char *view, int key);
+/* The key names bound to an action in a view, for help ("j, <Down>"). */
+char *tui_keys_for(struct tui *t, const char *view, enum tui_action a);
+/* Re-applies the shared filter + search to every view. */
+void tui_filter_changed(struct tui *t);
+
+/* ---- Drawing (draw.c): every string from data goes through these ---- */
+/* Draws s at (y, x) in exactly cols columns (truncated with …, padded),
+ * sanitized; returns the columns drawn. */
+int tui_text(WINDOW *w, int y, int x, const char *s, int cols, attr_t attr);
+int tui_text_right(WINDOW *w, int y, int x, const char *s, int cols, attr_t attr);
+void tui_fill(WINDOW *w, int y, int x, int cols, attr_t attr);
+attr_t tui_attr(const struct tui *t, enum tui_element e);
+attr_t tui_light_attr(const struct tui *t, enum duban_light l);
+/* "overdue 12 days" / "3 days left" / "due today" / "ongoing"; translated. */
+char *tui_due_text(duban_date deadline, enum duban_deadline_kind dk, duban_date today);
+/* A box with a title, for forms and prompts. */
+void tui_box(WINDOW *w, int y, int x, int h, int wd, const char *title, attr_t attr);
+
+/* ---- Line editor (lineedit.c): pure logic, no curses ---- */
+struct tui_lineedit {
+	char *text;      /* UTF-8 */
+	size_t len, cap;
+	size_t cursor;   /* byte offset, always on a character boundary */
+	bool multiline;
+	bool modified;
+};
+void tui_lineedit_init(struct tui_lineedit *e, const char *initial, bool multiline);
+void tui_lineedit_free(struct tui_lineedit *e);
+/* Handles one key (readline keys C-a C-e C-b C-f C-k C-u C-w C-d, arrows,
+ * Home/End, Backspace/Delete, printable code points, Enter in multiline);
+ * returns true when the key was used. */
+bool tui_lineedit_key(struct tui_lineedit *e, int key);
+void tui_lineedit_insert(struct tui_lineedit *e, const char *utf8);
+/* Draws the editor in a rows x cols area (wrapped by display width when
+ * multiline, scrolled horizontally otherwise) and places the cursor. */
+void tui_lineedit_draw(const struct tui_lineedit *e, WINDOW *w, int y, int x, int rows, int cols, attr_t attr);
+
+/* ---- Modal widgets (prompt.c, form.c): run their own key loop, redraw the
+ * whole screen on resize, and never lose what was typed ---- */
+/* One-line prompt in the status line.  on_change (may be NULL) is called
+ * after every edit (search as you type).  Returns the malloc'd text, or NULL
+ * when cancelled with Esc. */
+char *tui_prompt(struct tui *t, const char *label, const char *initial,
+		 void (*on_change)(struct tui *t, const char *text, void *ctx), void *ctx);
+/* Pick one of n choices in a small menu; returns the index or -1. */
+int tui_choose(struct tui *t, const char *title, const char *const *choices, int n, int initial);
+/* Yes/no question; default no. */
+bool tui_confirm(struct tui *t, const char *question);
+
+/* Forms (forms.c): each saves through the store in one transaction and
+ * returns TUI_RELOAD when something was written, TUI_REDRAW otherwise. */
+int tui_form_note(struct tui *t, const char *item_id);
+int tui_form_inspection(struct tui *t, const char *item_id);
+int tui_form_action(struct tui *t, const char *item_id);
+int tui_form_status(struct tui *t, const char *item_id);
+int tui_form_edit(struct tui *t, const char *item_id);
+int tui_form_new_item(struct tui *t);
+
+/* ---- The `:` command line (command.c) ---- */
+int tui_command(struct tui *t, const char *line);
+
+#endif
