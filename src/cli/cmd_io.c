@@ -95,18 +95,23 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	struct duban_import_report rep = { 0 };
 	enum duban_err err = duban_import_file(ctx->st, path, &opt, &rep);
-	if (rep.rows || rep.nerrors || err == DUBAN_OK)
-		print_report(path, &rep, opt.dry_run);
 	char *file = duban_sanitize(path, false);
-	if (rep.nerrors > 0 || err == DUBAN_ERR_PARSE) {
-		cli_error(ngettext("%s: import rejected, %d bad row; nothing was written",
-				   "%s: import rejected, %d bad rows; nothing was written",
-				   (unsigned long)rep.nerrors), file, rep.nerrors);
-		rc = CLI_IMPORT;
-	} else if (err != DUBAN_OK) {
-		rc = cli_store_error(ctx, err, file);
+	if (err != DUBAN_OK && err != DUBAN_ERR_PARSE) {
+		/* The file, the mapping or the ledger failed, not a row. */
+		if (rep.nerrors > 0)
+			cli_error("%s", rep.errors[rep.nerrors - 1]);
+		else
+			cli_store_error(ctx, err, file);
+		rc = cli_exit_of(err);
 	} else {
+		print_report(path, &rep, opt.dry_run);
 		rc = CLI_OK;
+		if (err == DUBAN_ERR_PARSE) {
+			cli_error(ngettext("%s: import rejected, %d bad row; nothing was written",
+					   "%s: import rejected, %d bad rows; nothing was written",
+					   (unsigned long)rep.nerrors), file, rep.nerrors);
+			rc = CLI_IMPORT;
+		}
 	}
 	free(file);
 	duban_import_report_free(&rep);
