@@ -632,16 +632,23 @@ static enum duban_err write_op(duban_store *st, const char *kind, const char *it
 	return DUBAN_OK;
 }
 
-long long duban_outbox_count(duban_store *st)
+/* The one number a cached statement of a single count returns. */
+static long long count_of(duban_store *st, enum store_stmt_id id, const char *sql)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_OP_COUNT, "SELECT count(*) FROM op");
+	sqlite3_stmt *s = store_stmt(st, id, sql);
 	long long n = 0;
 
-	if (s && sqlite3_step(s) == SQLITE_ROW)
+	if (!s)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
-	if (s)
-		sqlite3_reset(s);
+	sqlite3_reset(s);
 	return n;
+}
+
+long long duban_outbox_count(duban_store *st)
+{
+	return count_of(st, STMT_OP_COUNT, "SELECT count(*) FROM op");
 }
 
 /* ---------------------------------------------------------------- item CRUD */
@@ -799,14 +806,7 @@ enum duban_err duban_item_get(duban_store *st, const char *key, struct duban_ite
 
 long long duban_item_total(duban_store *st)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_ITEM_TOTAL, "SELECT count(*) FROM item");
-	long long n = 0;
-
-	if (s && sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	if (s)
-		sqlite3_reset(s);
-	return n;
+	return count_of(st, STMT_ITEM_TOTAL, "SELECT count(*) FROM item");
 }
 
 /* Writes every column of the row with item->id. */
