@@ -773,7 +773,7 @@ static void fill_complaint(struct gen *g, struct duban_item *it)
 
 	it->kind = DUBAN_KIND_COMPLAINT;
 	complaint_code(g, it, rd);
-	it->scope = DUBAN_SCOPE_SPECIFIC;
+	it->scope = DUBAN_SCOPE_NONE; /* common/specific is for feedback problems */
 	g->source = t->sources[rng_below(r, tpl_strings(t->sources, 6))];
 	g->act = t->acts[rng_below(r, tpl_strings(t->acts, 4))];
 	const char *effect = t->effects[rng_below(r, tpl_strings(t->effects, 4))];
@@ -812,6 +812,8 @@ static void fill_complaint(struct gen *g, struct duban_item *it)
 		remember(g, it);
 }
 
+/* The store keeps created_at and may stamp updated_at itself on insert; the
+ * records added after the item move updated_at to their own dates. */
 static void timestamps(struct gen *g, struct duban_item *it)
 {
 	duban_date created = it->start - rng_range(&g->rng, 0, 10);
@@ -878,6 +880,8 @@ static enum duban_err add_note(struct gen *g, const struct duban_item *it, duban
 		snprintf(text, sizeof text, fmt, when, pct);
 	if (pct >= 100)
 		snprintf(text, sizeof text, "%s，整改任务已完成，经自查验收合格，申请销号。", when);
+	else if (pct == 0)
+		snprintf(text, sizeof text, "%s，已收到交办清单，正在组织调查核实、制定整改方案。", when);
 	n.text = text;
 	n.author = it->owner;
 	stamp(r, d, n.created_at);
