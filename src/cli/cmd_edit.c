@@ -569,6 +569,21 @@ static int parse_inspection(struct cli_ctx *ctx, int argc, char **argv, struct d
 	return rc;
 }
 
+/* Confirms the inspection and the status move it may have caused. */
+static void inspection_done(struct cli_ctx *ctx, const struct duban_item *before)
+{
+	done_msg(_("%s: inspection recorded\n"), before);
+	struct duban_item after;
+	duban_item_init(&after);
+	if (duban_item_get(ctx->st, before->id, &after) == DUBAN_OK && after.status != before->status) {
+		char *code = duban_sanitize(before->code, false);
+		printf(_("%s: %s → %s\n"), code, duban_status_name(before->status),
+		       duban_status_name(after.status));
+		free(code);
+	}
+	duban_item_free(&after);
+}
+
 int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct duban_inspection r = {
@@ -599,7 +614,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		if (err != DUBAN_OK)
 			rc = cli_store_error(ctx, err, _("cannot record the inspection"));
 		else
-			done_msg(_("%s: inspection recorded\n"), &item);
+			inspection_done(ctx, &item);
 	}
 out:
 	duban_inspection_free(&r);

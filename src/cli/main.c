@@ -59,18 +59,25 @@ void cli_error(const char *fmt, ...)
 
 int cli_bad_option(struct cli_ctx *ctx, int c, char **argv)
 {
-	const char *arg = optind > 0 ? argv[optind - 1] : "";
-	char shortopt[3] = { '-', (char)optopt, '\0' };
-	/* For a short option inside a cluster ("-xq") name the letter itself. */
-	if (optopt > 0 && optopt < 0x100)
-		arg = shortopt;
+	const char *typed = optind > 0 ? argv[optind - 1] : "";
+	char name[64];
+	/* Name the option as typed: a long one without its "=value", a short one
+	 * by its letter (it may sit inside a cluster such as "-xq"). */
+	if (strncmp(typed, "--", 2) == 0)
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(typed, "="), typed);
+	else if (optopt > 0 && optopt < 0x80)
+		snprintf(name, sizeof name, "-%c", optopt);
+	else
+		snprintf(name, sizeof name, "%s", typed);
+	char *clean = duban_sanitize(name, false);
 	const char *cmd = ctx && ctx->cmd ? ctx->cmd : NULL;
 	if (c == ':')
-		cli_error(_("option '%s' needs a value (see `duban %s%s--help`)"), arg,
+		cli_error(_("option '%s' needs a value (see `duban %s%s--help`)"), clean,
 			  cmd ? cmd : "", cmd ? " " : "");
 	else
-		cli_error(_("unknown option '%s' (see `duban %s%s--help`)"), arg,
+		cli_error(_("unknown option '%s' (see `duban %s%s--help`)"), clean,
 			  cmd ? cmd : "", cmd ? " " : "");
+	free(clean);
 	return CLI_USAGE;
 }
 
