@@ -163,7 +163,7 @@ static void print_fields(const struct duban_item *item, int width)
 	label_cols += 2;
 	if (label_cols > width / 3)
 		label_cols = width / 3;
-	cli_print_wrapped(stdout, "ID", label_cols, item->id, width);
+	cli_print_wrapped(stdout, _("ID"), label_cols, item->id, width);
 	for (size_t i = 0; i < duban_field_count; i++) {
 		const struct duban_field *f = &duban_fields[i];
 		if (hidden(f, item))
@@ -192,8 +192,9 @@ static void print_fields(const struct duban_item *item, int width)
 		cli_print_wrapped(stdout, _("Schedule lag"), label_cols, s, width);
 		free(s);
 	}
-	cli_print_wrapped(stdout, _("Created"), label_cols, item->created_at, width);
-	cli_print_wrapped(stdout, _("Updated"), label_cols, item->updated_at, width);
+	char when[32];
+	cli_print_wrapped(stdout, _("Created"), label_cols, cli_time_text(item->created_at, when), width);
+	cli_print_wrapped(stdout, _("Updated"), label_cols, cli_time_text(item->updated_at, when), width);
 }
 
 static int show_text(struct cli_ctx *ctx, const struct duban_item *item)
