@@ -54,7 +54,7 @@ static char *next_token(char **cursor)
 	return duban_trim(s);
 }
 
-/* "!x" and "not:x"-less forms: a leading ! or ！ negates. */
+/* A leading ! (or full-width ！, easy to type with a Chinese IME) negates. */
 static bool negated(char **tok)
 {
 	if ((*tok)[0] == '!') {
@@ -302,7 +302,7 @@ static void print_table_row(struct list_state *ls, const struct duban_row *r)
 	free(due);
 }
 
-static const char *csv_headers[] = {
+static const char *const csv_headers[] = {
 	"code", "title", "kind", "county", "lead_unit", "deadline", "deadline_kind",
 	"status", "progress", "light", "updated_at", "id",
 };
