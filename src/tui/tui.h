@@ -204,6 +204,7 @@ struct tui_lineedit {
 	size_t cursor;   /* byte offset, always on a character boundary */
 	bool multiline;
 	bool modified;
+	int goal_col;    /* column Up/Down aim for across short rows; -1: none */
 };
 void tui_lineedit_init(struct tui_lineedit *e, const char *initial, bool multiline);
 void tui_lineedit_free(struct tui_lineedit *e);
@@ -215,6 +216,22 @@ void tui_lineedit_insert(struct tui_lineedit *e, const char *utf8);
 /* Draws the editor in a rows x cols area (wrapped by display width when
  * multiline, scrolled horizontally otherwise) and places the cursor. */
 void tui_lineedit_draw(const struct tui_lineedit *e, WINDOW *w, int y, int x, int rows, int cols, attr_t attr);
+/* Replaces the text (cursor at the end), keeping `modified`. */
+void tui_lineedit_set(struct tui_lineedit *e, const char *text);
+/* Pure helpers behind the drawing, in display columns, the text wrapped at
+ * cols (multiline) or not at all (single line):
+ * - view_start: byte offset of the first character shown when scrolled
+ *   horizontally (the view moves by half its width at a time);
+ * - locate: the cursor's row and column;  rows: how many rows the text takes;
+ * - top_row: the first row shown in an area `rows` high;
+ * - vertical: the cursor up (dir < 0) or down one wrapped row at the same
+ *   display column; false at the first/last row, so a form can move to the
+ *   next field.  KEY_UP/KEY_DOWN in tui_lineedit_key move by logical line. */
+size_t tui_lineedit_view_start(const struct tui_lineedit *e, int cols);
+void tui_lineedit_locate(const struct tui_lineedit *e, int cols, int *row, int *col);
+int tui_lineedit_rows(const struct tui_lineedit *e, int cols);
+int tui_lineedit_top_row(const struct tui_lineedit *e, int cols, int rows);
+bool tui_lineedit_vertical(struct tui_lineedit *e, int dir, int cols);
 
 /* ---- Modal widgets (prompt.c, form.c): run their own key loop, redraw the
  * whole screen on resize, and never lose what was typed ---- */
