@@ -657,6 +657,8 @@ static enum duban_err validate_item(duban_store *st, const struct duban_item *it
 {
 	if (!item->code[0])
 		return store_fail(st, DUBAN_ERR_INVALID, _("an item needs a code (受理编号)"));
+	if (!item->title[0])
+		return store_fail(st, DUBAN_ERR_INVALID, _("item %s needs a title"), item->code);
 	if (item->progress < 0 || item->progress > 100)
 		return store_fail(st, DUBAN_ERR_INVALID, _("progress must be between 0 and 100, not %d"), item->progress);
 	if (item->start != DUBAN_DATE_NONE && item->deadline != DUBAN_DATE_NONE && item->deadline < item->start) {
@@ -736,6 +738,8 @@ enum duban_err duban_item_insert(duban_store *st, struct duban_item *item)
 	long long seq = 0;
 	char now[25];
 
+	if (st->role == DUBAN_ROLE_VIEWER)
+		return store_fail(st, DUBAN_ERR_PERMISSION, _("a viewer may not add items"));
 	if ((err = validate_item(st, item)) != DUBAN_OK)
 		return err;
 	if (!item->id[0])
@@ -1264,16 +1268,19 @@ out:
  * different things per record type (see the readers below). */
 static const char history_sql[] =
 	"SELECT * FROM ("
-	" SELECT 'note' AS t, created_at, id, author, text, NULL, NULL, NULL, NULL, NULL, 0 AS o FROM note WHERE item_id = ?1"
-	" UNION ALL SELECT 'inspection', created_at, id, author, date, level, inspectors, place, findings, passed, 1"
+	" SELECT 'note' AS t, created_at, id, author, text, NULL, NULL, NULL, NULL, NULL, 0 AS o, rowid AS r"
+	"  FROM note WHERE item_id = ?1"
+	" UNION ALL SELECT 'inspection', created_at, id, author, date, level, inspectors, place, findings, passed, 1, rowid"
 	"  FROM inspection WHERE item_id = ?1"
-	" UNION ALL SELECT 'action', created_at, id, author, kind, date, due, text, NULL, NULL, 2"
+	" UNION ALL SELECT 'action', created_at, id, author, kind, date, due, text, NULL, NULL, 2, rowid"
 	"  FROM action WHERE item_id = ?1"
-	" UNION ALL SELECT 'attachment', created_at, id, author, inspection_id, sha256, name, mime, size, NULL, 3"
+	" UNION ALL SELECT 'attachment', created_at, id, author, inspection_id, sha256, name, mime, size, NULL, 3, rowid"
 	"  FROM attachment WHERE item_id = ?1"
-	" UNION ALL SELECT 'event', created_at, seq, author, field, old_value, new_value, reason, device, NULL, 4"
+	" UNION ALL SELECT 'event', created_at, seq, author, field, old_value, new_value, reason, device, NULL, 4, seq"
 	"  FROM event WHERE item_id = ?1"
-	") ORDER BY created_at DESC, o DESC, 3 DESC";
+	/* Within one second: a status change after the record that caused
+	 * it, and records of one kind in the order they were written. */
+	") ORDER BY created_at DESC, o DESC, r DESC";
 
 static int history_row(sqlite3_stmt *s, const char *item_id, duban_history_cb cb, void *ctx)
 {

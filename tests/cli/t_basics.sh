@@ -73,7 +73,6 @@ run env DUBAN_ROLE=viewer "$DUBAN" --db "$DB" edit R-1 --title changed
 exit_is 4 "a viewer may not edit items"
 run env DUBAN_ROLE=viewer "$DUBAN" --db "$DB" note R-1 text
 exit_is 4 "a viewer may not add notes"
-todo="core: duban_item_insert does not check the viewer role"
 run env DUBAN_ROLE=viewer "$DUBAN" --db "$DB" add --code V-1 --title viewer
 exit_is 4 "a viewer may not add items"
 run d show V-1
