@@ -132,7 +132,8 @@ struct tui_view_ops {
 	 * waiting (counts on a huge ledger).  Returns true when it changed
 	 * something to draw.  May be NULL. */
 	bool (*idle)(struct tui *t, void *self);
-	/* A mouse event inside the view (may be NULL). */
+	/* A mouse event inside the view (may be NULL); y, x in the same screen
+	 * coordinates draw() got its rectangle in. */
 	int (*mouse)(struct tui *t, void *self, int y, int x, mmask_t buttons);
 };
 
@@ -177,6 +178,21 @@ void tui_draw_all(struct tui *t);
 /* Reads one key (wide chars as code points); handles KEY_RESIZE by updating
  * rows/cols and redrawing all; returns the key. */
 int tui_getkey(struct tui *t);
+/* Key maps (keymap.c): the compiled-in bindings, then the config's `bind`
+ * lines (bad ones are added to t->settings.errors). */
+void tui_keymap_init(struct tui *t);
+void tui_keymap_free(void);
+/* "j", "C-d", "<Enter>", "<PgDn>", "<F1>", "督" -> key code; -1 when not a
+ * key.  C-a..C-z are 1..26. */
+int tui_key_parse(const char *name);
+char *tui_key_name(int key); /* malloc'd, the form tui_key_parse reads */
+/* tui_getkey already applies this: Enter ('\r', KEY_ENTER) becomes '\n',
+ * DEL (127) becomes KEY_BACKSPACE. */
+int tui_key_normalize(int key);
+/* Colours (theme.c): decides colour or monochrome, reads the theme and the
+ * config's `color` lines into t->attrs (errors to t->settings.errors).
+ * Call after the screen is initialised. */
+void tui_theme_init(struct tui *t);
 /* Looks the key up in the view's map, then the generic map. */
 enum tui_action tui_key_action(struct tui *t, const char *view, int key);
 /* The key names bound to an action in a view, for help ("j, <Down>"). */
@@ -254,7 +270,44 @@ int tui_form_status(struct tui *t, const char *item_id);
 int tui_form_edit(struct tui *t, const char *item_id);
 int tui_form_new_item(struct tui *t);
 
+/* ---- Item detail (view_detail.c): shared by the ledger's pane and the
+ * full-screen detail view ---- */
+struct tui_detail_line {
+	char *label;          /* field title, or NULL on other lines */
+	char *text;           /* sanitized, wrapped to fit */
+	int indent;           /* columns before text */
+	enum tui_element el;
+};
+struct tui_detail {
+	struct tui_detail_line *lines;
+	int n, cap;
+	int cols, label_cols; /* the width rendered for */
+	char item_id[37];     /* "" when the item was not found */
+	char *title;          /* "CODE  title" */
+};
+/* Renders the item's fields (translated titles, empty ones skipped) and its
+ * history newest first into lines wrapped to cols; false when not found. */
+bool tui_detail_render(struct tui *t, const char *item_id, int cols, struct tui_detail *out);
+void tui_detail_free(struct tui_detail *d);
+void tui_detail_draw(struct tui *t, const struct tui_detail *d, int top, WINDOW *win, int y, int x, int h, int w);
+int tui_detail_max_top(const struct tui_detail *d, int h);
+/* Applies a scrolling action to *top; TUI_IGNORED when a is not one. */
+int tui_detail_scroll(struct tui_detail *d, int *top, int height, enum tui_action a);
+/* Opens the form an item action (add-note … edit-item) asks for. */
+int tui_item_form(struct tui *t, enum tui_action a, const char *item_id);
+const char *tui_deadline_kind_name(enum duban_deadline_kind dk); /* translated */
+const char *tui_action_kind_name(enum duban_action_kind k);      /* translated */
+
+/* ---- The ledger (view_ledger.c) ---- */
+/* Positions the ledger's cursor on an item (code or id), clearing the
+ * filter when the item is outside it; a message when there is no such item. */
+void tui_ledger_goto(struct tui *t, const char *item_id);
+
 /* ---- The `:` command line (command.c) ---- */
 int tui_command(struct tui *t, const char *line);
+/* Replaces the shared filter (and the sort, when it names one) with a
+ * filter expression and re-applies it; false with a message when it does
+ * not parse. */
+bool tui_filter_apply(struct tui *t, const char *expr);
 
 #endif

@@ -1,0 +1,508 @@
+/* The full-screen loop: terminal and locale set-up, the stack of views, key
+ * dispatch, the header and status lines, resize and idle work. */
+#include <config.h>
+
+#include <langinfo.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "duban/model.h"
+#include "duban/settings.h"
+#include "duban/store.h"
+#include "duban/tui.h"
+#include "duban/utf8.h"
+#include "duban/util.h"
+#include "tui.h"
+
+#ifdef ENABLE_NLS
+#define P_(one, many, n) ngettext(one, many, (unsigned long)(n))
+#else
+#define P_(one, many, n) ((n) == 1 ? (one) : (many))
+#endif
+
+#define MIN_COLS 40
+#define MIN_ROWS 12
+#define KEY_CTRL_C 3
+
+/* What the loop keeps beside struct tui: one screen, one loop. */
+static struct {
+	long long queued;     /* outbox ops, refreshed on reload */
+	bool running;
+	bool ctrl_c;          /* C-c was the last key */
+} loop;
+
+/* ---------------------------------------------------------------- messages */
+
+void tui_message(struct tui *t, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->message, sizeof t->message, fmt, ap);
+	va_end(ap);
+	t->message_error = error;
+}
+
+static void clear_message(struct tui *t)
+{
+	t->message[0] = '\0';
+	t->message_error = false;
+}
+
+/* ---------------------------------------------------------------- the stack */
+
+static struct tui_stacked *top(struct tui *t)
+{
+	return t->depth > 0 ? &t->stack[t->depth - 1] : NULL;
+}
+
+static void pop(struct tui *t)
+{
+	if (t->depth == 0)
+		return;
+	struct tui_stacked *v = &t->stack[--t->depth];
+	if (v->ops->close)
+		v->ops->close(v->self);
+	v->ops = NULL;
+	v->self = NULL;
+}
+
+void tui_push(struct tui *t, const struct tui_view_ops *ops, void *arg)
+{
+	if (t->depth == TUI_MAX_STACK) {
+		tui_message(t, true, "%s", _("too many views open: close one with Esc"));
+		return;
+	}
+	void *self = ops->open ? ops->open(t, arg) : NULL;
+	t->stack[t->depth++] = (struct tui_stacked){ ops, self };
+}
+
+void tui_switch_base(struct tui *t, const struct tui_view_ops *ops, void *arg)
+{
+	while (t->depth > 0)
+		pop(t);
+	tui_push(t, ops, arg);
+}
+
+static void reload_all(struct tui *t)
+{
+	for (int i = 0; i < t->depth; i++)
+		if (t->stack[i].ops->reload)
+			t->stack[i].ops->reload(t, t->stack[i].self);
+	loop.queued = duban_outbox_count(t->st);
+}
+
+void tui_filter_changed(struct tui *t)
+{
+	reload_all(t);
+}
+
+/* ---------------------------------------------------------------- drawing */
+
+static bool too_small(const struct tui *t)
+{
+	return t->cols < MIN_COLS || t->rows < MIN_ROWS;
+}
+
+static void draw_too_small(struct tui *t)
+{
+	char *msg = xasprintf(_("terminal too small (%d×%d, need %d×%d)"), t->cols, t->rows, MIN_COLS, MIN_ROWS);
+	char **lines = duban_wrap(msg, t->cols > 2 ? t->cols - 2 : 1);
+	int n = 0;
+	while (lines[n])
+		n++;
+	for (int i = 0; i < n; i++) {
+		int w = duban_str_width(lines[i]);
+		int x = t->cols > w ? (t->cols - w) / 2 : 0;
+		tui_text(stdscr, (t->rows - n) / 2 + i, x, lines[i], w, tui_attr(t, TUI_EL_ERROR));
+	}
+	duban_lines_free(lines);
+	free(msg);
+}
+
+static void draw_header(struct tui *t)
+{
+	char *title = NULL;
+	struct tui_stacked *v = top(t);
+	if (v && v->ops->title)
+		title = v->ops->title(t, v->self);
+	if (!title && t->depth > 0 && t->stack[0].ops->title)
+		title = t->stack[0].ops->title(t, t->stack[0].self);
+	char *line = title && *title ? xasprintf(" %s · %s", t->ledger_name, title) : xasprintf(" %s", t->ledger_name);
+	tui_text(stdscr, 0, 0, line, t->cols, tui_attr(t, TUI_EL_HEADER));
+	free(line);
+	free(title);
+}
+
+static void draw_status(struct tui *t)
+{
+	int y = t->rows - 1;
+	attr_t base = tui_attr(t, TUI_EL_STATUS_LINE);
+	/* Placeholders until the sync engine reports its state. */
+	char *queued = xasprintf(P_("%lld queued", "%lld queued", loop.queued), loop.queued);
+	char *conflicts = xasprintf(P_("%d conflict", "%d conflicts", 0), 0);
+	char *left = xasprintf(" %s · %s · %s · %s", _("offline"), _("never synced"), queued, conflicts);
+	int msgw = 0;
+	if (t->message[0]) {
+		msgw = duban_str_width(t->message) + 1;
+		if (msgw > t->cols)
+			msgw = t->cols;
+	}
+	tui_text(stdscr, y, 0, left, t->cols - msgw, base);
+	if (msgw) {
+		attr_t a = tui_attr(t, t->message_error ? TUI_EL_ERROR : TUI_EL_MESSAGE);
+		tui_text_right(stdscr, y, t->cols - msgw, t->message, msgw, a | (base & A_COLOR ? 0 : base));
+	}
+	free(left);
+	free(conflicts);
+	free(queued);
+}
+
+void tui_draw_all(struct tui *t)
+{
+	getmaxyx(stdscr, t->rows, t->cols);
+	werase(stdscr);
+	if (too_small(t)) {
+		draw_too_small(t);
+		wnoutrefresh(stdscr);
+		return;
+	}
+	draw_header(t);
+	struct tui_stacked *v = top(t);
+	if (v && v->ops->draw)
+		v->ops->draw(t, v->self, stdscr, 1, 0, t->rows - 2, t->cols);
+	draw_status(t);
+	wnoutrefresh(stdscr);
+}
+
+static void redraw(struct tui *t)
+{
+	tui_draw_all(t);
+	doupdate();
+}
+
+/* ---------------------------------------------------------------- keys */
+
+/* One key within timeout_ms (-1: wait), or ERR. */
+static int read_key(struct tui *t, int timeout_ms)
+{
+	wint_t wc;
+	wtimeout(stdscr, timeout_ms);
+	int r = wget_wch(stdscr, &wc);
+	wtimeout(stdscr, -1);
+	if (r == ERR)
+		return ERR;
+	int key = tui_key_normalize((int)wc);
+	if (key == KEY_RESIZE)
+		tui_draw_all(t);
+	return key;
+}
+
+int tui_getkey(struct tui *t)
+{
+	int key;
+	/* A blocking read fails only when the terminal is gone; let the
+	 * caller see Esc so it unwinds instead of spinning. */
+	for (int tries = 0; (key = read_key(t, -1)) == ERR; tries++)
+		if (tries > 100)
+			return 27;
+	return key;
+}
+
+/* ---------------------------------------------------------------- actions */
+
+static const char *calendar_mode(enum tui_action a)
+{
+	return a == TUI_ACT_VIEW_WEEK ? "week" : a == TUI_ACT_VIEW_AGENDA ? "agenda" : "month";
+}
+
+static void switch_view(struct tui *t, const struct tui_view_ops *ops, const char *mode)
+{
+	/* The same base view keeps its place; the calendar reopens in the
+	 * mode asked for when it did not switch itself. */
+	if (t->stack[0].ops == ops && !mode) {
+		while (t->depth > 1)
+			pop(t);
+		return;
+	}
+	tui_switch_base(t, ops, (void *)mode);
+}
+
+/* Actions no view handled. */
+static int generic_action(struct tui *t, enum tui_action a)
+{
+	switch (a) {
+	case TUI_ACT_QUIT:
+		return t->depth > 1 ? TUI_CLOSE : TUI_QUIT;
+	case TUI_ACT_BACK:
+		return t->depth > 1 ? TUI_CLOSE : TUI_HANDLED;
+	case TUI_ACT_HELP:
+		if (top(t)->ops == &tui_help_view)
+			return TUI_CLOSE;
+		tui_push(t, &tui_help_view, (void *)top(t)->ops);
+		return TUI_REDRAW;
+	case TUI_ACT_VIEW_LEDGER:
+		switch_view(t, &tui_ledger_view, NULL);
+		return TUI_REDRAW;
+	case TUI_ACT_VIEW_CALENDAR:
+	case TUI_ACT_VIEW_WEEK:
+	case TUI_ACT_VIEW_AGENDA:
+		switch_view(t, &tui_calendar_view, calendar_mode(a));
+		return TUI_REDRAW;
+	case TUI_ACT_VIEW_DASHBOARD:
+		switch_view(t, &tui_dashboard_view, NULL);
+		return TUI_REDRAW;
+	case TUI_ACT_REFRESH:
+		clearok(curscr, TRUE);
+		return TUI_RELOAD;
+	case TUI_ACT_SYNC:
+		tui_message(t, false, "%s", _("sync is not available yet"));
+		return TUI_REDRAW;
+	case TUI_ACT_NONE:
+		return TUI_IGNORED;
+	default:
+		tui_message(t, false, _("%s: not available here"), tui_action_name(a));
+		return TUI_REDRAW;
+	}
+}
+
+/* Applies a handler's flags; self is the view that returned them. */
+static void apply_result(struct tui *t, int r, const struct tui_stacked *from)
+{
+	if (r & TUI_QUIT) {
+		loop.running = false;
+		return;
+	}
+	if (r & TUI_CLOSE) {
+		struct tui_stacked *v = top(t);
+		if (t->depth <= 1)
+			loop.running = false;
+		else if (v && v->ops == from->ops && v->self == from->self)
+			pop(t);
+	}
+	if (r & TUI_RELOAD)
+		reload_all(t);
+}
+
+static void handle_mouse(struct tui *t)
+{
+	MEVENT ev;
+	struct tui_stacked *v = top(t);
+	if (getmouse(&ev) != OK || !v || !v->ops->mouse)
+		return;
+	if (ev.y < 1 || ev.y >= t->rows - 1)
+		return;
+	struct tui_stacked from = *v;
+	apply_result(t, v->ops->mouse(t, v->self, ev.y, ev.x, ev.bstate), &from);
+}
+
+static void handle_key(struct tui *t, int key)
+{
+	bool ctrl_c = key == KEY_CTRL_C;
+	if (too_small(t)) {
+		if (key == 'q' || (ctrl_c && loop.ctrl_c))
+			loop.running = false;
+		loop.ctrl_c = ctrl_c;
+		return;
+	}
+	if (key == KEY_MOUSE) {
+		handle_mouse(t);
+		return;
+	}
+	struct tui_stacked from = *top(t);
+	enum tui_action a = tui_key_action(t, from.ops->name, key);
+	int r = from.ops->handle ? from.ops->handle(t, from.self, a, key) : TUI_IGNORED;
+	if (!(r & (TUI_HANDLED | TUI_QUIT | TUI_CLOSE)) && a != TUI_ACT_NONE)
+		r |= generic_action(t, a);
+	else if (!r && ctrl_c) {
+		/* raw() delivers C-c as a key: twice in a row quits. */
+		if (loop.ctrl_c)
+			r = TUI_QUIT;
+		else
+			tui_message(t, false, "%s", _("press C-c again to quit"));
+	}
+	loop.ctrl_c = ctrl_c && !(r & TUI_QUIT);
+	apply_result(t, r, &from);
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+/* Deferred work of the top view while no key waits; true when it drew. */
+static bool run_idle(struct tui *t)
+{
+	struct tui_stacked *v = top(t);
+	if (too_small(t) || !v || !v->ops->idle || !v->ops->idle(t, v->self))
+		return false;
+	redraw(t);
+	return true;
+}
+
+static void run_loop(struct tui *t)
+{
+	bool idle_pending = true;
+	loop.running = true;
+	redraw(t);
+	while (loop.running && t->depth > 0) {
+		int key = ERR;
+		if (idle_pending) {
+			key = read_key(t, 0);
+			if (key == ERR) {
+				idle_pending = run_idle(t);
+				continue;
+			}
+		} else {
+			key = tui_getkey(t);
+		}
+		idle_pending = true;
+		if (key == KEY_RESIZE) {
+			doupdate();
+			continue;
+		}
+		clear_message(t);
+		handle_key(t, key);
+		if (loop.running)
+			redraw(t);
+	}
+}
+
+/* ---------------------------------------------------------------- start-up */
+
+static bool codeset_is_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}
+
+/* Chinese must not become mojibake: switch to a UTF-8 locale when the
+ * user's is not one (LANG=C over SSH is common).  *switched tells. */
+static bool ensure_utf8(bool *switched)
+{
+	*switched = false;
+	setlocale(LC_ALL, "");
+	if (codeset_is_utf8())
+		return true;
+	static const char *const fallbacks[] = { "C.UTF-8", "C.utf8", "en_US.UTF-8" };
+	for (size_t i = 0; i < sizeof fallbacks / sizeof fallbacks[0]; i++) {
+		if (setlocale(LC_ALL, fallbacks[i]) && codeset_is_utf8()) {
+			*switched = true;
+			return true;
+		}
+	}
+	setlocale(LC_ALL, "");
+	fprintf(stderr, "%s\n", _("duban: the locale is not UTF-8 and no UTF-8 locale is installed, so Chinese text "
+				   "cannot be shown.  Set one, for example:  export LANG=zh_CN.UTF-8  (`locale -a` "
+				   "lists them)."));
+	return false;
+}
+
+static bool start_screen(struct tui *t, SCREEN **screen)
+{
+	const char *term = getenv("TERM");
+	*screen = newterm(NULL, stdout, stdin);
+	if (!*screen) {
+		fprintf(stderr, _("duban: cannot use the terminal \"%s\"; set TERM (for example TERM=xterm-256color) "
+				  "or use the command line (duban list)\n"), term ? term : "");
+		return false;
+	}
+	set_term(*screen);
+	raw();
+	noecho();
+	keypad(stdscr, TRUE);
+	idlok(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	if (t->settings.mouse)
+		mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON3_CLICKED | BUTTON4_PRESSED |
+			  BUTTON5_PRESSED, NULL);
+	getmaxyx(stdscr, t->rows, t->cols);
+	t->utf8 = true;
+	return true;
+}
+
+static void init_state(struct tui *t, duban_store *st, const struct duban_tui_options *opt)
+{
+	memset(t, 0, sizeof *t);
+	t->st = st;
+	t->ledger_name = opt && opt->ledger_name ? opt->ledger_name : "duban";
+	duban_settings_load(&t->settings, opt ? opt->config_path : NULL);
+	duban_utf8_set_ambiguous_wide(t->settings.ambiguous_wide);
+	struct duban_light_rules rules;
+	duban_settings_light_rules(&t->settings, &rules);
+	duban_store_set_light_rules(st, &rules);
+	duban_filter_expr_init(&t->filter);
+	char err[256];
+	char *sort = xasprintf("sort=%s", t->settings.default_sort);
+	if (duban_filter_expr_parse(&t->filter, sort, err, sizeof err) && t->filter.sort >= 0) {
+		t->sort = (enum duban_sort)t->filter.sort;
+		t->descending = t->filter.descending;
+	}
+	free(sort);
+	duban_filter_expr_free(&t->filter);
+	loop.queued = duban_outbox_count(st);
+}
+
+/* The first config problem and the locale switch, once, at start-up. */
+static void startup_message(struct tui *t, bool locale_switched)
+{
+	struct duban_buf b;
+	duban_buf_init(&b);
+	if (locale_switched)
+		duban_buf_puts(&b, _("the locale was not UTF-8; using C.UTF-8"));
+	if (t->settings.nerrors > 0) {
+		if (b.len)
+			duban_buf_puts(&b, " · ");
+		duban_buf_puts(&b, t->settings.errors[0]);
+		if (t->settings.nerrors > 1)
+			duban_buf_printf(&b, _(" (%d more)"), t->settings.nerrors - 1);
+	}
+	if (b.len)
+		tui_message(t, t->settings.nerrors > 0, "%s", b.data);
+	duban_buf_free(&b);
+}
+
+static void finish(struct tui *t, SCREEN *screen)
+{
+	while (t->depth > 0)
+		pop(t);
+	endwin();
+	delscreen(screen);
+	/* The status line showed only the first: list them all once. */
+	if (t->settings.nerrors > 1)
+		for (int i = 0; i < t->settings.nerrors; i++)
+			fprintf(stderr, "duban: %s\n", t->settings.errors[i]);
+	tui_keymap_free();
+	duban_filter_expr_free(&t->filter);
+	free(t->search);
+	duban_settings_free(&t->settings);
+}
+
+int duban_tui_run(duban_store *st, const struct duban_tui_options *opt)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "%s\n", _("duban: the full-screen interface needs a terminal; use `duban list` in "
+					   "scripts and pipes"));
+		return 1;
+	}
+	bool switched;
+	if (!ensure_utf8(&switched))
+		return 1;
+	struct tui t;
+	init_state(&t, st, opt);
+	SCREEN *screen;
+	if (!start_screen(&t, &screen)) {
+		duban_filter_expr_free(&t.filter);
+		duban_settings_free(&t.settings);
+		return 1;
+	}
+	tui_keymap_init(&t);
+	tui_theme_init(&t);
+	startup_message(&t, switched);
+	tui_switch_base(&t, &tui_ledger_view, NULL);
+	run_loop(&t);
+	finish(&t, screen);
+	return 0;
+}
