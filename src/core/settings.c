@@ -797,11 +797,11 @@ char *duban_filter_summary(const struct duban_filter *f)
 		return duban_buf_steal(&b);
 	if (f->kind >= 0)
 		duban_buf_puts(&b, duban_kind_name((enum duban_kind)f->kind));
-	const char *plain[] = { f->county, f->township, f->category, f->unit, f->round };
-	for (size_t i = 0; i < ARRAY_LEN(plain); i++) {
-		if (plain[i] && *plain[i]) {
+	const char *place[] = { f->county, f->township };
+	for (size_t i = 0; i < ARRAY_LEN(place); i++) {
+		if (place[i] && *place[i]) {
 			sep(&b);
-			duban_buf_puts(&b, plain[i]);
+			duban_buf_puts(&b, place[i]);
 		}
 	}
 	if (f->status_mask) {
@@ -811,6 +811,13 @@ char *duban_filter_summary(const struct duban_filter *f)
 	if (f->light_mask) {
 		sep(&b);
 		mask_names(&b, f->light_mask, DUBAN_LIGHT_COUNT, light_name);
+	}
+	const char *more[] = { f->category, f->unit, f->round };
+	for (size_t i = 0; i < ARRAY_LEN(more); i++) {
+		if (more[i] && *more[i]) {
+			sep(&b);
+			duban_buf_puts(&b, more[i]);
+		}
 	}
 	if (f->overdue) {
 		sep(&b);
