@@ -402,7 +402,10 @@ static bool ensure_utf8(bool *switched)
 static bool start_screen(struct tui *t, SCREEN **screen)
 {
 	const char *term = getenv("TERM");
-	*screen = newterm(NULL, stdout, stdin);
+	/* "dumb" cannot move the cursor, yet it is mostly a real terminal
+	 * behind an unset TERM: VT100 sequences (monochrome) work there. */
+	bool dumb = !term || !*term || strcmp(term, "dumb") == 0;
+	*screen = newterm(dumb ? "vt100" : NULL, stdout, stdin);
 	if (!*screen) {
 		fprintf(stderr, _("duban: cannot use the terminal \"%s\"; set TERM (for example TERM=xterm-256color) "
 				  "or use the command line (duban list)\n"), term ? term : "");

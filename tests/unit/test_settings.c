@@ -351,6 +351,30 @@ static void test_summary(void)
 	free(s);
 }
 
+/* dubanrc(5) documents every option (the man page is written by hand from
+ * the same list); roff writes "-" as "\-". */
+static void test_manual(void)
+{
+#define OPTION_NAME(field, name, type, def, help) name,
+	static const char *const names[] = { DUBAN_OPTIONS(OPTION_NAME) };
+#undef OPTION_NAME
+	const char *top = getenv("top_srcdir");
+	char *path = xasprintf("%s/doc/dubanrc.5", top && *top ? top : "..");
+	char *page = duban_read_file(path, NULL);
+	ok(page != NULL, "dubanrc.5 readable");
+	for (size_t i = 0; page && i < sizeof names / sizeof names[0]; i++) {
+		struct duban_buf want;
+		duban_buf_init(&want);
+		duban_buf_puts(&want, "set ");
+		for (const char *c = names[i]; *c; c++)
+			duban_buf_puts(&want, *c == '-' ? "\\-" : (char[]){ *c, '\0' });
+		ok(strstr(page, want.data) != NULL, names[i]);
+		duban_buf_free(&want);
+	}
+	free(page);
+	free(path);
+}
+
 static void cleanup(void)
 {
 	char cmd[600];
@@ -373,6 +397,7 @@ int main(void)
 	test_themes();
 	test_filter_expr();
 	test_summary();
+	test_manual();
 	cleanup();
 	return done_testing();
 }
