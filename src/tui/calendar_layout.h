@@ -14,7 +14,7 @@
 #define CAL_MAX_WEEKS 6
 #define CAL_MAX_CELLS (CAL_MAX_WEEKS * 7)
 #define CAL_MIN_CELL_WIDTH 4
-#define CAL_MAX_CELL_WIDTH 10
+#define CAL_MAX_CELL_WIDTH 9
 /* From this width the day's items go beside the grid, else below it. */
 #define CAL_SIDE_MIN_WIDTH 100
 #define CAL_SIDE_LIST_MIN 40

@@ -93,12 +93,12 @@ static void test_geometry(void)
 	ok(g.side, "120 columns: the day list beside the grid");
 	is_int(g.cell_w, CAL_MAX_CELL_WIDTH, "cells are capped in width");
 	is_int(g.cell_h, 2, "tall enough for 2-line cells");
-	is_int(g.list_x, 72, "the list starts after the grid and a gap");
-	is_int(g.list_w, 48, "and takes the rest");
+	is_int(g.list_x, 65, "the list starts after the grid and a gap");
+	is_int(g.list_w, 55, "and takes the rest");
 
 	ok(cal_geometry(80, 21, 6, 1, &g), "80x21 fits");
 	ok(!g.side, "80 columns: the day list below");
-	is_int(g.cell_w, 10, "80 columns: 10 per cell");
+	is_int(g.cell_w, 9, "80 columns: cells capped at 9");
 	is_int(g.cell_h, 1, "6 weeks of 2 lines leave too little for the list: compact");
 	is_int(g.list_y, 9, "the list starts under the grid, ongoing line and a blank");
 	is_int(g.list_h, 12, "and gets the rest");

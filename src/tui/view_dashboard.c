@@ -1,0 +1,592 @@
+/* The dashboard: the figures a bulletin (定期通报) reports, for the shared
+ * filter — totals by status and by warning light, items per county and per
+ * category as horizontal bars, completion by county ranked, and the coming
+ * days' deadlines as a sparkline.  The counts scan the ledger, so they are
+ * computed in idle() after a first "computing…" screen. */
+#include <config.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duban/date.h"
+#include "duban/model.h"
+#include "duban/store.h"
+#include "duban/utf8.h"
+#include "duban/util.h"
+#include "calendar_layout.h"
+#include "tui.h"
+
+#define SPARK_DAYS 14
+#define TWO_COLUMNS_MIN 100
+#define LABEL_MAX 20
+
+/* DL_WIDE spans both columns (the summary on the first line). */
+enum line_kind { DL_BLANK, DL_HEADING, DL_TEXT, DL_WIDE, DL_BAR, DL_RANK_HEAD, DL_RANK, DL_SPARK, DL_AXIS };
+
+/* One screen line of a section; strings are owned. */
+struct dline {
+	enum line_kind kind;
+	char *label;
+	long long value, max, total;  /* bars: value of max; total for the share */
+	attr_t attr;                  /* bar or text colour */
+	int rank;                     /* ranking rows: index into groups */
+	int label_w, value_w;         /* shared by a section's bars */
+};
+
+struct dlines {
+	struct dline *v;
+	int n, cap;
+};
+
+struct dashboard {
+	bool computed, stale;
+	duban_date today;
+	long long by_status[DUBAN_STATUS_COUNT], by_light[DUBAN_LIGHT_COUNT], total;
+	struct duban_group_stats *county, *category;
+	int ncounty, ncategory;
+	int *ranked;                  /* county indexes by completion rate */
+	int spark[SPARK_DAYS];
+	enum duban_light spark_worst[SPARK_DAYS];
+	char *text;                   /* the filter's text terms, owned */
+	int top, page, nlines;
+};
+
+/* ---------------------------------------------------------------- data */
+
+static void free_data(struct dashboard *d)
+{
+	duban_groups_free(d->county, d->ncounty);
+	duban_groups_free(d->category, d->ncategory);
+	free(d->ranked);
+	d->county = d->category = NULL;
+	d->ranked = NULL;
+	d->ncounty = d->ncategory = 0;
+}
+
+static const struct duban_group_stats *sort_groups;
+
+/* Completion rate descending (compared exactly: 43.9% ranks above 43.1%),
+ * then more items first, then by name. */
+static int rank_cmp(const void *pa, const void *pb)
+{
+	const struct duban_group_stats *a = &sort_groups[*(const int *)pa], *b = &sort_groups[*(const int *)pb];
+	long long ra = a->items ? a->done * (b->items ? b->items : 1) : 0;
+	long long rb = b->items ? b->done * (a->items ? a->items : 1) : 0;
+
+	if (ra != rb)
+		return ra < rb ? 1 : -1;
+	if (a->items != b->items)
+		return a->items < b->items ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
+static void rank_counties(struct dashboard *d)
+{
+	d->ranked = xcalloc((size_t)d->ncounty + 1, sizeof *d->ranked);
+	for (int i = 0; i < d->ncounty; i++)
+		d->ranked[i] = i;
+	sort_groups = d->county;
+	qsort(d->ranked, (size_t)d->ncounty, sizeof *d->ranked, rank_cmp);
+	sort_groups = NULL;
+}
+
+static bool check(struct tui *t, enum duban_err err)
+{
+	if (err == DUBAN_OK)
+		return true;
+	tui_message(t, true, "%s", duban_store_errmsg(t->st));
+	return false;
+}
+
+static void compute(struct tui *t, struct dashboard *d)
+{
+	struct duban_filter f;
+
+	free_data(d);
+	free(d->text);
+	cal_shared_filter(&f, &t->filter.filter, t->search, &d->text);
+	d->today = duban_today();
+	check(t, duban_query_totals(t->st, &f, d->by_status, d->by_light));
+	d->total = 0;
+	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
+		d->total += d->by_status[s];
+	check(t, duban_query_groups(t->st, &f, "county", &d->county, &d->ncounty));
+	check(t, duban_query_groups(t->st, &f, "category", &d->category, &d->ncategory));
+	rank_counties(d);
+	check(t, duban_query_by_day(t->st, &f, d->today, d->today + SPARK_DAYS - 1, d->spark, d->spark_worst));
+	d->computed = true;
+	d->stale = false;
+}
+
+/* ---------------------------------------------------------------- lines */
+
+static struct dline *push(struct dlines *l, enum line_kind kind, char *label, attr_t attr)
+{
+	struct dline *x;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
+	}
+	x = &l->v[l->n++];
+	memset(x, 0, sizeof *x);
+	x->kind = kind;
+	x->label = label;
+	x->attr = attr;
+	return x;
+}
+
+static void lines_free(struct dlines *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->v[i].label);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static int digits(long long n)
+{
+	int w = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		w++;
+	}
+	return w;
+}
+
+/* Gives the bars from index `first` one label and value width. */
+static void align_bars(struct dlines *l, int first)
+{
+	int lw = 0, vw = 1;
+
+	for (int i = first; i < l->n; i++) {
+		int w = duban_str_width(l->v[i].label);
+		if (w > lw)
+			lw = w;
+		if (digits(l->v[i].value) > vw)
+			vw = digits(l->v[i].value);
+	}
+	for (int i = first; i < l->n; i++) {
+		l->v[i].label_w = lw < LABEL_MAX ? lw : LABEL_MAX;
+		l->v[i].value_w = vw;
+	}
+}
+
+static void heading(struct tui *t, struct dlines *l, const char *title)
+{
+	if (l->n)
+		push(l, DL_BLANK, NULL, 0);
+	push(l, DL_HEADING, xstrdup(title), tui_attr(t, TUI_EL_LABEL) | A_BOLD);
+}
+
+static void bar(struct dlines *l, const char *label, long long value, long long max, long long total, attr_t attr)
+{
+	struct dline *x = push(l, DL_BAR, xstrdup(label), attr);
+
+	x->value = value;
+	x->max = max;
+	x->total = total;
+}
+
+static void status_section(struct tui *t, struct dashboard *d, struct dlines *l)
+{
+	long long max = 0;
+	int first;
+
+	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
+		if (d->by_status[s] > max)
+			max = d->by_status[s];
+	heading(t, l, _("By status"));
+	first = l->n;
+	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
+		bar(l, duban_status_name((enum duban_status)s), d->by_status[s], max, d->total,
+		    tui_attr(t, TUI_EL_BAR));
+	align_bars(l, first);
+}
+
+static void light_section(struct tui *t, struct dashboard *d, struct dlines *l)
+{
+	static const char *const letters[DUBAN_LIGHT_COUNT] = { "R", "Y", "G", "B", "-" };
+	long long max = 0;
+	int first;
+
+	for (int i = 0; i < DUBAN_LIGHT_COUNT; i++)
+		if (d->by_light[i] > max)
+			max = d->by_light[i];
+	heading(t, l, _("By warning light"));
+	first = l->n;
+	for (int i = 0; i < DUBAN_LIGHT_COUNT; i++) {
+		enum duban_light li = (enum duban_light)i;
+		char *label = xasprintf("%s %s", t->utf8 ? duban_light_symbol(li) : letters[i], duban_light_name(li));
+
+		bar(l, label, d->by_light[i], max, d->total, tui_light_attr(t, li));
+		free(label);
+	}
+	align_bars(l, first);
+}
+
+static void group_section(struct tui *t, struct dlines *l, const char *title,
+			  const struct duban_group_stats *g, int n)
+{
+	long long max = 0;
+	int first;
+
+	heading(t, l, title);
+	if (n == 0) {
+		push(l, DL_TEXT, xstrdup(_("nothing matches")), tui_attr(t, TUI_EL_DIM));
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if (g[i].items > max)
+			max = g[i].items;
+	first = l->n;
+	for (int i = 0; i < n; i++)
+		bar(l, *g[i].name ? g[i].name : _("(none)"), g[i].items, max, 0, tui_attr(t, TUI_EL_BAR));
+	align_bars(l, first);
+}
+
+static void ranking_section(struct tui *t, struct dashboard *d, struct dlines *l)
+{
+	heading(t, l, _("Completion by county"));
+	if (d->ncounty == 0) {
+		push(l, DL_TEXT, xstrdup(_("nothing matches")), tui_attr(t, TUI_EL_DIM));
+		return;
+	}
+	push(l, DL_RANK_HEAD, NULL, tui_attr(t, TUI_EL_TABLE_HEAD));
+	for (int i = 0; i < d->ncounty; i++)
+		push(l, DL_RANK, NULL, 0)->rank = i;
+}
+
+static void spark_section(struct tui *t, struct dashboard *d, struct dlines *l)
+{
+	long long sum = 0;
+	int peak = 0;
+	char *s, date[11];
+
+	for (int i = 0; i < SPARK_DAYS; i++) {
+		sum += d->spark[i];
+		if (d->spark[i] > d->spark[peak])
+			peak = i;
+	}
+	s = xasprintf(_("Deadlines in the next %d days"), SPARK_DAYS);
+	heading(t, l, s);
+	free(s);
+	push(l, DL_SPARK, NULL, 0);
+	push(l, DL_AXIS, NULL, tui_attr(t, TUI_EL_DIM));
+	if (sum == 0)
+		s = xstrdup(_("none due"));
+	else
+		s = xasprintf(_("%lld due; most on %s: %d"), sum, duban_date_format(d->today + peak, date),
+			      d->spark[peak]);
+	push(l, DL_TEXT, s, tui_attr(t, TUI_EL_DIM));
+}
+
+static void summary_section(struct tui *t, struct dashboard *d, struct dlines *l)
+{
+	long long done = d->by_status[DUBAN_STATUS_VERIFIED] + d->by_status[DUBAN_STATUS_PUBLICIZED] +
+			 d->by_status[DUBAN_STATUS_CLOSED];
+	char *s = xasprintf(_("%lld items · %lld done (%d%%) · %lld closed · %lld red · %lld yellow"), d->total,
+			    done, dash_rate(done, d->total), d->by_status[DUBAN_STATUS_CLOSED],
+			    d->by_light[DUBAN_LIGHT_RED], d->by_light[DUBAN_LIGHT_YELLOW]);
+
+	push(l, DL_WIDE, s, tui_attr(t, TUI_EL_LABEL) | A_BOLD);
+}
+
+/* The sections in one column, or split over two. */
+static void build(struct tui *t, struct dashboard *d, bool two, struct dlines *left, struct dlines *right)
+{
+	struct dlines *r = two ? right : left;
+
+	summary_section(t, d, left);
+	if (two)
+		push(right, DL_BLANK, NULL, 0);
+	status_section(t, d, left);
+	light_section(t, d, left);
+	spark_section(t, d, left);
+	group_section(t, r, _("By county"), d->county, d->ncounty);
+	ranking_section(t, d, r);
+	group_section(t, two ? left : r, _("By category"), d->category, d->ncategory);
+}
+
+/* ---------------------------------------------------------------- drawing */
+
+/* Block elements are East-Asian ambiguous: where they take two columns,
+ * bars in eighths would not line up, so they fall back to ASCII too. */
+static bool blocks(const struct tui *t)
+{
+	return t->utf8 && !duban_utf8_ambiguous_wide();
+}
+
+static void draw_bar(struct tui *t, WINDOW *win, int y, int x, int w, const struct dline *l)
+{
+	int lw = l->label_w, vw = l->value_w, pw = l->total > 0 ? 5 : 0, bw;
+	char *b, *num;
+
+	if (lw > w / 3)
+		lw = w / 3;
+	bw = w - lw - vw - pw - 3;
+	if (bw < 4 && pw) {
+		pw = 0;
+		bw = w - lw - vw - 2;
+	}
+	tui_text(win, y, x, l->label, lw + 1, tui_attr(t, TUI_EL_DEFAULT));
+	x += lw + 1;
+	num = xasprintf("%lld", l->value);
+	tui_text_right(win, y, x, num, vw, tui_attr(t, TUI_EL_DEFAULT));
+	free(num);
+	x += vw + 1;
+	if (bw > 0) {
+		b = dash_bar(l->value, l->max, bw, blocks(t));
+		tui_text(win, y, x, b, bw + 1, l->attr);
+		free(b);
+		x += bw + 1;
+	}
+	if (pw) {
+		num = xasprintf("%d%%", dash_rate(l->value, l->total));
+		tui_text_right(win, y, x, num, pw - 1, tui_attr(t, TUI_EL_DIM));
+		free(num);
+	}
+}
+
+/* Ranking columns: rank, name, items, done, rate, overdue. */
+static void rank_widths(int w, int *name_w, int *num_w)
+{
+	*num_w = w >= 52 ? 8 : 6;
+	*name_w = w - 3 - 4 * *num_w;
+	if (*name_w > LABEL_MAX)
+		*name_w = LABEL_MAX;
+}
+
+static void draw_rank_head(WINDOW *win, int y, int x, int w, attr_t attr)
+{
+	static const char *const heads[4] = { N_("items"), N_("done"), N_("rate"), N_("overdue") };
+	int nw, cw;
+
+	rank_widths(w, &nw, &cw);
+	tui_text(win, y, x, "#", 3, attr);
+	tui_text(win, y, x + 3, _("county"), nw, attr);
+	for (int i = 0; i < 4; i++)
+		tui_text_right(win, y, x + 3 + nw + i * cw, _(heads[i]), cw, attr);
+}
+
+static void draw_rank(struct tui *t, struct dashboard *d, WINDOW *win, int y, int x, int w, int rank)
+{
+	const struct duban_group_stats *g = &d->county[d->ranked[rank]];
+	attr_t def = tui_attr(t, TUI_EL_DEFAULT);
+	long long figures[4] = { g->items, g->done, 0, g->overdue };
+	/* tenths, rounded down so only a county with everything done reads 100.0% */
+	long long permille = g->items ? g->done * 1000 / g->items : 0;
+	int nw, cw;
+
+	rank_widths(w, &nw, &cw);
+	for (int i = 0; i < 4; i++) {
+		char *num = i == 2 ? xasprintf("%lld.%lld%%", permille / 10, permille % 10)
+				   : xasprintf("%lld", figures[i]);
+		attr_t a = i == 3 && g->overdue ? tui_attr(t, TUI_EL_OVERDUE) : def;
+
+		tui_text_right(win, y, x + 3 + nw + i * cw, num, cw, a);
+		free(num);
+	}
+	{
+		char *num = xasprintf("%d", rank + 1);
+		tui_text_right(win, y, x, num, 2, tui_attr(t, TUI_EL_DIM));
+		free(num);
+	}
+	tui_text(win, y, x + 3, *g->name ? g->name : _("(none)"), nw, def);
+}
+
+static void draw_spark(struct tui *t, struct dashboard *d, WINDOW *win, int y, int x, int w, bool axis)
+{
+	int cw = w >= SPARK_DAYS * 4 ? 4 : w >= SPARK_DAYS * 3 ? 3 : w >= SPARK_DAYS * 2 ? 2 : 1;
+	char *all = dash_spark(d->spark, SPARK_DAYS, blocks(t));
+	const char *p = all;
+
+	for (int i = 0; i < SPARK_DAYS; i++) {
+		uint32_t cp;
+		size_t n = *p ? duban_utf8_decode(p, strlen(p), &cp) : 0;
+		char *one = xstrndup(p, n), *cell;
+		int day;
+
+		p += n;
+		if (axis) {
+			duban_date_to_ymd(d->today + i, NULL, NULL, &day);
+			cell = cw >= 2 ? xasprintf("%*d", cw - 1, day) : xstrdup("");
+			tui_text(win, y, x + i * cw, cell, cw,
+				 tui_attr(t, i == 0 ? TUI_EL_TODAY : TUI_EL_DIM));
+		} else {
+			struct duban_buf b;
+			duban_buf_init(&b);
+			for (int k = 0; k < (cw > 1 ? cw - 1 : 1); k++)
+				duban_buf_puts(&b, one);
+			cell = duban_buf_steal(&b);
+			tui_text(win, y, x + i * cw, cell, cw, tui_light_attr(t, d->spark_worst[i]));
+		}
+		free(cell);
+		free(one);
+	}
+	free(all);
+}
+
+static void draw_line(struct tui *t, struct dashboard *d, WINDOW *win, int y, int x, int w, const struct dline *l)
+{
+	switch (l->kind) {
+	case DL_BLANK: break;
+	case DL_HEADING:
+	case DL_TEXT:
+	case DL_WIDE: tui_text(win, y, x, l->label, w, l->attr); break;
+	case DL_BAR: draw_bar(t, win, y, x, w, l); break;
+	case DL_RANK_HEAD: draw_rank_head(win, y, x, w, l->attr); break;
+	case DL_RANK: draw_rank(t, d, win, y, x, w, l->rank); break;
+	case DL_SPARK: draw_spark(t, d, win, y, x, w, false); break;
+	case DL_AXIS: draw_spark(t, d, win, y, x, w, true); break;
+	}
+}
+
+static void clamp_top(struct dashboard *d)
+{
+	int max = d->nlines - d->page;
+
+	if (d->top > max)
+		d->top = max;
+	if (d->top < 0)
+		d->top = 0;
+}
+
+static void dash_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int h, int w)
+{
+	struct dashboard *d = self;
+	struct dlines left = { 0 }, right = { 0 };
+	bool two = w >= TWO_COLUMNS_MIN;
+	int cw = two ? (w - 3) / 2 : w - 2;
+
+	d->page = h;
+	if (!d->computed) {
+		tui_text(win, y, x + 1, _("computing…"), w - 1, tui_attr(t, TUI_EL_DIM));
+		return;
+	}
+	build(t, d, two, &left, &right);
+	d->nlines = left.n > right.n ? left.n : right.n;
+	clamp_top(d);
+	for (int r = 0; r < h; r++) {
+		int i = d->top + r;
+		if (i < left.n)
+			draw_line(t, d, win, y + r, x + 1, left.v[i].kind == DL_WIDE ? w - 2 : cw, &left.v[i]);
+		if (two && i < right.n)
+			draw_line(t, d, win, y + r, x + 2 + cw, cw, &right.v[i]);
+	}
+	lines_free(&left);
+	lines_free(&right);
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static int dash_scroll(struct dashboard *d, int by)
+{
+	d->top += by;
+	clamp_top(d);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+static int dash_handle(struct tui *t, void *self, enum tui_action a, int key)
+{
+	struct dashboard *d = self;
+	int page = d->page > 1 ? d->page - 1 : 1;
+
+	(void)t;
+	(void)key;
+	switch (a) {
+	case TUI_ACT_MOVE_DOWN: return dash_scroll(d, 1);
+	case TUI_ACT_MOVE_UP: return dash_scroll(d, -1);
+	case TUI_ACT_PAGE_DOWN: return dash_scroll(d, page);
+	case TUI_ACT_PAGE_UP: return dash_scroll(d, -page);
+	case TUI_ACT_HALF_DOWN: return dash_scroll(d, page / 2 ? page / 2 : 1);
+	case TUI_ACT_HALF_UP: return dash_scroll(d, -(page / 2 ? page / 2 : 1));
+	case TUI_ACT_FIRST: return dash_scroll(d, -d->top);
+	case TUI_ACT_LAST: return dash_scroll(d, d->nlines);
+	default: return TUI_IGNORED;
+	}
+}
+
+static int dash_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons)
+{
+	(void)y;
+	(void)x;
+	if (buttons & BUTTON4_PRESSED)
+		return dash_handle(t, self, TUI_ACT_MOVE_UP, 0);
+#ifdef BUTTON5_PRESSED
+	if (buttons & BUTTON5_PRESSED)
+		return dash_handle(t, self, TUI_ACT_MOVE_DOWN, 0);
+#endif
+	return TUI_IGNORED;
+}
+
+/* ---------------------------------------------------------------- the view */
+
+static void *dash_open(struct tui *t, void *arg)
+{
+	struct dashboard *d = xcalloc(1, sizeof *d);
+
+	(void)t;
+	(void)arg;
+	d->stale = true;
+	return d;
+}
+
+static void dash_close(void *self)
+{
+	struct dashboard *d = self;
+
+	free_data(d);
+	free(d->text);
+	free(d);
+}
+
+/* The old figures stay on screen until idle() has the new ones. */
+static void dash_reload(struct tui *t, void *self)
+{
+	struct dashboard *d = self;
+
+	(void)t;
+	d->stale = true;
+}
+
+static bool dash_idle(struct tui *t, void *self)
+{
+	struct dashboard *d = self;
+
+	if (!d->stale)
+		return false;
+	compute(t, d);
+	return true;
+}
+
+static char *dash_title(struct tui *t, void *self)
+{
+	char *summary = duban_filter_summary(&t->filter.filter);
+	const char *what = _("dashboard");
+	char *s;
+
+	(void)self;
+	if (t->search && *t->search)
+		s = xasprintf("%s · %s%s/%s", what, summary, *summary ? " · " : "", t->search);
+	else if (*summary)
+		s = xasprintf("%s · %s", what, summary);
+	else
+		s = xstrdup(what);
+	free(summary);
+	return s;
+}
+
+const struct tui_view_ops tui_dashboard_view = {
+	.name = "dashboard",
+	.open = dash_open,
+	.close = dash_close,
+	.draw = dash_draw,
+	.handle = dash_handle,
+	.reload = dash_reload,
+	.title = dash_title,
+	.idle = dash_idle,
+	.mouse = dash_mouse,
+};
