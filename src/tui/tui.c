@@ -145,19 +145,23 @@ static void draw_status(struct tui *t)
 	/* Placeholders until the sync engine reports its state. */
 	char *queued = xasprintf(P_("%lld queued", "%lld queued", loop.queued), loop.queued);
 	char *conflicts = xasprintf(P_("%d conflict", "%d conflicts", 0), 0);
-	char *left = xasprintf(" %s · %s · %s · %s", _("offline"), _("never synced"), queued, conflicts);
+	char *full = xasprintf(" %s · %s · %s · %s", _("offline"), _("last sync: never"), queued, conflicts);
+	char *brief = xasprintf(" %s · %s · %s", _("offline"), queued, conflicts);
 	int msgw = 0;
 	if (t->message[0]) {
 		msgw = duban_str_width(t->message) + 1;
 		if (msgw > t->cols)
 			msgw = t->cols;
 	}
+	/* Narrow terminals (a phone over SSH) drop the least useful part. */
+	const char *left = duban_str_width(full) <= t->cols - msgw ? full : brief;
 	tui_text(stdscr, y, 0, left, t->cols - msgw, base);
 	if (msgw) {
 		attr_t a = tui_attr(t, t->message_error ? TUI_EL_ERROR : TUI_EL_MESSAGE);
 		tui_text_right(stdscr, y, t->cols - msgw, t->message, msgw, a | (base & A_COLOR ? 0 : base));
 	}
-	free(left);
+	free(brief);
+	free(full);
 	free(conflicts);
 	free(queued);
 }
