@@ -18,7 +18,7 @@
 	X(lag_yellow, "lag-yellow", INT, "10", N_("yellow light when lagging the schedule by more points")) \
 	X(lag_red, "lag-red", INT, "30", N_("red light when lagging the schedule by more points")) \
 	X(detail_min_width, "detail-min-width", INT, "100", N_("show the detail pane beside the table from this width")) \
-	X(default_sort, "sort", STRING, "deadline", N_("initial sort: deadline, code, updated or light")) \
+	X(default_sort, "sort", STRING, "light", N_("initial sort: light (most urgent first), deadline, code or updated")) \
 	X(agenda_days, "agenda-days", INT, "14", N_("days the agenda shows")) \
 	X(auto_sync_minutes, "auto-sync", INT, "0", N_("sync every N minutes when online (0: never)"))
 

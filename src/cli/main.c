@@ -13,6 +13,7 @@
 #include "duban/store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
+#include "duban/tui.h"
 #include "cli.h"
 
 struct cli_command {
@@ -37,13 +38,26 @@ static const struct cli_command commands[] = {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-/* What runs without a subcommand; the TUI will take this place. */
+/* Without a subcommand: the full-screen interface on a terminal, the list
+ * when output goes to a pipe or file (scripts, cron). */
 static int default_view(struct cli_ctx *ctx)
 {
 	char *argv[] = { (char *)"list", NULL };
-	ctx->cmd = "list";
-	optind = 0;
-	return cmd_list(ctx, 1, argv);
+	struct duban_tui_options opt = { 0 };
+	const char *slash;
+	int rc = CLI_OK;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		ctx->cmd = "list";
+		optind = 0;
+		return cmd_list(ctx, 1, argv);
+	}
+	ctx->cmd = "tui";
+	if (!cli_store(ctx, &rc))
+		return rc;
+	slash = strrchr(ctx->db_path, '/');
+	opt.ledger_name = slash ? slash + 1 : ctx->db_path;
+	return duban_tui_run(ctx->st, &opt);
 }
 
 void cli_error(const char *fmt, ...)
@@ -162,7 +176,7 @@ static void usage(FILE *out)
 	fputs(_("\nGlobal options:\n"
 		"      --db PATH   the ledger file (default: $DUBAN_DB, else\n"
 		"                  $XDG_DATA_HOME/duban/ledger.db)\n"
-		"      --demo      use the demo ledger (made on first use) and list it\n"
+		"      --demo      open the demo ledger (made on first use)\n"
 		"  -h, --help      show this help\n"
 		"      --version   show the version\n\n"
 		"`duban COMMAND --help` describes a command; man duban has the details.\n"), out);

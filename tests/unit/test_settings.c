@@ -45,7 +45,7 @@ static void test_defaults(void)
 	is_int(s.detail_min_width, 100, "detail-min-width 100");
 	is_int(s.agenda_days, 14, "agenda-days 14");
 	is_int(s.auto_sync_minutes, 0, "auto-sync 0");
-	is_str(s.default_sort, "deadline", "sort deadline");
+	is_str(s.default_sort, "light", "sort: most urgent first");
 	is_int(s.nbindings + s.ncolors + s.nfilters + s.nerrors, 0, "nothing else");
 	struct duban_light_rules r;
 	duban_settings_light_rules(&s, &r);
