@@ -250,7 +250,8 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 static void demo_progress(long done, long total, void *data)
 {
 	(void)data;
-	fprintf(stderr, _("\rgenerating the demo ledger: %ld/%ld"), done, total);
+	fputc('\r', stderr);
+	fprintf(stderr, _("generating the demo ledger: %ld/%ld"), done, total);
 	if (done >= total)
 		fputc('\n', stderr);
 	fflush(stderr);
