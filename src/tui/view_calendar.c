@@ -463,14 +463,14 @@ static int list_fit(struct calendar *c, int n, long long total, int h)
 		c->sel = n - 1;
 	if (c->sel < 0)
 		c->sel = 0;
-	visible = total - c->top > h ? h - 1 : h;
+	visible = total - c->top > h && h > 1 ? h - 1 : h;
 	if (visible < 1)
 		return 0;
 	if (c->sel >= c->top + visible)
 		c->top = c->sel - visible + 1;
 	if (c->sel < c->top)
 		c->top = c->sel;
-	visible = total - c->top > h ? h - 1 : h;
+	visible = total - c->top > h && h > 1 ? h - 1 : h;
 	if (visible > n - c->top)
 		visible = n - c->top;
 	return visible < 0 ? 0 : visible;
@@ -491,7 +491,7 @@ static void draw_rows(struct tui *t, struct calendar *c, WINDOW *win, int y, int
 	if (focused) {
 		visible = list_fit(c, s->n, s->total, h);
 	} else {
-		visible = s->total > h ? h - 1 : h;
+		visible = s->total > h && h > 1 ? h - 1 : h;
 		if (visible > s->n)
 			visible = s->n;
 	}
@@ -653,23 +653,35 @@ static void draw_week_columns(struct tui *t, struct calendar *c, WINDOW *win, in
 	}
 }
 
-/* Seven blocks one under the other: every day its heading, the other days
- * an even share of the lines, the cursor's day what is left. */
+/* Shares the free lines among the days: the cursor's day first gets up to
+ * a third, then each day in turn one more line while it has items left. */
+static void share_lines(const struct calendar *c, int sel, int rest, int lines[7])
+{
+	bool gave = true;
+
+	memset(lines, 0, 7 * sizeof *lines);
+	lines[sel] = (int)(c->week[sel].total < rest / 3 ? c->week[sel].total : rest / 3);
+	rest -= lines[sel];
+	while (rest > 0 && gave) {
+		gave = false;
+		for (int k = 0; k < 7 && rest > 0; k++) {
+			int i = (sel + k) % 7;
+			if (lines[i] < c->week[i].total) {
+				lines[i]++;
+				rest--;
+				gave = true;
+			}
+		}
+	}
+}
+
+/* Seven blocks one under the other, each a heading and its share of lines. */
 static void draw_week_rows(struct tui *t, struct calendar *c, WINDOW *win, int y, int x, int h, int w,
 			   duban_date mon)
 {
-	int sel = duban_date_weekday(c->cursor), rest = h - 7, share, lines[7], used = 0;
+	int sel = duban_date_weekday(c->cursor), lines[7];
 
-	share = rest > 0 ? rest / 7 : 0;
-	for (int i = 0; i < 7; i++) {
-		long long n = c->week[i].total;
-
-		lines[i] = i == sel ? 0 : (int)(n < share ? n : share);
-		used += lines[i];
-	}
-	lines[sel] = rest - used > 0 ? rest - used : 0;
-	if (lines[sel] > c->week[sel].total)
-		lines[sel] = (int)c->week[sel].total;
+	share_lines(c, sel, h - 7, lines);
 	for (int i = 0; i < 7 && h > 0; i++) {
 		char *head = week_day_head(c, mon + i, i, true);
 

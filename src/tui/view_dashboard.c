@@ -39,8 +39,8 @@ struct dlines {
 	int n, cap;
 };
 
-struct dashboard {
-	bool computed, stale;
+/* The figures on screen, or being computed. */
+struct figures {
 	duban_date today;
 	long long by_status[DUBAN_STATUS_COUNT], by_light[DUBAN_LIGHT_COUNT], total;
 	struct duban_group_stats *county, *category;
@@ -48,20 +48,29 @@ struct dashboard {
 	int *ranked;                  /* county indexes by completion rate */
 	int spark[SPARK_DAYS];
 	enum duban_light spark_worst[SPARK_DAYS];
-	char *text;                   /* the filter's text terms, owned */
+};
+
+/* Computing takes one query per idle() call, so a key pressed meanwhile
+ * is served between them; the old figures stay until the new are whole. */
+enum step { STEP_TOTALS, STEP_COUNTY, STEP_CATEGORY, STEP_DAYS, STEP_DONE };
+
+struct dashboard {
+	struct figures cur, next;
+	bool computed;                /* cur holds figures */
+	enum step step;
+	struct duban_filter filter;   /* the selection being computed */
+	char *text;                   /* its text terms, owned */
 	int top, page, nlines;
 };
 
 /* ---------------------------------------------------------------- data */
 
-static void free_data(struct dashboard *d)
+static void figures_free(struct figures *fg)
 {
-	duban_groups_free(d->county, d->ncounty);
-	duban_groups_free(d->category, d->ncategory);
-	free(d->ranked);
-	d->county = d->category = NULL;
-	d->ranked = NULL;
-	d->ncounty = d->ncategory = 0;
+	duban_groups_free(fg->county, fg->ncounty);
+	duban_groups_free(fg->category, fg->ncategory);
+	free(fg->ranked);
+	memset(fg, 0, sizeof *fg);
 }
 
 static const struct duban_group_stats *sort_groups;
@@ -81,13 +90,13 @@ static int rank_cmp(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
-static void rank_counties(struct dashboard *d)
+static void rank_counties(struct figures *fg)
 {
-	d->ranked = xcalloc((size_t)d->ncounty + 1, sizeof *d->ranked);
-	for (int i = 0; i < d->ncounty; i++)
-		d->ranked[i] = i;
-	sort_groups = d->county;
-	qsort(d->ranked, (size_t)d->ncounty, sizeof *d->ranked, rank_cmp);
+	fg->ranked = xcalloc((size_t)fg->ncounty + 1, sizeof *fg->ranked);
+	for (int i = 0; i < fg->ncounty; i++)
+		fg->ranked[i] = i;
+	sort_groups = fg->county;
+	qsort(fg->ranked, (size_t)fg->ncounty, sizeof *fg->ranked, rank_cmp);
 	sort_groups = NULL;
 }
 
@@ -99,24 +108,40 @@ static bool check(struct tui *t, enum duban_err err)
 	return false;
 }
 
-static void compute(struct tui *t, struct dashboard *d)
+/* One step of the computation into d->next; at the end it replaces cur. */
+static void compute_step(struct tui *t, struct dashboard *d)
 {
-	struct duban_filter f;
+	struct figures *fg = &d->next;
 
-	free_data(d);
-	free(d->text);
-	cal_shared_filter(&f, &t->filter.filter, t->search, &d->text);
-	d->today = duban_today();
-	check(t, duban_query_totals(t->st, &f, d->by_status, d->by_light));
-	d->total = 0;
-	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
-		d->total += d->by_status[s];
-	check(t, duban_query_groups(t->st, &f, "county", &d->county, &d->ncounty));
-	check(t, duban_query_groups(t->st, &f, "category", &d->category, &d->ncategory));
-	rank_counties(d);
-	check(t, duban_query_by_day(t->st, &f, d->today, d->today + SPARK_DAYS - 1, d->spark, d->spark_worst));
-	d->computed = true;
-	d->stale = false;
+	switch (d->step) {
+	case STEP_TOTALS:
+		figures_free(fg);
+		free(d->text);
+		cal_shared_filter(&d->filter, &t->filter.filter, t->search, &d->text);
+		fg->today = duban_today();
+		check(t, duban_query_totals(t->st, &d->filter, fg->by_status, fg->by_light));
+		for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
+			fg->total += fg->by_status[s];
+		break;
+	case STEP_COUNTY:
+		check(t, duban_query_groups(t->st, &d->filter, "county", &fg->county, &fg->ncounty));
+		rank_counties(fg);
+		break;
+	case STEP_CATEGORY:
+		check(t, duban_query_groups(t->st, &d->filter, "category", &fg->category, &fg->ncategory));
+		break;
+	case STEP_DAYS:
+		check(t, duban_query_by_day(t->st, &d->filter, fg->today, fg->today + SPARK_DAYS - 1, fg->spark,
+					    fg->spark_worst));
+		figures_free(&d->cur);
+		d->cur = *fg;
+		memset(fg, 0, sizeof *fg);
+		d->computed = true;
+		break;
+	case STEP_DONE:
+		return;
+	}
+	d->step++;
 }
 
 /* ---------------------------------------------------------------- lines */
@@ -196,12 +221,12 @@ static void status_section(struct tui *t, struct dashboard *d, struct dlines *l)
 	int first;
 
 	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
-		if (d->by_status[s] > max)
-			max = d->by_status[s];
+		if (d->cur.by_status[s] > max)
+			max = d->cur.by_status[s];
 	heading(t, l, _("By status"));
 	first = l->n;
 	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
-		bar(l, duban_status_name((enum duban_status)s), d->by_status[s], max, d->total,
+		bar(l, duban_status_name((enum duban_status)s), d->cur.by_status[s], max, d->cur.total,
 		    tui_attr(t, TUI_EL_BAR));
 	align_bars(l, first);
 }
@@ -213,15 +238,15 @@ static void light_section(struct tui *t, struct dashboard *d, struct dlines *l)
 	int first;
 
 	for (int i = 0; i < DUBAN_LIGHT_COUNT; i++)
-		if (d->by_light[i] > max)
-			max = d->by_light[i];
+		if (d->cur.by_light[i] > max)
+			max = d->cur.by_light[i];
 	heading(t, l, _("By warning light"));
 	first = l->n;
 	for (int i = 0; i < DUBAN_LIGHT_COUNT; i++) {
 		enum duban_light li = (enum duban_light)i;
 		char *label = xasprintf("%s %s", t->utf8 ? duban_light_symbol(li) : letters[i], duban_light_name(li));
 
-		bar(l, label, d->by_light[i], max, d->total, tui_light_attr(t, li));
+		bar(l, label, d->cur.by_light[i], max, d->cur.total, tui_light_attr(t, li));
 		free(label);
 	}
 	align_bars(l, first);
@@ -250,12 +275,12 @@ static void group_section(struct tui *t, struct dlines *l, const char *title,
 static void ranking_section(struct tui *t, struct dashboard *d, struct dlines *l)
 {
 	heading(t, l, _("Completion by county"));
-	if (d->ncounty == 0) {
+	if (d->cur.ncounty == 0) {
 		push(l, DL_TEXT, xstrdup(_("nothing matches")), tui_attr(t, TUI_EL_DIM));
 		return;
 	}
 	push(l, DL_RANK_HEAD, NULL, tui_attr(t, TUI_EL_TABLE_HEAD));
-	for (int i = 0; i < d->ncounty; i++)
+	for (int i = 0; i < d->cur.ncounty; i++)
 		push(l, DL_RANK, NULL, 0)->rank = i;
 }
 
@@ -266,8 +291,8 @@ static void spark_section(struct tui *t, struct dashboard *d, struct dlines *l)
 	char *s, date[11];
 
 	for (int i = 0; i < SPARK_DAYS; i++) {
-		sum += d->spark[i];
-		if (d->spark[i] > d->spark[peak])
+		sum += d->cur.spark[i];
+		if (d->cur.spark[i] > d->cur.spark[peak])
 			peak = i;
 	}
 	s = xasprintf(_("Deadlines in the next %d days"), SPARK_DAYS);
@@ -278,18 +303,18 @@ static void spark_section(struct tui *t, struct dashboard *d, struct dlines *l)
 	if (sum == 0)
 		s = xstrdup(_("none due"));
 	else
-		s = xasprintf(_("%lld due; most on %s: %d"), sum, duban_date_format(d->today + peak, date),
-			      d->spark[peak]);
+		s = xasprintf(_("%lld due; most on %s: %d"), sum, duban_date_format(d->cur.today + peak, date),
+			      d->cur.spark[peak]);
 	push(l, DL_TEXT, s, tui_attr(t, TUI_EL_DIM));
 }
 
 static void summary_section(struct tui *t, struct dashboard *d, struct dlines *l)
 {
-	long long done = d->by_status[DUBAN_STATUS_VERIFIED] + d->by_status[DUBAN_STATUS_PUBLICIZED] +
-			 d->by_status[DUBAN_STATUS_CLOSED];
-	char *s = xasprintf(_("%lld items · %lld done (%d%%) · %lld closed · %lld red · %lld yellow"), d->total,
-			    done, dash_rate(done, d->total), d->by_status[DUBAN_STATUS_CLOSED],
-			    d->by_light[DUBAN_LIGHT_RED], d->by_light[DUBAN_LIGHT_YELLOW]);
+	long long done = d->cur.by_status[DUBAN_STATUS_VERIFIED] + d->cur.by_status[DUBAN_STATUS_PUBLICIZED] +
+			 d->cur.by_status[DUBAN_STATUS_CLOSED];
+	char *s = xasprintf(_("%lld items · %lld done (%d%%) · %lld closed · %lld red · %lld yellow"), d->cur.total,
+			    done, dash_rate(done, d->cur.total), d->cur.by_status[DUBAN_STATUS_CLOSED],
+			    d->cur.by_light[DUBAN_LIGHT_RED], d->cur.by_light[DUBAN_LIGHT_YELLOW]);
 
 	push(l, DL_WIDE, s, tui_attr(t, TUI_EL_LABEL) | A_BOLD);
 }
@@ -305,9 +330,9 @@ static void build(struct tui *t, struct dashboard *d, bool two, struct dlines *l
 	status_section(t, d, left);
 	light_section(t, d, left);
 	spark_section(t, d, left);
-	group_section(t, r, _("By county"), d->county, d->ncounty);
+	group_section(t, r, _("By county"), d->cur.county, d->cur.ncounty);
 	ranking_section(t, d, r);
-	group_section(t, two ? left : r, _("By category"), d->category, d->ncategory);
+	group_section(t, two ? left : r, _("By category"), d->cur.category, d->cur.ncategory);
 }
 
 /* ---------------------------------------------------------------- drawing */
@@ -373,7 +398,7 @@ static void draw_rank_head(WINDOW *win, int y, int x, int w, attr_t attr)
 
 static void draw_rank(struct tui *t, struct dashboard *d, WINDOW *win, int y, int x, int w, int rank)
 {
-	const struct duban_group_stats *g = &d->county[d->ranked[rank]];
+	const struct duban_group_stats *g = &d->cur.county[d->cur.ranked[rank]];
 	attr_t def = tui_attr(t, TUI_EL_DEFAULT);
 	long long figures[4] = { g->items, g->done, 0, g->overdue };
 	/* tenths, rounded down so only a county with everything done reads 100.0% */
@@ -400,7 +425,7 @@ static void draw_rank(struct tui *t, struct dashboard *d, WINDOW *win, int y, in
 static void draw_spark(struct tui *t, struct dashboard *d, WINDOW *win, int y, int x, int w, bool axis)
 {
 	int cw = w >= SPARK_DAYS * 4 ? 4 : w >= SPARK_DAYS * 3 ? 3 : w >= SPARK_DAYS * 2 ? 2 : 1;
-	char *all = dash_spark(d->spark, SPARK_DAYS, blocks(t));
+	char *all = dash_spark(d->cur.spark, SPARK_DAYS, blocks(t));
 	const char *p = all;
 
 	for (int i = 0; i < SPARK_DAYS; i++) {
@@ -411,7 +436,7 @@ static void draw_spark(struct tui *t, struct dashboard *d, WINDOW *win, int y, i
 
 		p += n;
 		if (axis) {
-			duban_date_to_ymd(d->today + i, NULL, NULL, &day);
+			duban_date_to_ymd(d->cur.today + i, NULL, NULL, &day);
 			cell = cw >= 2 ? xasprintf("%*d", cw - 1, day) : xstrdup("");
 			tui_text(win, y, x + i * cw, cell, cw,
 				 tui_attr(t, i == 0 ? TUI_EL_TODAY : TUI_EL_DIM));
@@ -421,7 +446,7 @@ static void draw_spark(struct tui *t, struct dashboard *d, WINDOW *win, int y, i
 			for (int k = 0; k < (cw > 1 ? cw - 1 : 1); k++)
 				duban_buf_puts(&b, one);
 			cell = duban_buf_steal(&b);
-			tui_text(win, y, x + i * cw, cell, cw, tui_light_attr(t, d->spark_worst[i]));
+			tui_text(win, y, x + i * cw, cell, cw, tui_light_attr(t, d->cur.spark_worst[i]));
 		}
 		free(cell);
 		free(one);
@@ -530,7 +555,7 @@ static void *dash_open(struct tui *t, void *arg)
 
 	(void)t;
 	(void)arg;
-	d->stale = true;
+	d->step = STEP_TOTALS;
 	return d;
 }
 
@@ -538,7 +563,8 @@ static void dash_close(void *self)
 {
 	struct dashboard *d = self;
 
-	free_data(d);
+	figures_free(&d->cur);
+	figures_free(&d->next);
 	free(d->text);
 	free(d);
 }
@@ -549,16 +575,16 @@ static void dash_reload(struct tui *t, void *self)
 	struct dashboard *d = self;
 
 	(void)t;
-	d->stale = true;
+	d->step = STEP_TOTALS;
 }
 
 static bool dash_idle(struct tui *t, void *self)
 {
 	struct dashboard *d = self;
 
-	if (!d->stale)
+	if (d->step == STEP_DONE)
 		return false;
-	compute(t, d);
+	compute_step(t, d);
 	return true;
 }
 
