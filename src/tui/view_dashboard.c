@@ -375,25 +375,31 @@ static void draw_bar(struct tui *t, WINDOW *win, int y, int x, int w, const stru
 	}
 }
 
-/* Ranking columns: rank, name, items, done, rate, overdue. */
-static void rank_widths(int w, int *name_w, int *num_w)
+/* Ranking columns: rank, name, then items, done, rate and overdue, each as
+ * wide as its translated heading plus a space, and at least 6 columns. */
+static const char *const rank_heads[4] = { N_("items"), N_("done"), N_("rate"), N_("overdue") };
+
+static int rank_widths(int w, int cw[4])
 {
-	*num_w = w >= 52 ? 8 : 6;
-	*name_w = w - 3 - 4 * *num_w;
-	if (*name_w > LABEL_MAX)
-		*name_w = LABEL_MAX;
+	int name_w = w - 3;
+
+	for (int i = 0; i < 4; i++) {
+		int hw = duban_str_width(_(rank_heads[i])) + 1;
+		cw[i] = hw > 6 ? hw : 6;
+		name_w -= cw[i];
+	}
+	return name_w > LABEL_MAX ? LABEL_MAX : name_w;
 }
 
 static void draw_rank_head(WINDOW *win, int y, int x, int w, attr_t attr)
 {
-	static const char *const heads[4] = { N_("items"), N_("done"), N_("rate"), N_("overdue") };
-	int nw, cw;
+	int cw[4], nw = rank_widths(w, cw);
 
-	rank_widths(w, &nw, &cw);
 	tui_text(win, y, x, "#", 3, attr);
 	tui_text(win, y, x + 3, _("county"), nw, attr);
-	for (int i = 0; i < 4; i++)
-		tui_text_right(win, y, x + 3 + nw + i * cw, _(heads[i]), cw, attr);
+	x += 3 + nw;
+	for (int i = 0; i < 4; x += cw[i], i++)
+		tui_text_right(win, y, x, _(rank_heads[i]), cw[i], attr);
 }
 
 static void draw_rank(struct tui *t, struct dashboard *d, WINDOW *win, int y, int x, int w, int rank)
@@ -403,23 +409,20 @@ static void draw_rank(struct tui *t, struct dashboard *d, WINDOW *win, int y, in
 	long long figures[4] = { g->items, g->done, 0, g->overdue };
 	/* tenths, rounded down so only a county with everything done reads 100.0% */
 	long long permille = g->items ? g->done * 1000 / g->items : 0;
-	int nw, cw;
+	int cw[4], nw = rank_widths(w, cw);
+	char *num = xasprintf("%d", rank + 1);
 
-	rank_widths(w, &nw, &cw);
-	for (int i = 0; i < 4; i++) {
-		char *num = i == 2 ? xasprintf("%lld.%lld%%", permille / 10, permille % 10)
-				   : xasprintf("%lld", figures[i]);
+	tui_text_right(win, y, x, num, 2, tui_attr(t, TUI_EL_DIM));
+	free(num);
+	tui_text(win, y, x + 3, *g->name ? g->name : _("(none)"), nw, def);
+	x += 3 + nw;
+	for (int i = 0; i < 4; x += cw[i], i++) {
 		attr_t a = i == 3 && g->overdue ? tui_attr(t, TUI_EL_OVERDUE) : def;
 
-		tui_text_right(win, y, x + 3 + nw + i * cw, num, cw, a);
+		num = i == 2 ? xasprintf("%lld.%lld%%", permille / 10, permille % 10) : xasprintf("%lld", figures[i]);
+		tui_text_right(win, y, x, num, cw[i], a);
 		free(num);
 	}
-	{
-		char *num = xasprintf("%d", rank + 1);
-		tui_text_right(win, y, x, num, 2, tui_attr(t, TUI_EL_DIM));
-		free(num);
-	}
-	tui_text(win, y, x + 3, *g->name ? g->name : _("(none)"), nw, def);
 }
 
 static void draw_spark(struct tui *t, struct dashboard *d, WINDOW *win, int y, int x, int w, bool axis)
