@@ -627,42 +627,64 @@ static const char *group_column(const char *field)
 	return NULL;
 }
 
+/* Length of the separator (、 ， or ,) at p, or 0.  Multibyte separators
+ * must be matched whole: strtok's byte sets would cut characters such as
+ * 态 that share bytes with 、. */
+static size_t separator_at(const char *p)
+{
+	if (*p == ',')
+		return 1;
+	if (strncmp(p, "、", strlen("、")) == 0)
+		return strlen("、");
+	if (strncmp(p, "，", strlen("，")) == 0)
+		return strlen("，");
+	return 0;
+}
+
+static struct duban_group_stats *find_or_add_group(struct duban_group_stats **groups, int *n, int *cap,
+						   const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (strcmp((*groups)[i].name, name) == 0)
+			return &(*groups)[i];
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*groups = xrealloc(*groups, sizeof **groups * (size_t)*cap);
+	}
+	memset(&(*groups)[*n], 0, sizeof **groups);
+	(*groups)[*n].name = xstrdup(name);
+	return &(*groups)[(*n)++];
+}
+
+static void add_figures(struct duban_group_stats *g, const long long figures[6])
+{
+	g->items += figures[0];
+	g->done += figures[1];
+	g->closed += figures[2];
+	g->overdue += figures[3];
+	g->red += figures[4];
+	g->yellow += figures[5];
+}
+
 /* Adds the figures of one SQL group to the named entry (categories: to each
  * of the categories it lists). */
 static void merge_group(struct duban_group_stats **groups, int *n, int *cap, const char *names, bool split,
 			const long long figures[6])
 {
-	char *copy = xstrdup(names), *save = NULL;
-	char *name = split ? strtok_r(copy, "、,", &save) : copy;
+	const char *p = names;
 
-	for (; name; name = split ? strtok_r(NULL, "、,", &save) : NULL) {
-		struct duban_group_stats *g = NULL;
+	while (*p) {
+		const char *end = p;
+		char *name;
 
-		duban_trim(name);
-		if (!*name)
-			continue;
-		for (int i = 0; i < *n && !g; i++)
-			if (strcmp((*groups)[i].name, name) == 0)
-				g = &(*groups)[i];
-		if (!g) {
-			if (*n == *cap) {
-				*cap = *cap ? *cap * 2 : 16;
-				*groups = xrealloc(*groups, sizeof **groups * (size_t)*cap);
-			}
-			g = &(*groups)[(*n)++];
-			memset(g, 0, sizeof *g);
-			g->name = xstrdup(name);
-		}
-		g->items += figures[0];
-		g->done += figures[1];
-		g->closed += figures[2];
-		g->overdue += figures[3];
-		g->red += figures[4];
-		g->yellow += figures[5];
-		if (!split)
-			break;
+		while (*end && !(split && separator_at(end)))
+			end++;
+		name = duban_trim(xstrndup(p, (size_t)(end - p)));
+		if (*name)
+			add_figures(find_or_add_group(groups, n, cap, name), figures);
+		free(name);
+		p = *end ? end + separator_at(end) : end;
 	}
-	free(copy);
 }
 
 static int group_cmp(const void *a, const void *b)
