@@ -17,13 +17,13 @@ jobs=$(nproc 2>/dev/null || echo 2)
 make -j"$jobs" >/dev/null || { make; echo "0 passed, 1 failed"; exit 1; }
 make -j"$jobs" check >check.out 2>&1
 status=$?
-grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' check.out | grep -v '^PASS' || true
+grep -a -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' check.out | grep -v '^PASS' || true
 if [ $status -ne 0 ]; then
 	for log in $(grep -l -E '^:test-result: (FAIL|ERROR|XPASS)' $(find tests -name '*.trs') 2>/dev/null); do
 		echo "---- ${log%.trs}.log"
 		grep -v '^ok ' "${log%.trs}.log" | head -60
 	done
-	grep -E '^(make|Makefile).*Error' check.out | head -5
+	grep -a -E '^(make|Makefile).*Error' check.out | head -5
 fi
 results=$(find tests -name '*.trs' -exec cat {} + 2>/dev/null | grep '^:test-result:')
 passed=$(printf '%s\n' "$results" | grep -c ': PASS$\|: XFAIL$')
