@@ -1,0 +1,302 @@
+# Helpers for the screen tests, sourced by tests/tui/t_*.sh: they drive the
+# real binary in a private tmux server, the way a person uses it, and compare
+# the screen with expected screens in tests/tui/screens/NAME.txt.
+#
+# TAP output as in tests/cli/lib.sh: "ok N - name" / "not ok N - name" with a
+# diff as diagnostics, "1..N" at the end, exit 1 when anything failed.
+# UPDATE_SCREENS=1 writes the expected screens instead of comparing them
+# (look at every one before committing it).  POSIX sh: CI runs dash.
+
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+DUBAN=${DUBAN:-$top_builddir/duban}
+SCREENS=$top_srcdir/tests/tui/screens
+
+# The command-line runs of the tests (fixtures, checks) use a fixed
+# environment too; the TUI itself gets its own one in start().
+DUBAN_TODAY=2026-06-15
+DUBAN_NOW=2026-06-15T08:00:00Z
+TZ=UTC
+LC_ALL=C.UTF-8
+USER=tester
+export DUBAN_TODAY DUBAN_NOW TZ LC_ALL USER
+unset LANG LANGUAGE DUBAN_DB DUBAN_ROLE DUBAN_LOCALEDIR XDG_DATA_HOME XDG_CONFIG_HOME NO_COLOR COLUMNS LINES
+: "${ASAN_OPTIONS:=detect_leaks=1}"
+: "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1}"
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+tests_run=0
+tests_failed=0
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux not installed"
+	exit 0
+fi
+if [ ! -x "$DUBAN" ]; then
+	echo "1..0 # SKIP $DUBAN not built"
+	exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/duban-tui.XXXXXX") || exit 99
+servers=
+nserver=0
+cleanup() {
+	for s in $servers; do
+		tmux -L "$s" -f /dev/null kill-server >/dev/null 2>&1
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+HOME=$tmp/home
+mkdir -p "$HOME" "$tmp/cfg/duban" "$tmp/data"
+export HOME
+DB=$tmp/l.db
+cd "$tmp" || exit 99
+
+# ---------------------------------------------------------------- TAP
+pass() {
+	tests_run=$((tests_run + 1))
+	echo "ok $tests_run - $1"
+}
+fail() {
+	tests_run=$((tests_run + 1))
+	tests_failed=$((tests_failed + 1))
+	echo "not ok $tests_run - $1"
+}
+skip() {
+	tests_run=$((tests_run + 1))
+	echo "ok $tests_run # SKIP $1"
+}
+diag() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+ok() {
+	if [ "$1" -eq 0 ]; then pass "$2"; else fail "$2"; fi
+}
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3"
+		printf '%s\n' "$2" >"$tmp/.expected"
+		printf '%s\n' "$1" >"$tmp/.got"
+		diff -u "$tmp/.expected" "$tmp/.got" | sed 's/^/# /'
+	fi
+}
+done_testing() {
+	echo "1..$tests_run"
+	[ "$tests_failed" -eq 0 ]
+	exit $?
+}
+
+# ---------------------------------------------------------------- fixtures
+# demo_ledger FILE ITEMS: the fixed-seed demo ledger (deterministic given
+# DUBAN_TODAY and DUBAN_NOW).
+demo_ledger() {
+	"$DUBAN" --db "$1" demo --items "$2" --seed 7 >/dev/null
+}
+
+# d ARGS: the command line on the test's ledger.
+d() {
+	"$DUBAN" --db "$DB" "$@"
+}
+
+# ---------------------------------------------------------------- tmux
+# t ARGS: tmux on the current private server.
+t() {
+	tmux -L "$sock" -f /dev/null "$@"
+}
+
+# start W H [VAR=VALUE...] [-- ARGS...]: a new private tmux server whose only
+# pane runs duban --db $DB ARGS in a W×H terminal.  The environment is fixed
+# (TERM=screen-256color, C.UTF-8, DUBAN_TODAY, HOME and XDG dirs in $tmp);
+# VAR=VALUE pairs override it (TERM=vt100, LANG=C, NO_COLOR=1 …).  The pane
+# stays after duban exits so that a crash or a sanitizer report shows.
+start() {
+	w=$1 h=$2
+	shift 2
+	nserver=$((nserver + 1))
+	sock=duban-$$-$nserver
+	servers="$servers $sock"
+	envs=
+	while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
+		envs="$envs $1"
+		shift
+	done
+	[ "$#" -gt 0 ] && shift
+	# shellcheck disable=SC2086
+	t start-server \; set-option -g remain-on-exit on \; set-option -g status off \
+		\; set-option -g history-limit 5000 \
+		\; new-session -d -x "$w" -y "$h" \
+		env -i PATH="$PATH" TERM=screen-256color LC_ALL=C.UTF-8 TZ=UTC \
+		DUBAN_TODAY="$DUBAN_TODAY" DUBAN_NOW="$DUBAN_NOW" USER=tester \
+		HOME="$HOME" XDG_CONFIG_HOME="$tmp/cfg" XDG_DATA_HOME="$tmp/data" \
+		DUBAN_THEMEDIR="$top_srcdir/themes" \
+		ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
+		$envs sh -c '"$@"; printf "\\r\\n[duban exit status %s]\\r\\n" $?' sh "$DUBAN" --db "$DB" "$@"
+}
+
+# keys KEY...: tmux key names (j, Enter, Escape, PageDown, C-s …).
+keys() {
+	t send-keys "$@"
+}
+
+# text STRING: typed literally (Chinese included).
+text() {
+	t send-keys -l "$1"
+}
+
+# screen: the pane as text, trailing spaces removed.
+screen() {
+	t capture-pane -p | sed 's/ *$//'
+}
+
+# wait_for TEXT [SECONDS]: until the screen holds TEXT (default 5 s);
+# returns 1 on time-out.
+wait_for() {
+	n=$((${2:-5} * 20))
+	while [ "$n" -gt 0 ]; do
+		screen >"$tmp/.screen"
+		grep -qF -- "$1" "$tmp/.screen" && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# wait_gone TEXT [SECONDS]: until the screen no longer holds TEXT.
+wait_gone() {
+	n=$((${2:-5} * 20))
+	while [ "$n" -gt 0 ]; do
+		screen >"$tmp/.screen"
+		grep -qF -- "$1" "$tmp/.screen" || return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# wait_quiet: until two captures 150 ms apart are equal (at most ~5 s).
+wait_quiet() {
+	screen >"$tmp/.q1"
+	n=33
+	while [ "$n" -gt 0 ]; do
+		sleep 0.15
+		screen >"$tmp/.q2"
+		cmp -s "$tmp/.q1" "$tmp/.q2" && return 0
+		mv "$tmp/.q2" "$tmp/.q1"
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# screen_is NAME [TEST-NAME]: the screen equals tests/tui/screens/NAME.txt
+# (waits up to ~3 s for it); a diff on mismatch.
+screen_is() {
+	exp=$SCREENS/$1.txt
+	if [ -n "$UPDATE_SCREENS" ]; then
+		wait_quiet
+		mkdir -p "$SCREENS"
+		screen >"$exp"
+		pass "${2:-screen $1} # written $exp"
+		return
+	fi
+	if [ ! -f "$exp" ]; then
+		fail "${2:-screen $1}"
+		diag "no expected screen $exp (make it with UPDATE_SCREENS=1)"
+		screen | sed 's/^/#   /'
+		return
+	fi
+	n=30
+	while [ "$n" -gt 0 ]; do
+		screen >"$tmp/.got"
+		cmp -s "$exp" "$tmp/.got" && break
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if cmp -s "$exp" "$tmp/.got"; then
+		pass "${2:-screen $1}"
+	else
+		fail "${2:-screen $1}"
+		diff -u "$exp" "$tmp/.got" | sed 's/^/# /'
+	fi
+}
+
+# screen_has TEXT [TEST-NAME]: the screen shows TEXT (waits up to 5 s).
+screen_has() {
+	if wait_for "$1"; then
+		pass "${2:-screen shows $1}"
+	else
+		fail "${2:-screen shows $1}"
+		diag "not on the screen: $1"
+		sed 's/^/#   /' "$tmp/.screen"
+	fi
+}
+
+# screen_lacks TEXT [TEST-NAME]: once the screen is quiet, it has no TEXT.
+screen_lacks() {
+	wait_quiet
+	screen >"$tmp/.screen"
+	if grep -qF -- "$1" "$tmp/.screen"; then
+		fail "${2:-screen lacks $1}"
+		diag "on the screen: $1"
+		sed 's/^/#   /' "$tmp/.screen"
+	else
+		pass "${2:-screen lacks $1}"
+	fi
+}
+
+# line N: line N (1-based) of the screen.
+line() {
+	screen | sed -n "${1}p"
+}
+
+# status_line: the last line of the screen.
+status_line() {
+	screen | sed -n '$p'
+}
+
+# exit_status: duban's exit status once it has exited, else nothing.  A
+# shell around duban prints it: tmux 3.3 sometimes leaves the pane's process
+# unreaped, without a status.
+exit_status() {
+	t capture-pane -p -S - 2>/dev/null | sed -n 's/.*\[duban exit status \([0-9]*\)\].*/\1/p'
+}
+
+# exited_cleanly [TEST-NAME]: duban has exited (waits up to 5 s) with status 0
+# and the terminal holds no sanitizer report.
+exited_cleanly() {
+	name=${1:-duban exits cleanly}
+	n=100
+	while [ "$n" -gt 0 ] && [ -z "$(exit_status)" ]; do
+		sleep 0.05
+		n=$((n - 1))
+	done
+	status=$(exit_status)
+	if [ -z "$status" ]; then
+		fail "$name"
+		diag "duban is still running:"
+		screen | sed 's/^/#   /'
+		return
+	fi
+	t capture-pane -p -S - | sed 's/ *$//' >"$tmp/.dead"
+	if [ "$status" = 0 ] && ! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation' "$tmp/.dead"; then
+		pass "$name"
+	else
+		fail "$name"
+		diag "exit status $status; the terminal:"
+		grep -v '^$' "$tmp/.dead" | sed 's/^/#   /'
+	fi
+}
+
+# quit [TEST-NAME]: q, then exited_cleanly.
+quit() {
+	keys q
+	exited_cleanly "${1:-q quits cleanly}"
+}
+
+# stop: kills the current tmux server (duban with it).
+stop() {
+	t kill-server >/dev/null 2>&1
+}
