@@ -3,6 +3,7 @@
  * filter has no index of its own), never a pass over the whole ledger. */
 #include <config.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,7 +270,7 @@ static void where_filter(duban_store *st, struct query *q, const struct duban_fi
 	}
 	if (f->due_before != DUBAN_DATE_NONE) {
 		q_and(q, first);
-		duban_buf_puts(&q->sql, "due_key <= ");
+		duban_buf_puts(&q->sql, "deadline IS NOT NULL AND due_key <= ");
 		q_date(q, f->due_before);
 	}
 	if (f->due_after != DUBAN_DATE_NONE) {
@@ -322,10 +323,10 @@ static const char *walk_index(const struct query *q, const struct duban_filter *
 	case DUBAN_SORT_CODE:
 		return "";
 	default:
-		if (f->county && *f->county)
-			return " INDEXED BY item_county_due";
 		if (f->status_mask && !(f->status_mask & (f->status_mask - 1)))
 			return " INDEXED BY item_status_due";
+		if (f->county && *f->county)
+			return " INDEXED BY item_county_due";
 		return " INDEXED BY item_due";
 	}
 }
@@ -419,6 +420,128 @@ static enum duban_err run_window(duban_store *st, const struct window_req *w, in
 	return DUBAN_OK;
 }
 
+#define OPEN_STATUSES ((1u << DUBAN_STATUS_NOT_STARTED) | (1u << DUBAN_STATUS_IN_PROGRESS) \
+		       | (1u << DUBAN_STATUS_REQUESTED))
+#define ALL_STATUSES ((1u << DUBAN_STATUS_COUNT) - 1)
+
+/* The statuses a matching item can have: red and yellow lights and overdue
+ * need open work, grey needs closed.  Narrowing by them changes no result
+ * but lets the walk use the status index. */
+static unsigned possible_statuses(const struct duban_filter *f, int light)
+{
+	unsigned m = f->status_mask ? f->status_mask : ALL_STATUSES;
+	unsigned lights = light >= 0 ? 1u << light : f->light_mask;
+	unsigned urgent = (1u << DUBAN_LIGHT_RED) | (1u << DUBAN_LIGHT_YELLOW);
+
+	if (f->overdue || (lights && !(lights & ~urgent)))
+		m &= OPEN_STATUSES;
+	if (lights == 1u << DUBAN_LIGHT_GREY)
+		m &= 1u << DUBAN_STATUS_CLOSED;
+	if (lights == 1u << DUBAN_LIGHT_BLUE)
+		m &= ~(1u << DUBAN_STATUS_CLOSED);
+	return m;
+}
+
+static int count_bits(unsigned m)
+{
+	int n = 0;
+
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
+/* Deadline order of two rows in the direction of the walk. */
+static bool due_before(const struct duban_row *a, const struct duban_row *b, bool ascending)
+{
+	long long da = a->deadline == DUBAN_DATE_NONE ? INT_MAX : a->deadline;
+	long long db = b->deadline == DUBAN_DATE_NONE ? INT_MAX : b->deadline;
+	bool less = da != db ? da < db : a->rowid < b->rowid;
+
+	return ascending ? less : !less;
+}
+
+/* For a status whose lights come from the deadline alone (no schedule lag:
+ * requested), red means overdue and yellow due soon: bounding the walk by
+ * date changes no result and stops it scanning the whole status. */
+static void bound_by_deadline(duban_store *st, struct duban_filter *f, int status, int light)
+{
+	unsigned lights = light >= 0 ? 1u << light : f->light_mask;
+	unsigned urgent = (1u << DUBAN_LIGHT_RED) | (1u << DUBAN_LIGHT_YELLOW);
+	duban_date last;
+
+	if (status != DUBAN_STATUS_REQUESTED || !lights || (lights & ~urgent))
+		return;
+	last = lights & (1u << DUBAN_LIGHT_YELLOW) ? st->today + st->rules.warn_days : st->today - 1;
+	if (f->due_before == DUBAN_DATE_NONE || f->due_before > last)
+		f->due_before = last;
+}
+
+/* A window over several statuses in deadline order: one ordered walk of the
+ * status index per status, merged, so old closed items never have to be
+ * stepped over to reach open ones. */
+static enum duban_err merged_window(duban_store *st, const struct window_req *w, unsigned statuses, int n,
+				    struct duban_row *rows, int *got)
+{
+	int need = n - *got, nacc = 0;
+	struct duban_row *acc = rows + *got;
+	struct duban_row *part = xcalloc((size_t)need, sizeof *part);
+	struct duban_row *out = xcalloc((size_t)need, sizeof *out);
+	enum duban_err err = DUBAN_OK;
+
+	for (int s = 0; s < DUBAN_STATUS_COUNT && !err; s++) {
+		struct duban_filter one;
+		struct window_req sub;
+		int k = 0, i = 0, j = 0, m = 0;
+
+		if (!(statuses & (1u << s)))
+			continue;
+		one = *w->filter;
+		one.status_mask = 1u << s;
+		bound_by_deadline(st, &one, s, w->light);
+		sub = *w;
+		sub.filter = &one;
+		err = run_window(st, &sub, need, part, &k);
+		while (m < need && (i < nacc || j < k))
+			out[m++] = (j >= k || (i < nacc && due_before(&acc[i], &part[j], w->ascending)))
+				   ? acc[i++] : part[j++];
+		for (; i < nacc; i++)
+			duban_row_free(&acc[i]);
+		for (; j < k; j++)
+			duban_row_free(&part[j]);
+		memcpy(acc, out, sizeof *out * (size_t)m);
+		nacc = m;
+	}
+	*got += nacc;
+	free(part);
+	free(out);
+	return err;
+}
+
+static enum duban_err status_aware_window(duban_store *st, const struct window_req *w, int n,
+					  struct duban_row *rows, int *got)
+{
+	unsigned statuses = possible_statuses(w->filter, w->light);
+	struct duban_filter narrowed;
+	struct window_req one;
+
+	if (w->sort == DUBAN_SORT_CODE || w->sort == DUBAN_SORT_UPDATED || statuses == ALL_STATUSES
+	    || (w->filter->text && *w->filter->text))
+		return run_window(st, w, n, rows, got);
+	if (statuses == 0)
+		return DUBAN_OK; /* e.g. grey asked of open statuses: nothing can match */
+	if (count_bits(statuses) > 1)
+		return merged_window(st, w, statuses, n, rows, got);
+	narrowed = *w->filter;
+	narrowed.status_mask = statuses;
+	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
+		if (statuses == 1u << s)
+			bound_by_deadline(st, &narrowed, s, w->light);
+	one = *w;
+	one.filter = &narrowed;
+	return run_window(st, &one, n, rows, got);
+}
+
 /* Sorting by light walks the deadline order once per light, most urgent
  * first, so each part is still an index walk. */
 static enum duban_err light_windows(duban_store *st, struct window_req *w, int n,
@@ -436,7 +559,7 @@ static enum duban_err light_windows(duban_store *st, struct window_req *w, int n
 			continue;
 		w->light = l;
 		w->cursor = (cursor && cursor->valid && l == cursor->light) ? cursor : NULL;
-		if ((err = run_window(st, w, n, rows, got)) != DUBAN_OK)
+		if ((err = status_aware_window(st, w, n, rows, got)) != DUBAN_OK)
 			return err;
 	}
 	return DUBAN_OK;
@@ -476,7 +599,7 @@ enum duban_err duban_query_window(duban_store *st, const struct duban_filter *fi
 	if (sort == DUBAN_SORT_LIGHT)
 		err = light_windows(st, &w, n, rows, got);
 	else
-		err = run_window(st, &w, n, rows, got);
+		err = status_aware_window(st, &w, n, rows, got);
 	if (err != DUBAN_OK) {
 		for (int i = 0; i < *got; i++)
 			duban_row_free(&rows[i]);

@@ -186,6 +186,12 @@ int main(void)
 	check(st, "lights", &f, &ref, &got);
 
 	duban_filter_init(&f);
+	f.light_mask = (1u << DUBAN_LIGHT_RED) | (1u << DUBAN_LIGHT_YELLOW);
+	f.county = "南河县";
+	check(st, "urgent lights in a county (merged status walks)", &f, &ref, &got);
+	ok(ref.n > 0, "some urgent items");
+
+	duban_filter_init(&f);
 	f.text = "尾矿库";
 	check(st, "rare text (collected)", &f, &ref, &got);
 	is_int(ref.n, ITEMS / 500, "rare text finds each item that has it");
