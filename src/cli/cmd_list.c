@@ -16,7 +16,11 @@
 #include "duban/util.h"
 #include "cli.h"
 
-#define WINDOW 128
+/* The first window sizes the columns and shows quickly; later ones are large
+ * so a long listing costs few queries (the store collects and sorts a text
+ * search's matches once per large window instead of probing row by row). */
+#define FIRST_WINDOW 128
+#define WINDOW 16384
 #define ALL_STATUSES ((1u << DUBAN_STATUS_COUNT) - 1)
 #define ALL_LIGHTS ((1u << DUBAN_LIGHT_COUNT) - 1)
 
@@ -417,13 +421,13 @@ static void free_rows(struct duban_row *rows, int n)
 static int list_rows(struct cli_ctx *ctx, const struct list_opts *o)
 {
 	struct list_state ls = { .o = o, .today = duban_today() };
-	struct duban_row rows[WINDOW];
+	struct duban_row *rows = xcalloc(WINDOW, sizeof *rows);
 	struct duban_cursor cursor = { .valid = false };
 	bool started = false, more = false;
 	const struct duban_filter *filter = &o->cf.f;
 	for (;;) {
-		int want = WINDOW;
-		if (o->limit > 0 && o->limit - ls.shown < WINDOW)
+		int want = started ? WINDOW : FIRST_WINDOW;
+		if (o->limit > 0 && o->limit - ls.shown < want)
 			want = (int)(o->limit - ls.shown) + 1; /* one more tells if there are more */
 		int got = 0;
 		enum duban_err err = o->cf.none ? DUBAN_OK :
@@ -431,6 +435,7 @@ static int list_rows(struct cli_ctx *ctx, const struct list_opts *o)
 					   want, rows, &got);
 		if (err != DUBAN_OK) {
 			fflush(stdout);
+			free(rows);
 			return cli_store_error(ctx, err, _("cannot list the ledger"));
 		}
 		if (!started) {
@@ -450,6 +455,7 @@ static int list_rows(struct cli_ctx *ctx, const struct list_opts *o)
 		if (more || got < want)
 			break;
 	}
+	free(rows);
 	print_end(&ls, more);
 	return CLI_OK;
 }

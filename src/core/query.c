@@ -16,6 +16,8 @@
  * the sort index instead of collecting and sorting every match: the walk
  * then finds a window after few probes. */
 #define TEXT_COLLECT_LIMIT 4000
+/* Windows this large are listings, not screens: collect. */
+#define TEXT_COLLECT_WINDOW 1024
 
 #define LIGHT_EXPR "duban_light(status, deadline_kind, start, deadline, progress)"
 #define ROW_COLUMNS "seq, id, kind, code, title, county, lead_unit, start, deadline, deadline_kind," \
@@ -173,16 +175,21 @@ static long long fts_count(duban_store *st, const char *match, long long limit)
 	return n;
 }
 
-static void where_text(duban_store *st, struct query *q, const char *text, bool *first)
+/* window: rows wanted, 0 for whole-result work (counts, exports), where
+ * collecting every match once always beats probing row by row. */
+static void where_text(duban_store *st, struct query *q, const char *text, int window, bool *first)
 {
 	char *match = duban_fts_match_expr(text);
-	long long n;
+	bool collect = window == 0 || window >= TEXT_COLLECT_WINDOW;
 
 	if (!match)
 		return;
-	n = fts_count(st, match, TEXT_COLLECT_LIMIT + 1);
+	if (!collect) {
+		long long n = fts_count(st, match, TEXT_COLLECT_LIMIT + 1);
+		collect = n >= 0 && n <= TEXT_COLLECT_LIMIT;
+	}
 	q_and(q, first);
-	if (n >= 0 && n <= TEXT_COLLECT_LIMIT) {
+	if (collect) {
 		q->text_collected = true;
 		duban_buf_puts(&q->sql, "seq IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ");
 		q_text(q, match);
@@ -234,8 +241,9 @@ static void where_eq(struct query *q, const char *column, const char *value, boo
 	q_text(q, value);
 }
 
-/* Appends every condition of the filter. */
-static void where_filter(duban_store *st, struct query *q, const struct duban_filter *f, bool *first)
+/* Appends every condition of the filter; window as for where_text. */
+static void where_filter_for(duban_store *st, struct query *q, const struct duban_filter *f, int window,
+			     bool *first)
 {
 	if (f->kind >= 0) {
 		q_and(q, first);
@@ -279,7 +287,12 @@ static void where_filter(duban_store *st, struct query *q, const struct duban_fi
 		q_date(q, f->due_after);
 	}
 	if (f->text && *f->text)
-		where_text(st, q, f->text, first);
+		where_text(st, q, f->text, window, first);
+}
+
+static void where_filter(duban_store *st, struct query *q, const struct duban_filter *f, bool *first)
+{
+	where_filter_for(st, q, f, 0, first);
 }
 
 /* ---------------------------------------------------------------- windows */
@@ -363,7 +376,7 @@ static void build_window(duban_store *st, struct query *q, const struct window_r
 	/* The filter goes first to learn whether text is collected, which
 	 * decides the index. */
 	q_init(&filter_part);
-	where_filter(st, &filter_part, w->filter, &first);
+	where_filter_for(st, &filter_part, w->filter, n, &first);
 	if (w->light >= 0) {
 		q_and(&filter_part, &first);
 		duban_buf_puts(&filter_part.sql, LIGHT_EXPR " = ");
