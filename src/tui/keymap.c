@@ -182,6 +182,7 @@ static const struct duban_binding default_bindings[] = {
 	{ "generic", "+", "new-item" },
 	{ "generic", "S", "sync" },
 	{ "generic", "C-l", "refresh" },
+	{ "calendar", "m", "view-calendar" },
 };
 
 static int map_index(const char *view)
