@@ -1,0 +1,123 @@
+#!/bin/sh
+# The TUI's benchmark: drives the real binary through a pseudo-terminal
+# (tests/bench/pty_probe) on a big demo ledger and reports, against the
+# budgets of DESIGN §7: time to the first full screen, the answer time of a
+# line scroll (j), a page (PgDn), the end (G) and each search keystroke
+# (/ then 采 then 砂), the bytes written per one-line scroll, and peak RSS.
+#
+#   sh tests/bench/bench_tui.sh [SIZE]          default: 1000000
+#
+# Environment: BENCH_DIR (work dir and ledger cache, default
+# tests/bench/out), DUBAN (default ./duban: use a build without sanitizers),
+# PTY_PROBE (default ./tests/bench/pty_probe, built here with cc when
+# missing), RUNS (runs per terminal size, median reported, default 5),
+# REGEN=1 rebuilds the ledger.  Writes the table to $BENCH_DIR/tui.txt.
+set -u
+
+n=${1:-1000000}
+BENCH_DIR=${BENCH_DIR:-tests/bench/out}
+DUBAN=${DUBAN:-./duban}
+PTY_PROBE=${PTY_PROBE:-./tests/bench/pty_probe}
+RUNS=${RUNS:-5}
+REGEN=${REGEN:-0}
+here=$(cd "$(dirname "$0")" && pwd)
+DUBAN_TODAY=2026-06-15
+DUBAN_NOW=2026-06-15T08:00:00Z
+TZ=UTC
+LC_ALL=C.UTF-8
+export DUBAN_TODAY DUBAN_NOW TZ LC_ALL
+unset NO_COLOR DUBAN_ROLE
+
+mkdir -p "$BENCH_DIR" || exit 1
+[ -x "$DUBAN" ] || { echo "bench_tui: $DUBAN not found" >&2; exit 1; }
+if [ ! -x "$PTY_PROBE" ]; then
+	PTY_PROBE=$BENCH_DIR/pty_probe
+	${CC:-cc} -O2 -o "$PTY_PROBE" "$here/pty_probe.c" -lutil || exit 1
+fi
+
+db=$BENCH_DIR/tui-demo-$n.db
+if [ "$REGEN" = 1 ] || [ ! -s "$db" ]; then
+	rm -f "$db" "$db-wal" "$db-shm"
+	echo "== building a demo ledger of $n items (duban demo --seed 7)" >&2
+	start=$(date +%s)
+	"$DUBAN" --db "$db.tmp" demo --items "$n" --seed 7 >&2 || exit 1
+	mv "$db.tmp" "$db"
+	echo "   $(($(date +%s) - start)) s" >&2
+else
+	echo "== reusing $db (REGEN=1 rebuilds it)" >&2
+fi
+
+# The keys: start, scroll to the bottom of the first page so that further
+# j's scroll the table, then time j, PgDn, G, g and the search keystrokes.
+script() {
+	cat <<'EOF'
+start first
+settle counts 3000
+key j_move j
+repeat 45 j
+key j_scroll j
+key j_scroll2 j
+key j_scroll3 j
+key pgdn \e[6~
+key G G
+key g g
+key slash /
+key s_cai 采
+key s_sha 砂
+key s_enter \r
+rss
+quit q
+EOF
+}
+
+# probe COLS ROWS: RUNS runs; the raw figures of each in $BENCH_DIR.
+probe() {
+	raw=$BENCH_DIR/tui-$1x$2.raw
+	: >"$raw"
+	r=0
+	while [ "$r" -lt "$RUNS" ]; do
+		script | env TERM=xterm-256color HOME="$BENCH_DIR" XDG_CONFIG_HOME="$BENCH_DIR/cfg" \
+			"$PTY_PROBE" -c "$1" -r "$2" -q 50 -- "$DUBAN" --db "$db" >>"$raw" ||
+			echo "bench_tui: run $r at $1x$2 ended badly" >&2
+		r=$((r + 1))
+	done
+}
+
+# med RAW LABEL FIELD: the median of a figure over the runs.
+med() {
+	awk -v l="$2" -v f="$3" '$1 == l { print $f }' "$1" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'
+}
+
+out=$BENCH_DIR/tui.txt
+{
+	echo "duban TUI on $n items ($(uname -m), $(nproc 2>/dev/null || echo ?) cores), median of $RUNS runs; TERM=xterm-256color"
+	echo "a key's time: from writing it to the last byte of the answer (then 50 ms quiet)"
+	echo
+	printf '%-34s %10s %10s %8s\n' "measure" "80x24" "120x40" "budget"
+	printf '%-34s %10s %10s %8s\n' "----------------------------------" "----------" "----------" "--------"
+} >"$out"
+probe 80 24
+probe 120 40
+a=$BENCH_DIR/tui-80x24.raw
+b=$BENCH_DIR/tui-120x40.raw
+line() { printf '%-34s %10s %10s %8s\n' "$1" "$2" "$3" "$4" >>"$out"; }
+line "first screen (ms)" "$(med "$a" first 2)" "$(med "$b" first 2)" 100
+line "header counts done (ms)" "$(med "$a" counts 2)" "$(med "$b" counts 2)" -
+line "j, cursor move (ms)" "$(med "$a" j_move 2)" "$(med "$b" j_move 2)" 10
+line "j, one-line scroll (ms)" "$(med "$a" j_scroll 2)" "$(med "$b" j_scroll 2)" 10
+line "PgDn (ms)" "$(med "$a" pgdn 2)" "$(med "$b" pgdn 2)" 10
+line "G, to the last of $n (ms)" "$(med "$a" G 2)" "$(med "$b" G 2)" 10
+line "g, back to the first (ms)" "$(med "$a" g 2)" "$(med "$b" g 2)" 10
+line "/ opens the search (ms)" "$(med "$a" slash 2)" "$(med "$b" slash 2)" 30
+line "search keystroke, 1st char (ms)" "$(med "$a" s_cai 2)" "$(med "$b" s_cai 2)" 30
+line "search keystroke, 2nd char (ms)" "$(med "$a" s_sha 2)" "$(med "$b" s_sha 2)" 30
+line "bytes per one-line scroll (j)" "$(med "$a" j_scroll 3)" "$(med "$b" j_scroll 3)" 300
+line "bytes per cursor move (j)" "$(med "$a" j_move 3)" "$(med "$b" j_move 3)" -
+line "bytes per PgDn" "$(med "$a" pgdn 3)" "$(med "$b" pgdn 3)" -
+line "bytes of the first screen" "$(med "$a" first 3)" "$(med "$b" first 3)" -
+ra=$(med "$a" rss_kb 2)
+rb=$(med "$b" rss_kb 2)
+line "peak RSS, VmHWM (MB)" "$(awk -v k="$ra" 'BEGIN { printf "%.1f", k / 1024 }')" \
+	"$(awk -v k="$rb" 'BEGIN { printf "%.1f", k / 1024 }')" 32
+cat "$out"
