@@ -1,0 +1,561 @@
+/* One item in full: its fields, then its history newest first.  The renderer
+ * is shared by the ledger's detail pane and the full-screen detail view. */
+#include <config.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "duban/date.h"
+#include "duban/model.h"
+#include "duban/store.h"
+#include "duban/utf8.h"
+#include "duban/util.h"
+#include "tui.h"
+
+/* ---------------------------------------------------------------- lines */
+
+static void add_line(struct tui_detail *d, const char *label, const char *text, int indent,
+		     enum tui_element el)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->lines = xrealloc(d->lines, (size_t)d->cap * sizeof *d->lines);
+	}
+	struct tui_detail_line *l = &d->lines[d->n++];
+	l->label = label ? xstrdup(label) : NULL;
+	l->text = xstrdup(text ? text : "");
+	l->indent = indent;
+	l->el = el;
+}
+
+/* Adds text wrapped to cols - indent columns; the first line carries the
+ * label, the others hang at indent. */
+static void add_wrapped(struct tui_detail *d, const char *label, const char *text, int indent,
+			int first_indent, int cols, enum tui_element el)
+{
+	int width = cols - indent;
+	if (width < 8)
+		width = 8;
+	char *clean = duban_sanitize(text ? text : "", true);
+	char **lines = duban_wrap(clean, width);
+	free(clean);
+	if (!lines || !lines[0]) {
+		add_line(d, label, "", first_indent, el);
+		duban_lines_free(lines);
+		return;
+	}
+	for (int i = 0; lines[i]; i++)
+		add_line(d, i ? NULL : label, lines[i], i ? indent : first_indent, el);
+	duban_lines_free(lines);
+}
+
+void tui_detail_free(struct tui_detail *d)
+{
+	for (int i = 0; i < d->n; i++) {
+		free(d->lines[i].label);
+		free(d->lines[i].text);
+	}
+	free(d->lines);
+	free(d->title);
+	memset(d, 0, sizeof *d);
+}
+
+/* ---------------------------------------------------------------- fields */
+
+/* The model only knows identifiers and Chinese for these; the msgids are
+ * the model's own, so the catalogue translates them once for everyone. */
+static const char *const deadline_kind_names[DUBAN_DEADLINE_KIND_COUNT] = {
+	[DUBAN_DEADLINE_DATE] = N_("date"),
+	[DUBAN_DEADLINE_IMMEDIATE] = N_("immediate"),
+	[DUBAN_DEADLINE_ONGOING] = N_("ongoing"),
+};
+static const char *const scope_names[DUBAN_SCOPE_COUNT] = {
+	[DUBAN_SCOPE_COMMON] = N_("common"),
+	[DUBAN_SCOPE_SPECIFIC] = N_("specific"),
+};
+static const char *const verdict_names[DUBAN_VERDICT_COUNT] = {
+	[DUBAN_VERDICT_TRUE] = N_("true"),
+	[DUBAN_VERDICT_MOSTLY] = N_("mostly true"),
+	[DUBAN_VERDICT_PARTLY] = N_("partly true"),
+	[DUBAN_VERDICT_FALSE] = N_("false"),
+};
+static const char *const action_kind_names[DUBAN_ACTION_KIND_COUNT] = {
+	[DUBAN_ACTION_REMINDER] = N_("reminder"),
+	[DUBAN_ACTION_NOTICE] = N_("notice"),
+	[DUBAN_ACTION_CIRCULAR] = N_("circular"),
+	[DUBAN_ACTION_SUMMONS] = N_("summons"),
+	[DUBAN_ACTION_ACCOUNTABILITY] = N_("accountability"),
+};
+
+static const char *msg(const char *id)
+{
+	return id && *id ? _(id) : "";
+}
+
+const char *tui_deadline_kind_name(enum duban_deadline_kind dk)
+{
+	return (unsigned)dk < DUBAN_DEADLINE_KIND_COUNT ? msg(deadline_kind_names[dk]) : "";
+}
+
+const char *tui_action_kind_name(enum duban_action_kind k)
+{
+	return (unsigned)k < DUBAN_ACTION_KIND_COUNT ? msg(action_kind_names[k]) : "";
+}
+
+/* A stored value (identifier form) as people read it. */
+static char *value_display(const struct duban_field *f, const char *value)
+{
+	int v;
+	switch (f->type) {
+	case DUBAN_FT_KIND:
+		v = duban_kind_parse(value);
+		return xstrdup(v >= 0 ? duban_kind_name(v) : value);
+	case DUBAN_FT_STATUS:
+		v = duban_status_parse(value);
+		return xstrdup(v >= 0 ? duban_status_name(v) : value);
+	case DUBAN_FT_DEADLINE_KIND:
+		v = duban_deadline_kind_parse(value);
+		return xstrdup(v >= 0 ? tui_deadline_kind_name(v) : value);
+	case DUBAN_FT_SCOPE:
+		v = *value ? duban_scope_parse(value) : -1;
+		return xstrdup(v >= 0 ? msg(scope_names[v]) : value);
+	case DUBAN_FT_VERDICT:
+		v = *value ? duban_verdict_parse(value) : -1;
+		return xstrdup(v >= 0 ? msg(verdict_names[v]) : value);
+	case DUBAN_FT_BOOL:
+		if (strcmp(value, "true") == 0)
+			return xstrdup(_("yes"));
+		return xstrdup(strcmp(value, "false") == 0 ? "" : value);
+	default:
+		return xstrdup(value);
+	}
+}
+
+/* Fields that would only repeat another line: a dated deadline's kind, and
+ * the complaint-only enforcement counts of a problem. */
+static bool hidden(const struct duban_field *f, const struct duban_item *item, const char *value)
+{
+	size_t enf = offsetof(struct duban_item, enforcement);
+	if (!*value)
+		return true;
+	if (f->type == DUBAN_FT_DEADLINE_KIND)
+		return item->deadline_kind == DUBAN_DEADLINE_DATE;
+	if (f->offset >= enf && f->offset < enf + sizeof(struct duban_enforcement))
+		return strcmp(value, "0") == 0;
+	return false;
+}
+
+static int label_width(int cols)
+{
+	int w = 0;
+	for (size_t i = 0; i < duban_field_count; i++) {
+		int fw = duban_str_width(_(duban_fields[i].title));
+		if (fw > w)
+			w = fw;
+	}
+	w += 2;
+	/* Longer titles get a line of their own (see add_field). */
+	if (w > 18)
+		w = 18;
+	return w > cols / 3 ? cols / 3 : w;
+}
+
+/* A field: label and value side by side, or on narrow panes the label on
+ * its own line above the value. */
+static void add_field(struct tui_detail *d, const char *label, const char *value, int cols,
+		      enum tui_element el)
+{
+	if (d->label_cols >= 8 && duban_str_width(label) < d->label_cols) {
+		add_wrapped(d, label, value, d->label_cols, d->label_cols, cols, el);
+		return;
+	}
+	if (d->label_cols >= 8) {
+		/* A long title on its own line rather than cut short. */
+		add_line(d, label, "", 0, TUI_EL_LABEL);
+		add_wrapped(d, NULL, value, d->label_cols, d->label_cols, cols, el);
+		return;
+	}
+	add_line(d, label, "", 0, TUI_EL_LABEL);
+	add_wrapped(d, NULL, value, 2, 2, cols, el);
+}
+
+static enum tui_element due_element(const struct duban_item *item, enum duban_light light, duban_date today)
+{
+	if (item->deadline != DUBAN_DATE_NONE && item->deadline < today)
+		return TUI_EL_OVERDUE;
+	return light == DUBAN_LIGHT_YELLOW ? TUI_EL_DUE_SOON : TUI_EL_DEFAULT;
+}
+
+/* A stored UTC time as local "YYYY-MM-DD HH:MM" (or the date alone). */
+static const char *local_time(const char *utc, bool date_only, char buf[32])
+{
+	struct tm tm = { 0 };
+	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+		snprintf(buf, 32, "%s", utc);
+		return buf;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t when = timegm(&tm);
+	struct tm local;
+	if (when == (time_t)-1 || !localtime_r(&when, &local) ||
+	    strftime(buf, 32, date_only ? "%Y-%m-%d" : "%Y-%m-%d %H:%M", &local) == 0)
+		snprintf(buf, 32, "%s", utc);
+	return buf;
+}
+
+static void add_fields(struct tui *t, struct tui_detail *d, const struct duban_item *item, int cols)
+{
+	duban_date today = duban_today();
+	enum duban_light light = duban_item_light(item, today, duban_store_light_rules(t->st));
+
+	for (size_t i = 0; i < duban_field_count; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		char *raw = duban_field_format(f, item);
+		if (!hidden(f, item, raw)) {
+			char *shown = f->offset == offsetof(struct duban_item, progress)
+				? xasprintf("%d%%", item->progress) : value_display(f, raw);
+			if (*shown)
+				add_field(d, _(f->title), shown, cols, TUI_EL_DEFAULT);
+			free(shown);
+		}
+		free(raw);
+	}
+	char *lv = xasprintf("%s %s", duban_light_symbol(light), duban_light_name(light));
+	add_field(d, _("Warning light"), lv, cols, light == DUBAN_LIGHT_RED ? TUI_EL_LIGHT_RED
+		  : light == DUBAN_LIGHT_YELLOW ? TUI_EL_LIGHT_YELLOW : TUI_EL_DEFAULT);
+	free(lv);
+	if (item->status < DUBAN_STATUS_VERIFIED && item->deadline_kind != DUBAN_DEADLINE_ONGOING) {
+		char *due = tui_due_text(item->deadline, item->deadline_kind, today);
+		if (due && *due)
+			add_field(d, _("Due"), due, cols, due_element(item, light, today));
+		free(due);
+	}
+	char when[32];
+	add_field(d, _("Updated"), local_time(item->updated_at, false, when), cols, TUI_EL_DIM);
+}
+
+/* ---------------------------------------------------------------- history */
+
+static char *inspection_text(const struct duban_inspection *r)
+{
+	char d[11];
+	struct duban_buf b;
+	duban_buf_init(&b);
+	duban_buf_printf(&b, r->passed ? _("inspection %s: passed") : _("inspection %s: failed"),
+			 duban_date_format(r->date, d));
+	if (*r->level)
+		duban_buf_printf(&b, _("; level: %s"), r->level);
+	if (*r->inspectors)
+		duban_buf_printf(&b, _("; inspectors: %s"), r->inspectors);
+	if (*r->place)
+		duban_buf_printf(&b, _("; place: %s"), r->place);
+	if (*r->findings)
+		duban_buf_printf(&b, _("; findings: %s"), r->findings);
+	return duban_buf_steal(&b);
+}
+
+static char *action_text(const struct duban_action *a)
+{
+	char d[11];
+	struct duban_buf b;
+	duban_buf_init(&b);
+	duban_buf_puts(&b, tui_action_kind_name(a->kind));
+	if (a->date != DUBAN_DATE_NONE)
+		duban_buf_printf(&b, " %s", duban_date_format(a->date, d));
+	if (a->due != DUBAN_DATE_NONE)
+		duban_buf_printf(&b, _(" (due %s)"), duban_date_format(a->due, d));
+	if (*a->text)
+		duban_buf_printf(&b, ": %s", a->text);
+	return duban_buf_steal(&b);
+}
+
+static char *event_text(const struct duban_event *e)
+{
+	if (strcmp(e->field, "create") == 0)
+		return xstrdup(_("created the item"));
+	if (strcmp(e->field, "delete") == 0)
+		return xstrdup(_("deleted the item"));
+	const struct duban_field *f = duban_field_find(e->field);
+	const char *name = f ? _(f->title) : e->field;
+	char *old_v = f ? value_display(f, e->old_value ? e->old_value : "") : xstrdup(e->old_value ? e->old_value : "");
+	char *new_v = f ? value_display(f, e->new_value ? e->new_value : "") : xstrdup(e->new_value ? e->new_value : "");
+	char *s;
+	if (e->reason && *e->reason)
+		s = xasprintf(_("%s: %s → %s (%s)"), name, *old_v ? old_v : "—", *new_v ? new_v : "—", e->reason);
+	else
+		s = xasprintf(_("%s: %s → %s"), name, *old_v ? old_v : "—", *new_v ? new_v : "—");
+	free(old_v);
+	free(new_v);
+	return s;
+}
+
+struct history_ctx {
+	struct tui_detail *d;
+	int cols;
+};
+
+static int add_entry(const struct duban_history_entry *e, void *data)
+{
+	struct history_ctx *hc = data;
+	char when[32];
+	char *line;
+	enum tui_element el = TUI_EL_DEFAULT;
+
+	if (e->note) {
+		line = xasprintf("%s %s: %s", local_time(e->note->created_at, true, when),
+				 e->note->author, e->note->text);
+	} else if (e->inspection) {
+		char *what = inspection_text(e->inspection);
+		line = xasprintf("%s %s: %s", local_time(e->inspection->created_at, true, when),
+				 e->inspection->author, what);
+		free(what);
+		el = e->inspection->passed ? TUI_EL_DEFAULT : TUI_EL_OVERDUE;
+	} else if (e->action) {
+		char *what = action_text(e->action);
+		line = xasprintf("%s %s: %s", local_time(e->action->created_at, true, when),
+				 e->action->author, what);
+		free(what);
+	} else if (e->attachment) {
+		const struct duban_attachment *a = e->attachment;
+		line = xasprintf(_("%s %s: attachment %s (%s, %lld bytes)"), local_time(a->created_at, true, when),
+				 a->author, a->name, a->mime, a->size);
+	} else if (e->event) {
+		char *what = event_text(e->event);
+		line = xasprintf("%s %s %s", e->event->author, local_time(e->event->created_at, false, when), what);
+		free(what);
+		el = TUI_EL_DIM;
+	} else {
+		return 0;
+	}
+	add_wrapped(hc->d, NULL, line, 2, 0, hc->cols, el);
+	free(line);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- render */
+
+bool tui_detail_render(struct tui *t, const char *item_id, int cols, struct tui_detail *out)
+{
+	struct duban_item item;
+
+	memset(out, 0, sizeof *out);
+	if (cols < 10)
+		cols = 10;
+	out->cols = cols;
+	out->label_cols = cols >= 36 ? label_width(cols) : 0;
+	duban_item_init(&item);
+	if (duban_item_get(t->st, item_id, &item) != DUBAN_OK) {
+		add_line(out, NULL, _("This item no longer exists."), 0, TUI_EL_ERROR);
+		duban_item_free(&item);
+		return false;
+	}
+	snprintf(out->item_id, sizeof out->item_id, "%s", item.id);
+	out->title = xasprintf("%s  %s", item.code, item.title);
+	add_fields(t, out, &item, cols);
+	add_line(out, NULL, "", 0, TUI_EL_DEFAULT);
+	add_line(out, NULL, _("History"), 0, TUI_EL_TABLE_HEAD);
+	struct history_ctx hc = { out, cols };
+	if (duban_history_each(t->st, item.id, add_entry, &hc) != DUBAN_OK)
+		add_line(out, NULL, duban_store_errmsg(t->st), 0, TUI_EL_ERROR);
+	duban_item_free(&item);
+	return true;
+}
+
+void tui_detail_draw(struct tui *t, const struct tui_detail *d, int top, WINDOW *win, int y, int x, int h, int w)
+{
+	for (int r = 0; r < h; r++) {
+		int i = top + r;
+		if (i < 0 || i >= d->n) {
+			tui_fill(win, y + r, x, w, tui_attr(t, TUI_EL_DEFAULT));
+			continue;
+		}
+		const struct tui_detail_line *l = &d->lines[i];
+		/* A label without indent has the line to itself. */
+		if (l->label && l->indent == 0) {
+			tui_text(win, y + r, x, l->label, w, tui_attr(t, TUI_EL_LABEL));
+			continue;
+		}
+		int indent = l->indent < w ? l->indent : w - 1;
+		if (l->label)
+			tui_text(win, y + r, x, l->label, indent, tui_attr(t, TUI_EL_LABEL));
+		else if (indent > 0)
+			tui_fill(win, y + r, x, indent, tui_attr(t, TUI_EL_DEFAULT));
+		tui_text(win, y + r, x + indent, l->text, w - indent, tui_attr(t, l->el));
+	}
+}
+
+int tui_detail_max_top(const struct tui_detail *d, int h)
+{
+	return d->n > h ? d->n - h : 0;
+}
+
+/* ---------------------------------------------------------------- the view */
+
+struct detail_view {
+	char *id;
+	struct tui_detail lines;
+	int top, height;
+};
+
+static void *detail_open(struct tui *t, void *arg)
+{
+	struct detail_view *v = xcalloc(1, sizeof *v);
+	v->id = xstrdup(arg ? arg : "");
+	/* Rendered now for the header's title; again if the width differs. */
+	tui_detail_render(t, v->id, t->cols - 2, &v->lines);
+	return v;
+}
+
+static void detail_close(void *self)
+{
+	struct detail_view *v = self;
+	tui_detail_free(&v->lines);
+	free(v->id);
+	free(v);
+}
+
+static void detail_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int h, int w)
+{
+	struct detail_view *v = self;
+	int cols = w - 2;
+	if (v->lines.cols != cols || !v->lines.lines) {
+		tui_detail_free(&v->lines);
+		tui_detail_render(t, v->id, cols, &v->lines);
+	}
+	v->height = h;
+	if (v->top > tui_detail_max_top(&v->lines, h))
+		v->top = tui_detail_max_top(&v->lines, h);
+	if (v->top < 0)
+		v->top = 0;
+	for (int r = 0; r < h; r++) {
+		tui_fill(win, y + r, x, 1, tui_attr(t, TUI_EL_DEFAULT));
+		tui_fill(win, y + r, x + w - 1, 1, tui_attr(t, TUI_EL_DEFAULT));
+	}
+	tui_detail_draw(t, &v->lines, v->top, win, y, x + 1, h, cols);
+}
+
+static int scroll_to(struct detail_view *v, int top)
+{
+	int max = tui_detail_max_top(&v->lines, v->height);
+	if (top > max)
+		top = max;
+	if (top < 0)
+		top = 0;
+	if (top == v->top)
+		return TUI_HANDLED;
+	v->top = top;
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+int tui_detail_scroll(struct tui_detail *d, int *top, int height, enum tui_action a)
+{
+	int page = height > 1 ? height - 1 : 1;
+	int to = *top;
+	switch (a) {
+	case TUI_ACT_MOVE_DOWN: case TUI_ACT_DETAIL_DOWN: to++; break;
+	case TUI_ACT_MOVE_UP: case TUI_ACT_DETAIL_UP: to--; break;
+	case TUI_ACT_PAGE_DOWN: to += page; break;
+	case TUI_ACT_PAGE_UP: to -= page; break;
+	case TUI_ACT_HALF_DOWN: to += height / 2; break;
+	case TUI_ACT_HALF_UP: to -= height / 2; break;
+	case TUI_ACT_FIRST: to = 0; break;
+	case TUI_ACT_LAST: to = tui_detail_max_top(d, height); break;
+	default: return TUI_IGNORED;
+	}
+	int max = tui_detail_max_top(d, height);
+	if (to > max)
+		to = max;
+	if (to < 0)
+		to = 0;
+	if (to == *top)
+		return TUI_HANDLED;
+	*top = to;
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+int tui_item_form(struct tui *t, enum tui_action a, const char *item_id)
+{
+	switch (a) {
+	case TUI_ACT_ADD_NOTE: return tui_form_note(t, item_id);
+	case TUI_ACT_ADD_INSPECTION: return tui_form_inspection(t, item_id);
+	case TUI_ACT_ADD_ACTION: return tui_form_action(t, item_id);
+	case TUI_ACT_CHANGE_STATUS: return tui_form_status(t, item_id);
+	case TUI_ACT_EDIT_ITEM: return tui_form_edit(t, item_id);
+	default: return TUI_IGNORED;
+	}
+}
+
+static int detail_handle(struct tui *t, void *self, enum tui_action a, int key)
+{
+	struct detail_view *v = self;
+	(void)key;
+	switch (a) {
+	case TUI_ACT_BACK:
+	case TUI_ACT_QUIT:
+	case TUI_ACT_ENTER:
+		return TUI_HANDLED | TUI_CLOSE;
+	case TUI_ACT_ADD_NOTE:
+	case TUI_ACT_ADD_INSPECTION:
+	case TUI_ACT_ADD_ACTION:
+	case TUI_ACT_CHANGE_STATUS:
+	case TUI_ACT_EDIT_ITEM:
+		if (!v->lines.item_id[0])
+			return TUI_HANDLED;
+		return TUI_HANDLED | tui_item_form(t, a, v->lines.item_id);
+	case TUI_ACT_REFRESH:
+		return TUI_HANDLED | TUI_RELOAD;
+	default:
+		break;
+	}
+	int top = v->top;
+	int r = tui_detail_scroll(&v->lines, &top, v->height, a);
+	if (r != TUI_IGNORED)
+		return scroll_to(v, top);
+	return TUI_IGNORED;
+}
+
+static void detail_reload(struct tui *t, void *self)
+{
+	struct detail_view *v = self;
+	int cols = v->lines.cols;
+	tui_detail_free(&v->lines);
+	tui_detail_render(t, v->id, cols, &v->lines);
+}
+
+static char *detail_title(struct tui *t, void *self)
+{
+	struct detail_view *v = self;
+	(void)t;
+	return xstrdup(v->lines.title ? v->lines.title : "");
+}
+
+static int detail_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons)
+{
+	struct detail_view *v = self;
+	(void)t, (void)y, (void)x;
+	int top = v->top;
+#ifdef BUTTON5_PRESSED
+	if (buttons & BUTTON5_PRESSED)
+		top += 3;
+#endif
+	if (buttons & BUTTON4_PRESSED)
+		top -= 3;
+	return scroll_to(v, top);
+}
+
+const struct tui_view_ops tui_detail_view = {
+	.name = "detail",
+	.open = detail_open,
+	.close = detail_close,
+	.draw = detail_draw,
+	.handle = detail_handle,
+	.reload = detail_reload,
+	.title = detail_title,
+	.idle = NULL,
+	.mouse = detail_mouse,
+};
