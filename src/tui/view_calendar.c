@@ -161,7 +161,7 @@ static bool dated_filter(struct tui *t, struct calendar *c, struct duban_filter 
 	unsigned mask;
 
 	free(c->text);
-	cal_shared_filter(f, &t->filter.filter, t->search, &c->text);
+	cal_shared_filter(f, &t->filter.filter, NULL, &c->text);
 	mask = (f->light_mask ? f->light_mask : ALL_LIGHTS) & ~BLUE_BIT;
 	f->light_mask = mask;
 	return mask != 0;
@@ -170,7 +170,7 @@ static bool dated_filter(struct tui *t, struct calendar *c, struct duban_filter 
 static bool ongoing_filter(struct tui *t, struct calendar *c, struct duban_filter *f)
 {
 	free(c->text);
-	cal_shared_filter(f, &t->filter.filter, t->search, &c->text);
+	cal_shared_filter(f, &t->filter.filter, NULL, &c->text);
 	if (f->light_mask && !(f->light_mask & BLUE_BIT))
 		return false;
 	f->light_mask = BLUE_BIT;
@@ -1085,15 +1085,9 @@ static void cal_reload(struct tui *t, void *self)
 
 static char *filter_suffix(struct tui *t)
 {
-	char *summary = duban_filter_summary(&t->filter.filter);
-	char *s;
-
-	if (t->search && *t->search)
-		s = xasprintf("%s%s/%s", summary, *summary ? " · " : "", t->search);
-	else
-		s = xstrdup(summary);
-	free(summary);
-	return s;
+	/* The ledger's / search only moves its cursor: the filter alone
+	 * decides what the calendar counts. */
+	return duban_filter_summary(&t->filter.filter);
 }
 
 static char *cal_title(struct tui *t, void *self)

@@ -117,7 +117,7 @@ static void compute_step(struct tui *t, struct dashboard *d)
 	case STEP_TOTALS:
 		figures_free(fg);
 		free(d->text);
-		cal_shared_filter(&d->filter, &t->filter.filter, t->search, &d->text);
+		cal_shared_filter(&d->filter, &t->filter.filter, NULL, &d->text);
 		fg->today = duban_today();
 		check(t, duban_query_totals(t->st, &d->filter, fg->by_status, fg->by_light));
 		for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
@@ -598,9 +598,7 @@ static char *dash_title(struct tui *t, void *self)
 	char *s;
 
 	(void)self;
-	if (t->search && *t->search)
-		s = xasprintf("%s · %s%s/%s", what, summary, *summary ? " · " : "", t->search);
-	else if (*summary)
+	if (*summary)
 		s = xasprintf("%s · %s", what, summary);
 	else
 		s = xstrdup(what);
