@@ -143,6 +143,17 @@ enum duban_err duban_query_count(duban_store *st, const struct duban_filter *fil
 enum duban_err duban_query_totals(duban_store *st, const struct duban_filter *filter,
 				  long long by_status[DUBAN_STATUS_COUNT], long long by_light[DUBAN_LIGHT_COUNT]);
 
+/* The same totals a slice of the ledger at a time, so an interface stays
+ * responsive on a huge ledger: zero t, then call duban_totals_step until
+ * t->done.  A text filter is counted in one step. */
+struct duban_totals {
+	long long by_status[DUBAN_STATUS_COUNT], by_light[DUBAN_LIGHT_COUNT];
+	long long next_seq; /* where the next slice starts */
+	bool done;
+};
+enum duban_err duban_totals_step(duban_store *st, const struct duban_filter *filter, struct duban_totals *t,
+				 int rows);
+
 /* Distinct non-empty values of one column among matching items, sorted,
  * with their counts: field is "county", "township", "lead_unit", "round",
  * "batch" or "category" (categories are split).  Malloc'd arrays; free with

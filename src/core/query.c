@@ -668,21 +668,27 @@ enum duban_err duban_query_count(duban_store *st, const struct duban_filter *fil
 	return rc == SQLITE_ROW ? DUBAN_OK : store_db_fail(st, _("counting"));
 }
 
-enum duban_err duban_query_totals(duban_store *st, const struct duban_filter *filter,
-				  long long by_status[DUBAN_STATUS_COUNT], long long by_light[DUBAN_LIGHT_COUNT])
+/* Adds the totals of the items with seq in [from, to) (to 0: no bound). */
+static enum duban_err add_totals(duban_store *st, const struct duban_filter *filter, long long from, long long to,
+				 long long by_status[DUBAN_STATUS_COUNT], long long by_light[DUBAN_LIGHT_COUNT])
 {
 	struct query q;
 	sqlite3_stmt *s;
 	bool first = true;
 	int rc;
 
-	memset(by_status, 0, sizeof(long long) * DUBAN_STATUS_COUNT);
-	memset(by_light, 0, sizeof(long long) * DUBAN_LIGHT_COUNT);
 	st->today = duban_today();
 	q_init(&q);
 	duban_buf_puts(&q.sql, "SELECT status, " LIGHT_EXPR ", count(*) FROM item");
 	if (filter)
 		where_filter(st, &q, filter, &first);
+	if (to > 0) {
+		q_and(&q, &first);
+		duban_buf_puts(&q.sql, "seq >= ");
+		q_int(&q, from);
+		duban_buf_puts(&q.sql, " AND seq < ");
+		q_int(&q, to);
+	}
 	duban_buf_puts(&q.sql, " GROUP BY 1, 2");
 	s = q_prepare(st, &q);
 	q_free(&q);
@@ -700,6 +706,48 @@ enum duban_err duban_query_totals(duban_store *st, const struct duban_filter *fi
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("counting"));
+}
+
+enum duban_err duban_query_totals(duban_store *st, const struct duban_filter *filter,
+				  long long by_status[DUBAN_STATUS_COUNT], long long by_light[DUBAN_LIGHT_COUNT])
+{
+	memset(by_status, 0, sizeof(long long) * DUBAN_STATUS_COUNT);
+	memset(by_light, 0, sizeof(long long) * DUBAN_LIGHT_COUNT);
+	return add_totals(st, filter, 0, 0, by_status, by_light);
+}
+
+static long long max_seq(duban_store *st)
+{
+	sqlite3_stmt *s;
+	long long n = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT max(seq) FROM item", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+enum duban_err duban_totals_step(duban_store *st, const struct duban_filter *filter, struct duban_totals *t,
+				 int rows)
+{
+	long long last = max_seq(st);
+	enum duban_err err;
+
+	if (t->done)
+		return DUBAN_OK;
+	if ((filter && filter->text && *filter->text) || rows <= 0) {
+		err = duban_query_totals(st, filter, t->by_status, t->by_light);
+		t->done = err == DUBAN_OK;
+		return err;
+	}
+	err = add_totals(st, filter, t->next_seq, t->next_seq + rows, t->by_status, t->by_light);
+	if (err != DUBAN_OK)
+		return err;
+	t->next_seq += rows;
+	t->done = t->next_seq > last;
+	return DUBAN_OK;
 }
 
 enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filter,

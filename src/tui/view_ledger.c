@@ -53,6 +53,7 @@ struct ledger {
 	int wcode, wcounty, wlead, wdue;
 	/* Header figures, computed in idle() once the first screen is up. */
 	bool counted;
+	struct duban_totals counting; /* in progress, a slice per idle call */
 	long long total, by_status[DUBAN_STATUS_COUNT], by_light[DUBAN_LIGHT_COUNT];
 };
 
@@ -304,6 +305,7 @@ static void reload_rows(struct tui *t, struct ledger *L)
 	char id[37];
 
 	L->counted = false;
+	memset(&L->counting, 0, sizeof L->counting);
 	L->wcode = L->wcounty = L->wlead = L->wdue = 0;
 	L->pane_id[0] = '\0';
 	if (L->n == 0) {
@@ -1112,11 +1114,18 @@ static bool ledger_idle(struct tui *t, void *self)
 	struct ledger *L = self;
 	if (L->counted)
 		return false;
-	L->counted = true;
-	if (duban_query_totals(t->st, &t->filter.filter, L->by_status, L->by_light) != DUBAN_OK) {
+	/* Slices small enough that a key pressed meanwhile waits a few ms. */
+	if (duban_totals_step(t->st, &t->filter.filter, &L->counting, 4096) != DUBAN_OK) {
+		L->counted = true;
 		tui_message(t, true, "%s", duban_store_errmsg(t->st));
 		return true;
 	}
+	if (!L->counting.done)
+		return true;
+	L->counted = true;
+	memcpy(L->by_status, L->counting.by_status, sizeof L->by_status);
+	memcpy(L->by_light, L->counting.by_light, sizeof L->by_light);
+	memset(&L->counting, 0, sizeof L->counting);
 	L->total = 0;
 	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
 		L->total += L->by_status[s];

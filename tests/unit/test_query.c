@@ -231,6 +231,19 @@ int main(void)
 		duban_query_count(st, &f, &grey);
 		is_int(grey, by_light[DUBAN_LIGHT_GREY], "grey count agrees with totals");
 		is_int(by_light[DUBAN_LIGHT_GREY], by_status[DUBAN_STATUS_CLOSED], "grey = closed");
+		{
+			struct duban_totals sliced = { 0 };
+			int steps = 0;
+			duban_filter_init(&f);
+			while (!sliced.done && steps < 1000) {
+				if (duban_totals_step(st, &f, &sliced, 700) != DUBAN_OK)
+					break;
+				steps++;
+			}
+			ok(sliced.done && steps >= ITEMS / 700, "totals in slices finish, slice by slice");
+			ok(memcmp(sliced.by_status, by_status, sizeof by_status) == 0
+			   && memcmp(sliced.by_light, by_light, sizeof by_light) == 0, "and agree with the totals");
+		}
 	}
 	{
 		struct duban_group_stats *g;
