@@ -9,6 +9,7 @@
  *   start LABEL          wait for the first screen; "LABEL ms bytes"
  *   settle LABEL MS      wait until quiet for MS ms; ms since the start
  *   key LABEL KEYS       type KEYS (C escapes: \e \r \n \xHH); "LABEL ms bytes"
+ *   keyq LABEL MS KEYS   the same, the answer over after MS ms of quiet
  *   repeat N KEYS        type KEYS N times, waiting for each, no report
  *   rss                  "rss_kb N" (VmHWM of the program)
  *   quit KEYS            type KEYS and wait for the program to exit
@@ -155,22 +156,24 @@ int main(int argc, char **argv)
 	char line[1024];
 	double last;
 	while (fgets(line, sizeof line, stdin)) {
-		char label[128] = "", rest[900] = "";
+		char label[128] = "", rest[1040] = "";
+		int q = 0;
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "start ", 6) == 0) {
 			long b = drain(quiet_ms, t0, &last);
 			printf("%s %.1f %ld\n", line + 6, last - t0, b);
-		} else if (sscanf(line, "settle %127s %899s", label, rest) == 2) {
+		} else if (sscanf(line, "settle %127s %1023s", label, rest) == 2) {
 			drain(atoi(rest), now_ms(), &last);
 			printf("%s %.1f\n", label, last - t0);
-		} else if (sscanf(line, "key %127s %899[^\n]", label, rest) == 2) {
+		} else if (strncmp(line, "keyq ", 5) == 0 ? sscanf(line, "keyq %127s %d %1023[^\n]", label, &q, rest) == 3
+			   : sscanf(line, "key %127s %1023[^\n]", label, rest) == 2) {
 			size_t n = unescape(rest);
 			drain(5, now_ms(), &last); /* nothing pending */
 			double t = now_ms();
 			type_keys(rest, n);
-			long b = drain(quiet_ms, t, &last);
+			long b = drain(strncmp(line, "keyq ", 5) == 0 ? q : quiet_ms, t, &last);
 			printf("%s %.2f %ld\n", label, last - t, b);
-		} else if (sscanf(line, "repeat %127s %899[^\n]", label, rest) == 2) {
+		} else if (sscanf(line, "repeat %127s %1023[^\n]", label, rest) == 2) {
 			size_t n = unescape(rest);
 			for (int k = atoi(label); k > 0; k--) {
 				type_keys(rest, n);
