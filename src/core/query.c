@@ -538,8 +538,7 @@ static enum duban_err status_aware_window(duban_store *st, const struct window_r
 	struct duban_filter narrowed;
 	struct window_req one;
 
-	if (w->sort == DUBAN_SORT_CODE || w->sort == DUBAN_SORT_UPDATED || statuses == ALL_STATUSES
-	    || (w->filter->text && *w->filter->text))
+	if (w->sort == DUBAN_SORT_CODE || w->sort == DUBAN_SORT_UPDATED || statuses == ALL_STATUSES)
 		return run_window(st, w, n, rows, got);
 	if (statuses == 0)
 		return DUBAN_OK; /* e.g. grey asked of open statuses: nothing can match */

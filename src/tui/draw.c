@@ -106,13 +106,15 @@ void tui_box(WINDOW *w, int y, int x, int h, int wd, const char *title, attr_t a
 	for (int r = 1; r < h - 1; r++)
 		tui_fill(w, y + r, x + 1, wd - 2, attr);
 	wattrset(w, attr);
-	mvwaddch(w, y, x, ACS_ULCORNER);
+	/* Corners last: writing the line next to a corner over the second half
+	 * of a wide character underneath blanks its first half — the corner. */
 	mvwhline(w, y, x + 1, ACS_HLINE, wd - 2);
-	mvwaddch(w, y, x + wd - 1, ACS_URCORNER);
+	mvwhline(w, y + h - 1, x + 1, ACS_HLINE, wd - 2);
 	mvwvline(w, y + 1, x, ACS_VLINE, h - 2);
 	mvwvline(w, y + 1, x + wd - 1, ACS_VLINE, h - 2);
+	mvwaddch(w, y, x, ACS_ULCORNER);
+	mvwaddch(w, y, x + wd - 1, ACS_URCORNER);
 	mvwaddch(w, y + h - 1, x, ACS_LLCORNER);
-	mvwhline(w, y + h - 1, x + 1, ACS_HLINE, wd - 2);
 	mvwaddch(w, y + h - 1, x + wd - 1, ACS_LRCORNER);
 	wattrset(w, A_NORMAL);
 	if (!title || !*title || wd < 6)

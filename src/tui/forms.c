@@ -557,6 +557,15 @@ static bool written(struct tui *t, struct form *fm, enum duban_err err)
 	return true;
 }
 
+/* A viewer is told before typing anything, not when saving. */
+static bool may_write(struct tui *t)
+{
+	if (duban_store_role(t->st) != DUBAN_ROLE_VIEWER)
+		return true;
+	tui_message(t, true, "%s", _("your role (viewer) may read the ledger but not change it"));
+	return false;
+}
+
 static bool load_item(struct tui *t, const char *item_id, struct duban_item *item)
 {
 	duban_item_init(item);
@@ -615,6 +624,8 @@ static bool save_note(struct tui *t, struct form *fm, void *ctx)
 int tui_form_note(struct tui *t, const char *item_id)
 {
 	struct duban_item item;
+	if (!may_write(t))
+		return TUI_REDRAW;
 	if (!load_item(t, item_id, &item)) {
 		duban_item_free(&item);
 		return TUI_REDRAW;
@@ -659,6 +670,8 @@ static bool save_inspection(struct tui *t, struct form *fm, void *ctx)
 int tui_form_inspection(struct tui *t, const char *item_id)
 {
 	struct duban_item item;
+	if (!may_write(t))
+		return TUI_REDRAW;
 	if (!load_item(t, item_id, &item)) {
 		duban_item_free(&item);
 		return TUI_REDRAW;
@@ -705,6 +718,8 @@ static bool save_action(struct tui *t, struct form *fm, void *ctx)
 int tui_form_action(struct tui *t, const char *item_id)
 {
 	struct duban_item item;
+	if (!may_write(t))
+		return TUI_REDRAW;
 	if (!load_item(t, item_id, &item)) {
 		duban_item_free(&item);
 		return TUI_REDRAW;
@@ -936,6 +951,8 @@ static bool save_edit(struct tui *t, struct form *fm, void *ctx)
 int tui_form_edit(struct tui *t, const char *item_id)
 {
 	struct edit_ctx ec = { .wrote = false };
+	if (!may_write(t))
+		return TUI_REDRAW;
 	if (!load_item(t, item_id, &ec.item)) {
 		duban_item_free(&ec.item);
 		return TUI_REDRAW;
@@ -982,6 +999,8 @@ int tui_form_new_item(struct tui *t)
 					     "lead_unit", "categories", "start", "deadline", "description" };
 	struct new_ctx nc = { .code_field = 1 };
 	struct duban_item blank;
+	if (!may_write(t))
+		return TUI_REDRAW;
 	duban_item_init(&blank);
 	struct form fm;
 	form_init(&fm, xstrdup(_("New item")), save_new_item, &nc);

@@ -119,6 +119,10 @@ wait_for offline
 keys s
 screen_has "no status change is open to the viewer role" "a viewer: s is refused with a message"
 screen_lacks "Status of" "a viewer: no status form"
+# Nor a note form to type into in vain.
+keys a
+screen_has "viewer) may read the ledger but not change it" "a viewer: a is refused before typing"
+screen_lacks "Progress note:" "a viewer: no note form"
 quit
 
 # ---------------------------------------------------------------- edit
