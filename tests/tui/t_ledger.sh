@@ -18,9 +18,9 @@ nth() { sed -n "${1}p" "$tmp/order"; }
 selected() { screen | sed -n 's/.*│ Code  *\([^ ]*\).*/\1/p' | head -n 1; }
 # row N: the code of the Nth table row.
 row() { line $(($1 + 2)) | sed "s/│.*//" | awk '{ print $2 }'; }
-# until_selected CODE: waits (up to 5 s) for the detail pane to show CODE.
+# until_selected CODE: waits (up to 10 s: CI machines are shared) for the detail pane to show CODE.
 until_selected() {
-	n=100
+	n=200
 	while [ "$n" -gt 0 ] && [ "$(selected)" != "$1" ]; do
 		sleep 0.05
 		n=$((n - 1))
