@@ -161,6 +161,11 @@ char *duban_field_format(const struct duban_field *f, const struct duban_item *i
  * every date form duban_date_parse knows. */
 enum duban_err duban_field_parse(const struct duban_field *f, struct duban_item *item, const char *text);
 bool duban_field_equal(const struct duban_field *f, const struct duban_item *a, const struct duban_item *b);
+/* A value as people read it: enums by their translated names, booleans
+ * yes/no, the rest as duban_field_format writes it.  Malloc'd.
+ * duban_value_display takes a stored (formatted) value, e.g. from an event. */
+char *duban_field_display(const struct duban_field *f, const struct duban_item *item);
+char *duban_value_display(const struct duban_field *f, const char *value);
 
 /* ---- Enumerations: identifier <-> Chinese name. _parse accepts either
  * (and a few common aliases) and returns -1 when unknown. ---- */
@@ -172,12 +177,15 @@ const char *duban_status_name(enum duban_status s);      /* translated: 整改�
 const char *duban_status_zh(enum duban_status s);        /* always Chinese (data exports) */
 int duban_status_parse(const char *s);
 const char *duban_deadline_kind_id(enum duban_deadline_kind k);
+const char *duban_deadline_kind_name(enum duban_deadline_kind k); /* translated */
 const char *duban_deadline_kind_zh(enum duban_deadline_kind k);
 int duban_deadline_kind_parse(const char *s);
 const char *duban_scope_id(enum duban_scope s);
+const char *duban_scope_name(enum duban_scope s);     /* translated, "" for none */
 const char *duban_scope_zh(enum duban_scope s);
 int duban_scope_parse(const char *s);
 const char *duban_verdict_id(enum duban_verdict v);
+const char *duban_verdict_name(enum duban_verdict v); /* translated, "" for none */
 const char *duban_verdict_zh(enum duban_verdict v);
 int duban_verdict_parse(const char *s);
 const char *duban_light_id(enum duban_light l);
@@ -187,6 +195,7 @@ int duban_light_parse(const char *s);
 const char *duban_role_id(enum duban_role r);
 int duban_role_parse(const char *s);
 const char *duban_action_kind_id(enum duban_action_kind k);
+const char *duban_action_kind_name(enum duban_action_kind k); /* translated */
 const char *duban_action_kind_zh(enum duban_action_kind k);
 int duban_action_kind_parse(const char *s);
 

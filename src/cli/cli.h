@@ -121,15 +121,10 @@ char *cli_cell(const char *s, int cols, bool right);
 void cli_put(FILE *out, const char *s, bool keep_newlines);
 /* YYYY-MM-DD, or the translated name of 立行立改 / 长期坚持 when no date. */
 const char *cli_deadline_text(duban_date deadline, enum duban_deadline_kind dk, char buf[11]);
-const char *cli_deadline_kind_name(enum duban_deadline_kind dk);
 /* "overdue N days" / "N days left" / "due today", or "" (closed, no date). */
 char *cli_due_text(duban_date deadline, enum duban_status status, duban_date today);
-/* A field's value for people: translated enum names, yes/no. Malloc'd. */
-char *cli_field_display(const struct duban_field *f, const struct duban_item *item);
 /* "a, b": the statuses ROLE may move to from FROM (translated). */
 char *cli_status_choices(enum duban_status from, enum duban_role role);
-/* An event's stored value (identifier form) for people. Malloc'd. */
-char *cli_value_display(const struct duban_field *f, const char *value);
 /* Prints label then value wrapped to width, continuation lines indented by
  * label_cols. */
 void cli_print_wrapped(FILE *out, const char *label, int label_cols, const char *value, int width);

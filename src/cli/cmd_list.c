@@ -278,7 +278,7 @@ static void table_layout(struct list_state *ls, const struct duban_row *rows, in
 	for (int l = 0; l < DUBAN_LIGHT_COUNT; l++)
 		cli_column_fit(&ls->cols[COL_LIGHT], duban_light_symbol(l));
 	for (int k = DUBAN_DEADLINE_IMMEDIATE; k < DUBAN_DEADLINE_KIND_COUNT; k++)
-		cli_column_fit(&ls->cols[COL_DEADLINE], cli_deadline_kind_name(k));
+		cli_column_fit(&ls->cols[COL_DEADLINE], duban_deadline_kind_name(k));
 	cli_column_fit(&ls->cols[COL_DEADLINE], "YYYY-MM-DD");
 	for (int i = 0; i < n; i++) {
 		const char *cells[NCOLS];

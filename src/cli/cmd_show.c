@@ -32,18 +32,6 @@ struct text_ctx {
 	int width;
 };
 
-static const char *action_kind_names[DUBAN_ACTION_KIND_COUNT] = {
-	[DUBAN_ACTION_REMINDER] = N_("reminder"),
-	[DUBAN_ACTION_NOTICE] = N_("notice"),
-	[DUBAN_ACTION_CIRCULAR] = N_("circular"),
-	[DUBAN_ACTION_SUMMONS] = N_("summons"),
-	[DUBAN_ACTION_ACCOUNTABILITY] = N_("accountability"),
-};
-
-static const char *action_name(enum duban_action_kind k)
-{
-	return (unsigned)k < DUBAN_ACTION_KIND_COUNT ? _(action_kind_names[k]) : "";
-}
 
 static char *note_text(const struct duban_note *n)
 {
@@ -73,7 +61,7 @@ static char *action_text(const struct duban_action *a)
 	char d[11];
 	struct duban_buf b;
 	duban_buf_init(&b);
-	duban_buf_printf(&b, "%s", action_name(a->kind));
+	duban_buf_printf(&b, "%s", duban_action_kind_name(a->kind));
 	if (a->date != DUBAN_DATE_NONE)
 		duban_buf_printf(&b, " %s", duban_date_format(a->date, d));
 	duban_buf_printf(&b, ": %s", a->text);
@@ -95,8 +83,8 @@ static char *event_text(const struct duban_event *e)
 		return xstrdup(_("deleted the item"));
 	const struct duban_field *f = duban_field_find(e->field);
 	const char *name = f ? _(f->title) : e->field;
-	char *old_v = f ? cli_value_display(f, e->old_value) : xstrdup(e->old_value);
-	char *new_v = f ? cli_value_display(f, e->new_value) : xstrdup(e->new_value);
+	char *old_v = f ? duban_value_display(f, e->old_value) : xstrdup(e->old_value);
+	char *new_v = f ? duban_value_display(f, e->new_value) : xstrdup(e->new_value);
 	char *s;
 	if (e->reason && *e->reason)
 		s = xasprintf(_("%s: %s → %s (%s)"), name, *old_v ? old_v : "—", *new_v ? new_v : "—", e->reason);
@@ -168,7 +156,7 @@ static void print_fields(const struct duban_item *item, int width)
 		const struct duban_field *f = &duban_fields[i];
 		if (hidden(f, item))
 			continue;
-		char *value = cli_field_display(f, item);
+		char *value = duban_field_display(f, item);
 		if (*value)
 			cli_print_wrapped(stdout, _(f->title), label_cols, value, width);
 		free(value);

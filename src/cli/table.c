@@ -47,45 +47,13 @@ void cli_put(FILE *out, const char *s, bool keep_newlines)
 	free(clean);
 }
 
-/* Translated names of the enums whose model only knows identifiers and
- * Chinese: the msgids are the model's own, so one translation serves both. */
-static const char *const deadline_kind_names[DUBAN_DEADLINE_KIND_COUNT] = {
-	[DUBAN_DEADLINE_DATE] = N_("date"),
-	[DUBAN_DEADLINE_IMMEDIATE] = N_("immediate"),
-	[DUBAN_DEADLINE_ONGOING] = N_("ongoing"),
-};
-static const char *const scope_names[DUBAN_SCOPE_COUNT] = {
-	[DUBAN_SCOPE_NONE] = "",
-	[DUBAN_SCOPE_COMMON] = N_("common"),
-	[DUBAN_SCOPE_SPECIFIC] = N_("specific"),
-};
-static const char *const verdict_names[DUBAN_VERDICT_COUNT] = {
-	[DUBAN_VERDICT_NONE] = "",
-	[DUBAN_VERDICT_TRUE] = N_("true"),
-	[DUBAN_VERDICT_MOSTLY] = N_("mostly true"),
-	[DUBAN_VERDICT_PARTLY] = N_("partly true"),
-	[DUBAN_VERDICT_FALSE] = N_("false"),
-};
-
-static const char *msg(const char *id)
-{
-	return id && *id ? _(id) : "";
-}
-
-const char *cli_deadline_kind_name(enum duban_deadline_kind dk)
-{
-	if ((unsigned)dk >= DUBAN_DEADLINE_KIND_COUNT)
-		return "";
-	return msg(deadline_kind_names[dk]);
-}
-
 const char *cli_deadline_text(duban_date deadline, enum duban_deadline_kind dk, char buf[11])
 {
 	if (deadline != DUBAN_DATE_NONE)
 		return duban_date_format(deadline, buf);
 	if (dk == DUBAN_DEADLINE_DATE)
 		return "";
-	return cli_deadline_kind_name(dk);
+	return duban_deadline_kind_name(dk);
 }
 
 char *cli_due_text(duban_date deadline, enum duban_status status, duban_date today)
@@ -99,50 +67,6 @@ char *cli_due_text(duban_date deadline, enum duban_status status, duban_date tod
 	if (days < 0)
 		return xasprintf(ngettext("overdue %ld day", "overdue %ld days", (unsigned long)-days), -days);
 	return xasprintf(ngettext("%ld day left", "%ld days left", (unsigned long)days), days);
-}
-
-/* A stored value (identifier form) for people. */
-static char *value_display(const struct duban_field *f, const char *value)
-{
-	int v;
-	switch (f->type) {
-	case DUBAN_FT_KIND:
-		v = duban_kind_parse(value);
-		return xstrdup(v >= 0 ? duban_kind_name(v) : value);
-	case DUBAN_FT_STATUS:
-		v = duban_status_parse(value);
-		return xstrdup(v >= 0 ? duban_status_name(v) : value);
-	case DUBAN_FT_DEADLINE_KIND:
-		v = duban_deadline_kind_parse(value);
-		return xstrdup(v >= 0 ? cli_deadline_kind_name(v) : value);
-	case DUBAN_FT_SCOPE:
-		v = *value ? duban_scope_parse(value) : -1;
-		return xstrdup(v >= 0 ? msg(scope_names[v]) : value);
-	case DUBAN_FT_VERDICT:
-		v = *value ? duban_verdict_parse(value) : -1;
-		return xstrdup(v >= 0 ? msg(verdict_names[v]) : value);
-	case DUBAN_FT_BOOL:
-		if (strcmp(value, "true") == 0)
-			return xstrdup(_("yes"));
-		if (strcmp(value, "false") == 0)
-			return xstrdup(_("no"));
-		return xstrdup(value);
-	default:
-		return xstrdup(value);
-	}
-}
-
-char *cli_value_display(const struct duban_field *f, const char *value)
-{
-	return value_display(f, value ? value : "");
-}
-
-char *cli_field_display(const struct duban_field *f, const struct duban_item *item)
-{
-	char *raw = duban_field_format(f, item);
-	char *shown = value_display(f, raw);
-	free(raw);
-	return shown;
 }
 
 char *cli_status_choices(enum duban_status from, enum duban_role role)

@@ -182,6 +182,15 @@ static const struct enum_entry action_kinds[DUBAN_ACTION_KIND_COUNT] = {
 #define ENUM_FIELD(tab, v, member) \
 	((unsigned)(v) < ARRAY_LEN(tab) ? (tab)[v].member : "")
 
+/* The translated English name of an entry; "" for entries without one. */
+#define ENUM_NAME(tab, v) \
+	((unsigned)(v) < ARRAY_LEN(tab) && (tab)[v].en ? _((tab)[v].en) : "")
+
+const char *duban_deadline_kind_name(enum duban_deadline_kind k) { return ENUM_NAME(deadline_kinds, k); }
+const char *duban_scope_name(enum duban_scope s) { return ENUM_NAME(scopes, s); }
+const char *duban_verdict_name(enum duban_verdict v) { return ENUM_NAME(verdicts, v); }
+const char *duban_action_kind_name(enum duban_action_kind k) { return ENUM_NAME(action_kinds, k); }
+
 const char *duban_kind_id(enum duban_kind k) { return ENUM_FIELD(kinds, k, id); }
 const char *duban_kind_name(enum duban_kind k) { return (unsigned)k < ARRAY_LEN(kinds) ? _(kinds[k].en) : ""; }
 int duban_kind_parse(const char *s) { return enum_parse(kinds, ARRAY_LEN(kinds), s); }
@@ -770,4 +779,48 @@ void duban_event_free(struct duban_event *e)
 	free(e->author);
 	free(e->device);
 	e->field = e->old_value = e->new_value = e->reason = e->author = e->device = NULL;
+}
+
+/* ---------------------------------------------------------------- display */
+
+char *duban_value_display(const struct duban_field *f, const char *value)
+{
+	int v;
+
+	if (!value)
+		value = "";
+	switch (f->type) {
+	case DUBAN_FT_KIND:
+		v = duban_kind_parse(value);
+		return xstrdup(v >= 0 ? duban_kind_name(v) : value);
+	case DUBAN_FT_STATUS:
+		v = duban_status_parse(value);
+		return xstrdup(v >= 0 ? duban_status_name(v) : value);
+	case DUBAN_FT_DEADLINE_KIND:
+		v = duban_deadline_kind_parse(value);
+		return xstrdup(v >= 0 ? duban_deadline_kind_name(v) : value);
+	case DUBAN_FT_SCOPE:
+		v = *value ? duban_scope_parse(value) : -1;
+		return xstrdup(v >= 0 ? duban_scope_name(v) : value);
+	case DUBAN_FT_VERDICT:
+		v = *value ? duban_verdict_parse(value) : -1;
+		return xstrdup(v >= 0 ? duban_verdict_name(v) : value);
+	case DUBAN_FT_BOOL:
+		if (strcmp(value, "true") == 0)
+			return xstrdup(_("yes"));
+		if (strcmp(value, "false") == 0)
+			return xstrdup(_("no"));
+		return xstrdup(value);
+	default:
+		return xstrdup(value);
+	}
+}
+
+char *duban_field_display(const struct duban_field *f, const struct duban_item *item)
+{
+	char *raw = duban_field_format(f, item);
+	char *shown = duban_value_display(f, raw);
+
+	free(raw);
+	return shown;
 }

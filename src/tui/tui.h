@@ -295,8 +295,6 @@ int tui_detail_max_top(const struct tui_detail *d, int h);
 int tui_detail_scroll(struct tui_detail *d, int *top, int height, enum tui_action a);
 /* Opens the form an item action (add-note … edit-item) asks for. */
 int tui_item_form(struct tui *t, enum tui_action a, const char *item_id);
-const char *tui_deadline_kind_name(enum duban_deadline_kind dk); /* translated */
-const char *tui_action_kind_name(enum duban_action_kind k);      /* translated */
 
 /* ---- The ledger (view_ledger.c) ---- */
 /* Positions the ledger's cursor on an item (code or id), clearing the

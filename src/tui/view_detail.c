@@ -65,73 +65,13 @@ void tui_detail_free(struct tui_detail *d)
 
 /* ---------------------------------------------------------------- fields */
 
-/* The model only knows identifiers and Chinese for these; the msgids are
- * the model's own, so the catalogue translates them once for everyone. */
-static const char *const deadline_kind_names[DUBAN_DEADLINE_KIND_COUNT] = {
-	[DUBAN_DEADLINE_DATE] = N_("date"),
-	[DUBAN_DEADLINE_IMMEDIATE] = N_("immediate"),
-	[DUBAN_DEADLINE_ONGOING] = N_("ongoing"),
-};
-static const char *const scope_names[DUBAN_SCOPE_COUNT] = {
-	[DUBAN_SCOPE_COMMON] = N_("common"),
-	[DUBAN_SCOPE_SPECIFIC] = N_("specific"),
-};
-static const char *const verdict_names[DUBAN_VERDICT_COUNT] = {
-	[DUBAN_VERDICT_TRUE] = N_("true"),
-	[DUBAN_VERDICT_MOSTLY] = N_("mostly true"),
-	[DUBAN_VERDICT_PARTLY] = N_("partly true"),
-	[DUBAN_VERDICT_FALSE] = N_("false"),
-};
-static const char *const action_kind_names[DUBAN_ACTION_KIND_COUNT] = {
-	[DUBAN_ACTION_REMINDER] = N_("reminder"),
-	[DUBAN_ACTION_NOTICE] = N_("notice"),
-	[DUBAN_ACTION_CIRCULAR] = N_("circular"),
-	[DUBAN_ACTION_SUMMONS] = N_("summons"),
-	[DUBAN_ACTION_ACCOUNTABILITY] = N_("accountability"),
-};
-
-static const char *msg(const char *id)
-{
-	return id && *id ? _(id) : "";
-}
-
-const char *tui_deadline_kind_name(enum duban_deadline_kind dk)
-{
-	return (unsigned)dk < DUBAN_DEADLINE_KIND_COUNT ? msg(deadline_kind_names[dk]) : "";
-}
-
-const char *tui_action_kind_name(enum duban_action_kind k)
-{
-	return (unsigned)k < DUBAN_ACTION_KIND_COUNT ? msg(action_kind_names[k]) : "";
-}
-
-/* A stored value (identifier form) as people read it. */
+/* A stored value as people read it; an unset flag shows as nothing, so the
+ * pane lists only the flags that are set. */
 static char *value_display(const struct duban_field *f, const char *value)
 {
-	int v;
-	switch (f->type) {
-	case DUBAN_FT_KIND:
-		v = duban_kind_parse(value);
-		return xstrdup(v >= 0 ? duban_kind_name(v) : value);
-	case DUBAN_FT_STATUS:
-		v = duban_status_parse(value);
-		return xstrdup(v >= 0 ? duban_status_name(v) : value);
-	case DUBAN_FT_DEADLINE_KIND:
-		v = duban_deadline_kind_parse(value);
-		return xstrdup(v >= 0 ? tui_deadline_kind_name(v) : value);
-	case DUBAN_FT_SCOPE:
-		v = *value ? duban_scope_parse(value) : -1;
-		return xstrdup(v >= 0 ? msg(scope_names[v]) : value);
-	case DUBAN_FT_VERDICT:
-		v = *value ? duban_verdict_parse(value) : -1;
-		return xstrdup(v >= 0 ? msg(verdict_names[v]) : value);
-	case DUBAN_FT_BOOL:
-		if (strcmp(value, "true") == 0)
-			return xstrdup(_("yes"));
-		return xstrdup(strcmp(value, "false") == 0 ? "" : value);
-	default:
-		return xstrdup(value);
-	}
+	if (f->type == DUBAN_FT_BOOL && strcmp(value, "false") == 0)
+		return xstrdup("");
+	return duban_value_display(f, value);
 }
 
 /* Fields that would only repeat another line: a dated deadline's kind, and
@@ -264,7 +204,7 @@ static char *action_text(const struct duban_action *a)
 	char d[11];
 	struct duban_buf b;
 	duban_buf_init(&b);
-	duban_buf_puts(&b, tui_action_kind_name(a->kind));
+	duban_buf_puts(&b, duban_action_kind_name(a->kind));
 	if (a->date != DUBAN_DATE_NONE)
 		duban_buf_printf(&b, " %s", duban_date_format(a->date, d));
 	if (a->due != DUBAN_DATE_NONE)

@@ -370,7 +370,7 @@ static int clamp_int(int v, int lo, int hi)
 static const char *deadline_text(const struct duban_row *r, char buf[11])
 {
 	if (r->deadline_kind == DUBAN_DEADLINE_ONGOING || r->deadline == DUBAN_DATE_NONE)
-		return r->deadline_kind == DUBAN_DEADLINE_DATE ? "" : tui_deadline_kind_name(r->deadline_kind);
+		return r->deadline_kind == DUBAN_DEADLINE_DATE ? "" : duban_deadline_kind_name(r->deadline_kind);
 	return duban_date_format(r->deadline, buf);
 }
 
@@ -422,7 +422,7 @@ static void layout(const struct ledger *L, int w, int light_w, int width[COL_COU
 	width[COL_CODE] = clamp_int(max_int(L->wcode, duban_str_width(_(column_titles[COL_CODE]))), 4, 16);
 	width[COL_COUNTY] = clamp_int(max_int(L->wcounty, duban_str_width(_(column_titles[COL_COUNTY]))), 4, 10);
 	width[COL_LEAD] = clamp_int(max_int(L->wlead, duban_str_width(_(column_titles[COL_LEAD]))), 4, 18);
-	width[COL_DEADLINE] = max_int(10, duban_str_width(tui_deadline_kind_name(DUBAN_DEADLINE_ONGOING)));
+	width[COL_DEADLINE] = max_int(10, duban_str_width(duban_deadline_kind_name(DUBAN_DEADLINE_ONGOING)));
 	width[COL_DUE] = clamp_int(max_int(L->wdue, duban_str_width(_(column_titles[COL_DUE]))), 3, 18);
 	width[COL_STATUS] = clamp_int(status_width(), 4, 14);
 	width[COL_TITLE] = 0;
