@@ -273,6 +273,13 @@ struct duban_event {
 	char created_at[25];
 };
 
+/* One line for an inspection in a history: "inspection 2026-06-14: passed;
+ * level: …; inspectors: …; place: …; findings: …" (translated).  Malloc'd. */
+char *duban_inspection_text(const struct duban_inspection *r);
+/* A list of names typed with "," or "，" joined the ledger's way, with "、".
+ * Malloc'd. */
+char *duban_names_join(const char *s);
+
 void duban_note_free(struct duban_note *n);
 void duban_inspection_free(struct duban_inspection *r);
 void duban_action_free(struct duban_action *a);

@@ -480,24 +480,6 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---------------------------------------------------------------- inspect */
 
-/* "A,B" or "A，B" → "A、B", the ledger's way of joining names. */
-static char *join_names(const char *s)
-{
-	struct duban_buf b;
-	duban_buf_init(&b);
-	for (const char *p = s; *p;) {
-		if (*p == ',') {
-			duban_buf_puts(&b, "、");
-			p++;
-		} else if (strncmp(p, "，", 3) == 0) {
-			duban_buf_puts(&b, "、");
-			p += 3;
-		} else {
-			duban_buf_putc(&b, *p++);
-		}
-	}
-	return duban_buf_steal(&b);
-}
 
 static int date_arg(const char *opt, const char *arg, duban_date *out)
 {
@@ -558,7 +540,7 @@ static int parse_inspection(struct cli_ctx *ctx, int argc, char **argv, struct d
 		switch (c) {
 		case 'h': inspect_help(); return -1;
 		case 'd': rc = date_arg("--date", optarg, &r->date); break;
-		case 'i': free(r->inspectors); r->inspectors = join_names(optarg); break;
+		case 'i': free(r->inspectors); r->inspectors = duban_names_join(optarg); break;
 		case 'p': duban_set_str(&r->place, optarg); break;
 		case 'f': duban_set_str(&r->findings, optarg); break;
 		case 'l': duban_set_str(&r->level, optarg); break;

@@ -38,23 +38,6 @@ static char *note_text(const struct duban_note *n)
 	return xasprintf(_("note: %s"), n->text);
 }
 
-static char *inspection_text(const struct duban_inspection *r)
-{
-	char d[11];
-	struct duban_buf b;
-	duban_buf_init(&b);
-	duban_buf_printf(&b, r->passed ? _("inspection %s: passed") : _("inspection %s: failed"),
-			 duban_date_format(r->date, d));
-	if (*r->level)
-		duban_buf_printf(&b, _("; level: %s"), r->level);
-	if (*r->place)
-		duban_buf_printf(&b, _("; place: %s"), r->place);
-	if (*r->inspectors)
-		duban_buf_printf(&b, _("; inspectors: %s"), r->inspectors);
-	if (*r->findings)
-		duban_buf_printf(&b, _("; findings: %s"), r->findings);
-	return duban_buf_steal(&b);
-}
 
 static char *action_text(const struct duban_action *a)
 {
@@ -104,7 +87,7 @@ static int print_entry(const struct duban_history_entry *e, void *data)
 		author = e->note->author, at = e->note->created_at, what = note_text(e->note);
 	} else if (e->inspection) {
 		author = e->inspection->author, at = e->inspection->created_at;
-		what = inspection_text(e->inspection);
+		what = duban_inspection_text(e->inspection);
 	} else if (e->action) {
 		author = e->action->author, at = e->action->created_at, what = action_text(e->action);
 	} else if (e->attachment) {

@@ -824,3 +824,41 @@ char *duban_field_display(const struct duban_field *f, const struct duban_item *
 	free(raw);
 	return shown;
 }
+
+char *duban_inspection_text(const struct duban_inspection *r)
+{
+	char d[11];
+	struct duban_buf b;
+
+	duban_buf_init(&b);
+	duban_buf_printf(&b, r->passed ? _("inspection %s: passed") : _("inspection %s: failed"),
+			 duban_date_format(r->date, d));
+	if (r->level && *r->level)
+		duban_buf_printf(&b, _("; level: %s"), r->level);
+	if (r->place && *r->place)
+		duban_buf_printf(&b, _("; place: %s"), r->place);
+	if (r->inspectors && *r->inspectors)
+		duban_buf_printf(&b, _("; inspectors: %s"), r->inspectors);
+	if (r->findings && *r->findings)
+		duban_buf_printf(&b, _("; findings: %s"), r->findings);
+	return duban_buf_steal(&b);
+}
+
+char *duban_names_join(const char *s)
+{
+	struct duban_buf b;
+
+	duban_buf_init(&b);
+	for (const char *p = s ? s : ""; *p;) {
+		if (*p == ',') {
+			duban_buf_puts(&b, "、");
+			p++;
+		} else if (strncmp(p, "，", strlen("，")) == 0) {
+			duban_buf_puts(&b, "、");
+			p += strlen("，");
+		} else {
+			duban_buf_putc(&b, *p++);
+		}
+	}
+	return duban_buf_steal(&b);
+}

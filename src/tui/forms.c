@@ -582,24 +582,6 @@ static char *today_text(void)
 	return xstrdup(duban_date_format(duban_today(), buf));
 }
 
-/* "A,B" or "A，B" → "A、B", the ledger's way of joining names. */
-static char *join_names(const char *s)
-{
-	struct duban_buf b;
-	duban_buf_init(&b);
-	for (const char *p = s; *p;) {
-		if (*p == ',') {
-			duban_buf_puts(&b, "、");
-			p++;
-		} else if (strncmp(p, "，", 3) == 0) {
-			duban_buf_puts(&b, "、");
-			p += 3;
-		} else {
-			duban_buf_putc(&b, *p++);
-		}
-	}
-	return duban_buf_steal(&b);
-}
 
 static duban_date field_date(const struct form_field *f)
 {
@@ -654,7 +636,7 @@ static bool save_inspection(struct tui *t, struct form *fm, void *ctx)
 	struct duban_inspection r = {
 		.date = field_date(&f[INSP_DATE]),
 		.level = xstrdup(f[INSP_LEVEL].choice >= 0 ? level_ids[f[INSP_LEVEL].choice] : ""),
-		.inspectors = join_names(inspectors),
+		.inspectors = duban_names_join(inspectors),
 		.place = field_value(&f[INSP_PLACE]),
 		.findings = field_value(&f[INSP_FINDINGS]),
 		.passed = f[INSP_RESULT].choice == 0,

@@ -181,23 +181,6 @@ static void add_fields(struct tui *t, struct tui_detail *d, const struct duban_i
 
 /* ---------------------------------------------------------------- history */
 
-static char *inspection_text(const struct duban_inspection *r)
-{
-	char d[11];
-	struct duban_buf b;
-	duban_buf_init(&b);
-	duban_buf_printf(&b, r->passed ? _("inspection %s: passed") : _("inspection %s: failed"),
-			 duban_date_format(r->date, d));
-	if (*r->level)
-		duban_buf_printf(&b, _("; level: %s"), r->level);
-	if (*r->inspectors)
-		duban_buf_printf(&b, _("; inspectors: %s"), r->inspectors);
-	if (*r->place)
-		duban_buf_printf(&b, _("; place: %s"), r->place);
-	if (*r->findings)
-		duban_buf_printf(&b, _("; findings: %s"), r->findings);
-	return duban_buf_steal(&b);
-}
 
 static char *action_text(const struct duban_action *a)
 {
@@ -250,7 +233,7 @@ static int add_entry(const struct duban_history_entry *e, void *data)
 		line = xasprintf("%s %s: %s", local_time(e->note->created_at, true, when),
 				 e->note->author, e->note->text);
 	} else if (e->inspection) {
-		char *what = inspection_text(e->inspection);
+		char *what = duban_inspection_text(e->inspection);
 		line = xasprintf("%s %s: %s", local_time(e->inspection->created_at, true, when),
 				 e->inspection->author, what);
 		free(what);
