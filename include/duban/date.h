@@ -32,4 +32,8 @@ duban_date duban_date_parse(const char *s);
  * Honours DUBAN_NOW=YYYY-MM-DDTHH:MM:SSZ for tests. */
 char *duban_timestamp_now(char buf[25]);
 
+/* A stored UTC timestamp in local time as "YYYY-MM-DD HH:MM" (or the date
+ * alone); text that is not a timestamp comes back as it is. */
+const char *duban_timestamp_local(const char *utc, bool date_only, char buf[32]);
+
 #endif

@@ -128,8 +128,6 @@ char *cli_status_choices(enum duban_status from, enum duban_role role);
 /* Prints label then value wrapped to width, continuation lines indented by
  * label_cols. */
 void cli_print_wrapped(FILE *out, const char *label, int label_cols, const char *value, int width);
-/* A UTC timestamp in local time as "YYYY-MM-DD HH:MM". */
-const char *cli_time_text(const char *utc, char buf[32]);
 
 /* A table column: width is the content's (up to max); the flexible column
  * takes what is left of the total, columns with drop_rank > 0 are dropped,

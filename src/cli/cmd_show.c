@@ -99,7 +99,7 @@ static int print_entry(const struct duban_history_entry *e, void *data)
 		return 0;
 	}
 	char when[32];
-	char *line = xasprintf("%s %s %s", author, cli_time_text(at, when), what);
+	char *line = xasprintf("%s %s %s", author, duban_timestamp_local(at, false, when), what);
 	free(what);
 	cli_print_wrapped(stdout, "-", 2, line, tc->width);
 	free(line);
@@ -164,8 +164,8 @@ static void print_fields(const struct duban_item *item, int width)
 		free(s);
 	}
 	char when[32];
-	cli_print_wrapped(stdout, _("Created"), label_cols, cli_time_text(item->created_at, when), width);
-	cli_print_wrapped(stdout, _("Updated"), label_cols, cli_time_text(item->updated_at, when), width);
+	cli_print_wrapped(stdout, _("Created"), label_cols, duban_timestamp_local(item->created_at, false, when), width);
+	cli_print_wrapped(stdout, _("Updated"), label_cols, duban_timestamp_local(item->updated_at, false, when), width);
 }
 
 static int show_text(struct cli_ctx *ctx, const struct duban_item *item)

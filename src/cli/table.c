@@ -163,21 +163,3 @@ void cli_column_fit(struct cli_column *col, const char *s)
 		col->width = w;
 }
 
-/* "2026-06-15T08:00:00Z" in local time as "2026-06-15 08:00". */
-const char *cli_time_text(const char *utc, char buf[32])
-{
-	struct tm tm = { 0 };
-	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-		snprintf(buf, 32, "%s", utc);
-		return buf;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-	struct tm local;
-	if (t == (time_t)-1 || !localtime_r(&t, &local) ||
-	    strftime(buf, 32, "%Y-%m-%d %H:%M", &local) == 0)
-		snprintf(buf, 32, "%s", utc);
-	return buf;
-}

@@ -296,3 +296,23 @@ char *duban_timestamp_now(char buf[25])
 		buf[0] = '\0';
 	return buf;
 }
+
+const char *duban_timestamp_local(const char *utc, bool date_only, char buf[32])
+{
+	struct tm tm = { 0 };
+	struct tm local;
+	time_t when;
+
+	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+		snprintf(buf, 32, "%s", utc);
+		return buf;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	when = timegm(&tm);
+	if (when == (time_t)-1 || !localtime_r(&when, &local)
+	    || strftime(buf, 32, date_only ? "%Y-%m-%d" : "%Y-%m-%d %H:%M", &local) == 0)
+		snprintf(buf, 32, "%s", utc);
+	return buf;
+}

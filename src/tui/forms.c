@@ -576,6 +576,18 @@ static bool load_item(struct tui *t, const char *item_id, struct duban_item *ite
 	return false;
 }
 
+/* The item a writing form works on; false (with a message, nothing to
+ * free) when the role may not write or the item is gone. */
+static bool open_item(struct tui *t, const char *item_id, struct duban_item *item)
+{
+	if (!may_write(t))
+		return false;
+	if (load_item(t, item_id, item))
+		return true;
+	duban_item_free(item);
+	return false;
+}
+
 static char *today_text(void)
 {
 	char buf[11];
@@ -606,12 +618,8 @@ static bool save_note(struct tui *t, struct form *fm, void *ctx)
 int tui_form_note(struct tui *t, const char *item_id)
 {
 	struct duban_item item;
-	if (!may_write(t))
+	if (!open_item(t, item_id, &item))
 		return TUI_REDRAW;
-	if (!load_item(t, item_id, &item)) {
-		duban_item_free(&item);
-		return TUI_REDRAW;
-	}
 	struct form fm;
 	form_init(&fm, xasprintf(_("Progress note: %s"), item.code), save_note, &item);
 	int i = form_text(&fm, _("Note"), FORM_MULTILINE, "");
@@ -652,12 +660,8 @@ static bool save_inspection(struct tui *t, struct form *fm, void *ctx)
 int tui_form_inspection(struct tui *t, const char *item_id)
 {
 	struct duban_item item;
-	if (!may_write(t))
+	if (!open_item(t, item_id, &item))
 		return TUI_REDRAW;
-	if (!load_item(t, item_id, &item)) {
-		duban_item_free(&item);
-		return TUI_REDRAW;
-	}
 	const char *levels[] = { _("county level"), _("city level") };
 	const char *results[] = { _("pass"), _("fail") };
 	struct form fm;
@@ -700,12 +704,8 @@ static bool save_action(struct tui *t, struct form *fm, void *ctx)
 int tui_form_action(struct tui *t, const char *item_id)
 {
 	struct duban_item item;
-	if (!may_write(t))
+	if (!open_item(t, item_id, &item))
 		return TUI_REDRAW;
-	if (!load_item(t, item_id, &item)) {
-		duban_item_free(&item);
-		return TUI_REDRAW;
-	}
 	const char *kinds[DUBAN_ACTION_KIND_COUNT];
 	for (int k = 0; k < DUBAN_ACTION_KIND_COUNT; k++)
 		kinds[k] = duban_action_kind_zh((enum duban_action_kind)k);
@@ -933,12 +933,8 @@ static bool save_edit(struct tui *t, struct form *fm, void *ctx)
 int tui_form_edit(struct tui *t, const char *item_id)
 {
 	struct edit_ctx ec = { .wrote = false };
-	if (!may_write(t))
+	if (!open_item(t, item_id, &ec.item))
 		return TUI_REDRAW;
-	if (!load_item(t, item_id, &ec.item)) {
-		duban_item_free(&ec.item);
-		return TUI_REDRAW;
-	}
 	struct form fm;
 	form_init(&fm, xasprintf(_("Edit %s"), ec.item.code), save_edit, &ec);
 	for (size_t k = 0; k < duban_field_count && fm.n < FORM_MAX_FIELDS; k++) {

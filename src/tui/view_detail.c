@@ -129,24 +129,6 @@ static enum tui_element due_element(const struct duban_item *item, enum duban_li
 	return light == DUBAN_LIGHT_YELLOW ? TUI_EL_DUE_SOON : TUI_EL_DEFAULT;
 }
 
-/* A stored UTC time as local "YYYY-MM-DD HH:MM" (or the date alone). */
-static const char *local_time(const char *utc, bool date_only, char buf[32])
-{
-	struct tm tm = { 0 };
-	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-		snprintf(buf, 32, "%s", utc);
-		return buf;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t when = timegm(&tm);
-	struct tm local;
-	if (when == (time_t)-1 || !localtime_r(&when, &local) ||
-	    strftime(buf, 32, date_only ? "%Y-%m-%d" : "%Y-%m-%d %H:%M", &local) == 0)
-		snprintf(buf, 32, "%s", utc);
-	return buf;
-}
 
 static void add_fields(struct tui *t, struct tui_detail *d, const struct duban_item *item, int cols)
 {
@@ -176,7 +158,7 @@ static void add_fields(struct tui *t, struct tui_detail *d, const struct duban_i
 		free(due);
 	}
 	char when[32];
-	add_field(d, _("Updated"), local_time(item->updated_at, false, when), cols, TUI_EL_DIM);
+	add_field(d, _("Updated"), duban_timestamp_local(item->updated_at, false, when), cols, TUI_EL_DIM);
 }
 
 /* ---------------------------------------------------------------- history */
@@ -230,26 +212,26 @@ static int add_entry(const struct duban_history_entry *e, void *data)
 	enum tui_element el = TUI_EL_DEFAULT;
 
 	if (e->note) {
-		line = xasprintf("%s %s: %s", local_time(e->note->created_at, true, when),
+		line = xasprintf("%s %s: %s", duban_timestamp_local(e->note->created_at, true, when),
 				 e->note->author, e->note->text);
 	} else if (e->inspection) {
 		char *what = duban_inspection_text(e->inspection);
-		line = xasprintf("%s %s: %s", local_time(e->inspection->created_at, true, when),
+		line = xasprintf("%s %s: %s", duban_timestamp_local(e->inspection->created_at, true, when),
 				 e->inspection->author, what);
 		free(what);
 		el = e->inspection->passed ? TUI_EL_DEFAULT : TUI_EL_OVERDUE;
 	} else if (e->action) {
 		char *what = action_text(e->action);
-		line = xasprintf("%s %s: %s", local_time(e->action->created_at, true, when),
+		line = xasprintf("%s %s: %s", duban_timestamp_local(e->action->created_at, true, when),
 				 e->action->author, what);
 		free(what);
 	} else if (e->attachment) {
 		const struct duban_attachment *a = e->attachment;
-		line = xasprintf(_("%s %s: attachment %s (%s, %lld bytes)"), local_time(a->created_at, true, when),
+		line = xasprintf(_("%s %s: attachment %s (%s, %lld bytes)"), duban_timestamp_local(a->created_at, true, when),
 				 a->author, a->name, a->mime, a->size);
 	} else if (e->event) {
 		char *what = event_text(e->event);
-		line = xasprintf("%s %s %s", e->event->author, local_time(e->event->created_at, false, when), what);
+		line = xasprintf("%s %s %s", e->event->author, duban_timestamp_local(e->event->created_at, false, when), what);
 		free(what);
 		el = TUI_EL_DIM;
 	} else {
