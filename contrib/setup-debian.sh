@@ -18,7 +18,7 @@ done
 packages="build-essential autoconf automake autopoint gettext pkg-config
 	libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev
 	libmicrohttpd-dev zlib1g-dev libcrypt-dev sqlite3 tmux locales
-	openssl curl"
+	openssl curl jq"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
