@@ -16,5 +16,21 @@ cJSON *duban_note_to_json(const struct duban_note *n);
 cJSON *duban_inspection_to_json(const struct duban_inspection *r);
 cJSON *duban_action_to_json(const struct duban_action *a);
 cJSON *duban_event_to_json(const struct duban_event *e);
+/* id, item_id, inspection_id, sha256, name, mime, size, author, created_at. */
+cJSON *duban_attachment_to_json(const struct duban_attachment *a);
+
+/* Records from JSON, as the _to_json functions write them.  id and item_id
+ * must be UUIDs; created_at, when present, YYYY-MM-DDTHH:MM:SSZ (empty when
+ * absent: the store fills it).  Required: a note's text, an inspection's date
+ * and passed, an action's kind, an attachment's sha256, size and name.  String
+ * members are replaced (never left NULL); free the record with its
+ * duban_*_free even on error.  On error returns DUBAN_ERR_INVALID and names
+ * the field in errbuf. */
+enum duban_err duban_note_from_json(const cJSON *obj, struct duban_note *n, char *errbuf, size_t errlen);
+enum duban_err duban_inspection_from_json(const cJSON *obj, struct duban_inspection *r, char *errbuf,
+					  size_t errlen);
+enum duban_err duban_action_from_json(const cJSON *obj, struct duban_action *a, char *errbuf, size_t errlen);
+enum duban_err duban_attachment_from_json(const cJSON *obj, struct duban_attachment *a, char *errbuf,
+					  size_t errlen);
 
 #endif

@@ -265,3 +265,187 @@ enum duban_err duban_item_from_json(const cJSON *obj, struct duban_item *item, c
 	}
 	return DUBAN_OK;
 }
+
+/* ---------------------------------------------------------------- records */
+
+cJSON *duban_attachment_to_json(const struct duban_attachment *a)
+{
+	cJSON *obj = cJSON_CreateObject();
+	if (!obj)
+		return NULL;
+	cJSON_AddStringToObject(obj, "id", a->id);
+	cJSON_AddStringToObject(obj, "item_id", a->item_id);
+	cJSON_AddStringToObject(obj, "inspection_id", a->inspection_id);
+	cJSON_AddStringToObject(obj, "sha256", a->sha256);
+	add_str(obj, "name", a->name);
+	add_str(obj, "mime", a->mime);
+	cJSON_AddNumberToObject(obj, "size", (double)a->size);
+	add_str(obj, "author", a->author);
+	cJSON_AddStringToObject(obj, "created_at", a->created_at);
+	return obj;
+}
+
+/* YYYY-MM-DDTHH:MM:SSZ, the one form stored timestamps take. */
+static bool timestamp_ok(const char *s)
+{
+	static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
+
+	if (strlen(s) != sizeof pattern - 1)
+		return false;
+	for (size_t i = 0; pattern[i]; i++) {
+		if (pattern[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pattern[i])
+			return false;
+	}
+	return true;
+}
+
+/* A record's id and item_id (required UUIDs) and created_at (optional: the
+ * store fills it when empty). */
+static enum duban_err read_record_meta(const cJSON *obj, const char *what, char id[37], char item_id[37],
+				       char created_at[25], char *errbuf, size_t errlen)
+{
+	static const char *const names[] = { "id", "item_id" };
+	char *dst[] = { id, item_id };
+	const cJSON *v;
+
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (!cJSON_IsObject(obj))
+		return fail(errbuf, errlen, what, _("not a JSON object"));
+	for (size_t i = 0; i < 2; i++) {
+		v = cJSON_GetObjectItemCaseSensitive(obj, names[i]);
+		if (!cJSON_IsString(v) || !duban_uuid_valid(v->valuestring))
+			return fail(errbuf, errlen, names[i], _("not a UUID"));
+		snprintf(dst[i], 37, "%s", v->valuestring);
+	}
+	created_at[0] = '\0';
+	v = cJSON_GetObjectItemCaseSensitive(obj, "created_at");
+	if (v && !cJSON_IsNull(v)) {
+		if (!cJSON_IsString(v) || !timestamp_ok(v->valuestring))
+			return fail(errbuf, errlen, "created_at", _("not a timestamp (YYYY-MM-DDTHH:MM:SSZ)"));
+		snprintf(created_at, 25, "%s", v->valuestring);
+	}
+	return DUBAN_OK;
+}
+
+/* An optional string member: absent and null read as "". */
+static enum duban_err read_text(const cJSON *obj, const char *name, bool required, char **out,
+				char *errbuf, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (v && !cJSON_IsNull(v) && !cJSON_IsString(v))
+		return fail(errbuf, errlen, name, _("not a string"));
+	duban_set_str(out, cJSON_IsString(v) ? v->valuestring : "");
+	if (required && !**out)
+		return fail(errbuf, errlen, name, _("missing"));
+	return DUBAN_OK;
+}
+
+/* A date member: absent and null are DUBAN_DATE_NONE. */
+static enum duban_err read_date(const cJSON *obj, const char *name, bool required, duban_date *out,
+				char *errbuf, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	*out = DUBAN_DATE_NONE;
+	if (v && !cJSON_IsNull(v)) {
+		if (!cJSON_IsString(v))
+			return fail(errbuf, errlen, name, _("not a date"));
+		if (*v->valuestring && (*out = duban_date_parse(v->valuestring)) == DUBAN_DATE_NONE)
+			return fail(errbuf, errlen, name, _("not a date"));
+	}
+	if (required && *out == DUBAN_DATE_NONE)
+		return fail(errbuf, errlen, name, _("missing"));
+	return DUBAN_OK;
+}
+
+enum duban_err duban_note_from_json(const cJSON *obj, struct duban_note *n, char *errbuf, size_t errlen)
+{
+	if (read_record_meta(obj, "note", n->id, n->item_id, n->created_at, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "author", false, &n->author, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "text", true, &n->text, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	return DUBAN_OK;
+}
+
+enum duban_err duban_inspection_from_json(const cJSON *obj, struct duban_inspection *r, char *errbuf,
+					  size_t errlen)
+{
+	const cJSON *v;
+
+	if (read_record_meta(obj, "inspection", r->id, r->item_id, r->created_at, errbuf, errlen) != DUBAN_OK ||
+	    read_date(obj, "date", true, &r->date, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "level", false, &r->level, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "inspectors", false, &r->inspectors, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "place", false, &r->place, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "findings", false, &r->findings, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "author", false, &r->author, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "passed");
+	if (!cJSON_IsBool(v))
+		return fail(errbuf, errlen, "passed", _("not true or false"));
+	r->passed = cJSON_IsTrue(v);
+	return DUBAN_OK;
+}
+
+enum duban_err duban_action_from_json(const cJSON *obj, struct duban_action *a, char *errbuf, size_t errlen)
+{
+	const cJSON *v;
+	int kind;
+
+	if (read_record_meta(obj, "action", a->id, a->item_id, a->created_at, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+	if (!cJSON_IsString(v) || (kind = duban_action_kind_parse(v->valuestring)) < 0)
+		return fail(errbuf, errlen, "kind", _("not an action kind"));
+	a->kind = (enum duban_action_kind)kind;
+	if (read_date(obj, "date", false, &a->date, errbuf, errlen) != DUBAN_OK ||
+	    read_date(obj, "due", false, &a->due, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "text", false, &a->text, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "author", false, &a->author, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	return DUBAN_OK;
+}
+
+static bool sha256_hex_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	}
+	return i == 64;
+}
+
+enum duban_err duban_attachment_from_json(const cJSON *obj, struct duban_attachment *a, char *errbuf,
+					  size_t errlen)
+{
+	const cJSON *v;
+
+	if (read_record_meta(obj, "attachment", a->id, a->item_id, a->created_at, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	a->inspection_id[0] = '\0';
+	v = cJSON_GetObjectItemCaseSensitive(obj, "inspection_id");
+	if (v && !cJSON_IsNull(v)) {
+		if (!cJSON_IsString(v) || (*v->valuestring && !duban_uuid_valid(v->valuestring)))
+			return fail(errbuf, errlen, "inspection_id", _("not a UUID"));
+		snprintf(a->inspection_id, sizeof a->inspection_id, "%s", v->valuestring);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(obj, "sha256");
+	if (!cJSON_IsString(v) || !sha256_hex_ok(v->valuestring))
+		return fail(errbuf, errlen, "sha256", _("not 64 lower-case hex digits"));
+	snprintf(a->sha256, sizeof a->sha256, "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(obj, "size");
+	/* Beyond 2^53 a double no longer holds every integer: no real file is that big. */
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9007199254740992.0 ||
+	    v->valuedouble != floor(v->valuedouble))
+		return fail(errbuf, errlen, "size", _("not a size in bytes"));
+	a->size = (long long)v->valuedouble;
+	if (read_text(obj, "name", true, &a->name, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "mime", false, &a->mime, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "author", false, &a->author, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	return DUBAN_OK;
+}
