@@ -357,3 +357,24 @@ done_testing() {
 	[ "$tests_failed" -eq 0 ]
 	exit $?
 }
+
+# result_is N RESULT[:REASON] NAME: the Nth result (0-based) of the last
+# push is RESULT (and its reason is REASON).
+result_is() {
+	_want=$2
+	_got=$(r "$1" .result)
+	case $_want in
+	*:*) _got="$_got:$(r "$1" .reason)" ;;
+	esac
+	if [ "$code" = 200 ] && [ "$_got" = "$_want" ]; then
+		pass "$3"
+	else
+		fail "$3"
+		diag "expected $_want, got HTTP $code $_got" "answer: $(printf '%s' "$body" | head -c 800)"
+	fi
+}
+
+# item_of ID: the last item change of ID in $tmp/changes (see pull_all).
+item_of() {
+	grep '"type":"item"' "$tmp/changes" | grep "\"id\":\"$1\"" | tail -n 1
+}
