@@ -1,0 +1,170 @@
+#!/bin/sh
+# The server's benchmark: a SIZE-item ledger (duban demo, exported as CSV and
+# imported with duband import) served over TLS on loopback to 100
+# concurrent clients (tests/bench/load: one kept-alive connection each)
+# mixing pull pages and pushes; then the same as a scoped inspector pulling
+# only.  Prints requests, errors, req/s, latency percentiles and the
+# server's peak RSS.
+#
+#   sh tests/bench/bench_server.sh [SIZE]          default: 100000
+#
+# Environment: BENCH_DIR (work dir and ledger cache, default
+# tests/bench/out), DUBAN, DUBAND (default ./duban, ./duband: use a build
+# without sanitizers), LOAD (default ./tests/bench/load), CLIENTS (100),
+# SECONDS_RUN (20), PUSH_RATIO (0.2), REGEN=1 rebuilds the ledger.
+# Writes the figures to $BENCH_DIR/server.txt.
+set -u
+
+n=${1:-100000}
+BENCH_DIR=${BENCH_DIR:-tests/bench/out}
+DUBAN=${DUBAN:-./duban}
+DUBAND=${DUBAND:-./duband}
+LOAD=${LOAD:-./tests/bench/load}
+CLIENTS=${CLIENTS:-100}
+SECONDS_RUN=${SECONDS_RUN:-20}
+PUSH_RATIO=${PUSH_RATIO:-0.2}
+REGEN=${REGEN:-0}
+DUBAN_TODAY=2026-06-15
+TZ=UTC
+LC_ALL=C.UTF-8
+export DUBAN_TODAY TZ LC_ALL
+unset DUBAN_NOW DUBAN_ROLE
+
+for p in "$DUBAN" "$DUBAND" "$LOAD"; do
+	[ -x "$p" ] || { echo "bench_server: $p not found" >&2; exit 1; }
+done
+command -v openssl >/dev/null || { echo "bench_server: openssl is needed" >&2; exit 1; }
+command -v curl >/dev/null || { echo "bench_server: curl is needed" >&2; exit 1; }
+mkdir -p "$BENCH_DIR" || exit 1
+BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/duband-bench.XXXXXX") || exit 1
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- the ledger: demo -> CSV (cached) -> duband import
+csv=$BENCH_DIR/server-demo-$n.csv
+if [ "$REGEN" = 1 ] || [ ! -s "$csv" ]; then
+	echo "== building a demo ledger of $n items (duban demo --seed 11)" >&2
+	start=$(date +%s)
+	"$DUBAN" --db "$work/demo.db" demo --items "$n" --seed 11 >&2 || exit 1
+	"$DUBAN" --db "$work/demo.db" export -o "$csv.tmp" || exit 1
+	mv "$csv.tmp" "$csv"
+	rm -f "$work"/demo.db*
+	echo "   $(($(date +%s) - start)) s" >&2
+else
+	echo "== reusing $csv (REGEN=1 rebuilds it)" >&2
+fi
+data=$work/data
+echo "== duband import ($n rows)" >&2
+start=$(date +%s)
+"$DUBAND" import "$csv" --data "$data" >&2 || exit 1
+import_s=$(($(date +%s) - start))
+echo "   $import_s s" >&2
+
+# The item ids the pushes go to, and the busiest county for the inspector.
+"$DUBAND" export --data "$data" --format csv >"$work/export.csv" || exit 1
+grep -o '^[0-9a-f]\{8\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{12\},' "$work/export.csv" |
+	tr -d , >"$work/ids.txt"
+nids=$(wc -l <"$work/ids.txt" | tr -d ' ')
+county=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "行政区域") c = i; next }
+	c && $1 ~ /^[0-9a-f]+-[0-9a-f]+-/ { n[$c]++ }
+	END { for (k in n) if (n[k] > best) { best = n[k]; bk = k }; print bk }' "$work/export.csv")
+ncounty=$(awk -F, -v c="$county" '$0 ~ ","c"," { n++ } END { print n + 0 }' "$work/export.csv")
+
+pw=bench-password-1
+printf '%s\n%s\n' "$pw" "$pw" | "$DUBAND" user add boss --role office --data "$data" >/dev/null || exit 1
+printf '%s\n%s\n' "$pw" "$pw" | "$DUBAND" user add insp --role inspector --county "$county" --data "$data" >/dev/null || exit 1
+
+# ---- certificates and the server
+(
+	cd "$work" || exit 1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=bench CA' \
+		-addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' &&
+	openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' &&
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >server.ext &&
+	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
+		-days 2 -extfile server.ext
+) >"$work/openssl.log" 2>&1 || { cat "$work/openssl.log" >&2; exit 1; }
+
+tries=0
+while :; do
+	tries=$((tries + 1))
+	port=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
+	"$DUBAND" serve --listen "127.0.0.1:$port" --tls-cert "$work/server.pem" --tls-key "$work/server.key" \
+		--data "$data" --log "$work/access.log" 2>"$work/server.err" &
+	pid=$!
+	url=https://127.0.0.1:$port
+	up=0
+	i=0
+	while [ $i -lt 300 ]; do
+		if curl -s -o /dev/null --max-time 5 --cacert "$work/ca.pem" "$url/api/v1/health"; then
+			up=1
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ $up = 1 ] && break
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+	if [ $tries -ge 5 ]; then
+		echo "bench_server: duband did not start" >&2
+		cat "$work/server.err" >&2
+		exit 1
+	fi
+done
+
+login() {
+	curl -s --cacert "$work/ca.pem" -H 'Content-Type: application/json' \
+		-d "{\"user\":\"$1\",\"password\":\"$pw\",\"device\":\"bench\"}" "$url/api/v1/login" |
+		sed -n 's/.*"token" *: *"\([0-9a-f]*\)".*/\1/p'
+}
+boss=$(login boss)
+insp=$(login insp)
+[ -n "$boss" ] && [ -n "$insp" ] || { echo "bench_server: login failed" >&2; cat "$work/server.err" >&2; exit 1; }
+
+rss() {
+	sed -n "s/^$1: *//p" "/proc/$pid/status" 2>/dev/null
+}
+rss_idle=$(rss VmRSS)
+
+out=$BENCH_DIR/server.txt
+{
+	echo "duband under load: $n items ($nids ids), $CLIENTS clients, ${SECONDS_RUN} s per run"
+	echo "server: $DUBAND"
+	echo "import of the CSV: $import_s s"
+	echo "server RSS after start: $rss_idle"
+	echo
+	echo "== run 1: office user, pull pages (limit 50) from 0 and from seen cursors, push ratio $PUSH_RATIO"
+} | tee "$out"
+"$LOAD" --url "$url" --cacert "$work/ca.pem" --token "$boss" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
+	--push-ratio "$PUSH_RATIO" --items-file "$work/ids.txt" | grep -v '^@' | tee -a "$out"
+{
+	echo "server RSS: $(rss VmRSS), peak $(rss VmHWM)"
+	echo
+	echo "== run 2: inspector of $county ($ncounty items), pull only (scoped pages)"
+} | tee -a "$out"
+"$LOAD" --url "$url" --cacert "$work/ca.pem" --token "$insp" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
+	--push-ratio 0 | grep -v '^@' | tee -a "$out"
+{
+	echo "server RSS: $(rss VmRSS), peak $(rss VmHWM)"
+	echo "access log lines: $(wc -l <"$work/access.log" | tr -d ' ')"
+} | tee -a "$out"
+
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+echo "server exit status after SIGTERM: $rc" | tee -a "$out"
+if grep -q 'Sanitizer' "$work/server.err"; then
+	echo "the server printed a sanitizer report:" >&2
+	head -40 "$work/server.err" >&2
+	exit 1
+fi
