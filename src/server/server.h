@@ -142,6 +142,20 @@ int srv_authenticate(srv_db *db, const char *authorization, struct srv_user *u, 
 bool srv_sha256_valid(const char *hex);
 /* DATA_DIR/blobs/ab/abcdef…; malloc'd. */
 char *srv_blob_path(const srv_db *db, const char *sha256);
+/* An upload streamed into a temporary file in DATA_DIR/blobs while it is
+ * hashed; finish verifies it, renames it into place and records it (201, or
+ * 200 when the server already had it; 400 hash_mismatch keeps nothing). */
+struct srv_blob_upload;
+struct srv_blob_upload *srv_blob_begin(srv_db *db, const char *sha256);
+int srv_blob_write(struct srv_blob_upload *up, const void *data, size_t len);
+int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON **response);
+void srv_blob_abort(struct srv_blob_upload *up);
+/* May u read the blob?  200 (*size set), 403 or 404. */
+int srv_blob_access(srv_db *db, const struct srv_user *u, const char *sha256, long long *size);
+
+/* ---------------------------------------------------------------- http (http.c) */
+/* Serves until SIGTERM or SIGINT; returns the process exit status. */
+int srv_serve(const struct srv_config *cfg, srv_db *db);
 
 /* ---------------------------------------------------------------- errors */
 /* {"error": code, "message": message} */

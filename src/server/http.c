@@ -1,0 +1,1249 @@
+/* duband's HTTP layer on libmicrohttpd: TLS, routing of doc/PROTOCOL.md,
+ * body limits, gzip both ways, strict JSON input, the access log and a clean
+ * shutdown.  One thread per connection: a request may wait on the database
+ * without holding anybody else up. */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <zlib.h>
+
+#include "duban/util.h"
+#include "store_internal.h"
+#include "server.h"
+
+#define API_PREFIX "/api/v1/"
+#define MAX_DEPTH 32
+#define GZIP_MIN 1024
+/* After a body went over its limit, this much more is read and thrown away
+ * so that the client can read the 413; beyond it the connection is cut. */
+#define DISCARD_MAX (4 << 20)
+
+/* ---------------------------------------------------------------- server state */
+
+static struct {
+	const struct srv_config *cfg;
+	srv_db *db;
+	FILE *log;
+	pthread_mutex_t log_lock;
+	pthread_mutex_t count_lock;
+	pthread_cond_t idle;
+	int inflight;
+} S = {
+	.log_lock = PTHREAD_MUTEX_INITIALIZER,
+	.count_lock = PTHREAD_MUTEX_INITIALIZER,
+	.idle = PTHREAD_COND_INITIALIZER,
+};
+
+enum route {
+	R_NONE,
+	R_HEALTH,
+	R_LOGIN,
+	R_LOGOUT,
+	R_ME,
+	R_PUSH,
+	R_PULL,
+	R_BLOB,
+};
+
+/* One request, from its headers to the access log line. */
+struct request {
+	struct timespec start;
+	enum route route;
+	char method[8];
+	char sha[65];
+	char addr[64];
+	char path[160]; /* without the query string */
+	char user[64];
+	struct srv_user u;
+	bool authed;
+	bool responded;  /* a response is queued */
+	int status;
+	long long bytes;
+	/* the body: JSON is kept (up to limit), a blob streams to a file */
+	bool gzip;
+	char *body;
+	size_t len, cap;
+	long long limit;
+	long long seen;
+	bool too_large;
+	struct srv_blob_upload *up;
+};
+
+/* ---------------------------------------------------------------- responses */
+
+static bool accepts_gzip(struct MHD_Connection *c)
+{
+	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (!ae)
+		return false;
+	/* A list of "coding[;q=x]": gzip counts unless its q is 0. */
+	const char *p = ae;
+	while (*p) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, ",");
+		size_t name = strcspn(p, " \t;,");
+		if (name == 4 && strncasecmp(p, "gzip", 4) == 0) {
+			const char *q = strstr(p, "q=");
+			if (q && q < p + n && strtod(q + 2, NULL) <= 0.0)
+				return false;
+			return true;
+		}
+		p += n;
+	}
+	return false;
+}
+
+/* Malloc'd gzip of data, or NULL (then the caller sends it plain). */
+static unsigned char *gzip_data(const char *data, size_t len, size_t *out_len)
+{
+	z_stream z = { 0 };
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	uLong bound = deflateBound(&z, (uLong)len) + 32;
+	unsigned char *out = malloc(bound);
+	if (!out) {
+		deflateEnd(&z);
+		return NULL;
+	}
+	z.next_in = (Bytef *)(uintptr_t)data;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)bound;
+	int rc = deflate(&z, Z_FINISH);
+	*out_len = z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void add_common_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, struct request *rq, int status, struct MHD_Response *r)
+{
+	rq->status = status;
+	rq->responded = true;
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned int)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Sends json (taken) with status; extra headers for 401, 405 and 429. */
+static enum MHD_Result send_json(struct MHD_Connection *c, struct request *rq, int status, cJSON *json)
+{
+	char *text = json ? cJSON_PrintUnformatted(json) : NULL;
+	cJSON_Delete(json);
+	if (!text) {
+		text = strdup("{\"error\":\"internal\",\"message\":\"out of memory\"}");
+		status = 500;
+		if (!text)
+			return MHD_NO;
+	}
+	size_t len = strlen(text);
+	struct MHD_Response *r = NULL;
+	bool gz = false;
+	if (len > GZIP_MIN && strcmp(rq->method, "HEAD") != 0 && accepts_gzip(c)) {
+		size_t zlen;
+		unsigned char *z = gzip_data(text, len, &zlen);
+		if (z) {
+			r = MHD_create_response_from_buffer(zlen, z, MHD_RESPMEM_MUST_COPY);
+			rq->bytes = (long long)zlen;
+			free(z);
+			gz = r != NULL;
+		}
+	}
+	if (!r) {
+		r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_COPY);
+		rq->bytes = (long long)len;
+	}
+	free(text);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	add_common_headers(r);
+	if (status == 401)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"duband\"");
+	if (status == 405) {
+		const char *allow = "GET";
+		switch (rq->route) {
+		case R_LOGIN:
+		case R_LOGOUT:
+		case R_PUSH:
+			allow = "POST";
+			break;
+		case R_BLOB:
+			allow = "GET, HEAD, PUT";
+			break;
+		default:
+			allow = "GET, HEAD";
+			break;
+		}
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	}
+	return queue(c, rq, status, r);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, struct request *rq, int status, const char *code,
+				  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static enum MHD_Result send_error(struct MHD_Connection *c, struct request *rq, int status, const char *code,
+				  const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return send_json(c, rq, status, srv_error(code, "%s", msg));
+}
+
+static enum MHD_Result send_internal(struct MHD_Connection *c, struct request *rq, const char *what)
+{
+	fprintf(stderr, "duband: %s %s: %s\n", rq->method, rq->route == R_NONE ? "?" : API_PREFIX, what);
+	return send_error(c, rq, 500, "internal", "internal error (see the server log)");
+}
+
+static enum MHD_Result send_too_large(struct MHD_Connection *c, struct request *rq)
+{
+	if (rq->route == R_BLOB)
+		return send_error(c, rq, 413, "too_large", "a blob may have at most %lld bytes", S.cfg->max_blob);
+	return send_error(c, rq, 413, "too_large", "a request body may have at most %lld bytes", S.cfg->max_body);
+}
+
+/* ---------------------------------------------------------------- JSON input */
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n;
+		uint32_t cp, min;
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* Nesting depth and raw control characters in strings, before cJSON (whose
+ * own limit is 1000 levels of recursion) sees the text. */
+static bool json_shape_ok(const char *s, size_t len)
+{
+	int depth = 0;
+	bool in_str = false, esc = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == 0)
+			return false;
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+			else if (c < 0x20)
+				return false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			if (++depth > MAX_DEPTH)
+				return false;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return true;
+}
+
+/* Inflates a gzip body into at most max bytes.  0 ok, 1 too large, -1 not
+ * gzip.  *out malloc'd (NUL-terminated) on success. */
+static int gunzip(const char *in, size_t inlen, long long max, char **out, size_t *outlen)
+{
+	z_stream z = { 0 };
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return -1;
+	size_t cap = inlen * 4 + 1024;
+	if ((long long)cap > max + 1)
+		cap = (size_t)max + 1;
+	char *buf = malloc(cap + 1);
+	if (!buf) {
+		inflateEnd(&z);
+		return -1;
+	}
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)inlen;
+	size_t len = 0;
+	int rc = Z_OK, result = 0;
+	for (;;) {
+		if (len == cap) {
+			if ((long long)len > max) {
+				result = 1;
+				break;
+			}
+			size_t ncap = cap * 2;
+			if ((long long)ncap > max + 1)
+				ncap = (size_t)max + 1;
+			char *grown = realloc(buf, ncap + 1);
+			if (!grown) {
+				result = -1;
+				break;
+			}
+			buf = grown;
+			cap = ncap;
+		}
+		z.next_out = (Bytef *)buf + len;
+		z.avail_out = (uInt)(cap - len);
+		rc = inflate(&z, Z_NO_FLUSH);
+		len = cap - z.avail_out;
+		if (rc == Z_STREAM_END)
+			break;
+		if (rc != Z_OK) {
+			result = -1;
+			break;
+		}
+		if (z.avail_in == 0 && z.avail_out > 0) {
+			result = -1; /* truncated */
+			break;
+		}
+	}
+	if (result == 0 && (long long)len > max)
+		result = 1;
+	if (result == 0 && z.avail_in != 0)
+		result = -1; /* trailing garbage or a second member */
+	inflateEnd(&z);
+	if (result != 0) {
+		free(buf);
+		return result;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+/* Parses the request body as a JSON object, or answers the error itself
+ * (then *json stays NULL and the result is what to return). */
+static enum MHD_Result body_json(struct MHD_Connection *c, struct request *rq, cJSON **json)
+{
+	*json = NULL;
+	char *text = rq->body;
+	size_t len = rq->len;
+	char *inflated = NULL;
+	if (rq->gzip) {
+		int rc = gunzip(rq->body, rq->len, S.cfg->max_body, &inflated, &len);
+		if (rc > 0)
+			return send_too_large(c, rq);
+		if (rc < 0)
+			return send_error(c, rq, 400, "bad_request", "the body is not valid gzip");
+		text = inflated;
+	}
+	if (!text || len == 0) {
+		free(inflated);
+		return send_error(c, rq, 400, "bad_json", "the request needs a JSON body");
+	}
+	if (!utf8_valid((const unsigned char *)text, len)) {
+		free(inflated);
+		return send_error(c, rq, 400, "bad_json", "the body is not valid UTF-8");
+	}
+	if (!json_shape_ok(text, len)) {
+		free(inflated);
+		return send_error(c, rq, 400, "bad_json",
+				  "the body nests deeper than %d levels or has control characters in strings",
+				  MAX_DEPTH);
+	}
+	/* text is NUL-terminated: the length includes it so that trailing
+	 * garbage is refused. */
+	cJSON *j = cJSON_ParseWithLengthOpts(text, len + 1, NULL, true);
+	free(inflated);
+	if (!j)
+		return send_error(c, rq, 400, "bad_json", "the body is not valid JSON");
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return send_error(c, rq, 400, "bad_json", "the body must be a JSON object");
+	}
+	*json = j;
+	return MHD_YES;
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+static cJSON *counties_json(const struct srv_user *u)
+{
+	cJSON *a = cJSON_CreateArray();
+	if (!srv_user_all_counties(u))
+		for (int i = 0; i < u->ncounties; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(u->counties[i]));
+	return a;
+}
+
+static enum MHD_Result do_health(struct MHD_Connection *c, struct request *rq)
+{
+	duban_store *st = srv_db_reader(S.db);
+	long long seq = srv_server_seq(st);
+	srv_db_reader_done(S.db, st);
+	if (seq < 0)
+		return send_internal(c, rq, "cannot read the server sequence");
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "status", "ok");
+	cJSON_AddNumberToObject(j, "protocol", SRV_PROTOCOL);
+	cJSON_AddNumberToObject(j, "schema", SRV_SCHEMA);
+	cJSON_AddStringToObject(j, "version", PACKAGE_VERSION);
+	cJSON_AddNumberToObject(j, "server_seq", (double)seq);
+	return send_json(c, rq, 200, j);
+}
+
+static const char *json_string(const cJSON *obj, const char *key, bool *bad)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!v || cJSON_IsNull(v))
+		return NULL;
+	if (!cJSON_IsString(v)) {
+		*bad = true;
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+static enum MHD_Result do_login(struct MHD_Connection *c, struct request *rq)
+{
+	cJSON *req;
+	enum MHD_Result ret = body_json(c, rq, &req);
+	if (!req)
+		return ret;
+	bool bad = false;
+	const char *user = json_string(req, "user", &bad);
+	const char *password = json_string(req, "password", &bad);
+	const char *device = json_string(req, "device", &bad);
+	if (bad || !user || !password) {
+		cJSON_Delete(req);
+		return send_error(c, rq, 400, "bad_request", "login needs \"user\" and \"password\" strings");
+	}
+	if (device && strlen(device) >= sizeof rq->u.device) {
+		cJSON_Delete(req);
+		return send_error(c, rq, 400, "bad_request", "\"device\" is longer than %zu bytes",
+				  sizeof rq->u.device - 1);
+	}
+	char token[65];
+	int retry = 0;
+	int status = srv_login(S.db, user, password, device ? device : "", rq->addr, S.cfg->token_days, token,
+			       &rq->u, &retry);
+	/* The request's copy of the password goes with the JSON. */
+	cJSON *pw = cJSON_GetObjectItemCaseSensitive(req, "password");
+	if (pw && pw->valuestring)
+		explicit_bzero(pw->valuestring, strlen(pw->valuestring));
+	cJSON_Delete(req);
+	if (status == 429) {
+		char secs[24];
+		snprintf(secs, sizeof secs, "%d", retry);
+		cJSON *j = srv_error("rate_limited", "too many failed logins; try again in %d seconds", retry);
+		/* Retry-After is added through a one-off response below. */
+		char *text = cJSON_PrintUnformatted(j);
+		cJSON_Delete(j);
+		if (!text)
+			return MHD_NO;
+		struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
+		rq->bytes = (long long)strlen(text);
+		free(text);
+		if (!r)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+		add_common_headers(r);
+		return queue(c, rq, 429, r);
+	}
+	if (status == 401)
+		return send_error(c, rq, 401, "unauthorized", "wrong user or password");
+	if (status != 200) {
+		explicit_bzero(token, sizeof token);
+		return send_internal(c, rq, "login failed");
+	}
+	rq->authed = true;
+	snprintf(rq->user, sizeof rq->user, "%s", rq->u.name);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "token", token);
+	explicit_bzero(token, sizeof token);
+	cJSON_AddStringToObject(j, "expires_at", rq->u.expires_at);
+	cJSON_AddStringToObject(j, "user", rq->u.name);
+	cJSON_AddStringToObject(j, "role", duban_role_id(rq->u.role));
+	cJSON_AddItemToObject(j, "counties", counties_json(&rq->u));
+	cJSON_AddBoolToObject(j, "all_counties", srv_user_all_counties(&rq->u));
+	char *text = cJSON_PrintUnformatted(j);
+	/* The token must not linger in freed memory either. */
+	cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "token");
+	explicit_bzero(t->valuestring, strlen(t->valuestring));
+	cJSON_Delete(j);
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
+	rq->bytes = (long long)strlen(text);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+	add_common_headers(r);
+	return queue(c, rq, 200, r);
+}
+
+static enum MHD_Result do_logout(struct MHD_Connection *c, struct request *rq)
+{
+	char err[256];
+	int n = 0;
+	duban_store *st = srv_db_writer(S.db);
+	enum duban_err e = srv_token_revoke(st, rq->u.name, rq->u.token_id, &n, err, sizeof err);
+	srv_db_writer_done(S.db);
+	if (e != DUBAN_OK && e != DUBAN_ERR_NOT_FOUND)
+		return send_internal(c, rq, err);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddBoolToObject(j, "revoked", true);
+	return send_json(c, rq, 200, j);
+}
+
+static enum MHD_Result do_me(struct MHD_Connection *c, struct request *rq)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "user", rq->u.name);
+	cJSON_AddStringToObject(j, "role", duban_role_id(rq->u.role));
+	cJSON_AddItemToObject(j, "counties", counties_json(&rq->u));
+	cJSON_AddBoolToObject(j, "all_counties", srv_user_all_counties(&rq->u));
+	cJSON_AddStringToObject(j, "device", rq->u.device);
+	cJSON_AddStringToObject(j, "expires_at", rq->u.expires_at);
+	return send_json(c, rq, 200, j);
+}
+
+static enum MHD_Result do_push(struct MHD_Connection *c, struct request *rq)
+{
+	cJSON *req;
+	enum MHD_Result ret = body_json(c, rq, &req);
+	if (!req)
+		return ret;
+	cJSON *resp = NULL;
+	int status = srv_push(S.db, &rq->u, req, S.cfg->max_ops, &resp);
+	cJSON_Delete(req);
+	return send_json(c, rq, status, resp);
+}
+
+static enum MHD_Result do_pull(struct MHD_Connection *c, struct request *rq)
+{
+	const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+	const char *limit_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+	long limit = 500;
+	if (limit_s && *limit_s) {
+		char *end;
+		errno = 0;
+		limit = strtol(limit_s, &end, 10);
+		if (errno || *end || end == limit_s)
+			return send_error(c, rq, 400, "bad_request", "limit must be a number of changes (1 to 2000)");
+	}
+	if (limit < 1)
+		limit = 1;
+	if (limit > 2000)
+		limit = 2000;
+	cJSON *resp = NULL;
+	int status = srv_pull(S.db, &rq->u, since && *since ? since : "0", (int)limit, &resp);
+	return send_json(c, rq, status, resp);
+}
+
+static enum MHD_Result do_blob_get(struct MHD_Connection *c, struct request *rq, bool head)
+{
+	long long size = 0;
+	int status = srv_blob_access(S.db, &rq->u, rq->sha, &size);
+	/* HEAD only asks whether the server has the bytes (before an upload). */
+	if (head && status == 403)
+		status = 200;
+	if (status == 404)
+		return send_error(c, rq, 404, "not_found", "no blob %s", rq->sha);
+	if (status == 403)
+		return send_error(c, rq, 403, "forbidden", "%s may not read blob %s", rq->u.name, rq->sha);
+	if (status != 200)
+		return send_internal(c, rq, "blob access check failed");
+	char *path = srv_blob_path(S.db, rq->sha);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	free(path);
+	if (fd < 0)
+		return send_error(c, rq, 404, "not_found", "no blob %s", rq->sha);
+	struct MHD_Response *r = MHD_create_response_from_fd64((uint64_t)size, fd);
+	if (!r) {
+		close(fd);
+		return MHD_NO;
+	}
+	rq->bytes = head ? 0 : size;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	char etag[70];
+	snprintf(etag, sizeof etag, "\"%s\"", rq->sha);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	add_common_headers(r);
+	return queue(c, rq, 200, r);
+}
+
+/* ---------------------------------------------------------------- routing */
+
+static enum route route_of(const char *path, char sha[65])
+{
+	static const struct {
+		const char *name;
+		enum route route;
+	} table[] = {
+		{ "health", R_HEALTH }, { "login", R_LOGIN }, { "logout", R_LOGOUT },
+		{ "me", R_ME }, { "push", R_PUSH }, { "pull", R_PULL },
+	};
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (strcmp(path, table[i].name) == 0)
+			return table[i].route;
+	if (strncmp(path, "blobs/", 6) == 0 && strlen(path + 6) < 100) {
+		snprintf(sha, 65, "%.64s", path + 6);
+		/* An invalid hash is still this route: it is answered 400. */
+		if (strlen(path + 6) != 64)
+			sha[0] = '\0';
+		return R_BLOB;
+	}
+	return R_NONE;
+}
+
+static bool method_allowed(enum route r, const char *m)
+{
+	switch (r) {
+	case R_HEALTH:
+	case R_ME:
+	case R_PULL:
+		return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+	case R_LOGIN:
+	case R_LOGOUT:
+	case R_PUSH:
+		return strcmp(m, "POST") == 0;
+	case R_BLOB:
+		return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "PUT") == 0;
+	default:
+		return false;
+	}
+}
+
+static bool has_body(enum route r, const char *m)
+{
+	return r == R_LOGIN || r == R_PUSH || (r == R_BLOB && strcmp(m, "PUT") == 0);
+}
+
+/* "1", "1 " → 1; anything else → -1. */
+static long header_int(const char *v)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (errno || end == v || *end)
+		return -1;
+	return n;
+}
+
+static bool is_json_type(const char *ct)
+{
+	if (!ct)
+		return false;
+	ct += strspn(ct, " \t");
+	size_t n = strcspn(ct, "; \t");
+	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+static void client_address(struct MHD_Connection *c, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, outlen, "-");
+	if (!ci || !ci->client_addr)
+		return;
+	socklen_t len = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							       : sizeof(struct sockaddr_in);
+	char host[NI_MAXHOST];
+	if (getnameinfo(ci->client_addr, len, host, sizeof host, NULL, 0, NI_NUMERICHOST) == 0)
+		snprintf(out, outlen, "%.63s", strncmp(host, "::ffff:", 7) == 0 ? host + 7 : host);
+}
+
+/* Everything decided from the headers alone: route, method, versions,
+ * authentication, body type and announced size.  Returns true when it
+ * queued an answer. */
+static bool first_call(struct MHD_Connection *c, struct request *rq, const char *url, enum MHD_Result *ret)
+{
+	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)) != 0) {
+		*ret = send_error(c, rq, 404, "not_found", "no such endpoint (the API lives under %s)", API_PREFIX);
+		return true;
+	}
+	rq->route = route_of(url + strlen(API_PREFIX), rq->sha);
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Duban-Protocol");
+	if (v && header_int(v) != SRV_PROTOCOL) {
+		*ret = send_error(c, rq, 400, "unsupported_protocol", "this server speaks protocol %d", SRV_PROTOCOL);
+		return true;
+	}
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Duban-Schema");
+	if (v) {
+		long schema = header_int(v);
+		if (schema < 1 || schema > SRV_SCHEMA) {
+			*ret = send_error(c, rq, 400, "unsupported_schema", "this server speaks ledger schema %d",
+					  SRV_SCHEMA);
+			return true;
+		}
+	}
+	if (rq->route == R_NONE) {
+		*ret = send_error(c, rq, 404, "not_found", "no such endpoint");
+		return true;
+	}
+	if (!method_allowed(rq->route, rq->method)) {
+		*ret = send_error(c, rq, 405, "method_not_allowed", "%s is not allowed here", rq->method);
+		return true;
+	}
+	if (rq->route == R_BLOB && !srv_sha256_valid(rq->sha)) {
+		*ret = send_error(c, rq, 400, "bad_request", "a blob is named by 64 lower-case hex digits");
+		return true;
+	}
+	if (rq->route != R_HEALTH && rq->route != R_LOGIN) {
+		const char *code = "unauthorized";
+		int st = srv_authenticate(S.db, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+									  MHD_HTTP_HEADER_AUTHORIZATION),
+					  &rq->u, &code);
+		if (st == 401) {
+			*ret = strcmp(code, "token_expired") == 0
+				       ? send_error(c, rq, 401, "token_expired", "the token has expired; log in again")
+				       : send_error(c, rq, 401, "unauthorized",
+						    "a valid token is needed (Authorization: Bearer TOKEN); log in again");
+			return true;
+		}
+		if (st != 200) {
+			*ret = send_internal(c, rq, "authentication failed");
+			return true;
+		}
+		rq->authed = true;
+		snprintf(rq->user, sizeof rq->user, "%s", rq->u.name);
+	}
+	if (!has_body(rq->route, rq->method)) {
+		rq->limit = S.cfg->max_body;
+		return false;
+	}
+	const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	if (enc && *enc && strcasecmp(enc, "identity") != 0) {
+		if (strcasecmp(enc, "gzip") != 0 || rq->route == R_BLOB) {
+			*ret = send_error(c, rq, 415, "unsupported_media_type",
+					  "Content-Encoding %s is not supported here", rq->route == R_BLOB ? enc : enc);
+			return true;
+		}
+		rq->gzip = true;
+	}
+	if (rq->route == R_BLOB) {
+		if (rq->u.role == DUBAN_ROLE_VIEWER) {
+			*ret = send_error(c, rq, 403, "forbidden", "viewers may not upload");
+			return true;
+		}
+		rq->limit = S.cfg->max_blob;
+	} else {
+		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (!is_json_type(ct)) {
+			*ret = send_error(c, rq, 415, "unsupported_media_type",
+					  "the body must be Content-Type: application/json");
+			return true;
+		}
+		rq->limit = S.cfg->max_body;
+	}
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (errno || (long long)n > rq->limit || n > (unsigned long long)LLONG_MAX) {
+			*ret = send_too_large(c, rq);
+			return true;
+		}
+	}
+	if (rq->route == R_BLOB) {
+		rq->up = srv_blob_begin(S.db, rq->sha);
+		if (!rq->up) {
+			*ret = send_internal(c, rq, "cannot create an upload file");
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Takes one piece of the body: kept, streamed to the blob, or counted and
+ * dropped once over the limit.  false: cut the connection. */
+static bool take_data(struct request *rq, const char *data, size_t size)
+{
+	rq->seen += (long long)size;
+	if (rq->too_large)
+		return rq->seen - rq->limit <= DISCARD_MAX;
+	if (rq->seen > rq->limit) {
+		rq->too_large = true;
+		srv_blob_abort(rq->up);
+		rq->up = NULL;
+		free(rq->body);
+		rq->body = NULL;
+		rq->len = rq->cap = 0;
+		return true;
+	}
+	if (!has_body(rq->route, rq->method))
+		return true; /* a body nobody asked for is dropped */
+	if (rq->up) {
+		/* A failed write is remembered and answered 500 at the end. */
+		(void)srv_blob_write(rq->up, data, size);
+		return true;
+	}
+	if (rq->len + size + 1 > rq->cap) {
+		size_t ncap = rq->cap ? rq->cap : 4096;
+		while (ncap < rq->len + size + 1)
+			ncap *= 2;
+		char *grown = realloc(rq->body, ncap);
+		if (!grown)
+			return false;
+		rq->body = grown;
+		rq->cap = ncap;
+	}
+	memcpy(rq->body + rq->len, data, size);
+	rq->len += size;
+	rq->body[rq->len] = '\0';
+	return true;
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *c, struct request *rq)
+{
+	if (rq->too_large)
+		return send_too_large(c, rq);
+	switch (rq->route) {
+	case R_HEALTH:
+		return do_health(c, rq);
+	case R_LOGIN:
+		return do_login(c, rq);
+	case R_LOGOUT:
+		return do_logout(c, rq);
+	case R_ME:
+		return do_me(c, rq);
+	case R_PUSH:
+		return do_push(c, rq);
+	case R_PULL:
+		return do_pull(c, rq);
+	case R_BLOB:
+		if (strcmp(rq->method, "PUT") == 0) {
+			cJSON *resp = NULL;
+			struct srv_blob_upload *up = rq->up;
+			rq->up = NULL;
+			int status = srv_blob_finish(up, &rq->u, &resp);
+			return send_json(c, rq, status, resp);
+		}
+		return do_blob_get(c, rq, strcmp(rq->method, "HEAD") == 0);
+	default:
+		return send_error(c, rq, 404, "not_found", "no such endpoint");
+	}
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	struct request *rq = *con_cls;
+	if (!rq) {
+		rq = calloc(1, sizeof *rq);
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		clock_gettime(CLOCK_MONOTONIC, &rq->start);
+		snprintf(rq->method, sizeof rq->method, "%s", method);
+		snprintf(rq->path, sizeof rq->path, "%s", url);
+		snprintf(rq->user, sizeof rq->user, "-");
+		client_address(c, rq->addr, sizeof rq->addr);
+		pthread_mutex_lock(&S.count_lock);
+		S.inflight++;
+		pthread_mutex_unlock(&S.count_lock);
+		enum MHD_Result ret = MHD_YES;
+		if (first_call(c, rq, url, &ret))
+			return ret;
+		return MHD_YES;
+	}
+	if (rq->responded) {
+		/* Answered early: what is still arriving is not read. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		bool keep = take_data(rq, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return keep ? MHD_YES : MHD_NO;
+	}
+	return dispatch(c, rq);
+}
+
+/* ---------------------------------------------------------------- access log */
+
+/* A logfmt value: printable ASCII without spaces, quotes or backslashes
+ * stays as it is; anything else is %-escaped. */
+static void log_value(struct duban_buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '"' && *p != '\\' && *p != '%' && *p != '=')
+			duban_buf_putc(b, (char)*p);
+		else
+			duban_buf_printf(b, "%%%02X", *p);
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	struct request *rq = *con_cls;
+	if (!rq)
+		return;
+	*con_cls = NULL;
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	long long ms = (end.tv_sec - rq->start.tv_sec) * 1000LL + (end.tv_nsec - rq->start.tv_nsec) / 1000000;
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	struct duban_buf b;
+	duban_buf_init(&b);
+	duban_buf_printf(&b, "time=%s addr=", now);
+	log_value(&b, rq->addr);
+	duban_buf_puts(&b, " user=");
+	log_value(&b, rq->user);
+	duban_buf_puts(&b, " method=");
+	log_value(&b, rq->method);
+	duban_buf_puts(&b, " path=");
+	log_value(&b, rq->path[0] ? rq->path : "-");
+	duban_buf_printf(&b, " status=%d bytes=%lld ms=%lld", rq->status ? rq->status : 0, rq->bytes, ms);
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		duban_buf_puts(&b, " aborted=1");
+	duban_buf_putc(&b, '\n');
+	pthread_mutex_lock(&S.log_lock);
+	fwrite(b.data, 1, b.len, S.log ? S.log : stderr);
+	fflush(S.log ? S.log : stderr);
+	pthread_mutex_unlock(&S.log_lock);
+	duban_buf_free(&b);
+
+	srv_blob_abort(rq->up);
+	free(rq->body);
+	srv_user_free(&rq->u);
+	free(rq);
+	pthread_mutex_lock(&S.count_lock);
+	if (--S.inflight == 0)
+		pthread_cond_broadcast(&S.idle);
+	pthread_mutex_unlock(&S.count_lock);
+}
+
+/* ---------------------------------------------------------------- listening */
+
+struct listen_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char host[NI_MAXHOST]; /* as typed, for messages */
+	unsigned port;
+	bool any6; /* [::]: take IPv4 too */
+};
+
+/* "ADDR:PORT", "[V6]:PORT", "localhost:PORT". */
+static bool parse_listen(const char *s, struct listen_addr *la, char *err, size_t errlen)
+{
+	memset(la, 0, sizeof *la);
+	const char *colon;
+	const char *host = s;
+	size_t hostlen;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':') {
+			snprintf(err, errlen, "--listen %s: expected [IPV6]:PORT", s);
+			return false;
+		}
+		host = s + 1;
+		hostlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon) {
+			snprintf(err, errlen, "--listen %s: expected ADDRESS:PORT (e.g. 0.0.0.0:8443 or [::]:8443)", s);
+			return false;
+		}
+		hostlen = (size_t)(colon - s);
+	}
+	char *end;
+	errno = 0;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || port > 65535) {
+		snprintf(err, errlen, "--listen %s: the port must be a number from 0 to 65535", s);
+		return false;
+	}
+	if (hostlen == 0 || hostlen >= sizeof la->host) {
+		snprintf(err, errlen, "--listen %s: the address is missing (e.g. 0.0.0.0:%lu)", s, port);
+		return false;
+	}
+	memcpy(la->host, host, hostlen);
+	la->host[hostlen] = '\0';
+	la->port = (unsigned)port;
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	char portbuf[8];
+	snprintf(portbuf, sizeof portbuf, "%lu", port);
+	int rc = getaddrinfo(la->host, portbuf, &hints, &res);
+	if (rc != 0 || !res) {
+		snprintf(err, errlen, "--listen %.200s: cannot resolve %.200s: %s", s, la->host, gai_strerror(rc));
+		return false;
+	}
+	memcpy(&la->ss, res->ai_addr, res->ai_addrlen);
+	la->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	if (la->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&la->ss;
+		la->any6 = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr);
+	}
+	return true;
+}
+
+static bool is_loopback(const struct listen_addr *la)
+{
+	if (la->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&la->ss;
+		return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (la->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&la->ss;
+		if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr))
+			return true;
+		return IN6_IS_ADDR_V4MAPPED(&a->sin6_addr) && a->sin6_addr.s6_addr[12] == 127;
+	}
+	return false;
+}
+
+static void prune(srv_db *db, int days)
+{
+	if (days <= 0)
+		return;
+	duban_store *st = srv_db_writer(db);
+	long long n = srv_prune_changes(st, days);
+	srv_db_writer_done(db);
+	if (n > 0)
+		fprintf(stderr, "duband: pruned %lld change-log entries older than %d days\n", n, days);
+	else if (n < 0)
+		fprintf(stderr, "duband: cannot prune the change log\n");
+}
+
+/* Waits (at most seconds) until no request is in flight. */
+static bool wait_idle(int seconds)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += seconds;
+	pthread_mutex_lock(&S.count_lock);
+	int rc = 0;
+	while (S.inflight > 0 && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&S.idle, &S.count_lock, &until);
+	bool idle = S.inflight == 0;
+	pthread_mutex_unlock(&S.count_lock);
+	return idle;
+}
+
+static char *read_pem(const char *what, const char *path)
+{
+	size_t len;
+	char *data = duban_read_file(path, &len);
+	if (!data) {
+		fprintf(stderr, "duband: cannot read the %s %s: %s\n", what, path, strerror(errno));
+		return NULL;
+	}
+	if (len == 0 || strlen(data) != len || !strstr(data, "-----BEGIN ")) {
+		fprintf(stderr, "duband: %s is not a PEM %s\n", path, what);
+		explicit_bzero(data, len);
+		free(data);
+		return NULL;
+	}
+	return data;
+}
+
+int srv_serve(const struct srv_config *cfg, srv_db *db)
+{
+	struct listen_addr la;
+	char err[512];
+	if (!parse_listen(cfg->listen ? cfg->listen : "", &la, err, sizeof err)) {
+		fprintf(stderr, "duband: %s\n", err);
+		return 2;
+	}
+	bool tls = !cfg->insecure_http;
+	if (!tls && !is_loopback(&la)) {
+		fprintf(stderr, "duband: --insecure-http is only allowed on a loopback address (127.0.0.1, ::1,"
+				" localhost), not %s; use --tls-cert and --tls-key, or a reverse proxy on this host\n",
+			la.host);
+		return 2;
+	}
+	if (tls && (!cfg->tls_cert || !cfg->tls_key)) {
+		fprintf(stderr, "duband: serving needs --tls-cert FILE and --tls-key FILE (or --insecure-http on"
+				" a loopback address behind a reverse proxy)\n");
+		return 2;
+	}
+	char *cert = NULL, *key = NULL;
+	if (tls) {
+		cert = read_pem("certificate", cfg->tls_cert);
+		key = cert ? read_pem("key", cfg->tls_key) : NULL;
+		if (!cert || !key) {
+			free(cert);
+			return 1;
+		}
+	}
+
+	S.cfg = cfg;
+	S.db = db;
+	S.inflight = 0;
+	S.log = NULL;
+	if (cfg->log_path) {
+		S.log = fopen(cfg->log_path, "ae");
+		if (!S.log) {
+			fprintf(stderr, "duband: cannot open the log %s: %s\n", cfg->log_path, strerror(errno));
+			free(cert);
+			if (key)
+				explicit_bzero(key, strlen(key));
+			free(key);
+			return 1;
+		}
+		setvbuf(S.log, NULL, _IOLBF, 0);
+	}
+
+	/* Signals are taken by sigwait in this thread only: every thread that
+	 * libmicrohttpd starts inherits the mask. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	prune(db, cfg->retention_days);
+
+	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+			     MHD_USE_ERROR_LOG | MHD_USE_AUTO;
+	if (tls)
+		flags |= MHD_USE_TLS;
+	if (la.ss.ss_family == AF_INET6)
+		flags |= la.any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, (uint16_t)la.port, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&la.ss,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_ARRAY, tls ? tls_opts : none,
+		MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "duband: cannot listen on %s (address in use, not local, or the certificate and key"
+				" do not match?)\n", cfg->listen);
+		free(cert);
+		if (key)
+			explicit_bzero(key, strlen(key));
+		free(key);
+		if (S.log)
+			fclose(S.log);
+		S.log = NULL;
+		pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+		return 1;
+	}
+	unsigned port = la.port;
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	if (di && di->port)
+		port = di->port;
+	bool v6 = strchr(la.host, ':') != NULL;
+	fprintf(stderr, "duband: listening on %s://%s%s%s:%u (data %s)\n", tls ? "https" : "http", v6 ? "[" : "",
+		la.host, v6 ? "]" : "", port, srv_db_dir(db));
+
+	/* Wait for a signal, pruning the change log once a day meanwhile. */
+	for (;;) {
+		struct timespec day = { .tv_sec = 86400, .tv_nsec = 0 };
+		int sig = sigtimedwait(&sigs, NULL, &day);
+		if (sig < 0 && errno == EAGAIN) {
+			prune(db, cfg->retention_days);
+			continue;
+		}
+		if (sig < 0)
+			continue;
+		if (sig == SIGHUP)
+			continue; /* no configuration to reload; do not die */
+		fprintf(stderr, "duband: %s received, finishing the requests in flight\n", strsignal(sig));
+		break;
+	}
+	/* The listening socket is ours to close, but only once the daemon's
+	 * threads are gone. */
+	MHD_socket lsock = MHD_quiesce_daemon(d);
+	if (!wait_idle(10))
+		fprintf(stderr, "duband: requests still running after 10 s; stopping anyway\n");
+	MHD_stop_daemon(d);
+	if (lsock != MHD_INVALID_SOCKET)
+		close(lsock);
+	free(cert);
+	if (key)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	if (S.log)
+		fclose(S.log);
+	S.log = NULL;
+	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+	fprintf(stderr, "duband: stopped\n");
+	return 0;
+}

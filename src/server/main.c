@@ -1,0 +1,942 @@
+/* duband: the command line.  `serve` runs the server; the admin commands
+ * (users, tokens, import, export) work on the data directory directly, also
+ * while a server runs on it (SQLite arbitrates). */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "duban/date.h"
+#include "duban/ledger_io.h"
+#include "duban/utf8.h"
+#include "duban/util.h"
+#include "store_internal.h"
+#include "server.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+void srv_config_defaults(struct srv_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->listen = NULL;
+	c->token_days = 90;
+	c->max_body = 8LL << 20;
+	c->max_blob = 20LL << 20;
+	c->max_ops = 500;
+	c->timeout = 30;
+	c->max_connections = 256;
+	c->per_ip_connections = 64;
+	c->retention_days = 0;
+	c->readers = 8;
+}
+
+static void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void die_msg(const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fputs("duband: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int bad_option(const char *cmd, int c, char **argv)
+{
+	const char *typed = optind > 0 ? argv[optind - 1] : "";
+	char name[64];
+	if (strncmp(typed, "--", 2) == 0)
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(typed, "="), typed);
+	else if (optopt > 0 && optopt < 0x80)
+		snprintf(name, sizeof name, "-%c", optopt);
+	else
+		snprintf(name, sizeof name, "%s", typed);
+	char *clean = duban_sanitize(name, false);
+	die_msg(c == ':' ? "option '%s' needs a value (see `duband %s%s--help`)"
+			 : "unknown option '%s' (see `duband %s%s--help`)", clean, cmd, *cmd ? " " : "");
+	free(clean);
+	return EXIT_USAGE;
+}
+
+/* ---------------------------------------------------------------- shared */
+
+static const char *data_dir(const char *opt)
+{
+	if (opt && *opt)
+		return opt;
+	const char *env = getenv("DUBAND_DATA");
+	return env && *env ? env : NULL;
+}
+
+static srv_db *open_data(const char *cmd, const char *dir, int *rc)
+{
+	if (!dir) {
+		die_msg("%s needs the data directory: --data DIR (or DUBAND_DATA)", cmd);
+		*rc = EXIT_USAGE;
+		return NULL;
+	}
+	char err[512] = "";
+	srv_db *db = srv_db_open(dir, 1, err, sizeof err);
+	if (!db) {
+		die_msg("cannot open the data directory %s: %s", dir, err);
+		*rc = EXIT_FAIL;
+	}
+	return db;
+}
+
+static bool parse_num(const char *arg, long long min, long long max, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Reads a password: twice without echo on a terminal, else one line of
+ * standard input.  Malloc'd, NULL on failure (message given). */
+static char *read_password(const char *user)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	if (!isatty(STDIN_FILENO)) {
+		ssize_t n = getline(&line, &cap, stdin);
+		if (n < 0) {
+			free(line);
+			die_msg("no password on standard input (one line is read when it is not a terminal)");
+			return NULL;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		return line;
+	}
+	struct termios old, quiet;
+	if (tcgetattr(STDIN_FILENO, &old) != 0) {
+		die_msg("cannot read the terminal: %s", strerror(errno));
+		return NULL;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	char *first = NULL;
+	for (int round = 0; round < 2; round++) {
+		fprintf(stderr, round == 0 ? "Password for %s: " : "Again: ", user);
+		fflush(stderr);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		ssize_t n = getline(&line, &cap, stdin);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		if (n < 0) {
+			if (first) {
+				explicit_bzero(first, strlen(first));
+				free(first);
+			}
+			free(line);
+			die_msg("no password given");
+			return NULL;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if (round == 0) {
+			first = line;
+			line = NULL;
+			cap = 0;
+		}
+	}
+	bool same = strcmp(first, line) == 0;
+	explicit_bzero(line, strlen(line));
+	free(line);
+	if (!same) {
+		explicit_bzero(first, strlen(first));
+		free(first);
+		die_msg("the two passwords differ; nothing was changed");
+		return NULL;
+	}
+	return first;
+}
+
+static void free_password(char *pw)
+{
+	if (pw) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+}
+
+static int exit_of(enum duban_err e)
+{
+	switch (e) {
+	case DUBAN_OK:
+		return EXIT_OK;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+/* ---------------------------------------------------------------- serve */
+
+static void serve_help(void)
+{
+	fputs("Usage: duband serve --listen ADDR:PORT --tls-cert FILE --tls-key FILE --data DIR [OPTIONS]\n"
+	      "Serve the central ledger to duban clients over HTTPS (protocol v1).\n\n"
+	      "Options:\n"
+	      "      --listen ADDR:PORT   address and port (0.0.0.0:8443, [::]:8443, localhost:8080)\n"
+	      "      --tls-cert FILE      certificate (PEM; a chain may follow)\n"
+	      "      --tls-key FILE       private key (PEM)\n"
+	      "      --data DIR           data directory (default $DUBAND_DATA)\n"
+	      "      --insecure-http      plain HTTP, only on a loopback address (behind a proxy)\n"
+	      "      --log FILE           access log (appended; default standard error)\n"
+	      "      --token-days N       token lifetime in days (90)\n"
+	      "      --max-body BYTES     largest request body after gzip decoding (8388608)\n"
+	      "      --max-blob BYTES     largest attachment (20971520)\n"
+	      "      --max-ops N          most ops in one push (500)\n"
+	      "      --timeout S          idle connection timeout in seconds (30)\n"
+	      "      --max-connections N  simultaneous connections (256; 64 per address)\n"
+	      "      --retention-days N   prune the change log after N days (0: keep it)\n"
+	      "  -h, --help               show this help\n", stdout);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	enum {
+		O_LISTEN = 0x100, O_CERT, O_KEY, O_DATA, O_INSECURE, O_LOG, O_TOKEN_DAYS, O_MAX_BODY, O_MAX_BLOB,
+		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION,
+	};
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "tls-cert", required_argument, NULL, O_CERT },
+		{ "tls-key", required_argument, NULL, O_KEY },
+		{ "data", required_argument, NULL, O_DATA },
+		{ "insecure-http", no_argument, NULL, O_INSECURE },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "token-days", required_argument, NULL, O_TOKEN_DAYS },
+		{ "max-body", required_argument, NULL, O_MAX_BODY },
+		{ "max-blob", required_argument, NULL, O_MAX_BLOB },
+		{ "max-ops", required_argument, NULL, O_MAX_OPS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "max-connections", required_argument, NULL, O_MAX_CONN },
+		{ "retention-days", required_argument, NULL, O_RETENTION },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct srv_config cfg;
+	srv_config_defaults(&cfg);
+	const char *data = NULL;
+	long long v;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		const char *what = NULL;
+		switch (c) {
+		case 'h':
+			serve_help();
+			return EXIT_OK;
+		case O_LISTEN:
+			cfg.listen = optarg;
+			break;
+		case O_CERT:
+			cfg.tls_cert = optarg;
+			break;
+		case O_KEY:
+			cfg.tls_key = optarg;
+			break;
+		case O_DATA:
+			data = optarg;
+			break;
+		case O_INSECURE:
+			cfg.insecure_http = true;
+			break;
+		case O_LOG:
+			cfg.log_path = optarg;
+			break;
+		case O_TOKEN_DAYS:
+			if (!parse_num(optarg, 1, 3650, &v))
+				what = "--token-days: expected days from 1 to 3650";
+			cfg.token_days = (int)v;
+			break;
+		case O_MAX_BODY:
+			if (!parse_num(optarg, 1024, 1LL << 31, &v))
+				what = "--max-body: expected bytes from 1024 to 2147483648";
+			cfg.max_body = v;
+			break;
+		case O_MAX_BLOB:
+			if (!parse_num(optarg, 1, 1LL << 40, &v))
+				what = "--max-blob: expected a number of bytes";
+			cfg.max_blob = v;
+			break;
+		case O_MAX_OPS:
+			if (!parse_num(optarg, 1, 1000000, &v))
+				what = "--max-ops: expected a count from 1 to 1000000";
+			cfg.max_ops = (int)v;
+			break;
+		case O_TIMEOUT:
+			if (!parse_num(optarg, 1, 86400, &v))
+				what = "--timeout: expected seconds from 1 to 86400";
+			cfg.timeout = (int)v;
+			break;
+		case O_MAX_CONN:
+			if (!parse_num(optarg, 1, 100000, &v))
+				what = "--max-connections: expected a count from 1 to 100000";
+			cfg.max_connections = (int)v;
+			if (cfg.per_ip_connections > cfg.max_connections)
+				cfg.per_ip_connections = cfg.max_connections;
+			break;
+		case O_RETENTION:
+			if (!parse_num(optarg, 0, 36500, &v))
+				what = "--retention-days: expected days from 0 (keep) to 36500";
+			cfg.retention_days = (int)v;
+			break;
+		default:
+			return bad_option("serve", c, argv);
+		}
+		if (what) {
+			char *clean = duban_sanitize(optarg, false);
+			die_msg("%s, got '%s'", what, clean);
+			free(clean);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		die_msg("serve: unexpected argument '%s' (see `duband serve --help`)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!cfg.listen) {
+		die_msg("serve needs --listen ADDR:PORT (e.g. 0.0.0.0:8443)");
+		return EXIT_USAGE;
+	}
+	cfg.data_dir = data_dir(data);
+	if (!cfg.data_dir) {
+		die_msg("serve needs the data directory: --data DIR (or DUBAND_DATA)");
+		return EXIT_USAGE;
+	}
+	if (!cfg.insecure_http && (!cfg.tls_cert || !cfg.tls_key)) {
+		die_msg("serve needs --tls-cert FILE and --tls-key FILE (plain HTTP only with --insecure-http on a"
+			" loopback address, behind a reverse proxy)");
+		return EXIT_USAGE;
+	}
+	/* Unreadable certificates are found before the database is touched. */
+	const char *files[] = { cfg.tls_cert, cfg.tls_key };
+	for (size_t i = 0; !cfg.insecure_http && i < 2; i++) {
+		if (access(files[i], R_OK) != 0) {
+			die_msg("cannot read %s: %s", files[i], strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	int rc = EXIT_FAIL;
+	srv_db *db = open_data("serve", cfg.data_dir, &rc);
+	if (!db)
+		return rc;
+	rc = srv_serve(&cfg, db);
+	srv_db_close(db);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- users */
+
+static void user_help(void)
+{
+	fputs("Usage: duband user add NAME --role office|inspector|viewer [--county COUNTY]... [--data DIR]\n"
+	      "       duband user passwd NAME [--data DIR]\n"
+	      "       duband user disable NAME [--data DIR]\n"
+	      "       duband user list [--data DIR]\n"
+	      "Manage the accounts clients log in with.  Passwords are asked twice without echo\n"
+	      "on a terminal, or read as one line from standard input.  Inspectors need at\n"
+	      "least one county; viewers without a county see every county.  Disabling a user\n"
+	      "revokes their tokens.\n", stdout);
+}
+
+/* Name, role, counties, state and active tokens of every user. */
+static int user_list(srv_db *db)
+{
+	duban_store *st = srv_db_reader(db);
+	sqlite3 *sdb = duban_store_db(st);
+	char now[25];
+	duban_timestamp_now(now);
+	sqlite3_stmt *s;
+	int rc = EXIT_OK;
+	if (sqlite3_prepare_v2(sdb,
+			       "SELECT u.name, u.role, u.disabled,"
+			       " (SELECT group_concat(county, '、') FROM"
+			       "   (SELECT county FROM user_county WHERE user = u.name ORDER BY county)),"
+			       " (SELECT count(*) FROM token t WHERE t.user = u.name AND t.revoked = 0"
+			       "   AND t.expires_at > ?)"
+			       " FROM server_user u ORDER BY u.name", -1, &s, NULL) != SQLITE_OK) {
+		die_msg("cannot list the users: %s", sqlite3_errmsg(sdb));
+		srv_db_reader_done(db, st);
+		return EXIT_FAIL;
+	}
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	printf("%-20s %-10s %-9s %6s  %s\n", "USER", "ROLE", "STATE", "TOKENS", "COUNTIES");
+	int n = 0, step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *role = (const char *)sqlite3_column_text(s, 1);
+		const char *counties = (const char *)sqlite3_column_text(s, 3);
+		char *clean = duban_sanitize(counties ? counties : "", false);
+		const char *shown = *clean ? clean : strcmp(role, "inspector") == 0 ? "-" : "(all)";
+		printf("%-20s %-10s %-9s %6d  %s\n", (const char *)sqlite3_column_text(s, 0), role,
+		       sqlite3_column_int(s, 2) ? "disabled" : "active", sqlite3_column_int(s, 4),
+		       strcmp(role, "office") == 0 ? "(all)" : shown);
+		free(clean);
+		n++;
+	}
+	if (step != SQLITE_DONE) {
+		die_msg("cannot list the users: %s", sqlite3_errmsg(sdb));
+		rc = EXIT_FAIL;
+	}
+	sqlite3_finalize(s);
+	srv_db_reader_done(db, st);
+	if (rc == EXIT_OK && n == 0)
+		fputs("(no users yet: add one with `duband user add NAME --role office`)\n", stdout);
+	return rc;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "county", required_argument, NULL, 'c' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *data = NULL, *role_s = NULL;
+	const char **counties = calloc((size_t)argc + 1, sizeof *counties);
+	int ncounties = 0, c, rc = EXIT_OK;
+	if (!counties)
+		return EXIT_FAIL;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			user_help();
+			free(counties);
+			return EXIT_OK;
+		case 'r':
+			role_s = optarg;
+			break;
+		case 'c':
+			counties[ncounties++] = optarg;
+			break;
+		case 'd':
+			data = optarg;
+			break;
+		default:
+			free(counties);
+			return bad_option("user", c, argv);
+		}
+	}
+	const char *sub = optind < argc ? argv[optind] : NULL;
+	const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
+	int nargs = argc - optind;
+	if (!sub) {
+		die_msg("user needs a subcommand: add, passwd, disable or list (see `duband user --help`)");
+		free(counties);
+		return EXIT_USAGE;
+	}
+	bool list = strcmp(sub, "list") == 0;
+	bool add = strcmp(sub, "add") == 0;
+	if (!list && !add && strcmp(sub, "passwd") != 0 && strcmp(sub, "disable") != 0) {
+		die_msg("unknown user subcommand '%s' (add, passwd, disable or list)", sub);
+		free(counties);
+		return EXIT_USAGE;
+	}
+	if (list ? nargs != 1 : nargs != 2) {
+		die_msg(list ? "user list takes no argument" : "user %s needs one user NAME", sub);
+		free(counties);
+		return EXIT_USAGE;
+	}
+	if (!add && (role_s || ncounties)) {
+		die_msg("--role and --county belong to `duband user add`");
+		free(counties);
+		return EXIT_USAGE;
+	}
+	int role = -1;
+	if (add) {
+		if (!role_s) {
+			die_msg("user add needs --role office, inspector or viewer");
+			free(counties);
+			return EXIT_USAGE;
+		}
+		if ((role = duban_role_parse(role_s)) < 0) {
+			die_msg("--role: unknown role '%s' (office, inspector or viewer)", role_s);
+			free(counties);
+			return EXIT_USAGE;
+		}
+		if (role == DUBAN_ROLE_INSPECTOR && ncounties == 0) {
+			die_msg("an inspector needs at least one county: --county NAME");
+			free(counties);
+			return EXIT_USAGE;
+		}
+	}
+	srv_db *db = open_data("user", data_dir(data), &rc);
+	if (!db) {
+		free(counties);
+		return rc;
+	}
+	if (list) {
+		rc = user_list(db);
+	} else if (strcmp(sub, "disable") == 0) {
+		char err[512] = "";
+		duban_store *st = srv_db_writer(db);
+		enum duban_err e = srv_user_disable(st, name, err, sizeof err);
+		srv_db_writer_done(db);
+		if (e != DUBAN_OK)
+			die_msg("%s", err);
+		else
+			printf("user %s disabled; their tokens are revoked\n", name);
+		rc = exit_of(e);
+	} else {
+		char err[512] = "";
+		enum duban_err e = DUBAN_OK;
+		/* passwd of an unknown user fails before the password is asked */
+		if (!add) {
+			duban_store *st = srv_db_reader(db);
+			sqlite3_stmt *s;
+			int found = -1;
+			if (sqlite3_prepare_v2(duban_store_db(st), "SELECT 1 FROM server_user WHERE name = ?", -1, &s,
+					       NULL) == SQLITE_OK) {
+				sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+				int step = sqlite3_step(s);
+				found = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+				sqlite3_finalize(s);
+			}
+			srv_db_reader_done(db, st);
+			if (found <= 0) {
+				die_msg(found == 0 ? "no user %s (see `duband user list`)" : "cannot read user %s", name);
+				srv_db_close(db);
+				free(counties);
+				return EXIT_FAIL;
+			}
+		}
+		char *pw = read_password(name);
+		if (!pw) {
+			srv_db_close(db);
+			free(counties);
+			return EXIT_FAIL;
+		}
+		duban_store *st = srv_db_writer(db);
+		if (add)
+			e = srv_user_add(st, name, (enum duban_role)role, counties, ncounties, pw, err, sizeof err);
+		else
+			e = srv_user_passwd(st, name, pw, err, sizeof err);
+		srv_db_writer_done(db);
+		free_password(pw);
+		if (e != DUBAN_OK)
+			die_msg("%s", err);
+		else if (add)
+			printf("user %s added (%s)\n", name, duban_role_id((enum duban_role)role));
+		else
+			printf("password of %s changed\n", name);
+		rc = exit_of(e);
+	}
+	srv_db_close(db);
+	free(counties);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+static void token_help(void)
+{
+	fputs("Usage: duband token list [USER] [--data DIR]\n"
+	      "       duband token revoke USER [TOKEN_ID] [--data DIR]\n"
+	      "List tokens (ids, devices, dates; never the tokens themselves), or revoke\n"
+	      "every token of USER, or the one whose id starts with TOKEN_ID.\n", stdout);
+}
+
+static int token_list(srv_db *db, const char *user)
+{
+	duban_store *st = srv_db_reader(db);
+	sqlite3 *sdb = duban_store_db(st);
+	char now[25];
+	duban_timestamp_now(now);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(sdb,
+			       "SELECT id, user, device, created_at, expires_at, revoked FROM token"
+			       " WHERE ?1 IS NULL OR user = ?1 ORDER BY user, created_at", -1, &s, NULL) != SQLITE_OK) {
+		die_msg("cannot list the tokens: %s", sqlite3_errmsg(sdb));
+		srv_db_reader_done(db, st);
+		return EXIT_FAIL;
+	}
+	if (user)
+		sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	printf("%-16s  %-20s %-8s %-20s %-20s %s\n", "ID", "USER", "STATE", "CREATED", "EXPIRES", "DEVICE");
+	int step, rc = EXIT_OK;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *expires = (const char *)sqlite3_column_text(s, 4);
+		const char *state = sqlite3_column_int(s, 5) ? "revoked" : strcmp(expires, now) <= 0 ? "expired"
+												  : "active";
+		char *device = duban_sanitize((const char *)sqlite3_column_text(s, 2), false);
+		printf("%-16s  %-20s %-8s %-20s %-20s %s\n", (const char *)sqlite3_column_text(s, 0),
+		       (const char *)sqlite3_column_text(s, 1), state, (const char *)sqlite3_column_text(s, 3),
+		       expires, device);
+		free(device);
+	}
+	if (step != SQLITE_DONE) {
+		die_msg("cannot list the tokens: %s", sqlite3_errmsg(sdb));
+		rc = EXIT_FAIL;
+	}
+	sqlite3_finalize(s);
+	srv_db_reader_done(db, st);
+	return rc;
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *data = NULL;
+	int c, rc = EXIT_OK;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			token_help();
+			return EXIT_OK;
+		case 'd':
+			data = optarg;
+			break;
+		default:
+			return bad_option("token", c, argv);
+		}
+	}
+	int nargs = argc - optind;
+	const char *sub = nargs > 0 ? argv[optind] : NULL;
+	if (!sub || (strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0)) {
+		die_msg("token needs a subcommand: list or revoke (see `duband token --help`)");
+		return EXIT_USAGE;
+	}
+	bool list = strcmp(sub, "list") == 0;
+	if (list ? nargs > 2 : (nargs < 2 || nargs > 3)) {
+		die_msg(list ? "token list takes at most one USER" : "token revoke needs USER and maybe a TOKEN_ID");
+		return EXIT_USAGE;
+	}
+	srv_db *db = open_data("token", data_dir(data), &rc);
+	if (!db)
+		return rc;
+	if (list) {
+		rc = token_list(db, nargs == 2 ? argv[optind + 1] : NULL);
+	} else {
+		const char *user = argv[optind + 1], *id = nargs == 3 ? argv[optind + 2] : NULL;
+		char err[512] = "";
+		int n = 0;
+		duban_store *st = srv_db_writer(db);
+		enum duban_err e = srv_token_revoke(st, user, id, &n, err, sizeof err);
+		srv_db_writer_done(db);
+		if (e != DUBAN_OK)
+			die_msg("%s", err);
+		else
+			printf(n == 1 ? "%d token of %s revoked\n" : "%d tokens of %s revoked\n", n, user);
+		rc = exit_of(e);
+	}
+	srv_db_close(db);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- import, export */
+
+static void import_help(void)
+{
+	fputs("Usage: duband import FILE [--dry-run] [--data DIR]\n"
+	      "Seed or update the central ledger from a ledger sheet (CSV in UTF-8 or GBK, or\n"
+	      "JSON), as the office.  Rows whose code exists update that item field by field;\n"
+	      "new codes are added.  All or nothing: when a row is bad, every bad row is listed\n"
+	      "and nothing is written.  Clients receive the changes on their next sync.\n\n"
+	      "Options:\n"
+	      "      --dry-run   check and count, write nothing\n"
+	      "  -h, --help      show this help\n", stdout);
+}
+
+static void print_line(const char *s)
+{
+	char *clean = duban_sanitize(s, false);
+	printf("  %s\n", clean);
+	free(clean);
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct duban_import_options opt = { .dry_run = false, .mapping_path = NULL, .default_kind = -1 };
+	const char *data = NULL;
+	int c, rc = EXIT_OK;
+	while ((c = getopt_long(argc, argv, ":hn", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			import_help();
+			return EXIT_OK;
+		case 'n':
+			opt.dry_run = true;
+			break;
+		case 'd':
+			data = optarg;
+			break;
+		default:
+			return bad_option("import", c, argv);
+		}
+	}
+	if (argc - optind != 1) {
+		die_msg("import needs one file (see `duband import --help`)");
+		return EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	if (access(path, R_OK) != 0) {
+		die_msg("cannot read %s: %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	srv_db *db = open_data("import", data_dir(data), &rc);
+	if (!db)
+		return rc;
+	duban_store *st = srv_db_writer(db);
+	const char *who = getenv("USER");
+	duban_store_set_actor(st, who && *who ? who : "duband", "duband import", DUBAN_ROLE_OFFICE);
+	duban_store_set_outbox(st, false);
+	struct duban_import_report rep = { 0 };
+	enum duban_err err = duban_import_file(st, path, &opt, &rep);
+	const char *why = duban_store_errmsg(st);
+	char *file = duban_sanitize(path, false);
+	if (err != DUBAN_OK && err != DUBAN_ERR_PARSE) {
+		if (rep.nerrors > 0)
+			die_msg("%s", rep.errors[rep.nerrors - 1]);
+		else
+			die_msg("%s: %s", file, why && *why ? why : duban_err_message(err));
+		rc = EXIT_FAIL;
+	} else {
+		printf("%s: %d %s read (%s): %d inserted, %d updated, %d unchanged, %d bad\n", file, rep.rows,
+		       rep.rows == 1 ? "row" : "rows", rep.encoding ? rep.encoding : "?", rep.inserted, rep.updated,
+		       rep.unchanged, rep.bad);
+		for (int i = 0; i < rep.nnotes; i++)
+			print_line(rep.notes[i]);
+		for (int i = 0; i < rep.nerrors; i++)
+			print_line(rep.errors[i]);
+		if (opt.dry_run && rep.nerrors == 0)
+			fputs("dry run: nothing was written\n", stdout);
+		if (err == DUBAN_ERR_PARSE) {
+			die_msg("%s: import rejected, %d bad %s; nothing was written", file, rep.nerrors,
+				rep.nerrors == 1 ? "row" : "rows");
+			rc = EXIT_FAIL;
+		}
+	}
+	srv_db_writer_done(db);
+	free(file);
+	duban_import_report_free(&rep);
+	srv_db_close(db);
+	return rc;
+}
+
+static void export_help(void)
+{
+	fputs("Usage: duband export [--format csv|json] [--bom] [-o FILE] [--data DIR]\n"
+	      "Write every item of the central ledger, in code order, with the Chinese column\n"
+	      "headers of published ledgers (what `duband import` and `duban import` read).\n\n"
+	      "Options:\n"
+	      "      --format FORMAT   csv (default) or json\n"
+	      "      --bom             start CSV with a UTF-8 byte order mark (for Excel)\n"
+	      "  -o, --output FILE     write FILE (replaced only when complete)\n"
+	      "  -h, --help            show this help\n", stdout);
+}
+
+/* Into a temporary file renamed over path when whole. */
+static int export_to_file(duban_store *st, const char *path, const struct duban_export_options *eo)
+{
+	size_t n = strlen(path) + 8;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return EXIT_FAIL;
+	snprintf(tmp, n, "%s.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		die_msg("cannot write %s: %s", path, strerror(errno));
+		free(tmp);
+		return EXIT_FAIL;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
+	FILE *out = fdopen(fd, "w");
+	if (!out) {
+		die_msg("cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return EXIT_FAIL;
+	}
+	enum duban_err err = duban_export(st, out, eo);
+	bool ok = err == DUBAN_OK && fflush(out) == 0 && fsync(fileno(out)) == 0;
+	int saved = errno;
+	if (fclose(out) != 0)
+		ok = false;
+	if (ok && rename(tmp, path) != 0) {
+		saved = errno;
+		ok = false;
+	}
+	if (!ok) {
+		unlink(tmp);
+		if (err != DUBAN_OK && err != DUBAN_ERR_IO)
+			die_msg("cannot export the ledger: %s", duban_store_errmsg(st));
+		else
+			die_msg("cannot write %s: %s", path, strerror(saved));
+	}
+	free(tmp);
+	return ok ? EXIT_OK : EXIT_FAIL;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "bom", no_argument, NULL, 'b' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct duban_export_options eo = { .format = DUBAN_EXPORT_CSV, .bom = false, .filter = NULL };
+	const char *data = NULL, *output = NULL;
+	int c, rc = EXIT_OK;
+	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			export_help();
+			return EXIT_OK;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0) {
+				eo.format = DUBAN_EXPORT_CSV;
+			} else if (strcmp(optarg, "json") == 0) {
+				eo.format = DUBAN_EXPORT_JSON;
+			} else {
+				char *clean = duban_sanitize(optarg, false);
+				die_msg("--format: unknown format '%s' (csv or json)", clean);
+				free(clean);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'b':
+			eo.bom = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'd':
+			data = optarg;
+			break;
+		default:
+			return bad_option("export", c, argv);
+		}
+	}
+	if (optind < argc) {
+		die_msg("export: unexpected argument '%s' (write to a file with -o FILE)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	srv_db *db = open_data("export", data_dir(data), &rc);
+	if (!db)
+		return rc;
+	duban_store *st = srv_db_reader(db);
+	if (output && strcmp(output, "-") != 0) {
+		rc = export_to_file(st, output, &eo);
+	} else {
+		enum duban_err err = duban_export(st, stdout, &eo);
+		if (err != DUBAN_OK) {
+			die_msg("cannot export the ledger: %s", duban_store_errmsg(st));
+			rc = EXIT_FAIL;
+		}
+	}
+	srv_db_reader_done(db, st);
+	srv_db_close(db);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- main */
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "serve", cmd_serve, "serve the ledger to duban clients over HTTPS" },
+	{ "user", cmd_user, "add, list, disable users or set their passwords" },
+	{ "token", cmd_token, "list or revoke login tokens" },
+	{ "import", cmd_import, "seed or update the central ledger from a CSV or JSON sheet" },
+	{ "export", cmd_export, "write the central ledger as CSV or JSON" },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+	fputs("Usage: duband COMMAND [OPTIONS]\n"
+	      "The central ledger and sync server for duban clients.\n\n"
+	      "Commands:\n", out);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nEvery command takes --data DIR (default $DUBAND_DATA), the data directory.\n"
+	      "  -h, --help      show this help\n"
+	      "      --version   show the version\n\n"
+	      "`duband COMMAND --help` describes a command; man duband has the details.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("duband %s (protocol %d, schema %d)\n", PACKAGE_VERSION, SRV_PROTOCOL, SRV_SCHEMA);
+			return EXIT_OK;
+		default:
+			return bad_option("", c, argv);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	if (strcmp(name, "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i].name, name) == 0) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+			optind = 0; /* GNU getopt: start afresh on the command's arguments */
+			int rc = commands[i].fn(sub_argc, sub_argv);
+			if (fflush(stdout) != 0 || ferror(stdout)) {
+				die_msg("cannot write the output: %s", strerror(errno));
+				return rc ? rc : EXIT_FAIL;
+			}
+			return rc;
+		}
+	}
+	char *clean = duban_sanitize(name, false);
+	die_msg("unknown command '%s' (see `duband --help`)", clean);
+	free(clean);
+	return EXIT_USAGE;
+}
