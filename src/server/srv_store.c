@@ -51,8 +51,9 @@ static const char *const server_migrations[] = {
 	" sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, user TEXT NOT NULL,"
 	" created_at TEXT NOT NULL);"
 	/* The change log.  An item's version is the sequence number of its
-	 * latest change: the UPDATE OF list leaves out version, so setting it
-	 * does not log again. */
+	 * latest change.  The UPDATE OF list leaves out version, so setting it
+	 * does not log again, and updated_at, so a record added to an item (which
+	 * touches only that) is one change, not two. */
 	"CREATE TRIGGER change_item_insert AFTER INSERT ON item BEGIN"
 	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
 	"  VALUES (lower(hex(randomblob(6))), 'item', NEW.id, NEW.id, NEW.county, NEW.county,"
@@ -65,7 +66,7 @@ static const char *const server_migrations[] = {
 	" handling, accountability, start, deadline, deadline_kind, notice_end, status,"
 	" progress, verdict, rectify_orders, fines, penalty_cases, criminal_cases, detentions,"
 	" summons, accountability_count, key_case, duplicate_of, longitude, latitude, public,"
-	" created_at, updated_at, due_key ON item BEGIN"
+	" created_at, due_key ON item BEGIN"
 	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
 	"  VALUES (lower(hex(randomblob(6))), 'item', NEW.id, NEW.id, NEW.county, OLD.county,"
 	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"

@@ -498,13 +498,16 @@ static void test_delete_and_records(void)
 {
 	char note_id[37], never[37], insp_id[37];
 	cJSON *resp, *op, *body;
+	long long changes;
 	const cJSON *r;
 
 	duban_uuid(item_b);
 	is_result(&office, op_create(item_b, "JX-002", "甲县", "in_progress"), "applied", "office creates in progress");
 
 	duban_uuid(note_id);
+	changes = scalar("SELECT count(*) FROM change", NULL);
 	is_result(&insp_jia, op_note(item_b, note_id, "第一次巡查"), "applied", "note applied");
+	is_int(scalar("SELECT count(*) FROM change", NULL), changes + 1, "a record is one change, not two");
 	is_result(&insp_jia, op_note(item_b, note_id, "第一次巡查"), "applied", "the same record id again: applied");
 	is_int(scalar("SELECT count(*) FROM note WHERE id = ?1", note_id), 1, "records are idempotent by id");
 	is_int(scalar("SELECT count(*) FROM note WHERE id = ?1 AND author = 'li' AND created_at = '2026-06-15T08:01:00Z'",
