@@ -1,4 +1,4 @@
-/* duband's internal surface, shared by its modules (src/server/*.c).  The
+/* duband's internal surface, shared by its modules (the .c files of src/server).  The
  * wire protocol is doc/PROTOCOL.md; the shared model, status machine and JSON
  * codec come from src/core.
  *
