@@ -99,6 +99,29 @@ static const char *const migrations[] = {
 	" resolved INTEGER NOT NULL DEFAULT 0);"
 	"CREATE VIRTUAL TABLE item_fts USING fts5(" DUBAN_FTS_COLUMNS ","
 	" content='', tokenize='duban_bigram');",
+	/* 1 -> 2: sync.  The op sequence is the client_seq the server sees, so
+	 * AUTOINCREMENT: a number is never handed out twice, even after the
+	 * newest ops were sent and deleted.  Rejected ops wait for the user;
+	 * conflicts remember the op and server version they came from and
+	 * whether a field, a deletion or a county change caused them. */
+	"CREATE TABLE op_v2 ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+	" item_id TEXT NOT NULL, field TEXT, base TEXT, value TEXT,"
+	" body TEXT, created_at TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued','rejected')),"
+	" reason TEXT);"
+	"INSERT INTO op_v2 (seq, id, kind, item_id, field, base, value, body, created_at)"
+	" SELECT seq, id, kind, item_id, field, base, value, body, created_at FROM op ORDER BY seq;"
+	"DROP TABLE op;"
+	"ALTER TABLE op_v2 RENAME TO op;"
+	"CREATE INDEX op_state ON op (state, seq);"
+	"CREATE INDEX op_item ON op (item_id, field);"
+	"ALTER TABLE conflict ADD COLUMN op_id TEXT;"
+	"ALTER TABLE conflict ADD COLUMN kind TEXT NOT NULL DEFAULT 'field'"
+	" CHECK (kind IN ('field','deleted','scope'));"
+	"ALTER TABLE conflict ADD COLUMN version INTEGER;"
+	"CREATE INDEX conflict_item ON conflict (item_id, resolved);"
+	"ALTER TABLE item ADD COLUMN sync_flag TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -394,14 +417,14 @@ void duban_store_rollback(duban_store *st)
 
 /* Every change runs inside a savepoint so it nests in an explicit
  * transaction and leaves nothing half-written on its own. */
-static enum duban_err change_begin(duban_store *st)
+enum duban_err store_change_begin(duban_store *st)
 {
 	if (exec(st, "SAVEPOINT change") != SQLITE_OK)
 		return store_db_fail(st, _("starting a change"));
 	return DUBAN_OK;
 }
 
-static enum duban_err change_end(duban_store *st, enum duban_err err)
+enum duban_err store_change_end(duban_store *st, enum duban_err err)
 {
 	if (err != DUBAN_OK) {
 		exec(st, "ROLLBACK TO change; RELEASE change");
@@ -563,9 +586,9 @@ static bool fts_text_changed(const struct duban_item *a, const struct duban_item
 
 /* ---------------------------------------------------------------- events and ops */
 
-static enum duban_err write_event(duban_store *st, const char *item_id, const char *field,
-				  const char *old_value, const char *new_value, const char *reason,
-				  const char *now)
+enum duban_err store_write_event(duban_store *st, const char *item_id, const char *field,
+				 const char *old_value, const char *new_value, const char *reason,
+				 const char *author, const char *device, const char *now)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_EVENT_INSERT,
 				     "INSERT INTO event (item_id, field, old_value, new_value, reason, author, device, created_at)"
@@ -580,17 +603,23 @@ static enum duban_err write_event(duban_store *st, const char *item_id, const ch
 	if (new_value)
 		bind_text(s, 4, new_value);
 	bind_text(s, 5, reason);
-	bind_text(s, 6, st->user);
-	bind_text(s, 7, st->device);
+	bind_text(s, 6, author ? author : st->user);
+	bind_text(s, 7, device ? device : st->device);
 	bind_text(s, 8, now);
 	if (step_done(s) != SQLITE_OK)
 		return store_db_fail(st, _("writing the audit trail"));
 	return DUBAN_OK;
 }
 
-/* Queues an op for the server.  body (may be NULL) is consumed. */
-static enum duban_err write_op(duban_store *st, const char *kind, const char *item_id, const char *field,
-			       const char *base, const char *value, cJSON *body, const char *now)
+static enum duban_err write_event(duban_store *st, const char *item_id, const char *field,
+				  const char *old_value, const char *new_value, const char *reason,
+				  const char *now)
+{
+	return store_write_event(st, item_id, field, old_value, new_value, reason, NULL, NULL, now);
+}
+
+enum duban_err store_write_op(duban_store *st, const char *kind, const char *item_id, const char *field,
+			      const char *base, const char *value, cJSON *body, const char *now)
 {
 	sqlite3_stmt *s;
 	char id[37];
@@ -750,7 +779,7 @@ enum duban_err duban_item_insert(duban_store *st, struct duban_item *item)
 	if (!item->created_at[0])
 		snprintf(item->created_at, sizeof item->created_at, "%s", now);
 	snprintf(item->updated_at, sizeof item->updated_at, "%s", now);
-	if ((err = change_begin(st)) != DUBAN_OK)
+	if ((err = store_change_begin(st)) != DUBAN_OK)
 		return err;
 	err = code_taken(st, item->code, item->id);
 	if (!err && item_seq(st, item->id))
@@ -762,8 +791,8 @@ enum duban_err duban_item_insert(duban_store *st, struct duban_item *item)
 	if (!err)
 		err = write_event(st, item->id, "create", NULL, item->code, "", now);
 	if (!err)
-		err = write_op(st, "item.create", item->id, NULL, NULL, NULL, duban_item_to_json(item), now);
-	return change_end(st, err);
+		err = store_write_op(st, "item.create", item->id, NULL, NULL, NULL, duban_item_to_json(item), now);
+	return store_change_end(st, err);
 }
 
 enum duban_err duban_item_get(duban_store *st, const char *key, struct duban_item *out)
@@ -864,7 +893,7 @@ static enum duban_err record_field_changes(duban_store *st, const struct duban_i
 		after = duban_field_format(f, item);
 		err = write_event(st, item->id, f->name, before, after, reason, now);
 		if (!err)
-			err = write_op(st, "item.set", item->id, f->name, before, after, NULL, now);
+			err = store_write_op(st, "item.set", item->id, f->name, before, after, NULL, now);
 		free(before);
 		free(after);
 		(*changed)++;
@@ -888,7 +917,7 @@ enum duban_err duban_item_update_ex(duban_store *st, struct duban_item *item, in
 	if ((err = validate_item(st, item)) != DUBAN_OK)
 		return err;
 	duban_item_init(&old);
-	if ((err = change_begin(st)) != DUBAN_OK)
+	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
 	err = duban_item_get(st, item->id, &old);
 	if (!err && strcmp(old.id, item->id) != 0)
@@ -911,7 +940,7 @@ enum duban_err duban_item_update_ex(duban_store *st, struct duban_item *item, in
 				err = fts_write(st, seq, item, false);
 		}
 	}
-	err = change_end(st, err);
+	err = store_change_end(st, err);
 	if (!err && changed)
 		*changed = n;
 out:
@@ -951,7 +980,7 @@ static enum duban_err apply_status(duban_store *st, struct duban_item *item, enu
 	if (!err) {
 		cJSON *body = cJSON_CreateObject();
 		cJSON_AddStringToObject(body, "reason", reason ? reason : "");
-		err = write_op(st, "item.status", item->id, "status", duban_status_id(from),
+		err = store_write_op(st, "item.status", item->id, "status", duban_status_id(from),
 			       duban_status_id(to), body, now);
 	}
 	return err;
@@ -984,14 +1013,14 @@ enum duban_err duban_item_set_status(duban_store *st, const char *item_id, enum 
 	char now[25];
 
 	duban_item_init(&item);
-	if ((err = change_begin(st)) != DUBAN_OK)
+	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
 	err = duban_item_get(st, item_id, &item);
 	if (!err)
 		err = check_move(st, &item, to, reason);
 	if (!err)
 		err = apply_status(st, &item, to, reason, duban_timestamp_now(now));
-	err = change_end(st, err);
+	err = store_change_end(st, err);
 out:
 	duban_item_free(&item);
 	return err;
@@ -1008,7 +1037,7 @@ enum duban_err duban_item_delete(duban_store *st, const char *item_id)
 	if (st->role != DUBAN_ROLE_OFFICE)
 		return store_fail(st, DUBAN_ERR_PERMISSION, _("only the office may delete items"));
 	duban_item_init(&item);
-	if ((err = change_begin(st)) != DUBAN_OK)
+	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
 	err = duban_item_get(st, item_id, &item);
 	if (!err) {
@@ -1029,11 +1058,47 @@ enum duban_err duban_item_delete(duban_store *st, const char *item_id)
 	if (!err)
 		err = write_event(st, item.id, "delete", item.code, NULL, "", now);
 	if (!err)
-		err = write_op(st, "item.delete", item.id, NULL, NULL, NULL, NULL, now);
-	err = change_end(st, err);
+		err = store_write_op(st, "item.delete", item.id, NULL, NULL, NULL, NULL, now);
+	err = store_change_end(st, err);
 out:
 	duban_item_free(&item);
 	return err;
+}
+
+/* ---------------------------------------------------------------- rows for sync */
+
+enum duban_err store_item_put(duban_store *st, const struct duban_item *old, const struct duban_item *item)
+{
+	enum duban_err err;
+	long long seq = 0;
+
+	if (!old) {
+		err = insert_row(st, item, &seq);
+		return err ? err : fts_write(st, seq, item, false);
+	}
+	if ((err = rewrite_row(st, item)) != DUBAN_OK)
+		return err;
+	if (!fts_text_changed(old, item))
+		return DUBAN_OK;
+	seq = item_seq(st, item->id);
+	err = fts_write(st, seq, old, true);
+	return err ? err : fts_write(st, seq, item, false);
+}
+
+enum duban_err store_item_remove(duban_store *st, const struct duban_item *item)
+{
+	enum duban_err err;
+	sqlite3_stmt *s;
+
+	if ((err = fts_write(st, item_seq(st, item->id), item, true)) != DUBAN_OK)
+		return err;
+	s = store_stmt(st, STMT_ITEM_DELETE, "DELETE FROM item WHERE id = ?");
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item->id);
+	if (step_done(s) != SQLITE_OK)
+		return store_db_fail(st, _("deleting the item"));
+	return DUBAN_OK;
 }
 
 /* ---------------------------------------------------------------- records */
@@ -1080,7 +1145,7 @@ static enum duban_err finish_record(duban_store *st, sqlite3_stmt *s, const char
 	}
 	enum duban_err err = touch_item(st, item_id, now);
 	if (!err)
-		err = write_op(st, kind, item_id, NULL, NULL, NULL, body, now);
+		err = store_write_op(st, kind, item_id, NULL, NULL, NULL, body, now);
 	else
 		cJSON_Delete(body);
 	return err;
@@ -1095,7 +1160,7 @@ enum duban_err duban_note_add(duban_store *st, struct duban_note *n)
 	if (!n->text || !*n->text)
 		return store_fail(st, DUBAN_ERR_INVALID, _("a note needs some text"));
 	duban_item_init(&item);
-	if ((err = change_begin(st)) != DUBAN_OK)
+	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
 	err = record_prepare(st, n->id, n->item_id, n->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_NOTE_INSERT,
@@ -1111,7 +1176,7 @@ enum duban_err duban_note_add(duban_store *st, struct duban_note *n)
 		bind_text(s, 5, n->created_at);
 		err = finish_record(st, s, "note.add", n->item_id, duban_note_to_json(n), n->created_at);
 	}
-	err = change_end(st, err);
+	err = store_change_end(st, err);
 out:
 	duban_item_free(&item);
 	return err;
@@ -1144,7 +1209,7 @@ enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 	if (r->date == DUBAN_DATE_NONE)
 		return store_fail(st, DUBAN_ERR_INVALID, _("an inspection needs a date"));
 	duban_item_init(&item);
-	if ((err = change_begin(st)) != DUBAN_OK)
+	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
 	err = record_prepare(st, r->id, r->item_id, r->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_INSPECTION_INSERT,
@@ -1168,7 +1233,7 @@ enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 	}
 	if (!err)
 		err = inspection_moves(st, &item, r);
-	err = change_end(st, err);
+	err = store_change_end(st, err);
 out:
 	duban_item_free(&item);
 	return err;
@@ -1184,7 +1249,7 @@ enum duban_err duban_action_add(duban_store *st, struct duban_action *a)
 	if (a->date == DUBAN_DATE_NONE)
 		a->date = duban_today();
 	duban_item_init(&item);
-	if ((err = change_begin(st)) != DUBAN_OK)
+	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
 	err = record_prepare(st, a->id, a->item_id, a->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_ACTION_INSERT,
@@ -1204,7 +1269,7 @@ enum duban_err duban_action_add(duban_store *st, struct duban_action *a)
 		bind_text(s, 8, a->created_at);
 		err = finish_record(st, s, "action.add", a->item_id, duban_action_to_json(a), a->created_at);
 	}
-	err = change_end(st, err);
+	err = store_change_end(st, err);
 out:
 	duban_item_free(&item);
 	return err;
@@ -1235,7 +1300,7 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 	if (strlen(a->sha256) != 64)
 		return store_fail(st, DUBAN_ERR_INVALID, _("an attachment needs its SHA-256"));
 	duban_item_init(&item);
-	if ((err = change_begin(st)) != DUBAN_OK)
+	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
 	err = record_prepare(st, a->id, a->item_id, a->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_ATTACHMENT_INSERT,
@@ -1256,7 +1321,7 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 		bind_text(s, 9, a->created_at);
 		err = finish_record(st, s, "attachment.add", a->item_id, attachment_json(a), a->created_at);
 	}
-	err = change_end(st, err);
+	err = store_change_end(st, err);
 out:
 	duban_item_free(&item);
 	return err;

@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include <cjson/cJSON.h>
+
 #include "duban/store.h"
 
 /* Registers the FTS5 tokenizer "duban_bigram" on db.  CJK text is indexed as
@@ -32,5 +34,35 @@ sqlite3 *duban_store_db(duban_store *st);
  * status as a field change (event reason "import"). */
 enum duban_err duban_item_update_ex(duban_store *st, struct duban_item *item, int *changed,
 				    bool allow_status, const char *reason);
+
+/* ---- The store's write paths without their policy (roles, the status
+ * machine, validation), for sync_store.c: changes pulled
+ * from the server and conflict resolutions are written with the same rows,
+ * index entries, events and ops as local edits. ---- */
+
+/* Record the message duban_store_errmsg returns and pass err on (also in
+ * store_private.h, for store.c and query.c). */
+enum duban_err store_fail(duban_store *st, enum duban_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+enum duban_err store_db_fail(duban_store *st, const char *what);
+/* A savepoint around one change; store_change_end releases it, or rolls it
+ * back when err is not DUBAN_OK, and returns err (or a commit error). */
+enum duban_err store_change_begin(duban_store *st);
+enum duban_err store_change_end(duban_store *st, enum duban_err err);
+/* One audit event; author and device NULL mean the store's actor (pulled
+ * changes are written as author "server", device ""). */
+enum duban_err store_write_event(duban_store *st, const char *item_id, const char *field,
+				 const char *old_value, const char *new_value, const char *reason,
+				 const char *author, const char *device, const char *now);
+/* Queues an op for the server (nothing when the outbox is switched off).
+ * body (may be NULL) is consumed. */
+enum duban_err store_write_op(duban_store *st, const char *kind, const char *item_id, const char *field,
+			      const char *base, const char *value, cJSON *body, const char *now);
+/* Writes an item's row and search index entry as they are: old NULL inserts
+ * item, otherwise the row with item->id is rewritten (old is the stored
+ * state, whose index text is replaced).  No event, no op, no validation. */
+enum duban_err store_item_put(duban_store *st, const struct duban_item *old, const struct duban_item *item);
+/* Deletes an item's row (its records cascade) and its index entry. */
+enum duban_err store_item_remove(duban_store *st, const struct duban_item *item);
 
 #endif

@@ -1,0 +1,1352 @@
+/* The client side of sync in the local ledger: the outbox as a push reads
+ * it, the server's answers, pulled changes merged with unsent local ones, the
+ * conflicts left for the user and the sync state.  No network here: the
+ * engine in src/sync moves the JSON. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "duban/json.h"
+#include "duban/sync_store.h"
+#include "duban/util.h"
+#include "store_internal.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static sqlite3_stmt *prep(duban_store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(duban_store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {
+		store_db_fail(st, _("preparing a statement"));
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* NULL binds NULL: base, value and theirs keep "no value" apart from "". */
+static void bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Steps a statement that returns no rows and finalizes it. */
+static enum duban_err run(duban_store *st, sqlite3_stmt *s, const char *what)
+{
+	enum duban_err err = DUBAN_OK;
+
+	if (!s)
+		return DUBAN_ERR_DB;
+	if (sqlite3_step(s) != SQLITE_DONE)
+		err = store_db_fail(st, what);
+	sqlite3_finalize(s);
+	return err;
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static void col_copy(char *dst, size_t size, sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+/* The protocol says null and "" are the same value. */
+static bool text_eq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static long long jnum(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static bool item_exists(duban_store *st, const char *item_id)
+{
+	sqlite3_stmt *s = prep(st, "SELECT 1 FROM item WHERE id = ?");
+	bool found;
+
+	if (!s)
+		return false;
+	bind_str(s, 1, item_id);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* The item with exactly this id; *found false (and DUBAN_OK) when absent. */
+static enum duban_err load_item(duban_store *st, const char *item_id, struct duban_item *out, bool *found)
+{
+	enum duban_err err;
+
+	*found = false;
+	if (!item_exists(st, item_id))
+		return DUBAN_OK;
+	if ((err = duban_item_get(st, item_id, out)) != DUBAN_OK)
+		return err;
+	*found = strcmp(out->id, item_id) == 0;
+	return DUBAN_OK;
+}
+
+static enum duban_err set_sync_flag(duban_store *st, const char *item_id, const char *flag)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE item SET sync_flag = ?2 WHERE id = ?1 AND sync_flag <> ?2");
+
+	if (s) {
+		bind_str(s, 1, item_id);
+		bind_str(s, 2, flag);
+	}
+	return run(st, s, _("saving the item"));
+}
+
+/* ---------------------------------------------------------------- outbox */
+
+#define OP_COLUMNS "seq, id, kind, item_id, field, base, value, body, created_at, state, reason"
+
+static void read_op(sqlite3_stmt *s, struct duban_op *op)
+{
+	memset(op, 0, sizeof *op);
+	op->seq = sqlite3_column_int64(s, 0);
+	col_copy(op->id, sizeof op->id, s, 1);
+	col_copy(op->kind, sizeof op->kind, s, 2);
+	col_copy(op->item_id, sizeof op->item_id, s, 3);
+	op->field = col_dup(s, 4);
+	op->base = col_dup(s, 5);
+	op->value = col_dup(s, 6);
+	op->body = col_dup(s, 7);
+	col_copy(op->created_at, sizeof op->created_at, s, 8);
+	col_copy(op->state, sizeof op->state, s, 9);
+	op->reason = col_dup(s, 10);
+}
+
+void duban_op_free(struct duban_op *op)
+{
+	if (!op)
+		return;
+	free(op->field);
+	free(op->base);
+	free(op->value);
+	free(op->body);
+	free(op->reason);
+	op->field = op->base = op->value = op->body = op->reason = NULL;
+}
+
+void duban_ops_free(struct duban_op *ops, int n)
+{
+	for (int i = 0; i < n; i++)
+		duban_op_free(&ops[i]);
+	free(ops);
+}
+
+enum duban_err duban_outbox_read(duban_store *st, long long after_seq, int n, struct duban_op *ops, int *got)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*got = 0;
+	if (n <= 0)
+		return DUBAN_OK;
+	s = prep(st, "SELECT " OP_COLUMNS " FROM op WHERE state = 'queued' AND seq > ? ORDER BY seq LIMIT ?");
+	if (!s)
+		return DUBAN_ERR_DB;
+	sqlite3_bind_int64(s, 1, after_seq);
+	sqlite3_bind_int(s, 2, n);
+	while (*got < n && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		read_op(s, &ops[(*got)++]);
+	if (*got < n && rc != SQLITE_DONE) {
+		enum duban_err err = store_db_fail(st, _("reading the outbox"));
+		sqlite3_finalize(s);
+		for (int i = 0; i < *got; i++)
+			duban_op_free(&ops[i]);
+		*got = 0;
+		return err;
+	}
+	sqlite3_finalize(s);
+	return DUBAN_OK;
+}
+
+enum duban_err duban_outbox_rejected(duban_store *st, struct duban_op **ops, int *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " OP_COLUMNS " FROM op WHERE state = 'rejected' ORDER BY seq");
+	int cap = 0, rc;
+
+	*ops = NULL;
+	*n = 0;
+	if (!s)
+		return DUBAN_ERR_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*ops = xrealloc(*ops, (size_t)cap * sizeof **ops);
+		}
+		read_op(s, &(*ops)[(*n)++]);
+	}
+	if (rc != SQLITE_DONE) {
+		enum duban_err err = store_db_fail(st, _("reading the outbox"));
+		sqlite3_finalize(s);
+		duban_ops_free(*ops, *n);
+		*ops = NULL;
+		*n = 0;
+		return err;
+	}
+	sqlite3_finalize(s);
+	return DUBAN_OK;
+}
+
+static long long count_where(duban_store *st, const char *sql, const char *arg)
+{
+	sqlite3_stmt *s = prep(st, sql);
+	long long n = 0;
+
+	if (!s)
+		return 0;
+	if (arg)
+		bind_str(s, 1, arg);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+long long duban_outbox_rejected_count(duban_store *st)
+{
+	return count_where(st, "SELECT count(*) FROM op WHERE state = 'rejected'", NULL);
+}
+
+cJSON *duban_op_to_json(const struct duban_op *op)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "id", op->id);
+	cJSON_AddNumberToObject(o, "client_seq", (double)op->seq);
+	cJSON_AddStringToObject(o, "kind", op->kind);
+	cJSON_AddStringToObject(o, "item_id", op->item_id);
+	if (op->field)
+		cJSON_AddStringToObject(o, "field", op->field);
+	if (op->base)
+		cJSON_AddStringToObject(o, "base", op->base);
+	if (op->value)
+		cJSON_AddStringToObject(o, "value", op->value);
+	if (op->body) {
+		cJSON *body = cJSON_Parse(op->body);
+		if (!body) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		cJSON_AddItemToObject(o, "body", body);
+	}
+	cJSON_AddStringToObject(o, "created_at", op->created_at);
+	return o;
+}
+
+/* ---------------------------------------------------------------- conflict rows */
+
+/* One unresolved conflict per item and field (per item for deletions): a
+ * newer answer or pulled value updates it instead of piling up rows the user
+ * would have to resolve one by one. */
+struct conflict_in {
+	const char *item_id, *kind, *field, *base, *mine, *theirs, *op_id;
+	long long version;
+};
+
+static long long open_conflict(duban_store *st, const char *item_id, const char *kind, const char *field)
+{
+	sqlite3_stmt *s;
+	long long id = 0;
+
+	if (strcmp(kind, "field") == 0) {
+		s = prep(st, "SELECT id FROM conflict WHERE item_id = ?1 AND kind = 'field' AND field = ?2"
+			     " AND resolved = 0 ORDER BY id LIMIT 1");
+		if (s)
+			bind_str(s, 2, field);
+	} else {
+		s = prep(st, "SELECT id FROM conflict WHERE item_id = ?1 AND kind = ?2 AND resolved = 0"
+			     " ORDER BY id LIMIT 1");
+		if (s)
+			bind_str(s, 2, kind);
+	}
+	if (!s)
+		return -1;
+	bind_str(s, 1, item_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return id;
+}
+
+static enum duban_err conflict_put(duban_store *st, const struct conflict_in *c, const char *now)
+{
+	long long id = open_conflict(st, c->item_id, c->kind, c->field);
+	sqlite3_stmt *s;
+
+	if (id < 0)
+		return DUBAN_ERR_DB;
+	if (id > 0 && strcmp(c->kind, "field") != 0)
+		return DUBAN_OK;
+	if (id > 0) {
+		/* The first base stays: it is what the server had when the user
+		 * started; mine is the latest local value. */
+		s = prep(st, "UPDATE conflict SET mine = ?2, theirs = ?3, version = ?4,"
+			     " op_id = coalesce(?5, op_id) WHERE id = ?1");
+		if (!s)
+			return DUBAN_ERR_DB;
+		sqlite3_bind_int64(s, 1, id);
+		bind_str(s, 2, c->mine);
+		bind_str(s, 3, c->theirs);
+		sqlite3_bind_int64(s, 4, c->version);
+		bind_str(s, 5, c->op_id);
+		return run(st, s, _("saving a conflict"));
+	}
+	s = prep(st, "INSERT INTO conflict (item_id, field, base, mine, theirs, created_at, op_id, kind, version)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_str(s, 1, c->item_id);
+	bind_str(s, 2, c->field ? c->field : "");
+	bind_str(s, 3, c->base);
+	bind_str(s, 4, c->mine);
+	bind_str(s, 5, c->theirs);
+	bind_str(s, 6, now);
+	bind_str(s, 7, c->op_id);
+	bind_str(s, 8, c->kind);
+	sqlite3_bind_int64(s, 9, c->version);
+	return run(st, s, _("saving a conflict"));
+}
+
+/* ---------------------------------------------------------------- settle */
+
+enum answer_kind { ANSWER_APPLIED, ANSWER_CONFLICT, ANSWER_REJECTED };
+
+static enum duban_err settle_conflict(duban_store *st, const struct duban_op *op, const cJSON *answer,
+				      const char *now)
+{
+	const cJSON *base = cJSON_GetObjectItemCaseSensitive(answer, "base");
+	const char *reason = jstr(answer, "reason");
+	bool deleted = reason && strcmp(reason, "deleted") == 0;
+	struct conflict_in c = {
+		.item_id = op->item_id,
+		.kind = deleted ? "deleted" : "field",
+		.field = jstr(answer, "field") ? jstr(answer, "field") : op->field,
+		.base = base ? jstr(answer, "base") : op->base,
+		.mine = jstr(answer, "mine"),
+		.theirs = jstr(answer, "theirs"),
+		.op_id = op->id,
+		.version = jnum(answer, "version"),
+	};
+	enum duban_err err;
+
+	if (!c.mine)
+		c.mine = op->value ? op->value : op->body;
+	if (!deleted && (!c.field || !*c.field))
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server answered a conflict without a field to change %s"),
+				  op->id);
+	err = conflict_put(st, &c, now);
+	if (!err && deleted)
+		err = set_sync_flag(st, op->item_id, "deleted_on_server");
+	return err;
+}
+
+enum duban_err duban_outbox_settle(duban_store *st, const struct duban_op *op, const cJSON *answer)
+{
+	const char *id, *result, *first;
+	enum answer_kind kind;
+	enum duban_err err;
+	sqlite3_stmt *s;
+	char now[25];
+
+	if (!cJSON_IsObject(answer))
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server's answer to change %s is not an object"), op->id);
+	id = jstr(answer, "id");
+	if (id && strcmp(id, op->id) != 0)
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server's answer for change %s was given to change %s"),
+				  id, op->id);
+	result = jstr(answer, "result");
+	first = result;
+	if (result && strcmp(result, "duplicate") == 0)
+		first = jstr(answer, "first");
+	if (first && strcmp(first, "applied") == 0)
+		kind = ANSWER_APPLIED;
+	else if (first && strcmp(first, "conflict") == 0)
+		kind = ANSWER_CONFLICT;
+	else if (first && strcmp(first, "rejected") == 0)
+		kind = ANSWER_REJECTED;
+	else
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server answered '%s' to change %s"),
+				  first ? first : result ? result : "", op->id);
+
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		return err;
+	duban_timestamp_now(now);
+	if (kind == ANSWER_REJECTED) {
+		const char *msg = jstr(answer, "message");
+		if (!msg || !*msg)
+			msg = jstr(answer, "reason");
+		s = prep(st, "UPDATE op SET state = 'rejected', reason = ?2 WHERE id = ?1");
+		if (s) {
+			bind_str(s, 1, op->id);
+			bind_str(s, 2, msg && *msg ? msg : _("refused by the server"));
+		}
+		err = run(st, s, _("saving the server's answer"));
+	} else {
+		s = prep(st, "DELETE FROM op WHERE id = ?");
+		if (s)
+			bind_str(s, 1, op->id);
+		err = run(st, s, _("saving the server's answer"));
+		if (!err && kind == ANSWER_CONFLICT)
+			err = settle_conflict(st, op, answer, now);
+	}
+	return store_change_end(st, err);
+}
+
+enum duban_err duban_outbox_drop(duban_store *st, const char *op_id)
+{
+	sqlite3_stmt *s;
+	enum duban_err err;
+
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		return err;
+	s = prep(st, "DELETE FROM op WHERE id = ? AND state = 'rejected'");
+	if (s)
+		bind_str(s, 1, op_id);
+	err = run(st, s, _("dropping a change"));
+	if (!err && sqlite3_changes(duban_store_db(st)) == 0)
+		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no refused change with id %s"), op_id);
+	return store_change_end(st, err);
+}
+
+enum duban_err duban_outbox_retry(duban_store *st, const char *op_id)
+{
+	sqlite3_stmt *s;
+	enum duban_err err;
+	char id[37];
+
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		return err;
+	duban_uuid(id);
+	/* A fresh row: new id (the old one has its answer on the server for
+	 * good) and, by AUTOINCREMENT, the next sequence number. */
+	s = prep(st, "INSERT INTO op (id, kind, item_id, field, base, value, body, created_at)"
+		     " SELECT ?2, kind, item_id, field, base, value, body, created_at FROM op"
+		     " WHERE id = ?1 AND state = 'rejected'");
+	if (s) {
+		bind_str(s, 1, op_id);
+		bind_str(s, 2, id);
+	}
+	err = run(st, s, _("queueing the change again"));
+	if (!err && sqlite3_changes(duban_store_db(st)) == 0)
+		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no refused change with id %s"), op_id);
+	if (!err) {
+		s = prep(st, "DELETE FROM op WHERE id = ?");
+		if (s)
+			bind_str(s, 1, op_id);
+		err = run(st, s, _("queueing the change again"));
+	}
+	return store_change_end(st, err);
+}
+
+/* ---------------------------------------------------------------- pulled items */
+
+static void copy_field(const struct duban_field *f, struct duban_item *dst, const struct duban_item *src)
+{
+	char *d = (char *)dst + f->offset;
+	const char *s = (const char *)src + f->offset;
+
+	switch (f->type) {
+	case DUBAN_FT_TEXT:
+		duban_set_str((char **)(void *)d, *(char *const *)(const void *)s);
+		return;
+	case DUBAN_FT_DATE:
+		memcpy(d, s, sizeof(duban_date));
+		return;
+	case DUBAN_FT_DOUBLE:
+		memcpy(d, s, sizeof(double));
+		return;
+	case DUBAN_FT_BOOL:
+		memcpy(d, s, sizeof(bool));
+		return;
+	case DUBAN_FT_INT:
+		memcpy(d, s, sizeof(int));
+		return;
+	case DUBAN_FT_KIND:
+		memcpy(d, s, sizeof(enum duban_kind));
+		return;
+	case DUBAN_FT_STATUS:
+		memcpy(d, s, sizeof(enum duban_status));
+		return;
+	case DUBAN_FT_DEADLINE_KIND:
+		memcpy(d, s, sizeof(enum duban_deadline_kind));
+		return;
+	case DUBAN_FT_SCOPE:
+		memcpy(d, s, sizeof(enum duban_scope));
+		return;
+	case DUBAN_FT_VERDICT:
+		memcpy(d, s, sizeof(enum duban_verdict));
+		return;
+	}
+}
+
+static enum duban_err check_code(duban_store *st, const struct duban_item *item)
+{
+	sqlite3_stmt *s = prep(st, "SELECT id FROM item WHERE code = ? AND id <> ?");
+	enum duban_err err = DUBAN_OK;
+
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_str(s, 1, item->code);
+	bind_str(s, 2, item->id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		err = store_fail(st, DUBAN_ERR_DUPLICATE,
+				 _("the server's item %s (id %s) has the code of the local item with id %s:"
+				   " change the local item's code"),
+				 item->code, item->id, (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return err;
+}
+
+static enum duban_err insert_remote(duban_store *st, struct duban_item *item, const char *now)
+{
+	enum duban_err err;
+
+	if (!item->created_at[0])
+		snprintf(item->created_at, sizeof item->created_at, "%s", now);
+	if (!item->updated_at[0])
+		snprintf(item->updated_at, sizeof item->updated_at, "%s", item->created_at);
+	if ((err = store_item_put(st, NULL, item)) != DUBAN_OK)
+		return err;
+	return store_write_event(st, item->id, "create", NULL, item->code, DUBAN_SYNC_REASON, DUBAN_SYNC_AUTHOR, "",
+				 now);
+}
+
+/* The unsent local side of one item: its queued item.set ops and its
+ * unresolved field conflicts. */
+struct pending_op {
+	char *id, *field, *base, *value;
+};
+struct pending_conflict {
+	long long id;
+	char *field, *theirs;
+};
+struct pending {
+	struct pending_op *ops;
+	int nops;
+	struct pending_conflict *conflicts;
+	int nconflicts;
+};
+
+static void pending_free(struct pending *p)
+{
+	for (int i = 0; i < p->nops; i++) {
+		free(p->ops[i].id);
+		free(p->ops[i].field);
+		free(p->ops[i].base);
+		free(p->ops[i].value);
+	}
+	for (int i = 0; i < p->nconflicts; i++) {
+		free(p->conflicts[i].field);
+		free(p->conflicts[i].theirs);
+	}
+	free(p->ops);
+	free(p->conflicts);
+}
+
+static enum duban_err pending_load(duban_store *st, const char *item_id, struct pending *p)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	s = prep(st, "SELECT id, field, base, value FROM op WHERE item_id = ? AND kind = 'item.set'"
+		     " AND state = 'queued' ORDER BY seq");
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_str(s, 1, item_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		p->ops = xrealloc(p->ops, (size_t)(p->nops + 1) * sizeof *p->ops);
+		p->ops[p->nops++] = (struct pending_op){ col_dup(s, 0), col_dup(s, 1), col_dup(s, 2), col_dup(s, 3) };
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, _("reading the outbox"));
+	s = prep(st, "SELECT id, field, theirs FROM conflict WHERE item_id = ? AND kind = 'field' AND resolved = 0");
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_str(s, 1, item_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		p->conflicts = xrealloc(p->conflicts, (size_t)(p->nconflicts + 1) * sizeof *p->conflicts);
+		p->conflicts[p->nconflicts++] =
+			(struct pending_conflict){ sqlite3_column_int64(s, 0), col_dup(s, 1), col_dup(s, 2) };
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, _("reading the conflicts"));
+	return DUBAN_OK;
+}
+
+static enum duban_err delete_set_ops(duban_store *st, const char *item_id, const char *field, bool queued_only)
+{
+	sqlite3_stmt *s = prep(st, queued_only
+				   ? "DELETE FROM op WHERE item_id = ? AND kind = 'item.set' AND field = ? AND state = 'queued'"
+				   : "DELETE FROM op WHERE item_id = ? AND kind = 'item.set' AND field = ?");
+
+	if (s) {
+		bind_str(s, 1, item_id);
+		bind_str(s, 2, field);
+	}
+	return run(st, s, _("updating the outbox"));
+}
+
+/* A field the server changed while the user has an unsent edit of it.
+ * *keep is set when the local value stays. */
+static enum duban_err merge_pending_field(duban_store *st, const struct pending *p, const struct duban_field *f,
+					  const struct duban_item *remote, const char *mine, const char *theirs,
+					  const char *now, bool *keep)
+{
+	const struct pending_op *firstop = NULL, *lastop = NULL;
+	bool known = false;
+
+	*keep = false;
+	for (int i = 0; i < p->nops; i++) {
+		if (!text_eq(p->ops[i].field, f->name))
+			continue;
+		if (!firstop)
+			firstop = &p->ops[i];
+		lastop = &p->ops[i];
+		/* The server still has a base of ours (our edit is on its way)
+		 * or already has one of our values (an answer got lost). */
+		if (text_eq(theirs, p->ops[i].base) || text_eq(theirs, p->ops[i].value))
+			known = true;
+	}
+	if (firstop) {
+		struct conflict_in c = { remote->id, "field", f->name, firstop->base, mine, theirs, lastop->id,
+					 remote->version };
+		enum duban_err err;
+
+		*keep = true;
+		if (known)
+			return DUBAN_OK;
+		err = conflict_put(st, &c, now);
+		return err ? err : delete_set_ops(st, remote->id, f->name, true);
+	}
+	for (int i = 0; i < p->nconflicts; i++) {
+		sqlite3_stmt *s;
+
+		if (!text_eq(p->conflicts[i].field, f->name))
+			continue;
+		*keep = true;
+		if (text_eq(p->conflicts[i].theirs, theirs))
+			return DUBAN_OK;
+		s = prep(st, "UPDATE conflict SET theirs = ?2, version = ?3 WHERE id = ?1");
+		if (s) {
+			sqlite3_bind_int64(s, 1, p->conflicts[i].id);
+			bind_str(s, 2, theirs);
+			sqlite3_bind_int64(s, 3, remote->version);
+		}
+		return run(st, s, _("saving a conflict"));
+	}
+	return DUBAN_OK;
+}
+
+static enum duban_err merge_remote(duban_store *st, const struct duban_item *local, const struct duban_item *remote,
+				   const char *now)
+{
+	struct duban_item merged;
+	struct pending p;
+	enum duban_err err;
+	bool dirty;
+
+	if ((err = pending_load(st, local->id, &p)) != DUBAN_OK) {
+		pending_free(&p);
+		return err;
+	}
+	duban_item_init(&merged);
+	duban_item_free(&merged);
+	duban_item_copy(&merged, local);
+	for (size_t i = 0; i < duban_field_count && !err; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		char *mine, *theirs;
+		bool keep = false;
+
+		if (duban_field_equal(f, local, remote))
+			continue;
+		mine = duban_field_format(f, local);
+		theirs = duban_field_format(f, remote);
+		/* The status is the server's: it ran the machine on its own state. */
+		if (f->type != DUBAN_FT_STATUS)
+			err = merge_pending_field(st, &p, f, remote, mine, theirs, now, &keep);
+		if (!err && !keep) {
+			copy_field(f, &merged, remote);
+			err = store_write_event(st, local->id, f->name, mine, theirs, DUBAN_SYNC_REASON, DUBAN_SYNC_AUTHOR,
+						"", now);
+		}
+		free(mine);
+		free(theirs);
+	}
+	pending_free(&p);
+	merged.version = remote->version;
+	if (strcmp(remote->updated_at, merged.updated_at) > 0)
+		snprintf(merged.updated_at, sizeof merged.updated_at, "%s", remote->updated_at);
+	dirty = merged.version != local->version || strcmp(merged.updated_at, local->updated_at) != 0;
+	for (size_t i = 0; i < duban_field_count && !dirty; i++)
+		dirty = !duban_field_equal(&duban_fields[i], local, &merged);
+	if (!err && dirty)
+		err = store_item_put(st, local, &merged);
+	duban_item_free(&merged);
+	return err;
+}
+
+/* The server sent the item: it exists and the user sees it again. */
+static enum duban_err item_back(duban_store *st, const char *item_id)
+{
+	enum duban_err err = set_sync_flag(st, item_id, "");
+	sqlite3_stmt *s;
+
+	if (err)
+		return err;
+	s = prep(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ? AND kind IN ('deleted', 'scope')"
+		     " AND resolved = 0");
+	if (s)
+		bind_str(s, 1, item_id);
+	return run(st, s, _("saving a conflict"));
+}
+
+enum duban_err duban_apply_remote_item(duban_store *st, const cJSON *obj)
+{
+	struct duban_item local, item;
+	const char *id = jstr(obj, "id");
+	enum duban_err err;
+	char jerr[256], now[25];
+	bool found = false;
+
+	if (!cJSON_IsObject(obj) || !id || !duban_uuid_valid(id))
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent an item without a valid id"));
+	duban_item_init(&local);
+	duban_item_init(&item);
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		goto out;
+	duban_timestamp_now(now);
+	err = load_item(st, id, &local, &found);
+	if (!err && found) {
+		/* Fields the server left out keep their local values. */
+		duban_item_free(&item);
+		duban_item_copy(&item, &local);
+	}
+	if (!err && duban_item_from_json(obj, &item, jerr, sizeof jerr) != DUBAN_OK)
+		err = store_fail(st, DUBAN_ERR_PARSE, _("the server sent the item %s in a form that cannot be read: %s"),
+				 id, jerr);
+	if (!err && !item.code[0])
+		err = store_fail(st, DUBAN_ERR_PARSE, _("the server sent the item %s without a code"), id);
+	if (!err && !duban_field_equal(duban_field_find("code"), &local, &item))
+		err = check_code(st, &item);
+	if (!err)
+		err = found ? merge_remote(st, &local, &item, now) : insert_remote(st, &item, now);
+	if (!err && found)
+		err = item_back(st, id);
+	err = store_change_end(st, err);
+out:
+	duban_item_free(&local);
+	duban_item_free(&item);
+	return err;
+}
+
+/* ---------------------------------------------------------------- pulled records */
+
+static enum duban_err record_item_known(duban_store *st, const char *type, const char *item_id)
+{
+	if (item_exists(st, item_id))
+		return DUBAN_OK;
+	return store_fail(st, DUBAN_ERR_NOT_FOUND,
+			  _("the server sent a %s for the item %s, which is not in the local ledger"), type, item_id);
+}
+
+static enum duban_err put_note(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	struct duban_note n = { 0 };
+	enum duban_err err;
+	sqlite3_stmt *s;
+
+	if ((err = duban_note_from_json(o, &n, jerr, errlen)) != DUBAN_OK)
+		goto out;
+	if ((err = record_item_known(st, "note", n.item_id)) != DUBAN_OK)
+		goto out;
+	s = prep(st, "INSERT INTO note (id, item_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)"
+		     " ON CONFLICT (id) DO NOTHING");
+	if (s) {
+		bind_str(s, 1, n.id);
+		bind_str(s, 2, n.item_id);
+		bind_str(s, 3, n.author ? n.author : "");
+		bind_str(s, 4, n.text ? n.text : "");
+		bind_str(s, 5, n.created_at);
+	}
+	err = run(st, s, _("saving the record"));
+out:
+	duban_note_free(&n);
+	return err;
+}
+
+static enum duban_err put_inspection(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	struct duban_inspection r = { 0 };
+	enum duban_err err;
+	sqlite3_stmt *s;
+	char date[11];
+
+	if ((err = duban_inspection_from_json(o, &r, jerr, errlen)) != DUBAN_OK)
+		goto out;
+	if ((err = record_item_known(st, "inspection", r.item_id)) != DUBAN_OK)
+		goto out;
+	s = prep(st, "INSERT INTO inspection (id, item_id, date, level, inspectors, place, findings, passed,"
+		     " author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+	if (s) {
+		bind_str(s, 1, r.id);
+		bind_str(s, 2, r.item_id);
+		bind_str(s, 3, r.date == DUBAN_DATE_NONE ? "" : duban_date_format(r.date, date));
+		bind_str(s, 4, r.level ? r.level : "");
+		bind_str(s, 5, r.inspectors ? r.inspectors : "");
+		bind_str(s, 6, r.place ? r.place : "");
+		bind_str(s, 7, r.findings ? r.findings : "");
+		sqlite3_bind_int(s, 8, r.passed);
+		bind_str(s, 9, r.author ? r.author : "");
+		bind_str(s, 10, r.created_at);
+	}
+	err = run(st, s, _("saving the record"));
+out:
+	duban_inspection_free(&r);
+	return err;
+}
+
+static enum duban_err put_action(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	struct duban_action a = { 0 };
+	enum duban_err err;
+	sqlite3_stmt *s;
+	char date[11], due[11];
+
+	if ((err = duban_action_from_json(o, &a, jerr, errlen)) != DUBAN_OK)
+		goto out;
+	if ((err = record_item_known(st, "action", a.item_id)) != DUBAN_OK)
+		goto out;
+	s = prep(st, "INSERT INTO action (id, item_id, kind, date, due, text, author, created_at)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+	if (s) {
+		bind_str(s, 1, a.id);
+		bind_str(s, 2, a.item_id);
+		bind_str(s, 3, duban_action_kind_id(a.kind));
+		bind_str(s, 4, a.date == DUBAN_DATE_NONE ? "" : duban_date_format(a.date, date));
+		bind_str(s, 5, a.due == DUBAN_DATE_NONE ? NULL : duban_date_format(a.due, due));
+		bind_str(s, 6, a.text ? a.text : "");
+		bind_str(s, 7, a.author ? a.author : "");
+		bind_str(s, 8, a.created_at);
+	}
+	err = run(st, s, _("saving the record"));
+out:
+	duban_action_free(&a);
+	return err;
+}
+
+static enum duban_err put_attachment(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	struct duban_attachment a = { 0 };
+	enum duban_err err;
+	sqlite3_stmt *s;
+
+	if ((err = duban_attachment_from_json(o, &a, jerr, errlen)) != DUBAN_OK)
+		goto out;
+	if ((err = record_item_known(st, "attachment", a.item_id)) != DUBAN_OK)
+		goto out;
+	s = prep(st, "INSERT INTO attachment (id, item_id, inspection_id, sha256, name, mime, size, author,"
+		     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+	if (s) {
+		bind_str(s, 1, a.id);
+		bind_str(s, 2, a.item_id);
+		bind_str(s, 3, a.inspection_id);
+		bind_str(s, 4, a.sha256);
+		bind_str(s, 5, a.name ? a.name : "");
+		bind_str(s, 6, a.mime ? a.mime : "");
+		sqlite3_bind_int64(s, 7, a.size);
+		bind_str(s, 8, a.author ? a.author : "");
+		bind_str(s, 9, a.created_at);
+	}
+	err = run(st, s, _("saving the record"));
+out:
+	duban_attachment_free(&a);
+	return err;
+}
+
+enum duban_err duban_apply_remote_record(duban_store *st, const char *type, const cJSON *record)
+{
+	enum duban_err (*put)(duban_store *, const cJSON *, char *, size_t);
+	enum duban_err err;
+	char jerr[256] = "";
+
+	if (strcmp(type, "note") == 0)
+		put = put_note;
+	else if (strcmp(type, "inspection") == 0)
+		put = put_inspection;
+	else if (strcmp(type, "action") == 0)
+		put = put_action;
+	else if (strcmp(type, "attachment") == 0)
+		put = put_attachment;
+	else
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a change of unknown type '%s'"), type);
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		return err;
+	err = put(st, record, jerr, sizeof jerr);
+	if (err == DUBAN_ERR_INVALID)
+		err = store_fail(st, DUBAN_ERR_PARSE, _("the server sent a %s in a form that cannot be read: %s"), type,
+				 jerr);
+	return store_change_end(st, err);
+}
+
+/* ---------------------------------------------------------------- tombstones */
+
+static bool item_has_local_work(duban_store *st, const char *item_id)
+{
+	return count_where(st, "SELECT (SELECT count(*) FROM op WHERE item_id = ?1)"
+			       " + (SELECT count(*) FROM conflict WHERE item_id = ?1 AND resolved = 0)",
+			   item_id) > 0;
+}
+
+enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const char *reason)
+{
+	bool scope = reason && strcmp(reason, "scope") == 0;
+	struct duban_item item;
+	enum duban_err err;
+	char now[25];
+	bool found = false;
+
+	if (!item_id || !duban_uuid_valid(item_id))
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a deletion without a valid item id"));
+	duban_item_init(&item);
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		goto out;
+	duban_timestamp_now(now);
+	err = load_item(st, item_id, &item, &found);
+	if (!err && found && item_has_local_work(st, item_id)) {
+		/* Deletion is never silent for work not yet sent: keep the item
+		 * and let the user decide. */
+		struct conflict_in c = { item_id, scope ? "scope" : "deleted", "", NULL, NULL, NULL, NULL, 0 };
+		err = set_sync_flag(st, item_id, scope ? "out_of_scope" : "deleted_on_server");
+		if (!err)
+			err = conflict_put(st, &c, now);
+	} else if (!err && found) {
+		err = store_item_remove(st, &item);
+		if (!err)
+			err = store_write_event(st, item_id, "delete", item.code, NULL,
+						scope ? DUBAN_SYNC_REASON ": out of scope" : DUBAN_SYNC_REASON,
+						DUBAN_SYNC_AUTHOR, "", now);
+	}
+	err = store_change_end(st, err);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+enum duban_err duban_apply_change(duban_store *st, const cJSON *change)
+{
+	const char *type = jstr(change, "type");
+
+	if (!type)
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a change without a type"));
+	if (strcmp(type, "item") == 0)
+		return duban_apply_remote_item(st, cJSON_GetObjectItemCaseSensitive(change, "item"));
+	if (strcmp(type, "tombstone") == 0)
+		return duban_apply_tombstone(st, jstr(change, "item_id"), jstr(change, "reason"));
+	return duban_apply_remote_record(st, type, cJSON_GetObjectItemCaseSensitive(change, type));
+}
+
+enum duban_err duban_item_sync_flag(duban_store *st, const char *item_id, char out[24])
+{
+	sqlite3_stmt *s = prep(st, "SELECT sync_flag FROM item WHERE id = ?");
+	enum duban_err err = DUBAN_OK;
+
+	out[0] = '\0';
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_str(s, 1, item_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		col_copy(out, 24, s, 0);
+	else
+		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no item with id '%s'"), item_id);
+	sqlite3_finalize(s);
+	return err;
+}
+
+/* ---------------------------------------------------------------- conflicts */
+
+#define CONFLICT_SELECT \
+	"SELECT c.id, c.item_id, coalesce(i.code, ''), coalesce(i.title, ''), c.field, c.base, c.mine," \
+	" c.theirs, c.kind, coalesce(c.version, 0), c.created_at" \
+	" FROM conflict c LEFT JOIN item i ON i.id = c.item_id"
+
+static void read_conflict(sqlite3_stmt *s, struct duban_conflict *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = sqlite3_column_int64(s, 0);
+	col_copy(c->item_id, sizeof c->item_id, s, 1);
+	c->code = col_dup(s, 2);
+	c->title = col_dup(s, 3);
+	c->field = col_dup(s, 4);
+	c->base = col_dup(s, 5);
+	c->mine = col_dup(s, 6);
+	c->theirs = col_dup(s, 7);
+	col_copy(c->kind, sizeof c->kind, s, 8);
+	c->version = sqlite3_column_int64(s, 9);
+	col_copy(c->created_at, sizeof c->created_at, s, 10);
+}
+
+void duban_conflict_free(struct duban_conflict *c)
+{
+	if (!c)
+		return;
+	free(c->code);
+	free(c->title);
+	free(c->field);
+	free(c->base);
+	free(c->mine);
+	free(c->theirs);
+	c->code = c->title = c->field = c->base = c->mine = c->theirs = NULL;
+}
+
+void duban_conflicts_free(struct duban_conflict *c, int n)
+{
+	for (int i = 0; i < n; i++)
+		duban_conflict_free(&c[i]);
+	free(c);
+}
+
+enum duban_err duban_conflicts_list(duban_store *st, const char *item_id, struct duban_conflict **out, int *n)
+{
+	sqlite3_stmt *s = prep(st, CONFLICT_SELECT " WHERE c.resolved = 0 AND (?1 IS NULL OR c.item_id = ?1)"
+						   " ORDER BY c.id");
+	int cap = 0, rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_str(s, 1, item_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*out = xrealloc(*out, (size_t)cap * sizeof **out);
+		}
+		read_conflict(s, &(*out)[(*n)++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		duban_conflicts_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return store_db_fail(st, _("reading the conflicts"));
+	}
+	return DUBAN_OK;
+}
+
+long long duban_conflict_count(duban_store *st)
+{
+	return count_where(st, "SELECT count(*) FROM conflict WHERE resolved = 0", NULL);
+}
+
+bool duban_item_has_conflict(duban_store *st, const char *item_id)
+{
+	return count_where(st, "SELECT EXISTS (SELECT 1 FROM conflict WHERE item_id = ? AND resolved = 0)", item_id)
+	       > 0;
+}
+
+static enum duban_err conflict_get(duban_store *st, long long id, struct duban_conflict *c)
+{
+	sqlite3_stmt *s = prep(st, CONFLICT_SELECT " WHERE c.id = ? AND c.resolved = 0");
+	enum duban_err err = DUBAN_OK;
+
+	memset(c, 0, sizeof *c);
+	if (!s)
+		return DUBAN_ERR_DB;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		read_conflict(s, c);
+	else
+		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no open conflict with number %lld"), id);
+	sqlite3_finalize(s);
+	return err;
+}
+
+static enum duban_err resolve_rows(duban_store *st, const char *sql, const char *item_id, const char *field)
+{
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (s) {
+		bind_str(s, 1, item_id);
+		if (field)
+			bind_str(s, 2, field);
+	}
+	return run(st, s, _("saving a conflict"));
+}
+
+static enum duban_err resolve_field(duban_store *st, const struct duban_conflict *c, enum duban_resolution how,
+				    const char *edited, const char *now)
+{
+	const struct duban_field *f = duban_field_find(c->field);
+	struct duban_item item, changed;
+	const char *text, *reason;
+	enum duban_err err;
+	bool found = false;
+
+	if (!f || !f->editable)
+		return store_fail(st, DUBAN_ERR_INVALID, _("the conflict on '%s' cannot be resolved here"), c->field);
+	switch (how) {
+	case DUBAN_RESOLVE_TAKE_THEIRS:
+		text = c->theirs;
+		reason = "conflict: took server value";
+		break;
+	case DUBAN_RESOLVE_KEEP_MINE:
+		text = c->mine;
+		reason = "conflict: kept my value";
+		break;
+	default:
+		if (!edited)
+			return store_fail(st, DUBAN_ERR_INVALID, _("resolving with an edit needs a value"));
+		text = edited;
+		reason = "conflict: edited";
+	}
+	duban_item_init(&item);
+	duban_item_init(&changed);
+	err = load_item(st, c->item_id, &item, &found);
+	if (!err && !found)
+		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("the item of this conflict is no longer in the ledger"));
+	if (err)
+		goto out;
+	duban_item_free(&changed);
+	duban_item_copy(&changed, &item);
+	if (duban_field_parse(f, &changed, text ? text : "") != DUBAN_OK
+	    || changed.progress < 0 || changed.progress > 100) {
+		err = store_fail(st, DUBAN_ERR_INVALID, _("'%s' is not a valid value for %s"), text ? text : "",
+				 _(f->title));
+		goto out;
+	}
+	if (strcmp(f->name, "code") == 0 && (!changed.code[0] || (err = check_code(st, &changed)) != DUBAN_OK)) {
+		if (!err)
+			err = store_fail(st, DUBAN_ERR_INVALID, _("an item needs a code (受理编号)"));
+		goto out;
+	}
+	/* The resolution replaces every unsent edit of the field. */
+	err = delete_set_ops(st, item.id, f->name, false);
+	if (!err && !duban_field_equal(f, &item, &changed)) {
+		char *before = duban_field_format(f, &item), *after = duban_field_format(f, &changed);
+
+		snprintf(changed.updated_at, sizeof changed.updated_at, "%s", now);
+		err = store_item_put(st, &item, &changed);
+		if (!err)
+			err = store_write_event(st, item.id, f->name, before, after, reason, NULL, NULL, now);
+		free(before);
+		free(after);
+	}
+	if (!err && how != DUBAN_RESOLVE_TAKE_THEIRS) {
+		char *value = duban_field_format(f, &changed);
+		err = store_write_op(st, "item.set", item.id, f->name, c->theirs ? c->theirs : "", value, NULL, now);
+		free(value);
+	}
+	if (!err)
+		err = resolve_rows(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND kind = 'field'"
+				       " AND field = ?2 AND resolved = 0",
+				   item.id, f->name);
+out:
+	duban_item_free(&item);
+	duban_item_free(&changed);
+	return err;
+}
+
+/* The bodies of an item's records, newest first, to queue them again. */
+struct record_bodies {
+	cJSON **body;
+	const char **kind;
+	int n;
+};
+
+static int collect_record(const struct duban_history_entry *e, void *ctx)
+{
+	struct record_bodies *r = ctx;
+	cJSON *body = NULL;
+	const char *kind = NULL;
+
+	if (e->note) {
+		body = duban_note_to_json(e->note);
+		kind = "note.add";
+	} else if (e->inspection) {
+		body = duban_inspection_to_json(e->inspection);
+		kind = "inspection.add";
+	} else if (e->action) {
+		body = duban_action_to_json(e->action);
+		kind = "action.add";
+	} else if (e->attachment) {
+		body = duban_attachment_to_json(e->attachment);
+		kind = "attachment.add";
+	}
+	if (!body)
+		return 0;
+	r->body = xrealloc(r->body, (size_t)(r->n + 1) * sizeof *r->body);
+	r->kind = xrealloc(r->kind, (size_t)(r->n + 1) * sizeof *r->kind);
+	r->body[r->n] = body;
+	r->kind[r->n++] = kind;
+	return 0;
+}
+
+/* The user wants the item the server deleted: create it again with all its
+ * records, which the server takes idempotently by id. */
+static enum duban_err recreate_item(duban_store *st, const struct duban_item *item, const char *now)
+{
+	struct record_bodies r = { 0 };
+	enum duban_err err;
+	int i;
+
+	err = duban_history_each(st, item->id, collect_record, &r);
+	if (!err)
+		err = store_write_op(st, "item.create", item->id, NULL, NULL, NULL, duban_item_to_json(item), now);
+	for (i = r.n - 1; i >= 0; i--) {
+		/* store_write_op consumes the body, also on failure. */
+		if (!err)
+			err = store_write_op(st, r.kind[i], item->id, NULL, NULL, NULL, r.body[i], now);
+		else
+			cJSON_Delete(r.body[i]);
+	}
+	free(r.body);
+	free(r.kind);
+	if (!err)
+		err = set_sync_flag(st, item->id, "");
+	return err;
+}
+
+static enum duban_err resolve_gone(duban_store *st, const struct duban_conflict *c, enum duban_resolution how,
+				   const char *now)
+{
+	struct duban_item item;
+	enum duban_err err;
+	bool found = false;
+	sqlite3_stmt *s;
+
+	if (how == DUBAN_RESOLVE_EDIT)
+		return store_fail(st, DUBAN_ERR_INVALID, _("only a conflict on a field can be resolved with a new value"));
+	duban_item_init(&item);
+	err = load_item(st, c->item_id, &item, &found);
+	if (err)
+		goto out;
+	if (how == DUBAN_RESOLVE_TAKE_THEIRS) {
+		/* The server's deletion wins over every unsent change of the item. */
+		if (found) {
+			err = store_item_remove(st, &item);
+			if (!err)
+				err = store_write_event(st, item.id, "delete", item.code, NULL,
+							"conflict: took server value", NULL, NULL, now);
+		}
+		if (!err) {
+			s = prep(st, "DELETE FROM op WHERE item_id = ?");
+			if (s)
+				bind_str(s, 1, c->item_id);
+			err = run(st, s, _("updating the outbox"));
+		}
+		if (!err)
+			err = resolve_rows(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND resolved = 0",
+					   c->item_id, NULL);
+		goto out;
+	}
+	if (strcmp(c->kind, "deleted") == 0) {
+		if (!found)
+			err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("the item of this conflict is no longer in the ledger"));
+		else
+			err = recreate_item(st, &item, now);
+	}
+	if (!err)
+		err = resolve_rows(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND kind = ?2 AND resolved = 0",
+				   c->item_id, c->kind);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+enum duban_err duban_conflict_resolve(duban_store *st, long long conflict_id, enum duban_resolution how,
+				      const char *edited_value)
+{
+	struct duban_conflict c;
+	enum duban_err err;
+	char now[25];
+
+	if (how != DUBAN_RESOLVE_TAKE_THEIRS && duban_store_role(st) == DUBAN_ROLE_VIEWER)
+		return store_fail(st, DUBAN_ERR_PERMISSION, _("a viewer may not change items"));
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		return err;
+	duban_timestamp_now(now);
+	err = conflict_get(st, conflict_id, &c);
+	if (!err && strcmp(c.kind, "field") == 0)
+		err = resolve_field(st, &c, how, edited_value, now);
+	else if (!err)
+		err = resolve_gone(st, &c, how, now);
+	duban_conflict_free(&c);
+	return store_change_end(st, err);
+}
+
+/* ---------------------------------------------------------------- sync state */
+
+char *duban_sync_get(duban_store *st, const char *key)
+{
+	sqlite3_stmt *s = prep(st, "SELECT value FROM sync_state WHERE key = ?");
+	char *value = NULL;
+
+	if (!s)
+		return NULL;
+	bind_str(s, 1, key);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		value = col_dup(s, 0);
+	sqlite3_finalize(s);
+	return value;
+}
+
+enum duban_err duban_sync_set(duban_store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s;
+	enum duban_err err;
+
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		return err;
+	if (value)
+		s = prep(st, "INSERT INTO sync_state (key, value) VALUES (?1, ?2)"
+			     " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	else
+		s = prep(st, "DELETE FROM sync_state WHERE key = ?1");
+	if (s) {
+		bind_str(s, 1, key);
+		if (value)
+			bind_str(s, 2, value);
+	}
+	err = run(st, s, _("saving the sync state"));
+	return store_change_end(st, err);
+}
+
+enum duban_err duban_sync_reset(duban_store *st)
+{
+	return duban_sync_set(st, DUBAN_SYNC_CURSOR, NULL);
+}
