@@ -73,6 +73,12 @@ enum duban_err duban_outbox_retry(duban_store *st, const char *op_id);
 #define DUBAN_SYNC_AUTHOR "server"
 #define DUBAN_SYNC_REASON "sync"
 
+/* A whole pull answer ({"changes": [...], "next": ..., ...}, not a reset)
+ * in one savepoint: every change, then "next" as the cursor.  On any error
+ * nothing of the page is kept and the message names the change that failed.
+ * This is the fast path: the per-change functions below pay one savepoint
+ * each.  *applied (may be NULL) receives the number of changes. */
+enum duban_err duban_apply_page(duban_store *st, const cJSON *page, int *applied);
 /* One element of a pull page's "changes": dispatches on its "type" to the
  * functions below.  An unknown type is DUBAN_ERR_PARSE. */
 enum duban_err duban_apply_change(duban_store *st, const cJSON *change);

@@ -281,8 +281,18 @@ void duban_store_close(duban_store *st)
 		return;
 	for (size_t i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
-	if (st->db)
+	if (st->db) {
+		sqlite3_stmt *s = sqlite3_next_stmt(st->db, NULL), *next;
+
+		/* Statements cached by store_stmt_sql, known by their leading
+		 * comment (FTS5 owns statements of its own on the connection). */
+		for (; s; s = next) {
+			next = sqlite3_next_stmt(st->db, s);
+			if (strncmp(sqlite3_sql(s), "/*", 2) == 0)
+				sqlite3_finalize(s);
+		}
 		sqlite3_close(st->db);
+	}
 	free(st->user);
 	free(st->columns);
 	free(st->device);
@@ -344,6 +354,25 @@ sqlite3_stmt *store_stmt(duban_store *st, enum store_stmt_id id, const char *sql
 		return NULL;
 	}
 	st->stmt[id] = s;
+	return s;
+}
+
+sqlite3_stmt *store_stmt_sql(duban_store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	while ((s = sqlite3_next_stmt(st->db, s)) != NULL) {
+		if (!sqlite3_stmt_busy(s) && strcmp(sqlite3_sql(s), sql) == 0) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return s;
+		}
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		store_db_fail(st, _("preparing a statement"));
+		sqlite3_finalize(s);
+		return NULL;
+	}
 	return s;
 }
 

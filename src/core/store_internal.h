@@ -45,6 +45,14 @@ enum duban_err duban_item_update_ex(duban_store *st, struct duban_item *item, in
 enum duban_err store_fail(duban_store *st, enum duban_err err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 enum duban_err store_db_fail(duban_store *st, const char *what);
+/* A prepared statement for sql, cached on the connection for modules that
+ * have no slot in the store's own table: an idle statement with the same
+ * text is reset and reused, else a persistent one is prepared (NULL and a
+ * message on failure).  Reset it after use; duban_store_close finalizes it.
+ * sql must start with an SQL block comment naming the module: the comment
+ * marks the statements close finalizes, and keeps statements other modules
+ * hold (FTS5 has its own) from ever having the same text. */
+sqlite3_stmt *store_stmt_sql(duban_store *st, const char *sql);
 /* A savepoint around one change; store_change_end releases it, or rolls it
  * back when err is not DUBAN_OK, and returns err (or a commit error). */
 enum duban_err store_change_begin(duban_store *st);

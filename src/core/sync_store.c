@@ -17,17 +17,10 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static sqlite3_stmt *prep(duban_store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(duban_store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {
-		store_db_fail(st, _("preparing a statement"));
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
+/* Every statement of this module, cached on the connection: a pull applies
+ * thousands of items, and preparing each statement each time cost a third
+ * of the time.  sql must be a string literal. */
+#define prep(st, sql) store_stmt_sql((st), "/* sync_store */ " sql)
 
 /* NULL binds NULL: base, value and theirs keep "no value" apart from "". */
 static void bind_str(sqlite3_stmt *s, int i, const char *v)
@@ -38,7 +31,7 @@ static void bind_str(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-/* Steps a statement that returns no rows and finalizes it. */
+/* Steps a statement that returns no rows and resets it. */
 static enum duban_err run(duban_store *st, sqlite3_stmt *s, const char *what)
 {
 	enum duban_err err = DUBAN_OK;
@@ -47,7 +40,7 @@ static enum duban_err run(duban_store *st, sqlite3_stmt *s, const char *what)
 		return DUBAN_ERR_DB;
 	if (sqlite3_step(s) != SQLITE_DONE)
 		err = store_db_fail(st, what);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return err;
 }
 
@@ -94,7 +87,7 @@ static bool item_exists(duban_store *st, const char *item_id)
 		return false;
 	bind_str(s, 1, item_id);
 	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return found;
 }
 
@@ -179,13 +172,13 @@ enum duban_err duban_outbox_read(duban_store *st, long long after_seq, int n, st
 		read_op(s, &ops[(*got)++]);
 	if (*got < n && rc != SQLITE_DONE) {
 		enum duban_err err = store_db_fail(st, _("reading the outbox"));
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		for (int i = 0; i < *got; i++)
 			duban_op_free(&ops[i]);
 		*got = 0;
 		return err;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return DUBAN_OK;
 }
 
@@ -207,19 +200,19 @@ enum duban_err duban_outbox_rejected(duban_store *st, struct duban_op **ops, int
 	}
 	if (rc != SQLITE_DONE) {
 		enum duban_err err = store_db_fail(st, _("reading the outbox"));
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		duban_ops_free(*ops, *n);
 		*ops = NULL;
 		*n = 0;
 		return err;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return DUBAN_OK;
 }
 
-static long long count_where(duban_store *st, const char *sql, const char *arg)
+/* The one number s (prepared by the caller, may be NULL) returns. */
+static long long count_of(sqlite3_stmt *s, const char *arg)
 {
-	sqlite3_stmt *s = prep(st, sql);
 	long long n = 0;
 
 	if (!s)
@@ -228,13 +221,13 @@ static long long count_where(duban_store *st, const char *sql, const char *arg)
 		bind_str(s, 1, arg);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return n;
 }
 
 long long duban_outbox_rejected_count(duban_store *st)
 {
-	return count_where(st, "SELECT count(*) FROM op WHERE state = 'rejected'", NULL);
+	return count_of(prep(st, "SELECT count(*) FROM op WHERE state = 'rejected'"), NULL);
 }
 
 cJSON *duban_op_to_json(const struct duban_op *op)
@@ -296,7 +289,7 @@ static long long open_conflict(duban_store *st, const char *item_id, const char 
 	bind_str(s, 1, item_id);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return id;
 }
 
@@ -525,7 +518,7 @@ static enum duban_err check_code(duban_store *st, const struct duban_item *item)
 				 _("the server's item %s (id %s) has the code of the local item with id %s:"
 				   " change the local item's code"),
 				 item->code, item->id, (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return err;
 }
 
@@ -590,7 +583,7 @@ static enum duban_err pending_load(duban_store *st, const char *item_id, struct 
 		p->ops = xrealloc(p->ops, (size_t)(p->nops + 1) * sizeof *p->ops);
 		p->ops[p->nops++] = (struct pending_op){ col_dup(s, 0), col_dup(s, 1), col_dup(s, 2), col_dup(s, 3) };
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store_db_fail(st, _("reading the outbox"));
 	s = prep(st, "SELECT id, field, theirs FROM conflict WHERE item_id = ? AND kind = 'field' AND resolved = 0");
@@ -602,7 +595,7 @@ static enum duban_err pending_load(duban_store *st, const char *item_id, struct 
 		p->conflicts[p->nconflicts++] =
 			(struct pending_conflict){ sqlite3_column_int64(s, 0), col_dup(s, 1), col_dup(s, 2) };
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store_db_fail(st, _("reading the conflicts"));
 	return DUBAN_OK;
@@ -610,9 +603,12 @@ static enum duban_err pending_load(duban_store *st, const char *item_id, struct 
 
 static enum duban_err delete_set_ops(duban_store *st, const char *item_id, const char *field, bool queued_only)
 {
-	sqlite3_stmt *s = prep(st, queued_only
-				   ? "DELETE FROM op WHERE item_id = ? AND kind = 'item.set' AND field = ? AND state = 'queued'"
-				   : "DELETE FROM op WHERE item_id = ? AND kind = 'item.set' AND field = ?");
+	sqlite3_stmt *s;
+
+	if (queued_only)
+		s = prep(st, "DELETE FROM op WHERE item_id = ? AND kind = 'item.set' AND field = ? AND state = 'queued'");
+	else
+		s = prep(st, "DELETE FROM op WHERE item_id = ? AND kind = 'item.set' AND field = ?");
 
 	if (s) {
 		bind_str(s, 1, item_id);
@@ -735,7 +731,9 @@ static enum duban_err item_back(duban_store *st, const char *item_id)
 	return run(st, s, _("saving a conflict"));
 }
 
-enum duban_err duban_apply_remote_item(duban_store *st, const cJSON *obj)
+/* The pulled changes without their own savepoint: the public functions add
+ * one each, a page has one for all (a savepoint costs an FTS5 flush). */
+static enum duban_err apply_item(duban_store *st, const cJSON *obj)
 {
 	struct duban_item local, item;
 	const char *id = jstr(obj, "id");
@@ -747,8 +745,6 @@ enum duban_err duban_apply_remote_item(duban_store *st, const cJSON *obj)
 		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent an item without a valid id"));
 	duban_item_init(&local);
 	duban_item_init(&item);
-	if ((err = store_change_begin(st)) != DUBAN_OK)
-		goto out;
 	duban_timestamp_now(now);
 	err = load_item(st, id, &local, &found);
 	if (!err && found) {
@@ -761,17 +757,22 @@ enum duban_err duban_apply_remote_item(duban_store *st, const cJSON *obj)
 				 id, jerr);
 	if (!err && !item.code[0])
 		err = store_fail(st, DUBAN_ERR_PARSE, _("the server sent the item %s without a code"), id);
-	if (!err && !duban_field_equal(duban_field_find("code"), &local, &item))
+	if (!err && strcmp(local.code, item.code) != 0)
 		err = check_code(st, &item);
 	if (!err)
 		err = found ? merge_remote(st, &local, &item, now) : insert_remote(st, &item, now);
 	if (!err && found)
 		err = item_back(st, id);
-	err = store_change_end(st, err);
-out:
 	duban_item_free(&local);
 	duban_item_free(&item);
 	return err;
+}
+
+enum duban_err duban_apply_remote_item(duban_store *st, const cJSON *item)
+{
+	enum duban_err err = store_change_begin(st);
+
+	return err ? err : store_change_end(st, apply_item(st, item));
 }
 
 /* ---------------------------------------------------------------- pulled records */
@@ -898,7 +899,7 @@ out:
 	return err;
 }
 
-enum duban_err duban_apply_remote_record(duban_store *st, const char *type, const cJSON *record)
+static enum duban_err apply_record(duban_store *st, const char *type, const cJSON *record)
 {
 	enum duban_err (*put)(duban_store *, const cJSON *, char *, size_t);
 	enum duban_err err;
@@ -914,25 +915,30 @@ enum duban_err duban_apply_remote_record(duban_store *st, const char *type, cons
 		put = put_attachment;
 	else
 		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a change of unknown type '%s'"), type);
-	if ((err = store_change_begin(st)) != DUBAN_OK)
-		return err;
 	err = put(st, record, jerr, sizeof jerr);
 	if (err == DUBAN_ERR_INVALID)
 		err = store_fail(st, DUBAN_ERR_PARSE, _("the server sent a %s in a form that cannot be read: %s"), type,
 				 jerr);
-	return store_change_end(st, err);
+	return err;
+}
+
+enum duban_err duban_apply_remote_record(duban_store *st, const char *type, const cJSON *record)
+{
+	enum duban_err err = store_change_begin(st);
+
+	return err ? err : store_change_end(st, apply_record(st, type, record));
 }
 
 /* ---------------------------------------------------------------- tombstones */
 
 static bool item_has_local_work(duban_store *st, const char *item_id)
 {
-	return count_where(st, "SELECT (SELECT count(*) FROM op WHERE item_id = ?1)"
-			       " + (SELECT count(*) FROM conflict WHERE item_id = ?1 AND resolved = 0)",
-			   item_id) > 0;
+	return count_of(prep(st, "SELECT (SELECT count(*) FROM op WHERE item_id = ?1)"
+			     " + (SELECT count(*) FROM conflict WHERE item_id = ?1 AND resolved = 0)"),
+			item_id) > 0;
 }
 
-enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const char *reason)
+static enum duban_err apply_tombstone(duban_store *st, const char *item_id, const char *reason)
 {
 	bool scope = reason && strcmp(reason, "scope") == 0;
 	struct duban_item item;
@@ -943,8 +949,6 @@ enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const
 	if (!item_id || !duban_uuid_valid(item_id))
 		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a deletion without a valid item id"));
 	duban_item_init(&item);
-	if ((err = store_change_begin(st)) != DUBAN_OK)
-		goto out;
 	duban_timestamp_now(now);
 	err = load_item(st, item_id, &item, &found);
 	if (!err && found && item_has_local_work(st, item_id)) {
@@ -961,23 +965,79 @@ enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const
 						scope ? DUBAN_SYNC_REASON ": out of scope" : DUBAN_SYNC_REASON,
 						DUBAN_SYNC_AUTHOR, "", now);
 	}
-	err = store_change_end(st, err);
-out:
 	duban_item_free(&item);
 	return err;
 }
 
-enum duban_err duban_apply_change(duban_store *st, const cJSON *change)
+enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const char *reason)
+{
+	enum duban_err err = store_change_begin(st);
+
+	return err ? err : store_change_end(st, apply_tombstone(st, item_id, reason));
+}
+
+static enum duban_err apply_change(duban_store *st, const cJSON *change)
 {
 	const char *type = jstr(change, "type");
 
 	if (!type)
 		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a change without a type"));
 	if (strcmp(type, "item") == 0)
-		return duban_apply_remote_item(st, cJSON_GetObjectItemCaseSensitive(change, "item"));
+		return apply_item(st, cJSON_GetObjectItemCaseSensitive(change, "item"));
 	if (strcmp(type, "tombstone") == 0)
-		return duban_apply_tombstone(st, jstr(change, "item_id"), jstr(change, "reason"));
-	return duban_apply_remote_record(st, type, cJSON_GetObjectItemCaseSensitive(change, type));
+		return apply_tombstone(st, jstr(change, "item_id"), jstr(change, "reason"));
+	return apply_record(st, type, cJSON_GetObjectItemCaseSensitive(change, type));
+}
+
+enum duban_err duban_apply_change(duban_store *st, const cJSON *change)
+{
+	enum duban_err err = store_change_begin(st);
+
+	return err ? err : store_change_end(st, apply_change(st, change));
+}
+
+static enum duban_err set_state(duban_store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s;
+
+	if (value)
+		s = prep(st, "INSERT INTO sync_state (key, value) VALUES (?1, ?2)"
+			     " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	else
+		s = prep(st, "DELETE FROM sync_state WHERE key = ?1");
+	if (s) {
+		bind_str(s, 1, key);
+		if (value)
+			bind_str(s, 2, value);
+	}
+	return run(st, s, _("saving the sync state"));
+}
+
+enum duban_err duban_apply_page(duban_store *st, const cJSON *page, int *applied)
+{
+	const cJSON *changes = cJSON_GetObjectItemCaseSensitive(page, "changes");
+	const char *next = jstr(page, "next");
+	const cJSON *change;
+	enum duban_err err;
+	int n = 0;
+
+	if (applied)
+		*applied = 0;
+	if (!cJSON_IsObject(page) || (changes && !cJSON_IsArray(changes)) || !next)
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a page of changes that cannot be read"));
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		return err;
+	cJSON_ArrayForEach(change, changes) {
+		if ((err = apply_change(st, change)) != DUBAN_OK)
+			break;
+		n++;
+	}
+	if (!err)
+		err = set_state(st, DUBAN_SYNC_CURSOR, next);
+	err = store_change_end(st, err);
+	if (!err && applied)
+		*applied = n;
+	return err;
 }
 
 enum duban_err duban_item_sync_flag(duban_store *st, const char *item_id, char out[24])
@@ -993,7 +1053,7 @@ enum duban_err duban_item_sync_flag(duban_store *st, const char *item_id, char o
 		col_copy(out, 24, s, 0);
 	else
 		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no item with id '%s'"), item_id);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return err;
 }
 
@@ -1058,7 +1118,7 @@ enum duban_err duban_conflicts_list(duban_store *st, const char *item_id, struct
 		}
 		read_conflict(s, &(*out)[(*n)++]);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		duban_conflicts_free(*out, *n);
 		*out = NULL;
@@ -1070,13 +1130,13 @@ enum duban_err duban_conflicts_list(duban_store *st, const char *item_id, struct
 
 long long duban_conflict_count(duban_store *st)
 {
-	return count_where(st, "SELECT count(*) FROM conflict WHERE resolved = 0", NULL);
+	return count_of(prep(st, "SELECT count(*) FROM conflict WHERE resolved = 0"), NULL);
 }
 
 bool duban_item_has_conflict(duban_store *st, const char *item_id)
 {
-	return count_where(st, "SELECT EXISTS (SELECT 1 FROM conflict WHERE item_id = ? AND resolved = 0)", item_id)
-	       > 0;
+	return count_of(prep(st, "SELECT EXISTS (SELECT 1 FROM conflict WHERE item_id = ? AND resolved = 0)"),
+			item_id) > 0;
 }
 
 static enum duban_err conflict_get(duban_store *st, long long id, struct duban_conflict *c)
@@ -1092,14 +1152,14 @@ static enum duban_err conflict_get(duban_store *st, long long id, struct duban_c
 		read_conflict(s, c);
 	else
 		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no open conflict with number %lld"), id);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return err;
 }
 
-static enum duban_err resolve_rows(duban_store *st, const char *sql, const char *item_id, const char *field)
+/* Marks conflicts resolved with s (prepared by the caller, may be NULL):
+ * ?1 the item, ?2 field or kind when not NULL. */
+static enum duban_err resolve_rows(duban_store *st, sqlite3_stmt *s, const char *item_id, const char *field)
 {
-	sqlite3_stmt *s = prep(st, sql);
-
 	if (s) {
 		bind_str(s, 1, item_id);
 		if (field)
@@ -1172,8 +1232,8 @@ static enum duban_err resolve_field(duban_store *st, const struct duban_conflict
 		free(value);
 	}
 	if (!err)
-		err = resolve_rows(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND kind = 'field'"
-				       " AND field = ?2 AND resolved = 0",
+		err = resolve_rows(st, prep(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND kind = 'field'"
+					   " AND field = ?2 AND resolved = 0"),
 				   item.id, f->name);
 out:
 	duban_item_free(&item);
@@ -1270,7 +1330,7 @@ static enum duban_err resolve_gone(duban_store *st, const struct duban_conflict 
 			err = run(st, s, _("updating the outbox"));
 		}
 		if (!err)
-			err = resolve_rows(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND resolved = 0",
+			err = resolve_rows(st, prep(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND resolved = 0"),
 					   c->item_id, NULL);
 		goto out;
 	}
@@ -1281,7 +1341,8 @@ static enum duban_err resolve_gone(duban_store *st, const struct duban_conflict 
 			err = recreate_item(st, &item, now);
 	}
 	if (!err)
-		err = resolve_rows(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND kind = ?2 AND resolved = 0",
+		err = resolve_rows(st, prep(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND kind = ?2"
+					   " AND resolved = 0"),
 				   c->item_id, c->kind);
 out:
 	duban_item_free(&item);
@@ -1321,29 +1382,13 @@ char *duban_sync_get(duban_store *st, const char *key)
 	bind_str(s, 1, key);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		value = col_dup(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return value;
 }
 
 enum duban_err duban_sync_set(duban_store *st, const char *key, const char *value)
 {
-	sqlite3_stmt *s;
-	enum duban_err err;
-
-	if ((err = store_change_begin(st)) != DUBAN_OK)
-		return err;
-	if (value)
-		s = prep(st, "INSERT INTO sync_state (key, value) VALUES (?1, ?2)"
-			     " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-	else
-		s = prep(st, "DELETE FROM sync_state WHERE key = ?1");
-	if (s) {
-		bind_str(s, 1, key);
-		if (value)
-			bind_str(s, 2, value);
-	}
-	err = run(st, s, _("saving the sync state"));
-	return store_change_end(st, err);
+	return set_state(st, key, value);
 }
 
 enum duban_err duban_sync_reset(duban_store *st)

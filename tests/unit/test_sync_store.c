@@ -781,13 +781,91 @@ static void test_tombstone_kept(duban_store *st)
 	duban_item_free(&it);
 }
 
+/* ---------------------------------------------------------------- pages */
+
+static void test_page(duban_store *st)
+{
+	struct duban_item a, b, clash;
+	cJSON *page, *changes, *c;
+	char *cursor;
+	char json[512];
+	int applied = -1;
+
+	fill(&a, "P-001", "页一");
+	duban_uuid(a.id);
+	fill(&b, "P-002", "页二");
+	duban_uuid(b.id);
+	page = cJSON_CreateObject();
+	cJSON_AddNumberToObject(page, "server_seq", 20);
+	cJSON_AddStringToObject(page, "next", "20-aaaaaaaaaaaa");
+	cJSON_AddFalseToObject(page, "more");
+	changes = cJSON_AddArrayToObject(page, "changes");
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", "item");
+	cJSON_AddItemToObject(c, "item", remote_of(&a, 18));
+	cJSON_AddItemToArray(changes, c);
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", "item");
+	cJSON_AddItemToObject(c, "item", remote_of(&b, 19));
+	cJSON_AddItemToArray(changes, c);
+	snprintf(json, sizeof json,
+		 "{\"seq\":20,\"type\":\"note\",\"note\":{\"id\":\"cf1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f\","
+		 "\"item_id\":\"%s\",\"author\":\"li\",\"text\":\"页内的进展\",\"created_at\":\"2026-06-14T00:00:00Z\"}}",
+		 b.id);
+	cJSON_AddItemToArray(changes, parse(json));
+	is_int(duban_apply_page(st, page, &applied), DUBAN_OK, "a page applies");
+	is_int(applied, 3, "every change of it");
+	cursor = duban_sync_get(st, DUBAN_SYNC_CURSOR);
+	is_str(cursor, "20-aaaaaaaaaaaa", "and its cursor is stored with it");
+	free(cursor);
+	is_int(scalar("SELECT count(*) FROM item WHERE code IN ('P-001', 'P-002')"), 2, "both items in");
+	is_int(scalar("SELECT count(*) FROM note WHERE text = '页内的进展'"), 1, "the note in");
+	cJSON_Delete(page);
+
+	/* A page that fails midway keeps nothing, not even its first change. */
+	fill(&clash, "P-001", "撞号");
+	duban_uuid(clash.id);
+	duban_set_str(&b.title, "页二改");
+	page = cJSON_CreateObject();
+	cJSON_AddStringToObject(page, "next", "22-bbbbbbbbbbbb");
+	changes = cJSON_AddArrayToObject(page, "changes");
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", "item");
+	cJSON_AddItemToObject(c, "item", remote_of(&b, 21));
+	cJSON_AddItemToArray(changes, c);
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", "item");
+	cJSON_AddItemToObject(c, "item", remote_of(&clash, 22));
+	cJSON_AddItemToArray(changes, c);
+	is_int(duban_apply_page(st, page, &applied), DUBAN_ERR_DUPLICATE, "a page with a code collision fails");
+	ok(strstr(duban_store_errmsg(st), "P-001") != NULL, "naming the code");
+	is_int(scalar("SELECT count(*) FROM item WHERE title = '页二改'"), 0, "its earlier change is rolled back");
+	cursor = duban_sync_get(st, DUBAN_SYNC_CURSOR);
+	is_str(cursor, "20-aaaaaaaaaaaa", "the cursor stays where it was");
+	free(cursor);
+	cJSON_Delete(page);
+	page = parse("{\"changes\":[]}");
+	is_int(duban_apply_page(st, page, NULL), DUBAN_ERR_PARSE, "a page without next is refused");
+	cJSON_Delete(page);
+	page = parse("{\"changes\":[{\"type\":\"gizmo\"}],\"next\":\"1-x\"}");
+	is_int(duban_apply_page(st, page, NULL), DUBAN_ERR_PARSE, "a change of unknown type fails the page");
+	cJSON_Delete(page);
+	is_int(duban_outbox_count(st), 0, "pages queue nothing");
+	duban_item_free(&a);
+	duban_item_free(&b);
+	duban_item_free(&clash);
+}
+
 /* ---------------------------------------------------------------- sync state */
 
 static void test_sync_state(duban_store *st)
 {
 	char *v;
 
-	ok(duban_sync_get(st, DUBAN_SYNC_CURSOR) == NULL, "no cursor at first");
+	duban_sync_reset(st);
+	v = duban_sync_get(st, DUBAN_SYNC_CURSOR);
+	ok(v == NULL, "no cursor after a reset");
+	free(v);
 	is_int(duban_sync_set(st, DUBAN_SYNC_CURSOR, "4711-3fa2c81b9e0d"), DUBAN_OK, "set the cursor");
 	is_int(duban_sync_set(st, DUBAN_SYNC_SERVER, "https://duban.example.org:8443"), DUBAN_OK, "set the server");
 	v = duban_sync_get(st, DUBAN_SYNC_CURSOR);
@@ -805,7 +883,9 @@ static void test_sync_state(duban_store *st)
 	is_str(v, "4713-a01b2c3d4e5f", "a rolled-back cursor is not stored");
 	free(v);
 	is_int(duban_sync_reset(st), DUBAN_OK, "reset");
-	ok(duban_sync_get(st, DUBAN_SYNC_CURSOR) == NULL, "reset forgets the cursor");
+	v = duban_sync_get(st, DUBAN_SYNC_CURSOR);
+	ok(v == NULL, "reset forgets the cursor");
+	free(v);
 	v = duban_sync_get(st, DUBAN_SYNC_SERVER);
 	is_str(v, "https://duban.example.org:8443", "and keeps the server");
 	free(v);
@@ -838,6 +918,7 @@ int main(void)
 	test_code_collision(st);
 	test_records(st);
 	test_tombstone_kept(st);
+	test_page(st);
 	test_sync_state(st);
 	duban_store_close(st);
 	{
