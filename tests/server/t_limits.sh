@@ -16,7 +16,9 @@ post() {
 	req -H "Authorization: Bearer $boss" "$@" --data-binary @"$f" "$URL/api/v1/push"
 }
 json() {
-	post "$1" -H 'Content-Type: application/json' "$@"
+	jf=$1
+	shift
+	post "$jf" -H 'Content-Type: application/json' "$@"
 }
 
 # ---- body size
@@ -145,7 +147,7 @@ while [ $i -lt 8 ]; do
 	{
 		printf 'POST /api/v1/push HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"devi'
 		sleep 12
-	} | openssl s_client -quiet -connect "127.0.0.1:$PORT" -CAfile "$CA" >"$tmp/slow.$i" 2>&1 &
+	} 2>/dev/null | openssl s_client -quiet -connect "127.0.0.1:$PORT" -CAfile "$CA" >"$tmp/slow.$i" 2>&1 &
 	slow="$slow $!"
 	BG_PIDS="$BG_PIDS $!"
 	i=$((i + 1))

@@ -47,13 +47,16 @@ body="{\"device\":\"test-device\",\"ops\":[$(op_note "$opn" "$A" "$note_id" '并
 printf '%s' "$body" >"$tmp/conc.json"
 opset=$(uuid)
 printf '{"device":"test-device","ops":[%s]}' "$(op_set "$opset" "$A" progress 40 50)" >"$tmp/conc2.json"
+pids=
 for i in 1 2 3 4; do
 	curl -s --cacert "$CA" -H "Authorization: Bearer $boss" -H 'Content-Type: application/json' \
 		--data-binary @"$tmp/conc.json" "$URL/api/v1/push" >"$tmp/conc.$i" &
+	pids="$pids $!"
 	curl -s --cacert "$CA" -H "Authorization: Bearer $boss" -H 'Content-Type: application/json' \
 		--data-binary @"$tmp/conc2.json" "$URL/api/v1/push" >"$tmp/conc2.$i" &
+	pids="$pids $!"
 done
-wait
+for p in $pids; do wait "$p"; done
 is "$(cat "$tmp"/conc.? | jq -r '.results[0].result' | sort | uniq -c | tr -s ' ' | sed 's/^ //' | tr '\n' ';')" \
 	"1 applied;3 duplicate;" "note.add sent in 4 concurrent requests: one applied, three duplicates"
 is "$(cat "$tmp"/conc2.? | jq -r '.results[0].result' | sort | uniq -c | tr -s ' ' | sed 's/^ //' | tr '\n' ';')" \
@@ -109,7 +112,7 @@ case $got in
 rejected:permission | rejected:transition) pass "an inspector closing an item is rejected ($got)" ;;
 *) fail "an inspector closing an item is rejected"; diag "got $got: $body" ;;
 esac
-push "$(op_set "$(uuid)" "$A" progress 60 70)" "$(op_note "$(uuid)" "$A" "$(uuid)" '甲县检查员的备注')"
+push "$(op_set "$(uuid)" "$A" owner "" 李四)" "$(op_note "$(uuid)" "$A" "$(uuid)" '甲县检查员的备注')"
 result_is 0 applied "an inspector's item.set in own county is applied"
 result_is 1 applied "an inspector's note in own county is applied"
 
@@ -188,12 +191,13 @@ stop_server
 run "$DUBAND" export --data "$DATA" --format json
 exit_is 0 "duband export --format json"
 printf '%s' "$out" >"$tmp/export.json"
-is "$(jq -r '.[] | select(.code == "PA-001") | [.status, .progress, .title, .deadline] | join(" ")' "$tmp/export.json")" \
-	"verified 70 甲县河道整治 2026-09-30" "the export has item A as pushed"
+is "$(jq -r '.[] | select(.code == "PA-001") | [.status, .progress, .title, .deadline, .owner] | join(" ")' "$tmp/export.json")" \
+	"verified 100 甲县河道整治 2026-09-30 李四" "the export has item A as pushed"
 is "$(jq -r '[.[] | select(.code == "PC-001")] | length' "$tmp/export.json")" 0 "the export has no deleted item"
 is "$(jq -r '[.[] | select(.code == "PB-001")] | length' "$tmp/export.json")" 1 "the export has item B"
 start_server
 TOKEN=$boss
 pull_all
-is "$(item_of "$A" | jq -r '.item.progress')" 70 "after a restart the pull has the pushed state"
+is "$(item_of "$A" | jq -r '[.item.status, .item.progress, .item.owner] | join(" ")')" "verified 100 李四" \
+	"after a restart the pull has the pushed state (verification sets progress 100)"
 done_testing
