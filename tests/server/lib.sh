@@ -277,7 +277,10 @@ uuid() {
 
 # JSON string escaping for the few values the tests use (no control chars).
 jstr() {
-	printf '%s' "$1" | jq -Rs .
+	case $1 in
+	*[\"\\]*) printf '%s' "$1" | jq -Rs . ;;
+	*) printf '"%s"' "$1" ;;
+	esac
 }
 
 # op_create OPID ITEMID CODE COUNTY [STATUS]: an item.create op.

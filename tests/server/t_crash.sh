@@ -35,10 +35,12 @@ done
 		printf '{"device":"crash-dev","ops":[%s]}' "$op" >"$tmp/stream.req"
 		a=$(curl -s --max-time 10 --cacert "$CA" -H "Authorization: Bearer $boss" \
 			-H 'Content-Type: application/json' --data-binary @"$tmp/stream.req" "$URL/api/v1/push" 2>/dev/null)
-		res=$(printf '%s' "$a" | jq -r '.results[0].result // empty' 2>/dev/null)
-		id=$(printf '%s' "$op" | jq -r .id)
-		[ -n "$res" ] && echo "$id $res" >>"$tmp/answered"
-		[ "$res" = applied ] && echo "$id" >>"$tmp/applied"
+		id=${op#*\"id\":\"}
+		id=${id%%\"*}
+		case $a in
+		*'"results":[{'*'"result":"applied"'*) echo "$id applied" >>"$tmp/answered"; echo "$id" >>"$tmp/applied" ;;
+		*'"result":'*) echo "$id other" >>"$tmp/answered" ;;
+		esac
 	done <"$tmp/ops"
 ) &
 stream=$!
