@@ -164,6 +164,24 @@ TOKEN=$(login boss "$PW")
 api GET me
 code_is 200 "login and me over plain HTTP on 127.0.0.1"
 
+# ---- the address limit: 20 failures from one address, whatever the user
+i=1
+first429=0
+while [ $i -le 25 ]; do
+	api POST login '{"user":"stranger'$i'","password":"x","device":"x"}'
+	if [ "$code" = 429 ]; then
+		first429=$i
+		break
+	fi
+	i=$((i + 1))
+done
+[ "$first429" -ge 2 ] && [ "$first429" -le 21 ]
+ok $? "failures for 20 different users from one address end in 429 (at attempt $first429)"
+api POST login '{"user":"boss","password":"'"$PW"'","device":"x"}'
+code_is 429 rate_limited "then even a right password from that address is 429"
+[ -n "$(header Retry-After)" ]
+ok $? "... with Retry-After"
+
 srv_stderr_clean "$tmp/server.1.err"
 ok $? "no sanitizer report in the first server's stderr"
 done_testing

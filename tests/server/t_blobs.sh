@@ -50,6 +50,29 @@ api GET "blobs/$h"
 code_is 403 forbidden "an inspector of another county cannot fetch a blob not attached to their items"
 TOKEN=$li
 
+# a blob attached to an item: readable by the inspectors of its county
+JA=$(uuid)
+TOKEN=$boss
+push "$(op_create "$(uuid)" "$JA" BL-001 甲县)"
+head -c 3000 /dev/urandom >"$tmp/scan.pdf"
+hs=$(sha "$tmp/scan.pdf")
+put "$tmp/scan.pdf" "$hs" "$boss"
+code_is 201 "the office uploads a scan"
+push '{"id":"'"$(uuid)"'","client_seq":500,"kind":"attachment.add","item_id":"'"$JA"'","body":{"id":"'"$(uuid)"'","item_id":"'"$JA"'","inspection_id":"","sha256":"'"$hs"'","name":"验收材料.pdf","mime":"application/pdf","size":3000,"author":"boss","created_at":"2026-06-15T08:00:00Z"}}'
+result_is 0 applied "attachment.add on a 甲县 item"
+TOKEN=$li
+api GET "blobs/$hs"
+code_is 200 "the 甲县 inspector fetches a blob attached to a 甲县 item"
+cmp -s "$tmp/.body" "$tmp/scan.pdf"
+ok $? "... the identical bytes"
+TOKEN=$wang
+api GET "blobs/$hs"
+code_is 403 forbidden "the 乙县 inspector may not fetch it"
+api GET "blobs/$(printf '%064d' 0)"
+[ "$code" = 404 ] || [ "$code" = 403 ]
+ok $? "GET of an unknown blob is 404 (or 403)"
+TOKEN=$li
+
 # wrong hash: refused, nothing kept
 head -c 1000 /dev/urandom >"$tmp/other.bin"
 wrong=$(printf 'not the content' | sha256sum | cut -d' ' -f1)

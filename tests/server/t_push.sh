@@ -162,6 +162,34 @@ pull_all
 is "$(grep "\"$C\"" "$tmp/changes" | tail -n 1 | jq -r '[.type, .reason] | join(" ")')" "tombstone deleted" \
 	"the deleted item's last change is a tombstone: not resurrected"
 
+# ---- duplicates repeat conflicts and rejections too
+opc=$(uuid)
+push "$(op_set "$opc" "$A" progress 10 20)"
+result_is 0 conflict "a stale item.set is a conflict"
+push "$(op_set "$opc" "$A" progress 10 20)"
+is "$(r 0 .result) $(r 0 .first) $(r 0 .field) $(r 0 .base) $(r 0 .mine) $(r 0 .theirs)" \
+	"duplicate conflict progress 10 20 100" "its duplicate repeats the conflict (first: conflict, its fields)"
+opr=$(uuid)
+push "$(op_set "$opr" "$A" progress 100 999)"
+result_is 0 rejected:validation "progress 999 is rejected"
+push "$(op_set "$opr" "$A" progress 100 999)"
+is "$(r 0 .result) $(r 0 .first) $(r 0 .reason)" "duplicate rejected validation" \
+	"its duplicate repeats the rejection (first: rejected, reason)"
+
+# ---- client_seq: gaps and replays are flagged, the ops still applied
+gap_push() { # gap_push SEQ TEXT
+	api POST push "{\"device\":\"seq-dev\",\"ops\":[{\"id\":\"$(uuid)\",\"client_seq\":$1,\"kind\":\"note.add\",\"item_id\":\"$A\",\"body\":{\"id\":\"$(uuid)\",\"item_id\":\"$A\",\"author\":\"boss\",\"text\":\"$2\",\"created_at\":\"$DUBAN_NOW\"}}]}"
+}
+TOKEN=$(login boss "$PW" seq-dev) # the token names the device
+gap_push 1 序号一
+gap_push 2 序号二
+is "$(r 0 .result) $(r 0 .warning)" "applied null" "the next client_seq: applied, no warning"
+gap_push 7 序号七
+is "$(r 0 .result) $(r 0 .warning)" "applied gap" "a skipped client_seq: applied with warning gap"
+gap_push 4 序号四
+is "$(r 0 .result) $(r 0 .warning)" "applied replay" "a client_seq going back for a new op id: applied with warning replay"
+TOKEN=$boss
+
 # ---- records idempotent by id
 nid=$(uuid)
 push "$(op_note "$(uuid)" "$A" "$nid" '同一条备注')"
