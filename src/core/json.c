@@ -257,9 +257,21 @@ enum duban_err duban_item_from_json(const cJSON *obj, struct duban_item *item, c
 		return fail(errbuf, errlen, "item", _("not a JSON object"));
 	if (read_meta(obj, item, errbuf, errlen) != DUBAN_OK)
 		return DUBAN_ERR_INVALID;
+	/* Our own encoder writes the fields in table order: look for each one
+	 * from where the previous one was found, so a page of pulled items costs
+	 * about one pass per item rather than one per field; members in another
+	 * order are still found by the full search. */
+	const cJSON *from = obj->child;
 	for (size_t i = 0; i < duban_field_count; i++) {
 		const struct duban_field *f = &duban_fields[i];
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, f->name);
+		const cJSON *v = from;
+
+		while (v && !(v->string && strcmp(v->string, f->name) == 0))
+			v = v->next;
+		if (v)
+			from = v->next;
+		else
+			v = cJSON_GetObjectItemCaseSensitive(obj, f->name);
 		if (v && read_field(v, f, item, errbuf, errlen) != DUBAN_OK)
 			return DUBAN_ERR_INVALID;
 	}
