@@ -31,9 +31,12 @@
 #define API_PREFIX "/api/v1/"
 #define MAX_DEPTH 32
 #define GZIP_MIN 1024
-/* After a body went over its limit, this much more is read and thrown away
- * so that the client can read the 413; beyond it the connection is cut. */
-#define DISCARD_MAX (4 << 20)
+/* A body announced too large (Content-Length) is answered 413 at once.  One
+ * that goes over its limit while arriving (chunked) cannot be answered before
+ * it ends (libmicrohttpd 0.9.75 queues no response mid-body): the rest is
+ * read and thrown away, up to this much, so the client can read the 413;
+ * beyond it the connection is cut. */
+#define DISCARD_MAX (64LL << 20)
 
 /* ---------------------------------------------------------------- server state */
 
@@ -144,10 +147,12 @@ static void add_common_headers(struct MHD_Response *r)
 
 static enum MHD_Result queue(struct MHD_Connection *c, struct request *rq, int status, struct MHD_Response *r)
 {
-	rq->status = status;
-	rq->responded = true;
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned int)status, r);
 	MHD_destroy_response(r);
+	if (ret == MHD_YES) {
+		rq->status = status;
+		rq->responded = true;
+	}
 	return ret;
 }
 
@@ -225,7 +230,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct request *rq, 
 
 static enum MHD_Result send_internal(struct MHD_Connection *c, struct request *rq, const char *what)
 {
-	fprintf(stderr, "duband: %s %s: %s\n", rq->method, rq->route == R_NONE ? "?" : API_PREFIX, what);
+	fprintf(stderr, "duband: %s %s: %s\n", rq->method, rq->path, what);
 	return send_error(c, rq, 500, "internal", "internal error (see the server log)");
 }
 
@@ -776,7 +781,8 @@ static bool first_call(struct MHD_Connection *c, struct request *rq, const char 
 	if (enc && *enc && strcasecmp(enc, "identity") != 0) {
 		if (strcasecmp(enc, "gzip") != 0 || rq->route == R_BLOB) {
 			*ret = send_error(c, rq, 415, "unsupported_media_type",
-					  "Content-Encoding %s is not supported here", rq->route == R_BLOB ? enc : enc);
+					  rq->route == R_BLOB ? "blobs are sent as they are, without Content-Encoding"
+							      : "the only Content-Encoding accepted is gzip");
 			return true;
 		}
 		rq->gzip = true;
@@ -1188,7 +1194,7 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_ARRAY, tls ? tls_opts : none,
 		MHD_OPTION_END);

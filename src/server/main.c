@@ -79,7 +79,7 @@ static const char *data_dir(const char *opt)
 	return env && *env ? env : NULL;
 }
 
-static srv_db *open_data(const char *cmd, const char *dir, int *rc)
+static srv_db *open_data(const char *cmd, const char *dir, int readers, int *rc)
 {
 	if (!dir) {
 		die_msg("%s needs the data directory: --data DIR (or DUBAND_DATA)", cmd);
@@ -87,7 +87,7 @@ static srv_db *open_data(const char *cmd, const char *dir, int *rc)
 		return NULL;
 	}
 	char err[512] = "";
-	srv_db *db = srv_db_open(dir, 1, err, sizeof err);
+	srv_db *db = srv_db_open(dir, readers, err, sizeof err);
 	if (!db) {
 		die_msg("cannot open the data directory %s: %s", dir, err);
 		*rc = EXIT_FAIL;
@@ -332,7 +332,7 @@ static int cmd_serve(int argc, char **argv)
 		}
 	}
 	int rc = EXIT_FAIL;
-	srv_db *db = open_data("serve", cfg.data_dir, &rc);
+	srv_db *db = open_data("serve", cfg.data_dir, cfg.readers, &rc);
 	if (!db)
 		return rc;
 	rc = srv_serve(&cfg, db);
@@ -476,7 +476,7 @@ static int cmd_user(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	srv_db *db = open_data("user", data_dir(data), &rc);
+	srv_db *db = open_data("user", data_dir(data), 1, &rc);
 	if (!db) {
 		free(counties);
 		return rc;
@@ -496,8 +496,19 @@ static int cmd_user(int argc, char **argv)
 	} else {
 		char err[512] = "";
 		enum duban_err e = DUBAN_OK;
-		/* passwd of an unknown user fails before the password is asked */
-		if (!add) {
+		/* A bad or taken name (add) or an unknown user (passwd) fails before
+		 * the password is asked. */
+		if (add && (strlen(name) < 1 || strlen(name) > 63 ||
+			    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+				    strlen(name))) {
+			char *clean = duban_sanitize(name, false);
+			die_msg("bad user name '%s': 1 to 63 characters among A-Z a-z 0-9 . _ -", clean);
+			free(clean);
+			srv_db_close(db);
+			free(counties);
+			return EXIT_USAGE;
+		}
+		{
 			duban_store *st = srv_db_reader(db);
 			sqlite3_stmt *s;
 			int found = -1;
@@ -509,8 +520,14 @@ static int cmd_user(int argc, char **argv)
 				sqlite3_finalize(s);
 			}
 			srv_db_reader_done(db, st);
-			if (found <= 0) {
-				die_msg(found == 0 ? "no user %s (see `duband user list`)" : "cannot read user %s", name);
+			if (found < 0 || found == add) {
+				if (found < 0)
+					die_msg("cannot read user %s", name);
+				else if (add)
+					die_msg("user %s exists already (change the password with `duband user passwd %s`)",
+						name, name);
+				else
+					die_msg("no user %s (see `duband user list`)", name);
 				srv_db_close(db);
 				free(counties);
 				return EXIT_FAIL;
@@ -621,7 +638,7 @@ static int cmd_token(int argc, char **argv)
 		die_msg(list ? "token list takes at most one USER" : "token revoke needs USER and maybe a TOKEN_ID");
 		return EXIT_USAGE;
 	}
-	srv_db *db = open_data("token", data_dir(data), &rc);
+	srv_db *db = open_data("token", data_dir(data), 1, &rc);
 	if (!db)
 		return rc;
 	if (list) {
@@ -699,7 +716,7 @@ static int cmd_import(int argc, char **argv)
 		die_msg("cannot read %s: %s", path, strerror(errno));
 		return EXIT_FAIL;
 	}
-	srv_db *db = open_data("import", data_dir(data), &rc);
+	srv_db *db = open_data("import", data_dir(data), 1, &rc);
 	if (!db)
 		return rc;
 	duban_store *st = srv_db_writer(db);
@@ -843,7 +860,7 @@ static int cmd_export(int argc, char **argv)
 		die_msg("export: unexpected argument '%s' (write to a file with -o FILE)", argv[optind]);
 		return EXIT_USAGE;
 	}
-	srv_db *db = open_data("export", data_dir(data), &rc);
+	srv_db *db = open_data("export", data_dir(data), 1, &rc);
 	if (!db)
 		return rc;
 	duban_store *st = srv_db_reader(db);
