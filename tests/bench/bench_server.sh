@@ -11,7 +11,8 @@
 # Environment: BENCH_DIR (work dir and ledger cache, default
 # tests/bench/out), DUBAN, DUBAND (default ./duban, ./duband: use a build
 # without sanitizers), LOAD (default ./tests/bench/load), CLIENTS (100),
-# SECONDS_RUN (20), PUSH_RATIO (0.2), REGEN=1 rebuilds the ledger.
+# SECONDS_RUN (20), PUSH_RATIO (0.2), SOURCES (loopback source addresses
+# the clients are spread over, CLIENTS/50), REGEN=1 rebuilds the ledger.
 # Writes the figures to $BENCH_DIR/server.txt.
 set -u
 
@@ -23,6 +24,9 @@ LOAD=${LOAD:-./tests/bench/load}
 CLIENTS=${CLIENTS:-100}
 SECONDS_RUN=${SECONDS_RUN:-20}
 PUSH_RATIO=${PUSH_RATIO:-0.2}
+# Clients per source address: duband allows 64 connections per address, so
+# the clients come from 127.0.0.1, 127.0.0.2 ... (50 each).
+SOURCES=${SOURCES:-$(((CLIENTS + 49) / 50))}
 REGEN=${REGEN:-0}
 DUBAN_TODAY=2026-06-15
 TZ=UTC
@@ -137,7 +141,7 @@ rss_idle=$(rss VmRSS)
 
 out=$BENCH_DIR/server.txt
 {
-	echo "duband under load: $n items ($nids ids), $CLIENTS clients, ${SECONDS_RUN} s per run"
+	echo "duband under load: $n items ($nids ids), $CLIENTS clients from $SOURCES loopback addresses, ${SECONDS_RUN} s per run"
 	echo "server: $DUBAND"
 	echo "import of the CSV: $import_s s"
 	echo "server RSS after start: $rss_idle"
@@ -145,14 +149,14 @@ out=$BENCH_DIR/server.txt
 	echo "== run 1: office user, pull pages (limit 50) from 0 and from seen cursors, push ratio $PUSH_RATIO"
 } | tee "$out"
 "$LOAD" --url "$url" --cacert "$work/ca.pem" --token "$boss" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
-	--push-ratio "$PUSH_RATIO" --items-file "$work/ids.txt" | grep -v '^@' | tee -a "$out"
+	--push-ratio "$PUSH_RATIO" --items-file "$work/ids.txt" --sources "$SOURCES" | grep -v '^@' | tee -a "$out"
 {
 	echo "server RSS: $(rss VmRSS), peak $(rss VmHWM)"
 	echo
 	echo "== run 2: inspector of $county ($ncounty items), pull only (scoped pages)"
 } | tee -a "$out"
 "$LOAD" --url "$url" --cacert "$work/ca.pem" --token "$insp" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
-	--push-ratio 0 | grep -v '^@' | tee -a "$out"
+	--push-ratio 0 --sources "$SOURCES" | grep -v '^@' | tee -a "$out"
 {
 	echo "server RSS: $(rss VmRSS), peak $(rss VmHWM)"
 	echo "access log lines: $(wc -l <"$work/access.log" | tr -d ' ')"

@@ -7,7 +7,11 @@
  *
  *   load --url https://127.0.0.1:PORT --cacert FILE --token T
  *        [--clients 100] [--seconds 20] [--push-ratio 0.2] [--limit 50]
- *        [--items-file ids.txt]
+ *        [--items-file ids.txt] [--sources N]
+ *
+ * --sources N binds client i to the source address 127.0.0.(1 + i % N), so
+ * that a loopback run looks like clients on several machines (duband allows
+ * 64 connections per address).
  *
  * Lines starting with '@' are for bench_server.sh: "@key value". */
 #include <config.h>
@@ -42,13 +46,14 @@ struct client {
 	enum req_kind kind;
 	long long seq;
 	char device[32];
+	char source[32]; /* CURLOPT_INTERFACE, "" for the default */
 };
 
 static struct {
 	const char *url, *cacert, *token, *items_file;
-	int clients, seconds, limit;
+	int clients, seconds, limit, sources;
 	double push_ratio;
-} opt = { NULL, NULL, NULL, NULL, 100, 20, 50, 0.2 };
+} opt = { NULL, NULL, NULL, NULL, 100, 20, 50, 1, 0.2 };
 
 static char **items;
 static size_t nitems;
@@ -191,6 +196,8 @@ static void next_request(struct client *c)
 	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c);
+	if (c->source[0])
+		curl_easy_setopt(c->easy, CURLOPT_INTERFACE, c->source);
 
 	bool push = nitems > 0 && rnd01() < opt.push_ratio;
 	if (!push) {
@@ -296,7 +303,9 @@ static double pct(double p)
 static void usage(void)
 {
 	fprintf(stderr, "usage: load --url https://HOST:PORT --cacert FILE --token T [--clients N] [--seconds S]\n"
-			"            [--push-ratio R] [--limit N] [--items-file FILE]\n");
+			"            [--push-ratio R] [--limit N] [--items-file FILE] [--sources N]\n"
+			"--sources N spreads the clients over the source addresses 127.0.0.1..N\n"
+			"(the server allows 64 connections per address).\n");
 	exit(2);
 }
 
@@ -321,12 +330,14 @@ static void parse_args(int argc, char **argv)
 			opt.seconds = atoi(v);
 		else if (strcmp(a, "--limit") == 0)
 			opt.limit = atoi(v);
+		else if (strcmp(a, "--sources") == 0)
+			opt.sources = atoi(v);
 		else if (strcmp(a, "--push-ratio") == 0)
 			opt.push_ratio = strtod(v, NULL);
 		else
 			usage();
 	}
-	if (!opt.url || !opt.token || opt.clients < 1 || opt.seconds < 1 || opt.limit < 1 ||
+	if (!opt.url || !opt.token || opt.clients < 1 || opt.seconds < 1 || opt.limit < 1 || opt.sources < 1 || opt.sources > 250 ||
 	    opt.push_ratio < 0 || opt.push_ratio > 1)
 		usage();
 }
@@ -357,6 +368,8 @@ int main(int argc, char **argv)
 		if (!cl[i].easy)
 			die("%s", "curl_easy_init failed");
 		snprintf(cl[i].device, sizeof cl[i].device, "load-%d", i);
+		if (opt.sources > 1)
+			snprintf(cl[i].source, sizeof cl[i].source, "host!127.0.0.%d", 1 + i % opt.sources);
 		next_request(&cl[i]);
 		curl_multi_add_handle(multi, cl[i].easy);
 	}
