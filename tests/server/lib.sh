@@ -188,7 +188,7 @@ restart_server() {
 req() {
 	code=$(curl -sS --max-time 60 --cacert "$CA" -o "$tmp/.body" -D "$tmp/.hdrs" -w '%{http_code}' "$@" 2>"$tmp/.curlerr")
 	curl_rc=$?
-	body=$(cat "$tmp/.body" 2>/dev/null)
+	body=$(tr -d '\000' <"$tmp/.body" 2>/dev/null)
 	hdrs=$(tr -d '\r' <"$tmp/.hdrs" 2>/dev/null)
 }
 
