@@ -107,6 +107,8 @@ static const char *const server_migrations[] = {
 	"  SELECT lower(hex(randomblob(6))), 'attachment', NEW.id, NEW.item_id, county, county,"
 	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM item WHERE id = NEW.item_id;"
 	"END;",
+	/* 1 -> 2: who may fetch a blob is decided by the attachments that name it. */
+	"CREATE INDEX attachment_sha256 ON attachment (sha256);",
 };
 #define SERVER_SCHEMA_VERSION ((int)(sizeof server_migrations / sizeof server_migrations[0]))
 
