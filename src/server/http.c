@@ -705,6 +705,34 @@ static bool is_json_type(const char *ct)
 	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
 }
 
+/* Behind a reverse proxy on the same machine every peer is loopback: the
+ * proxy's X-Forwarded-For names the client, for the access log and the
+ * per-address login limit.  Only the last entry is the proxy's own
+ * observation; earlier ones come from the client and prove nothing. */
+static bool peer_is_loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+}
+
+static void forwarded_address(struct MHD_Connection *c, char *out, size_t outlen)
+{
+	const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (!xff)
+		return;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	char addr[64];
+	size_t n = strcspn(last, " \t");
+	if (n == 0 || n >= sizeof addr)
+		return;
+	memcpy(addr, last, n);
+	addr[n] = '\0';
+	unsigned char buf[sizeof(struct in6_addr)];
+	if (inet_pton(AF_INET, addr, buf) == 1 || inet_pton(AF_INET6, addr, buf) == 1)
+		snprintf(out, outlen, "%s", addr);
+}
+
 static void client_address(struct MHD_Connection *c, char *out, size_t outlen)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -716,6 +744,8 @@ static void client_address(struct MHD_Connection *c, char *out, size_t outlen)
 	char host[NI_MAXHOST];
 	if (getnameinfo(ci->client_addr, len, host, sizeof host, NULL, 0, NI_NUMERICHOST) == 0)
 		snprintf(out, outlen, "%.63s", strncmp(host, "::ffff:", 7) == 0 ? host + 7 : host);
+	if (S.cfg->trust_proxy && peer_is_loopback(out))
+		forwarded_address(c, out, outlen);
 }
 
 /* Everything decided from the headers alone: route, method, versions,
@@ -1192,7 +1222,9 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 		flags, (uint16_t)la.port, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&la.ss,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)(cfg->per_ip_connections < cfg->max_connections ? cfg->per_ip_connections
+									       : cfg->max_connections),
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,

@@ -201,7 +201,10 @@ static void serve_help(void)
 	      "      --max-blob BYTES     largest attachment (20971520)\n"
 	      "      --max-ops N          most ops in one push (500)\n"
 	      "      --timeout S          idle connection timeout in seconds (30)\n"
-	      "      --max-connections N  simultaneous connections (256; 64 per address)\n"
+	      "      --max-connections N  simultaneous connections (256)\n"
+	      "      --per-ip-connections N  simultaneous connections from one address (64)\n"
+	      "      --trust-proxy        behind a reverse proxy on loopback: take the client's\n"
+	      "                           address from X-Forwarded-For\n"
 	      "      --retention-days N   prune the change log after N days (0: keep it)\n"
 	      "  -h, --help               show this help\n", stdout);
 }
@@ -210,7 +213,7 @@ static int cmd_serve(int argc, char **argv)
 {
 	enum {
 		O_LISTEN = 0x100, O_CERT, O_KEY, O_DATA, O_INSECURE, O_LOG, O_TOKEN_DAYS, O_MAX_BODY, O_MAX_BLOB,
-		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION,
+		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION, O_PER_IP, O_TRUST_PROXY,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -226,6 +229,8 @@ static int cmd_serve(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "max-connections", required_argument, NULL, O_MAX_CONN },
 		{ "retention-days", required_argument, NULL, O_RETENTION },
+		{ "per-ip-connections", required_argument, NULL, O_PER_IP },
+		{ "trust-proxy", no_argument, NULL, O_TRUST_PROXY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -287,8 +292,14 @@ static int cmd_serve(int argc, char **argv)
 			if (!parse_num(optarg, 1, 100000, &v))
 				what = "--max-connections: expected a count from 1 to 100000";
 			cfg.max_connections = (int)v;
-			if (cfg.per_ip_connections > cfg.max_connections)
-				cfg.per_ip_connections = cfg.max_connections;
+			break;
+		case O_PER_IP:
+			if (!parse_num(optarg, 1, 100000, &v))
+				what = "--per-ip-connections: expected a count from 1 to 100000";
+			cfg.per_ip_connections = (int)v;
+			break;
+		case O_TRUST_PROXY:
+			cfg.trust_proxy = true;
 			break;
 		case O_RETENTION:
 			if (!parse_num(optarg, 0, 36500, &v))

@@ -31,6 +31,7 @@ struct srv_config {
 	const char *data_dir;
 	const char *log_path;    /* access log; NULL = stderr */
 	bool insecure_http;
+	bool trust_proxy;        /* X-Forwarded-For from a loopback peer names the client */
 	int token_days;          /* 90 */
 	long long max_body;      /* 8 MB */
 	long long max_blob;      /* 20 MB */

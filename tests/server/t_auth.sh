@@ -182,6 +182,26 @@ code_is 429 rate_limited "then even a right password from that address is 429"
 [ -n "$(header Retry-After)" ]
 ok $? "... with Retry-After"
 
+# ---- behind a reverse proxy: X-Forwarded-For names the client only when trusted
+stop_server
+start_server --insecure-http --trust-proxy
+i=1
+while [ $i -le 21 ]; do
+	req -H 'Content-Type: application/json' -H 'X-Forwarded-For: 10.9.9.9, 203.0.113.7' \
+		-d '{"user":"nobody'$i'","password":"wrong","device":"x"}' "$URL/api/v1/login"
+	i=$((i + 1))
+done
+code_is 429 rate_limited "with --trust-proxy, 21 failures from one proxied address end in 429"
+req -H 'Content-Type: application/json' -H 'X-Forwarded-For: 198.51.100.4' \
+	-d '{"user":"nobody99","password":"wrong","device":"x"}' "$URL/api/v1/login"
+code_is 401 unauthorized "... while another proxied address behind the same proxy is not limited"
+waited=0
+while ! grep -q 'addr=203.0.113.7 ' "$tmp/access.log" && [ $waited -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+grep -q 'addr=203.0.113.7 .*path=/api/v1/login' "$tmp/access.log"
+ok $? "the access log names the last X-Forwarded-For address"
+! grep -q 'addr=10.9.9.9' "$tmp/access.log"
+ok $? "... never an earlier, client-supplied one"
+
 srv_stderr_clean "$tmp/server.1.err"
 ok $? "no sanitizer report in the first server's stderr"
 done_testing
