@@ -91,34 +91,34 @@ resolve_all() {
 }
 
 steps=0
-while IFS='	' read -r act c code f v <&3; do
+while IFS='	' read -r act c icode f v <&3; do
 	steps=$((steps + 1))
 	case $act in
 	edit)
-		if client "$c" edit "$code" --set "$f=$v" >/dev/null 2>>"$tmp/local.err"; then
-			printf '%s\t%s\t%s\t%s\n' "$c" "$code" "$f" "$v" >>"$tmp/sets"
+		if client "$c" edit "$icode" --set "$f=$v" >/dev/null 2>>"$tmp/local.err"; then
+			printf '%s\t%s\t%s\t%s\n' "$c" "$icode" "$f" "$v" >>"$tmp/sets"
 		fi
 		;;
 	note)
-		if client "$c" note "$code" "$f" >/dev/null 2>>"$tmp/local.err"; then
-			printf '%s\t%s\t%s\n' "$c" "$code" "$f" >>"$tmp/notes"
+		if client "$c" note "$icode" "$f" >/dev/null 2>>"$tmp/local.err"; then
+			printf '%s\t%s\t%s\n' "$c" "$icode" "$f" >>"$tmp/notes"
 		fi
 		;;
 	status)
-		client "$c" status "$code" "$f" --reason 模拟退回 >/dev/null 2>>"$tmp/local.err"
+		client "$c" status "$icode" "$f" --reason 模拟退回 >/dev/null 2>>"$tmp/local.err"
 		;;
 	delete)
-		id=$(sql_server "SELECT id FROM item WHERE code = '$code'")
+		id=$(sql_server "SELECT id FROM item WHERE code = '$icode'")
 		if [ -n "$id" ]; then
 			push "$(op_delete "$(uuid)" "$id")"
-			[ "$(r 0 .result)" = applied ] && echo "$code" >>"$tmp/deleted"
+			[ "$(r 0 .result)" = applied ] && echo "$icode" >>"$tmp/deleted"
 		fi
 		;;
 	resolve)
 		resolve_all "$c" "$f"
 		;;
 	add)
-		client "$c" add --code "$code" --title "模拟新增$code" --county 甲县 --lead-unit 甲县人民政府 \
+		client "$c" add --code "$icode" --title "模拟新增$icode" --county 甲县 --lead-unit 甲县人民政府 \
 			--deadline 2026-12-31 >/dev/null 2>>"$tmp/local.err"
 		;;
 	sync)
@@ -179,8 +179,8 @@ done
 
 # Deleted items stay deleted.
 res=
-while read -r code <&3; do
-	[ -n "$(sql_server "SELECT 1 FROM item WHERE code = '$code'")" ] && res="$res $code"
+while read -r icode <&3; do
+	[ -n "$(sql_server "SELECT 1 FROM item WHERE code = '$icode'")" ] && res="$res $icode"
 done 3<"$tmp/deleted"
 is "$res" "" "no deleted item came back on the server"
 
@@ -188,13 +188,13 @@ is "$res" "" "no deleted item came back on the server"
 server_records >"$tmp/srec"
 lost=
 twice=
-while IFS='	' read -r c code text <&3; do
-	grep -qx "$code" "$tmp/deleted" && continue
+while IFS='	' read -r c icode text <&3; do
+	grep -qx "$icode" "$tmp/deleted" && continue
 	n=$(awk -F'|' -v t="$text" '$1 == "note" && $5 == t' "$tmp/srec" | wc -l | tr -d ' ')
 	case $n in
 	1) ;;
-	0) lost="$lost $c:$code:$text" ;;
-	*) twice="$twice $c:$code:$text($n)" ;;
+	0) lost="$lost $c:$icode:$text" ;;
+	*) twice="$twice $c:$icode:$text($n)" ;;
 	esac
 done 3<"$tmp/notes"
 is "$lost" "" "no note lost ($(wc -l <"$tmp/notes" | tr -d ' ') made)"
@@ -204,15 +204,15 @@ is "$twice" "" "no note twice"
 # field to it) or was shown to its client as a conflict.  Progress values
 # repeat, so only the text fields, whose values are unique, are checked.
 silent=
-while IFS='	' read -r c code f v <&3; do
+while IFS='	' read -r c icode f v <&3; do
 	[ "$f" = progress ] && continue
-	grep -qx "$code" "$tmp/deleted" && continue
-	id=$(sql_server "SELECT id FROM item WHERE code = '$code'")
+	grep -qx "$icode" "$tmp/deleted" && continue
+	id=$(sql_server "SELECT id FROM item WHERE code = '$icode'")
 	if [ -n "$id" ] && [ -n "$(sql_server "SELECT 1 FROM event WHERE item_id = '$id' AND field = '$f' AND new_value = '$v' LIMIT 1")" ]; then
 		continue
 	fi
 	grep "^$c " "$tmp/conflicts" | grep -q -- "$v" && continue
-	silent="$silent $c:$code:$f=$v"
+	silent="$silent $c:$icode:$f=$v"
 done 3<"$tmp/sets"
 is "$silent" "" "every value set reached the server or was listed as a conflict"
 
