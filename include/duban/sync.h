@@ -1,5 +1,209 @@
-/* Sync with duband (doc/PROTOCOL.md): the account, the HTTPS transport and,
- * later, the engine.  Being written. */
+/* Sync with duband (doc/PROTOCOL.md): the account, the HTTPS transport and
+ * the engine.
+ *
+ *   account.c    the server settings and token ($XDG_CONFIG_HOME/duban/account)
+ *   transport.c  HTTPS requests on libcurl: verification, headers, gzip,
+ *                retries with backoff, errors that say what to do
+ *
+ * Each module keeps to its own section below. */
 #ifndef DUBAN_SYNC_H
 #define DUBAN_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#define DUBAN_PROTOCOL_VERSION 1
+#define DUBAN_SCHEMA_VERSION 1
+
+/* ================================================================ account */
+
+/* What `duban login` keeps.  Every string is malloc'd or NULL.  The password
+ * is never part of it. */
+struct duban_account {
+	char *url;        /* "https://host[:port][/prefix]", no trailing slash */
+	char *user;
+	char *token;      /* NULL once logged out */
+	char *expires_at; /* the token's expiry as the server said (UTC) */
+	char *cacert;     /* absolute path of a CA file; NULL: the system's CAs */
+	char *device;     /* this machine's name on the server */
+	bool insecure_http; /* plain http:// to a loopback address was asked for */
+	bool mode_fixed;  /* set by load: the file was readable by others, now 0600 */
+};
+
+/* $XDG_CONFIG_HOME/duban/account (~/.config/duban/account).  Malloc'd. */
+char *duban_account_path(void);
+/* Reads path into *a (zeroed first).  1: loaded; 0: no such file (*a stays
+ * empty); -1: error, message in err.  A file readable by group or others is
+ * chmod'ed to 0600 and a->mode_fixed is set; one owned by another user is
+ * refused. */
+int duban_account_load(const char *path, struct duban_account *a, char *err, size_t errlen);
+/* Writes *a atomically with mode 0600 (making the directory, 0700).  0 on
+ * success, -1 with a message in err. */
+int duban_account_save(const char *path, const struct duban_account *a, char *err, size_t errlen);
+/* The file's text (what save writes); malloc'd. */
+char *duban_account_format(const struct duban_account *a);
+/* Parses the file's text into *a (zeroed first): unknown keys are skipped.
+ * 0, or -1 with a message in err (a line without '=', a bad value). */
+int duban_account_parse(const char *text, struct duban_account *a, char *err, size_t errlen);
+/* Removes the file; 0 when it is gone (or never was). */
+int duban_account_delete(const char *path);
+void duban_account_free(struct duban_account *a);
+/* The default device name: the host name, else "duban". Malloc'd. */
+char *duban_account_default_device(void);
+
+/* ================================================================ transport */
+
+/* A server address taken apart.  Only scheme, host, port and a path prefix:
+ * no user info, query or fragment. */
+struct duban_url {
+	bool https;
+	char host[256];   /* IPv6 without its brackets */
+	int port;         /* 0: the scheme's default */
+	char prefix[256]; /* "" or "/duban" (no trailing slash) */
+};
+/* 0, or -1 with a translated message in err. */
+int duban_url_parse(const char *url, struct duban_url *u, char *err, size_t errlen);
+/* The canonical text of u: "https://host[:port][prefix]".  Malloc'd. */
+char *duban_url_format(const struct duban_url *u);
+/* localhost, 127.0.0.0/8 and ::1. */
+bool duban_host_is_loopback(const char *host);
+/* Plain http:// is allowed only to a loopback host and only with
+ * insecure_http (DESIGN.md §5, invariant 7).  0, or -1 with the reason. */
+int duban_url_check(const struct duban_url *u, bool insecure_http, char *err, size_t errlen);
+
+/* What went wrong, by what the caller can do about it.  The sync command maps
+ * these to exit codes (cli.h). */
+enum duban_remote_kind {
+	DUBAN_REMOTE_OK = 0,
+	DUBAN_REMOTE_OFFLINE,      /* no answer: name, refused, timeout, network */
+	DUBAN_REMOTE_TLS,          /* the server's certificate cannot be verified */
+	DUBAN_REMOTE_AUTH,         /* 401: not logged in, token expired or revoked */
+	DUBAN_REMOTE_FORBIDDEN,    /* 403 */
+	DUBAN_REMOTE_NOT_FOUND,    /* 404 */
+	DUBAN_REMOTE_TOO_LARGE,    /* 413 */
+	DUBAN_REMOTE_RATE_LIMITED, /* 429 after the retries (or a long Retry-After) */
+	DUBAN_REMOTE_SERVER,       /* 5xx, or another error the server named */
+	DUBAN_REMOTE_PROTOCOL,     /* an answer duban does not understand */
+	DUBAN_REMOTE_LOCAL         /* the settings or a local file */
+};
+
+struct duban_remote_error {
+	enum duban_remote_kind kind;
+	long status;        /* HTTP status; 0 when there was no answer */
+	int curl_code;      /* CURLcode of the last attempt; 0 when none */
+	char code[48];      /* the server's "error" value, or "" */
+	char message[768];  /* translated, one line, says what to do */
+	double retry_after; /* seconds the server asked to wait, or -1 */
+	int attempts;       /* attempts made */
+};
+void duban_remote_error_clear(struct duban_remote_error *e);
+
+/* Retries: exponential backoff with full jitter on connection errors, 5xx
+ * and 429 (whose Retry-After is honoured when it is at most cap). */
+struct duban_retry {
+	int max_attempts; /* 5 (1: never retry) */
+	double base;      /* 0.5 s: the first delay is drawn from [0, base) */
+	double factor;    /* 2 */
+	double cap;       /* 30 s: no delay above; a longer Retry-After ends the retries */
+	/* Hooks for tests: sleep (NULL: nanosleep) and a uniform draw in [0, 1)
+	 * (NULL: random()). */
+	void (*sleep)(double seconds, void *arg);
+	double (*random)(void *arg);
+	void *hook_arg;
+};
+/* The defaults above; from the environment, DUBAN_SYNC_RETRIES=N allows N
+ * retries (max_attempts N + 1) and DUBAN_SYNC_BACKOFF_MS=MS sets base. */
+void duban_retry_defaults(struct duban_retry *r);
+/* The process's policy for every request (defaults until set). */
+void duban_transport_set_retry(const struct duban_retry *r);
+void duban_transport_get_retry(struct duban_retry *r);
+/* The delay before attempt number attempt + 1 (attempt >= 1), given a draw u
+ * in [0, 1): u * min(cap, base * factor^(attempt - 1)). */
+double duban_backoff_delay(const struct duban_retry *r, int attempt, double u);
+/* A Retry-After value, in seconds or as an HTTP-date relative to now.
+ * Seconds from now (0 for a date in the past), or -1 when unreadable. */
+double duban_parse_retry_after(const char *value, time_t now);
+
+/* The error of a finished attempt, filled in *e with a translated message.
+ * host names the server in messages; errbuf is CURLOPT_ERRORBUFFER's text;
+ * cacert is the account's CA file or NULL; body is the answer (for the
+ * server's {error, message}); retry_after is its Retry-After or -1. */
+void duban_remote_error_from_curl(struct duban_remote_error *e, CURLcode rc, const char *host,
+				  const char *errbuf, const char *cacert);
+void duban_remote_error_from_http(struct duban_remote_error *e, long status, const char *host,
+				  const char *body, size_t body_len, double retry_after);
+/* Whether an attempt that ended so may be tried again. */
+bool duban_remote_retryable(CURLcode rc, long status);
+
+/* Process-wide libcurl setup; call once before any request and once at the
+ * end (it frees what the TLS library holds). */
+void duban_transport_init(void);
+void duban_transport_cleanup(void);
+
+/* One request.  It can be driven by duban_request_run (easy interface, with
+ * the retries) or by a multi handle:
+ *
+ *   CURL *h = duban_request_prepare(rq, &err);    // a configured handle
+ *   curl_multi_add_handle(m, h); ... CURLMSG_DONE with result rc ...
+ *   curl_multi_remove_handle(m, h);
+ *   double wait;
+ *   switch (duban_request_finish(rq, rc, &wait, &err)) { ... }
+ *
+ * prepare may be called again after DUBAN_STEP_RETRY (when wait seconds have
+ * passed): it rewinds the body and the download file.  The handle belongs to
+ * the request. */
+typedef struct duban_request duban_request;
+
+enum duban_step { DUBAN_STEP_DONE, DUBAN_STEP_FAILED, DUBAN_STEP_RETRY };
+
+/* A JSON request: body may be NULL (GET, HEAD, or a POST without body).
+ * Bodies over 4 KB are sent gzip-compressed.  path starts with "/api/v1/". */
+duban_request *duban_request_new_json(const struct duban_account *a, const char *method,
+				      const char *path, const cJSON *body);
+/* A raw body read from the file upload_path (blobs), with content_type. */
+duban_request *duban_request_new_upload(const struct duban_account *a, const char *method,
+					const char *path, const char *upload_path,
+					const char *content_type);
+/* A GET whose 2xx body is written to download_path (created or truncated,
+ * mode 0600; removed again when the request fails); an error answer stays in
+ * memory for the message. */
+duban_request *duban_request_new_download(const struct duban_account *a, const char *path,
+					  const char *download_path);
+void duban_request_free(duban_request *rq);
+
+CURL *duban_request_prepare(duban_request *rq, struct duban_remote_error *err);
+enum duban_step duban_request_finish(duban_request *rq, CURLcode rc, double *wait,
+				     struct duban_remote_error *err);
+/* Attempts until done, failed or out of attempts (sleeping between them). 0
+ * on a 2xx answer, -1 with *err filled. */
+int duban_request_run(duban_request *rq, struct duban_remote_error *err);
+
+long duban_request_status(const duban_request *rq);
+/* The answer's body held in memory (JSON requests; error answers). */
+const char *duban_request_body(const duban_request *rq, size_t *len);
+/* The answer parsed as JSON; NULL (and a protocol error in err) otherwise.
+ * The caller owns the result. */
+cJSON *duban_request_answer(const duban_request *rq, struct duban_remote_error *err);
+
+/* The JSON helper: method on path with body (may be NULL); on a 2xx answer
+ * returns 0 and, when answer is not NULL, the parsed answer (the caller
+ * deletes it).  -1 with *err filled otherwise. */
+int duban_remote_call(const struct duban_account *a, const char *method, const char *path,
+		      const cJSON *body, cJSON **answer, struct duban_remote_error *err);
+/* PUT the file's bytes to path.  0, or -1 with *err.  *status gets the
+ * 2xx status (201 stored, 200 already there) when not NULL. */
+int duban_remote_upload(const struct duban_account *a, const char *method, const char *path,
+			const char *file, const char *content_type, long *status,
+			struct duban_remote_error *err);
+/* GET path into file (kept only on a 2xx answer).  0, or -1 with *err. */
+int duban_remote_download(const struct duban_account *a, const char *path, const char *file,
+			  struct duban_remote_error *err);
+
+/* ================================================================ engine */
+/* (The push/pull engine goes here.) */
+
 #endif

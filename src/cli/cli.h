@@ -23,7 +23,10 @@ enum cli_exit {
 	CLI_NOT_FOUND = 3,
 	CLI_REFUSED = 4,
 	CLI_DB = 5,
-	CLI_IMPORT = 6
+	CLI_IMPORT = 6,
+	CLI_OFFLINE = 7,   /* the server cannot be reached (or not safely) */
+	CLI_AUTH = 8,      /* not logged in, wrong password, token expired */
+	CLI_CONFLICTS = 9  /* reserved for sync: conflicts wait for the user */
 };
 
 /* What every subcommand gets: where the ledger is and, once opened, the store. */
@@ -108,6 +111,13 @@ int cmd_action(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_login(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_logout(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_whoami(struct cli_ctx *ctx, int argc, char **argv);
+
+/* The exit code for a failed request to the server (cmd_account.c); kind is
+ * an enum duban_remote_kind (duban/sync.h). */
+int cli_exit_of_remote(int kind);
 
 /* Fills an empty ledger with a demo (used by `demo` and `--demo`). */
 int cli_demo_fill(struct cli_ctx *ctx, long items, unsigned long seed);

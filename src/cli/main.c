@@ -35,6 +35,9 @@ static const struct cli_command commands[] = {
 	{ "import", cmd_import, N_("import a ledger from a CSV or JSON file") },
 	{ "export", cmd_export, N_("export the ledger as CSV or JSON") },
 	{ "demo", cmd_demo, N_("fill the ledger with a realistic demo") },
+	{ "login", cmd_login, N_("log in to a duband server and keep the token") },
+	{ "logout", cmd_logout, N_("revoke the token and forget it") },
+	{ "whoami", cmd_whoami, N_("show the account on the server") },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
