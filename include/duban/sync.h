@@ -203,7 +203,79 @@ int duban_remote_upload(const struct duban_account *a, const char *method, const
 int duban_remote_download(const struct duban_account *a, const char *path, const char *file,
 			  struct duban_remote_error *err);
 
-/* ================================================================ engine */
-/* (The push/pull engine goes here.) */
+/* ================================================================ engine
+ * One sync = upload the blobs of queued attachments (HEAD, then PUT if the
+ * server lacks them), push the outbox in batches (each answer settled in
+ * the store as it arrives), then pull pages from the stored cursor until
+ * the server says there is no more.  A reset answer clears the cursor, pushes
+ * what is still queued and downloads again from the start.  Every step is
+ * committed before the next request, so a sync cut at any point resumes. */
+
+struct duban_sync_options {
+	int batch;          /* ops per push (DUBAN_SYNC_BATCH, default 200) */
+	int page;           /* pull limit (DUBAN_SYNC_PAGE, default 500) */
+	bool push, pull;    /* both by default */
+};
+void duban_sync_options_defaults(struct duban_sync_options *o); /* reads the environment */
+
+enum duban_sync_phase {
+	DUBAN_SYNC_IDLE,
+	DUBAN_SYNC_CONNECTING,
+	DUBAN_SYNC_UPLOADING,   /* attachment contents */
+	DUBAN_SYNC_PUSHING,
+	DUBAN_SYNC_PULLING,
+	DUBAN_SYNC_DONE,
+	DUBAN_SYNC_FAILED,
+};
+
+/* Figures of a sync in progress and, at the end, its summary. */
+struct duban_sync_report {
+	enum duban_sync_phase phase;
+	long long to_push;              /* queued ops when the sync started */
+	long long pushed, applied, duplicates, conflicts, rejected;
+	long long blobs_uploaded;
+	long long pulled, pages;        /* changes applied from pulls */
+	long long pull_conflicts;       /* pulled changes on fields with unsent edits */
+	long long bytes_sent, bytes_received;
+	bool reset;                     /* the server asked for a full download */
+	long long conflicts_waiting;    /* unresolved conflicts after the sync */
+	long long rejected_waiting;     /* rejected ops kept for the user */
+	char started_at[25], finished_at[25];
+	struct duban_remote_error error; /* kind NONE when it worked */
+};
+
+/* Runs one sync on st (blocking).  progress (may be NULL) is called after
+ * every request.  Returns 0 when the sync completed (conflicts may be
+ * waiting), -1 with report->error filled otherwise; the report is complete
+ * either way and is also appended to the sync log. */
+typedef void (*duban_sync_progress_fn)(const struct duban_sync_report *report, void *ctx);
+int duban_sync_run(duban_store *st, const struct duban_account *a, const struct duban_sync_options *o,
+		   duban_sync_progress_fn progress, void *ctx, struct duban_sync_report *report);
+
+/* The same in a background thread with its own connection to the ledger at
+ * db_path, for the full-screen interface: the screen never waits for the
+ * network.  duban_sync_job_fd is readable whenever there is news (poll it
+ * with the keyboard); duban_sync_job_poll copies the latest report and
+ * returns true once the sync has finished.  Free a job only after it
+ * finished, or cancel it first (the current request is abandoned; what was
+ * committed stays). */
+typedef struct duban_sync_job duban_sync_job;
+duban_sync_job *duban_sync_start(const char *db_path, const struct duban_account *a,
+				 const struct duban_sync_options *o);
+int duban_sync_job_fd(const duban_sync_job *job);
+bool duban_sync_job_poll(duban_sync_job *job, struct duban_sync_report *report);
+void duban_sync_job_cancel(duban_sync_job *job);
+void duban_sync_job_free(duban_sync_job *job);
+
+/* The sync log (local table sync_log): the latest n syncs, newest first. */
+enum duban_err duban_sync_log_read(duban_store *st, int n, struct duban_sync_report **reports, int *got);
+
+/* Attachments: the file is hashed and copied into the local blob store
+ * ($XDG_DATA_HOME/duban/blobs/ab/HASH) and an attachment record (queued
+ * for the server) is added to the item's latest inspection, or to the item. */
+enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const char *file,
+				 struct duban_attachment *out, char *err, size_t errlen);
+/* Path of a blob in the local store (malloc'd), whether or not it is there. */
+char *duban_blob_local_path(const char *sha256);
 
 #endif
