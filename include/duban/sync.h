@@ -16,6 +16,9 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "duban/model.h"
+#include "duban/store.h"
+
 #define DUBAN_PROTOCOL_VERSION 1
 #define DUBAN_SCHEMA_VERSION 1
 
