@@ -250,7 +250,11 @@ struct duban_sync_report {
 /* Runs one sync on st (blocking).  progress (may be NULL) is called after
  * every request.  Returns 0 when the sync completed (conflicts may be
  * waiting), -1 with report->error filled otherwise; the report is complete
- * either way and is also appended to the sync log. */
+ * either way and is also appended to the sync log.  The caller has called
+ * duban_transport_init.  All requests share one kept-alive connection.
+ * Nothing queued: no push request; an attachment.add op whose contents the
+ * server refuses as too large (413), or whose blob is gone from the local
+ * store, is marked rejected here with the reason and the rest goes on. */
 typedef void (*duban_sync_progress_fn)(const struct duban_sync_report *report, void *ctx);
 int duban_sync_run(duban_store *st, const struct duban_account *a, const struct duban_sync_options *o,
 		   duban_sync_progress_fn progress, void *ctx, struct duban_sync_report *report);
@@ -262,6 +266,9 @@ int duban_sync_run(duban_store *st, const struct duban_account *a, const struct 
  * returns true once the sync has finished.  Free a job only after it
  * finished, or cancel it first (the current request is abandoned; what was
  * committed stays). */
+/* A cancelled job ends with kind DUBAN_REMOTE_LOCAL and a message saying
+ * so.  duban_sync_start calls duban_transport_init itself (and
+ * duban_sync_job_free the cleanup); NULL when no thread could be started. */
 typedef struct duban_sync_job duban_sync_job;
 duban_sync_job *duban_sync_start(const char *db_path, const struct duban_account *a,
 				 const struct duban_sync_options *o);
@@ -270,7 +277,10 @@ bool duban_sync_job_poll(duban_sync_job *job, struct duban_sync_report *report);
 void duban_sync_job_cancel(duban_sync_job *job);
 void duban_sync_job_free(duban_sync_job *job);
 
-/* The sync log (local table sync_log): the latest n syncs, newest first. */
+/* The sync log (local table sync_log): the latest n syncs, newest first,
+ * into a malloc'd array (free() it; NULL when the log is empty).  The
+ * report's phase is DONE or FAILED; blobs_uploaded, pull_conflicts and the
+ * *_waiting counts are not kept in the log (0). */
 enum duban_err duban_sync_log_read(duban_store *st, int n, struct duban_sync_report **reports, int *got);
 
 /* Attachments: the file is hashed and copied into the local blob store
@@ -280,5 +290,15 @@ enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const 
 				 struct duban_attachment *out, char *err, size_t errlen);
 /* Path of a blob in the local store (malloc'd), whether or not it is there. */
 char *duban_blob_local_path(const char *sha256);
+/* Copies the file src, whose SHA-256 is sha256, into the local store
+ * (mode 0600, atomically, synced to disk, the copy's hash checked).  0, or
+ * -1 with a message in err. */
+int duban_blob_store_file(const char *src, const char *sha256, char *err, size_t errlen);
+/* The SHA-256 of the attachment with this id (or unique id prefix of 8
+ * characters or more).  DUBAN_ERR_NOT_FOUND when there is none. */
+enum duban_err duban_attachment_sha256(duban_store *st, const char *id, char sha256[65]);
+/* Downloads a blob from the server into the local store, checking its
+ * hash.  0, or -1 with *err (kind PROTOCOL when the bytes do not match). */
+int duban_blob_fetch(const struct duban_account *a, const char *sha256, struct duban_remote_error *err);
 
 #endif

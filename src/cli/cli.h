@@ -26,7 +26,7 @@ enum cli_exit {
 	CLI_IMPORT = 6,
 	CLI_OFFLINE = 7,   /* the server cannot be reached (or not safely) */
 	CLI_AUTH = 8,      /* not logged in, wrong password, token expired */
-	CLI_CONFLICTS = 9  /* reserved for sync: conflicts wait for the user */
+	CLI_CONFLICTS = 9  /* sync done, but conflicts or refused changes wait */
 };
 
 /* What every subcommand gets: where the ledger is and, once opened, the store. */
@@ -114,6 +114,12 @@ int cmd_demo(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_login(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logout(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_whoami(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_sync(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_conflicts(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_resolve(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_outbox(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_attach(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_fetch_attachment(struct cli_ctx *ctx, int argc, char **argv);
 
 /* The exit code for a failed request to the server (cmd_account.c); kind is
  * an enum duban_remote_kind (duban/sync.h). */

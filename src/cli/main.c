@@ -38,6 +38,12 @@ static const struct cli_command commands[] = {
 	{ "login", cmd_login, N_("log in to a duband server and keep the token") },
 	{ "logout", cmd_logout, N_("revoke the token and forget it") },
 	{ "whoami", cmd_whoami, N_("show the account on the server") },
+	{ "sync", cmd_sync, N_("send local changes to the server and download its changes") },
+	{ "conflicts", cmd_conflicts, N_("list sync conflicts and changes the server refused") },
+	{ "resolve", cmd_resolve, N_("settle a sync conflict: mine, theirs or a new value") },
+	{ "outbox", cmd_outbox, N_("list, retry or drop changes waiting to be sent") },
+	{ "attach", cmd_attach, N_("attach a file (photo, letter) to an item") },
+	{ "fetch-attachment", cmd_fetch_attachment, N_("get an attachment's file from the server") },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -175,7 +181,7 @@ static void usage(FILE *out)
 		       "Follow up rectification tasks of an environmental inspection, offline.\n\n"));
 	fputs(_("Commands:\n"), out);
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, _(commands[i].summary));
+		fprintf(out, "  %-16s %s\n", commands[i].name, _(commands[i].summary));
 	fputs(_("\nGlobal options:\n"
 		"      --db PATH   the ledger file (default: $DUBAN_DB, else\n"
 		"                  $XDG_DATA_HOME/duban/ledger.db)\n"

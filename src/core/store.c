@@ -122,6 +122,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE conflict ADD COLUMN version INTEGER;"
 	"CREATE INDEX conflict_item ON conflict (item_id, resolved);"
 	"ALTER TABLE item ADD COLUMN sync_flag TEXT NOT NULL DEFAULT '';",
+	/* 2 -> 3: the sync log, one row per `duban sync` (duban sync --log,
+	 * the last result in --status and the TUI). */
+	"CREATE TABLE sync_log ("
+	" id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,"
+	" phase TEXT NOT NULL, to_push INTEGER NOT NULL DEFAULT 0,"
+	" pushed INTEGER NOT NULL DEFAULT 0, applied INTEGER NOT NULL DEFAULT 0,"
+	" duplicates INTEGER NOT NULL DEFAULT 0, conflicts INTEGER NOT NULL DEFAULT 0,"
+	" rejected INTEGER NOT NULL DEFAULT 0, pulled INTEGER NOT NULL DEFAULT 0,"
+	" pages INTEGER NOT NULL DEFAULT 0, bytes_sent INTEGER NOT NULL DEFAULT 0,"
+	" bytes_received INTEGER NOT NULL DEFAULT 0, reset INTEGER NOT NULL DEFAULT 0,"
+	" error TEXT);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -1,0 +1,809 @@
+/* The sync engine (doc/PROTOCOL.md): blobs, push, pull, the sync log, and a
+ * background job for the full-screen interface.
+ *
+ * Every answer is stored before the next request is made: an op leaves the
+ * outbox only in the transaction that records its answer, a pulled page and
+ * its cursor are committed together.  A sync cut at any point (network,
+ * SIGKILL, power) resumes from what was committed; the server's exactly-once
+ * table makes re-sent ops harmless. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "duban/date.h"
+#include "duban/sync.h"
+#include "duban/sync_store.h"
+#include "duban/util.h"
+#include "store_internal.h"
+
+#define BATCH_DEFAULT 200
+#define BATCH_MAX 500   /* the server's --max-ops default */
+#define PAGE_DEFAULT 500
+#define PAGE_MAX 2000   /* the server clamps larger pages */
+
+static int env_int(const char *name, int def, int lo, int hi)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return def;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || *end || n < lo)
+		return def;
+	return n > hi ? hi : (int)n;
+}
+
+void duban_sync_options_defaults(struct duban_sync_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->batch = env_int("DUBAN_SYNC_BATCH", BATCH_DEFAULT, 1, BATCH_MAX);
+	o->page = env_int("DUBAN_SYNC_PAGE", PAGE_DEFAULT, 1, PAGE_MAX);
+	o->push = true;
+	o->pull = true;
+}
+
+/* ---------------------------------------------------------------- one sync */
+
+struct engine {
+	duban_store *st;
+	const struct duban_account *a;
+	struct duban_sync_options o;
+	duban_sync_progress_fn progress;
+	void *ctx;
+	struct duban_sync_report *r;
+	/* One connection for the whole sync: every request's handle takes it
+	 * from (and leaves it in) this shared cache, with the TLS session. */
+	CURLSH *share;
+	atomic_int *cancel; /* the job's flag; NULL when run in the foreground */
+};
+
+static bool cancelled(const struct engine *e)
+{
+	return e->cancel && atomic_load(e->cancel);
+}
+
+static void report(struct engine *e)
+{
+	if (e->progress)
+		e->progress(e->r, e->ctx);
+}
+
+static void set_error(struct duban_remote_error *err, enum duban_remote_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_error(struct duban_remote_error *err, enum duban_remote_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+	duban_remote_error_clear(err);
+	err->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+}
+
+static void cancel_error(struct duban_remote_error *err)
+{
+	set_error(err, DUBAN_REMOTE_LOCAL, "%s", _("the sync was cancelled (what was done so far is kept)"));
+}
+
+/* A local store error as a sync error. */
+static int store_error(struct engine *e, const char *what)
+{
+	set_error(&e->r->error, DUBAN_REMOTE_LOCAL, "%s: %s", what, duban_store_errmsg(e->st));
+	return -1;
+}
+
+static int on_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return cancelled(arg) ? 1 : 0;
+}
+
+/* Waits seconds, in slices, so that a cancel is noticed. */
+static void pause_for(struct engine *e, double seconds)
+{
+	struct duban_retry r;
+	duban_transport_get_retry(&r);
+	if (r.sleep) {
+		r.sleep(seconds, r.hook_arg);
+		return;
+	}
+	while (seconds > 0 && !cancelled(e)) {
+		double slice = seconds > 0.1 ? 0.1 : seconds;
+		struct timespec ts = { (time_t)slice, (long)((slice - (double)(time_t)slice) * 1e9) };
+		nanosleep(&ts, NULL);
+		seconds -= slice;
+	}
+}
+
+/* Runs rq to its end with the transport's retries, on the shared
+ * connection, counting the bytes.  0 on a 2xx answer, -1 with *err. */
+static int perform(struct engine *e, duban_request *rq, struct duban_remote_error *err)
+{
+	for (;;) {
+		if (cancelled(e)) {
+			cancel_error(err);
+			return -1;
+		}
+		CURL *h = duban_request_prepare(rq, err);
+		if (!h)
+			return -1;
+		curl_easy_setopt(h, CURLOPT_SHARE, e->share);
+		if (e->cancel) {
+			curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+			curl_easy_setopt(h, CURLOPT_XFERINFODATA, e);
+			curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		}
+		CURLcode rc = curl_easy_perform(h);
+		long req_size = 0, hdr_size = 0;
+		curl_off_t up = 0, down = 0;
+		curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &req_size);
+		curl_easy_getinfo(h, CURLINFO_HEADER_SIZE, &hdr_size);
+		curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &up);
+		curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &down);
+		e->r->bytes_sent += req_size + (long long)up;
+		e->r->bytes_received += hdr_size + (long long)down;
+		double wait;
+		enum duban_step step = duban_request_finish(rq, rc, &wait, err);
+		if (cancelled(e)) {
+			cancel_error(err);
+			return -1;
+		}
+		switch (step) {
+		case DUBAN_STEP_DONE:
+			return 0;
+		case DUBAN_STEP_FAILED:
+			return -1;
+		case DUBAN_STEP_RETRY:
+			pause_for(e, wait);
+			break;
+		}
+	}
+}
+
+/* A JSON call on the shared connection; *answer parsed (caller deletes). */
+static int call(struct engine *e, const char *method, const char *path, const cJSON *body, cJSON **answer)
+{
+	*answer = NULL;
+	duban_request *rq = duban_request_new_json(e->a, method, path, body);
+	int rc = perform(e, rq, &e->r->error);
+	if (rc == 0) {
+		*answer = duban_request_answer(rq, &e->r->error);
+		if (!*answer)
+			rc = -1;
+	}
+	duban_request_free(rq);
+	report(e);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- blobs */
+
+/* A queued op is answered here instead of by the server: it becomes a
+ * rejected op with message, for the user to retry or drop. */
+static int reject_locally(struct engine *e, const struct duban_op *op, const char *message)
+{
+	cJSON *ans = cJSON_CreateObject();
+	cJSON_AddStringToObject(ans, "id", op->id);
+	cJSON_AddStringToObject(ans, "result", "rejected");
+	cJSON_AddStringToObject(ans, "reason", "validation");
+	cJSON_AddStringToObject(ans, "message", message);
+	enum duban_err err = duban_outbox_settle(e->st, op, ans);
+	cJSON_Delete(ans);
+	if (err != DUBAN_OK)
+		return store_error(e, _("saving a rejected attachment"));
+	e->r->rejected++;
+	return 0;
+}
+
+/* Makes sure the server has the contents of an attachment.add op.  1: the
+ * server has it; 0: the op was rejected locally (too large, file gone);
+ * -1: the sync stops (*error filled). */
+static int upload_blob(struct engine *e, const struct duban_op *op)
+{
+	cJSON *body = op->body ? cJSON_Parse(op->body) : NULL;
+	const cJSON *sha = cJSON_GetObjectItemCaseSensitive(body, "sha256");
+	const cJSON *mime = cJSON_GetObjectItemCaseSensitive(body, "mime");
+	char hash[65] = "", type[128] = "";
+	if (cJSON_IsString(sha) && strlen(sha->valuestring) == 64)
+		snprintf(hash, sizeof hash, "%s", sha->valuestring);
+	if (cJSON_IsString(mime))
+		snprintf(type, sizeof type, "%s", mime->valuestring);
+	cJSON_Delete(body);
+	if (!hash[0])
+		return 1; /* nothing to upload: the server judges the op */
+
+	enum duban_sync_phase was = e->r->phase;
+	e->r->phase = DUBAN_SYNC_UPLOADING;
+	char *path = xasprintf("/api/v1/blobs/%s", hash);
+	int rc = -1;
+	duban_request *rq = duban_request_new_json(e->a, "HEAD", path, NULL);
+	struct duban_remote_error err;
+	if (perform(e, rq, &err) == 0) {
+		rc = 1; /* the server has it */
+	} else if (err.kind == DUBAN_REMOTE_NOT_FOUND) {
+		char *local = duban_blob_local_path(hash);
+		if (access(local, R_OK) != 0) {
+			char *msg = xasprintf(_("the attached file is no longer in the local blob store (%s): drop this change and attach the file again"),
+					      local);
+			rc = reject_locally(e, op, msg);
+			free(msg);
+		} else {
+			duban_request *put = duban_request_new_upload(e->a, "PUT", path, local, type);
+			if (perform(e, put, &err) == 0) {
+				e->r->blobs_uploaded++;
+				rc = 1;
+			} else if (err.kind == DUBAN_REMOTE_TOO_LARGE) {
+				rc = reject_locally(e, op, err.message);
+			} else {
+				e->r->error = err;
+			}
+			duban_request_free(put);
+		}
+		free(local);
+	} else {
+		e->r->error = err;
+	}
+	duban_request_free(rq);
+	free(path);
+	e->r->phase = was;
+	report(e);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- push */
+
+static int settle_answers(struct engine *e, const struct duban_op *ops, int n, const cJSON *answer)
+{
+	const cJSON *results = cJSON_GetObjectItemCaseSensitive(answer, "results");
+	if (!cJSON_IsArray(results) || cJSON_GetArraySize(results) != n) {
+		set_error(&e->r->error, DUBAN_REMOTE_PROTOCOL,
+			  _("the server answered %d changes with %d results: is it a duband server of this version?"), n,
+			  cJSON_IsArray(results) ? cJSON_GetArraySize(results) : 0);
+		return -1;
+	}
+	int i = 0;
+	const cJSON *res;
+	cJSON_ArrayForEach(res, results) {
+		/* Each answer in its own transaction: a cut here leaves the
+		 * settled ops settled, the rest queued (sent again, answered
+		 * "duplicate"). */
+		if (duban_outbox_settle(e->st, &ops[i], res) != DUBAN_OK)
+			return store_error(e, _("saving the server's answer"));
+		const cJSON *jr = cJSON_GetObjectItemCaseSensitive(res, "result");
+		const cJSON *jf = cJSON_GetObjectItemCaseSensitive(res, "first");
+		const char *result = cJSON_IsString(jr) ? jr->valuestring : "";
+		const char *first = cJSON_IsString(jf) ? jf->valuestring : result;
+		e->r->pushed++;
+		if (strcmp(result, "duplicate") == 0)
+			e->r->duplicates++;
+		if (strcmp(first, "applied") == 0) {
+			if (strcmp(result, "applied") == 0)
+				e->r->applied++;
+		} else if (strcmp(first, "conflict") == 0) {
+			e->r->conflicts++;
+		} else if (strcmp(first, "rejected") == 0) {
+			e->r->rejected++;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static int push(struct engine *e)
+{
+	int batch = e->o.batch > 0 ? e->o.batch : BATCH_DEFAULT;
+	struct duban_op *ops = xcalloc((size_t)batch, sizeof *ops);
+	long long after = 0;
+	int rc = 0;
+	e->r->phase = DUBAN_SYNC_PUSHING;
+	for (;;) {
+		int got = 0;
+		if (cancelled(e)) {
+			cancel_error(&e->r->error);
+			rc = -1;
+			break;
+		}
+		if (duban_outbox_read(e->st, after, batch, ops, &got) != DUBAN_OK) {
+			rc = store_error(e, _("reading the changes to send"));
+			break;
+		}
+		if (got == 0)
+			break;
+		after = ops[got - 1].seq;
+		/* Contents first: an attachment record never reaches the server
+		 * before its bytes.  Ops rejected here leave the batch. */
+		int keep = 0;
+		for (int i = 0; i < got && rc == 0; i++) {
+			int up = strcmp(ops[i].kind, "attachment.add") == 0 ? upload_blob(e, &ops[i]) : 1;
+			if (up < 0) {
+				rc = -1;
+			} else if (up == 0) {
+				duban_op_free(&ops[i]);
+				memset(&ops[i], 0, sizeof ops[i]);
+			} else {
+				if (keep != i) {
+					ops[keep] = ops[i];
+					memset(&ops[i], 0, sizeof ops[i]);
+				}
+				keep++;
+			}
+		}
+		if (rc == 0 && keep > 0) {
+			cJSON *body = cJSON_CreateObject();
+			cJSON_AddStringToObject(body, "device", e->a->device ? e->a->device : "");
+			cJSON *arr = cJSON_AddArrayToObject(body, "ops");
+			for (int i = 0; i < keep; i++) {
+				cJSON *j = duban_op_to_json(&ops[i]);
+				if (!j) {
+					/* A stored body that is not JSON: the server could
+					 * not read it either. */
+					j = cJSON_CreateObject();
+					cJSON_AddStringToObject(j, "id", ops[i].id);
+					cJSON_AddNumberToObject(j, "client_seq", (double)ops[i].seq);
+					cJSON_AddStringToObject(j, "kind", ops[i].kind);
+					cJSON_AddStringToObject(j, "item_id", ops[i].item_id);
+				}
+				cJSON_AddItemToArray(arr, j);
+			}
+			cJSON *answer = NULL;
+			rc = call(e, "POST", "/api/v1/push", body, &answer);
+			cJSON_Delete(body);
+			if (rc == 0)
+				rc = settle_answers(e, ops, keep, answer);
+			cJSON_Delete(answer);
+			report(e);
+		}
+		for (int i = 0; i < got; i++)
+			duban_op_free(&ops[i]);
+		memset(ops, 0, (size_t)batch * sizeof *ops);
+		if (rc != 0)
+			break;
+	}
+	free(ops);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- pull */
+
+static void set_synchronous(duban_store *st, bool full)
+{
+	sqlite3_exec(duban_store_db(st), full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL,
+		     NULL, NULL);
+}
+
+/* Percent-encoding of a cursor for the query string (cursors are opaque). */
+static char *query_escape(const char *s)
+{
+	struct duban_buf b;
+	duban_buf_init(&b);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-' ||
+		    *p == '_' || *p == '.' || *p == '~')
+			duban_buf_putc(&b, (char)*p);
+		else
+			duban_buf_printf(&b, "%%%02X", *p);
+	}
+	return duban_buf_steal(&b);
+}
+
+/* 1: the server asked for a reset; 0: caught up; -1: error. */
+static int pull(struct engine *e)
+{
+	int page = e->o.page > 0 ? e->o.page : PAGE_DEFAULT;
+	e->r->phase = DUBAN_SYNC_PULLING;
+	for (;;) {
+		if (cancelled(e)) {
+			cancel_error(&e->r->error);
+			return -1;
+		}
+		char *cursor = duban_sync_get(e->st, DUBAN_SYNC_CURSOR);
+		char *since = query_escape(cursor ? cursor : "0");
+		char *path = xasprintf("/api/v1/pull?since=%s&limit=%d", since, page);
+		free(since);
+		free(cursor);
+		cJSON *answer = NULL;
+		int rc = call(e, "GET", path, NULL, &answer);
+		free(path);
+		if (rc != 0)
+			return -1;
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "reset"))) {
+			cJSON_Delete(answer);
+			return 1;
+		}
+		/* A page lost to a power cut is pulled again (its cursor goes
+		 * with it): no need to wait for the disk on each one. */
+		set_synchronous(e->st, false);
+		int applied = 0;
+		enum duban_err err = duban_apply_page(e->st, answer, &applied);
+		set_synchronous(e->st, true);
+		bool more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "more"));
+		cJSON_Delete(answer);
+		if (err != DUBAN_OK)
+			return store_error(e, _("applying the server's changes"));
+		e->r->pulled += applied;
+		e->r->pages++;
+		report(e);
+		if (!more)
+			return 0;
+	}
+}
+
+/* ---------------------------------------------------------------- the log */
+
+static const char *const phase_names[] = {
+	[DUBAN_SYNC_IDLE] = "idle",       [DUBAN_SYNC_CONNECTING] = "connecting",
+	[DUBAN_SYNC_UPLOADING] = "uploading", [DUBAN_SYNC_PUSHING] = "pushing",
+	[DUBAN_SYNC_PULLING] = "pulling", [DUBAN_SYNC_DONE] = "done",
+	[DUBAN_SYNC_FAILED] = "failed",
+};
+
+static const char *const kind_names[] = {
+	[DUBAN_REMOTE_OK] = "ok",
+	[DUBAN_REMOTE_OFFLINE] = "offline",
+	[DUBAN_REMOTE_TLS] = "tls",
+	[DUBAN_REMOTE_AUTH] = "auth",
+	[DUBAN_REMOTE_FORBIDDEN] = "forbidden",
+	[DUBAN_REMOTE_NOT_FOUND] = "not_found",
+	[DUBAN_REMOTE_TOO_LARGE] = "too_large",
+	[DUBAN_REMOTE_RATE_LIMITED] = "rate_limited",
+	[DUBAN_REMOTE_SERVER] = "server",
+	[DUBAN_REMOTE_PROTOCOL] = "protocol",
+	[DUBAN_REMOTE_LOCAL] = "local",
+};
+
+#define LOG_COLUMNS \
+	"started_at, finished_at, phase, to_push, pushed, applied, duplicates, conflicts, rejected," \
+	" pulled, pages, bytes_sent, bytes_received, reset, error"
+
+/* The error column holds "KIND: message" so that the log can say what
+ * kind of failure it was. */
+static void log_append(duban_store *st, const struct duban_sync_report *r)
+{
+	sqlite3_stmt *s = store_stmt_sql(st, "/* engine */ INSERT INTO sync_log (" LOG_COLUMNS ")"
+					     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+	if (!s)
+		return;
+	long long v[] = { r->to_push, r->pushed, r->applied, r->duplicates, r->conflicts, r->rejected,
+			  r->pulled, r->pages, r->bytes_sent, r->bytes_received, r->reset };
+	sqlite3_bind_text(s, 1, r->started_at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, r->finished_at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, phase_names[r->phase], -1, SQLITE_STATIC);
+	for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
+		sqlite3_bind_int64(s, 4 + i, v[i]);
+	if (r->error.kind != DUBAN_REMOTE_OK) {
+		char *text = xasprintf("%s: %s", kind_names[r->error.kind], r->error.message);
+		sqlite3_bind_text(s, 15, text, -1, SQLITE_TRANSIENT);
+		free(text);
+	} else {
+		sqlite3_bind_null(s, 15);
+	}
+	sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+enum duban_err duban_sync_log_read(duban_store *st, int n, struct duban_sync_report **reports, int *got)
+{
+	*reports = NULL;
+	*got = 0;
+	if (n <= 0)
+		return DUBAN_OK;
+	sqlite3_stmt *s = store_stmt_sql(st, "/* engine */ SELECT " LOG_COLUMNS " FROM sync_log"
+					     " ORDER BY id DESC LIMIT ?1");
+	if (!s)
+		return DUBAN_ERR_DB;
+	sqlite3_bind_int(s, 1, n);
+	struct duban_sync_report *out = xcalloc((size_t)n, sizeof *out);
+	int k = 0, rc;
+	while (k < n && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct duban_sync_report *r = &out[k++];
+		const char *t;
+		if ((t = (const char *)sqlite3_column_text(s, 0)))
+			snprintf(r->started_at, sizeof r->started_at, "%s", t);
+		if ((t = (const char *)sqlite3_column_text(s, 1)))
+			snprintf(r->finished_at, sizeof r->finished_at, "%s", t);
+		t = (const char *)sqlite3_column_text(s, 2);
+		r->phase = DUBAN_SYNC_FAILED;
+		for (int i = 0; t && i < (int)(sizeof phase_names / sizeof phase_names[0]); i++)
+			if (strcmp(t, phase_names[i]) == 0)
+				r->phase = (enum duban_sync_phase)i;
+		long long *v[] = { &r->to_push, &r->pushed, &r->applied, &r->duplicates, &r->conflicts, &r->rejected,
+				   &r->pulled, &r->pages, &r->bytes_sent, &r->bytes_received };
+		for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
+			*v[i] = sqlite3_column_int64(s, 3 + i);
+		r->reset = sqlite3_column_int(s, 13) != 0;
+		duban_remote_error_clear(&r->error);
+		r->error.retry_after = -1;
+		if ((t = (const char *)sqlite3_column_text(s, 14))) {
+			const char *colon = strstr(t, ": ");
+			r->error.kind = DUBAN_REMOTE_SERVER;
+			for (int i = 1; colon && i < (int)(sizeof kind_names / sizeof kind_names[0]); i++)
+				if (strlen(kind_names[i]) == (size_t)(colon - t) &&
+				    strncmp(t, kind_names[i], (size_t)(colon - t)) == 0) {
+					r->error.kind = (enum duban_remote_kind)i;
+					t = colon + 2;
+					break;
+				}
+			snprintf(r->error.message, sizeof r->error.message, "%s", t);
+		}
+	}
+	sqlite3_reset(s);
+	if (k == 0) {
+		free(out);
+		out = NULL;
+	}
+	*reports = out;
+	*got = k;
+	return DUBAN_OK;
+}
+
+/* ---------------------------------------------------------------- run */
+
+/* The cursor belongs to one server and one user (their scope): another
+ * one's changes start from the beginning. */
+static int check_origin(struct engine *e)
+{
+	char *server = duban_sync_get(e->st, DUBAN_SYNC_SERVER);
+	char *user = duban_sync_get(e->st, DUBAN_SYNC_USER);
+	bool same = server && user && strcmp(server, e->a->url) == 0 && strcmp(user, e->a->user) == 0;
+	int rc = 0;
+	if (!same) {
+		if ((server || user) && duban_sync_reset(e->st) != DUBAN_OK)
+			rc = store_error(e, _("forgetting the other server's cursor"));
+		else if (duban_sync_set(e->st, DUBAN_SYNC_SERVER, e->a->url) != DUBAN_OK ||
+			 duban_sync_set(e->st, DUBAN_SYNC_USER, e->a->user) != DUBAN_OK)
+			rc = store_error(e, _("saving the sync state"));
+	}
+	free(server);
+	free(user);
+	return rc;
+}
+
+static int run_phases(struct engine *e)
+{
+	if (!e->a || !e->a->url || !e->a->token || !e->a->user) {
+		set_error(&e->r->error, DUBAN_REMOTE_AUTH, "%s", _("not logged in: run duban login URL USER"));
+		return -1;
+	}
+	if (check_origin(e) != 0)
+		return -1;
+	long long queued = duban_outbox_count(e->st) - duban_outbox_rejected_count(e->st);
+	e->r->to_push = queued > 0 ? queued : 0;
+	report(e);
+	/* Nothing queued: no push request at all (a sync with nothing new is
+	 * the pull alone). */
+	if (e->o.push && e->r->to_push > 0 && push(e) != 0)
+		return -1;
+	if (!e->o.pull)
+		return 0;
+	long long before = duban_conflict_count(e->st);
+	int rc = pull(e);
+	if (rc == 1) {
+		/* The server cannot serve the cursor (restored from a backup,
+		 * or the change was pruned): what is still queued goes first,
+		 * then everything is downloaded again. */
+		e->r->reset = true;
+		if (duban_sync_reset(e->st) != DUBAN_OK)
+			return store_error(e, _("forgetting the cursor"));
+		long long left = duban_outbox_count(e->st) - duban_outbox_rejected_count(e->st);
+		if (e->o.push && left > 0) {
+			e->r->to_push += left;
+			if (push(e) != 0)
+				return -1;
+		}
+		rc = pull(e);
+		if (rc == 1) {
+			set_error(&e->r->error, DUBAN_REMOTE_PROTOCOL, "%s",
+				  _("the server asked for a full download twice in a row: try again later, or tell its administrator"));
+			return -1;
+		}
+	}
+	long long after = duban_conflict_count(e->st);
+	if (after > before)
+		e->r->pull_conflicts = after - before;
+	return rc;
+}
+
+static int run_cancellable(duban_store *st, const struct duban_account *a, const struct duban_sync_options *o,
+			       duban_sync_progress_fn progress, void *ctx, struct duban_sync_report *r,
+			       atomic_int *cancel)
+{
+	struct engine e = { .st = st, .a = a, .progress = progress, .ctx = ctx, .r = r, .cancel = cancel };
+	if (o)
+		e.o = *o;
+	else
+		duban_sync_options_defaults(&e.o);
+	memset(r, 0, sizeof *r);
+	duban_remote_error_clear(&r->error);
+	r->error.retry_after = -1;
+	duban_timestamp_now(r->started_at);
+	r->phase = DUBAN_SYNC_CONNECTING;
+	e.share = curl_share_init();
+	if (e.share) {
+		curl_share_setopt(e.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+		curl_share_setopt(e.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+		curl_share_setopt(e.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	}
+
+	int rc = run_phases(&e);
+
+	if (e.share)
+		curl_share_cleanup(e.share);
+	duban_timestamp_now(r->finished_at);
+	r->conflicts_waiting = duban_conflict_count(st);
+	r->rejected_waiting = duban_outbox_rejected_count(st);
+	if (rc == 0) {
+		r->phase = DUBAN_SYNC_DONE;
+		r->error.kind = DUBAN_REMOTE_OK;
+		r->error.message[0] = '\0';
+		duban_sync_set(st, DUBAN_SYNC_LAST, r->finished_at);
+	} else {
+		r->phase = DUBAN_SYNC_FAILED;
+		if (r->error.kind == DUBAN_REMOTE_OK)
+			set_error(&r->error, DUBAN_REMOTE_LOCAL, "%s", _("the sync stopped"));
+	}
+	log_append(st, r);
+	if (progress)
+		progress(r, ctx);
+	return rc == 0 ? 0 : -1;
+}
+
+int duban_sync_run(duban_store *st, const struct duban_account *a, const struct duban_sync_options *o,
+		   duban_sync_progress_fn progress, void *ctx, struct duban_sync_report *report_out)
+{
+	return run_cancellable(st, a, o, progress, ctx, report_out, NULL);
+}
+
+/* ---------------------------------------------------------------- background job */
+
+struct duban_sync_job {
+	pthread_t thread;
+	bool started;
+	char *db_path;
+	struct duban_account a; /* a copy: the caller may free its own */
+	struct duban_sync_options o;
+	int pipe_rd, pipe_wr;
+	atomic_int cancel;
+	pthread_mutex_t lock; /* guards latest and finished */
+	struct duban_sync_report latest;
+	bool finished;
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void job_progress(const struct duban_sync_report *r, void *ctx)
+{
+	struct duban_sync_job *job = ctx;
+	pthread_mutex_lock(&job->lock);
+	job->latest = *r;
+	pthread_mutex_unlock(&job->lock);
+	/* One byte wakes the interface's poll; a full pipe already will. */
+	char b = 1;
+	ssize_t w = write(job->pipe_wr, &b, 1);
+	(void)w;
+}
+
+static void *job_main(void *arg)
+{
+	struct duban_sync_job *job = arg;
+	struct duban_sync_report r;
+	char err[512] = "";
+	duban_store *st = duban_store_open(job->db_path, err, sizeof err);
+	if (!st) {
+		memset(&r, 0, sizeof r);
+		duban_remote_error_clear(&r.error);
+		r.phase = DUBAN_SYNC_FAILED;
+		set_error(&r.error, DUBAN_REMOTE_LOCAL, "%s", err);
+		duban_timestamp_now(r.started_at);
+		duban_timestamp_now(r.finished_at);
+	} else {
+		run_cancellable(st, &job->a, &job->o, job_progress, job, &r, &job->cancel);
+		duban_store_close(st);
+	}
+	pthread_mutex_lock(&job->lock);
+	job->latest = r;
+	job->finished = true;
+	pthread_mutex_unlock(&job->lock);
+	char b = 2;
+	ssize_t w = write(job->pipe_wr, &b, 1);
+	(void)w;
+	return NULL;
+}
+
+duban_sync_job *duban_sync_start(const char *db_path, const struct duban_account *a,
+				 const struct duban_sync_options *o)
+{
+	struct duban_sync_job *job = xcalloc(1, sizeof *job);
+	int fds[2];
+	if (pipe(fds) != 0) {
+		free(job);
+		return NULL;
+	}
+	job->pipe_rd = fds[0];
+	job->pipe_wr = fds[1];
+	for (int i = 0; i < 2; i++) {
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	}
+	job->db_path = xstrdup(db_path);
+	job->a.url = dup_or_null(a->url);
+	job->a.user = dup_or_null(a->user);
+	job->a.token = dup_or_null(a->token);
+	job->a.expires_at = dup_or_null(a->expires_at);
+	job->a.cacert = dup_or_null(a->cacert);
+	job->a.device = dup_or_null(a->device);
+	job->a.insecure_http = a->insecure_http;
+	if (o)
+		job->o = *o;
+	else
+		duban_sync_options_defaults(&job->o);
+	atomic_init(&job->cancel, 0);
+	pthread_mutex_init(&job->lock, NULL);
+	duban_remote_error_clear(&job->latest.error);
+	job->latest.phase = DUBAN_SYNC_CONNECTING;
+	duban_transport_init();
+	if (pthread_create(&job->thread, NULL, job_main, job) != 0) {
+		job->started = false;
+		duban_sync_job_free(job);
+		return NULL;
+	}
+	job->started = true;
+	return job;
+}
+
+int duban_sync_job_fd(const duban_sync_job *job)
+{
+	return job->pipe_rd;
+}
+
+bool duban_sync_job_poll(duban_sync_job *job, struct duban_sync_report *report_out)
+{
+	char buf[64];
+	while (read(job->pipe_rd, buf, sizeof buf) > 0)
+		;
+	pthread_mutex_lock(&job->lock);
+	bool done = job->finished;
+	if (report_out)
+		*report_out = job->latest;
+	pthread_mutex_unlock(&job->lock);
+	return done;
+}
+
+void duban_sync_job_cancel(duban_sync_job *job)
+{
+	atomic_store(&job->cancel, 1);
+}
+
+void duban_sync_job_free(duban_sync_job *job)
+{
+	if (!job)
+		return;
+	if (job->started) {
+		/* Freeing a running job cancels it: the transfer is aborted at
+		 * its next progress call and what was committed stays. */
+		atomic_store(&job->cancel, 1);
+		pthread_join(job->thread, NULL);
+	}
+	duban_transport_cleanup();
+	close(job->pipe_rd);
+	close(job->pipe_wr);
+	pthread_mutex_destroy(&job->lock);
+	duban_account_free(&job->a);
+	free(job->db_path);
+	free(job);
+}
