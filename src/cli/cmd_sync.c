@@ -220,13 +220,14 @@ static int sync_status(struct cli_ctx *ctx)
 		if (duban_outbox_rejected(ctx->st, &ops, &n) == DUBAN_OK) {
 			for (int i = 0; i < n; i++) {
 				struct duban_item it;
+				duban_item_init(&it);
 				printf(_("rejected change: %.8s "), ops[i].id);
 				if (duban_item_get(ctx->st, ops[i].item_id, &it) == DUBAN_OK) {
 					put_clean(stdout, it.code);
-					duban_item_free(&it);
 				} else {
 					printf("%.8s", ops[i].item_id);
 				}
+				duban_item_free(&it);
 				fputs(": ", stdout);
 				put_clean(stdout, ops[i].reason);
 				fputc('\n', stdout);
@@ -441,12 +442,13 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 static void op_what(struct cli_ctx *ctx, const struct duban_op *op)
 {
 	struct duban_item it;
+	duban_item_init(&it);
 	if (duban_item_get(ctx->st, op->item_id, &it) == DUBAN_OK) {
 		put_clean(stdout, it.code);
-		duban_item_free(&it);
 	} else {
 		printf("%.8s", op->item_id);
 	}
+	duban_item_free(&it);
 	printf("  %s", op->kind);
 	if (op->field) {
 		fputs("  ", stdout);
@@ -510,8 +512,11 @@ int cmd_conflicts(struct cli_ctx *ctx, int argc, char **argv)
 	struct duban_item it;
 	bool have_item = false;
 	if (optind < argc) {
-		if ((rc = cli_get_item(ctx, argv[optind], &it)) != CLI_OK)
+		duban_item_init(&it);
+		if ((rc = cli_get_item(ctx, argv[optind], &it)) != CLI_OK) {
+			duban_item_free(&it);
 			return rc;
+		}
 		have_item = true;
 		item_id = it.id;
 	}

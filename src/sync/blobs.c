@@ -201,6 +201,7 @@ enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const 
 				 struct duban_attachment *out, char *err, size_t errlen)
 {
 	struct duban_item item;
+	duban_item_init(&item);
 	memset(out, 0, sizeof *out);
 	enum duban_err e = duban_item_get(st, code_or_id, &item);
 	if (e != DUBAN_OK) {
@@ -209,12 +210,14 @@ enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const 
 				 code_or_id);
 		else
 			snprintf(err, errlen, "%s", duban_store_errmsg(st));
+		duban_item_free(&item);
 		return e;
 	}
 	struct stat sb;
 	if (stat(file, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		bool missing = stat(file, &sb) != 0;
 		snprintf(err, errlen, _("cannot attach %s: %s"), file,
-			 errno && stat(file, &sb) != 0 ? strerror(errno) : _("not a regular file"));
+			 missing ? strerror(errno) : _("not a regular file"));
 		duban_item_free(&item);
 		return DUBAN_ERR_IO;
 	}
