@@ -203,6 +203,8 @@ static int reject_locally(struct engine *e, const struct duban_op *op, const cha
 	cJSON_Delete(ans);
 	if (err != DUBAN_OK)
 		return store_error(e, _("saving a rejected attachment"));
+	/* Answered, if not by the server: counted with the pushed ops. */
+	e->r->pushed++;
 	e->r->rejected++;
 	return 0;
 }
@@ -215,7 +217,10 @@ static int upload_blob(struct engine *e, const struct duban_op *op)
 	cJSON *body = op->body ? cJSON_Parse(op->body) : NULL;
 	const cJSON *sha = cJSON_GetObjectItemCaseSensitive(body, "sha256");
 	const cJSON *mime = cJSON_GetObjectItemCaseSensitive(body, "mime");
-	char hash[65] = "", type[128] = "";
+	const cJSON *jname = cJSON_GetObjectItemCaseSensitive(body, "name");
+	char hash[65] = "", type[128] = "", name[256] = "";
+	if (cJSON_IsString(jname))
+		snprintf(name, sizeof name, "%s", jname->valuestring);
 	if (cJSON_IsString(sha) && strlen(sha->valuestring) == 64)
 		snprintf(hash, sizeof hash, "%s", sha->valuestring);
 	if (cJSON_IsString(mime))
@@ -245,7 +250,9 @@ static int upload_blob(struct engine *e, const struct duban_op *op)
 				e->r->blobs_uploaded++;
 				rc = 1;
 			} else if (err.kind == DUBAN_REMOTE_TOO_LARGE) {
-				rc = reject_locally(e, op, err.message);
+				char *msg = xasprintf("%s: %s", name[0] ? name : hash, err.message);
+				rc = reject_locally(e, op, msg);
+				free(msg);
 			} else {
 				e->r->error = err;
 			}
