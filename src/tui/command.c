@@ -158,6 +158,31 @@ static int cmd_help(struct tui *t, char *args)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+static int open_view(struct tui *t, const struct tui_view_ops *ops)
+{
+	if (t->depth > 0 && t->stack[t->depth - 1].ops != ops)
+		tui_push(t, ops, NULL);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+static int cmd_conflicts(struct tui *t, char *args)
+{
+	(void)args;
+	return open_view(t, &tui_conflicts_view);
+}
+
+static int cmd_synclog(struct tui *t, char *args)
+{
+	(void)args;
+	return open_view(t, &tui_synclog_view);
+}
+
+static int cmd_sync(struct tui *t, char *args)
+{
+	(void)args;
+	return TUI_HANDLED | tui_sync_start(t, false);
+}
+
 static int cmd_quit(struct tui *t, char *args)
 {
 	(void)t, (void)args;
@@ -174,6 +199,9 @@ static const struct {
 	{ "set", NULL, cmd_set },
 	{ "theme", NULL, cmd_theme },
 	{ "help", "h", cmd_help },
+	{ "sync", NULL, cmd_sync },
+	{ "conflicts", NULL, cmd_conflicts },
+	{ "synclog", NULL, cmd_synclog },
 	{ "quit", "q", cmd_quit },
 };
 
@@ -203,7 +231,7 @@ int tui_command(struct tui *t, const char *line)
 	} else if (strcmp(s, "q!") == 0 || strcmp(s, "wq") == 0 || strcmp(s, "x") == 0) {
 		r = TUI_HANDLED | TUI_QUIT;
 	} else {
-		tui_message(t, true, _("unknown command: %s (try filter, sort, goto, set, theme, help, quit)"), s);
+		tui_message(t, true, _("unknown command: %s (try filter, sort, goto, set, theme, sync, conflicts, synclog, help, quit)"), s);
 		r = TUI_HANDLED | TUI_REDRAW;
 	}
 	free(copy);

@@ -121,7 +121,8 @@ char *tui_key_name(int key)
 
 /* ---------------------------------------------------------------- key maps */
 
-static const char *const map_names[] = { "generic", "ledger", "detail", "calendar", "dashboard", "help" };
+static const char *const map_names[] = { "generic", "ledger", "detail", "calendar", "dashboard", "help",
+					 "conflicts", "synclog" };
 #define NMAPS ARRAY_LEN(map_names)
 
 struct binding {
@@ -181,8 +182,15 @@ static const struct duban_binding default_bindings[] = {
 	{ "generic", "e", "edit-item" },
 	{ "generic", "+", "new-item" },
 	{ "generic", "S", "sync" },
+	{ "generic", "C", "view-conflicts" },
+	{ "generic", "L", "view-synclog" },
 	{ "generic", "C-l", "refresh" },
 	{ "calendar", "m", "view-calendar" },
+	{ "conflicts", "m", "keep-mine" },
+	{ "conflicts", "t", "take-theirs" },
+	{ "conflicts", "e", "edit-value" },
+	{ "conflicts", "r", "retry-op" },
+	{ "conflicts", "d", "drop-op" },
 };
 
 static int map_index(const char *view)
@@ -276,6 +284,17 @@ static void add_key_name(struct duban_buf *out, int key)
 		duban_buf_puts(out, ", ");
 	duban_buf_puts(out, name);
 	free(name);
+}
+
+bool tui_view_binds(const char *view, enum tui_action a)
+{
+	int map = map_index(view);
+	if (map <= 0)
+		return false;
+	for (int i = 0; i < maps[map].n; i++)
+		if (maps[map].b[i].action == a)
+			return true;
+	return false;
 }
 
 char *tui_keys_for(struct tui *t, const char *view, enum tui_action a)

@@ -2,8 +2,10 @@
  * dispatch, the header and status lines, resize and idle work. */
 #include <config.h>
 
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,19 +21,12 @@
 #include "duban/util.h"
 #include "tui.h"
 
-#ifdef ENABLE_NLS
-#define P_(one, many, n) ngettext(one, many, (unsigned long)(n))
-#else
-#define P_(one, many, n) ((n) == 1 ? (one) : (many))
-#endif
-
 #define MIN_COLS 40
 #define MIN_ROWS 12
 #define KEY_CTRL_C 3
 
 /* What the loop keeps beside struct tui: one screen, one loop. */
 static struct {
-	long long queued;     /* outbox ops, refreshed on reload */
 	bool running;
 	bool ctrl_c;          /* C-c was the last key */
 } loop;
@@ -93,7 +88,7 @@ static void reload_all(struct tui *t)
 	for (int i = 0; i < t->depth; i++)
 		if (t->stack[i].ops->reload)
 			t->stack[i].ops->reload(t, t->stack[i].self);
-	loop.queued = duban_outbox_count(t->st);
+	tui_sync_counts(t);
 }
 
 void tui_filter_changed(struct tui *t)
@@ -142,11 +137,8 @@ static void draw_status(struct tui *t)
 {
 	int y = t->rows - 1;
 	attr_t base = tui_attr(t, TUI_EL_STATUS_LINE);
-	/* Placeholders until the sync engine reports its state. */
-	char *queued = xasprintf(P_("%lld queued", "%lld queued", loop.queued), loop.queued);
-	char *conflicts = xasprintf(P_("%d conflict", "%d conflicts", 0), 0);
-	char *full = xasprintf(" %s · %s · %s · %s", _("offline"), _("last sync: never"), queued, conflicts);
-	char *brief = xasprintf(" %s · %s · %s", _("offline"), queued, conflicts);
+	char *full = tui_sync_status(t, false);
+	char *brief = tui_sync_status(t, true);
 	int msgw = 0;
 	if (t->message[0]) {
 		msgw = duban_str_width(t->message) + 1;
@@ -162,8 +154,6 @@ static void draw_status(struct tui *t)
 	}
 	free(brief);
 	free(full);
-	free(conflicts);
-	free(queued);
 }
 
 void tui_draw_all(struct tui *t)
@@ -236,6 +226,15 @@ static void switch_view(struct tui *t, const struct tui_view_ops *ops, const cha
 	tui_switch_base(t, ops, (void *)mode);
 }
 
+/* A view over the current one; pressing its key again there closes it. */
+static int open_on_top(struct tui *t, const struct tui_view_ops *ops)
+{
+	if (top(t)->ops == ops)
+		return TUI_CLOSE;
+	tui_push(t, ops, NULL);
+	return TUI_REDRAW;
+}
+
 /* Actions no view handled. */
 static int generic_action(struct tui *t, enum tui_action a)
 {
@@ -264,8 +263,11 @@ static int generic_action(struct tui *t, enum tui_action a)
 		clearok(curscr, TRUE);
 		return TUI_RELOAD;
 	case TUI_ACT_SYNC:
-		tui_message(t, false, "%s", _("sync is not available yet"));
-		return TUI_REDRAW;
+		return tui_sync_start(t, false);
+	case TUI_ACT_VIEW_CONFLICTS:
+		return open_on_top(t, &tui_conflicts_view);
+	case TUI_ACT_VIEW_SYNCLOG:
+		return open_on_top(t, &tui_synclog_view);
 	case TUI_ACT_NONE:
 		return TUI_IGNORED;
 	default:
@@ -335,6 +337,39 @@ static void handle_key(struct tui *t, int key)
 
 /* ---------------------------------------------------------------- the loop */
 
+/* News from the sync job or its timer, applied like a key's result. */
+static void sync_event(struct tui *t)
+{
+	int r = tui_sync_event(t);
+	if (!r)
+		return;
+	if (r & TUI_RELOAD)
+		reload_all(t);
+	redraw(t);
+}
+
+/* The next key; meanwhile the sync job's fd and the auto-sync timer are
+ * watched too.  ncurses may hold keys it has read already, so it is asked
+ * first and poll() only runs when it has none. */
+static int wait_key(struct tui *t)
+{
+	for (;;) {
+		int fd = tui_sync_fd(t);
+		int ms = tui_sync_wait_ms(t);
+		if (fd < 0 && ms < 0)
+			return tui_getkey(t);
+		int key = read_key(t, 0);
+		if (key != ERR)
+			return key;
+		struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
+		int n = poll(p, fd >= 0 ? 2 : 1, ms);
+		if (n < 0 && errno != EINTR)
+			return tui_getkey(t);
+		if (n == 0 || (fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))))
+			sync_event(t);
+	}
+}
+
 /* Deferred work of the top view while no key waits; true when it drew. */
 static bool run_idle(struct tui *t)
 {
@@ -359,7 +394,7 @@ static void run_loop(struct tui *t)
 				continue;
 			}
 		} else {
-			key = tui_getkey(t);
+			key = wait_key(t);
 		}
 		idle_pending = true;
 		if (key == KEY_RESIZE) {
@@ -449,7 +484,8 @@ static void init_state(struct tui *t, duban_store *st, const struct duban_tui_op
 	}
 	free(sort);
 	duban_filter_expr_free(&t->filter);
-	loop.queued = duban_outbox_count(st);
+	t->db_path = opt ? opt->db_path : NULL;
+	tui_sync_init(t);
 }
 
 /* The first config problem and the locale switch, once, at start-up. */
@@ -475,6 +511,7 @@ static void finish(struct tui *t, SCREEN *screen)
 {
 	while (t->depth > 0)
 		pop(t);
+	tui_sync_free(t);
 	endwin();
 	delscreen(screen);
 	/* The status line showed only the first: list them all once. */
@@ -501,6 +538,7 @@ int duban_tui_run(duban_store *st, const struct duban_tui_options *opt)
 	init_state(&t, st, opt);
 	SCREEN *screen;
 	if (!start_screen(&t, &screen)) {
+		tui_sync_free(&t);
 		duban_filter_expr_free(&t.filter);
 		duban_settings_free(&t.settings);
 		return 1;

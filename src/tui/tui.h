@@ -56,6 +56,13 @@
 	X(EDIT_ITEM, "edit-item", N_("edit the item's fields")) \
 	X(NEW_ITEM, "new-item", N_("create an item")) \
 	X(SYNC, "sync", N_("sync with the server now")) \
+	X(VIEW_CONFLICTS, "view-conflicts", N_("conflicts and rejected changes")) \
+	X(VIEW_SYNCLOG, "view-synclog", N_("sync log: the last syncs")) \
+	X(KEEP_MINE, "keep-mine", N_("conflict: keep my value (sent at the next sync)")) \
+	X(TAKE_THEIRS, "take-theirs", N_("conflict: take the server's value")) \
+	X(EDIT_VALUE, "edit-value", N_("conflict: edit the value, then keep it")) \
+	X(RETRY_OP, "retry-op", N_("rejected change: send it again")) \
+	X(DROP_OP, "drop-op", N_("rejected change: drop it (the local data stays)")) \
 	X(REFRESH, "refresh", N_("reload and redraw"))
 
 enum tui_action {
@@ -142,6 +149,8 @@ extern const struct tui_view_ops tui_detail_view;    /* view_detail.c: arg = ite
 extern const struct tui_view_ops tui_calendar_view;  /* view_calendar.c: month/week/agenda */
 extern const struct tui_view_ops tui_dashboard_view; /* view_dashboard.c */
 extern const struct tui_view_ops tui_help_view;      /* view_help.c: arg = the view below */
+extern const struct tui_view_ops tui_conflicts_view; /* view_conflicts.c: conflicts, rejected changes */
+extern const struct tui_view_ops tui_synclog_view;   /* view_synclog.c: the last syncs */
 
 #define TUI_MAX_STACK 8
 struct tui_stacked {
@@ -149,8 +158,11 @@ struct tui_stacked {
 	void *self;
 };
 
+struct tui_sync;
+
 struct tui {
 	duban_store *st;
+	const char *db_path; /* the ledger's file, for the sync's own connection; may be NULL */
 	struct duban_settings settings;
 	const char *ledger_name;
 	int rows, cols;
@@ -166,6 +178,12 @@ struct tui {
 	char *search;        /* current search text or NULL */
 	enum duban_sort sort;
 	bool descending;
+	/* Sync: the job and what the status line shows (sync.c).  The counts
+	 * are refreshed after changes and syncs, never per key. */
+	struct tui_sync *sync;
+	long long queued;    /* ops waiting to be sent (rejected ones not counted) */
+	long long rejected;  /* ops the server refused, waiting for the user */
+	long long conflicts; /* unresolved conflicts */
 };
 
 /* ---- The loop (tui.c) ---- */
@@ -197,6 +215,8 @@ void tui_theme_init(struct tui *t);
 enum tui_action tui_key_action(struct tui *t, const char *view, int key);
 /* The key names bound to an action in a view, for help ("j, <Down>"). */
 char *tui_keys_for(struct tui *t, const char *view, enum tui_action a);
+/* Whether the view's own map (not the generic one) binds an action. */
+bool tui_view_binds(const char *view, enum tui_action a);
 /* Re-applies the shared filter + search to every view. */
 void tui_filter_changed(struct tui *t);
 
@@ -300,6 +320,32 @@ int tui_item_form(struct tui *t, enum tui_action a, const char *item_id);
 /* Positions the ledger's cursor on an item (code or id), clearing the
  * filter when the item is outside it; a message when there is no such item. */
 void tui_ledger_goto(struct tui *t, const char *item_id);
+
+/* ---- Sync (sync.c): one background job at a time; the loop polls its
+ * fd with the keyboard, so the screen never waits for the network ---- */
+void tui_sync_init(struct tui *t);
+void tui_sync_free(struct tui *t);        /* cancels a running job */
+/* Starts a sync (a message says why not); automatic: by auto-sync, quiet
+ * when there is nothing to do.  Returns TUI_* flags. */
+int tui_sync_start(struct tui *t, bool automatic);
+bool tui_sync_running(const struct tui *t);
+int tui_sync_fd(const struct tui *t);     /* the job's fd, -1 when none */
+/* Milliseconds until an automatic sync is due; -1 when none is. */
+int tui_sync_wait_ms(struct tui *t);
+/* News from the job or the timer: reads the job's report, starts an
+ * automatic sync when due.  TUI_* flags (TUI_RELOAD after a sync). */
+int tui_sync_event(struct tui *t);
+/* Re-reads t->queued, t->rejected and t->conflicts (COUNT queries). */
+void tui_sync_counts(struct tui *t);
+/* The left part of the status line, full or brief.  Malloc'd. */
+char *tui_sync_status(struct tui *t, bool brief);
+/* The first key of an action in the generic map ("C"), for hints.  Malloc'd. */
+char *tui_first_key(struct tui *t, const char *view, enum tui_action a);
+/* A stored field value as people read it: "(empty)", "(none)" for NULL,
+ * enums translated.  field may be unknown.  Malloc'd. */
+char *tui_conflict_value(const char *field, const char *value);
+/* The field's title as people read it (translated), or the name. */
+const char *tui_field_title(const char *field);
 
 /* ---- The `:` command line (command.c) ---- */
 int tui_command(struct tui *t, const char *line);

@@ -11,6 +11,7 @@
 #include "duban/date.h"
 #include "duban/model.h"
 #include "duban/store.h"
+#include "duban/sync_store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
 #include "tui.h"
@@ -161,6 +162,45 @@ static void add_fields(struct tui *t, struct tui_detail *d, const struct duban_i
 	add_field(d, _("Updated"), duban_timestamp_local(item->updated_at, false, when), cols, TUI_EL_DIM);
 }
 
+/* ---------------------------------------------------------------- conflicts */
+
+/* The item's unresolved conflicts, between its fields and its history. */
+static void add_conflicts(struct tui *t, struct tui_detail *d, const char *item_id, int cols)
+{
+	struct duban_conflict *c = NULL;
+	int n = 0;
+
+	if (!duban_item_has_conflict(t->st, item_id))
+		return;
+	if (duban_conflicts_list(t->st, item_id, &c, &n) != DUBAN_OK || n == 0) {
+		duban_conflicts_free(c, n);
+		return;
+	}
+	char *key = tui_first_key(t, "generic", TUI_ACT_VIEW_CONFLICTS);
+	char *head = *key ? xasprintf(_("! Conflicts — press %s to resolve"), key) : xstrdup(_("! Conflicts"));
+	add_line(d, NULL, head, 0, TUI_EL_CONFLICT);
+	free(head);
+	free(key);
+	for (int i = 0; i < n; i++) {
+		char *line;
+		if (strcmp(c[i].kind, "deleted") == 0) {
+			line = xstrdup(_("deleted on the server while this device still had changes to it"));
+		} else if (strcmp(c[i].kind, "scope") == 0) {
+			line = xstrdup(_("moved out of your counties on the server"));
+		} else {
+			char *mine = tui_conflict_value(c[i].field, c[i].mine);
+			char *theirs = tui_conflict_value(c[i].field, c[i].theirs);
+			line = xasprintf(_("%s: mine %s · server %s"), tui_field_title(c[i].field), mine, theirs);
+			free(mine);
+			free(theirs);
+		}
+		add_wrapped(d, NULL, line, 2, 0, cols, TUI_EL_CONFLICT);
+		free(line);
+	}
+	add_line(d, NULL, "", 0, TUI_EL_DEFAULT);
+	duban_conflicts_free(c, n);
+}
+
 /* ---------------------------------------------------------------- history */
 
 
@@ -261,6 +301,9 @@ bool tui_detail_render(struct tui *t, const char *item_id, int cols, struct tui_
 	}
 	snprintf(out->item_id, sizeof out->item_id, "%s", item.id);
 	out->title = xasprintf("%s  %s", item.code, item.title);
+	/* Conflicts first: they wait for the user, so they must not hide
+	 * below a long item. */
+	add_conflicts(t, out, item.id, cols);
 	add_fields(t, out, &item, cols);
 	add_line(out, NULL, "", 0, TUI_EL_DEFAULT);
 	add_line(out, NULL, _("History"), 0, TUI_EL_TABLE_HEAD);

@@ -29,7 +29,8 @@ static const char *view_title(const char *name)
 		const char *name, *title;
 	} titles[] = {
 		{ "ledger", N_("ledger") }, { "detail", N_("item detail") }, { "calendar", N_("calendar") },
-		{ "dashboard", N_("dashboard") }, { "help", N_("help") },
+		{ "dashboard", N_("dashboard") }, { "help", N_("help") }, { "conflicts", N_("conflicts") },
+		{ "synclog", N_("sync log") },
 	};
 	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
 		if (strcmp(name, titles[i].name) == 0)
@@ -43,13 +44,18 @@ static void *help_open(struct tui *t, void *arg)
 	h->below = arg;
 	const char *view = h->below ? h->below->name : "generic";
 	h->lines = xcalloc(TUI_ACT_COUNT, sizeof *h->lines);
-	for (int a = 1; a < TUI_ACT_COUNT; a++) {
-		char *keys = tui_keys_for(t, view, (enum tui_action)a);
-		if (!*keys) {
-			free(keys);
-			continue;
+	/* The view's own keys first: they are what is special about it. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int a = 1; a < TUI_ACT_COUNT; a++) {
+			if (tui_view_binds(view, (enum tui_action)a) != (pass == 0))
+				continue;
+			char *keys = tui_keys_for(t, view, (enum tui_action)a);
+			if (!*keys) {
+				free(keys);
+				continue;
+			}
+			h->lines[h->n++] = (struct help_line){ keys, tui_action_help((enum tui_action)a) };
 		}
-		h->lines[h->n++] = (struct help_line){ keys, tui_action_help((enum tui_action)a) };
 	}
 	return h;
 }
@@ -144,6 +150,9 @@ static int help_handle(struct tui *t, void *self, enum tui_action a, int key)
 	case TUI_ACT_VIEW_WEEK:
 	case TUI_ACT_VIEW_AGENDA:
 	case TUI_ACT_VIEW_DASHBOARD:
+	case TUI_ACT_VIEW_CONFLICTS:
+	case TUI_ACT_VIEW_SYNCLOG:
+	case TUI_ACT_SYNC:
 	case TUI_ACT_REFRESH:
 		return TUI_IGNORED;
 	default:

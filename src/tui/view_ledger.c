@@ -12,6 +12,7 @@
 #include "duban/model.h"
 #include "duban/settings.h"
 #include "duban/store.h"
+#include "duban/sync_store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
 #include "tui.h"
@@ -55,6 +56,13 @@ struct ledger {
 	bool counted;
 	struct duban_totals counting; /* in progress, a slice per idle call */
 	long long total, by_status[DUBAN_STATUS_COUNT], by_light[DUBAN_LIGHT_COUNT];
+	/* Which rows on screen have conflicts: asked once per row per reload,
+	 * never for rows out of sight. */
+	struct conflict_mark {
+		char id[37];
+		bool has;
+	} *marks;
+	int nmarks, capmarks;
 };
 
 static struct ledger *find_ledger(struct tui *t)
@@ -305,6 +313,7 @@ static void reload_rows(struct tui *t, struct ledger *L)
 	char id[37];
 
 	L->counted = false;
+	L->nmarks = 0;
 	memset(&L->counting, 0, sizeof L->counting);
 	L->wcode = L->wcounty = L->wlead = L->wdue = 0;
 	L->pane_id[0] = '\0';
@@ -463,8 +472,31 @@ static void draw_head(struct tui *t, WINDOW *win, int y, int x, int w, int light
 	}
 }
 
+/* Whether a row has an unresolved conflict, from the marks or the store. */
+static bool has_conflict(struct tui *t, struct ledger *L, const char *id)
+{
+	if (t->conflicts <= 0)
+		return false;
+	for (int i = 0; i < L->nmarks; i++)
+		if (strcmp(L->marks[i].id, id) == 0)
+			return L->marks[i].has;
+	/* Scrolling far adds rows; forget the oldest half rather than grow. */
+	if (L->nmarks >= 512) {
+		memmove(L->marks, L->marks + 256, (size_t)(L->nmarks - 256) * sizeof *L->marks);
+		L->nmarks -= 256;
+	}
+	if (L->nmarks == L->capmarks) {
+		L->capmarks = L->capmarks ? L->capmarks * 2 : 64;
+		L->marks = xrealloc(L->marks, (size_t)L->capmarks * sizeof *L->marks);
+	}
+	struct conflict_mark *m = &L->marks[L->nmarks++];
+	snprintf(m->id, sizeof m->id, "%s", id);
+	m->has = duban_item_has_conflict(t->st, id);
+	return m->has;
+}
+
 static void draw_row(struct tui *t, WINDOW *win, int y, int x, int w, int light_w, const int width[COL_COUNT],
-		     const struct duban_row *r, bool selected, duban_date today)
+		     const struct duban_row *r, bool selected, bool conflict, duban_date today)
 {
 	attr_t base = tui_attr(t, selected ? TUI_EL_CURSOR : TUI_EL_DEFAULT);
 	char date[11];
@@ -473,6 +505,9 @@ static void draw_row(struct tui *t, WINDOW *win, int y, int x, int w, int light_
 	tui_fill(win, y, x, w, base);
 	/* The light keeps its colour on the cursor row too. */
 	tui_text(win, y, x, duban_light_symbol(r->light), light_w, tui_light_attr(t, r->light));
+	/* "!" between the light and the code: seen without colour too. */
+	if (conflict && light_w > 1)
+		tui_text(win, y, x + light_w - 1, "!", 1, tui_attr(t, TUI_EL_CONFLICT) | (selected ? base : 0));
 	int cx = x + light_w;
 	for (int c = 0; c < COL_COUNT; c++) {
 		if (width[c] <= 0)
@@ -543,7 +578,8 @@ static void draw_table(struct tui *t, struct ledger *L, WINDOW *win, int y, int 
 	for (int r = 0; r < L->page; r++) {
 		int i = L->top + r;
 		if (i >= 0 && i < L->n)
-			draw_row(t, win, y + 1 + r, x, w, light_w, width, &L->rows[i], i == L->cur, today);
+			draw_row(t, win, y + 1 + r, x, w, light_w, width, &L->rows[i], i == L->cur,
+				 has_conflict(t, L, L->rows[i].id), today);
 	}
 }
 
@@ -940,6 +976,7 @@ static void ledger_close(void *self)
 	struct ledger *L = self;
 	cache_clear(L);
 	free(L->rows);
+	free(L->marks);
 	tui_detail_free(&L->pane);
 	free(L);
 }
