@@ -271,6 +271,16 @@ static int upload_blob(struct engine *e, const struct duban_op *op)
 
 /* ---------------------------------------------------------------- push */
 
+/* FULL is the ledger's setting for local edits; NORMAL (WAL: durable up to
+ * the last checkpoint, never corrupt) where losing the last transactions to
+ * a power cut only means asking the server again. */
+static void set_synchronous(duban_store *st, bool full)
+{
+	sqlite3_exec(duban_store_db(st), full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL,
+		     NULL, NULL);
+}
+
+
 static int settle_answers(struct engine *e, const struct duban_op *ops, int n, const cJSON *answer)
 {
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(answer, "results");
@@ -367,8 +377,14 @@ static int push(struct engine *e)
 			cJSON *answer = NULL;
 			rc = call(e, "POST", "/api/v1/push", body, &answer);
 			cJSON_Delete(body);
-			if (rc == 0)
+			/* An answer lost to a power cut leaves its op queued: sent
+			 * again, the server repeats the first answer.  So the
+			 * settles need not wait for the disk one by one. */
+			if (rc == 0) {
+				set_synchronous(e->st, false);
 				rc = settle_answers(e, ops, keep, answer);
+				set_synchronous(e->st, true);
+			}
 			cJSON_Delete(answer);
 			report(e);
 		}
@@ -383,12 +399,6 @@ static int push(struct engine *e)
 }
 
 /* ---------------------------------------------------------------- pull */
-
-static void set_synchronous(duban_store *st, bool full)
-{
-	sqlite3_exec(duban_store_db(st), full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL,
-		     NULL, NULL);
-}
 
 /* Percent-encoding of a cursor for the query string (cursors are opaque). */
 static char *query_escape(const char *s)
