@@ -67,10 +67,14 @@ awk -v seed="$SIM_SEED" -v steps="$SIM_STEPS" -v items="$ITEMS" 'BEGIN {
 }' >"$tmp/plan"
 
 : >"$tmp/notes"     # CLIENT CODE TEXT of every note a client made
-: >"$tmp/sets"      # CLIENT CODE FIELD VALUE of every value a client set
+: >"$tmp/sets"      # CLIENT CODE FIELD VALUE EPOCH of every value a client set
+ep_c1=0             # a client's epoch: how many of its syncs finished (0, 9)
+ep_c2=0
+ep_c3=0
 : >"$tmp/deleted"   # codes the office deleted
 : >"$tmp/conflicts" # every conflict list a client was shown
 : >"$tmp/exits"
+: >"$tmp/dropped"   # CLIENT CODE of every refused op given up at the end
 
 # show_conflicts CLIENT: the client's conflict list, kept.
 show_conflicts() {
@@ -79,14 +83,25 @@ show_conflicts() {
 }
 
 # resolve_all CLIENT CHOICE: every listed conflict resolved (deleted items:
-# always --theirs: the deletion stands).
+# always --theirs: the deletion stands).  `duban conflicts` lists conflicts
+# ("  ID  CODE  field  base: ...  mine: ...  theirs: ...") and then, under
+# "Refused by the server", the refused ops.
 resolve_all() {
 	show_conflicts "$1"
-	grep '^[^0-9]*[0-9]' "$tmp/.cf" | while IFS= read -r line; do
-		id=$(printf '%s\n' "$line" | sed 's/^[^0-9]*\([0-9][0-9]*\).*/\1/')
+	awk '/^Refused/ { exit } /^ *[0-9]+  / { print }' "$tmp/.cf" | while IFS= read -r line; do
+		id=$(printf '%s\n' "$line" | awk '{ print $1 }')
 		how=$2
-		case $line in *delete* | *scope* | *删除*) how=theirs ;; esac
+		case $line in *"deleted on the server"* | *"out of your counties"*) how=theirs ;; esac
 		client "$1" resolve "$id" "--$how" </dev/null >/dev/null 2>>"$CLIENT_ERR"
+	done
+}
+
+# drop_refused CLIENT: every refused op given up (the server's answer
+# stands); the items are noted in $tmp/dropped.
+drop_refused() {
+	client "$1" conflicts >"$tmp/.cf" 2>>"$CLIENT_ERR"
+	awk 'f && NF >= 2 { print $1, $2 } /^Refused/ { f = 1 }' "$tmp/.cf" | while read -r id icode; do
+		client "$1" outbox --drop "$id" </dev/null >/dev/null 2>>"$CLIENT_ERR" && echo "$1 $icode" >>"$tmp/dropped"
 	done
 }
 
@@ -96,7 +111,8 @@ while IFS='	' read -r act c icode f v <&3; do
 	case $act in
 	edit)
 		if client "$c" edit "$icode" --set "$f=$v" >/dev/null 2>>"$tmp/local.err"; then
-			printf '%s\t%s\t%s\t%s\n' "$c" "$icode" "$f" "$v" >>"$tmp/sets"
+			eval "ep=\$ep_$c"
+			printf '%s\t%s\t%s\t%s\t%s\n' "$c" "$icode" "$f" "$v" "$ep" >>"$tmp/sets"
 		fi
 		;;
 	note)
@@ -125,6 +141,7 @@ while IFS='	' read -r act c icode f v <&3; do
 		sync_client "$c" -q
 		echo "$rc" >>"$tmp/exits"
 		[ "$rc" = 9 ] && show_conflicts "$c"
+		case $rc in 0 | 9) eval "ep_$c=\$((ep_$c + 1))" ;; esac
 		;;
 	esac
 done 3<"$tmp/plan"
@@ -149,6 +166,7 @@ while [ $round -lt 8 ]; do
 			all0=no
 			case $((round % 2)) in 0) how=mine ;; *) how=theirs ;; esac
 			resolve_all $x $how
+			drop_refused $x
 		fi
 	done
 	if [ $all0 = yes ]; then
@@ -202,9 +220,13 @@ is "$twice" "" "no note twice"
 
 # Every value set reached the server (an audit event on the server sets the
 # field to it) or was shown to its client as a conflict.  Progress values
-# repeat, so only the text fields, whose values are unique, are checked.
+# repeat, so only the text fields, whose values are unique, are checked; and
+# a value its client replaced before a sync finished need not have travelled
+# (the outbox or the conflict holds the newer one).
+awk -F'\t' '{ k = $1 SUBSEP $2 SUBSEP $3 SUBSEP $5; last[k] = NR; line[NR] = $0; key[NR] = k }
+	END { for (i = 1; i <= NR; i++) if (last[key[i]] == i) print line[i] }' "$tmp/sets" >"$tmp/sets.final"
 silent=
-while IFS='	' read -r c icode f v <&3; do
+while IFS='	' read -r c icode f v ep <&3; do
 	[ "$f" = progress ] && continue
 	grep -qx "$icode" "$tmp/deleted" && continue
 	id=$(sql_server "SELECT id FROM item WHERE code = '$icode'")
@@ -213,7 +235,7 @@ while IFS='	' read -r c icode f v <&3; do
 	fi
 	grep "^$c " "$tmp/conflicts" | grep -q -- "$v" && continue
 	silent="$silent $c:$icode:$f=$v"
-done 3<"$tmp/sets"
+done 3<"$tmp/sets.final"
 is "$silent" "" "every value set reached the server or was listed as a conflict"
 
 stop_proxy
