@@ -60,8 +60,10 @@ cJSON *duban_op_to_json(const struct duban_op *op);
  * An unknown result, or an answer for another op id, is DUBAN_ERR_PARSE and
  * changes nothing. */
 enum duban_err duban_outbox_settle(duban_store *st, const struct duban_op *op, const cJSON *answer);
-/* The user gives up a rejected op: it is deleted; the local data stays as
- * it is.  DUBAN_ERR_NOT_FOUND when no rejected op has this id. */
+/* The user gives up a rejected op: it is deleted and the ledger goes back to
+ * what the server holds (a field or status to the op's base value, a refused
+ * new item or record removed, a refused deletion downloaded again at the
+ * next sync).  DUBAN_ERR_NOT_FOUND when no rejected op has this id. */
 enum duban_err duban_outbox_drop(duban_store *st, const char *op_id);
 /* Queues a rejected op again.  The server answers an op id once and for
  * all, so the op gets a new id and a new (last) sequence number. */

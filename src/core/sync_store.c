@@ -417,19 +417,137 @@ enum duban_err duban_outbox_settle(duban_store *st, const struct duban_op *op, c
 	return store_change_end(st, err);
 }
 
+/* The server refused a field or status change and the user gave it up: the
+ * local value goes back to the op's base, the server's value when the change
+ * was made, so the two ledgers agree again.  A later unsent change of the
+ * same field is left alone: it is still on its way. */
+static enum duban_err revert_field(duban_store *st, const struct duban_op *op, const char *now)
+{
+	const struct duban_field *f = duban_field_find(op->field);
+	struct duban_item item, back;
+	enum duban_err err;
+	bool found = false;
+	sqlite3_stmt *s;
+
+	if (!f)
+		return DUBAN_OK;
+	s = prep(st, "SELECT count(*) FROM op WHERE item_id = ? AND field = ? AND id <> ?");
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_str(s, 1, op->item_id);
+	bind_str(s, 2, f->name);
+	bind_str(s, 3, op->id);
+	bool later = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0;
+	sqlite3_reset(s);
+	if (later)
+		return DUBAN_OK;
+	duban_item_init(&item);
+	duban_item_init(&back);
+	err = load_item(st, op->item_id, &item, &found);
+	if (err || !found)
+		goto out;
+	duban_item_free(&back);
+	duban_item_copy(&back, &item);
+	if (duban_field_parse(f, &back, op->base ? op->base : "") != DUBAN_OK || duban_field_equal(f, &item, &back))
+		goto out;
+	char *before = duban_field_format(f, &item), *after = duban_field_format(f, &back);
+	snprintf(back.updated_at, sizeof back.updated_at, "%s", now);
+	err = store_item_put(st, &item, &back);
+	if (!err)
+		err = store_write_event(st, item.id, f->name, before, after, "refused change dropped", NULL, NULL, now);
+	free(before);
+	free(after);
+out:
+	duban_item_free(&item);
+	duban_item_free(&back);
+	return err;
+}
+
+/* A refused creation or record exists only here: dropping it removes it. */
+static enum duban_err remove_refused(duban_store *st, const struct duban_op *op, const char *now)
+{
+	static const struct {
+		const char *kind, *sql;
+	} records[] = {
+		{ "note.add", "/* sync_store */ DELETE FROM note WHERE id = ?" },
+		{ "inspection.add", "/* sync_store */ DELETE FROM inspection WHERE id = ?" },
+		{ "action.add", "/* sync_store */ DELETE FROM action WHERE id = ?" },
+		{ "attachment.add", "/* sync_store */ DELETE FROM attachment WHERE id = ?" },
+	};
+
+	if (strcmp(op->kind, "item.create") == 0) {
+		struct duban_item item;
+		bool found = false;
+		enum duban_err err;
+
+		duban_item_init(&item);
+		err = load_item(st, op->item_id, &item, &found);
+		if (!err && found)
+			err = store_item_remove(st, &item);
+		if (!err && found)
+			err = store_write_event(st, item.id, "delete", item.code, NULL, "refused change dropped", NULL,
+						NULL, now);
+		duban_item_free(&item);
+		return err;
+	}
+	for (size_t i = 0; i < sizeof records / sizeof records[0]; i++) {
+		if (strcmp(op->kind, records[i].kind) != 0)
+			continue;
+		cJSON *body = op->body ? cJSON_Parse(op->body) : NULL;
+		const char *id = jstr(body, "id");
+		enum duban_err err = DUBAN_OK;
+		if (id) {
+			sqlite3_stmt *s = store_stmt_sql(st, records[i].sql);
+			if (s)
+				bind_str(s, 1, id);
+			err = run(st, s, _("dropping a change"));
+		}
+		cJSON_Delete(body);
+		return err;
+	}
+	return DUBAN_OK;
+}
+
 enum duban_err duban_outbox_drop(duban_store *st, const char *op_id)
 {
+	struct duban_op op;
 	sqlite3_stmt *s;
 	enum duban_err err;
+	char now[25];
+	bool found = false;
 
+	memset(&op, 0, sizeof op);
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		return err;
-	s = prep(st, "DELETE FROM op WHERE id = ? AND state = 'rejected'");
-	if (s)
+	s = prep(st, "SELECT seq, id, kind, item_id, field, base, value, body, created_at, state, reason"
+		     " FROM op WHERE id = ? AND state = 'rejected'");
+	if (!s)
+		err = DUBAN_ERR_DB;
+	if (!err) {
 		bind_str(s, 1, op_id);
-	err = run(st, s, _("dropping a change"));
-	if (!err && sqlite3_changes(duban_store_db(st)) == 0)
-		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no refused change with id %s"), op_id);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			read_op(s, &op);
+			found = true;
+		}
+		sqlite3_reset(s);
+		if (!found)
+			err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no refused change with id %s"), op_id);
+	}
+	if (!err) {
+		s = prep(st, "DELETE FROM op WHERE id = ?");
+		if (s)
+			bind_str(s, 1, op_id);
+		err = run(st, s, _("dropping a change"));
+	}
+	duban_timestamp_now(now);
+	if (!err && (strcmp(op.kind, "item.set") == 0 || strcmp(op.kind, "item.status") == 0))
+		err = revert_field(st, &op, now);
+	else if (!err && strcmp(op.kind, "item.delete") == 0)
+		/* The item is gone here but not on the server: download it again. */
+		err = duban_sync_reset(st);
+	else if (!err)
+		err = remove_refused(st, &op, now);
+	duban_op_free(&op);
 	return store_change_end(st, err);
 }
 

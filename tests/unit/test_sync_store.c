@@ -310,7 +310,7 @@ static void test_outbox(duban_store *st)
 			struct duban_item now;
 			duban_item_init(&now);
 			duban_item_get(st, it.id, &now);
-			is_str(now.owner, "王五", "dropping leaves the local value");
+			is_str(now.owner, "", "dropping puts the server's value (the op's base) back");
 			duban_item_free(&now);
 		}
 		is_int(settle(st, &ops[1], "{\"result\":\"duplicate\",\"first\":\"applied\",\"version\":9}"), DUBAN_OK,
@@ -891,6 +891,47 @@ static void test_sync_state(duban_store *st)
 	free(v);
 }
 
+/* Dropping a refused new item or record removes it: it exists only here. */
+static void test_drop_refused_records(duban_store *st)
+{
+	struct duban_item it;
+	struct duban_note n = { 0 };
+	struct duban_op ops[4];
+	int got = 0;
+	const char *refused = "{\"result\":\"rejected\",\"reason\":\"permission\",\"message\":\"not your county\"}";
+
+	make_synced(st, &it, "DR-001", "露天堆场扬尘");
+	snprintf(n.item_id, sizeof n.item_id, "%s", it.id);
+	n.text = xstrdup("夜间仍有作业");
+	duban_note_add(st, &n);
+	duban_outbox_read(st, 0, 4, ops, &got);
+	is_int(got, 1, "one note queued");
+	if (got == 1) {
+		is_int(settle(st, &ops[0], refused), DUBAN_OK, "the note is refused");
+		is_int(scalar("SELECT count(*) FROM note WHERE text = '夜间仍有作业'"), 1, "a refused note stays until dropped");
+		is_int(duban_outbox_drop(st, ops[0].id), DUBAN_OK, "drop it");
+		is_int(scalar("SELECT count(*) FROM note WHERE text = '夜间仍有作业'"), 0, "dropping removes the refused note");
+		duban_op_free(&ops[0]);
+	}
+	duban_note_free(&n);
+	duban_item_free(&it);
+
+	fill(&it, "DR-002", "新发现的问题");
+	duban_item_insert(st, &it);
+	duban_outbox_read(st, 0, 4, ops, &got);
+	is_int(got, 1, "one creation queued");
+	if (got == 1) {
+		is_int(settle(st, &ops[0], refused), DUBAN_OK, "the creation is refused");
+		is_int(duban_outbox_drop(st, ops[0].id), DUBAN_OK, "drop it");
+		is_int(scalar("SELECT count(*) FROM item WHERE code = 'DR-002'"), 0, "dropping removes the refused item");
+		is_int(scalar("SELECT count(*) FROM event WHERE field = 'delete' AND reason = 'refused change dropped'"), 1,
+		       "and the history says why");
+		duban_op_free(&ops[0]);
+	}
+	duban_item_free(&it);
+	sqlite3_exec(duban_store_db(st), "DELETE FROM op", NULL, NULL, NULL);
+}
+
 int main(void)
 {
 	duban_store *st;
@@ -911,6 +952,7 @@ int main(void)
 	duban_store_set_actor(st, "li", "laptop", DUBAN_ROLE_OFFICE);
 	test_fresh(st);
 	test_outbox(st);
+	test_drop_refused_records(st);
 	test_settle_conflict(st);
 	test_remote_insert_update(st);
 	test_remote_merge(st);
