@@ -40,6 +40,7 @@ struct tui_sync {
 	char last[32];        /* the last full sync in local time, "" never */
 	time_t last_attempt;  /* wall clock of the last sync started (or stored) */
 	bool auto_paused;     /* a failure retrying cannot fix (login, TLS) */
+	bool automatic;       /* the running job was started by auto-sync */
 };
 
 /* ---------------------------------------------------------------- state */
@@ -201,6 +202,7 @@ int tui_sync_start(struct tui *t, bool automatic)
 	/* A sync asked for by hand is also a fresh start for auto-sync. */
 	if (!automatic)
 		s->auto_paused = false;
+	s->automatic = automatic;
 	memset(&s->report, 0, sizeof s->report);
 	s->report.phase = DUBAN_SYNC_CONNECTING;
 	return TUI_REDRAW;
@@ -234,14 +236,26 @@ static int finished(struct tui *t)
 	s->job = NULL;
 	duban_account_free(&s->account);
 	s->net = state_of(&r->error);
-	if (r->error.kind == DUBAN_REMOTE_OK) {
+	/* Auto-sync speaks only when there is news: the status line already
+	 * says offline, every N minutes. */
+	bool quiet = s->automatic && (r->error.kind == DUBAN_REMOTE_OFFLINE ||
+				      (r->error.kind == DUBAN_REMOTE_OK && r->pushed == 0 && r->pulled == 0 &&
+				       r->conflicts_waiting == 0 && r->rejected_waiting == 0));
+	if (quiet) {
+		/* nothing to say */
+	} else if (r->error.kind == DUBAN_REMOTE_OK) {
 		char *msg = summary(r);
 		bool attention = r->conflicts_waiting > 0 || r->rejected_waiting > 0;
 		tui_message(t, attention, "%s", msg);
 		free(msg);
 	} else {
-		/* The engine's message already says what to do. */
-		tui_message(t, true, "%s", r->error.message[0] ? r->error.message : _("the sync failed"));
+		/* The engine's message already says what to do; "offline"
+		 * first, as the status line will say. */
+		const char *msg = r->error.message[0] ? r->error.message : _("the sync failed");
+		if (r->error.kind == DUBAN_REMOTE_OFFLINE && strncmp(msg, _("offline"), strlen(_("offline"))) != 0)
+			tui_message(t, true, _("offline: %s"), msg);
+		else
+			tui_message(t, true, "%s", msg);
 		enum duban_remote_kind k = r->error.kind;
 		s->auto_paused = k == DUBAN_REMOTE_AUTH || k == DUBAN_REMOTE_TLS || k == DUBAN_REMOTE_FORBIDDEN ||
 			k == DUBAN_REMOTE_LOCAL;

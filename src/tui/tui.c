@@ -337,20 +337,23 @@ static void handle_key(struct tui *t, int key)
 
 /* ---------------------------------------------------------------- the loop */
 
-/* News from the sync job or its timer, applied like a key's result. */
-static void sync_event(struct tui *t)
+/* News from the sync job or its timer, applied like a key's result;
+ * true when the views reloaded (their idle work starts again). */
+static bool sync_event(struct tui *t)
 {
 	int r = tui_sync_event(t);
 	if (!r)
-		return;
+		return false;
 	if (r & TUI_RELOAD)
 		reload_all(t);
 	redraw(t);
+	return (r & TUI_RELOAD) != 0;
 }
 
 /* The next key; meanwhile the sync job's fd and the auto-sync timer are
  * watched too.  ncurses may hold keys it has read already, so it is asked
- * first and poll() only runs when it has none. */
+ * first and poll() only runs when it has none.  ERR after a sync reloaded
+ * the views, so that their idle work runs. */
 static int wait_key(struct tui *t)
 {
 	for (;;) {
@@ -365,8 +368,8 @@ static int wait_key(struct tui *t)
 		int n = poll(p, fd >= 0 ? 2 : 1, ms);
 		if (n < 0 && errno != EINTR)
 			return tui_getkey(t);
-		if (n == 0 || (fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))))
-			sync_event(t);
+		if ((n == 0 || (fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))) && sync_event(t))
+			return ERR;
 	}
 }
 
@@ -395,6 +398,10 @@ static void run_loop(struct tui *t)
 			}
 		} else {
 			key = wait_key(t);
+		}
+		if (key == ERR) {
+			idle_pending = true;
+			continue;
 		}
 		idle_pending = true;
 		if (key == KEY_RESIZE) {
