@@ -8,8 +8,8 @@
 struct duban_tui_options {
 	const char *ledger_name;  /* shown in the header, e.g. the file name */
 	const char *config_path;  /* NULL: the XDG default */
-	const char *db_path;      /* the ledger's file: a sync opens its own connection;
-				     NULL: $DUBAN_DB, else the default ledger */
+	const char *db_path;      /* the ledger's file: a sync opens its own connection
+				     (NULL: no sync from the interface) */
 };
 
 /* Runs the interface on an open store until the user quits.  Returns 0, or a

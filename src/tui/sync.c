@@ -158,14 +158,6 @@ int tui_sync_fd(const struct tui *t)
 
 /* ---------------------------------------------------------------- starting */
 
-static char *db_path_of(const struct tui *t)
-{
-	if (t->db_path && *t->db_path)
-		return xstrdup(t->db_path);
-	const char *env = getenv("DUBAN_DB");
-	return env && *env ? xstrdup(env) : duban_default_db_path();
-}
-
 int tui_sync_start(struct tui *t, bool automatic)
 {
 	struct tui_sync *s = t->sync;
@@ -174,6 +166,13 @@ int tui_sync_start(struct tui *t, bool automatic)
 	if (s->job) {
 		if (!automatic)
 			tui_message(t, false, "%s", _("a sync is already running"));
+		return TUI_REDRAW;
+	}
+	/* A guess (DUBAN_DB, the default) could sync another ledger than the
+	 * one on screen. */
+	if (!t->db_path || !*t->db_path) {
+		if (!automatic)
+			tui_message(t, true, "%s", _("cannot sync from here: the ledger's file is unknown; run duban sync"));
 		return TUI_REDRAW;
 	}
 	duban_account_free(&s->account);
@@ -190,9 +189,7 @@ int tui_sync_start(struct tui *t, bool automatic)
 	}
 	struct duban_sync_options o;
 	duban_sync_options_defaults(&o);
-	char *path = db_path_of(t);
-	s->job = duban_sync_start(path, &s->account, &o);
-	free(path);
+	s->job = duban_sync_start(t->db_path, &s->account, &o);
 	s->last_attempt = time(NULL);
 	if (!s->job) {
 		duban_account_free(&s->account);
