@@ -128,8 +128,11 @@ lines() {
 # bytes_since LINE: requests and response bytes logged after line LINE.
 log_since() {
 	tail -n +"$(($1 + 1))" "$work/access.log" |
-		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^bytes=/) { sub("bytes=", "", $i); b += $i } ; r++ }
-		     END { printf "%d requests, %d response bytes\n", r, b }'
+		awk '{ for (i = 1; i <= NF; i++) {
+			if ($i ~ /^bytes=/) { sub("bytes=", "", $i); b += $i }
+			if ($i ~ /^ms=/) { sub("ms=", "", $i); ms += $i } }
+			r++ }
+		     END { printf "%d requests, %d response bytes, %d ms in the server\n", r, b, ms }'
 }
 
 out=$BENCH_DIR/sync.txt
