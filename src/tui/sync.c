@@ -168,13 +168,8 @@ int tui_sync_start(struct tui *t, bool automatic)
 			tui_message(t, false, "%s", _("a sync is already running"));
 		return TUI_REDRAW;
 	}
-	/* A guess (DUBAN_DB, the default) could sync another ledger than the
-	 * one on screen. */
-	if (!t->db_path || !*t->db_path) {
-		if (!automatic)
-			tui_message(t, true, "%s", _("cannot sync from here: the ledger's file is unknown; run duban sync"));
-		return TUI_REDRAW;
-	}
+	/* Every attempt counts for auto-sync's interval, the failed ones too. */
+	s->last_attempt = time(NULL);
 	duban_account_free(&s->account);
 	int r = load_account(&s->account, err, sizeof err);
 	if (r != 1) {
@@ -187,10 +182,17 @@ int tui_sync_start(struct tui *t, bool automatic)
 			tui_message(t, true, "%s", _("not logged in: run duban login URL USER"));
 		return TUI_REDRAW;
 	}
+	/* A guess (DUBAN_DB, the default) could sync another ledger than the
+	 * one on screen. */
+	if (!t->db_path || !*t->db_path) {
+		if (!automatic)
+			tui_message(t, true, "%s", _("cannot sync from here: the ledger's file is unknown; run duban sync"));
+		duban_account_free(&s->account);
+		return TUI_REDRAW;
+	}
 	struct duban_sync_options o;
 	duban_sync_options_defaults(&o);
 	s->job = duban_sync_start(t->db_path, &s->account, &o);
-	s->last_attempt = time(NULL);
 	if (!s->job) {
 		duban_account_free(&s->account);
 		tui_message(t, true, "%s", _("cannot start a sync (out of threads or file descriptors?)"));
@@ -266,7 +268,9 @@ int tui_sync_wait_ms(struct tui *t)
 {
 	struct tui_sync *s = t->sync;
 	int minutes = t->settings.auto_sync_minutes;
-	if (!s || s->job || minutes <= 0 || s->auto_paused || s->net == NET_NOLOGIN)
+	/* Not logged in: the account is looked at again every N minutes,
+	 * so a `duban login` elsewhere starts the syncs. */
+	if (!s || s->job || minutes <= 0 || s->auto_paused)
 		return -1;
 	time_t due = s->last_attempt + (time_t)minutes * 60;
 	time_t now = time(NULL);
