@@ -34,7 +34,8 @@ struct option_info {
 static const struct option_info options[] = { DUBAN_OPTIONS(OPTION_INFO) };
 #undef OPTION_INFO
 
-static const char *const view_names[] = { "generic", "ledger", "detail", "calendar", "dashboard", "help" };
+static const char *const view_names[] = { "generic", "ledger", "detail", "calendar", "dashboard", "help",
+					   "conflicts", "synclog" };
 
 static const char *const color_names[] = { "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white" };
 static const char *const attr_names[] = { "bold", "reverse", "underline", "dim", "standout", "normal" };
@@ -282,7 +283,7 @@ static bool parse_bind_line(struct duban_settings *s, char **words, int n, char 
 	for (size_t i = 0; i < ARRAY_LEN(view_names) && !known; i++)
 		known = strcmp(words[1], view_names[i]) == 0;
 	if (!known) {
-		snprintf(err, errlen, _("bind: unknown view \"%s\" (generic, ledger, detail, calendar, dashboard, help)"),
+		snprintf(err, errlen, _("bind: unknown view \"%s\" (generic, ledger, detail, calendar, dashboard, help, conflicts, synclog)"),
 			 words[1]);
 		return false;
 	}

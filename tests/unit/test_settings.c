@@ -104,6 +104,8 @@ static void test_bind_color_filter(void)
 		"bind ledger <Enter> enter\n"
 		"bind calendar 督 today\n"
 		"bind generic C-d half-page-down\n"
+		"bind conflicts M keep-mine\n"
+		"bind synclog x quit\n"
 		"color cursor black cyan bold\n"
 		"color header brightwhite 24 bold,underline\n"
 		"color light-red red default bold reverse\n"
@@ -111,7 +113,7 @@ static void test_bind_color_filter(void)
 		"filter sand \"采砂 场\" light=red\n"
 		"filter mine county=\"寻甸县\"\n"));
 	is_int(s.nerrors, 0, "no errors");
-	is_int(s.nbindings, 4, "four bindings");
+	is_int(s.nbindings, 6, "six bindings, in every view with keys of its own");
 	is_str(s.bindings[0].view, "generic", "bind view");
 	is_str(s.bindings[0].key, "x", "bind key");
 	is_str(s.bindings[0].action, "quit", "bind action");
