@@ -66,6 +66,8 @@ static int default_view(struct cli_ctx *ctx)
 		return rc;
 	slash = strrchr(ctx->db_path, '/');
 	opt.ledger_name = slash ? slash + 1 : ctx->db_path;
+	/* The background sync opens its own connection to this very file. */
+	opt.db_path = ctx->db_path;
 	return duban_tui_run(ctx->st, &opt);
 }
 
