@@ -142,7 +142,8 @@ static void on_progress(const struct duban_sync_report *r, void *ctx)
 		fflush(stderr);
 		return;
 	}
-	fprintf(stderr, _("\r%s: pushed %lld/%lld · pulled %lld changes · %lld pages · %s"), phase_text(r->phase),
+	fputc('\r', stderr);
+	fprintf(stderr, _("%s: pushed %lld/%lld · pulled %lld changes · %lld pages · %s"), phase_text(r->phase),
 		r->pushed, r->to_push, r->pulled, r->pages, kb_text(r->bytes_sent + r->bytes_received, kb));
 	fputs("\033[K", stderr);
 	fflush(stderr);

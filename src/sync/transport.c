@@ -107,7 +107,7 @@ int duban_url_parse(const char *url, struct duban_url *u, char *err, size_t errl
 	size_t auth_len = strcspn(p, "/?#");
 	const char *rest = p + auth_len;
 	if (memchr(p, '@', auth_len)) {
-		set_err(err, errlen, _("'%s': no user name in the address, please: give it after it"), url);
+		set_err(err, errlen, _("'%s': put no user name in the address; give it as the next argument"), url);
 		return -1;
 	}
 	const char *host = p, *host_end, *port = NULL;
