@@ -702,7 +702,7 @@ int cmd_outbox(struct cli_ctx *ctx, int argc, char **argv)
 		case 'h':
 			fputs(_("Usage: duban outbox [--drop OP_ID | --retry OP_ID]\n"
 				"List the changes waiting to be sent and those the server refused.\n"
-				"      --drop OP_ID   give up a refused change (the local data stays as it is)\n"
+				"      --drop OP_ID   give up a refused change (back to the server's value)\n"
 				"      --retry OP_ID  send a refused change again at the next sync\n"), stdout);
 			return CLI_OK;
 		default:

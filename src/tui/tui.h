@@ -62,7 +62,7 @@
 	X(TAKE_THEIRS, "take-theirs", N_("conflict: take the server's value")) \
 	X(EDIT_VALUE, "edit-value", N_("conflict: edit the value, then keep it")) \
 	X(RETRY_OP, "retry-op", N_("rejected change: send it again")) \
-	X(DROP_OP, "drop-op", N_("rejected change: drop it (the local data stays)")) \
+	X(DROP_OP, "drop-op", N_("rejected change: drop it (back to the server's value)")) \
 	X(REFRESH, "refresh", N_("reload and redraw"))
 
 enum tui_action {

@@ -410,7 +410,7 @@ static void draw_rejected(struct tui *t, const struct rejected *rj, WINDOW *win,
 	put_wrapped(t, win, &row, end, x + 3, w - 4,
 		    rj->op.reason && *rj->op.reason ? rj->op.reason : _("(no reason given)"), TUI_EL_ERROR);
 	static const enum tui_action acts[] = { TUI_ACT_RETRY_OP, TUI_ACT_DROP_OP };
-	const char *whats[] = { _("send it again"), _("drop it (the local data stays as it is)") };
+	const char *whats[] = { _("send it again"), _("drop it (back to what the server holds)") };
 	char *keys = hints(t, acts, whats, 2);
 	tui_text(win, y + h - 1, x + 1, keys, w - 2, tui_attr(t, TUI_EL_HELP_KEY));
 	free(keys);
@@ -527,7 +527,7 @@ static int settle_op(struct tui *t, struct cview *v, bool retry)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	tui_message(t, false, "%s", retry ? _("queued again: it will be sent at the next sync")
-		    : _("dropped: the local data stays as it is"));
+		    : _("dropped: back to what the server holds"));
 	return TUI_HANDLED | TUI_REDRAW | TUI_RELOAD;
 }
 
