@@ -96,7 +96,7 @@ int tui_key_parse(const char *name)
 	size_t n = duban_utf8_decode(name, len, &cp);
 	if (n != len || cp == 0xFFFD || duban_cp_width(cp) <= 0)
 		return -1;
-	return (int)cp;
+	return cp >= KEY_MIN && cp <= KEY_MAX ? TUI_KEY_TEXT | (int)cp : (int)cp;
 }
 
 char *tui_key_name(int key)
@@ -109,6 +109,11 @@ char *tui_key_name(int key)
 			return xasprintf("<F%d>", n);
 	if (key >= 1 && key <= 26)
 		return xasprintf("C-%c", 'a' + key - 1);
+	if (key & TUI_KEY_TEXT) {
+		char buf[5];
+		buf[duban_utf8_encode((uint32_t)tui_key_char(key), buf)] = '\0';
+		return xstrdup(buf);
+	}
 	bool function_key = key >= KEY_MIN && key <= KEY_MAX;
 	if (key > ' ' && key != 127 && key <= 0x10FFFF && !function_key) {
 		char buf[5];

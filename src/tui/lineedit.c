@@ -362,7 +362,8 @@ static bool is_printable(int key)
 	if (key < 0x20 || key == 0x7F || (key >= 0x80 && key < 0xA0) || key > 0x10FFFF)
 		return false;
 	/* Function keys share the numbers 0401-0777 with Latin Extended-A/B;
-	 * the ones not handled above are taken as keys, not text. */
+	 * typed characters there come flagged (TUI_KEY_TEXT), so a bare number
+	 * in the range is a key. */
 	if (key >= KEY_MIN && key <= KEY_MAX)
 		return false;
 	return !(key >= 0xD800 && key <= 0xDFFF);
@@ -444,6 +445,10 @@ bool tui_lineedit_key(struct tui_lineedit *e, int key)
 		if (!e->multiline)
 			return false;
 		insert_cp(e, '\n');
+		return true;
+	}
+	if (key & TUI_KEY_TEXT) {
+		insert_cp(e, (uint32_t)tui_key_char(key));
 		return true;
 	}
 	if (key == '\t' || !is_printable(key))

@@ -190,7 +190,7 @@ static int read_key(struct tui *t, int timeout_ms)
 	wtimeout(stdscr, -1);
 	if (r == ERR)
 		return ERR;
-	int key = tui_key_normalize((int)wc);
+	int key = r == OK && wc >= KEY_MIN && wc <= KEY_MAX ? TUI_KEY_TEXT | (int)wc : tui_key_normalize((int)wc);
 	if (key == KEY_RESIZE)
 		tui_draw_all(t);
 	return key;

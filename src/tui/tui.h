@@ -207,6 +207,15 @@ char *tui_key_name(int key); /* malloc'd, the form tui_key_parse reads */
 /* tui_getkey already applies this: Enter ('\r', KEY_ENTER) becomes '\n',
  * DEL (127) becomes KEY_BACKSPACE. */
 int tui_key_normalize(int key);
+/* ncurses numbers its function keys 0401-0777, the code points of Latin
+ * Extended-A/B (the pinyin tone letters ā á ǎ à ǖ …).  A typed character in
+ * that range comes as TUI_KEY_TEXT | code point, so it is never mistaken for
+ * a key; tui_key_char gives the character of any key that is text. */
+#define TUI_KEY_TEXT 0x40000000
+static inline int tui_key_char(int key)
+{
+	return (key & TUI_KEY_TEXT) ? key & ~TUI_KEY_TEXT : key;
+}
 /* Colours (theme.c): decides colour or monochrome, reads the theme and the
  * config's `color` lines into t->attrs (errors to t->settings.errors).
  * Call after the screen is initialised. */

@@ -140,4 +140,19 @@ quit
 d show "$first" | grep -q "新标题：河道采砂整治"
 ok $? "duban show has the new title"
 
+# ---------------------------------------------------------------- pinyin
+# Pinyin tone letters (ā ǎ ǜ) share their numbers with ncurses' function
+# keys: typed, they must be text.
+start 80 24
+wait_for offline
+keys a
+wait_for "Progress note:"
+text 'Hé liú ǎ ǜ ā ǚ'
+screen_has "Note * Hé liú ǎ ǜ ā ǚ" "pinyin tone letters are typed as text"
+keys C-s
+screen_has "saved" "the pinyin note is saved"
+quit "q quits"
+d show "$first" | grep -q "note: Hé liú ǎ ǜ ā ǚ"
+ok $? "duban show has the pinyin note"
+
 done_testing

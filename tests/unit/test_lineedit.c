@@ -50,8 +50,27 @@ static void type(struct tui_lineedit *e, const char *s)
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		i += duban_utf8_decode(s + i, len - i, &cp);
-		tui_lineedit_key(e, cp == '\n' ? '\r' : (int)cp);
+		int key = cp == '\n' ? '\r' : (int)cp;
+		if (cp >= KEY_MIN && cp <= KEY_MAX)
+			key = TUI_KEY_TEXT | key; /* as tui_getkey flags them */
+		tui_lineedit_key(e, key);
 	}
+}
+
+/* Pinyin with tone marks: ā ǎ ǜ are code points ncurses also uses for
+ * function keys (0401-0777); typed, they are text. */
+static void test_pinyin(void)
+{
+	struct tui_lineedit e;
+	tui_lineedit_init(&e, "", false);
+	type(&e, "hé liú ǎ ǜ ā ǚ");
+	is_str(e.text, "hé liú ǎ ǜ ā ǚ", "pinyin tone letters are typed as text");
+	size_t len = e.len;
+	ok(!tui_lineedit_key(&e, 0x101), "a bare 0401-0777 number is a function key, not text");
+	is_int((int)e.len, (int)len, "... and inserts nothing");
+	ok(tui_lineedit_key(&e, TUI_KEY_TEXT | 0x1CE), "a flagged ǎ is taken");
+	is_str(e.text + len, "ǎ", "... as ǎ");
+	tui_lineedit_free(&e);
 }
 
 /* ---------------------------------------------------------------- ASCII */
@@ -516,6 +535,7 @@ int main(void)
 	test_ascii();
 	test_keys_not_used();
 	test_chinese();
+	test_pinyin();
 	test_mixed();
 	test_multiline();
 	test_paste();
