@@ -34,6 +34,7 @@ static const struct cli_command commands[] = {
 	{ "action", cmd_action, N_("record a supervision action (reminder ... accountability)") },
 	{ "import", cmd_import, N_("import a ledger from a CSV or JSON file") },
 	{ "export", cmd_export, N_("export the ledger as CSV or JSON") },
+	{ "report", cmd_report, N_("write the progress bulletin of a week, month or quarter") },
 	{ "demo", cmd_demo, N_("fill the ledger with a realistic demo") },
 	{ "login", cmd_login, N_("log in to a duband server and keep the token") },
 	{ "logout", cmd_logout, N_("revoke the token and forget it") },
