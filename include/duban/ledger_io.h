@@ -44,5 +44,10 @@ struct duban_export_options {
 /* Writes every field of every matching item, in code order.  Export then
  * import into an empty ledger gives the same items. */
 enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_export_options *opt);
+/* The same into the file at path, through a temporary file next to it that
+ * is renamed over path only when whole: a failed export never leaves half a
+ * file.  DUBAN_ERR_IO with errno set when the file cannot be written; other
+ * errors come from the ledger (duban_store_errmsg). */
+enum duban_err duban_export_file(duban_store *st, const char *path, const struct duban_export_options *opt);
 
 #endif

@@ -134,51 +134,16 @@ static void export_help(void)
 	cli_filter_help(stdout);
 }
 
-/* Exports into a temporary file next to path, renamed over it when whole:
- * a failed export never leaves half a file. */
 static int export_to_file(struct cli_ctx *ctx, const char *path, const struct duban_export_options *eo)
 {
-	char *tmp = xasprintf("%s.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		cli_error(_("cannot write %s: %s"), path, strerror(errno));
-		free(tmp);
-		return CLI_DB;
-	}
-	mode_t mask = umask(0);
-	umask(mask);
-	(void)fchmod(fd, 0666 & ~mask);
-	FILE *out = fdopen(fd, "w");
-	if (!out) {
-		close(fd);
-		unlink(tmp);
-		free(tmp);
+	enum duban_err err = duban_export_file(ctx->st, path, eo);
+	if (err == DUBAN_ERR_IO) {
 		cli_error(_("cannot write %s: %s"), path, strerror(errno));
 		return CLI_DB;
 	}
-	enum duban_err err = duban_export(ctx->st, out, eo);
-	int saved = errno;
-	bool ok = err == DUBAN_OK && fflush(out) == 0 && fsync(fileno(out)) == 0;
-	if (ok)
-		saved = errno;
-	if (fclose(out) != 0)
-		ok = false;
-	if (ok && rename(tmp, path) != 0) {
-		saved = errno;
-		ok = false;
-	}
-	int rc = CLI_OK;
-	if (!ok) {
-		unlink(tmp);
-		if (err != DUBAN_OK && err != DUBAN_ERR_IO)
-			rc = cli_store_error(ctx, err, _("cannot export the ledger"));
-		else {
-			cli_error(_("cannot write %s: %s"), path, strerror(saved));
-			rc = CLI_DB;
-		}
-	}
-	free(tmp);
-	return rc;
+	if (err != DUBAN_OK)
+		return cli_store_error(ctx, err, _("cannot export the ledger"));
+	return CLI_OK;
 }
 
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv)

@@ -3,6 +3,10 @@
  * large ledger never sits in memory. */
 #include <config.h>
 
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,5 +92,51 @@ enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_expor
 		err = DUBAN_ERR_NOMEM;
 	if (err == DUBAN_OK && (fflush(out) != 0 || ferror(out)))
 		err = DUBAN_ERR_IO;
+	return err;
+}
+
+enum duban_err duban_export_file(duban_store *st, const char *path, const struct duban_export_options *opt)
+{
+	char *tmp = xasprintf("%s.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		errno = e;
+		return DUBAN_ERR_IO;
+	}
+	/* mkstemp makes the file 0600; an export is an ordinary document. */
+	mode_t mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
+	FILE *out = fdopen(fd, "w");
+	if (!out) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		errno = e;
+		return DUBAN_ERR_IO;
+	}
+	enum duban_err err = duban_export(st, out, opt);
+	int saved = errno;
+	bool ok = err == DUBAN_OK && fflush(out) == 0 && fsync(fileno(out)) == 0;
+	if (err == DUBAN_OK && !ok)
+		saved = errno;
+	if (fclose(out) != 0 && ok) {
+		saved = errno;
+		ok = false;
+	}
+	if (ok && rename(tmp, path) != 0) {
+		saved = errno;
+		ok = false;
+	}
+	if (!ok) {
+		unlink(tmp);
+		if (err == DUBAN_OK)
+			err = DUBAN_ERR_IO;
+	}
+	free(tmp);
+	errno = saved;
 	return err;
 }

@@ -779,49 +779,18 @@ static void export_help(void)
 	      "  -h, --help            show this help\n", stdout);
 }
 
-/* Into a temporary file renamed over path when whole. */
 static int export_to_file(duban_store *st, const char *path, const struct duban_export_options *eo)
 {
-	size_t n = strlen(path) + 8;
-	char *tmp = malloc(n);
-	if (!tmp)
-		return EXIT_FAIL;
-	snprintf(tmp, n, "%s.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
+	enum duban_err err = duban_export_file(st, path, eo);
+	if (err == DUBAN_ERR_IO) {
 		die_msg("cannot write %s: %s", path, strerror(errno));
-		free(tmp);
 		return EXIT_FAIL;
 	}
-	mode_t mask = umask(0);
-	umask(mask);
-	(void)fchmod(fd, 0666 & ~mask);
-	FILE *out = fdopen(fd, "w");
-	if (!out) {
-		die_msg("cannot write %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		free(tmp);
+	if (err != DUBAN_OK) {
+		die_msg("cannot export the ledger: %s", duban_store_errmsg(st));
 		return EXIT_FAIL;
 	}
-	enum duban_err err = duban_export(st, out, eo);
-	bool ok = err == DUBAN_OK && fflush(out) == 0 && fsync(fileno(out)) == 0;
-	int saved = errno;
-	if (fclose(out) != 0)
-		ok = false;
-	if (ok && rename(tmp, path) != 0) {
-		saved = errno;
-		ok = false;
-	}
-	if (!ok) {
-		unlink(tmp);
-		if (err != DUBAN_OK && err != DUBAN_ERR_IO)
-			die_msg("cannot export the ledger: %s", duban_store_errmsg(st));
-		else
-			die_msg("cannot write %s: %s", path, strerror(saved));
-	}
-	free(tmp);
-	return ok ? EXIT_OK : EXIT_FAIL;
+	return EXIT_OK;
 }
 
 static int cmd_export(int argc, char **argv)
