@@ -125,6 +125,10 @@ int cmd_fetch_attachment(struct cli_ctx *ctx, int argc, char **argv);
 /* The exit code for a failed request to the server (cmd_account.c); kind is
  * an enum duban_remote_kind (duban/sync.h). */
 int cli_exit_of_remote(int kind);
+/* Loads the account file at path, warning when its mode had to be
+ * tightened.  1 loaded, 0 none, -1 error already reported. */
+struct duban_account;
+int cli_account_load(const char *path, struct duban_account *a);
 
 /* Fills an empty ledger with a demo (used by `demo` and `--demo`). */
 int cli_demo_fill(struct cli_ctx *ctx, long items, unsigned long seed);

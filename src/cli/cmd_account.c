@@ -45,9 +45,7 @@ int cli_exit_of_remote(int kind)
 	}
 }
 
-/* Loads the account file, warning when its mode had to be tightened.
- * 1 loaded, 0 none, -1 reported error. */
-static int load_account(const char *path, struct duban_account *a)
+int cli_account_load(const char *path, struct duban_account *a)
 {
 	char err[512] = "";
 	int rc = duban_account_load(path, a, err, sizeof err);
@@ -284,7 +282,7 @@ int cmd_login(struct cli_ctx *ctx, int argc, char **argv)
 
 	char *path = duban_account_path();
 	struct duban_account old;
-	if (load_account(path, &old) < 0)
+	if (cli_account_load(path, &old) < 0)
 		memset(&old, 0, sizeof old); /* a broken file is about to be replaced */
 	const char *url_arg = npos ? argv[optind] : old.url;
 	const char *user = npos ? argv[optind + 1] : old.user;
@@ -427,7 +425,7 @@ int cmd_logout(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	char *path = duban_account_path();
 	struct duban_account a;
-	int loaded = load_account(path, &a);
+	int loaded = cli_account_load(path, &a);
 	if (loaded < 0) {
 		free(path);
 		return CLI_DB;
@@ -497,7 +495,7 @@ int cmd_whoami(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	char *path = duban_account_path();
 	struct duban_account a;
-	int loaded = load_account(path, &a);
+	int loaded = cli_account_load(path, &a);
 	if (loaded < 0) {
 		free(path);
 		return CLI_DB;

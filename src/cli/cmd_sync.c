@@ -26,13 +26,7 @@
 static int account_load(struct duban_account *a)
 {
 	char *path = duban_account_path();
-	char err[512] = "";
-	int rc = duban_account_load(path, a, err, sizeof err);
-	if (rc < 0)
-		cli_error("%s", err);
-	else if (rc > 0 && a->mode_fixed)
-		cli_error(_("warning: %s was readable by other users; its mode is now 0600 "
-			    "(log in again if others may have read the token)"), path);
+	int rc = cli_account_load(path, a);
 	free(path);
 	return rc;
 }
