@@ -16,6 +16,9 @@ bool duban_utf8_ambiguous_wide(void);
  * the bytes consumed (>= 1); invalid or truncated sequences give U+FFFD and
  * consume 1 byte. */
 size_t duban_utf8_decode(const char *s, size_t len, uint32_t *cp);
+/* Whether s holds only well-formed UTF-8 (no overlong forms, surrogates or
+ * code points above U+10FFFF), by the same rules as duban_utf8_decode. */
+bool duban_utf8_valid(const char *s, size_t len);
 size_t duban_utf8_encode(uint32_t cp, char out[4]);
 
 /* Columns of one code point: 0 for combining/zero-width, 2 for wide, -1 for

@@ -261,6 +261,20 @@ size_t duban_utf8_decode(const char *s, size_t len, uint32_t *cp)
 	return need + 1;
 }
 
+bool duban_utf8_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = duban_utf8_decode(s + i, len - i, &cp);
+		/* A U+FFFD that was written as such takes three bytes; the decoder's
+		 * stand-in for a bad sequence takes one. */
+		if (cp == 0xFFFD && n != 3)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 size_t duban_utf8_encode(uint32_t cp, char out[4])
 {
 	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))

@@ -24,6 +24,7 @@
 #include <microhttpd.h>
 #include <zlib.h>
 
+#include "duban/utf8.h"
 #include "duban/util.h"
 #include "store_internal.h"
 #include "server.h"
@@ -243,47 +244,6 @@ static enum MHD_Result send_too_large(struct MHD_Connection *c, struct request *
 
 /* ---------------------------------------------------------------- JSON input */
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t n;
-		uint32_t cp, min;
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-			min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-			min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-			min = 0x10000;
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
 /* Nesting depth and raw control characters in strings, before cJSON (whose
  * own limit is 1000 levels of recursion) sees the text. */
 static bool json_shape_ok(const char *s, size_t len)
@@ -401,7 +361,7 @@ static enum MHD_Result body_json(struct MHD_Connection *c, struct request *rq, c
 		free(inflated);
 		return send_error(c, rq, 400, "bad_json", "the request needs a JSON body");
 	}
-	if (!utf8_valid((const unsigned char *)text, len)) {
+	if (!duban_utf8_valid(text, len)) {
 		free(inflated);
 		return send_error(c, rq, 400, "bad_json", "the body is not valid UTF-8");
 	}

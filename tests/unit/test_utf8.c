@@ -609,9 +609,21 @@ static void test_sanitize(void)
 	is_int(bad, 0, "2000 random inputs: output is valid UTF-8 without controls");
 }
 
+static void test_valid(void)
+{
+	ok(duban_utf8_valid("整改 ok", strlen("整改 ok")), "valid: Chinese and ASCII");
+	ok(duban_utf8_valid("\xEF\xBF\xBD", 3), "valid: a real U+FFFD");
+	ok(!duban_utf8_valid("\xC0\xAF", 2), "invalid: overlong");
+	ok(!duban_utf8_valid("\xED\xA0\x80", 3), "invalid: surrogate");
+	ok(!duban_utf8_valid("\xF4\x90\x80\x80", 4), "invalid: above U+10FFFF");
+	ok(!duban_utf8_valid("\xE6\x95", 2), "invalid: truncated");
+	ok(!duban_utf8_valid("a\xFF", 2), "invalid: a stray byte");
+}
+
 int main(void)
 {
 	test_codec();
+	test_valid();
 	test_cp_width();
 	test_str_width();
 	test_locale_independence();
