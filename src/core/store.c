@@ -1315,22 +1315,6 @@ out:
 	return err;
 }
 
-static cJSON *attachment_json(const struct duban_attachment *a)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "id", a->id);
-	cJSON_AddStringToObject(o, "item_id", a->item_id);
-	cJSON_AddStringToObject(o, "inspection_id", a->inspection_id);
-	cJSON_AddStringToObject(o, "sha256", a->sha256);
-	cJSON_AddStringToObject(o, "name", a->name ? a->name : "");
-	cJSON_AddStringToObject(o, "mime", a->mime ? a->mime : "");
-	cJSON_AddNumberToObject(o, "size", (double)a->size);
-	cJSON_AddStringToObject(o, "author", a->author ? a->author : "");
-	cJSON_AddStringToObject(o, "created_at", a->created_at);
-	return o;
-}
-
 enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 {
 	struct duban_item item;
@@ -1359,7 +1343,7 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 		sqlite3_bind_int64(s, 7, a->size);
 		bind_text(s, 8, a->author);
 		bind_text(s, 9, a->created_at);
-		err = finish_record(st, s, "attachment.add", a->item_id, attachment_json(a), a->created_at);
+		err = finish_record(st, s, "attachment.add", a->item_id, duban_attachment_to_json(a), a->created_at);
 	}
 	err = store_change_end(st, err);
 out:
