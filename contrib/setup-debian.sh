@@ -3,22 +3,26 @@
 # in build/ and opens duban on a demo ledger.
 #   --deps-only   install the packages and stop (CI uses this)
 #   --no-run      build but do not start duban
+#   --test-tools  also install what only the tests use: Chromium and a
+#                 Chinese font (the HTML bulletin is rendered to PNG)
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps_only=no
 run=yes
+test_tools=no
 for arg in "$@"; do
 	case "$arg" in
 	--deps-only) deps_only=yes ;;
 	--no-run) run=no ;;
-	*) echo "usage: $0 [--deps-only] [--no-run]" >&2; exit 2 ;;
+	--test-tools) test_tools=yes ;;
+	*) echo "usage: $0 [--deps-only] [--no-run] [--test-tools]" >&2; exit 2 ;;
 	esac
 done
 
 packages="build-essential autoconf automake autopoint gettext pkg-config
 	libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev
-	libmicrohttpd-dev zlib1g-dev libcrypt-dev sqlite3 tmux locales
-	openssl curl jq"
+	libmicrohttpd-dev zlib1g-dev libcrypt-dev libzip-dev libexpat1-dev
+	libxlsxwriter-dev sqlite3 tmux locales openssl curl jq"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

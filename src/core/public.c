@@ -1,0 +1,3 @@
+/* Placeholder: being written. */
+#include <config.h>
+typedef int duban_placeholder_public;
