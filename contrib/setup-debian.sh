@@ -23,6 +23,7 @@ packages="build-essential autoconf automake autopoint gettext pkg-config
 	libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev
 	libmicrohttpd-dev zlib1g-dev libcrypt-dev libzip-dev libexpat1-dev
 	libxlsxwriter-dev sqlite3 tmux locales openssl curl jq"
+[ "$test_tools" = yes ] && packages="$packages chromium fonts-wqy-microhei poppler-utils"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
