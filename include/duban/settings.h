@@ -20,7 +20,9 @@
 	X(detail_min_width, "detail-min-width", INT, "100", N_("show the detail pane beside the table from this width")) \
 	X(default_sort, "sort", STRING, "light", N_("initial sort: light (most urgent first), deadline, code or updated")) \
 	X(agenda_days, "agenda-days", INT, "14", N_("days the agenda shows")) \
-	X(auto_sync_minutes, "auto-sync", INT, "0", N_("sync every N minutes when online (0: never)"))
+	X(auto_sync_minutes, "auto-sync", INT, "0", N_("sync every N minutes when online (0: never)")) \
+	X(ladder, "ladder", STRING, "提醒函:1 督办通知:7 通报:15 约谈:30", \
+	  N_("supervision ladder for overdue items: steps KIND:DAYS after the deadline"))
 
 struct duban_binding {
 	char view[16];   /* "generic", "ledger", "calendar", … */
@@ -44,6 +46,7 @@ struct duban_settings {
 	bool mouse, ambiguous_wide;
 	int warn_days, lag_yellow, lag_red, detail_min_width, agenda_days, auto_sync_minutes;
 	char *default_sort;
+	char *ladder;    /* the supervision ladder, as duban_ladder_parse reads it */
 	struct duban_binding *bindings;
 	int nbindings;
 	struct duban_color *colors; /* from `color` lines of the config (after the theme) */

@@ -112,6 +112,7 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_login(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logout(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_whoami(struct cli_ctx *ctx, int argc, char **argv);

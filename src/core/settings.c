@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "duban/date.h"
+#include "duban/ladder.h"
 #include "duban/model.h"
 #include "duban/settings.h"
 #include "duban/util.h"
@@ -35,7 +36,7 @@ static const struct option_info options[] = { DUBAN_OPTIONS(OPTION_INFO) };
 #undef OPTION_INFO
 
 static const char *const view_names[] = { "generic", "ledger", "detail", "calendar", "dashboard", "help",
-					   "conflicts", "synclog" };
+					   "conflicts", "synclog", "overdue" };
 
 static const char *const color_names[] = { "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white" };
 static const char *const attr_names[] = { "bold", "reverse", "underline", "dim", "standout", "normal" };
@@ -111,6 +112,11 @@ bool duban_settings_set(struct duban_settings *s, const char *name, const char *
 	if (!*value) {
 		snprintf(err, errlen, _("%s: empty value"), name);
 		return false;
+	}
+	if (strcmp(name, "ladder") == 0) {
+		struct duban_ladder l;
+		if (!duban_ladder_parse(value, &l, err, errlen))
+			return false;
 	}
 	if (strcmp(name, "sort") == 0 && parse_sort(value, NULL) < 0) {
 		snprintf(err, errlen, _("sort: expected deadline, code, updated or light, not \"%s\""), value);
@@ -283,7 +289,7 @@ static bool parse_bind_line(struct duban_settings *s, char **words, int n, char 
 	for (size_t i = 0; i < ARRAY_LEN(view_names) && !known; i++)
 		known = strcmp(words[1], view_names[i]) == 0;
 	if (!known) {
-		snprintf(err, errlen, _("bind: unknown view \"%s\" (generic, ledger, detail, calendar, dashboard, help, conflicts, synclog)"),
+		snprintf(err, errlen, _("bind: unknown view \"%s\" (generic, ledger, detail, calendar, dashboard, help, conflicts, synclog, overdue)"),
 			 words[1]);
 		return false;
 	}
