@@ -36,6 +36,30 @@ void duban_xlsx_sheet_free(struct duban_xlsx_sheet *s);
 enum duban_err duban_xlsx_read(const char *path, const char *sheet, struct duban_xlsx_sheet *out,
 			       char *err, size_t errlen);
 
+/* The names of the workbook's sheets in order, NULL-terminated, malloc'd (free
+ * with duban_xlsx_names_free); NULL with err set (errors as duban_xlsx_read). */
+char **duban_xlsx_sheet_names(const char *path, char *err, size_t errlen);
+void duban_xlsx_names_free(char **names);
+
+/* Excel serial day numbers: days since 1899-12-30 (serial 1 = 1900-01-01,
+ * with Lotus's phantom 1900-02-29 at 60, read as 1900-03-01), or since
+ * 1904-01-01 in the 1904 system.  The fraction (time of day) is dropped.
+ * DUBAN_DATE_NONE below 1 (0 in 1904) or past 9999-12-31. */
+duban_date duban_xlsx_serial_to_date(double serial, bool date1904);
+/* The 1900-system serial of a date (from 1900-03-01 on). */
+double duban_xlsx_date_to_serial(duban_date d);
+/* A serial day number written out as text ("46188", "46188.5") read as a
+ * date when it is one of a plausible ledger date (1950..2099); else NONE.
+ * For sheets whose date cells lost their format. */
+duban_date duban_xlsx_serial_text_date(const char *s);
+
+/* Column letters at the start of ref ("AA" of "AA12"): 1 for A ... 16384 for
+ * XFD; 0 when there are none or too many.  *end (may be NULL) is set after
+ * the letters. */
+int duban_xlsx_col_number(const char *ref, const char **end);
+/* The letters of column col (1..16384) into buf; "" when out of range. */
+char *duban_xlsx_col_letters(int col, char buf[4]);
+
 /* ---- Writing: a workbook of tables, one sheet after the other. ---- */
 typedef struct duban_xlsx_book duban_xlsx_book;
 
