@@ -225,6 +225,16 @@ static bool as_number(const char *s, double *v)
 	return !*end && !errno && !strpbrk(s, "xXiInN");
 }
 
+/* Only YYYY-MM-DD is a date cell: "2026年底" stays the words it is. */
+static bool is_iso_date(const char *s)
+{
+	static const char pattern[] = "dddd-dd-dd";
+	for (int i = 0; pattern[i]; i++)
+		if (pattern[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pattern[i])
+			return false;
+	return s[10] == '\0';
+}
+
 static lxw_error write_cell(duban_xlsx_book *b, int c, const char *s, bool hl)
 {
 	struct col_state *col = &b->cols[c];
@@ -234,7 +244,7 @@ static lxw_error write_cell(duban_xlsx_book *b, int c, const char *s, bool hl)
 		return hl ? worksheet_write_blank(b->ws, r, cc, b->fmt[hl][F_PLAIN]) : LXW_NO_ERROR;
 	double v;
 	if (col->type == DUBAN_XLSX_DATE) {
-		duban_date d = strlen(s) == 10 ? duban_date_parse(s) : DUBAN_DATE_NONE;
+		duban_date d = is_iso_date(s) ? duban_date_parse(s) : DUBAN_DATE_NONE;
 		if (d != DUBAN_DATE_NONE && d >= duban_date_from_ymd(1900, 3, 1)) {
 			if (col->width < 10)
 				col->width = 10;
