@@ -11,6 +11,7 @@
 
 #include "duban/demo.h"
 #include "duban/ledger_io.h"
+#include "duban/public.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -130,6 +131,8 @@ static void export_help(void)
 		"      --format FORMAT     csv (default) or json\n"
 		"      --bom               start CSV with a UTF-8 byte order mark (for Excel)\n"
 		"  -o, --output FILE       write FILE (replaced only when complete)\n"
+		"      --public            the public disclosure list, with personal data removed\n"
+		"                          (see `duban export --public --help`)\n"
 		"  -h, --help              show this help\n\n"), stdout);
 	cli_filter_help(stdout);
 }
@@ -146,8 +149,120 @@ static int export_to_file(struct cli_ctx *ctx, const char *path, const struct du
 	return CLI_OK;
 }
 
+static void export_public_help(void)
+{
+	fputs(_("Usage: duban export --public [--format csv|xlsx|html] [--bom] [--title TEXT]\n"
+		"                    [-o FILE] [FILTERS]\n"
+		"Write the public disclosure list (公开表) of the items flagged public, in the\n"
+		"published columns: 序号, 受理编号, 交办问题基本情况, 行政区域, 污染类型,\n"
+		"调查核实情况, 是否属实, 处理和整改情况, 责任人被处理情况.  Complaints come first,\n"
+		"then problems (--kind keeps one), each in code order.  The contact is never\n"
+		"written; phone numbers, ID card numbers, e-mail addresses, the contact's name\n"
+		"and the complainant's name are replaced by *** in every published text.\n\n"
+		"Options:\n"
+		"      --format FORMAT     csv (default), xlsx (a workbook) or html (a printable\n"
+		"                          landscape page); taken from the extension of -o FILE\n"
+		"                          when not given\n"
+		"      --bom               start CSV with a UTF-8 byte order mark (for Excel)\n"
+		"      --title TEXT        the HTML page's title (default: made from the filters)\n"
+		"  -o, --output FILE       write FILE (replaced only when complete)\n"
+		"  -h, --help              show this help\n\n"), stdout);
+	cli_filter_help(stdout);
+}
+
+static int cmd_export_public(struct cli_ctx *ctx, int argc, char **argv)
+{
+	enum { OPT_PUBLIC = CLI_OPT_FILTER_END, OPT_TITLE };
+	static const struct option opts[] = {
+		CLI_FILTER_LONGOPTS,
+		{ "public", no_argument, NULL, OPT_PUBLIC },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "format", required_argument, NULL, 'f' },
+		{ "bom", no_argument, NULL, 'b' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_filter cf;
+	cli_filter_init(&cf);
+	struct duban_public_options po = { .format = DUBAN_PUBLIC_CSV, .today = DUBAN_DATE_NONE };
+	const char *output = NULL;
+	int fmt = -1, c, rc;
+	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+		int handled = cli_filter_option(&cf, c, optarg);
+		if (handled < 0)
+			return -handled;
+		if (handled || c == OPT_PUBLIC)
+			continue;
+		switch (c) {
+		case 'h':
+			export_public_help();
+			return CLI_OK;
+		case 'f':
+			if ((fmt = duban_public_format_parse(optarg)) < 0) {
+				char *clean = duban_sanitize(optarg, false);
+				cli_error(_("--format: unknown format '%s' for the public list (csv, xlsx or html)"),
+					  clean);
+				free(clean);
+				return CLI_USAGE;
+			}
+			break;
+		case 'b':
+			po.bom = true;
+			break;
+		case OPT_TITLE:
+			po.title = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		default:
+			return cli_bad_option(ctx, c, argv);
+		}
+	}
+	if (optind < argc) {
+		cli_error(_("export: unexpected argument '%s' (write to a file with -o FILE)"), argv[optind]);
+		return CLI_USAGE;
+	}
+	po.filter = cli_filter_done(&cf);
+	if (cf.none) {
+		cli_error(_("the --status or --light filters exclude everything"));
+		return CLI_REFUSED;
+	}
+	bool to_stdout = !output || strcmp(output, "-") == 0;
+	if (fmt < 0 && !to_stdout)
+		fmt = duban_public_format_of_path(output);
+	po.format = fmt < 0 ? DUBAN_PUBLIC_CSV : (enum duban_public_format)fmt;
+	if (po.format == DUBAN_PUBLIC_XLSX && to_stdout && isatty(STDOUT_FILENO)) {
+		cli_error(_("an .xlsx workbook is not for the terminal: write it with -o FILE.xlsx"));
+		return CLI_USAGE;
+	}
+	if (!cli_store(ctx, &rc))
+		return rc;
+	char msg[512] = "";
+	errno = 0;
+	enum duban_err err = to_stdout ? duban_public_export(ctx->st, stdout, &po, msg, sizeof msg)
+		: duban_public_export_file(ctx->st, output, &po, msg, sizeof msg);
+	if (err == DUBAN_OK)
+		return CLI_OK;
+	if (msg[0] || err == DUBAN_ERR_IO) {
+		char *file = duban_sanitize(to_stdout ? _("the output") : output, false);
+		if (msg[0])
+			cli_error("%s", msg);
+		else
+			cli_error(_("cannot write %s: %s"), file, strerror(errno));
+		free(file);
+		return CLI_DB;
+	}
+	return cli_store_error(ctx, err, _("cannot write the public list"));
+}
+
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 {
+	/* The public list has options of its own (html, --title; no json). */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--public") == 0)
+			return cmd_export_public(ctx, argc, argv);
 	static const struct option opts[] = {
 		CLI_FILTER_LONGOPTS,
 		{ "format", required_argument, NULL, 'f' },
