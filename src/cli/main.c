@@ -9,6 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <curses.h>
+#include <expat.h>
+#include <sqlite3.h>
+#include <xlsxwriter.h>
+#include <zip.h>
+#include <zlib.h>
+
+#include "build-id.h"
 #include "duban/model.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
@@ -262,6 +272,32 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, bool demo)
 	return cmd->fn(ctx, argc, argv);
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define COMPILER "gcc " __VERSION__
+#elif defined(__VERSION__)
+#define COMPILER __VERSION__
+#else
+#define COMPILER "unknown"
+#endif
+
+/* For bug reports: the exact source (build id), the libraries this binary
+ * runs with (not merely those it was compiled against), the build options. */
+static void print_version(void)
+{
+	const curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
+	XML_Expat_Version ev = XML_ExpatVersionInfo();
+	char expat[48];
+	snprintf(expat, sizeof expat, "expat %d.%d.%d", ev.major, ev.minor, ev.micro);
+	printf("duban %s (%s)\n", PACKAGE_VERSION, DUBAN_BUILD_ID);
+	printf("libraries: SQLite %s, %s, libcurl %s%s%s%s, libxlsxwriter %s, cJSON %s, "
+	       "libzip %s, %s, zlib %s\n",
+	       sqlite3_libversion(), curses_version(), curl->version,
+	       curl->ssl_version ? " (" : "", curl->ssl_version ? curl->ssl_version : "",
+	       curl->ssl_version ? ")" : "", lxw_version(), cJSON_Version(),
+	       zip_libzip_version(), expat, zlibVersion());
+	printf("build: %s, compiler %s\n", DUBAN_BUILD_OPTIONS, COMPILER);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -290,7 +326,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return CLI_OK;
 		case 'V':
-			printf("duban %s\n", PACKAGE_VERSION);
+			print_version();
 			return CLI_OK;
 		default:
 			return cli_bad_option(NULL, c, argv);

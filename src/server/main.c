@@ -14,7 +14,15 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
 #include <sqlite3.h>
+#include <zlib.h>
+#ifdef HAVE_GNUTLS
+#include <gnutls/gnutls.h>
+#endif
+
+#include "build-id.h"
 
 #include "duban/date.h"
 #include "duban/ledger_io.h"
@@ -888,6 +896,32 @@ static void usage(FILE *out)
 	      "`duband COMMAND --help` describes a command; man duband has the details.\n", out);
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define COMPILER "gcc " __VERSION__
+#elif defined(__VERSION__)
+#define COMPILER __VERSION__
+#else
+#define COMPILER "unknown"
+#endif
+
+/* For bug reports: the exact source (build id), the protocol and schema it
+ * speaks, the libraries it runs with, the build options. */
+static void print_version(void)
+{
+	const char *tls = MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES ? "TLS" : "no TLS";
+	printf("duband %s (%s)\n", PACKAGE_VERSION, DUBAN_BUILD_ID);
+	printf("protocol %d, schema %d\n", SRV_PROTOCOL, SRV_SCHEMA);
+#ifdef HAVE_GNUTLS
+	printf("libraries: libmicrohttpd %s (%s), GnuTLS %s, SQLite %s, cJSON %s, zlib %s\n",
+	       MHD_get_version(), tls, gnutls_check_version(NULL), sqlite3_libversion(),
+	       cJSON_Version(), zlibVersion());
+#else
+	printf("libraries: libmicrohttpd %s (%s), SQLite %s, cJSON %s, zlib %s\n",
+	       MHD_get_version(), tls, sqlite3_libversion(), cJSON_Version(), zlibVersion());
+#endif
+	printf("build: %s, compiler %s\n", DUBAN_BUILD_OPTIONS, COMPILER);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -907,7 +941,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("duband %s (protocol %d, schema %d)\n", PACKAGE_VERSION, SRV_PROTOCOL, SRV_SCHEMA);
+			print_version();
 			return EXIT_OK;
 		default:
 			return bad_option("", c, argv);
