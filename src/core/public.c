@@ -295,12 +295,13 @@ static size_t extension(const struct scan *sc, size_t j)
 	return k + run;
 }
 
-/* A local number of 7 or 8 digits that does not start with 0 or 1. */
-static size_t local_number(const struct scan *sc, size_t j)
+/* A local number of 7 or 8 digits: never starting with 0, and without its
+ * area code not with 1 either (a mobile's start, or just a number). */
+static size_t local_number(const struct scan *sc, size_t j, bool area)
 {
 	size_t run = digit_run(sc, j);
 	int first = digit_of(at(sc, j));
-	if ((run != 7 && run != 8) || first < 2)
+	if ((run != 7 && run != 8) || first < (area ? 1 : 2))
 		return 0;
 	return run + extension(sc, j + run);
 }
@@ -332,7 +333,7 @@ static size_t landline(const struct scan *sc, size_t i)
 			return 0;
 		j++;
 	}
-	size_t local = local_number(sc, j);
+	size_t local = local_number(sc, j, true);
 	return local ? j + local - i : 0;
 }
 
@@ -374,7 +375,7 @@ static void redact_numbers(struct scan *sc)
 		if (!len)
 			len = landline(sc, i);
 		if (!len && is_digit(c) && phone_word_before(sc, i))
-			len = local_number(sc, i);
+			len = local_number(sc, i, false);
 		if (len) {
 			hide(sc, i, len);
 			i += len;
@@ -453,14 +454,14 @@ static void redact_accounts(struct scan *sc)
  * words (高度, 安全, 方面…): after 举报人 they are not taken for a name, but
  * with 先生 / 女士 they are. */
 static const char surnames[] =
-	"王李张刘陈杨黄赵吴周徐孙朱胡郭林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶"
+	"王李张刘陈杨黄赵吴周徐孙朱胡郭罗郑梁谢宋唐许韩冯邓曹彭曾肖董袁潘蒋蔡余杜叶"
 	"程苏魏吕丁沈姚卢姜崔钟谭陆汪范石廖贾夏韦付邹孟熊秦邱江尹薛闫段雷侯史陶黎贺顾毛"
 	"郝龚邵钱覃武戴莫孔汤温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞"
-	"左柳甘祝舒阮柯纪梅童凌毕季裴霍涂苗谷盛曲翁冉骆蓝游辛靳柴蒙鲍喻祁蒲房滕屈饶牟"
+	"左柳甘祝舒阮柯纪梅童凌毕季裴霍涂苗谷盛曲翁冉骆蓝游辛靳柴蒙鲍喻祁蒲滕屈饶牟"
 	"艾尤穆农卓吉缪简项芦麦褚娄窦戚岑党费卜冷晏卫柏宗瞿桂佟臧闵苟邬卞姬仇栾隋刁"
 	"巫寇桑郎甄丛仲虞敖巩佘池苑迟邝";
 static const char surnames_wordlike[] =
-	"高何方常文安时成和明原解任马向万金白包宁全应关尚单严于古车连景宫米师商沙荣查麻路华龙";
+	"房田林高何方常文安时成和明原解任马向万金白包宁全应关尚单严于古车连景宫米师商沙荣查麻路华龙";
 static const char *const compound_surnames[] = {
 	"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐",
 	"长孙", "宇文", "司徒", "夏侯", "端木", "独孤",
@@ -486,30 +487,44 @@ static size_t honorific(const struct scan *sc, size_t i)
 	return n ? n : match_lit(sc, i, "女士", false);
 }
 
-/* Whether a name can end before i: the text goes on with punctuation, a
- * number, or a word that follows a complainant's name. */
-static bool name_ends(const struct scan *sc, size_t i)
+/* Whether a name can end before i: the text goes on with a word that follows
+ * a complainant's name ("反映", "称") or, unless strict, with punctuation, a
+ * number or a small word ("的", "在"). */
+static bool name_ends(const struct scan *sc, size_t i, bool strict)
 {
-	static const char *const next[] = {
+	static const char *const verbs[] = {
 		"反映", "反应", "举报", "投诉", "来电", "来信", "来访", "表示", "诉称", "要求", "提出",
-		"认为", "希望", "电话", "手机", "联系", "家住", "居住", "现住", "住在", "多次", "同志",
-		"夫妇", "一家", "实名", "称", "说", "等", "于", "在", "向", "因", "的", "及", "和", "与",
-		"对", "将", "已", "曾", "所", "家",
+		"认为", "希望", "称", "说",
 	};
+	static const char *const more[] = {
+		"电话", "手机", "联系", "家住", "居住", "现住", "住在", "多次", "同志", "夫妇", "一家",
+		"实名", "等", "于", "在", "向", "因", "的", "及", "和", "与", "对", "将", "已", "曾", "所",
+		"家",
+	};
+	for (size_t k = 0; k < sizeof verbs / sizeof verbs[0]; k++)
+		if (match_lit(sc, i, verbs[k], false))
+			return true;
+	if (strict)
+		return false;
 	if (i >= sc->n || !is_cjk(sc->cp[i]))
 		return true;
-	for (size_t k = 0; k < sizeof next / sizeof next[0]; k++)
-		if (match_lit(sc, i, next[k], false))
+	for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
+		if (match_lit(sc, i, more[k], false))
 			return true;
 	return false;
 }
 
 /* The name at i after a word such as 举报人: a surname, then 先生 / 女士 or
- * one or two more characters where a name can end.  张某 / 张某某 are already
+ * one or two more characters where a name can end (strict: before a verb).  张某 / 张某某 are already
  * anonymous and stay. */
-static size_t name_after(const struct scan *sc, size_t i)
+static size_t name_after(const struct scan *sc, size_t i, bool strict)
 {
 	size_t s = surname(sc, i, false);
+	if (!s) {
+		/* 高度, 方面…: only with a verb after it */
+		s = surname(sc, i, true);
+		strict = true;
+	}
 	if (!s)
 		return 0;
 	size_t h = honorific(sc, i + s);
@@ -520,28 +535,32 @@ static size_t name_after(const struct scan *sc, size_t i)
 	for (size_t g = 1; g <= 2; g++) {
 		if (!is_cjk(at(sc, i + s + g - 1)))
 			return 0;
-		if (name_ends(sc, i + s + g))
+		if (name_ends(sc, i + s + g, strict))
 			return s + g;
 	}
 	return 0;
 }
 
+/* Words that name the person who complained: the ones that always do, then
+ * the ones that more often start other phrases (村民房屋, 群众利益), where
+ * only a name followed by 反映 / 称 … is taken. */
 static void redact_complainants(struct scan *sc)
 {
 	static const char *const words[] = {
 		"举报人", "信访人", "投诉人", "来电人", "来信人", "来访人", "反映人", "联系人", "举报者",
 		"投诉者", "村民", "居民", "群众", "市民", "业主", "户主",
 	};
+	const size_t loose = 10; /* words[loose..] are strict */
 	for (size_t i = 0; i < sc->n; i++) {
-		size_t n = 0;
-		for (size_t k = 0; k < sizeof words / sizeof words[0] && !n; k++)
+		size_t n = 0, k = 0;
+		for (; k < sizeof words / sizeof words[0] && !n; k++)
 			n = match_lit(sc, i, words[k], false);
 		if (!n)
 			continue;
 		size_t j = i + n;
-		for (int k = 0; k < 2 && (at(sc, j) == ':' || at(sc, j) == 0xFF1A || at(sc, j) == ' '); k++)
+		for (int c = 0; c < 2 && (at(sc, j) == ':' || at(sc, j) == 0xFF1A || at(sc, j) == ' '); c++)
 			j++;
-		size_t len = name_after(sc, j);
+		size_t len = name_after(sc, j, k - 1 >= loose);
 		if (len)
 			hide(sc, j, len);
 	}
@@ -669,7 +688,10 @@ static void contact_tokens(struct tokens *t, const char *contact)
 	char *value = duban_trim(xstrdup(contact ? contact : ""));
 	struct scan sc;
 	scan_init(&sc, value);
-	if (sc.n >= 2)
+	bool label = false;
+	for (size_t k = 0; k < sizeof contact_labels / sizeof contact_labels[0]; k++)
+		label |= strcmp(value, contact_labels[k]) == 0;
+	if (sc.n >= 2 && !label)
 		token_add(t, TOKEN_TEXT, sc.cp, sc.n);
 	for (size_t i = 0; i < sc.n;) {
 		size_t j = i;
@@ -682,7 +704,7 @@ static void contact_tokens(struct tokens *t, const char *contact)
 		} else if (is_alpha(sc.cp[i])) {
 			while (j < sc.n && is_alpha(sc.cp[j]))
 				j++;
-			bool label = false;
+			label = false;
 			for (size_t k = 0; k < sizeof contact_words / sizeof contact_words[0]; k++)
 				label |= j - i == strlen(contact_words[k]) &&
 					 match_lit(&sc, i, contact_words[k], true) == j - i;
