@@ -127,7 +127,7 @@ char *tui_key_name(int key)
 /* ---------------------------------------------------------------- key maps */
 
 static const char *const map_names[] = { "generic", "ledger", "detail", "calendar", "dashboard", "help",
-					 "conflicts", "synclog" };
+					 "conflicts", "synclog", "overdue" };
 #define NMAPS ARRAY_LEN(map_names)
 
 struct binding {
@@ -190,6 +190,8 @@ static const struct duban_binding default_bindings[] = {
 	{ "generic", "C", "view-conflicts" },
 	{ "generic", "L", "view-synclog" },
 	{ "generic", "C-l", "refresh" },
+	{ "generic", "O", "view-overdue" },
+	{ "overdue", "I", "issue-step" },
 	{ "calendar", "m", "view-calendar" },
 	{ "conflicts", "m", "keep-mine" },
 	{ "conflicts", "t", "take-theirs" },

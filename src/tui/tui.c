@@ -268,6 +268,8 @@ static int generic_action(struct tui *t, enum tui_action a)
 		return open_on_top(t, &tui_conflicts_view);
 	case TUI_ACT_VIEW_SYNCLOG:
 		return open_on_top(t, &tui_synclog_view);
+	case TUI_ACT_VIEW_OVERDUE:
+		return open_on_top(t, &tui_overdue_view);
 	case TUI_ACT_NONE:
 		return TUI_IGNORED;
 	default:

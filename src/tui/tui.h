@@ -63,7 +63,9 @@
 	X(EDIT_VALUE, "edit-value", N_("conflict: edit the value, then keep it")) \
 	X(RETRY_OP, "retry-op", N_("rejected change: send it again")) \
 	X(DROP_OP, "drop-op", N_("rejected change: drop it (back to the server's value)")) \
-	X(REFRESH, "refresh", N_("reload and redraw"))
+	X(REFRESH, "refresh", N_("reload and redraw")) \
+	X(VIEW_OVERDUE, "view-overdue", N_("overdue items on the supervision ladder")) \
+	X(ISSUE_STEP, "issue-step", N_("issue the step due: record it and write its letter"))
 
 enum tui_action {
 #define TUI_ACTION_ENUM(id, name, help) TUI_ACT_##id,
@@ -151,6 +153,7 @@ extern const struct tui_view_ops tui_dashboard_view; /* view_dashboard.c */
 extern const struct tui_view_ops tui_help_view;      /* view_help.c: arg = the view below */
 extern const struct tui_view_ops tui_conflicts_view; /* view_conflicts.c: conflicts, rejected changes */
 extern const struct tui_view_ops tui_synclog_view;   /* view_synclog.c: the last syncs */
+extern const struct tui_view_ops tui_overdue_view;   /* view_overdue.c: the supervision ladder */
 
 #define TUI_MAX_STACK 8
 struct tui_stacked {

@@ -1,3 +1,472 @@
-/* Placeholder: being written. */
+/* The overdue view: every overdue item of the ledger's current filter on
+ * the supervision ladder, the step due highlighted, the selected item's
+ * ladder below; a key issues the step (action record and letter). */
 #include <config.h>
-typedef int duban_placeholder_view_overdue;
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duban/date.h"
+#include "duban/ladder.h"
+#include "duban/store.h"
+#include "duban/utf8.h"
+#include "duban/util.h"
+#include "tui.h"
+
+#ifdef ENABLE_NLS
+#define P_(one, many, n) ngettext(one, many, (unsigned long)(n))
+#else
+#define P_(one, many, n) ((n) == 1 ? (one) : (many))
+#endif
+
+struct overdue_view {
+	struct duban_ladder ladder;
+	struct duban_overdue *v;
+	int n, due;
+	int cur, top, page;
+	duban_date today;
+	const char *preview; /* the action text shown while asking to confirm */
+	const char *preview_title;
+};
+
+static void load(struct tui *t, struct overdue_view *ov)
+{
+	char err[256];
+	if (!duban_ladder_parse(t->settings.ladder, &ov->ladder, err, sizeof err))
+		duban_ladder_default(&ov->ladder);
+	duban_overdue_free(ov->v, ov->n);
+	ov->v = NULL;
+	ov->n = ov->due = 0;
+	ov->today = duban_today();
+	if (duban_overdue_list(t->st, &t->filter.filter, &ov->ladder, ov->today, false, &ov->v, &ov->n) != DUBAN_OK)
+		tui_message(t, true, "%s", duban_store_errmsg(t->st));
+	for (int i = 0; i < ov->n; i++)
+		ov->due += ov->v[i].state.next >= 0;
+	if (ov->cur >= ov->n)
+		ov->cur = ov->n - 1;
+	if (ov->cur < 0)
+		ov->cur = 0;
+}
+
+static const struct duban_overdue *current(const struct overdue_view *ov)
+{
+	return ov->n > 0 ? &ov->v[ov->cur] : NULL;
+}
+
+/* ---------------------------------------------------------------- drawing */
+
+enum col { C_CODE, C_TITLE, C_COUNTY, C_UNIT, C_DEADLINE, C_DAYS, C_TAKEN, C_NEXT, C_COUNT };
+
+static const char *const col_titles[C_COUNT] = {
+	N_("Code"), N_("Title"), N_("County"), N_("Lead unit"), N_("Deadline"), N_("Days"), N_("Taken"),
+	N_("Next step due"),
+};
+static const int col_max[C_COUNT] = { 14, 0, 8, 16, 10, 5, 22, 26 };
+/* Dropped in this order until the title has room. */
+static const enum col drop_order[] = { C_TAKEN, C_UNIT, C_COUNTY, C_DEADLINE };
+#define TITLE_MIN 12
+
+static char *cell(const struct overdue_view *ov, const struct duban_overdue *o, enum col c)
+{
+	const struct duban_ladder_state *s = &o->state;
+	char day[11];
+	switch (c) {
+	case C_CODE: return xstrdup(o->item.code);
+	case C_TITLE: return xstrdup(o->item.title);
+	case C_COUNTY: return xstrdup(o->item.county);
+	case C_UNIT: return xstrdup(o->item.lead_unit);
+	case C_DEADLINE: return xstrdup(duban_date_format(o->item.deadline, day));
+	case C_DAYS: return xasprintf("%d", s->days);
+	case C_TAKEN: {
+		struct duban_buf b;
+		duban_buf_init(&b);
+		for (int i = 0; i < ov->ladder.n; i++)
+			if (s->taken[i])
+				duban_buf_printf(&b, "%s%s", b.len ? _(", ") : "",
+						 duban_action_kind_name(ov->ladder.steps[i].kind));
+		return duban_buf_steal(&b);
+	}
+	case C_NEXT:
+		if (s->next < 0)
+			return xstrdup("");
+		return xasprintf(_("%s since %s"), duban_action_kind_name(ov->ladder.steps[s->next].kind),
+				 duban_date_format(s->next_since, day));
+	default: return xstrdup("");
+	}
+}
+
+static void layout(const struct overdue_view *ov, int w, int width[C_COUNT])
+{
+	for (int c = 0; c < C_COUNT; c++) {
+		width[c] = duban_str_width(_(col_titles[c]));
+		if (c == C_TITLE)
+			continue;
+		for (int i = 0; i < ov->n; i++) {
+			char *s = cell(ov, &ov->v[i], c);
+			int sw = duban_str_width(s);
+			free(s);
+			if (sw > width[c])
+				width[c] = sw;
+		}
+		if (width[c] > col_max[c])
+			width[c] = col_max[c];
+	}
+	for (size_t d = 0;; d++) {
+		int used = 1;
+		for (int c = 0; c < C_COUNT; c++)
+			if (c != C_TITLE && width[c] > 0)
+				used += width[c] + 1;
+		width[C_TITLE] = w - used - 1;
+		if (width[C_TITLE] >= TITLE_MIN || d == sizeof drop_order / sizeof drop_order[0])
+			break;
+		width[drop_order[d]] = 0;
+	}
+	if (width[C_TITLE] < 1)
+		width[C_TITLE] = 1;
+}
+
+static void draw_row(struct tui *t, const struct overdue_view *ov, WINDOW *win, int y, int x, int w,
+		     const int width[C_COUNT], const struct duban_overdue *o, attr_t a)
+{
+	tui_fill(win, y, x, w, a);
+	int cx = x + 1;
+	for (int c = 0; c < C_COUNT && cx < x + w; c++) {
+		if (width[c] <= 0)
+			continue;
+		char *s = o ? cell(ov, o, c) : xstrdup(_(col_titles[c]));
+		int cw = width[c] < x + w - cx ? width[c] : x + w - cx;
+		attr_t ca = a;
+		/* The step due stands out, except under the cursor. */
+		if (o && c == C_NEXT && !(a & A_REVERSE) && a == tui_attr(t, TUI_EL_DEFAULT))
+			ca = tui_attr(t, TUI_EL_OVERDUE);
+		if (c == C_DAYS)
+			tui_text_right(win, y, cx, s, cw, ca);
+		else
+			tui_text(win, y, cx, s, cw, ca);
+		free(s);
+		cx += width[c] + 1;
+	}
+}
+
+/* One line per step of the selected item's ladder. */
+static char *step_line(const struct overdue_view *ov, const struct duban_overdue *o, int i, enum tui_element *el)
+{
+	const struct duban_ladder_step *st = &ov->ladder.steps[i];
+	const struct duban_ladder_state *s = &o->state;
+	const char *name = duban_action_kind_name(st->kind);
+	char day[11];
+	*el = TUI_EL_DEFAULT;
+	if (s->taken[i])
+		return xasprintf(_("✓ %s (day %d): issued %s"), name, st->day, duban_date_format(s->taken_on[i], day));
+	if (i == s->next) {
+		*el = TUI_EL_OVERDUE;
+		return xasprintf(_("▶ %s (day %d): due since %s"), name, st->day, duban_date_format(s->next_since, day));
+	}
+	*el = TUI_EL_DIM;
+	if (i < s->reached)
+		return xasprintf(_("– %s (day %d): passed over"), name, st->day);
+	return xasprintf(_("· %s (day %d): falls due %s"), name, st->day,
+			 duban_date_format(o->item.deadline + st->day, day));
+}
+
+static void draw_ladder(struct tui *t, const struct overdue_view *ov, WINDOW *win, int y, int x, int h, int w)
+{
+	const struct duban_overdue *o = current(ov);
+	int row = 0;
+	for (int i = 0; o && i < ov->ladder.n && row < h; i++, row++) {
+		enum tui_element el;
+		char *line = step_line(ov, o, i, &el);
+		tui_text(win, y + row, x + 1, line, w - 2, tui_attr(t, el));
+		free(line);
+	}
+	if (o && row < h && *o->latest_note) {
+		char *line = xasprintf(_("Latest note: %s"), o->latest_note);
+		tui_text(win, y + row++, x + 1, line, w - 2, tui_attr(t, TUI_EL_DIM));
+		free(line);
+	}
+}
+
+/* The action text over the list while the user is asked to confirm. */
+static void draw_preview(struct tui *t, const struct overdue_view *ov, WINDOW *win, int y, int x, int h, int w)
+{
+	int bw = w - 4 > 76 ? 76 : w - 4;
+	char **lines = duban_wrap(ov->preview, bw - 4 > 1 ? bw - 4 : 1);
+	int n = 0;
+	while (lines && lines[n])
+		n++;
+	int bh = n + 2 < h - 2 ? n + 2 : h - 2;
+	if (bh < 3 || bw < 10) {
+		duban_lines_free(lines);
+		return;
+	}
+	int by = y + (h - bh) / 2, bx = x + (w - bw) / 2;
+	for (int r = 0; r < bh; r++)
+		tui_fill(win, by + r, bx, bw, tui_attr(t, TUI_EL_DEFAULT));
+	tui_box(win, by, bx, bh, bw, ov->preview_title, tui_attr(t, TUI_EL_BORDER));
+	for (int i = 0; i < n && i < bh - 2; i++)
+		tui_text(win, by + 1 + i, bx + 2, lines[i], bw - 4, tui_attr(t, TUI_EL_DEFAULT));
+	duban_lines_free(lines);
+}
+
+static void ov_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int h, int w)
+{
+	struct overdue_view *ov = self;
+	int width[C_COUNT];
+	for (int r = 0; r < h; r++)
+		tui_fill(win, y + r, x, w, tui_attr(t, TUI_EL_DEFAULT));
+	if (ov->n == 0) {
+		char *summary = duban_filter_summary(&t->filter.filter);
+		char *msg = *summary ? xasprintf(_("No overdue items among %s."), summary)
+				     : xstrdup(_("No overdue items: every deadline that passed was met."));
+		tui_text(win, y + 1, x + 2, msg, w - 4, tui_attr(t, TUI_EL_DIM));
+		free(msg);
+		free(summary);
+		return;
+	}
+	layout(ov, w, width);
+	int ladder_h = ov->ladder.n + 1;
+	int detail_h = h >= ladder_h + 8 ? ladder_h : 0;
+	ov->page = h - 1 - (detail_h ? detail_h + 1 : 0);
+	if (ov->page < 1)
+		ov->page = 1;
+	if (ov->cur < ov->top)
+		ov->top = ov->cur;
+	if (ov->cur >= ov->top + ov->page)
+		ov->top = ov->cur - ov->page + 1;
+	draw_row(t, ov, win, y, x, w, width, NULL, tui_attr(t, TUI_EL_TABLE_HEAD));
+	for (int r = 0; r < ov->page && ov->top + r < ov->n; r++) {
+		int i = ov->top + r;
+		draw_row(t, ov, win, y + 1 + r, x, w, width, &ov->v[i],
+			 tui_attr(t, i == ov->cur ? TUI_EL_CURSOR : TUI_EL_DEFAULT));
+	}
+	if (detail_h) {
+		int sep = y + 1 + ov->page;
+		for (int cx = 0; cx < w; cx++)
+			tui_text(win, sep, x + cx, t->utf8 ? "─" : "-", 1, tui_attr(t, TUI_EL_BORDER));
+		draw_ladder(t, ov, win, sep + 1, x, detail_h, w);
+	}
+	if (ov->preview)
+		draw_preview(t, ov, win, y, x, h, w);
+}
+
+/* ---------------------------------------------------------------- issuing */
+
+static char *default_letter_name(const struct duban_overdue *o, enum duban_action_kind kind)
+{
+	char *code = duban_sanitize(o->item.code, false);
+	for (char *p = code; *p; p++)
+		if (*p == '/' || *p == '\\' || *p == ' ')
+			*p = '_';
+	char *name = xasprintf("%s-%s.txt", code, duban_action_kind_zh(kind));
+	free(code);
+	return name;
+}
+
+static bool html_name(const char *path)
+{
+	size_t n = strlen(path);
+	return (n > 5 && strcmp(path + n - 5, ".html") == 0) || (n > 4 && strcmp(path + n - 4, ".htm") == 0);
+}
+
+/* Records the action and writes the letter (path may be NULL) in one
+ * transaction; a message either way.  True when issued. */
+static bool record(struct tui *t, const struct duban_letter_ctx *c, const struct duban_letter *l, const char *path)
+{
+	char err[512] = "";
+	char *content = NULL;
+	if (path && !(content = html_name(path) ? duban_letter_html(c, l, err, sizeof err) : xstrdup(l->text))) {
+		tui_message(t, true, "%s", err);
+		return false;
+	}
+	enum duban_err e = duban_store_begin(t->st);
+	struct duban_action a;
+	memset(&a, 0, sizeof a);
+	if (e == DUBAN_OK)
+		e = duban_ladder_record(t->st, c, l, &a);
+	duban_action_free(&a);
+	bool written = false;
+	if (e == DUBAN_OK && content) {
+		if (duban_write_file_atomic(path, content, strlen(content), 0644) != 0)
+			snprintf(err, sizeof err, _("cannot write the letter %s: %s"), path, strerror(errno));
+		else
+			written = true;
+	}
+	if (e == DUBAN_OK && (!content || written))
+		e = duban_store_commit(t->st);
+	free(content);
+	char *code = duban_sanitize(c->item->code, false);
+	bool okay = e == DUBAN_OK && (!path || written);
+	if (!okay) {
+		duban_store_rollback(t->st);
+		if (written)
+			remove(path);
+		tui_message(t, true, _("%s: nothing issued: %s"), code,
+			    *err ? err : duban_store_errmsg(t->st));
+	} else if (path) {
+		tui_message(t, false, _("%s: %s issued; letter written to %s"), code, duban_action_kind_zh(c->step), path);
+	} else {
+		tui_message(t, false, _("%s: %s issued"), code, duban_action_kind_zh(c->step));
+	}
+	free(code);
+	return okay;
+}
+
+static int issue_step(struct tui *t, struct overdue_view *ov)
+{
+	const struct duban_overdue *o = current(ov);
+	if (!o)
+		return TUI_HANDLED;
+	if (o->state.next < 0) {
+		tui_message(t, false, "%s", _("No step is due for this item: add an action (A) to issue one anyway."));
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	enum duban_action_kind kind = ov->ladder.steps[o->state.next].kind;
+	struct duban_letter_ctx c = {
+		.item = &o->item, .step = kind, .today = ov->today, .date = ov->today,
+		.reply_by = ov->today + DUBAN_LETTER_REPLY_DAYS, .days_overdue = o->state.days,
+		.latest_note = o->latest_note,
+	};
+	struct duban_letter l;
+	char err[512];
+	if (!duban_letter_make(&c, &l, err, sizeof err)) {
+		tui_message(t, true, "%s", err);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	char *code = duban_sanitize(o->item.code, false);
+	char *box = xasprintf(_("%s for %s"), duban_action_kind_zh(kind), code);
+	char *question = xasprintf(_("Issue %s to %s and record it?"), duban_action_kind_zh(kind), code);
+	ov->preview = l.action_text;
+	ov->preview_title = box;
+	tui_draw_all(t);
+	bool yes = tui_confirm(t, question);
+	ov->preview = NULL;
+	ov->preview_title = NULL;
+	free(question);
+	free(box);
+	int r = TUI_HANDLED | TUI_REDRAW;
+	if (yes) {
+		char *def = default_letter_name(o, kind);
+		char *path = tui_prompt(t, _("Letter file (.html for print, Esc: no letter):"), def, NULL, NULL);
+		free(def);
+		if (path && !*duban_trim(path)) {
+			free(path);
+			path = NULL;
+		}
+		if (record(t, &c, &l, path))
+			r |= TUI_RELOAD;
+		free(path);
+	} else {
+		tui_message(t, false, _("%s: nothing issued"), code);
+	}
+	free(code);
+	duban_letter_free(&l);
+	return r;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static int move_to(struct overdue_view *ov, int to)
+{
+	if (to >= ov->n)
+		to = ov->n - 1;
+	if (to < 0)
+		to = 0;
+	ov->cur = to;
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+static int ov_handle(struct tui *t, void *self, enum tui_action a, int key)
+{
+	struct overdue_view *ov = self;
+	int page = ov->page > 1 ? ov->page : 1;
+	const struct duban_overdue *o = current(ov);
+	(void)key;
+	switch (a) {
+	case TUI_ACT_BACK:
+	case TUI_ACT_QUIT:
+		return TUI_HANDLED | TUI_CLOSE;
+	case TUI_ACT_MOVE_DOWN: return move_to(ov, ov->cur + 1);
+	case TUI_ACT_MOVE_UP: return move_to(ov, ov->cur - 1);
+	case TUI_ACT_PAGE_DOWN: return move_to(ov, ov->cur + page);
+	case TUI_ACT_PAGE_UP: return move_to(ov, ov->cur - page);
+	case TUI_ACT_HALF_DOWN: return move_to(ov, ov->cur + page / 2);
+	case TUI_ACT_HALF_UP: return move_to(ov, ov->cur - page / 2);
+	case TUI_ACT_FIRST: return move_to(ov, 0);
+	case TUI_ACT_LAST: return move_to(ov, ov->n - 1);
+	case TUI_ACT_ENTER:
+		if (o) {
+			char id[37];
+			snprintf(id, sizeof id, "%s", o->item.id);
+			tui_push(t, &tui_detail_view, id);
+		}
+		return TUI_HANDLED | TUI_REDRAW;
+	case TUI_ACT_ISSUE_STEP:
+		return issue_step(t, ov);
+	case TUI_ACT_ADD_NOTE:
+	case TUI_ACT_ADD_INSPECTION:
+	case TUI_ACT_ADD_ACTION:
+	case TUI_ACT_CHANGE_STATUS:
+	case TUI_ACT_EDIT_ITEM:
+		if (!o)
+			return TUI_HANDLED;
+		return TUI_HANDLED | tui_item_form(t, a, o->item.id);
+	case TUI_ACT_REFRESH:
+		return TUI_HANDLED | TUI_RELOAD;
+	default:
+		return TUI_IGNORED;
+	}
+}
+
+static void *ov_open(struct tui *t, void *arg)
+{
+	(void)arg;
+	struct overdue_view *ov = xcalloc(1, sizeof *ov);
+	load(t, ov);
+	return ov;
+}
+
+static void ov_close(void *self)
+{
+	struct overdue_view *ov = self;
+	duban_overdue_free(ov->v, ov->n);
+	free(ov);
+}
+
+static void ov_reload(struct tui *t, void *self)
+{
+	struct overdue_view *ov = self;
+	/* Keep the cursor on the same item when it is still listed. */
+	char id[37] = "";
+	if (current(ov))
+		snprintf(id, sizeof id, "%s", current(ov)->item.id);
+	load(t, ov);
+	for (int i = 0; i < ov->n && *id; i++)
+		if (strcmp(ov->v[i].item.id, id) == 0)
+			ov->cur = i;
+}
+
+static char *ov_title(struct tui *t, void *self)
+{
+	struct overdue_view *ov = self;
+	char *summary = duban_filter_summary(&t->filter.filter);
+	char *counts = xasprintf(P_("overdue: %d item, %d with a step due", "overdue: %d items, %d with a step due",
+				    ov->n), ov->n, ov->due);
+	char *title = *summary ? xasprintf("%s · %s", counts, summary) : xstrdup(counts);
+	free(counts);
+	free(summary);
+	return title;
+}
+
+const struct tui_view_ops tui_overdue_view = {
+	.name = "overdue",
+	.open = ov_open,
+	.close = ov_close,
+	.draw = ov_draw,
+	.handle = ov_handle,
+	.reload = ov_reload,
+	.title = ov_title,
+	.idle = NULL,
+	.mouse = NULL,
+};
