@@ -1,7 +1,7 @@
 /* The periodic bulletin (定期通报): the period arithmetic, the figures of a
  * period reconstructed from the audit trail, and the bulletin written as
- * text, Markdown or CSV.  The bulletin is a document offices publish, so its
- * words are Chinese whatever the locale. */
+ * text, Markdown, CSV or a self-contained HTML page.  The bulletin is a
+ * document offices publish, so its words are Chinese whatever the locale. */
 #ifndef DUBAN_REPORT_H
 #define DUBAN_REPORT_H
 
@@ -28,8 +28,13 @@ enum duban_err duban_period_make(duban_date from, duban_date to, struct duban_pe
 struct duban_period duban_period_previous(struct duban_period p);
 int duban_period_days(struct duban_period p);
 
-/* One row of the county table. */
-struct duban_report_county {
+/* What the ranked table of section 二 groups by. */
+enum duban_report_by { DUBAN_REPORT_BY_COUNTY, DUBAN_REPORT_BY_UNIT, DUBAN_REPORT_BY_COUNT };
+/* "county" / "unit" (or 县 / 单位); -1 when unknown. */
+int duban_report_by_parse(const char *s);
+
+/* One row of the ranked table: a county or a lead unit (牵头单位). */
+struct duban_report_group {
 	char *name;
 	long long items, done, overdue, lagging;
 };
@@ -40,7 +45,10 @@ struct duban_report_county {
 struct duban_report {
 	struct duban_period period, previous;
 	duban_date asof;        /* the period's last day, or today if earlier */
-	char *county;           /* the --county restriction, or NULL */
+	duban_date today;       /* the day it was written (the HTML's date line) */
+	char *county;           /* the filter's county, or NULL */
+	char *scope;            /* the filter in Chinese ("西山县；领域：大气"), or NULL */
+	enum duban_report_by by;
 	long long items;        /* items that existed at asof */
 	long long by_status[DUBAN_STATUS_COUNT], by_light[DUBAN_LIGHT_COUNT];
 	long long done;         /* verified, publicized or closed at asof */
@@ -48,8 +56,8 @@ struct duban_report {
 	long long completed, prev_completed; /* reached done within the period */
 	long long closed, prev_closed;       /* reached closed (销号) within it */
 	long long overdue;
-	struct duban_report_county *counties;
-	int ncounties;
+	struct duban_report_group *groups; /* ranked by completion rate */
+	int ngroups;
 	long long actions[DUBAN_ACTION_KIND_COUNT]; /* issued within the period */
 	long long complaints;
 	long long by_verdict[DUBAN_VERDICT_COUNT];
@@ -58,15 +66,26 @@ struct duban_report {
 	struct duban_report_priv *priv;       /* the item lists behind the tables */
 };
 
-/* Builds the figures of period (county NULL = the whole ledger; today bounds
- * the "as of" day).  Free with duban_report_free. */
-enum duban_err duban_report_build(duban_store *st, struct duban_period period, const char *county,
-				  duban_date today, struct duban_report **out);
+/* Builds the figures of period for the items filter selects (NULL = the
+ * whole ledger; status, light and overdue terms select by the items' state
+ * today), the ranked table grouped by `by`; today bounds the "as of" day.
+ * Free with duban_report_free. */
+enum duban_err duban_report_build(duban_store *st, struct duban_period period, const struct duban_filter *filter,
+				  enum duban_report_by by, duban_date today, struct duban_report **out);
 void duban_report_free(struct duban_report *r);
 
-enum duban_report_format { DUBAN_REPORT_TEXT, DUBAN_REPORT_MD, DUBAN_REPORT_CSV, DUBAN_REPORT_FORMAT_COUNT };
+enum duban_report_format {
+	DUBAN_REPORT_TEXT, DUBAN_REPORT_MD, DUBAN_REPORT_CSV, DUBAN_REPORT_HTML, DUBAN_REPORT_FORMAT_COUNT
+};
+/* "text", "md" (or "markdown"), "csv", "html"; -1 when unknown. */
 int duban_report_format_parse(const char *s);
+/* The format a file name's extension asks for (.txt, .md, .csv, .html or
+ * .htm, any case); -1 for another or none. */
+int duban_report_format_of_path(const char *path);
 /* Writes the bulletin; returns 0, or -1 when writing failed. */
 int duban_report_write(const struct duban_report *r, enum duban_report_format fmt, FILE *out);
+/* Writes it to path in one step (a temporary file renamed over it, so no
+ * half-written bulletin is ever found); 0, or -1 with errno set. */
+int duban_report_write_file(const struct duban_report *r, enum duban_report_format fmt, const char *path);
 
 #endif

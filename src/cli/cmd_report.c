@@ -1,5 +1,6 @@
 /* `duban report`: the periodic bulletin (定期通报) of a week, month, quarter
- * or explicit range, as text, Markdown or CSV. */
+ * or explicit range, for the items the list filters select, as text,
+ * Markdown, CSV or a printable HTML page. */
 #include <config.h>
 
 #include <errno.h>
@@ -17,24 +18,28 @@
 static void report_help(void)
 {
 	fputs(_("Usage: duban report [--period week|month|quarter | --from DATE --to DATE]\n"
-		"                    [--county NAME] [--format text|md|csv] [-o FILE]\n"
+		"                    [--by county|unit] [FILTERS] [--format text|md|csv|html] [-o FILE]\n"
 		"Write the progress bulletin (in Chinese) of a period: overall progress and\n"
-		"the change since the previous period of equal length, counties ranked by\n"
-		"completion rate, overdue items, items completed in the period, deadlines in\n"
-		"the next 14 days, supervision actions and complaints.  Figures are as of the\n"
-		"end of the period (or today), rebuilt from the audit trail.\n"
+		"the change since the previous period of equal length, counties (or lead\n"
+		"units) ranked by completion rate, overdue items, items completed in the\n"
+		"period, deadlines in the next 14 days, supervision actions and complaints.\n"
+		"Figures are as of the end of the period (or today), rebuilt from the audit\n"
+		"trail, for the items the filters select (by their state today).\n"
 		"\n"
+		"Options:\n"
 		"  -p, --period PERIOD     week (from Monday), month or quarter containing\n"
 		"                          today, up to today (default: month)\n"
 		"      --from DATE         first day of an explicit period\n"
 		"      --to DATE           last day of an explicit period (default: today)\n"
-		"      --county NAME       only this county\n"
-		"  -f, --format FORMAT     text (default), md (Markdown) or csv\n"
+		"      --by GROUP          rank by county (default) or by lead unit (unit)\n"
+		"  -f, --format FORMAT     text, md (Markdown), csv or html (a printable page);\n"
+		"                          default: from the -o file's extension, else text\n"
 		"  -o, --output FILE       write FILE (replaced only when complete)\n"
-		"  -h, --help              show this help\n"), stdout);
+		"  -h, --help              show this help\n\n"), stdout);
+	cli_filter_help(stdout);
 }
 
-enum { OPT_FROM = 0x200, OPT_TO, OPT_COUNTY };
+enum { OPT_FROM = 0x200, OPT_TO, OPT_BY };
 
 static int parse_date_opt(const char *opt, const char *arg, duban_date *out)
 {
@@ -51,22 +56,30 @@ static int parse_date_opt(const char *opt, const char *arg, duban_date *out)
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		CLI_FILTER_LONGOPTS,
 		{ "period", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, OPT_TO },
-		{ "county", required_argument, NULL, OPT_COUNTY },
+		{ "by", required_argument, NULL, OPT_BY },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int kind = DUBAN_PERIOD_MONTH, fmt = DUBAN_REPORT_TEXT;
+	int kind = DUBAN_PERIOD_MONTH, fmt = -1, by = DUBAN_REPORT_BY_COUNTY;
 	bool period_given = false;
 	duban_date from = DUBAN_DATE_NONE, to = DUBAN_DATE_NONE, today = duban_today();
-	const char *county = NULL, *output = NULL;
+	const char *output = NULL;
+	struct cli_filter cf;
 	int c, rc;
 
+	cli_filter_init(&cf);
 	while ((c = getopt_long(argc, argv, ":hp:f:o:", opts, NULL)) != -1) {
+		int handled = cli_filter_option(&cf, c, optarg);
+		if (handled < 0)
+			return -handled;
+		if (handled)
+			continue;
 		switch (c) {
 		case 'h':
 			report_help();
@@ -89,14 +102,20 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 			if ((rc = parse_date_opt("--to", optarg, &to)) != CLI_OK)
 				return rc;
 			break;
-		case OPT_COUNTY:
-			county = optarg;
+		case OPT_BY:
+			by = duban_report_by_parse(optarg);
+			if (by < 0) {
+				char *clean = duban_sanitize(optarg, false);
+				cli_error(_("--by: unknown grouping '%s' (county or unit)"), clean);
+				free(clean);
+				return CLI_USAGE;
+			}
 			break;
 		case 'f':
 			fmt = duban_report_format_parse(optarg);
 			if (fmt < 0) {
 				char *clean = duban_sanitize(optarg, false);
-				cli_error(_("--format: unknown format '%s' (text, md or csv)"), clean);
+				cli_error(_("--format: unknown format '%s' (text, md, csv or html)"), clean);
 				free(clean);
 				return CLI_USAGE;
 			}
@@ -136,38 +155,34 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	} else {
 		period = duban_period_current((enum duban_period_kind)kind, today);
 	}
+	const struct duban_filter *filter = cli_filter_done(&cf);
+	if (cf.none) {
+		cli_error(_("the --status or --light filters exclude everything"));
+		return CLI_REFUSED;
+	}
+	bool to_stdout = !output || strcmp(output, "-") == 0;
+	if (fmt < 0)
+		fmt = to_stdout ? -1 : duban_report_format_of_path(output);
+	if (fmt < 0)
+		fmt = DUBAN_REPORT_TEXT;
 
 	if (!cli_store(ctx, &rc))
 		return rc;
 	struct duban_report *r = NULL;
-	enum duban_err err = duban_report_build(ctx->st, period, county, today, &r);
+	enum duban_err err = duban_report_build(ctx->st, period, filter, (enum duban_report_by)by, today, &r);
 	if (err != DUBAN_OK)
 		return cli_store_error(ctx, err, _("cannot write the bulletin"));
 
-	if (!output || strcmp(output, "-") == 0) {
-		rc = duban_report_write(r, (enum duban_report_format)fmt, stdout) == 0 ? CLI_OK : CLI_FAIL;
-		if (rc != CLI_OK)
-			cli_error(_("cannot write the output: %s"), strerror(errno));
-		duban_report_free(r);
-		return rc;
-	}
-	/* Into memory first, then replace the file in one step: an office never
-	 * finds half a bulletin. */
-	char *data = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&data, &len);
 	rc = CLI_OK;
-	if (!mem || duban_report_write(r, (enum duban_report_format)fmt, mem) != 0) {
-		cli_error(_("cannot write the output: %s"), strerror(errno));
-		rc = CLI_FAIL;
-	}
-	if (mem)
-		fclose(mem);
-	if (rc == CLI_OK && duban_write_file_atomic(output, data, len, 0644) != 0) {
+	if (to_stdout) {
+		if (duban_report_write(r, (enum duban_report_format)fmt, stdout) != 0) {
+			cli_error(_("cannot write the output: %s"), strerror(errno));
+			rc = CLI_FAIL;
+		}
+	} else if (duban_report_write_file(r, (enum duban_report_format)fmt, output) != 0) {
 		cli_error(_("cannot write %s: %s"), output, strerror(errno));
 		rc = CLI_FAIL;
 	}
-	free(data);
 	duban_report_free(r);
 	return rc;
 }

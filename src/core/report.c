@@ -1,6 +1,6 @@
 /* The periodic bulletin: periods, figures rebuilt from the audit trail, and
- * the document in text, Markdown or CSV.  Words are Chinese literals (the
- * bulletin is published as it is, whatever the reader's locale). */
+ * the document in text, Markdown, CSV or HTML.  Words are Chinese literals
+ * (the bulletin is published as it is, whatever the reader's locale). */
 #include <config.h>
 
 #include <stdarg.h>
@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "duban/csv.h"
+#include "duban/html.h"
 #include "duban/report.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -70,14 +72,43 @@ struct duban_period duban_period_previous(struct duban_period p)
 	return q;
 }
 
+static const char *const format_ids[DUBAN_REPORT_FORMAT_COUNT] = { "text", "md", "csv", "html" };
+
 int duban_report_format_parse(const char *s)
 {
-	static const char *const ids[] = { "text", "md", "csv" };
 	for (int i = 0; i < DUBAN_REPORT_FORMAT_COUNT; i++)
-		if (strcmp(s, ids[i]) == 0)
+		if (strcmp(s, format_ids[i]) == 0)
 			return i;
 	if (strcmp(s, "markdown") == 0)
 		return DUBAN_REPORT_MD;
+	return -1;
+}
+
+int duban_report_format_of_path(const char *path)
+{
+	static const struct {
+		const char *ext;
+		enum duban_report_format fmt;
+	} exts[] = {
+		{ ".txt", DUBAN_REPORT_TEXT }, { ".md", DUBAN_REPORT_MD }, { ".markdown", DUBAN_REPORT_MD },
+		{ ".csv", DUBAN_REPORT_CSV }, { ".html", DUBAN_REPORT_HTML }, { ".htm", DUBAN_REPORT_HTML },
+	};
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash + 1 : path, '.');
+	if (!dot)
+		return -1;
+	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+		if (strcasecmp(dot, exts[i].ext) == 0)
+			return (int)exts[i].fmt;
+	return -1;
+}
+
+int duban_report_by_parse(const char *s)
+{
+	static const char *const ids[][2] = { { "county", "县" }, { "unit", "单位" } };
+	for (int i = 0; i < DUBAN_REPORT_BY_COUNT; i++)
+		if (strcmp(s, ids[i][0]) == 0 || strcmp(s, ids[i][1]) == 0)
+			return i;
 	return -1;
 }
 
@@ -284,6 +315,7 @@ static char *deadline_str(const struct duban_item *it)
 	return date_str(it->deadline);
 }
 
+/* A county or unit as the tables show it. */
 static const char *county_name(const char *s)
 {
 	return *s ? s : "（未填）";
@@ -326,9 +358,9 @@ static long long *key_add(long long *keys, int n, long long key)
 	return keys;
 }
 
-static int county_cmp(const void *a, const void *b)
+static int group_cmp(const void *a, const void *b)
 {
-	const struct duban_report_county *x = a, *y = b;
+	const struct duban_report_group *x = a, *y = b;
 	/* Completion rate descending, compared without rounding. */
 	long long l = x->done * (y->items ? y->items : 1), r = y->done * (x->items ? x->items : 1);
 	if (x->items == 0 || y->items == 0)
@@ -340,20 +372,103 @@ static int county_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static struct duban_report_county *county_get(struct duban_report *r, const char *name)
+static struct duban_report_group *group_get(struct duban_report *r, const char *name)
 {
-	for (int i = 0; i < r->ncounties; i++)
-		if (strcmp(r->counties[i].name, name) == 0)
-			return &r->counties[i];
-	r->counties = xrealloc(r->counties, (size_t)(r->ncounties + 1) * sizeof *r->counties);
-	struct duban_report_county *c = &r->counties[r->ncounties++];
-	memset(c, 0, sizeof *c);
-	c->name = xstrdup(name);
-	return c;
+	for (int i = 0; i < r->ngroups; i++)
+		if (strcmp(r->groups[i].name, name) == 0)
+			return &r->groups[i];
+	r->groups = xrealloc(r->groups, (size_t)(r->ngroups + 1) * sizeof *r->groups);
+	struct duban_report_group *g = &r->groups[r->ngroups++];
+	memset(g, 0, sizeof *g);
+	g->name = xstrdup(name);
+	return g;
 }
 
-enum duban_err duban_report_build(duban_store *st, struct duban_period period, const char *county,
-				  duban_date today, struct duban_report **out)
+/* Appends "label：value" (or the value alone when label is NULL) to the
+ * scope line. */
+static void scope_add(struct duban_buf *b, const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	if (b->len)
+		duban_buf_puts(b, "；");
+	if (label)
+		duban_buf_printf(b, "%s：", label);
+	duban_buf_puts(b, value);
+}
+
+/* The statuses or lights of a mask, "、" between them; when it holds most of
+ * them, the others: "除已销号外". */
+static char *mask_names(unsigned mask, int count, const char *(*name)(int))
+{
+	struct duban_buf b;
+	int n = 0;
+	for (int i = 0; i < count; i++)
+		n += (mask >> i) & 1;
+	bool except = n > count / 2 + 1;
+	duban_buf_init(&b);
+	if (except)
+		duban_buf_puts(&b, "除");
+	for (int i = 0; i < count; i++)
+		if (((mask >> i) & 1) != except) {
+			if (b.len && !(except && b.len == strlen("除")))
+				duban_buf_puts(&b, "、");
+			duban_buf_puts(&b, name(i));
+		}
+	if (except)
+		duban_buf_puts(&b, "外");
+	return duban_buf_steal(&b);
+}
+
+static const char *status_zh_of(int i) { return duban_status_zh((enum duban_status)i); }
+static const char *light_zh_of(int i)
+{
+	static const char *const names[DUBAN_LIGHT_COUNT] = { "红灯", "黄灯", "绿灯", "蓝灯", "灰灯" };
+	return names[i];
+}
+
+/* The filter in the bulletin's words, for the line under the title: the
+ * county first and alone, as offices write a county's bulletin. */
+static char *scope_of(const struct duban_filter *f)
+{
+	struct duban_buf b;
+	char d[11];
+	duban_buf_init(&b);
+	scope_add(&b, NULL, f->county);
+	scope_add(&b, NULL, f->township);
+	scope_add(&b, "领域", f->category);
+	scope_add(&b, "责任单位", f->unit);
+	scope_add(&b, "督察轮次", f->round);
+	if (f->kind == DUBAN_KIND_PROBLEM)
+		scope_add(&b, NULL, "反馈问题");
+	else if (f->kind == DUBAN_KIND_COMPLAINT)
+		scope_add(&b, NULL, "信访举报件");
+	if (f->status_mask) {
+		char *m = mask_names(f->status_mask, DUBAN_STATUS_COUNT, status_zh_of);
+		scope_add(&b, "状态", m);
+		free(m);
+	}
+	if (f->light_mask) {
+		char *m = mask_names(f->light_mask, DUBAN_LIGHT_COUNT, light_zh_of);
+		scope_add(&b, "预警", m);
+		free(m);
+	}
+	if (f->overdue)
+		scope_add(&b, NULL, "逾期未完成");
+	if (f->due_after != DUBAN_DATE_NONE)
+		scope_add(&b, "整改时限不早于", duban_date_format(f->due_after, d));
+	if (f->due_before != DUBAN_DATE_NONE)
+		scope_add(&b, "整改时限不晚于", duban_date_format(f->due_before, d));
+	scope_add(&b, "关键词", f->text);
+	if (b.len == 0) {
+		duban_buf_free(&b);
+		return NULL;
+	}
+	return duban_buf_steal(&b);
+}
+
+enum duban_err duban_report_build(duban_store *st, struct duban_period period, const struct duban_filter *filter,
+				  enum duban_report_by by, duban_date today, struct duban_report **out)
 {
 	struct duban_filter f;
 	struct collect c = { 0 };
@@ -366,11 +481,16 @@ enum duban_err duban_report_build(duban_store *st, struct duban_period period, c
 	r->period = period;
 	r->previous = duban_period_previous(period);
 	r->asof = period.to < today ? period.to : today;
-	r->county = county ? xstrdup(county) : NULL;
+	r->today = today;
+	r->by = by;
+	if (filter)
+		f = *filter;
+	else
+		duban_filter_init(&f);
+	r->county = f.county && *f.county ? xstrdup(f.county) : NULL;
+	r->scope = scope_of(&f);
 	*out = NULL;
 
-	duban_filter_init(&f);
-	f.county = county;
 	err = duban_query_each(st, &f, DUBAN_SORT_CODE, collect_item, &c);
 	if (err == DUBAN_OK && c.n > 1)
 		qsort(c.e, c.n, sizeof *c.e, entry_cmp);
@@ -406,11 +526,12 @@ enum duban_err duban_report_build(duban_store *st, struct duban_period period, c
 		/* Lagging: behind its schedule by the light rules' margin, not yet overdue. */
 		bool lagging = !done && !overdue && it->deadline_kind != DUBAN_DEADLINE_ONGOING
 			       && duban_schedule_lag(it->start, it->deadline, it->progress, r->asof) > rules->lag_yellow;
-		struct duban_report_county *cc = county_get(r, county_name(it->county));
-		cc->items++;
-		cc->done += done;
-		cc->overdue += overdue;
-		cc->lagging += lagging;
+		struct duban_report_group *g =
+			group_get(r, county_name(by == DUBAN_REPORT_BY_UNIT ? it->lead_unit : it->county));
+		g->items++;
+		g->done += done;
+		g->overdue += overdue;
+		g->lagging += lagging;
 		r->done += done;
 		r->overdue += overdue;
 
@@ -460,8 +581,8 @@ enum duban_err duban_report_build(duban_store *st, struct duban_period period, c
 		sort_list(&r->priv->overdue, kover, 0);
 		sort_list(&r->priv->completed, kdone, 1);
 		sort_list(&r->priv->upcoming, kup, 0);
-		if (r->ncounties > 1)
-			qsort(r->counties, (size_t)r->ncounties, sizeof *r->counties, county_cmp);
+		if (r->ngroups > 1)
+			qsort(r->groups, (size_t)r->ngroups, sizeof *r->groups, group_cmp);
 	}
 	free(kover);
 	free(kdone);
@@ -483,9 +604,9 @@ void duban_report_free(struct duban_report *r)
 {
 	if (!r)
 		return;
-	for (int i = 0; i < r->ncounties; i++)
-		free(r->counties[i].name);
-	free(r->counties);
+	for (int i = 0; i < r->ngroups; i++)
+		free(r->groups[i].name);
+	free(r->groups);
 	if (r->priv) {
 		list_free(&r->priv->overdue);
 		list_free(&r->priv->completed);
@@ -493,6 +614,7 @@ void duban_report_free(struct duban_report *r)
 		free(r->priv);
 	}
 	free(r->county);
+	free(r->scope);
 	free(r);
 }
 
@@ -504,7 +626,12 @@ struct writer {
 	int tables; /* CSV: tables written so far (a blank line between two) */
 };
 
-/* A table: cells borrowed; max[i] > 0 cuts column i in the text form. */
+/* A table: cells borrowed; max[i] > 0 cuts column i in the text form.  The
+ * HTML form also keeps the columns of the nowrap mask (codes, dates) on one
+ * line, marks every row as overdue when mark is set, merges runs of equal
+ * first cells when merge is set, narrow tables do not span the page, and
+ * pct gives the columns their share of the width (browsers, Word and WPS all
+ * honour <col> widths, so long titles and notes do not starve). */
 struct table {
 	const char *name;
 	int ncols;
@@ -513,7 +640,19 @@ struct table {
 	const int *max;
 	char ***rows;
 	int nrows;
+	unsigned nowrap;
+	bool mark, merge, narrow;
+	const int *pct; /* HTML column widths in percent, or NULL */
 };
+
+/* Bulletin-specific additions to the shared page style. */
+static const char html_css[] =
+	"table.narrow { width: auto; min-width: 55%; }\n"
+	"table.list { font-size: 9.5pt; }\n"
+	"td.nw { white-space: nowrap; }\n"
+	"td.group { text-align: center; vertical-align: middle; }\n"
+	"p.none { color: #444; }\n"
+	"p.date { text-align: right; text-indent: 0; margin-top: 2em; }\n";
 
 static void w_title(struct writer *w, const char *title, const char *sub)
 {
@@ -523,6 +662,14 @@ static void w_title(struct writer *w, const char *title, const char *sub)
 		break;
 	case DUBAN_REPORT_MD:
 		fprintf(w->out, "# %s\n\n%s\n", title, sub);
+		break;
+	case DUBAN_REPORT_HTML:
+		duban_html_begin(w->out, title, html_css);
+		fputs("<h1>", w->out);
+		duban_html_escape(w->out, title);
+		fputs("</h1>\n<p class=\"meta\">", w->out);
+		duban_html_escape(w->out, sub);
+		fputs("</p>\n", w->out);
 		break;
 	default:
 		break;
@@ -535,14 +682,93 @@ static void w_section(struct writer *w, const char *name)
 		fprintf(w->out, "\n%s\n", name);
 	else if (w->fmt == DUBAN_REPORT_MD)
 		fprintf(w->out, "\n## %s\n", name);
+	else if (w->fmt == DUBAN_REPORT_HTML) {
+		fputs("<h2>", w->out);
+		duban_html_escape(w->out, name);
+		fputs("</h2>\n", w->out);
+	}
 }
 
-static void w_para(struct writer *w, const char *text)
+/* An HTML cell's text: sanitised like every other form, line breaks kept. */
+static void html_text(FILE *out, const char *s)
+{
+	char *clean = duban_sanitize(s, true);
+	duban_html_escape_lines(out, clean);
+	free(clean);
+}
+
+static void w_para_class(struct writer *w, const char *text, const char *cls)
 {
 	if (w->fmt == DUBAN_REPORT_TEXT)
 		fprintf(w->out, "%s\n", text);
 	else if (w->fmt == DUBAN_REPORT_MD)
 		fprintf(w->out, "\n%s\n", text);
+	else if (w->fmt == DUBAN_REPORT_HTML) {
+		if (cls)
+			fprintf(w->out, "<p class=\"%s\">", cls);
+		else
+			fputs("<p>", w->out);
+		html_text(w->out, text);
+		fputs("</p>\n", w->out);
+	}
+}
+
+static void w_para(struct writer *w, const char *text)
+{
+	w_para_class(w, text, NULL);
+}
+
+/* How many rows from i on share row i's first cell. */
+static int run_length(const struct table *t, int i)
+{
+	int n = 1;
+	while (i + n < t->nrows && strcmp(t->rows[i + n][0], t->rows[i][0]) == 0)
+		n++;
+	return n;
+}
+
+static void html_table(FILE *out, const struct table *t)
+{
+	/* Item lists (a code in the first column) carry long titles and notes:
+	 * a smaller type keeps those columns readable on A4. */
+	const char *cls = t->narrow ? " class=\"narrow\"" : t->nowrap ? " class=\"list\"" : "";
+	fprintf(out, "<table%s>\n", cls);
+	if (t->pct) {
+		fputs("<colgroup>", out);
+		for (int j = 0; j < t->ncols; j++)
+			fprintf(out, "<col style=\"width: %d%%\">", t->pct[j]);
+		fputs("</colgroup>\n", out);
+	}
+	fputs("<thead><tr>", out);
+	for (int j = 0; j < t->ncols; j++) {
+		fputs("<th>", out);
+		duban_html_escape(out, t->heads[j]);
+		fputs("</th>", out);
+	}
+	fputs("</tr></thead>\n<tbody>\n", out);
+	for (int i = 0, run = 0; i < t->nrows; i++) {
+		fputs(t->mark ? "<tr class=\"overdue\">" : "<tr>", out);
+		for (int j = 0; j < t->ncols; j++) {
+			if (j == 0 && t->merge) {
+				if (run-- > 0)
+					continue; /* covered by the rowspan above */
+				run = run_length(t, i) - 1;
+				if (run > 0)
+					fprintf(out, "<td class=\"group\" rowspan=\"%d\">", run + 1);
+				else
+					fputs("<td class=\"group\">", out);
+			} else if (t->right[j])
+				fputs("<td class=\"num\">", out);
+			else if (t->nowrap & (1u << j))
+				fputs("<td class=\"nw\">", out);
+			else
+				fputs("<td>", out);
+			html_text(out, t->rows[i][j]);
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody>\n</table>\n", out);
 }
 
 /* Markdown cell: one line, pipes escaped. */
@@ -575,7 +801,11 @@ static void w_table(struct writer *w, const struct table *t)
 		return;
 	}
 	if (t->nrows == 0) {
-		w_para(w, "（无）");
+		w_para_class(w, "（无）", "none");
+		return;
+	}
+	if (w->fmt == DUBAN_REPORT_HTML) {
+		html_table(w->out, t);
 		return;
 	}
 	fputc('\n', w->out);
@@ -713,13 +943,40 @@ static const char *const light_zh[DUBAN_LIGHT_COUNT] = {
 	"红灯（逾期/严重滞后）", "黄灯（临期/滞后）", "绿灯（正常推进）", "蓝灯（长期坚持）", "灰灯（已销号）"
 };
 
+/* A table of figures: narrow; merge joins the rows of one category. */
 static void put_kv(struct writer *w, struct kv *k, const char *name, int ncols, const char *const *heads,
-		   const bool *right)
+		   const bool *right, bool merge)
 {
 	static const int nomax[8] = { 0 };
-	struct table t = { name, ncols, heads, right, nomax, k->rows, k->n };
+	struct table t = { name, ncols, heads, right, nomax, k->rows, k->n, 0, false, merge, true, NULL };
 	w_table(w, &t);
 	kv_free(k);
+}
+
+/* 二: the ranked table, by county or by lead unit. */
+static void put_groups(struct writer *w, const struct duban_report *r)
+{
+	static const char *const heads[][7] = {
+		{ "排名", "县（市、区）", "任务数", "已完成", "完成率", "逾期", "滞后" },
+		{ "排名", "牵头单位", "任务数", "已完成", "完成率", "逾期", "滞后" },
+	};
+	static const bool right[] = { true, false, true, true, true, true, true };
+	static const int nomax[7] = { 0 };
+	bool unit = r->by == DUBAN_REPORT_BY_UNIT;
+	struct kv k = { 0 };
+
+	w_section(w, unit ? "二、各牵头单位进展" : "二、各县（市、区）进展");
+	for (int i = 0; i < r->ngroups; i++) {
+		const struct duban_report_group *g = &r->groups[i];
+		char *rank = num(i + 1);
+		kv_add(&k, 7, rank, xstrdup(g->name), num(g->items), num(g->done), rate(g->done, g->items),
+		       num(g->overdue), num(g->lagging));
+		free(rank);
+	}
+	struct table t = { unit ? "各牵头单位进展" : "各县（市、区）进展", 7, heads[unit], right, nomax, k.rows, k.n,
+			   0, false, false, false, NULL };
+	w_table(w, &t);
+	kv_free(&k);
 }
 
 int duban_report_write(const struct duban_report *r, enum duban_report_format fmt, FILE *out)
@@ -734,8 +991,8 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 	duban_date_format(r->asof, c);
 	duban_date_format(r->previous.from, pa);
 	duban_date_format(r->previous.to, pb);
-	s = xasprintf("统计期间：%s 至 %s（数据截至 %s）%s%s", a, b, c, r->county ? "　范围：" : "",
-		      r->county ? r->county : "");
+	s = xasprintf("统计期间：%s 至 %s（数据截至 %s）%s%s", a, b, c, r->scope ? "　范围：" : "",
+		      r->scope ? r->scope : "");
 	w_title(&w, "生态环境保护督察整改工作进展通报", s);
 	free(s);
 
@@ -760,7 +1017,7 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		kv_add(&k, 4, "期内完成", num(r->completed), num(r->prev_completed),
 		       delta(r->completed, r->prev_completed));
 		kv_add(&k, 4, "期内销号", num(r->closed), num(r->prev_closed), delta(r->closed, r->prev_closed));
-		put_kv(&w, &k, "总体进展", 4, heads, right);
+		put_kv(&w, &k, "总体进展", 4, heads, right, false);
 	}
 	{
 		static const char *const heads[] = { "分类", "项目", "数量" };
@@ -769,23 +1026,11 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 			kv_add(&k, 3, "整改状态", xstrdup(duban_status_zh((enum duban_status)i)), num(r->by_status[i]));
 		for (int i = 0; i < DUBAN_LIGHT_COUNT; i++)
 			kv_add(&k, 3, "预警", xstrdup(light_zh[i]), num(r->by_light[i]));
-		put_kv(&w, &k, "按状态和预警", 3, heads, right);
+		put_kv(&w, &k, "按状态和预警", 3, heads, right, true);
 	}
 
 	/* 2 */
-	w_section(&w, "二、各县（市、区）进展");
-	{
-		static const char *const heads[] = { "排名", "县（市、区）", "任务数", "已完成", "完成率", "逾期", "滞后" };
-		static const bool right[] = { true, false, true, true, true, true, true };
-		for (int i = 0; i < r->ncounties; i++) {
-			const struct duban_report_county *cc = &r->counties[i];
-			char *rank = num(i + 1);
-			kv_add(&k, 7, rank, xstrdup(cc->name), num(cc->items), num(cc->done), rate(cc->done, cc->items),
-			       num(cc->overdue), num(cc->lagging));
-			free(rank);
-		}
-		put_kv(&w, &k, "各县（市、区）进展", 7, heads, right);
-	}
+	put_groups(&w, r);
 
 	/* 3 */
 	w_section(&w, "三、逾期未完成");
@@ -793,7 +1038,9 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		static const char *const heads[] = { "编号", "问题", "牵头单位", "责任领导", "整改时限", "逾期天数", "最新进展" };
 		static const bool right[] = { false, false, false, false, false, true, false };
 		static const int max[] = { 0, TEXT_TITLE_COLS, 0, 0, 0, 0, TEXT_NOTE_COLS };
-		struct table t = { "逾期未完成", 7, heads, right, max, r->priv->overdue.rows, r->priv->overdue.n };
+		static const int pct[] = { 12, 21, 12, 8, 11, 6, 30 };
+		struct table t = { "逾期未完成", 7, heads, right, max, r->priv->overdue.rows, r->priv->overdue.n,
+				   1u << 0 | 1u << 3 | 1u << 4, true, false, false, pct };
 		w_table(&w, &t);
 	}
 
@@ -803,7 +1050,9 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		static const char *const heads[] = { "日期", "编号", "问题", "县（市、区）", "达到状态" };
 		static const bool right[] = { false, false, false, false, false };
 		static const int max[] = { 0, 0, TEXT_TITLE_COLS, 0, 0 };
-		struct table t = { "本期完成 / 销号", 5, heads, right, max, r->priv->completed.rows, r->priv->completed.n };
+		static const int pct[] = { 13, 13, 44, 15, 15 };
+		struct table t = { "本期完成 / 销号", 5, heads, right, max, r->priv->completed.rows, r->priv->completed.n,
+				   1u << 0 | 1u << 1 | 1u << 4, false, false, false, pct };
 		w_table(&w, &t);
 	}
 
@@ -815,7 +1064,9 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		static const char *const heads[] = { "编号", "问题", "县（市、区）", "牵头单位", "整改时限", "剩余天数" };
 		static const bool right[] = { false, false, false, false, false, true };
 		static const int max[] = { 0, TEXT_TITLE_COLS, 0, 0, 0, 0 };
-		struct table t = { "即将到期", 6, heads, right, max, r->priv->upcoming.rows, r->priv->upcoming.n };
+		static const int pct[] = { 13, 35, 12, 18, 13, 9 };
+		struct table t = { "即将到期", 6, heads, right, max, r->priv->upcoming.rows, r->priv->upcoming.n,
+				   1u << 0 | 1u << 4, false, false, false, pct };
 		w_table(&w, &t);
 	}
 
@@ -830,7 +1081,7 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 			sum += r->actions[i];
 		}
 		kv_add(&k, 2, "合计", num(sum));
-		put_kv(&w, &k, "督办情况", 2, heads, right);
+		put_kv(&w, &k, "督办情况", 2, heads, right, false);
 	}
 
 	/* 7 */
@@ -858,8 +1109,32 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		kv_add(&k, 3, "查处问责", xstrdup("拘留（人）"), num(en->detentions));
 		kv_add(&k, 3, "查处问责", xstrdup("约谈（人次）"), num(en->summons));
 		kv_add(&k, 3, "查处问责", xstrdup("问责（人次）"), num(en->accountability));
-		put_kv(&w, &k, "群众信访举报件办理情况", 3, heads, right);
+		put_kv(&w, &k, "群众信访举报件办理情况", 3, heads, right, true);
+	}
+	if (fmt == DUBAN_REPORT_HTML) {
+		int y, m, d;
+		duban_date_to_ymd(r->today, &y, &m, &d);
+		s = xasprintf("%d年%d月%d日", y, m, d);
+		w_para_class(&w, s, "date");
+		free(s);
+		duban_html_end(out);
 	}
 	fflush(out);
 	return ferror(out) ? -1 : 0;
+}
+
+int duban_report_write_file(const struct duban_report *r, enum duban_report_format fmt, const char *path)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&data, &len);
+	if (!mem)
+		return -1;
+	int rc = duban_report_write(r, fmt, mem);
+	if (fclose(mem) != 0)
+		rc = -1;
+	if (rc == 0)
+		rc = duban_write_file_atomic(path, data, len, 0644) == 0 ? 0 : -1;
+	free(data);
+	return rc;
 }

@@ -1,6 +1,7 @@
 /* The bulletin: period arithmetic (weeks across a month end, quarters, a leap
- * day, explicit ranges) and the figures of a small hand-made ledger whose
- * status changes fall in the previous period and in this one. */
+ * day, explicit ranges), formats and their file extensions, and the figures
+ * of a small hand-made ledger whose status changes fall in the previous
+ * period and in this one: whole, filtered, by lead unit, and as HTML. */
 #include <config.h>
 
 #include <stdio.h>
@@ -69,7 +70,29 @@ static void test_periods(void)
 	is_int(duban_period_kind_parse("月"), DUBAN_PERIOD_MONTH, "月");
 	is_int(duban_period_kind_parse("year"), -1, "year is unknown");
 	is_int(duban_report_format_parse("md"), DUBAN_REPORT_MD, "md");
-	is_int(duban_report_format_parse("html"), -1, "html is not there yet");
+	is_int(duban_report_format_parse("html"), DUBAN_REPORT_HTML, "html");
+	is_int(duban_report_format_parse("pdf"), -1, "pdf is unknown");
+	is_int(duban_report_format_of_path("通报-2026-06.html"), DUBAN_REPORT_HTML, ".html");
+	is_int(duban_report_format_of_path("/tmp/x.y/B.HTM"), DUBAN_REPORT_HTML, ".HTM, any case");
+	is_int(duban_report_format_of_path("b.md"), DUBAN_REPORT_MD, ".md");
+	is_int(duban_report_format_of_path("b.csv"), DUBAN_REPORT_CSV, ".csv");
+	is_int(duban_report_format_of_path("b.txt"), DUBAN_REPORT_TEXT, ".txt");
+	is_int(duban_report_format_of_path("b.docx"), -1, ".docx is not a bulletin format");
+	is_int(duban_report_format_of_path("dir.html/b"), -1, "a dot in a directory name does not count");
+	is_int(duban_report_by_parse("unit"), DUBAN_REPORT_BY_UNIT, "by unit");
+	is_int(duban_report_by_parse("县"), DUBAN_REPORT_BY_COUNTY, "by 县");
+	is_int(duban_report_by_parse("township"), -1, "by township is unknown");
+}
+
+/* The bulletin r written in fmt, malloc'd. */
+static char *written(const struct duban_report *r, enum duban_report_format f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	is_int(duban_report_write(r, f, mem), 0, "the bulletin is written");
+	fclose(mem);
+	return text;
 }
 
 static struct duban_item *add(duban_store *st, const char *now, const char *code, const char *county,
@@ -80,9 +103,10 @@ static struct duban_item *add(duban_store *st, const char *now, const char *code
 	duban_item_init(&it);
 	it.kind = kind;
 	duban_set_str(&it.code, code);
-	duban_set_str(&it.title, code);
+	duban_set_str(&it.title, strcmp(code, "C") == 0 ? "C <河道> & 排污口" : code);
 	duban_set_str(&it.county, county);
-	duban_set_str(&it.lead_unit, "市生态环境局");
+	duban_set_str(&it.lead_unit, strcmp(code, "C") == 0 ? "东川县人民政府" : "市生态环境局");
+	duban_set_str(&it.categories, strcmp(code, "B") == 0 ? "水" : "大气");
 	it.deadline = D(deadline);
 	if (kind == DUBAN_KIND_COMPLAINT) {
 		it.verdict = DUBAN_VERDICT_TRUE;
@@ -132,7 +156,8 @@ static void test_figures(duban_store *st)
 	(void)cc;
 
 	p = duban_period_current(DUBAN_PERIOD_MONTH, D("2026-06-15"));
-	ok(duban_report_build(st, p, NULL, D("2026-06-15"), &r) == DUBAN_OK, "the June bulletin is built");
+	ok(duban_report_build(st, p, NULL, DUBAN_REPORT_BY_COUNTY, D("2026-06-15"), &r) == DUBAN_OK,
+	   "the June bulletin is built");
 	if (!r)
 		return;
 	is_int(r->items, 4, "four items");
@@ -149,17 +174,39 @@ static void test_figures(duban_store *st)
 	is_int(r->handled_open, 1, "still being handled");
 	is_int(r->enforcement.rectify_orders, 2, "rectify orders summed");
 	ok(r->enforcement.fines > 1.49 && r->enforcement.fines < 1.51, "fines summed");
-	is_int(r->ncounties, 2, "two counties");
-	if (r->ncounties == 2) {
-		is_str(r->counties[0].name, "东川县", "ties in rate go to the larger county first");
-		is_int(r->counties[0].overdue, 1, "its overdue item");
+	is_int(r->ngroups, 2, "two counties");
+	if (r->ngroups == 2) {
+		is_str(r->groups[0].name, "东川县", "ties in rate go to the larger county first");
+		is_int(r->groups[0].overdue, 1, "its overdue item");
 	}
+	ok(r->county == NULL && r->scope == NULL, "no filter, no scope line");
+	duban_report_free(r);
+
+	/* By lead unit: C's unit has nothing done, so the bureau ranks first. */
+	r = NULL;
+	ok(duban_report_build(st, p, NULL, DUBAN_REPORT_BY_UNIT, D("2026-06-15"), &r) == DUBAN_OK,
+	   "the bulletin by lead unit");
+	if (!r)
+		return;
+	is_int(r->ngroups, 2, "two lead units");
+	if (r->ngroups == 2) {
+		is_str(r->groups[0].name, "市生态环境局", "the bureau first (2 of 3 done)");
+		is_int(r->groups[0].items, 3, "with three items");
+		is_int(r->groups[0].done, 2, "two of them done");
+		is_str(r->groups[1].name, "东川县人民政府", "then the county government");
+		is_int(r->groups[1].overdue, 1, "with C overdue");
+	}
+	char *text = written(r, DUBAN_REPORT_TEXT);
+	ok(strstr(text, "二、各牵头单位进展") != NULL, "the section names the lead units");
+	ok(strstr(text, "排名  牵头单位") != NULL, "and so does the column");
+	free(text);
 	duban_report_free(r);
 
 	/* May, written later: the figures as they stood on 31 May. */
 	duban_period_make(D("2026-05-01"), D("2026-05-31"), &p);
 	r = NULL;
-	ok(duban_report_build(st, p, NULL, D("2026-06-15"), &r) == DUBAN_OK, "the May bulletin is built");
+	ok(duban_report_build(st, p, NULL, DUBAN_REPORT_BY_COUNTY, D("2026-06-15"), &r) == DUBAN_OK,
+	   "the May bulletin is built");
 	if (!r)
 		return;
 	is_int(r->items, 3, "three items in May");
@@ -171,21 +218,77 @@ static void test_figures(duban_store *st)
 	duban_report_free(r);
 
 	/* One county. */
+	struct duban_filter f;
+	duban_filter_init(&f);
+	f.county = "西山县";
 	p = duban_period_current(DUBAN_PERIOD_MONTH, D("2026-06-15"));
 	r = NULL;
-	ok(duban_report_build(st, p, "西山县", D("2026-06-15"), &r) == DUBAN_OK, "a county's bulletin");
+	ok(duban_report_build(st, p, &f, DUBAN_REPORT_BY_COUNTY, D("2026-06-15"), &r) == DUBAN_OK,
+	   "a county's bulletin");
 	if (!r)
 		return;
 	is_int(r->items, 2, "two items in 西山县");
 	is_int(r->completed, 0, "none completed there in June");
+	is_str(r->county, "西山县", "the county is kept for the title");
+	is_str(r->scope, "西山县", "and is the whole scope");
 
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	is_int(duban_report_write(r, DUBAN_REPORT_TEXT, mem), 0, "the text is written");
-	fclose(mem);
+	text = written(r, DUBAN_REPORT_TEXT);
 	ok(strstr(text, "七、群众信访举报件办理情况") != NULL, "the last section is there");
 	ok(strstr(text, "罚款（万元）") != NULL, "the enforcement totals are there");
+	ok(strstr(text, "（数据截至 2026-06-15）　范围：西山县\n") != NULL, "the scope follows the period");
+	free(text);
+	duban_report_free(r);
+
+	/* A filter beyond the county: category 大气 and the bureau's items. */
+	duban_filter_init(&f);
+	f.category = "大气";
+	f.unit = "市生态环境局";
+	r = NULL;
+	ok(duban_report_build(st, p, &f, DUBAN_REPORT_BY_COUNTY, D("2026-06-15"), &r) == DUBAN_OK,
+	   "a filtered bulletin");
+	if (!r)
+		return;
+	is_int(r->items, 2, "A and D: 大气 and the bureau's");
+	is_int(r->completed, 1, "A completed in June");
+	is_int(r->prev_items, 1, "D came later: one item on 31 May");
+	is_int(r->overdue, 0, "C (another unit) is left out");
+	is_int(r->complaints, 1, "D's complaint counts");
+	ok(r->county == NULL, "no county restriction");
+	is_str(r->scope, "领域：大气；责任单位：市生态环境局", "the scope in the bulletin's words");
+	duban_report_free(r);
+
+	/* Status and light terms select by the state today. */
+	duban_filter_init(&f);
+	f.status_mask = 1u << DUBAN_STATUS_NOT_STARTED;
+	f.overdue = true;
+	r = NULL;
+	ok(duban_report_build(st, p, &f, DUBAN_REPORT_BY_COUNTY, D("2026-06-15"), &r) == DUBAN_OK,
+	   "a bulletin of the overdue items not started");
+	if (!r)
+		return;
+	is_int(r->items, 1, "C alone");
+	is_str(r->scope, "状态：尚未启动；逾期未完成", "its scope");
+	duban_report_free(r);
+
+	/* The HTML page: the same sections, tables with heads, overdue rows
+	 * marked, the data escaped. */
+	r = NULL;
+	ok(duban_report_build(st, p, NULL, DUBAN_REPORT_BY_COUNTY, D("2026-06-15"), &r) == DUBAN_OK,
+	   "the June bulletin again");
+	if (!r)
+		return;
+	text = written(r, DUBAN_REPORT_HTML);
+	ok(strncmp(text, "<!DOCTYPE html>", 15) == 0, "HTML: a doctype first");
+	ok(strstr(text, "<meta charset=\"utf-8\">") != NULL, "HTML: UTF-8");
+	ok(strstr(text, "<h1>生态环境保护督察整改工作进展通报</h1>") != NULL, "HTML: the title");
+	ok(strstr(text, "<h2>七、群众信访举报件办理情况</h2>") != NULL, "HTML: the last section");
+	ok(strstr(text, "<thead><tr><th>排名</th><th>县（市、区）</th>") != NULL, "HTML: the ranking's head");
+	ok(strstr(text, "<tr class=\"overdue\"><td class=\"nw\">C</td>") != NULL, "HTML: C's row marked overdue");
+	ok(strstr(text, "<td class=\"group\" rowspan=\"6\">整改状态</td>") != NULL, "HTML: the status rows merged");
+	ok(strstr(text, "<td>C &lt;河道&gt; &amp; 排污口</td>") != NULL, "HTML: the data escaped");
+	ok(strstr(text, "<p class=\"date\">2026年6月15日</p>") != NULL, "HTML: the date line");
+	ok(strstr(text, "<script") == NULL, "HTML: no script");
+	ok(strcmp(text + strlen(text) - 8, "</html>\n") == 0, "HTML: closed");
 	free(text);
 	duban_report_free(r);
 }
