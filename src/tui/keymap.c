@@ -193,6 +193,7 @@ static const struct duban_binding default_bindings[] = {
 	{ "generic", "O", "view-overdue" },
 	{ "overdue", "I", "issue-step" },
 	{ "calendar", "m", "view-calendar" },
+	{ "dashboard", "w", "write-bulletin" },
 	{ "conflicts", "m", "keep-mine" },
 	{ "conflicts", "t", "take-theirs" },
 	{ "conflicts", "e", "edit-value" },

@@ -48,6 +48,7 @@
 	X(VIEW_WEEK, "view-week", N_("calendar: week")) \
 	X(VIEW_AGENDA, "view-agenda", N_("calendar: agenda")) \
 	X(VIEW_DASHBOARD, "view-dashboard", N_("dashboard")) \
+	X(WRITE_BULLETIN, "write-bulletin", N_("write the bulletin of the current filter to a file")) \
 	X(TODAY, "today", N_("jump to today")) \
 	X(ADD_NOTE, "add-note", N_("add a progress note")) \
 	X(ADD_INSPECTION, "add-inspection", N_("record an inspection")) \

@@ -2,15 +2,19 @@
  * filter — totals by status and by warning light, items per county and per
  * category as horizontal bars, completion by county ranked, and the coming
  * days' deadlines as a sparkline.  The counts scan the ledger, so they are
- * computed in idle() after a first "computing…" screen. */
+ * computed in idle() after a first "computing…" screen.  write-bulletin (`w`)
+ * writes the bulletin itself, for the same filter, to a file. */
 #include <config.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "duban/date.h"
 #include "duban/model.h"
+#include "duban/report.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -457,13 +461,31 @@ static void draw_spark(struct tui *t, struct dashboard *d, WINDOW *win, int y, i
 	free(all);
 }
 
+/* The summary, with the key that writes the bulletin at the right end when
+ * both fit ("w write bulletin", as the key is bound). */
+static void draw_summary(struct tui *t, WINDOW *win, int y, int x, int w, const struct dline *l)
+{
+	char *key = tui_first_key(t, "dashboard", TUI_ACT_WRITE_BULLETIN);
+	char *hint = *key ? xasprintf(_("%s write bulletin"), key) : NULL;
+	int sw = duban_str_width(l->label), hw = hint ? duban_str_width(hint) : 0;
+
+	if (hint && sw + 2 + hw <= w) {
+		tui_text(win, y, x, l->label, w - hw, l->attr);
+		tui_text_right(win, y, x + w - hw, hint, hw, tui_attr(t, TUI_EL_HELP_KEY));
+	} else {
+		tui_text(win, y, x, l->label, w, l->attr);
+	}
+	free(hint);
+	free(key);
+}
+
 static void draw_line(struct tui *t, struct dashboard *d, WINDOW *win, int y, int x, int w, const struct dline *l)
 {
 	switch (l->kind) {
 	case DL_BLANK: break;
 	case DL_HEADING:
-	case DL_TEXT:
-	case DL_WIDE: tui_text(win, y, x, l->label, w, l->attr); break;
+	case DL_TEXT: tui_text(win, y, x, l->label, w, l->attr); break;
+	case DL_WIDE: draw_summary(t, win, y, x, w, l); break;
 	case DL_BAR: draw_bar(t, win, y, x, w, l); break;
 	case DL_RANK_HEAD: draw_rank_head(win, y, x, w, l->attr); break;
 	case DL_RANK: draw_rank(t, d, win, y, x, w, l->rank); break;
@@ -508,6 +530,101 @@ static void dash_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int 
 	lines_free(&right);
 }
 
+/* ---------------------------------------------------------------- bulletin */
+
+/* The name offices file a bulletin under: 通报-[COUNTY-]2026-06.html for a
+ * month, 2026-Q2 for a quarter, 2026-W25 (ISO week) for a week. */
+static char *bulletin_name(const struct duban_filter *f, enum duban_period_kind kind, struct duban_period p)
+{
+	int y, m, d;
+	char *when, *county = NULL, *s;
+
+	duban_date_to_ymd(p.from, &y, &m, &d);
+	if (kind == DUBAN_PERIOD_WEEK) {
+		/* The ISO week belongs to the year of its Thursday. */
+		duban_date thu = p.from + 3;
+		duban_date_to_ymd(thu, &y, NULL, NULL);
+		when = xasprintf("%d-W%02d", y, (thu - duban_date_from_ymd(y, 1, 1)) / 7 + 1);
+	} else if (kind == DUBAN_PERIOD_QUARTER) {
+		when = xasprintf("%d-Q%d", y, (m - 1) / 3 + 1);
+	} else {
+		when = xasprintf("%d-%02d", y, m);
+	}
+	if (f->county && *f->county) {
+		county = duban_sanitize(f->county, false);
+		for (char *c = county; *c; c++)
+			if (*c == '/' || *c == ' ')
+				*c = '_';
+	}
+	s = county ? xasprintf("通报-%s-%s.html", county, when) : xasprintf("通报-%s.html", when);
+	free(county);
+	free(when);
+	return s;
+}
+
+/* Asks the period and the file, then writes the bulletin of the shared
+ * filter, in the format the file's extension names (text otherwise). */
+static int write_bulletin(struct tui *t)
+{
+	static const char *const kinds[DUBAN_PERIOD_COUNT] = { N_("week"), N_("month"), N_("quarter") };
+	const int again = TUI_HANDLED | TUI_REDRAW;
+	duban_date today = duban_today();
+	struct duban_period periods[DUBAN_PERIOD_COUNT];
+	char *labels[DUBAN_PERIOD_COUNT], a[11], b[11];
+
+	for (int i = 0; i < DUBAN_PERIOD_COUNT; i++) {
+		periods[i] = duban_period_current((enum duban_period_kind)i, today);
+		labels[i] = xasprintf("%s  %s – %s", _(kinds[i]), duban_date_format(periods[i].from, a),
+				      duban_date_format(periods[i].to, b));
+	}
+	int kind = tui_choose(t, _("Bulletin: which period?"), (const char *const *)labels, DUBAN_PERIOD_COUNT,
+			      DUBAN_PERIOD_MONTH);
+	for (int i = 0; i < DUBAN_PERIOD_COUNT; i++)
+		free(labels[i]);
+	if (kind < 0)
+		return again;
+	tui_draw_all(t); /* the menu off the screen before the prompt */
+
+	const struct duban_filter *filter = &t->filter.filter;
+	char *name = bulletin_name(filter, (enum duban_period_kind)kind, periods[kind]);
+	char *path = tui_prompt(t, _("Write the bulletin to: "), name, NULL, NULL);
+	free(name);
+	if (!path)
+		return again;
+	char *file = duban_trim(path);
+	if (!*file) {
+		tui_message(t, true, "%s", _("no file name: nothing written"));
+		free(path);
+		return again;
+	}
+	if (access(file, F_OK) == 0) {
+		char *q = xasprintf(_("%s exists: replace it?"), file);
+		bool yes = tui_confirm(t, q);
+		free(q);
+		if (!yes) {
+			tui_message(t, false, "%s", _("nothing written"));
+			free(path);
+			return again;
+		}
+	}
+
+	int fmt = duban_report_format_of_path(file);
+	struct duban_report *r = NULL;
+	enum duban_err err = duban_report_build(t->st, periods[kind], filter, DUBAN_REPORT_BY_COUNTY, today, &r);
+	if (err != DUBAN_OK)
+		tui_message(t, true, _("cannot make the bulletin: %s"), duban_store_errmsg(t->st));
+	else if (duban_report_write_file(r, fmt < 0 ? DUBAN_REPORT_TEXT : (enum duban_report_format)fmt, file) != 0) {
+		const char *why = strerror(errno);
+		char *key = tui_first_key(t, "dashboard", TUI_ACT_WRITE_BULLETIN);
+		tui_message(t, true, _("cannot write %s: %s (%s: try another file)"), file, why, key);
+		free(key);
+	} else
+		tui_message(t, false, _("wrote %s"), file);
+	duban_report_free(r);
+	free(path);
+	return again;
+}
+
 /* ---------------------------------------------------------------- keys */
 
 static int dash_scroll(struct dashboard *d, int by)
@@ -522,9 +639,9 @@ static int dash_handle(struct tui *t, void *self, enum tui_action a, int key)
 	struct dashboard *d = self;
 	int page = d->page > 1 ? d->page - 1 : 1;
 
-	(void)t;
 	(void)key;
 	switch (a) {
+	case TUI_ACT_WRITE_BULLETIN: return write_bulletin(t);
 	case TUI_ACT_MOVE_DOWN: return dash_scroll(d, 1);
 	case TUI_ACT_MOVE_UP: return dash_scroll(d, -1);
 	case TUI_ACT_PAGE_DOWN: return dash_scroll(d, page);

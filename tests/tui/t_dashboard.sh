@@ -1,5 +1,7 @@
 #!/bin/sh
-# The dashboard at 120×40 and 80×24; its figures agree with `duban list`.
+# The dashboard at 120×40 and 80×24; its figures agree with `duban list`;
+# w writes the bulletin of the current filter, the same file `duban report`
+# writes.
 . "$(dirname "$0")/lib.sh"
 
 demo_ledger "$DB" 300
@@ -66,6 +68,16 @@ keys g
 screen_has " $total items · " "g: back to the top"
 quit
 
+# wait_file FILE: until FILE exists (at most ~5 s).
+wait_file() {
+	n=100
+	while [ "$n" -gt 0 ] && [ ! -s "$1" ]; do
+		sleep 0.05
+		n=$((n - 1))
+	done
+	[ -s "$1" ]
+}
+
 # A filter applies to the dashboard too.
 start 120 40
 wait_for offline
@@ -75,6 +87,119 @@ keys Enter
 wait_for "│ 东川县"
 keys 3
 screen_has " $(count --county 东川县) items · " "the dashboard counts the filtered items"
+# ... and to the bulletin it writes: w, Enter (this month), Enter (the name).
+keys w
+wait_for "2026-06-01 – 2026-06-15"
+keys Enter
+wait_for "通报-东川县-2026-06.html"
+keys Enter
+wait_file "$tmp/通报-东川县-2026-06.html"
+ok $? "w writes the county's bulletin, named for it"
+d report --county 东川县 --format html >"$tmp/cli-dc.html"
+cmp -s "$tmp/cli-dc.html" "$tmp/通报-东川县-2026-06.html"
+ok $? "the same page as duban report --county 东川县"
+grep -q "　范围：东川县</p>" "$tmp/通报-东川县-2026-06.html"
+ok $? "its scope line names the county"
+quit
+
+# ---------------------------------------------------------------- bulletin
+start 100 30
+wait_for offline
+keys 3
+wait_for " $total "
+keys w
+wait_for "2026-06-01 – 2026-06-15"
+screen_is dashboard-bulletin-period-100x30 "w asks the period: week, month (selected), quarter, with their days"
+keys Enter
+wait_for "通报-2026-06.html"
+screen_is dashboard-bulletin-file-100x30 "then the file, named for the month, in the current directory"
+keys Enter
+wait_file "$tmp/通报-2026-06.html"
+ok $? "Enter writes it"
+screen_is dashboard-bulletin-wrote-100x30 "the status line says it wrote the file"
+d report --format html >"$tmp/cli.html"
+cmp -s "$tmp/cli.html" "$tmp/通报-2026-06.html"
+ok $? "the file is duban report --format html, byte for byte"
+
+# The week, as Markdown: the format follows the name typed.
+keys w
+wait_for "2026-06-01 – 2026-06-15"
+keys 1 Enter
+wait_for "通报-2026-W25.html"
+ok $? "1 picks the week, named for its ISO week"
+keys C-u
+text "周报.md"
+keys Enter
+wait_file "$tmp/周报.md"
+ok $? "a name typed instead"
+d report --period week --format md >"$tmp/cli.md"
+cmp -s "$tmp/cli.md" "$tmp/周报.md"
+ok $? "Markdown, as duban report --period week --format md"
+
+# The file exists: asked first; n keeps it, y replaces it.
+printf 'old\n' >"$tmp/周报.md"
+keys w
+wait_for "2026-06-01 – 2026-06-15"
+keys 1 Enter
+wait_for "通报-2026-W25.html"
+keys C-u
+text "周报.md"
+keys Enter
+wait_for "周报.md"
+screen_is dashboard-bulletin-exists-100x30 "an existing file: asked before it is replaced"
+keys n
+wait_quiet
+is "$(cat "$tmp/周报.md")" "old" "n keeps it"
+keys w
+wait_for "2026-06-01 – 2026-06-15"
+keys 1 Enter
+wait_for "通报-2026-W25.html"
+keys C-u
+text "周报.md"
+keys Enter
+wait_for "周报.md"
+keys y
+n=100
+while [ "$n" -gt 0 ] && ! cmp -s "$tmp/cli.md" "$tmp/周报.md"; do
+	sleep 0.05
+	n=$((n - 1))
+done
+cmp -s "$tmp/cli.md" "$tmp/周报.md"
+ok $? "y replaces it"
+
+# A file that cannot be written: the error and what to do, nothing left.
+keys w
+wait_for "2026-06-01 – 2026-06-15"
+keys Enter
+wait_for "通报-2026-06.html"
+keys C-u
+text "no/such/dir/b.html"
+keys Enter
+wait_for "no/such/dir/b.html: "
+screen_is dashboard-bulletin-error-100x30 "an error says why and which key tries again"
+[ ! -e "$tmp/no" ]
+ok $? "nothing written"
+
+# Esc in the menu or the prompt writes nothing.
+keys w
+wait_for "2026-06-01 – 2026-06-15"
+keys Escape
+wait_gone "2026-06-01 – 2026-06-15"
+keys w
+wait_for "2026-06-01 – 2026-06-15"
+keys 3 Enter
+wait_for "通报-2026-Q2.html"
+keys Escape
+wait_gone "通报-2026-Q2.html"
+[ ! -e "$tmp/通报-2026-Q2.html" ]
+ok $? "Esc writes nothing"
+
+# The key is in the dashboard's help, first among its own keys.
+keys ?
+wait_for "<Esc>"
+screen_is dashboard-help-100x30 "help lists w first, the dashboard's own key"
+keys Escape
+wait_for " $total "
 quit
 
 done_testing
