@@ -883,7 +883,7 @@ static void html_row(struct writer *w, char *const *cells)
 {
 	fputs("<tr>", w->out);
 	for (size_t i = 0; i < NCOLS; i++)
-		html_cell(w->out, i == 0 ? "num" : i == 1 || i == 6 ? "nw" : NULL, cells[i]);
+		html_cell(w->out, i == 0 || i == 6 ? "c" : i == 1 ? "nw" : NULL, cells[i]);
 	fputs("</tr>\n", w->out);
 }
 
@@ -952,12 +952,13 @@ static const char public_css[] =
 	"table.public { table-layout: fixed; font-size: 9pt; line-height: 1.4; }\n"
 	"table.public td { overflow-wrap: anywhere; }\n"
 	"td.nw { white-space: nowrap; }\n"
+	"td.c { text-align: center; white-space: nowrap; }\n"
 	"tr.group td { font-weight: bold; background: #f2f2f2; }\n"
 	"p.none { text-align: center; text-indent: 0; color: #444; }\n"
 	"p.note { text-indent: 0; font-size: 10pt; margin-top: 0.8em; }\n";
 
 /* Widths in percent of the landscape page: the long texts get the room. */
-static const int col_widths[] = { 4, 9, 19, 8, 6, 18, 5, 19, 12 };
+static const int col_widths[] = { 4, 9, 18, 8, 6, 18, 6, 19, 12 };
 
 static void html_head(struct writer *w, const char *title, duban_date today)
 {

@@ -278,7 +278,7 @@ static void test_html(duban_store *st)
 	ok(strstr(html, "size: A4 landscape") != NULL, "HTML: a landscape page");
 	const char *g1 = strstr(html, "一、群众信访举报件（2件）"), *g2 = strstr(html, "二、督察反馈问题（1项）");
 	ok(g1 && g2 && g1 < g2, "HTML: a row before each kind");
-	ok(strstr(html, "<td class=\"num\">3</td><td class=\"nw\">FK-001</td>") != NULL, "HTML: numbered rows");
+	ok(strstr(html, "<td class=\"c\">3</td><td class=\"nw\">FK-001</td>") != NULL, "HTML: numbered rows");
 	free(html);
 
 	struct duban_filter f;
