@@ -12,6 +12,7 @@ struct duban_import_options {
 	bool dry_run;
 	const char *mapping_path; /* file of "HEADER = field" lines, or NULL */
 	int default_kind;         /* -1: decide per row (受理编号/是否属实 => complaint) */
+	const char *sheet;        /* .xlsx: the sheet to read; NULL: every sheet with a header row */
 };
 
 struct duban_import_report {
@@ -27,22 +28,28 @@ struct duban_import_report {
 };
 void duban_import_report_free(struct duban_import_report *r);
 
-/* Imports a CSV or JSON file (by content) into the store.  Rows whose code
+/* Imports a CSV, JSON or .xlsx file (by content) into the store; rows of a
+ * workbook are read like CSV records and reported as "row N".  Rows whose code
  * exists update that item (field by field, with events); new codes insert.
  * All or nothing: any bad row means nothing is written and DUBAN_ERR_PARSE is
- * returned with the report listing every bad row. */
+ * returned with the report listing every bad row.  A workbook that cannot be read
+ * at all gives DUBAN_ERR_INVALID, a --sheet it lacks DUBAN_ERR_NOT_FOUND; the
+ * report's last error says why. */
 enum duban_err duban_import_file(duban_store *st, const char *path,
 				 const struct duban_import_options *opt,
 				 struct duban_import_report *report);
 
-enum duban_export_format { DUBAN_EXPORT_CSV, DUBAN_EXPORT_JSON };
+enum duban_export_format { DUBAN_EXPORT_CSV, DUBAN_EXPORT_JSON, DUBAN_EXPORT_XLSX };
 struct duban_export_options {
 	enum duban_export_format format;
 	bool bom;                     /* UTF-8 BOM so Excel opens CSV as UTF-8 */
 	const struct duban_filter *filter; /* NULL = everything */
 };
 /* Writes every field of every matching item, in code order.  Export then
- * import into an empty ledger gives the same items. */
+ * import into an empty ledger gives the same items.  XLSX: a workbook of one sheet
+ * per kind (反馈问题, 信访件) with the CSV headers, the header row bold and
+ * frozen, an autofilter, fitted widths, real dates and numbers, and overdue
+ * items in light red; it is built in a temporary file and copied to out. */
 enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_export_options *opt);
 /* The same into the file at path, through a temporary file next to it that
  * is renamed over path only when whole: a failed export never leaves half a

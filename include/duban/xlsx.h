@@ -36,9 +36,9 @@ void duban_xlsx_sheet_free(struct duban_xlsx_sheet *s);
 enum duban_err duban_xlsx_read(const char *path, const char *sheet, struct duban_xlsx_sheet *out,
 			       char *err, size_t errlen);
 
-/* The names of the workbook's sheets in order, NULL-terminated, malloc'd (free
- * with duban_xlsx_names_free); NULL with err set (errors as duban_xlsx_read). */
-char **duban_xlsx_sheet_names(const char *path, char *err, size_t errlen);
+/* The names of the workbook's sheets in order into *names: NULL-terminated,
+ * malloc'd (free with duban_xlsx_names_free).  Errors as duban_xlsx_read. */
+enum duban_err duban_xlsx_sheet_names(const char *path, char ***names, char *err, size_t errlen);
 void duban_xlsx_names_free(char **names);
 
 /* Excel serial day numbers: days since 1899-12-30 (serial 1 = 1900-01-01,

@@ -22,13 +22,17 @@
 static void import_help(void)
 {
 	fputs(_("Usage: duban import FILE [--dry-run] [--mapping FILE] [--kind problem|complaint]\n"
-		"Import a ledger sheet (CSV in UTF-8 or GBK, or JSON).  Rows whose code exists\n"
-		"update that item field by field; new codes are added.  All or nothing: when a\n"
-		"row is bad, every bad row is listed and nothing is written.\n\n"
+		"                    [--sheet NAME]\n"
+		"Import a ledger sheet (CSV in UTF-8 or GBK, an Excel .xlsx workbook, or JSON).\n"
+		"Rows whose code exists update that item field by field; new codes are added.\n"
+		"All or nothing: when a row is bad, every bad row is listed and nothing is\n"
+		"written.\n\n"
 		"Options:\n"
 		"      --dry-run           check and count, write nothing\n"
 		"      --mapping FILE      lines \"HEADER = field\" for unusual column headers\n"
 		"      --kind KIND         kind of rows that do not say (default: guess per row)\n"
+		"      --sheet NAME        the sheet of a workbook to read (default: every sheet\n"
+		"                          with a header row)\n"
 		"  -h, --help              show this help\n"), stdout);
 }
 
@@ -61,10 +65,12 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "mapping", required_argument, NULL, 'm' },
 		{ "kind", required_argument, NULL, 'k' },
+		{ "sheet", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct duban_import_options opt = { .dry_run = false, .mapping_path = NULL, .default_kind = -1 };
+	struct duban_import_options opt = { .dry_run = false, .mapping_path = NULL, .default_kind = -1,
+					     .sheet = NULL };
 	int c, rc;
 	while ((c = getopt_long(argc, argv, ":hn", opts, NULL)) != -1) {
 		switch (c) {
@@ -76,6 +82,9 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'm':
 			opt.mapping_path = optarg;
+			break;
+		case 's':
+			opt.sheet = optarg;
 			break;
 		case 'k':
 			if ((opt.default_kind = duban_kind_parse(optarg)) < 0) {
@@ -123,12 +132,13 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 
 static void export_help(void)
 {
-	fputs(_("Usage: duban export [--format csv|json] [--bom] [-o FILE] [FILTERS]\n"
+	fputs(_("Usage: duban export [--format csv|json|xlsx] [--bom] [-o FILE] [FILTERS]\n"
 		"Write every field of the matching items, in code order, with the Chinese\n"
 		"column headers of published ledgers.  Importing the result into an empty\n"
-		"ledger gives the same items.\n\n"
+		"ledger gives the same items.  An .xlsx workbook has a sheet per kind, the\n"
+		"header row frozen, real dates and overdue items in light red.\n\n"
 		"Options:\n"
-		"      --format FORMAT     csv (default) or json\n"
+		"      --format FORMAT     csv (default), json, or xlsx (the default for -o *.xlsx)\n"
 		"      --bom               start CSV with a UTF-8 byte order mark (for Excel)\n"
 		"  -o, --output FILE       write FILE (replaced only when complete)\n"
 		"      --public            the public disclosure list, with personal data removed\n"
@@ -275,6 +285,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 	cli_filter_init(&cf);
 	struct duban_export_options eo = { .format = DUBAN_EXPORT_CSV, .bom = false };
 	const char *output = NULL;
+	bool format_given = false;
 	int c, rc;
 	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		int handled = cli_filter_option(&cf, c, optarg);
@@ -287,12 +298,15 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 			export_help();
 			return CLI_OK;
 		case 'f':
+			format_given = true;
 			if (strcmp(optarg, "csv") == 0)
 				eo.format = DUBAN_EXPORT_CSV;
 			else if (strcmp(optarg, "json") == 0)
 				eo.format = DUBAN_EXPORT_JSON;
+			else if (strcmp(optarg, "xlsx") == 0)
+				eo.format = DUBAN_EXPORT_XLSX;
 			else {
-				cli_error(_("--format: unknown format '%s' (csv or json)"), optarg);
+				cli_error(_("--format: unknown format '%s' (csv, json or xlsx)"), optarg);
 				return CLI_USAGE;
 			}
 			break;
@@ -314,6 +328,14 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 	if (cf.none) {
 		cli_error(_("the --status or --light filters exclude everything"));
 		return CLI_REFUSED;
+	}
+	bool to_stdout = !output || strcmp(output, "-") == 0;
+	size_t olen = output ? strlen(output) : 0;
+	if (!format_given && !to_stdout && olen > 5 && strcasecmp(output + olen - 5, ".xlsx") == 0)
+		eo.format = DUBAN_EXPORT_XLSX;
+	if (eo.format == DUBAN_EXPORT_XLSX && to_stdout && isatty(STDOUT_FILENO)) {
+		cli_error(_("an .xlsx workbook is not for the terminal: write it with -o FILE.xlsx"));
+		return CLI_USAGE;
 	}
 	if (!cli_store(ctx, &rc))
 		return rc;

@@ -18,6 +18,7 @@
 #include "duban/json.h"
 #include "duban/ledger_io.h"
 #include "duban/util.h"
+#include "duban/xlsx.h"
 
 struct export_ctx {
 	FILE *out;
@@ -70,11 +71,177 @@ static int write_json_item(const struct duban_item *item, void *vctx)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- xlsx */
+
+/* Sheet names: the kinds as the ledger names them in Chinese. */
+static const char *const kind_sheets[DUBAN_KIND_COUNT] = { "反馈问题", "信访件" };
+
+struct xlsx_ctx {
+	duban_xlsx_book *book;
+	const struct duban_xlsx_column *cols;
+	int ncols;
+	enum duban_kind kind;
+	bool started;   /* the kind's sheet is there */
+	duban_date today;
+	enum duban_err err;
+};
+
+static enum duban_xlsx_col_type xlsx_type(const struct duban_field *f)
+{
+	if (f->type == DUBAN_FT_DATE)
+		return DUBAN_XLSX_DATE;
+	if (f->type == DUBAN_FT_INT || f->type == DUBAN_FT_DOUBLE)
+		return DUBAN_XLSX_NUMBER;
+	return DUBAN_XLSX_TEXT;
+}
+
+/* Enumerations in the Chinese the office reads (the importer reads them
+ * back), the rest as the CSV export writes them. */
+static char *xlsx_value(const struct duban_field *f, const struct duban_item *it)
+{
+	switch (f->type) {
+	case DUBAN_FT_KIND:
+		return xstrdup(kind_sheets[it->kind < DUBAN_KIND_COUNT ? it->kind : 0]);
+	case DUBAN_FT_STATUS:
+		return xstrdup(duban_status_zh(it->status));
+	case DUBAN_FT_DEADLINE_KIND:
+		return xstrdup(duban_deadline_kind_zh(it->deadline_kind));
+	case DUBAN_FT_SCOPE:
+		return xstrdup(duban_scope_zh(it->scope));
+	case DUBAN_FT_VERDICT:
+		return xstrdup(duban_verdict_zh(it->verdict));
+	case DUBAN_FT_BOOL: {
+		char *s = duban_field_format(f, it);
+		bool yes = strcmp(s, "true") == 0;
+		free(s);
+		return xstrdup(yes ? "是" : "否");
+	}
+	default:
+		return duban_field_format(f, it);
+	}
+}
+
+/* Overdue as the ledger's overdue filter has it: the deadline passed and
+ * the item neither verified, publicized nor closed, nor ongoing. */
+static bool item_overdue(const struct duban_item *it, duban_date today)
+{
+	return it->deadline != DUBAN_DATE_NONE && it->deadline < today &&
+	       it->deadline_kind != DUBAN_DEADLINE_ONGOING &&
+	       (it->status == DUBAN_STATUS_NOT_STARTED || it->status == DUBAN_STATUS_IN_PROGRESS ||
+		it->status == DUBAN_STATUS_REQUESTED);
+}
+
+static int write_xlsx_item(const struct duban_item *item, void *vctx)
+{
+	struct xlsx_ctx *x = vctx;
+	if (!x->started) {
+		x->err = duban_xlsx_add_sheet(x->book, kind_sheets[x->kind], x->cols, x->ncols);
+		x->started = true;
+		if (x->err != DUBAN_OK)
+			return 1;
+	}
+	char **cells = xcalloc((size_t)x->ncols, sizeof *cells);
+	cells[0] = xstrdup(item->id);
+	for (size_t i = 0; i < duban_field_count; i++)
+		cells[i + 1] = xlsx_value(&duban_fields[i], item);
+	x->err = duban_xlsx_add_row(x->book, (const char *const *)cells,
+				    item_overdue(item, x->today) ? DUBAN_XLSX_ROW_HIGHLIGHT : 0);
+	for (int i = 0; i < x->ncols; i++)
+		free(cells[i]);
+	free(cells);
+	return x->err != DUBAN_OK;
+}
+
+static struct duban_xlsx_column *xlsx_columns(int *n)
+{
+	*n = (int)duban_field_count + 1;
+	struct duban_xlsx_column *cols = xcalloc((size_t)*n, sizeof *cols);
+	cols[0] = (struct duban_xlsx_column){ "id", DUBAN_XLSX_TEXT, 0 };
+	for (size_t i = 0; i < duban_field_count; i++)
+		cols[i + 1] = (struct duban_xlsx_column){ duban_fields[i].label, xlsx_type(&duban_fields[i]), 0 };
+	return cols;
+}
+
+/* One sheet per kind that has matching items (an empty ledger still gets
+ * its header row).  Sets errno on an I/O failure. */
+static enum duban_err export_xlsx(duban_store *st, const char *path, const struct duban_filter *filter)
+{
+	char msg[512];
+	duban_xlsx_book *book = duban_xlsx_create(path, msg, sizeof msg);
+	if (!book)
+		return DUBAN_ERR_IO;
+	struct xlsx_ctx x = { .book = book, .today = duban_today(), .err = DUBAN_OK };
+	struct duban_xlsx_column *cols = xlsx_columns(&x.ncols);
+	x.cols = cols;
+	enum duban_err err = DUBAN_OK;
+	bool any = false;
+	for (int k = 0; k < DUBAN_KIND_COUNT && err == DUBAN_OK; k++) {
+		if (filter->kind >= 0 && filter->kind != k)
+			continue;
+		struct duban_filter f = *filter;
+		f.kind = k;
+		x.kind = (enum duban_kind)k;
+		x.started = false;
+		err = duban_query_each(st, &f, DUBAN_SORT_CODE, write_xlsx_item, &x);
+		if (x.err != DUBAN_OK)
+			err = x.err;
+		any |= x.started;
+	}
+	if (err == DUBAN_OK && !any)
+		err = duban_xlsx_add_sheet(book, kind_sheets[filter->kind > 0 ? filter->kind : 0], cols, x.ncols);
+	free(cols);
+	if (err != DUBAN_OK) {
+		int saved = errno;
+		duban_xlsx_abandon(book);
+		errno = saved;
+		return err;
+	}
+	return duban_xlsx_close(book, msg, sizeof msg);
+}
+
+/* A workbook for a stream: built in a temporary file, then copied. */
+static enum duban_err export_xlsx_stream(duban_store *st, FILE *out, const struct duban_filter *filter)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = xasprintf("%s/duban-export-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		free(path);
+		return DUBAN_ERR_IO;
+	}
+	close(fd);
+	enum duban_err err = export_xlsx(st, path, filter);
+	FILE *in = err == DUBAN_OK ? fopen(path, "rb") : NULL;
+	if (err == DUBAN_OK && !in)
+		err = DUBAN_ERR_IO;
+	if (in) {
+		char buf[1 << 15];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+			if (fwrite(buf, 1, n, out) != n) {
+				err = DUBAN_ERR_IO;
+				break;
+			}
+		if (ferror(in))
+			err = DUBAN_ERR_IO;
+		fclose(in);
+	}
+	unlink(path);
+	free(path);
+	return err;
+}
+
 enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_export_options *opt)
 {
 	struct duban_filter all;
 	duban_filter_init(&all);
 	const struct duban_filter *filter = opt && opt->filter ? opt->filter : &all;
+	if (opt && opt->format == DUBAN_EXPORT_XLSX) {
+		enum duban_err e = export_xlsx_stream(st, out, filter);
+		if (e == DUBAN_OK && (fflush(out) != 0 || ferror(out)))
+			e = DUBAN_ERR_IO;
+		return e;
+	}
 	bool json = opt && opt->format == DUBAN_EXPORT_JSON;
 	struct export_ctx ctx = { out, 0, false };
 	enum duban_err err;
@@ -97,6 +264,11 @@ enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_expor
 
 enum duban_err duban_export_file(duban_store *st, const char *path, const struct duban_export_options *opt)
 {
+	if (opt && opt->format == DUBAN_EXPORT_XLSX) {
+		struct duban_filter all;
+		duban_filter_init(&all);
+		return export_xlsx(st, path, opt->filter ? opt->filter : &all);
+	}
 	char *tmp = xasprintf("%s.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {

@@ -15,6 +15,7 @@
 #include "duban/json.h"
 #include "duban/ledger_io.h"
 #include "duban/util.h"
+#include "duban/xlsx.h"
 #include "store_internal.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -139,7 +140,11 @@ struct importer {
 	int kind;            /* kind of rows without a kind cell */
 	struct code_seen *seen; /* open-addressing hash of codes already read */
 	size_t seen_cap, seen_len;
-	const char *unit;    /* "line" for CSV, "item" for JSON */
+	const char *unit;    /* "line" for CSV, "row" for .xlsx, "item" for JSON */
+	const char *sheet;   /* the sheet of a workbook of several, for messages */
+	struct duban_csv_record pending; /* a header row, until the next row says
+					  * whether it has a second header row */
+	bool has_pending;
 	bool failed;         /* a bad row: nothing will be written */
 	enum duban_err store_err;
 };
@@ -161,11 +166,16 @@ static void report_note(struct importer *im, char *msg)
 	list_add(&im->rep->notes, &im->rep->nnotes, msg);
 }
 
-/* "line N: reason" (or "item N: reason" for JSON).  Takes reason. */
+/* "line N: reason" (or "item N: reason" for JSON, "row N: reason" for a
+ * workbook, "sheet S, row N: reason" when it has several).  Takes reason. */
 static void row_error(struct importer *im, int where, char *reason)
 {
 	if (strcmp(im->unit, "item") == 0)
 		report_error(im, xasprintf(_("item %d: %s"), where, reason));
+	else if (strcmp(im->unit, "row") == 0 && im->sheet)
+		report_error(im, xasprintf(_("sheet %s, row %d: %s"), im->sheet, where, reason));
+	else if (strcmp(im->unit, "row") == 0)
+		report_error(im, xasprintf(_("row %d: %s"), where, reason));
 	else
 		report_error(im, xasprintf(_("line %d: %s"), where, reason));
 	free(reason);
@@ -239,6 +249,8 @@ static void importer_free(struct importer *im)
 	for (size_t i = 0; i < im->seen_cap; i++)
 		free(im->seen[i].code);
 	free(im->seen);
+	if (im->has_pending)
+		duban_csv_record_free(&im->pending);
 }
 
 /* ---------------------------------------------------------------- mapping file */
@@ -490,7 +502,10 @@ static bool parse_deadline(const char *s, duban_date *d, enum duban_deadline_kin
 		*k = DUBAN_DEADLINE_IMMEDIATE;
 	else if (strstr(s, "长期坚持") || strstr(s, "持续推进") || strstr(s, "长期"))
 		*k = DUBAN_DEADLINE_ONGOING;
-	*d = duban_date_parse(s);
+	/* A date cell that lost its format in Excel shows its serial, "46188". */
+	*d = duban_xlsx_serial_text_date(s);
+	if (*d == DUBAN_DATE_NONE)
+		*d = duban_date_parse(s);
 	if (*d == DUBAN_DATE_NONE)
 		*d = find_date(s);
 	if (*d == DUBAN_DATE_NONE && *k == DUBAN_DEADLINE_DATE) {
@@ -545,6 +560,9 @@ static char *apply_cell(struct duban_item *it, const struct duban_field *f, cons
 	/* Sheets tick flags rather than write 是. */
 	if (f->type == DUBAN_FT_BOOL && (strcmp(s, "√") == 0 || strcmp(s, "✓") == 0 || strcmp(s, "✔") == 0))
 		s = "true";
+	char day[11];
+	if (f->type == DUBAN_FT_DATE && duban_xlsx_serial_text_date(s) != DUBAN_DATE_NONE)
+		s = duban_date_format(duban_xlsx_serial_text_date(s), day);
 	if (duban_field_parse(f, it, s) != DUBAN_OK)
 		return value_error(f, s);
 	return NULL;
@@ -652,6 +670,8 @@ static bool code_is_new(struct importer *im, const char *code, int where)
 		return true;
 	if (strcmp(im->unit, "item") == 0)
 		row_error(im, where, xasprintf(_("code %s also in item %d"), code, first));
+	else if (strcmp(im->unit, "row") == 0)
+		row_error(im, where, xasprintf(_("code %s also in row %d"), code, first));
 	else
 		row_error(im, where, xasprintf(_("code %s also on line %d"), code, first));
 	return false;
@@ -782,6 +802,150 @@ static void import_row(struct importer *im, struct duban_csv_record *rec)
 	free(code);
 }
 
+/* ---------------------------------------------------------------- header rows */
+
+static bool known_header(const struct importer *im, const char *raw)
+{
+	char *norm = normalize_header(raw);
+	struct column col;
+	bool known = *norm && lookup_header(im, norm, raw, &col) && col.role != COL_IGNORE;
+	free(norm);
+	return known;
+}
+
+/* Whether head's cell i is one of several side by side with one text: a
+ * title merged over the columns a second header row names one by one. */
+static bool in_header_run(const struct duban_csv_record *head, int i)
+{
+	const char *h = cell_of(head, i);
+	if (!*h)
+		return i > 0 && *cell_of(head, i - 1); /* CSV: the merge left blanks */
+	return (i > 0 && strcmp(cell_of(head, i - 1), h) == 0) || strcmp(cell_of(head, i + 1), h) == 0;
+}
+
+/* A row right under the header is its second row when every cell repeats
+ * the header above (a title merged over both rows), names a known column,
+ * or sits under a title merged across columns.  A data row always has a
+ * code or row number that is none of these. */
+static bool is_second_header(const struct importer *im, const struct duban_csv_record *head,
+			     const struct duban_csv_record *rec)
+{
+	bool any = false;
+	for (int i = 0; i < rec->ncells; i++) {
+		const char *s = rec->cells[i];
+		if (!*s)
+			continue;
+		any = true;
+		if (strcmp(s, cell_of(head, i)) != 0 && !known_header(im, s) && !in_header_run(head, i))
+			return false;
+	}
+	return any;
+}
+
+/* Each column's name from a header of two rows: the lower cell when it
+ * names a column of its own (牵头单位 under 责任单位), else the upper. */
+static void merge_second_header(const struct importer *im, struct duban_csv_record *head,
+				const struct duban_csv_record *rec)
+{
+	if (rec->ncells > head->ncells) {
+		head->cells = xrealloc(head->cells, (size_t)rec->ncells * sizeof *head->cells);
+		for (int i = head->ncells; i < rec->ncells; i++)
+			head->cells[i] = xstrdup("");
+		head->ncells = rec->ncells;
+	}
+	for (int i = 0; i < rec->ncells; i++) {
+		const char *s = rec->cells[i];
+		if (*s && strcmp(s, head->cells[i]) != 0 && (known_header(im, s) || !*head->cells[i])) {
+			free(head->cells[i]);
+			head->cells[i] = xstrdup(s);
+		}
+	}
+}
+
+/* A row with one text across three or more cells: a title or a remark
+ * (填报单位, 填表说明) merged across the sheet, not an item. */
+static bool is_banner_row(const struct duban_csv_record *rec)
+{
+	const char *text = NULL;
+	int n = 0;
+	for (int i = 0; i < rec->ncells; i++) {
+		if (!*rec->cells[i])
+			continue;
+		if (text && strcmp(text, rec->cells[i]) != 0)
+			return false;
+		text = rec->cells[i];
+		n++;
+	}
+	return n >= 3;
+}
+
+static void copy_record(struct duban_csv_record *dst, const struct duban_csv_record *src)
+{
+	dst->ncells = src->ncells;
+	dst->line = src->line;
+	dst->cells = xcalloc((size_t)(src->ncells ? src->ncells : 1), sizeof *dst->cells);
+	for (int i = 0; i < src->ncells; i++)
+		dst->cells[i] = xstrdup(src->cells[i]);
+}
+
+static void take_pending(struct importer *im)
+{
+	take_header(im, &im->pending);
+	duban_csv_record_free(&im->pending);
+	im->has_pending = false;
+}
+
+/* One record of a table: rows before the header are skipped, the header
+ * (of one or two rows) names the columns, the rest are items. */
+static void feed_record(struct importer *im, struct duban_csv_record *rec)
+{
+	for (int i = 0; i < rec->ncells; i++)
+		duban_trim(rec->cells[i]);
+	if (im->has_pending) {
+		bool second = is_second_header(im, &im->pending, rec);
+		if (second)
+			merge_second_header(im, &im->pending, rec);
+		take_pending(im);
+		if (second)
+			return;
+	}
+	if (!im->cols) {
+		if (count_known_headers(im, rec) >= 2) {
+			copy_record(&im->pending, rec);
+			im->has_pending = true;
+		}
+		return;
+	}
+	if (is_banner_row(rec)) {
+		if (strcmp(im->unit, "row") == 0)
+			report_note(im, xasprintf(_("note: row %d skipped: one text across the row"), rec->line));
+		else
+			report_note(im, xasprintf(_("note: line %d skipped: one text across the row"), rec->line));
+		return;
+	}
+	import_row(im, rec);
+}
+
+/* Ends a table; false when it had no header row. */
+static bool end_table(struct importer *im)
+{
+	if (im->has_pending)
+		take_pending(im);
+	return im->cols != NULL;
+}
+
+/* Forgets the columns of the last table, for the next sheet of a workbook.
+ * The codes seen stay: a code twice in a workbook is an error. */
+static void begin_table(struct importer *im)
+{
+	free(im->cols);
+	im->cols = NULL;
+	im->ncols = 0;
+	memset(im->has_field, 0, duban_field_count * sizeof *im->has_field);
+	im->seq_col = im->id_col = -1;
+	im->kind = im->opt->default_kind >= 0 ? im->opt->default_kind : DUBAN_KIND_PROBLEM;
+}
+
 static void import_csv(struct importer *im, const char *text)
 {
 	struct duban_csv_reader rd;
@@ -795,13 +959,10 @@ static void import_csv(struct importer *im, const char *text)
 			im->failed = true;
 			break;
 		}
-		if (im->cols)
-			import_row(im, &rec);
-		else if (count_known_headers(im, &rec) >= 2)
-			take_header(im, &rec);
+		feed_record(im, &rec);
 		duban_csv_record_free(&rec);
 	}
-	if (!im->cols && !im->failed) {
+	if (!end_table(im) && !im->failed) {
 		report_error(im, xstrdup(_("no header row: no row names two known columns")));
 		im->failed = true;
 	}
@@ -891,6 +1052,99 @@ static bool looks_like_json(const char *text)
 	return *text == '[' || *text == '{';
 }
 
+/* ---------------------------------------------------------------- workbooks */
+
+struct workbook_rows {
+	struct duban_xlsx_sheet *sheets;
+	int n;
+	bool several; /* rows are named with their sheet */
+};
+
+static void workbook_rows_free(struct workbook_rows *wr)
+{
+	for (int i = 0; i < wr->n; i++)
+		duban_xlsx_sheet_free(&wr->sheets[i]);
+	free(wr->sheets);
+	memset(wr, 0, sizeof *wr);
+}
+
+enum magic { MAGIC_OTHER, MAGIC_ZIP, MAGIC_OLE };
+
+/* A zip is an .xlsx workbook; an OLE compound file an old .xls or an
+ * encrypted workbook.  Unreadable files are left to read_text to report. */
+static enum magic file_magic(const char *path)
+{
+	char head[8] = { 0 };
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return MAGIC_OTHER;
+	size_t n = fread(head, 1, sizeof head, f);
+	fclose(f);
+	if (duban_xlsx_sniff(head, n))
+		return MAGIC_ZIP;
+	if (n == sizeof head && memcmp(head, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0)
+		return MAGIC_OLE;
+	return MAGIC_OTHER;
+}
+
+/* A workbook that cannot be read is refused as a whole, not row by row. */
+static enum duban_err workbook_error(struct importer *im, enum duban_err e, const char *msg)
+{
+	report_error(im, xstrdup(msg));
+	return e == DUBAN_ERR_PARSE ? DUBAN_ERR_INVALID : e;
+}
+
+/* Reads the named sheet, or every sheet, before anything is written. */
+static enum duban_err load_workbook(struct importer *im, const char *path, struct workbook_rows *wr)
+{
+	char err[1024];
+	im->rep->encoding = "xlsx";
+	char **names = NULL;
+	enum duban_err e;
+	if (im->opt->sheet) {
+		names = xcalloc(2, sizeof *names);
+		names[0] = xstrdup(im->opt->sheet);
+	} else if ((e = duban_xlsx_sheet_names(path, &names, err, sizeof err)) != DUBAN_OK) {
+		return workbook_error(im, e, err);
+	}
+	int n = 0;
+	while (names[n])
+		n++;
+	wr->sheets = xcalloc((size_t)n, sizeof *wr->sheets);
+	wr->several = n > 1;
+	e = DUBAN_OK;
+	for (int i = 0; i < n && e == DUBAN_OK; i++) {
+		e = duban_xlsx_read(path, names[i], &wr->sheets[i], err, sizeof err);
+		if (e == DUBAN_OK)
+			wr->n++;
+	}
+	duban_xlsx_names_free(names);
+	return e == DUBAN_OK ? DUBAN_OK : workbook_error(im, e, err);
+}
+
+static void import_workbook(struct importer *im, struct workbook_rows *wr)
+{
+	im->unit = "row";
+	int tables = 0;
+	for (int s = 0; s < wr->n; s++) {
+		struct duban_xlsx_sheet *sh = &wr->sheets[s];
+		im->sheet = wr->several ? sh->name : NULL;
+		begin_table(im);
+		for (int r = 0; r < sh->nrows; r++)
+			feed_record(im, &sh->rows[r]);
+		if (end_table(im))
+			tables++;
+		else if (wr->several)
+			report_note(im, xasprintf(_("note: sheet %s skipped: no row names two known columns"),
+						  sh->name));
+	}
+	im->sheet = NULL;
+	if (tables == 0 && !im->failed) {
+		report_error(im, xstrdup(_("no header row: no row names two known columns")));
+		im->failed = true;
+	}
+}
+
 /* ---------------------------------------------------------------- entry */
 
 static void importer_init(struct importer *im, duban_store *st, const struct duban_import_options *opt,
@@ -924,7 +1178,7 @@ static char *read_text(struct importer *im, const char *path, enum duban_err *er
 	return text;
 }
 
-static enum duban_err run_import(struct importer *im, const char *text)
+static enum duban_err run_import(struct importer *im, const char *text, struct workbook_rows *wr)
 {
 	bool write = !im->opt->dry_run;
 	if (write) {
@@ -934,7 +1188,9 @@ static enum duban_err run_import(struct importer *im, const char *text)
 			return err;
 		}
 	}
-	if (looks_like_json(text))
+	if (!text)
+		import_workbook(im, wr);
+	else if (looks_like_json(text))
 		import_json(im, text);
 	else
 		import_csv(im, text);
@@ -955,7 +1211,7 @@ enum duban_err duban_import_file(duban_store *st, const char *path,
 				 const struct duban_import_options *opt,
 				 struct duban_import_report *report)
 {
-	static const struct duban_import_options defaults = { false, NULL, -1 };
+	static const struct duban_import_options defaults = { false, NULL, -1, NULL };
 	memset(report, 0, sizeof *report);
 	if (!opt)
 		opt = &defaults;
@@ -965,11 +1221,20 @@ enum duban_err duban_import_file(duban_store *st, const char *path,
 	if (opt->mapping_path)
 		err = load_mapping(&im, opt->mapping_path);
 	char *text = NULL;
-	if (err == DUBAN_OK)
+	struct workbook_rows wr = { NULL, 0, false };
+	enum magic magic = err == DUBAN_OK ? file_magic(path) : MAGIC_OTHER;
+	if (err == DUBAN_OK && magic == MAGIC_ZIP)
+		err = load_workbook(&im, path, &wr);
+	else if (err == DUBAN_OK && magic == MAGIC_OLE)
+		err = workbook_error(&im, DUBAN_ERR_PARSE,
+				     _("this is an old Excel .xls file or a workbook with a password: "
+				       "save it from Excel or WPS as .xlsx (without a password) or CSV"));
+	else if (err == DUBAN_OK)
 		text = read_text(&im, path, &err);
 	if (err == DUBAN_OK)
-		err = run_import(&im, text);
+		err = run_import(&im, text, &wr);
 	free(text);
+	workbook_rows_free(&wr);
 	importer_free(&im);
 	return err;
 }

@@ -1041,20 +1041,20 @@ enum duban_err duban_xlsx_read(const char *path, const char *sheet, struct duban
 	return rd.status;
 }
 
-char **duban_xlsx_sheet_names(const char *path, char *err, size_t errlen)
+enum duban_err duban_xlsx_sheet_names(const char *path, char ***names, char *err, size_t errlen)
 {
 	if (err && errlen)
 		err[0] = '\0';
+	*names = NULL;
 	struct reader rd = { .err = err, .errlen = errlen };
 	struct book bk;
-	char **names = NULL;
 	if (open_book(&rd, path, &bk) == DUBAN_OK) {
-		names = xcalloc((size_t)bk.nsheets + 1, sizeof *names);
+		*names = xcalloc((size_t)bk.nsheets + 1, sizeof **names);
 		for (int i = 0; i < bk.nsheets; i++)
-			names[i] = xstrdup(bk.sheets[i].name);
+			(*names)[i] = xstrdup(bk.sheets[i].name);
 	}
 	close_book(&rd, &bk);
-	return names;
+	return rd.status;
 }
 
 void duban_xlsx_names_free(char **names)

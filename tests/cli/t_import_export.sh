@@ -105,7 +105,7 @@ run d export -o "$tmp/nodir/x.csv"
 exit_is 5 "export to an impossible path exits 5"
 ls "$tmp" | grep -q 'x.csv'
 [ $? -ne 0 ]; ok $? "no partial file is left behind"
-run d export --format xlsx
+run d export --format ods
 exit_is 2 "an unknown export format exits 2"
 
 # Round trips: export → import into an empty ledger → export is identical.

@@ -223,7 +223,8 @@ static void test_reading(void)
 	is_int(duban_xlsx_read(path, "汇总", &s, err, sizeof err), DUBAN_ERR_NOT_FOUND, "an unknown sheet");
 	ok(strstr(err, "\"台账\", \"Other\"") != NULL, "the message lists the sheets");
 	diag("%s", err);
-	char **names = duban_xlsx_sheet_names(path, err, sizeof err);
+	char **names;
+	duban_xlsx_sheet_names(path, &names, err, sizeof err);
 	ok(names && strcmp(names[0], "台账") == 0 && strcmp(names[1], "Other") == 0 && !names[2],
 	   "the sheet names in order");
 	duban_xlsx_names_free(names);
@@ -409,7 +410,8 @@ static void test_writer(void)
 			free(name);
 		}
 	duban_xlsx_sheet_free(&s);
-	char **names = duban_xlsx_sheet_names(path, err, sizeof err);
+	char **names;
+	duban_xlsx_sheet_names(path, &names, err, sizeof err);
 	ok(names != NULL, "the sheet names are read");
 	if (names) {
 		is_str(names[1], "a_b_c_d___", "forbidden characters become _");
