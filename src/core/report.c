@@ -1038,7 +1038,7 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		static const char *const heads[] = { "编号", "问题", "牵头单位", "责任领导", "整改时限", "逾期天数", "最新进展" };
 		static const bool right[] = { false, false, false, false, false, true, false };
 		static const int max[] = { 0, TEXT_TITLE_COLS, 0, 0, 0, 0, TEXT_NOTE_COLS };
-		static const int pct[] = { 12, 21, 12, 8, 11, 6, 30 };
+		static const int pct[] = { 11, 21, 12, 9, 11, 6, 30 };
 		struct table t = { "逾期未完成", 7, heads, right, max, r->priv->overdue.rows, r->priv->overdue.n,
 				   1u << 0 | 1u << 3 | 1u << 4, true, false, false, pct };
 		w_table(&w, &t);
