@@ -111,7 +111,7 @@ static char *taken_text(const struct duban_ladder *l, const struct duban_ladder_
 		if (!s->taken[i])
 			continue;
 		if (b.len)
-			duban_buf_puts(&b, ids ? "," : _(", "));
+			duban_buf_puts(&b, ids ? " " : _(", "));
 		duban_buf_puts(&b, ids ? duban_action_kind_id(l->steps[i].kind) : duban_action_kind_name(l->steps[i].kind));
 	}
 	return duban_buf_steal(&b);
@@ -162,7 +162,7 @@ static void print_table(const struct duban_ladder *l, const struct duban_overdue
 		[COL_UNIT] = { N_("Lead unit"), 20, 4, false },
 		[COL_DEADLINE] = { N_("Deadline"), 10, 2, false },
 		[COL_DAYS] = { N_("Days"), 5, 0, true },
-		[COL_TAKEN] = { N_("Taken"), 22, 1, false },
+		[COL_TAKEN] = { N_("Taken"), 36, 5, false },
 		[COL_NEXT] = { N_("Next step due"), 30, 0, false },
 	};
 	struct cli_column cols[NCOLS];
