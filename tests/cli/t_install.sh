@@ -18,10 +18,15 @@ line3=$(printf '%s\n' "$out" | sed -n 3p)
 id=$(printf '%s\n' "$line1" | sed -n 's/^duban [0-9][0-9.]* (\([A-Za-z0-9._+-]*\))$/\1/p')
 if [ -n "$id" ]; then pass "first line: duban VERSION (BUILD)"; else fail "first line: duban VERSION (BUILD)"; diag "$line1"; fi
 
-# The id names the source the binary was built from.
-if [ -e "$top_srcdir/.git" ] && want=$(git --no-optional-locks -C "$top_srcdir" describe --always 2>/dev/null); then
-	# -dirty may come and go while the tree is edited; the commit may not.
-	is "${id%-dirty}" "$want" "the build id is git describe of the source tree"
+# The id names the source the binary was built from: in a git checkout, a
+# commit of it (the tree may have moved on since the build).
+if [ -e "$top_srcdir/.git" ] && git --no-optional-locks -C "$top_srcdir" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+	if git --no-optional-locks -C "$top_srcdir" rev-parse -q --verify "${id%-dirty}^{commit}" >/dev/null 2>&1; then
+		pass "the build id is git describe of the source tree"
+	else
+		fail "the build id is git describe of the source tree"
+		diag "$id names no commit of $top_srcdir"
+	fi
 elif [ -f "$top_srcdir/.build-id" ]; then
 	is "$id" "$(sed -n 1p "$top_srcdir/.build-id")" "the build id is the one the tarball recorded"
 else
@@ -72,13 +77,13 @@ if [ ! -f "$top_builddir/Makefile" ]; then
 else
 	dirs=$($MAKE -s --no-print-directory -C "$top_builddir" print-install-dirs 2>"$tmp/dirs.err")
 	ok $? "make print-install-dirs"
-	for v in version bindir mandir pkgdatadir localedir USE_NLS bashcompletiondir \
+	for v in version bindir mandir pkgdatadir localedir USE_NLS docdir bashcompletiondir \
 		systemdsystemunitdir build_server install_completion install_unit; do
 		val=$(printf '%s\n' "$dirs" | sed -n "s/^$v=//p")
 		eval "$v=\$val"
 	done
 	root=$tmp/root
-	$MAKE -C "$top_builddir" install DESTDIR="$root" >"$tmp/install.log" 2>&1
+	$MAKE -C "$top_builddir" install DESTDIR="$root" BUILD_ID_FROZEN=1 >"$tmp/install.log" 2>&1
 	rc=$?
 	ok $rc "make install DESTDIR=..."
 	[ "$rc" -eq 0 ] || tail -20 "$tmp/install.log" | sed 's/^/# /'
@@ -102,6 +107,11 @@ else
 		cmp -s "$top_srcdir/contrib/templates/$t" "$root$pkgdatadir/templates/$t" && n=$((n + 1))
 	done
 	is "$n" 6 "the 6 letter templates in pkgdatadir/templates"
+	n=0
+	for f in README.md doc/PROTOCOL.md doc/nginx-duband.conf; do
+		cmp -s "$top_srcdir/$f" "$root$docdir/${f#doc/}" && n=$((n + 1))
+	done
+	is "$n" 3 "README, PROTOCOL.md and the nginx example in docdir"
 	if [ "$USE_NLS" = yes ]; then
 		exists -f "$root$localedir/zh_CN/LC_MESSAGES/duban.mo" "the zh_CN catalogue in localedir"
 	else
@@ -138,7 +148,7 @@ else
 		skip "duband not built"
 	fi
 
-	$MAKE -C "$top_builddir" uninstall DESTDIR="$root" >"$tmp/uninstall.log" 2>&1
+	$MAKE -C "$top_builddir" uninstall DESTDIR="$root" BUILD_ID_FROZEN=1 >"$tmp/uninstall.log" 2>&1
 	ok $? "make uninstall DESTDIR=..."
 	left=$(find "$root" -type f -o -type l 2>/dev/null)
 	is "$left" "" "make uninstall leaves no file behind"
