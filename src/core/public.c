@@ -552,6 +552,8 @@ static void redact_complainants(struct scan *sc)
 	};
 	const size_t loose = 10; /* words[loose..] are strict */
 	for (size_t i = 0; i < sc->n; i++) {
+		if (!cp_in(sc->cp[i], "举信投来反联村居群市业户"))
+			continue;
 		size_t n = 0, k = 0;
 		for (; k < sizeof words / sizeof words[0] && !n; k++)
 			n = match_lit(sc, i, words[k], false);
@@ -570,6 +572,9 @@ static void redact_complainants(struct scan *sc)
 static void redact_honorifics(struct scan *sc)
 {
 	for (size_t i = 0; i < sc->n; i++) {
+		/* cheap test first: this runs on every character */
+		if (!honorific(sc, i + 1) && !honorific(sc, i + 2))
+			continue;
 		size_t s = surname(sc, i, true);
 		if (!s)
 			continue;

@@ -129,6 +129,15 @@ ok $? "--format xlsx to a pipe"
 is "$(head -c 2 "$tmp/piped.xlsx")" "PK" "a workbook through the pipe"
 
 # ---- errors
+# A workbook is refused on a terminal (script(1) gives the command one).
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+	run script -qec "'$DUBAN' --db '$DB' export --public --format xlsx" /dev/null
+	exit_is 2 "--format xlsx on a terminal is refused"
+	like "$out" "write it with -o FILE.xlsx" "and says what to do"
+else
+	skip "no script(1) for a terminal"
+	skip "no script(1) for a terminal"
+fi
 run d export --public --format json
 exit_is 2 "json is not a public list format"
 like "$err" "csv, xlsx or html" "the error names the formats"
