@@ -256,6 +256,11 @@ FK-004" "show: item codes by prefix ($tool)"
 城关区" "--county: every county ($tool)"
 done
 unset _duban_sqlite3
+# A code is data, never shell: completing it runs nothing.
+d add --code 'Z$(touch pwned)' --title 'x' --county 'C`touch pwned2`' >/dev/null
+is "$(complete_words "$DUBAN" --db "$DB" show Z)" 'Z$(touch pwned)' "a code with \$(...) is offered as it is"
+is "$(complete_words "$DUBAN" --db "$DB" list --county C)" 'C`touch pwned2`' "a county with backquotes is offered as it is"
+if [ -e pwned ] || [ -e pwned2 ]; then fail "completing a code or county runs nothing"; else pass "completing a code or county runs nothing"; fi
 is "$(complete_words "$DUBAN" --db "$tmp/none.db" show F)" "" "no ledger, no codes"
 if [ -e "$tmp/none.db" ]; then fail "completion does not create a ledger"; else pass "completion does not create a ledger"; fi
 
