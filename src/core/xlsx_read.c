@@ -930,6 +930,10 @@ static enum duban_err open_book(struct reader *rd, const char *path, struct book
 	rd->file = xstrdup(path);
 	if (open_zip(rd, path) != DUBAN_OK)
 		return rd->status;
+	if (locate(rd, "xl/workbook.xml") < 0 && locate(rd, "content.xml") >= 0)
+		return fail(rd, DUBAN_ERR_PARSE,
+			    _("%s is an OpenDocument spreadsheet (.ods), not an Excel workbook: "
+			      "save it as .xlsx or CSV"), rd->file);
 	struct xml_ctx x = { .start = workbook_start, .data = bk };
 	if (parse_part(rd, "xl/workbook.xml", true, &x) != DUBAN_OK)
 		return rd->status;
