@@ -568,19 +568,41 @@ static void redact_complainants(struct scan *sc)
 	}
 }
 
-/* 王先生, 欧阳女士 anywhere. */
+/* Whether the len code points at i are a name: a surname and at most two
+ * more characters, none of them 某. */
+static bool is_name(const struct scan *sc, size_t i, size_t len, bool wordlike)
+{
+	size_t s = surname(sc, i, wordlike);
+	if (!s || len < s || len > s + 2)
+		return false;
+	for (size_t k = i + s; k < i + len; k++)
+		if (!is_cjk(sc->cp[k]) || sc->cp[k] == 0x67D0)
+			return false;
+	return true;
+}
+
+/* 王先生, 欧阳女士, 李四先生 anywhere: the shortest name before the title,
+ * or, when that starts with a surname that is also an everyday word, a
+ * longer one that starts with a plain surname (王林先生 whole; but 周边李女士
+ * and 和李四先生 keep their first words). */
 static void redact_honorifics(struct scan *sc)
 {
-	for (size_t i = 0; i < sc->n; i++) {
-		/* cheap test first: this runs on every character */
-		if (!honorific(sc, i + 1) && !honorific(sc, i + 2))
+	for (size_t h = 1; h < sc->n; h++) {
+		if (!honorific(sc, h))
 			continue;
-		size_t s = surname(sc, i, true);
-		if (!s)
-			continue;
-		size_t h = honorific(sc, i + s);
-		if (h)
-			hide(sc, i, s + h);
+		size_t best = 0;
+		bool word = false; /* the best so far starts with an everyday word */
+		for (size_t len = 1; len <= 4 && len <= h; len++) {
+			if (!best && is_name(sc, h - len, len, true)) {
+				best = len;
+				word = !is_name(sc, h - len, len, false);
+			} else if (best && word && is_name(sc, h - len, len, false)) {
+				best = len;
+				word = false;
+			}
+		}
+		if (best)
+			hide(sc, h - best, best + 2);
 	}
 }
 

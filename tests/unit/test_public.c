@@ -141,6 +141,10 @@ static void test_complainants(void)
 	is_red("村民赵大海说", NULL, "村民***说", "村民 and a name");
 	is_red("投诉人欧阳明，", NULL, "投诉人***，", "a compound surname");
 	is_red("周边李女士反映", NULL, "周边***反映", "李女士 anywhere");
+	is_red("经联系李四先生、欧阳娜娜女士，", NULL, "经联系***、***，", "a full name with 先生 / 女士");
+	kept("王某某先生", "but not 王某某先生");
+	is_red("张三和李四先生", NULL, "张三和***", "the name, not the word before it");
+	is_red("王林先生", NULL, "***", "a given name that is also a surname");
 	kept("群众反映强烈", "群众 and no name");
 	kept("村民房屋，村民林地的树，居民田地。", "村民 / 居民 before land and houses");
 	is_red("村民林大海反映", NULL, "村民***反映", "but a name with 反映 after it");
