@@ -31,8 +31,8 @@ extern const int duban_public_ncolumns;
  * 手机 / Tel); ID card numbers (18 characters, last one X, or the old 15
  * digits, with a real birth date inside); e-mail addresses; QQ and WeChat
  * ids after their names; the complainant's name after 举报人 / 信访人 /
- * 投诉人 / 来电人 / 来信人 / 反映人 / 联系人, and a common surname with
- * 先生 / 女士.  Dates, codes, amounts and other numbers stay, and so do the
+ * 投诉人 / 来电人 / 来信人 / 反映人 / 联系人 (after 村民 / 居民 / 群众 … only
+ * before 反映 / 称 …), and a name with 先生 / 女士 (王先生, 李四先生).  Dates, codes, amounts and other numbers stay, and so do the
  * names of officials (责任人被处理情况 is published as it is apart from the
  * above).  Works on whole characters, never cutting one.  text NULL gives "";
  * item may be NULL.  Malloc'd. */
