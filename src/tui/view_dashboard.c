@@ -608,6 +608,11 @@ static int write_bulletin(struct tui *t)
 		}
 	}
 
+	/* A large ledger takes a moment: say so before the screen waits. */
+	tui_message(t, false, _("writing %s…"), file);
+	tui_draw_all(t);
+	doupdate();
+
 	int fmt = duban_report_format_of_path(file);
 	struct duban_report *r = NULL;
 	enum duban_err err = duban_report_build(t->st, periods[kind], filter, DUBAN_REPORT_BY_COUNTY, today, &r);
