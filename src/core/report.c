@@ -407,17 +407,19 @@ static char *mask_names(unsigned mask, int count, const char *(*name)(int))
 		n += (mask >> i) & 1;
 	bool except = n > count / 2 + 1;
 	duban_buf_init(&b);
-	if (except)
-		duban_buf_puts(&b, "除");
-	for (int i = 0; i < count; i++)
-		if (((mask >> i) & 1) != except) {
-			if (b.len && !(except && b.len == strlen("除")))
-				duban_buf_puts(&b, "、");
-			duban_buf_puts(&b, name(i));
-		}
-	if (except)
-		duban_buf_puts(&b, "外");
-	return duban_buf_steal(&b);
+	for (int i = 0; i < count; i++) {
+		if (((mask >> i) & 1) == (unsigned)except)
+			continue;
+		if (b.len)
+			duban_buf_puts(&b, "、");
+		duban_buf_puts(&b, name(i));
+	}
+	char *names = duban_buf_steal(&b);
+	if (!except)
+		return names;
+	char *s = xasprintf("除%s外", names);
+	free(names);
+	return s;
 }
 
 static const char *status_zh_of(int i) { return duban_status_zh((enum duban_status)i); }
@@ -729,9 +731,9 @@ static int run_length(const struct table *t, int i)
 
 static void html_table(FILE *out, const struct table *t)
 {
-	/* Item lists (a code in the first column) carry long titles and notes:
-	 * a smaller type keeps those columns readable on A4. */
-	const char *cls = t->narrow ? " class=\"narrow\"" : t->nowrap ? " class=\"list\"" : "";
+	/* Item lists (the tables with column shares) carry long titles and
+	 * notes: a smaller type keeps those columns readable on A4. */
+	const char *cls = t->narrow ? " class=\"narrow\"" : t->pct ? " class=\"list\"" : "";
 	fprintf(out, "<table%s>\n", cls);
 	if (t->pct) {
 		fputs("<colgroup>", out);
