@@ -177,6 +177,12 @@ static int cmd_synclog(struct tui *t, char *args)
 	return open_view(t, &tui_synclog_view);
 }
 
+static int cmd_overdue(struct tui *t, char *args)
+{
+	(void)args;
+	return open_view(t, &tui_overdue_view);
+}
+
 static int cmd_sync(struct tui *t, char *args)
 {
 	(void)args;
@@ -202,6 +208,7 @@ static const struct {
 	{ "sync", NULL, cmd_sync },
 	{ "conflicts", NULL, cmd_conflicts },
 	{ "synclog", NULL, cmd_synclog },
+	{ "overdue", NULL, cmd_overdue },
 	{ "quit", "q", cmd_quit },
 };
 
@@ -231,7 +238,7 @@ int tui_command(struct tui *t, const char *line)
 	} else if (strcmp(s, "q!") == 0 || strcmp(s, "wq") == 0 || strcmp(s, "x") == 0) {
 		r = TUI_HANDLED | TUI_QUIT;
 	} else {
-		tui_message(t, true, _("unknown command: %s (try filter, sort, goto, set, theme, sync, conflicts, synclog, help, quit)"), s);
+		tui_message(t, true, _("unknown command: %s (try filter, sort, goto, set, theme, sync, conflicts, synclog, overdue, help, quit)"), s);
 		r = TUI_HANDLED | TUI_REDRAW;
 	}
 	free(copy);

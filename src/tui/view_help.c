@@ -30,7 +30,7 @@ static const char *view_title(const char *name)
 	} titles[] = {
 		{ "ledger", N_("ledger") }, { "detail", N_("item detail") }, { "calendar", N_("calendar") },
 		{ "dashboard", N_("dashboard") }, { "help", N_("help") }, { "conflicts", N_("conflicts") },
-		{ "synclog", N_("sync log") },
+		{ "synclog", N_("sync log") }, { "overdue", N_("overdue items") },
 	};
 	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
 		if (strcmp(name, titles[i].name) == 0)
