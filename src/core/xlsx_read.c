@@ -249,24 +249,26 @@ static bool feed(struct xml_ctx *x, const char *buf, int n, bool last)
 
 static void stream_part(struct xml_ctx *x, zip_file_t *zf)
 {
-	static char buf[1 << 16];
+	enum { CHUNK = 1 << 16 };
+	char *buf = xmalloc(CHUNK); /* duband imports from several threads */
 	zip_uint64_t total = 0;
 	for (;;) {
-		zip_int64_t n = zip_fread(zf, buf, sizeof buf);
+		zip_int64_t n = zip_fread(zf, buf, CHUNK);
 		if (n < 0) {
 			fail(x->rd, DUBAN_ERR_PARSE, _("%s: cannot read %s from the workbook (damaged?): %s"),
 			     x->rd->file, x->part, zip_error_strerror(zip_file_get_error(zf)));
-			return;
+			break;
 		}
 		total += (zip_uint64_t)n;
 		if (total > PART_MAX) {
 			fail(x->rd, DUBAN_ERR_PARSE, _("%s: %s is larger than %d MB unpacked; refusing it"),
 			     x->rd->file, x->part, (int)(PART_MAX >> 20));
-			return;
+			break;
 		}
 		if (!feed(x, buf, (int)n, n == 0) || n == 0)
-			return;
+			break;
 	}
+	free(buf);
 }
 
 /* Streams the part called name through the handlers of x.  A missing part
