@@ -6,11 +6,27 @@
 # diff as diagnostics, "1..N" at the end, exit 1 when anything failed.
 # UPDATE_SCREENS=1 writes the expected screens instead of comparing them
 # (look at every one before committing it).  POSIX sh: CI runs dash.
+#
+# Every screen test runs twice: in C.UTF-8 (English) and, through the
+# wrappers in tests/tui/zh/, with TUI_LOCALE=zh_CN.UTF-8 (Chinese, from the
+# catalogue compiled from po/zh_CN.po).  The zh_CN run compares its screens
+# with tests/tui/screens/zh_CN/NAME.txt; literal checks name both texts with
+# L ENGLISH CHINESE (see below).  Only the TUI runs in the test's locale: the
+# command-line runs that make fixtures and figures stay in C.UTF-8.
 
 : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 DUBAN=${DUBAN:-$top_builddir/duban}
-SCREENS=$top_srcdir/tests/tui/screens
+TUI_LOCALE=${TUI_LOCALE:-C.UTF-8}
+case $TUI_LOCALE in
+C.* | POSIX) TUI_LANG=C ;;
+*) TUI_LANG=${TUI_LOCALE%%.*} ;;
+esac
+if [ "$TUI_LANG" = C ]; then
+	SCREENS=$top_srcdir/tests/tui/screens
+else
+	SCREENS=$top_srcdir/tests/tui/screens/$TUI_LANG
+fi
 
 # The command-line runs of the tests (fixtures, checks) use a fixed
 # environment too; the TUI itself gets its own one in start().
@@ -37,6 +53,11 @@ if [ ! -x "$DUBAN" ]; then
 	exit 0
 fi
 
+if [ "$TUI_LANG" != C ] && ! locale -a 2>/dev/null | grep -qi "^$TUI_LANG\.utf-\{0,1\}8\$"; then
+	echo "1..0 # SKIP no $TUI_LOCALE locale on this machine"
+	exit 0
+fi
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/duban-tui.XXXXXX") || exit 99
 servers=
 nserver=0
@@ -53,6 +74,25 @@ mkdir -p "$HOME" "$tmp/cfg/duban" "$tmp/data"
 export HOME
 DB=$tmp/l.db
 cd "$tmp" || exit 99
+
+# The catalogue: compiled afresh from po/zh_CN.po (so that the screens follow
+# the translation being edited), else the build's .gmo; the TUI finds it
+# through DUBAN_LOCALEDIR, never an installed one.
+LOCALEDIR_T=$tmp/locale
+if [ "$TUI_LANG" != C ]; then
+	mkdir -p "$LOCALEDIR_T/$TUI_LANG/LC_MESSAGES"
+	mo=$LOCALEDIR_T/$TUI_LANG/LC_MESSAGES/duban.mo
+	po=$top_srcdir/po/$TUI_LANG.po
+	if ! { command -v msgfmt >/dev/null 2>&1 && msgfmt -o "$mo" "$po" 2>/dev/null; }; then
+		for gmo in "$top_builddir/po/$TUI_LANG.gmo" "$top_srcdir/po/$TUI_LANG.gmo" ""; do
+			[ -n "$gmo" ] && [ -f "$gmo" ] && cp "$gmo" "$mo" && break
+		done
+		if [ -z "$gmo" ]; then
+			echo "1..0 # SKIP no msgfmt and no po/$TUI_LANG.gmo"
+			exit 0
+		fi
+	fi
+fi
 
 # ---------------------------------------------------------------- TAP
 pass() {
@@ -90,6 +130,38 @@ done_testing() {
 	exit $?
 }
 
+# ---------------------------------------------------------------- locale
+# L ENGLISH CHINESE: the text the screen shows in this run's locale, e.g.
+# screen_has "$(L "300 items" "300 项")".  Both are written out so that a
+# label left untranslated, or translated anew, fails the zh_CN run.
+L() {
+	if [ "$TUI_LANG" = zh_CN ]; then
+		printf '%s' "$2"
+	else
+		printf '%s' "$1"
+	fi
+}
+
+# The status line's word that the TUI has started (no server in these tests).
+OFFLINE=$(L offline 离线)
+
+# in_c: true in the C.UTF-8 run.
+in_c() {
+	[ "$TUI_LANG" = C ]
+}
+
+# c_only N REASON: in the zh_CN run, N skipped checks saying REASON, and
+# false; in the C run true, e.g.  c_only 3 "LANG=C is English" && { ...; }
+c_only() {
+	in_c && return 0
+	i=0
+	while [ "$i" -lt "$1" ]; do
+		skip "C.UTF-8 only: $2"
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # ---------------------------------------------------------------- fixtures
 # demo_ledger FILE ITEMS: the fixed-seed demo ledger (deterministic given
 # DUBAN_TODAY and DUBAN_NOW).
@@ -110,7 +182,7 @@ t() {
 
 # start W H [VAR=VALUE...] [-- ARGS...]: a new private tmux server whose only
 # pane runs duban --db $DB ARGS in a W×H terminal.  The environment is fixed
-# (TERM=screen-256color, C.UTF-8, DUBAN_TODAY, HOME and XDG dirs in $tmp);
+# (TERM=screen-256color, $TUI_LOCALE, DUBAN_TODAY, HOME and XDG dirs in $tmp);
 # VAR=VALUE pairs override it (TERM=vt100, LANG=C, NO_COLOR=1 …).  The pane
 # stays after duban exits so that a crash or a sanitizer report shows.
 start() {
@@ -129,7 +201,8 @@ start() {
 	t start-server \; set-option -g remain-on-exit on \; set-option -g status off \
 		\; set-option -g history-limit 5000 \
 		\; new-session -d -x "$w" -y "$h" \
-		env -i PATH="$PATH" TERM=screen-256color LC_ALL=C.UTF-8 TZ=UTC \
+		env -i PATH="$PATH" TERM=screen-256color LC_ALL="$TUI_LOCALE" TZ=UTC \
+		DUBAN_LOCALEDIR="$LOCALEDIR_T" \
 		DUBAN_TODAY="$DUBAN_TODAY" DUBAN_NOW="$DUBAN_NOW" USER=tester \
 		HOME="$HOME" XDG_CONFIG_HOME="$tmp/cfg" XDG_DATA_HOME="$tmp/data" \
 		DUBAN_THEMEDIR="$top_srcdir/themes" \
