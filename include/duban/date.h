@@ -21,6 +21,8 @@ duban_date duban_date_add_months(duban_date d, int months); /* clamps the day */
 
 /* Writes YYYY-MM-DD (or "" for NONE) into buf of at least 11 bytes. */
 char *duban_date_format(duban_date d, char buf[11]);
+/* The date as Chinese documents write it, "2026年6月15日" ("" for NONE). */
+char *duban_date_zh(duban_date d, char buf[32]);
 
 /* Parses 2022-12-31, 2022/12/31, 2022.12.31, 20221231, 2022-1-5,
  * 2022年12月31日, 2022年12月底 (last day), 2022年12月 (last day), 2022年底 /

@@ -111,8 +111,6 @@ bool duban_letter_make(const struct duban_letter_ctx *c, struct duban_letter *ou
  * Malloc'd, or NULL with a message. */
 char *duban_letter_html(const struct duban_letter_ctx *c, const struct duban_letter *l, char *err, size_t errlen);
 void duban_letter_free(struct duban_letter *l);
-/* "2026年6月15日". */
-void duban_date_zh(duban_date d, char buf[32]);
 
 /* Issues one step: records the action (kind, date, due = reply_by, text)
  * through the store, inside the caller's transaction if one is open. */

@@ -171,6 +171,7 @@ char *duban_value_display(const struct duban_field *f, const char *value);
  * (and a few common aliases) and returns -1 when unknown. ---- */
 const char *duban_kind_id(enum duban_kind k);
 const char *duban_kind_name(enum duban_kind k);          /* translated */
+const char *duban_kind_zh(enum duban_kind k);            /* always Chinese: 反馈问题, 信访件 */
 int duban_kind_parse(const char *s);
 const char *duban_status_id(enum duban_status s);
 const char *duban_status_name(enum duban_status s);      /* translated: 整改中 in zh_CN */

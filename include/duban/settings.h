@@ -72,6 +72,12 @@ bool duban_theme_load(const char *path, struct duban_color **colors, int *ncolor
  * then DUBAN_THEMEDIR or the installed pkgdatadir/themes, then the source
  * tree's themes/ for uninstalled builds.  Malloc'd path or NULL. */
 char *duban_theme_path(const char *name);
+/* A data file the office may override, searched in the same order:
+ * $XDG_CONFIG_HOME/duban/SUBDIR (or ~/.config/duban/SUBDIR), the directory
+ * named by the environment variable env_dir, the installed pkgdatadir/SUBDIR,
+ * then SRCDIR of the source tree (top_srcdir, or next to the program) for
+ * uninstalled builds.  Malloc'd path or NULL. */
+char *duban_data_file(const char *subdir, const char *env_dir, const char *srcdir, const char *file);
 
 /* A filter with the strings it points to. */
 struct duban_filter_expr {

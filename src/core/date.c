@@ -316,3 +316,15 @@ const char *duban_timestamp_local(const char *utc, bool date_only, char buf[32])
 		snprintf(buf, 32, "%s", utc);
 	return buf;
 }
+
+char *duban_date_zh(duban_date d, char buf[32])
+{
+	int y, m, day;
+	if (d == DUBAN_DATE_NONE) {
+		buf[0] = '\0';
+		return buf;
+	}
+	duban_date_to_ymd(d, &y, &m, &day);
+	snprintf(buf, 32, "%d年%d月%d日", y, m, day);
+	return buf;
+}

@@ -520,13 +520,6 @@ static void cat(char *buf, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void date_zh(duban_date d, char *buf, size_t cap)
-{
-	int y, m, day;
-	duban_date_to_ymd(d, &y, &m, &day);
-	snprintf(buf, cap, "%d年%d月%d日", y, m, day);
-}
-
 static void stamp(struct rng *r, duban_date d, char out[25])
 {
 	int y, m, day;
@@ -870,7 +863,7 @@ static enum duban_err add_note(struct gen *g, const struct duban_item *it, duban
 	memset(&n, 0, sizeof n);
 	rng_uuid(r, n.id);
 	memcpy(n.item_id, it->id, sizeof n.item_id);
-	date_zh(d, when, sizeof when);
+	duban_date_zh(d, when);
 	bool problem = it->kind == DUBAN_KIND_PROBLEM;
 	const char *fmt = problem ? PICK(r, problem_notes) : PICK(r, complaint_notes);
 	/* formats with two %s take the unit, the others only the date */
@@ -972,7 +965,7 @@ static enum duban_err add_action(struct gen *g, const struct duban_item *it,
 	a.kind = kind;
 	a.date = d;
 	a.due = d + rng_range(r, 7, 15);
-	date_zh(a.due, due, sizeof due);
+	duban_date_zh(a.due, due);
 	snprintf(text, sizeof text, "%s：你单位牵头的“%s”（%s）整改任务已超过整改时限，请于%s前报送整改进展及超期原因。",
 		 it->lead_unit, it->title, it->code, due);
 	a.text = text;

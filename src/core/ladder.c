@@ -15,6 +15,7 @@
 #include "duban/html.h"
 #include "duban/ladder.h"
 #include "duban/model.h"
+#include "duban/settings.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -346,75 +347,11 @@ const char *duban_template_name(enum duban_action_kind kind)
 	return (unsigned)kind < ARRAY_LEN(template_names) ? template_names[kind] : "";
 }
 
-static char *try_dir(const char *dir, const char *sub, const char *file)
-{
-	if (!dir || !*dir)
-		return NULL;
-	char *p = xasprintf("%s%s/%s", dir, sub, file);
-	if (access(p, R_OK) == 0)
-		return p;
-	free(p);
-	return NULL;
-}
-
-static char *exe_dir(void)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	char *slash = strrchr(buf, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	return xstrdup(buf);
-}
-
 char *duban_template_path(const char *name)
 {
 	if (!name || !*name || strchr(name, '/'))
 		return NULL;
-	char *found = NULL;
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	if (xdg && *xdg)
-		found = try_dir(xdg, "/duban/templates", name);
-	else if (home && *home)
-		found = try_dir(home, "/.config/duban/templates", name);
-	if (!found)
-		found = try_dir(getenv("DUBAN_TEMPLATEDIR"), "", name);
-#ifdef DUBAN_DATADIR
-	if (!found)
-		found = try_dir(DUBAN_DATADIR, "/templates", name);
-#endif
-	if (!found)
-		found = try_dir(getenv("top_srcdir"), "/contrib/templates", name);
-	if (!found) {
-		char *dir = exe_dir();
-		found = try_dir(dir, "/../contrib/templates", name);
-		if (!found)
-			found = try_dir(dir, "/../../contrib/templates", name);
-		free(dir);
-	}
-	return found;
-}
-
-void duban_date_zh(duban_date d, char buf[32])
-{
-	int y, m, day;
-	if (d == DUBAN_DATE_NONE) {
-		buf[0] = '\0';
-		return;
-	}
-	duban_date_to_ymd(d, &y, &m, &day);
-	snprintf(buf, 32, "%d年%d月%d日", y, m, day);
-}
-
-/* The Chinese name of an item kind (model.h has no accessor for it). */
-static const char *kind_zh(enum duban_kind k)
-{
-	return k == DUBAN_KIND_COMPLAINT ? "信访件" : "反馈问题";
+	return duban_data_file("templates", "DUBAN_TEMPLATEDIR", "contrib/templates", name);
 }
 
 /* A field's value in a letter: enums by Chinese name, booleans 是/否. */
@@ -422,7 +359,7 @@ static char *field_value(const struct duban_field *f, const struct duban_item *i
 {
 	const char *p = (const char *)item + f->offset;
 	switch (f->type) {
-	case DUBAN_FT_KIND: return xstrdup(kind_zh(*(const enum duban_kind *)(const void *)p));
+	case DUBAN_FT_KIND: return xstrdup(duban_kind_zh(*(const enum duban_kind *)(const void *)p));
 	case DUBAN_FT_STATUS: return xstrdup(duban_status_zh(*(const enum duban_status *)(const void *)p));
 	case DUBAN_FT_DEADLINE_KIND:
 		return xstrdup(duban_deadline_kind_zh(*(const enum duban_deadline_kind *)(const void *)p));

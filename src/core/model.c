@@ -193,6 +193,7 @@ const char *duban_action_kind_name(enum duban_action_kind k) { return ENUM_NAME(
 
 const char *duban_kind_id(enum duban_kind k) { return ENUM_FIELD(kinds, k, id); }
 const char *duban_kind_name(enum duban_kind k) { return (unsigned)k < ARRAY_LEN(kinds) ? _(kinds[k].en) : ""; }
+const char *duban_kind_zh(enum duban_kind k) { return ENUM_FIELD(kinds, k, zh); }
 int duban_kind_parse(const char *s) { return enum_parse(kinds, ARRAY_LEN(kinds), s); }
 
 const char *duban_status_id(enum duban_status s) { return ENUM_FIELD(statuses, s, id); }

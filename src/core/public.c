@@ -990,12 +990,11 @@ static const int col_widths[] = { 4, 9, 18, 8, 6, 18, 6, 19, 12 };
 static void html_head(struct writer *w, const char *title, duban_date today)
 {
 	FILE *out = w->out;
-	int y, m, d;
-	duban_date_to_ymd(today, &y, &m, &d);
+	char zh[32];
 	duban_html_begin(out, title, public_css);
 	fputs("<h1>", out);
 	duban_html_escape(out, title);
-	fprintf(out, "</h1>\n<p class=\"meta\">截至%d年%d月%d日，", y, m, d);
+	fprintf(out, "</h1>\n<p class=\"meta\">截至%s，", duban_date_zh(today, zh));
 	long long total = w->count[DUBAN_KIND_COMPLAINT] + w->count[DUBAN_KIND_PROBLEM];
 	if (total == 0)
 		fputs("无公开事项", out);

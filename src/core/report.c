@@ -1114,11 +1114,8 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		put_kv(&w, &k, "群众信访举报件办理情况", 3, heads, right, true);
 	}
 	if (fmt == DUBAN_REPORT_HTML) {
-		int y, m, d;
-		duban_date_to_ymd(r->today, &y, &m, &d);
-		s = xasprintf("%d年%d月%d日", y, m, d);
-		w_para_class(&w, s, "date");
-		free(s);
+		char zh[32];
+		w_para_class(&w, duban_date_zh(r->today, zh), "date");
 		duban_html_end(out);
 	}
 	fflush(out);

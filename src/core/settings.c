@@ -478,7 +478,7 @@ bool duban_theme_load(const char *path, struct duban_color **colors, int *ncolor
 	return each_line(path, theme_line, &tc, errors, nerrors, false);
 }
 
-static char *try_theme(const char *dir, const char *sub, const char *file)
+static char *try_file(const char *dir, const char *sub, const char *file)
 {
 	if (!dir || !*dir)
 		return NULL;
@@ -504,6 +504,47 @@ static char *exe_dir(void)
 	return xstrdup(buf);
 }
 
+char *duban_data_file(const char *subdir, const char *env_dir, const char *srcdir, const char *file)
+{
+	char *found = NULL;
+	char *sub = xasprintf("/duban/%s", subdir);
+	char *home_sub = xasprintf("/.config/duban/%s", subdir);
+	char *inst_sub = xasprintf("/%s", subdir);
+	char *src_sub = xasprintf("/%s", srcdir);
+	char *up_sub = xasprintf("/../%s", srcdir);
+	char *upup_sub = xasprintf("/../../%s", srcdir);
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && *xdg)
+		found = try_file(xdg, sub, file);
+	else if (home && *home)
+		found = try_file(home, home_sub, file);
+	if (!found)
+		found = try_file(getenv(env_dir), "", file);
+#ifdef DUBAN_DATADIR
+	if (!found)
+		found = try_file(DUBAN_DATADIR, inst_sub, file);
+#else
+	(void)inst_sub;
+#endif
+	if (!found)
+		found = try_file(getenv("top_srcdir"), src_sub, file);
+	if (!found) {
+		char *dir = exe_dir();
+		found = try_file(dir, up_sub, file);
+		if (!found)
+			found = try_file(dir, upup_sub, file);
+		free(dir);
+	}
+	free(sub);
+	free(home_sub);
+	free(inst_sub);
+	free(src_sub);
+	free(up_sub);
+	free(upup_sub);
+	return found;
+}
+
 char *duban_theme_path(const char *name)
 {
 	if (!name || !*name)
@@ -513,29 +554,7 @@ char *duban_theme_path(const char *name)
 	size_t n = strlen(name);
 	bool has_ext = n > 6 && strcmp(name + n - 6, ".theme") == 0;
 	char *file = has_ext ? xstrdup(name) : xasprintf("%s.theme", name);
-	char *found = NULL;
-
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	if (xdg && *xdg)
-		found = try_theme(xdg, "/duban/themes", file);
-	else if (home && *home)
-		found = try_theme(home, "/.config/duban/themes", file);
-	if (!found)
-		found = try_theme(getenv("DUBAN_THEMEDIR"), "", file);
-#ifdef DUBAN_DATADIR
-	if (!found)
-		found = try_theme(DUBAN_DATADIR, "/themes", file);
-#endif
-	if (!found)
-		found = try_theme(getenv("top_srcdir"), "/themes", file);
-	if (!found) {
-		char *dir = exe_dir();
-		found = try_theme(dir, "/../themes", file);
-		if (!found)
-			found = try_theme(dir, "/../../themes", file);
-		free(dir);
-	}
+	char *found = duban_data_file("themes", "DUBAN_THEMEDIR", "themes", file);
 	free(file);
 	return found;
 }
