@@ -180,6 +180,32 @@ static void export_public_help(void)
 	cli_filter_help(stdout);
 }
 
+/* What both exports check once their options are read: no stray argument
+ * and a filter that can match something. */
+static int export_args_done(int argc, char **argv, struct cli_filter *cf, const struct duban_filter **filter)
+{
+	if (optind < argc) {
+		cli_error(_("export: unexpected argument '%s' (write to a file with -o FILE)"), argv[optind]);
+		return CLI_USAGE;
+	}
+	*filter = cli_filter_done(cf);
+	if (cf->none) {
+		cli_error(_("the --status or --light filters exclude everything"));
+		return CLI_REFUSED;
+	}
+	return CLI_OK;
+}
+
+/* A workbook's bytes would only garble a terminal. */
+static int refuse_workbook_on_tty(bool workbook, bool to_stdout)
+{
+	if (workbook && to_stdout && isatty(STDOUT_FILENO)) {
+		cli_error(_("an .xlsx workbook is not for the terminal: write it with -o FILE.xlsx"));
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
 static int cmd_export_public(struct cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_PUBLIC = CLI_OPT_FILTER_END, OPT_TITLE };
@@ -230,23 +256,14 @@ static int cmd_export_public(struct cli_ctx *ctx, int argc, char **argv)
 			return cli_bad_option(ctx, c, argv);
 		}
 	}
-	if (optind < argc) {
-		cli_error(_("export: unexpected argument '%s' (write to a file with -o FILE)"), argv[optind]);
-		return CLI_USAGE;
-	}
-	po.filter = cli_filter_done(&cf);
-	if (cf.none) {
-		cli_error(_("the --status or --light filters exclude everything"));
-		return CLI_REFUSED;
-	}
+	if ((rc = export_args_done(argc, argv, &cf, &po.filter)) != CLI_OK)
+		return rc;
 	bool to_stdout = !output || strcmp(output, "-") == 0;
 	if (fmt < 0 && !to_stdout)
 		fmt = duban_public_format_of_path(output);
 	po.format = fmt < 0 ? DUBAN_PUBLIC_CSV : (enum duban_public_format)fmt;
-	if (po.format == DUBAN_PUBLIC_XLSX && to_stdout && isatty(STDOUT_FILENO)) {
-		cli_error(_("an .xlsx workbook is not for the terminal: write it with -o FILE.xlsx"));
-		return CLI_USAGE;
-	}
+	if ((rc = refuse_workbook_on_tty(po.format == DUBAN_PUBLIC_XLSX, to_stdout)) != CLI_OK)
+		return rc;
 	if (!cli_store(ctx, &rc))
 		return rc;
 	char msg[512] = "";
@@ -320,23 +337,14 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 			return cli_bad_option(ctx, c, argv);
 		}
 	}
-	if (optind < argc) {
-		cli_error(_("export: unexpected argument '%s' (write to a file with -o FILE)"), argv[optind]);
-		return CLI_USAGE;
-	}
-	eo.filter = cli_filter_done(&cf);
-	if (cf.none) {
-		cli_error(_("the --status or --light filters exclude everything"));
-		return CLI_REFUSED;
-	}
+	if ((rc = export_args_done(argc, argv, &cf, &eo.filter)) != CLI_OK)
+		return rc;
 	bool to_stdout = !output || strcmp(output, "-") == 0;
 	size_t olen = output ? strlen(output) : 0;
 	if (!format_given && !to_stdout && olen > 5 && strcasecmp(output + olen - 5, ".xlsx") == 0)
 		eo.format = DUBAN_EXPORT_XLSX;
-	if (eo.format == DUBAN_EXPORT_XLSX && to_stdout && isatty(STDOUT_FILENO)) {
-		cli_error(_("an .xlsx workbook is not for the terminal: write it with -o FILE.xlsx"));
-		return CLI_USAGE;
-	}
+	if ((rc = refuse_workbook_on_tty(eo.format == DUBAN_EXPORT_XLSX, to_stdout)) != CLI_OK)
+		return rc;
 	if (!cli_store(ctx, &rc))
 		return rc;
 	if (output && strcmp(output, "-") != 0)

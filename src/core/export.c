@@ -73,8 +73,6 @@ static int write_json_item(const struct duban_item *item, void *vctx)
 
 /* ---------------------------------------------------------------- xlsx */
 
-/* Sheet names: the kinds as the ledger names them in Chinese. */
-static const char *const kind_sheets[DUBAN_KIND_COUNT] = { "反馈问题", "信访件" };
 
 struct xlsx_ctx {
 	duban_xlsx_book *book;
@@ -101,7 +99,7 @@ static char *xlsx_value(const struct duban_field *f, const struct duban_item *it
 {
 	switch (f->type) {
 	case DUBAN_FT_KIND:
-		return xstrdup(kind_sheets[it->kind < DUBAN_KIND_COUNT ? it->kind : 0]);
+		return xstrdup(duban_kind_zh(it->kind));
 	case DUBAN_FT_STATUS:
 		return xstrdup(duban_status_zh(it->status));
 	case DUBAN_FT_DEADLINE_KIND:
@@ -135,7 +133,7 @@ static int write_xlsx_item(const struct duban_item *item, void *vctx)
 {
 	struct xlsx_ctx *x = vctx;
 	if (!x->started) {
-		x->err = duban_xlsx_add_sheet(x->book, kind_sheets[x->kind], x->cols, x->ncols);
+		x->err = duban_xlsx_add_sheet(x->book, duban_kind_zh(x->kind), x->cols, x->ncols);
 		x->started = true;
 		if (x->err != DUBAN_OK)
 			return 1;
@@ -188,7 +186,7 @@ static enum duban_err export_xlsx(duban_store *st, const char *path, const struc
 		any |= x.started;
 	}
 	if (err == DUBAN_OK && !any)
-		err = duban_xlsx_add_sheet(book, kind_sheets[filter->kind > 0 ? filter->kind : 0], cols, x.ncols);
+		err = duban_xlsx_add_sheet(book, duban_kind_zh(filter->kind > 0 ? (enum duban_kind)filter->kind : DUBAN_KIND_PROBLEM), cols, x.ncols);
 	free(cols);
 	if (err != DUBAN_OK) {
 		int saved = errno;
