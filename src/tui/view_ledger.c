@@ -567,7 +567,9 @@ static void draw_table(struct tui *t, struct ledger *L, WINDOW *win, int y, int 
 	int light_w = duban_str_width(duban_light_symbol(DUBAN_LIGHT_RED)) + 1;
 
 	measure(L, today);
-	layout(L, w, light_w, width);
+	/* Beside the pane, a blank column keeps the last one off its border
+	 * (a status as wide as its column, 尚未启动, would touch it). */
+	layout(L, L->wide ? w - 1 : w, light_w, width);
 	draw_head(t, win, y, x, w, light_w, width);
 	for (int r = 1; r < h; r++)
 		tui_fill(win, y + r, x, w, tui_attr(t, TUI_EL_DEFAULT));

@@ -5,8 +5,13 @@
 # conflicts, the conflict view shows base, mine and theirs side by side (or
 # stacked at 80×24) and settles them with t, m and e (Chinese text); a
 # rejected change is sent again with r; S without an account says how to log
-# in; the status line counts what waits; the sync log view opens.
+# in; the status line counts what waits; the sync log view opens.  Run in
+# C.UTF-8 and, by tests/tui/zh/, zh_CN.UTF-8.
 . "$(dirname "$0")/lib.sh"
+
+# conflicts N, queued N: the status line's counts.
+conflicts() { L "$1 conflict$([ "$1" -eq 1 ] || echo s)" "冲突 $1"; }
+queued() { L "$1 queued" "待同步 $1"; }
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP sqlite3 not installed"
@@ -36,62 +41,62 @@ ok $? "four conflicts and a rejected change written with sqlite3"
 
 # ---------------------------------------------------------------- 80×24
 start 80 24
-wait_for "4 conflicts"
-screen_has "offline (not logged in) · 0 queued · 1 rejected · 4 conflicts" \
+wait_for "$(conflicts 4)"
+screen_has "$(L "offline (not logged in) · 0 queued · 1 rejected · 4 conflicts" "离线（未登录） · 待同步 0 · 被拒绝 1 · 冲突 4")" \
 	"the status line counts conflicts and rejected changes"
 screen_has "●!$c1" "the ledger marks an item with a conflict with !"
 keys C
-screen_has "Conflicts (4): changed here and on the server" "C opens the conflict view"
-screen_has "Mine (this device)" "base, mine and theirs are shown"
+screen_has "$(L "Conflicts (4): changed here and on the server" "冲突（4）：本机和服务器都有修改")" "C opens the conflict view"
+screen_has "$(L "Mine (this device)" "我的（本设备）")" "base, mine and theirs are shown"
 screen_is conflicts-80x24 "80×24: base, mine and theirs stacked"
 keys '?'
-screen_has "conflict: take the server's value" "help lists the conflict keys"
+screen_has "$(L "conflict: take the server's value" "冲突：采用服务器的值")" "help lists the conflict keys"
 keys q
-wait_gone "Keys in the"
+wait_gone "$(L "Keys in the" "视图的按键")"
 keys S
-screen_has "not logged in: run duban login URL USER" "S without an account says how to log in"
-screen_lacks "syncing" "… and starts no sync"
+screen_has "$(L "not logged in: run duban login URL USER" "未登录：请运行 duban login URL USER")" "S without an account says how to log in"
+screen_lacks "$(L syncing 同步中)" "… and starts no sync"
 keys Escape
-wait_gone "Conflicts (4)"
+wait_gone "$(L "Conflicts (4)" "冲突（4）")"
 quit
 
 # ---------------------------------------------------------------- 120×40
 start 120 40
-wait_for "4 conflicts"
-screen_has "! Conflicts — press C to resolve" "the detail pane lists the item's conflicts"
+wait_for "$(conflicts 4)"
+screen_has "$(L "! Conflicts — press C to resolve" "! 冲突 — 按 C 处理")" "the detail pane lists the item's conflicts"
 screen_is sync-ledger-120x40 "120×40: marks and the detail pane's conflicts"
 keys C
-wait_for "Conflicts (4)"
+wait_for "$(L "Conflicts (4)" "冲突（4）")"
 screen_is conflicts-120x40 "120×40: base, mine and theirs side by side"
 
 keys t
-screen_has "$c1: took the server's value of Title" "t takes the server's value"
-screen_has "3 conflicts" "the status line counts one conflict less"
+screen_has "$(L "$c1: took the server's value of Title" "$c1：已采用服务器的问题名称")" "t takes the server's value"
+screen_has "$(conflicts 3)" "the status line counts one conflict less"
 
 keys m
-screen_has "$c2: kept your value of Measures, queued for the next sync" "m keeps mine"
-screen_has "1 queued" "… and queues it"
+screen_has "$(L "$c2: kept your value of Measures, queued for the next sync" "$c2：已保留你的整改措施，将在下次同步时发送")" "m keeps mine"
+screen_has "$(queued 1)" "… and queues it"
 
 keys e
-screen_has "Goal (yours): 问题整改到位，群众满意。" "e opens the editor with my value"
+screen_has "$(L "Goal (yours): " "整改目标（我的）：")问题整改到位，群众满意。" "e opens the editor with my value"
 keys C-u
 text '二〇二六年底前整改到位，群众满意。'
 keys Enter
-screen_has "$c4: your new value of Goal is queued for the next sync" "Enter saves the edited value"
-screen_has "2 queued" "… and queues it"
+screen_has "$(L "$c4: your new value of Goal is queued for the next sync" "$c4：你填写的新整改目标将在下次同步时发送")" "Enter saves the edited value"
+screen_has "$(queued 2)" "… and queues it"
 
-screen_has "was deleted on the server while this device" \
+screen_has "$(L "was deleted on the server while this device" "已在服务器上删除，而本设备仍有未发送的修改")" \
 	"a deletion on the server is explained"
-screen_has "m keep mine: create it again · t take theirs: delete it here" "… with its choices"
+screen_has "$(L "m keep mine: create it again · t take theirs: delete it here" "m 保留我的：重新创建 · t 采用服务器的：在本机删除")" "… with its choices"
 keys j
 screen_has "progress may not change once a close-out is requested" "a rejected change shows the server's reason"
 keys r
-screen_has "queued again: it will be sent at the next sync" "r sends it again"
-screen_has "offline (not logged in) · 3 queued · 1 conflict" "the status line: 3 queued, 1 conflict, none rejected"
+screen_has "$(L "queued again: it will be sent at the next sync" "已重新排队：将在下次同步时发送")" "r sends it again"
+screen_has "$(L "offline (not logged in) · 3 queued · 1 conflict" "离线（未登录） · 待同步 3 · 冲突 1")" "the status line: 3 queued, 1 conflict, none rejected"
 keys Escape
-wait_gone "Conflicts (1)"
+wait_gone "$(L "Conflicts (1)" "冲突（1）")"
 keys L
-screen_has "No syncs yet: press S to sync" "L opens the sync log"
+screen_has "$(L "No syncs yet: press S to sync" "尚未同步过：按 S 与服务器同步")" "L opens the sync log"
 keys Escape
 quit
 
