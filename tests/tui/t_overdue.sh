@@ -19,7 +19,7 @@ ok $? "the demo has overdue items ($n_all, $n_due with a step due; first $first)
 
 # ---------------------------------------------------------------- 120×40
 start 120 40 "$TPL"
-wait_for offline
+wait_for "$OFFLINE"
 keys O
 screen_has "$(L "overdue: $n_all items, $n_due with a step due" "逾期：$n_all 项，$n_due 项有待办步骤")" \
 	"O opens the overdue view with list's counts"
@@ -42,7 +42,7 @@ quit
 
 # ---------------------------------------------------------------- 80×24
 start 80 24 "$TPL"
-wait_for offline
+wait_for "$OFFLINE"
 keys O
 screen_has "$(L "$n_all items" "$n_all 项")" "80×24: the overdue view"
 screen_is overdue-80x24 "the overdue view at 80×24"
@@ -59,7 +59,7 @@ step=$(printf '%s\n' "$due_row" | cut -d, -f10)
 actions_before=$(d show "$code" | grep -c "^- .* $step 2026-06-15:")
 
 start 120 40 "$TPL"
-wait_for offline
+wait_for "$OFFLINE"
 keys :
 text "filter county=$county"
 keys Enter
@@ -71,7 +71,7 @@ keys Escape
 quit
 
 start 120 40 "$TPL"
-wait_for offline
+wait_for "$OFFLINE"
 keys O
 wait_for "$first"
 # Down to the row of $code.
@@ -83,7 +83,7 @@ while ! line $((i + 2)) | grep -q "^ $code " && [ "$i" -lt 30 ]; do
 done
 screen_has "$code" "the row of $code"
 keys I
-screen_has "$(L "and record it? (y/N)" "并记录？(y/N)")" "I asks to confirm"
+screen_has "$(L "and record it? (y/N)" "并记录？ (y/N)")" "I asks to confirm"
 screen_has "$(L "for $code" "$code")" "over the action's text"
 screen_is overdue-confirm-120x40 "the action text in a box"
 keys y
