@@ -572,10 +572,18 @@ static int write_bulletin(struct tui *t)
 	struct duban_period periods[DUBAN_PERIOD_COUNT];
 	char *labels[DUBAN_PERIOD_COUNT], a[11], b[11];
 
+	/* The names padded to one width, so that the dates form a column
+	 * (本周, 本季度; week, quarter). */
+	int kind_w = 0;
+	for (int i = 0; i < DUBAN_PERIOD_COUNT; i++)
+		if (duban_str_width(_(kinds[i])) > kind_w)
+			kind_w = duban_str_width(_(kinds[i]));
 	for (int i = 0; i < DUBAN_PERIOD_COUNT; i++) {
 		periods[i] = duban_period_current((enum duban_period_kind)i, today);
-		labels[i] = xasprintf("%s  %s – %s", _(kinds[i]), duban_date_format(periods[i].from, a),
+		char *name = duban_pad(_(kinds[i]), kind_w, false);
+		labels[i] = xasprintf("%s  %s – %s", name, duban_date_format(periods[i].from, a),
 				      duban_date_format(periods[i].to, b));
+		free(name);
 	}
 	int kind = tui_choose(t, _("Bulletin: which period?"), (const char *const *)labels, DUBAN_PERIOD_COUNT,
 			      DUBAN_PERIOD_MONTH);

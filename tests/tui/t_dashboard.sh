@@ -1,8 +1,12 @@
 #!/bin/sh
 # The dashboard at 120×40 and 80×24; its figures agree with `duban list`;
 # w writes the bulletin of the current filter, the same file `duban report`
-# writes.
+# writes.  Run in C.UTF-8 and, by tests/tui/zh/, zh_CN.UTF-8.
 . "$(dirname "$0")/lib.sh"
+
+DASHBOARD=$(L "l.db · dashboard" "l.db · 总览")
+# items N: the count of items as the title and summary line say it.
+items() { L "$1 items" "共 $1 项"; }
 
 demo_ledger "$DB" 300
 ok $? "a demo ledger of seed 7"
@@ -17,27 +21,29 @@ figure() {
 }
 
 start 120 40
-wait_for offline
+wait_for "$OFFLINE"
 keys 3
-screen_has "l.db · dashboard" "3 opens the dashboard"
+screen_has "$DASHBOARD" "3 opens the dashboard"
 total=$(count)
-screen_has " $total items · " "the total is list's ($total)"
+screen_has " $(items "$total") · " "the total is list's ($total)"
 screen_is dashboard-120x40 "the dashboard at 120×40"
 screen >"$tmp/dash"
 
-for s in "not started:not_started" "in progress:in_progress" "close-out requested:requested" \
-	"verified:verified" "publicized:publicized" "closed:closed"; do
+for s in "$(L "not started" 尚未启动):not_started" "$(L "in progress" 整改中):in_progress" \
+	"$(L "close-out requested" 申请销号):requested" "$(L verified 已验收):verified" \
+	"$(L publicized 公示中):publicized" "$(L closed 已销号):closed"; do
 	label=${s%%:*}
 	id=${s#*:}
 	is "$(figure "$label")" "$(count --status "$id")" "status $label: as list --status $id"
 done
-for s in "● red:red" "▲ yellow:yellow" "○ green:green" "◆ ongoing:blue" "✓ closed:grey"; do
+for s in "● $(L red 红灯):red" "▲ $(L yellow 黄灯):yellow" "○ $(L green 绿灯):green" \
+	"◆ $(L ongoing 长期坚持):blue" "✓ $(L closed 已销号):grey"; do
 	label=${s%%:*}
 	id=${s#*:}
 	is "$(figure "$label")" "$(count --light "$id")" "light $label: as list --light $id"
 done
 done_n=$(($(count --status verified,publicized,closed)))
-grep -q " $total items · $done_n done (" "$tmp/dash"
+grep -q " $(items "$total") · $(L "$done_n done (" "完成 $done_n 项（")" "$tmp/dash"
 ok $? "done = verified + publicized + closed ($done_n)"
 for c in 东川县 临江市 北岭县 南河县 城关区 西山县 高新区; do
 	n=$(sed -n "s/.*  $c \\([0-9][0-9]*\\) █.*/\\1/p" "$tmp/dash")
@@ -50,22 +56,23 @@ b_done=$(count --county "$best" --status verified,publicized,closed)
 sed -n "s/.*   1 $best  *\\([0-9]*\\)  *\\([0-9]*\\) .*/\\1 \\2/p" "$tmp/dash" >"$tmp/rank1"
 is "$(cat "$tmp/rank1")" "$b_items $b_done" "the ranking's first county ($best): items and done as list"
 n14=$(count --due-after 2026-06-15 --due-before 2026-06-28)
-grep -q "^ $n14 due; most on 2026-06-17: $(count --due-after 2026-06-17 --due-before 2026-06-17)" "$tmp/dash"
+n17=$(count --due-after 2026-06-17 --due-before 2026-06-17)
+grep -q "^ $(L "$n14 due; most on 2026-06-17: $n17" "共 $n14 项到期；最多的一天是 2026-06-17：$n17 项")" "$tmp/dash"
 ok $? "the next 14 days: $n14 due, most on the 17th"
 keys 1
-screen_has "300 items" "1: back to the ledger"
+screen_has "$(items 300)" "1: back to the ledger"
 quit
 
 start 80 24
-wait_for offline
+wait_for "$OFFLINE"
 keys 3
-screen_has "l.db · dashboard" "80×24: the dashboard"
+screen_has "$DASHBOARD" "80×24: the dashboard"
 screen_is dashboard-80x24 "the dashboard at 80×24 (one column)"
 keys PageDown
-screen_has "Completion by county" "PgDn scrolls to the county figures"
+screen_has "$(L "Completion by county" "各县（市、区）完成情况")" "PgDn scrolls to the county figures"
 screen_is dashboard-80x24-page2 "the second page at 80×24"
 keys g
-screen_has " $total items · " "g: back to the top"
+screen_has " $(items "$total") · " "g: back to the top"
 quit
 
 # wait_file FILE: until FILE exists (at most ~5 s).
@@ -80,13 +87,13 @@ wait_file() {
 
 # A filter applies to the dashboard too.
 start 120 40
-wait_for offline
+wait_for "$OFFLINE"
 keys :
 text "filter county=东川县"
 keys Enter
 wait_for "│ 东川县"
 keys 3
-screen_has " $(count --county 东川县) items · " "the dashboard counts the filtered items"
+screen_has " $(items "$(count --county 东川县)") · " "the dashboard counts the filtered items"
 # ... and to the bulletin it writes: w, Enter (this month), Enter (the name).
 keys w
 wait_for "2026-06-01 – 2026-06-15"
@@ -104,7 +111,7 @@ quit
 
 # ---------------------------------------------------------------- bulletin
 start 100 30
-wait_for offline
+wait_for "$OFFLINE"
 keys 3
 wait_for " $total "
 keys w
