@@ -269,6 +269,12 @@ screen_is() {
 		mkdir -p "$SCREENS"
 		screen >"$exp"
 		pass "${2:-screen $1} # written $exp"
+		# English phrases on a translated screen: a message left out of
+		# the catalogue, or not marked for translation.
+		if ! in_c && grep -qE '[a-z]{2,} [a-z]{2,}' "$exp"; then
+			diag "English on the $TUI_LANG screen? Look at it:"
+			grep -E '[a-z]{2,} [a-z]{2,}' "$exp" | sed 's/^/#   /'
+		fi
 		return
 	fi
 	if [ ! -f "$exp" ]; then
