@@ -84,7 +84,7 @@ static bool load_ladder(const struct ov_opts *o, struct duban_ladder *l)
 	if (o->ladder) {
 		if (duban_ladder_parse(o->ladder, l, err, sizeof err))
 			return true;
-		cli_error("--ladder: %s", err);
+		cli_error("%s", err);
 		return false;
 	}
 	struct duban_settings s;

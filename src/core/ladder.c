@@ -326,7 +326,8 @@ enum duban_err duban_overdue_list(duban_store *st, const struct duban_filter *fi
 		duban_overdue_free(c.v, kept);
 		return err;
 	}
-	qsort(c.v, (size_t)kept, sizeof *c.v, by_days_then_code);
+	if (kept > 1) /* qsort of a NULL array is undefined even with no element */
+		qsort(c.v, (size_t)kept, sizeof *c.v, by_days_then_code);
 	*out = c.v;
 	*n = kept;
 	return DUBAN_OK;

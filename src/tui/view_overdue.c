@@ -319,7 +319,10 @@ static int issue_step(struct tui *t, struct overdue_view *ov)
 	if (!o)
 		return TUI_HANDLED;
 	if (o->state.next < 0) {
-		tui_message(t, false, "%s", _("No step is due for this item: add an action (A) to issue one anyway."));
+		char *keys = tui_keys_for(t, "overdue", TUI_ACT_ADD_ACTION);
+		tui_message(t, false, _("No step is due for this item: add an action (%s) to issue one anyway."),
+			    keys && *keys ? keys : ":");
+		free(keys);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	enum duban_action_kind kind = ov->ladder.steps[o->state.next].kind;

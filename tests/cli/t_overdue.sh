@@ -52,6 +52,11 @@ printf '%s\n' "$out" | sed 1d | cut -d, -f6 >"$tmp/days"
 sort -rn "$tmp/days" | cmp -s - "$tmp/days"
 ok $? "most days overdue first"
 
+# Nothing overdue in the filter: an empty list, not a crash.
+run d overdue --county 不存在县
+exit_is 0 "no overdue item: exits 0"
+like "$out" "0 overdue items" "no overdue item: says so"
+
 run d overdue --due --format csv
 due_rows=$(printf '%s\n' "$out" | sed 1d)
 n_due=$(printf '%s\n' "$due_rows" | grep -c .)
