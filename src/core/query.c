@@ -184,6 +184,10 @@ static void where_text(duban_store *st, struct query *q, const char *text, int w
 
 	if (!match)
 		return;
+	/* A prefix term ("FK2" *) is expanded over every matching term on each
+	 * probe, so probing row by row costs the whole match set per row. */
+	if (!collect && strstr(match, "\" *"))
+		collect = true;
 	if (!collect) {
 		long long n = fts_count(st, match, TEXT_COLLECT_LIMIT + 1);
 		collect = n >= 0 && n <= TEXT_COLLECT_LIMIT;

@@ -201,6 +201,12 @@ int main(void)
 	check(st, "common text (probed)", &f, &ref, &got);
 	is_int(ref.n, ITEMS, "common text finds all");
 
+	/* A code prefix being typed: many matches, collected, not probed. */
+	duban_filter_init(&f);
+	f.text = "C01";
+	check(st, "code prefix", &f, &ref, &got);
+	ok(ref.n > 100, "a code prefix matches many items");
+
 	duban_filter_init(&f);
 	f.text = "采砂";
 	f.county = "西山县";
