@@ -194,6 +194,7 @@ const char *duban_light_name(enum duban_light l);        /* translated */
 const char *duban_light_symbol(enum duban_light l);      /* ● ▲ ○ ◆ ✓ : distinguishable without colour */
 int duban_light_parse(const char *s);
 const char *duban_role_id(enum duban_role r);
+const char *duban_role_name(enum duban_role r);          /* translated: 整改办 in zh_CN */
 int duban_role_parse(const char *s);
 const char *duban_action_kind_id(enum duban_action_kind k);
 const char *duban_action_kind_name(enum duban_action_kind k); /* translated */

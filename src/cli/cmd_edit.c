@@ -391,7 +391,7 @@ static int refuse_status(struct cli_ctx *ctx, enum duban_err err, const struct d
 		break;
 	case DUBAN_ERR_PERMISSION:
 		cli_error(_("the %s role may not change the status %s → %s; allowed: %s"),
-			  duban_role_id(role), from_name, to_name, allowed);
+			  duban_role_name(role), from_name, to_name, allowed);
 		break;
 	case DUBAN_ERR_REASON:
 		cli_error(_("the status change %s → %s needs a reason (--reason TEXT)"), from_name, to_name);

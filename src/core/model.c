@@ -219,6 +219,7 @@ const char *duban_light_symbol(enum duban_light l) { return (unsigned)l < ARRAY_
 int duban_light_parse(const char *s) { return enum_parse(lights, ARRAY_LEN(lights), s); }
 
 const char *duban_role_id(enum duban_role r) { return ENUM_FIELD(roles, r, id); }
+const char *duban_role_name(enum duban_role r) { return (unsigned)r < ARRAY_LEN(roles) ? _(roles[r].en) : ""; }
 int duban_role_parse(const char *s) { return enum_parse(roles, ARRAY_LEN(roles), s); }
 
 const char *duban_action_kind_id(enum duban_action_kind k) { return ENUM_FIELD(action_kinds, k, id); }

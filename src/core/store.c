@@ -1035,7 +1035,7 @@ static enum duban_err check_move(duban_store *st, const struct duban_item *item,
 	case DUBAN_OK:
 		return DUBAN_OK;
 	case DUBAN_ERR_PERMISSION:
-		return store_fail(st, err, _("the %s role may not move %s from %s to %s"), duban_role_id(st->role),
+		return store_fail(st, err, _("the %s role may not move %s from %s to %s"), duban_role_name(st->role),
 				  item->code, duban_status_name(item->status), duban_status_name(to));
 	case DUBAN_ERR_REASON:
 		return store_fail(st, err, _("moving %s from %s back to %s needs a reason"), item->code,

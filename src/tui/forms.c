@@ -764,7 +764,7 @@ int tui_form_status(struct tui *t, const char *item_id)
 	sc.n = duban_status_next(sc.item.status, role, sc.to);
 	if (sc.n == 0) {
 		tui_message(t, true, _("%s is %s: no status change is open to the %s role"), sc.item.code,
-			    duban_status_name(sc.item.status), duban_role_id(role));
+			    duban_status_name(sc.item.status), duban_role_name(role));
 		duban_item_free(&sc.item);
 		return TUI_REDRAW;
 	}

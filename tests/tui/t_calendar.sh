@@ -73,7 +73,7 @@ screen_has "l.db · $(L week 周) 2026-06-22 – 2026-06-28" "seven days on: the
 keys v
 n_over=$(d list --format csv --overdue | sed 1d | wc -l)
 screen_has "l.db · $(L "agenda: 14 days from 2026-06-15" "日程：共 14 天，自 2026-06-15 起")" "v: the agenda"
-screen_has "$(L overdue 已超期) · $n_over" "overdue items first ($n_over, as list --overdue)"
+screen_has "$(L overdue 已逾期) · $n_over" "overdue items first ($n_over, as list --overdue)"
 screen_is calendar-agenda-100x30 "the agenda at 100×30"
 keys 1
 screen_has "$(L "300 items" "共 300 项")" "1: back to the ledger"

@@ -123,7 +123,7 @@ ok $? "the item is in progress again"
 start 80 24 DUBAN_ROLE=viewer
 wait_for "$OFFLINE"
 keys s
-screen_has "$(L "no status change is open to the viewer role" "角色无可进行的状态变更")" "a viewer: s is refused with a message"
+screen_has "$(L "no status change is open to the viewer role" "“查看”角色无可进行的状态变更")" "a viewer: s is refused with a message"
 screen_lacks "$(L "Status of" "的整改状态：")" "a viewer: no status form"
 # Nor a note form to type into in vain.
 keys a
