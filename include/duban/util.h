@@ -57,4 +57,13 @@ int duban_write_file_atomic(const char *path, const char *data, size_t len, int 
 /* Reads a whole file; NULL (errno set) on failure. *len may be NULL. */
 char *duban_read_file(const char *path, size_t *len);
 
+/* The compiler that built this program, for --version. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define DUBAN_COMPILER "gcc " __VERSION__
+#elif defined(__VERSION__)
+#define DUBAN_COMPILER __VERSION__
+#else
+#define DUBAN_COMPILER "unknown"
+#endif
+
 #endif

@@ -272,14 +272,6 @@ static int run(struct cli_ctx *ctx, int argc, char **argv, bool demo)
 	return cmd->fn(ctx, argc, argv);
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define COMPILER "gcc " __VERSION__
-#elif defined(__VERSION__)
-#define COMPILER __VERSION__
-#else
-#define COMPILER "unknown"
-#endif
-
 /* For bug reports: the exact source (build id), the libraries this binary
  * runs with (not merely those it was compiled against), the build options. */
 static void print_version(void)
@@ -295,7 +287,7 @@ static void print_version(void)
 	       curl->ssl_version ? " (" : "", curl->ssl_version ? curl->ssl_version : "",
 	       curl->ssl_version ? ")" : "", lxw_version(), cJSON_Version(),
 	       zip_libzip_version(), expat, zlibVersion());
-	printf("build: %s, compiler %s\n", DUBAN_BUILD_OPTIONS, COMPILER);
+	printf("build: %s, compiler %s\n", DUBAN_BUILD_OPTIONS, DUBAN_COMPILER);
 }
 
 int main(int argc, char **argv)

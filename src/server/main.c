@@ -896,14 +896,6 @@ static void usage(FILE *out)
 	      "`duband COMMAND --help` describes a command; man duband has the details.\n", out);
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define COMPILER "gcc " __VERSION__
-#elif defined(__VERSION__)
-#define COMPILER __VERSION__
-#else
-#define COMPILER "unknown"
-#endif
-
 /* For bug reports: the exact source (build id), the protocol and schema it
  * speaks, the libraries it runs with, the build options. */
 static void print_version(void)
@@ -919,7 +911,7 @@ static void print_version(void)
 	printf("libraries: libmicrohttpd %s (%s), SQLite %s, cJSON %s, zlib %s\n",
 	       MHD_get_version(), tls, sqlite3_libversion(), cJSON_Version(), zlibVersion());
 #endif
-	printf("build: %s, compiler %s\n", DUBAN_BUILD_OPTIONS, COMPILER);
+	printf("build: %s, compiler %s\n", DUBAN_BUILD_OPTIONS, DUBAN_COMPILER);
 }
 
 int main(int argc, char **argv)

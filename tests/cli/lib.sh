@@ -154,3 +154,22 @@ done_testing() {
 	[ "$tests_failed" -eq 0 ]
 	exit $?
 }
+
+# golden NAME: compares $out with $GOLDEN/NAME (the script sets GOLDEN);
+# UPDATE_GOLDEN=1 rewrites the file instead (look at the diff before
+# committing it).
+golden() {
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
+		mkdir -p "$GOLDEN"
+		printf '%s\n' "$out" >"$GOLDEN/$1"
+		pass "$1 rewritten"
+		return
+	fi
+	printf '%s\n' "$out" >"$tmp/$1"
+	if diff -u "$GOLDEN/$1" "$tmp/$1" >"$tmp/.diff"; then
+		pass "$1 matches its golden file"
+	else
+		fail "$1 matches its golden file"
+		sed 's/^/# /' "$tmp/.diff" | head -40
+	fi
+}

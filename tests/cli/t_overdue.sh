@@ -8,22 +8,6 @@
 
 GOLDEN=$top_srcdir/tests/data/overdue
 
-golden() {
-	if [ -n "$UPDATE_GOLDEN" ]; then
-		mkdir -p "$GOLDEN"
-		printf '%s\n' "$out" >"$GOLDEN/$1"
-		pass "$1 rewritten"
-		return
-	fi
-	printf '%s\n' "$out" >"$tmp/$1"
-	if diff -u "$GOLDEN/$1" "$tmp/$1" >"$tmp/.diff"; then
-		pass "$1 matches its golden file"
-	else
-		fail "$1 matches its golden file"
-		sed 's/^/# /' "$tmp/.diff" | head -40
-	fi
-}
-
 # actions CODE KIND: how many KIND actions dated today `show` lists.
 actions() {
 	d show "$1" | grep -c "^- .* $2 2026-06-15:"

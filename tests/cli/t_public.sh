@@ -7,22 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 
 DATA=$top_srcdir/tests/data
+GOLDEN=$DATA
 
-# golden NAME: compares $out with tests/data/NAME.
-golden() {
-	if [ -n "$UPDATE_GOLDEN" ]; then
-		printf '%s\n' "$out" >"$DATA/$1"
-		pass "$1 rewritten"
-		return
-	fi
-	printf '%s\n' "$out" >"$tmp/$1"
-	if diff -u "$DATA/$1" "$tmp/$1" >"$tmp/.diff"; then
-		pass "$1 matches its golden file"
-	else
-		fail "$1 matches its golden file"
-		sed 's/^/# /' "$tmp/.diff" | head -40
-	fi
-}
 
 # Every personal token of the fixture, and what only private items hold.
 cat >"$tmp/secrets" <<'EOF'

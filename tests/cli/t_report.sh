@@ -6,21 +6,6 @@
 
 GOLDEN=$top_srcdir/tests/data/report
 
-# golden NAME: compares $out with tests/data/report/NAME.
-golden() {
-	if [ -n "$UPDATE_GOLDEN" ]; then
-		printf '%s\n' "$out" >"$GOLDEN/$1"
-		pass "$1 rewritten"
-		return
-	fi
-	printf '%s\n' "$out" >"$tmp/$1"
-	if diff -u "$GOLDEN/$1" "$tmp/$1" >"$tmp/.diff"; then
-		pass "$1 matches its golden file"
-	else
-		fail "$1 matches its golden file"
-		sed 's/^/# /' "$tmp/.diff" | head -40
-	fi
-}
 
 d demo >/dev/null 2>&1
 ok $? "the demo ledger is made"
