@@ -255,6 +255,9 @@ struct duban_action {
 	char *text, *author;
 	char created_at[25];
 };
+/* "notice 2026-06-15: text (due 2026-06-22)" as people read it, translated
+ * (the text left out when empty).  Malloc'd. */
+char *duban_action_summary(const struct duban_action *a);
 struct duban_attachment {
 	char id[37], item_id[37];
 	char inspection_id[37]; /* empty when attached to the item */

@@ -39,20 +39,6 @@ static char *note_text(const struct duban_note *n)
 }
 
 
-static char *action_text(const struct duban_action *a)
-{
-	char d[11];
-	struct duban_buf b;
-	duban_buf_init(&b);
-	duban_buf_printf(&b, "%s", duban_action_kind_name(a->kind));
-	if (a->date != DUBAN_DATE_NONE)
-		duban_buf_printf(&b, " %s", duban_date_format(a->date, d));
-	duban_buf_printf(&b, ": %s", a->text);
-	if (a->due != DUBAN_DATE_NONE)
-		duban_buf_printf(&b, _(" (due %s)"), duban_date_format(a->due, d));
-	return duban_buf_steal(&b);
-}
-
 static char *attachment_text(const struct duban_attachment *a)
 {
 	return xasprintf(_("attachment: %s (%s, %lld bytes)"), a->name, a->mime, a->size);
@@ -89,7 +75,7 @@ static int print_entry(const struct duban_history_entry *e, void *data)
 		author = e->inspection->author, at = e->inspection->created_at;
 		what = duban_inspection_text(e->inspection);
 	} else if (e->action) {
-		author = e->action->author, at = e->action->created_at, what = action_text(e->action);
+		author = e->action->author, at = e->action->created_at, what = duban_action_summary(e->action);
 	} else if (e->attachment) {
 		author = e->attachment->author, at = e->attachment->created_at;
 		what = attachment_text(e->attachment);

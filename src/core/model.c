@@ -864,3 +864,23 @@ char *duban_names_join(const char *s)
 	}
 	return duban_buf_steal(&b);
 }
+
+char *duban_action_summary(const struct duban_action *a)
+{
+	char d[11];
+	struct duban_buf b;
+	duban_buf_init(&b);
+	duban_buf_puts(&b, duban_action_kind_name(a->kind));
+	if (a->date != DUBAN_DATE_NONE)
+		duban_buf_printf(&b, " %s", duban_date_format(a->date, d));
+	if (a->text && *a->text) {
+		char *head = duban_buf_steal(&b);
+		duban_buf_init(&b);
+		/* TRANSLATORS: a supervision action (kind and date), then its text. */
+		duban_buf_printf(&b, _("%s: %s"), head, a->text);
+		free(head);
+	}
+	if (a->due != DUBAN_DATE_NONE)
+		duban_buf_printf(&b, _(" (due %s)"), duban_date_format(a->due, d));
+	return duban_buf_steal(&b);
+}

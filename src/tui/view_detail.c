@@ -204,21 +204,6 @@ static void add_conflicts(struct tui *t, struct tui_detail *d, const char *item_
 /* ---------------------------------------------------------------- history */
 
 
-static char *action_text(const struct duban_action *a)
-{
-	char d[11];
-	struct duban_buf b;
-	duban_buf_init(&b);
-	duban_buf_puts(&b, duban_action_kind_name(a->kind));
-	if (a->date != DUBAN_DATE_NONE)
-		duban_buf_printf(&b, " %s", duban_date_format(a->date, d));
-	if (a->due != DUBAN_DATE_NONE)
-		duban_buf_printf(&b, _(" (due %s)"), duban_date_format(a->due, d));
-	if (*a->text)
-		duban_buf_printf(&b, ": %s", a->text);
-	return duban_buf_steal(&b);
-}
-
 static char *event_text(const struct duban_event *e)
 {
 	if (strcmp(e->field, "create") == 0)
@@ -261,7 +246,7 @@ static int add_entry(const struct duban_history_entry *e, void *data)
 		free(what);
 		el = e->inspection->passed ? TUI_EL_DEFAULT : TUI_EL_OVERDUE;
 	} else if (e->action) {
-		char *what = action_text(e->action);
+		char *what = duban_action_summary(e->action);
 		line = xasprintf("%s %s: %s", duban_timestamp_local(e->action->created_at, true, when),
 				 e->action->author, what);
 		free(what);
