@@ -192,7 +192,8 @@ int tui_choose(struct tui *t, const char *title, const char *const *choices, int
 
 bool tui_confirm(struct tui *t, const char *question)
 {
-	char *line = xasprintf("%s %s ", question, _("(y/N)"));
+	/* TRANSLATORS: a yes/no question, then the keys that answer it. */
+	char *line = xasprintf(_("%s (y/N) "), question);
 	int old_cursor = curs_set(1);
 	int answer = -1;
 	while (answer < 0) {

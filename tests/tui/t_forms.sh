@@ -43,7 +43,7 @@ keys a
 wait_for "$NOTE_FORM"
 text '不要保存的草稿'
 keys Escape
-screen_has "$(L "Discard your changes? (y/N)" "放弃所做的修改？ (y/N)")" "Esc on a form with text asks before discarding"
+screen_has "$(L "Discard your changes? (y/N)" "放弃所做的修改？（y/N）")" "Esc on a form with text asks before discarding"
 keys n
 screen_has "$NOTE 不要保存的草稿" "n keeps the form and the text"
 keys Escape

@@ -83,7 +83,7 @@ while ! line $((i + 2)) | grep -q "^ $code " && [ "$i" -lt 30 ]; do
 done
 screen_has "$code" "the row of $code"
 keys I
-screen_has "$(L "and record it? (y/N)" "并记录？ (y/N)")" "I asks to confirm"
+screen_has "$(L "and record it? (y/N)" "并记录？（y/N）")" "I asks to confirm"
 screen_has "$(L "for $code" "$code")" "over the action's text"
 screen_is overdue-confirm-120x40 "the action text in a box"
 keys y
