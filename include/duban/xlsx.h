@@ -85,6 +85,10 @@ duban_xlsx_book *duban_xlsx_create(const char *path, char *err, size_t errlen);
  * autofilter over the table.  Sheet names are cut to Excel's 31 characters. */
 enum duban_err duban_xlsx_add_sheet(duban_xlsx_book *b, const char *name,
 				    const struct duban_xlsx_column *cols, int ncols);
+/* The same below a title row (bold, merged over the columns), as published
+ * tables have; the frozen pane and the autofilter start at the header. */
+enum duban_err duban_xlsx_add_titled_sheet(duban_xlsx_book *b, const char *name, const char *title,
+					   const struct duban_xlsx_column *cols, int ncols);
 /* One row of the current sheet; cells may be NULL or "" (left empty). */
 enum duban_err duban_xlsx_add_row(duban_xlsx_book *b, const char *const *cells, unsigned flags);
 /* Fits each column's width to its longest cell in display columns (Chinese

@@ -1070,7 +1070,9 @@ static enum duban_err write_xlsx(duban_store *st, struct writer *w, const struct
 	}
 	const char *sheet = f->kind == DUBAN_KIND_COMPLAINT ? "信访举报件办理情况"
 		: f->kind == DUBAN_KIND_PROBLEM ? "反馈问题整改情况" : "整改情况公开表";
-	enum duban_err e = duban_xlsx_add_sheet(w->book, sheet, cols, (int)NCOLS);
+	char *title = make_title(w->opt, f);
+	enum duban_err e = duban_xlsx_add_titled_sheet(w->book, sheet, title, cols, (int)NCOLS);
+	free(title);
 	if (e == DUBAN_OK)
 		e = write_items(st, w, f);
 	if (e != DUBAN_OK) {

@@ -38,6 +38,7 @@ struct duban_xlsx_book {
 	struct col_state *cols;
 	int ncols;
 	long row;      /* rows written to the current sheet, header included */
+	long head_row; /* the header's row: 1 below a title, else 0 */
 	char **names;  /* sheet names used, for making them unique */
 	int nnames;
 	char *error;   /* the first failure, reported by close */
@@ -138,7 +139,8 @@ static void finish_sheet(duban_xlsx_book *b)
 		worksheet_set_column(b->ws, (lxw_col_t)c, (lxw_col_t)c, w + 2, NULL);
 	}
 	if (b->ncols > 0)
-		worksheet_autofilter(b->ws, 0, 0, (lxw_row_t)(b->row > 1 ? b->row - 1 : 1),
+		worksheet_autofilter(b->ws, (lxw_row_t)b->head_row, 0,
+				     (lxw_row_t)(b->row > b->head_row + 1 ? b->row - 1 : b->head_row + 1),
 				     (lxw_col_t)(b->ncols - 1));
 	b->ws = NULL;
 	free(b->cols);
@@ -186,6 +188,27 @@ static char *sheet_name(duban_xlsx_book *b, const char *name)
 enum duban_err duban_xlsx_add_sheet(duban_xlsx_book *b, const char *name,
 				    const struct duban_xlsx_column *cols, int ncols)
 {
+	return duban_xlsx_add_titled_sheet(b, name, NULL, cols, ncols);
+}
+
+/* A published table's title: bold, centred, merged over the columns. */
+static void write_title(duban_xlsx_book *b, const char *title, int ncols)
+{
+	lxw_format *f = workbook_add_format(b->wb);
+	format_set_bold(f);
+	format_set_font_size(f, 14);
+	format_set_align(f, LXW_ALIGN_CENTER);
+	format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
+	worksheet_set_row(b->ws, 0, 30, NULL);
+	if (ncols > 1)
+		worksheet_merge_range(b->ws, 0, 0, 0, (lxw_col_t)(ncols - 1), title, f);
+	else
+		worksheet_write_string(b->ws, 0, 0, title, f);
+}
+
+enum duban_err duban_xlsx_add_titled_sheet(duban_xlsx_book *b, const char *name, const char *title,
+					   const struct duban_xlsx_column *cols, int ncols)
+{
 	if (b->error)
 		return DUBAN_ERR_IO;
 	finish_sheet(b);
@@ -196,6 +219,9 @@ enum duban_err duban_xlsx_add_sheet(duban_xlsx_book *b, const char *name,
 		return DUBAN_ERR_IO;
 	}
 	b->ncols = ncols;
+	b->head_row = title && *title ? 1 : 0;
+	if (b->head_row)
+		write_title(b, title, ncols);
 	b->cols = xcalloc((size_t)(ncols > 0 ? ncols : 1), sizeof *b->cols);
 	for (int c = 0; c < ncols; c++) {
 		const char *h = cols[c].header ? cols[c].header : "";
@@ -205,10 +231,10 @@ enum duban_err duban_xlsx_add_sheet(duban_xlsx_book *b, const char *name,
 		b->cols[c].width = text_width(h) + 2;
 		if (cols[c].type == DUBAN_XLSX_DATE && b->cols[c].width < 10)
 			b->cols[c].width = 10;
-		worksheet_write_string(b->ws, 0, (lxw_col_t)c, h, b->header);
+		worksheet_write_string(b->ws, (lxw_row_t)b->head_row, (lxw_col_t)c, h, b->header);
 	}
-	worksheet_freeze_panes(b->ws, 1, 0);
-	b->row = 1;
+	worksheet_freeze_panes(b->ws, (lxw_row_t)(b->head_row + 1), 0);
+	b->row = b->head_row + 1;
 	return DUBAN_OK;
 }
 

@@ -309,10 +309,14 @@ static void test_xlsx(duban_store *st, const char *dir)
 	e = duban_xlsx_read(path, NULL, &sheet, err, sizeof err);
 	if (!ok(e == DUBAN_OK, "XLSX: read back"))
 		diag("%s", err);
-	is_int(sheet.nrows, 4, "XLSX: a header and three rows");
-	bool header = sheet.nrows > 0 && sheet.rows[0].ncells == duban_public_ncolumns;
+	is_int(sheet.nrows, 5, "XLSX: a title, a header and three rows");
+	ok(sheet.nrows > 0 && sheet.rows[0].ncells > 0 &&
+	   strcmp(sheet.rows[0].cells[0], "整改情况公开表") != 0 &&
+	   strstr(sheet.rows[0].cells[0], "生态环境保护督察整改情况公开表") != NULL,
+	   "XLSX: the title above the table, as on the page");
+	bool header = sheet.nrows > 1 && sheet.rows[1].ncells == duban_public_ncolumns;
 	for (int j = 0; header && j < duban_public_ncolumns; j++)
-		header = strcmp(sheet.rows[0].cells[j], duban_public_headers[j]) == 0;
+		header = strcmp(sheet.rows[1].cells[j], duban_public_headers[j]) == 0;
 	ok(header, "XLSX: the published header");
 	struct duban_buf all;
 	duban_buf_init(&all);
@@ -323,8 +327,8 @@ static void test_xlsx(duban_store *st, const char *dir)
 		}
 	no_secret(all.data ? all.data : "", "XLSX: nothing personal, nothing private");
 	ok(all.data && strstr(all.data, "\nXF-001\n") && strstr(all.data, "罚款12.5万元"), "XLSX: the values");
-	ok(sheet.nrows > 3 && strcmp(sheet.rows[3].cells[0], "3") == 0 &&
-	   strcmp(sheet.rows[3].cells[1], "FK-001") == 0, "XLSX: numbered, problems last");
+	ok(sheet.nrows > 4 && strcmp(sheet.rows[4].cells[0], "3") == 0 &&
+	   strcmp(sheet.rows[4].cells[1], "FK-001") == 0, "XLSX: numbered, problems last");
 	duban_buf_free(&all);
 	duban_xlsx_sheet_free(&sheet);
 
@@ -335,7 +339,7 @@ static void test_xlsx(duban_store *st, const char *dir)
 	if (out)
 		fclose(out);
 	ok(e == DUBAN_OK && duban_xlsx_read(piped, NULL, &sheet, err, sizeof err) == DUBAN_OK &&
-	   sheet.nrows == 4, "XLSX: written to a stream");
+	   sheet.nrows == 5, "XLSX: written to a stream");
 	duban_xlsx_sheet_free(&sheet);
 	unlink(piped);
 	free(piped);
