@@ -47,6 +47,10 @@ duban_store *cli_store(struct cli_ctx *ctx, int *exit_code);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An unknown option or a missing argument: reports it, returns CLI_USAGE. */
 int cli_bad_option(struct cli_ctx *ctx, int c, char **argv);
+/* Options of a command that takes none but --help: prints usage for --help
+ * and returns -1 (the command then exits 0), reports anything else and
+ * returns CLI_USAGE, or returns CLI_OK with optind at the first argument. */
+int cli_help_only(struct cli_ctx *ctx, int argc, char **argv, const char *usage);
 int cli_exit_of(enum duban_err err);
 /* Reports a store error about what, returns the exit code for it. */
 int cli_store_error(struct cli_ctx *ctx, enum duban_err err, const char *what);

@@ -404,21 +404,12 @@ out:
 
 int cmd_logout(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(_("Usage: duban logout\n"
-				"Revoke the token on the server and delete it from the account file; the\n"
-				"server address and the user name stay for the next duban login.\n"), stdout);
-			return CLI_OK;
-		}
-		return cli_bad_option(ctx, c, argv);
-	}
+	int rc = cli_help_only(ctx, argc, argv,
+			       _("Usage: duban logout\n"
+			         "Revoke the token on the server and delete it from the account file; the\n"
+			         "server address and the user name stay for the next duban login.\n"));
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
 	if (optind < argc) {
 		cli_error(_("logout takes no arguments"));
 		return CLI_USAGE;
@@ -458,7 +449,7 @@ int cmd_logout(struct cli_ctx *ctx, int argc, char **argv)
 	free(a.expires_at);
 	a.expires_at = NULL;
 	char err[512];
-	int rc = CLI_OK;
+	rc = CLI_OK;
 	if (duban_account_save(path, &a, err, sizeof err) != 0) {
 		cli_error("%s", err);
 		rc = CLI_DB;
@@ -474,21 +465,12 @@ int cmd_logout(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_whoami(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(_("Usage: duban whoami\n"
-				"Ask the server who the account's token belongs to: user, role, counties,\n"
-				"server, device and when the token expires.\n"), stdout);
-			return CLI_OK;
-		}
-		return cli_bad_option(ctx, c, argv);
-	}
+	int rc = cli_help_only(ctx, argc, argv,
+			       _("Usage: duban whoami\n"
+			         "Ask the server who the account's token belongs to: user, role, counties,\n"
+			         "server, device and when the token expires.\n"));
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
 	if (optind < argc) {
 		cli_error(_("whoami takes no arguments"));
 		return CLI_USAGE;
@@ -515,7 +497,7 @@ int cmd_whoami(struct cli_ctx *ctx, int argc, char **argv)
 	int called = duban_remote_call(&a, "GET", "/api/v1/me", NULL, &me, &re);
 	duban_transport_cleanup();
 	if (called != 0) {
-		int rc = remote_failed(&re);
+		rc = remote_failed(&re);
 		duban_account_free(&a);
 		return rc;
 	}

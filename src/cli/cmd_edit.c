@@ -320,18 +320,9 @@ static char *read_stdin(void)
 /* Parses a command that only takes --help and n positional arguments. */
 static int simple_args(struct cli_ctx *ctx, int argc, char **argv, int n, const char *usage)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return -1;
-		}
-		return cli_bad_option(ctx, c, argv);
-	}
+	int rc = cli_help_only(ctx, argc, argv, usage);
+	if (rc)
+		return rc;
 	if (argc - optind != n) {
 		cli_error(_("%s: wrong number of arguments (see `duban %s --help`)"), ctx->cmd, ctx->cmd);
 		return CLI_USAGE;

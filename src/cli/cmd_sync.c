@@ -478,29 +478,20 @@ static void print_conflict(const struct duban_conflict *c)
 
 int cmd_conflicts(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(_("Usage: duban conflicts [CODE]\n"
-				"List the conflicts a sync left (a field changed here and on the server),\n"
-				"with the value both started from (base), yours (mine) and the server's\n"
-				"(theirs), and the changes the server refused, with its reason.\n"
-				"Settle a conflict with duban resolve ID --mine|--theirs|--value TEXT;\n"
-				"a refused change with duban outbox --retry OP_ID or --drop OP_ID.\n"), stdout);
-			return CLI_OK;
-		}
-		return cli_bad_option(ctx, c, argv);
-	}
+	int rc = cli_help_only(ctx, argc, argv,
+			       _("Usage: duban conflicts [CODE]\n"
+			         "List the conflicts a sync left (a field changed here and on the server),\n"
+			         "with the value both started from (base), yours (mine) and the server's\n"
+			         "(theirs), and the changes the server refused, with its reason.\n"
+			         "Settle a conflict with duban resolve ID --mine|--theirs|--value TEXT;\n"
+			         "a refused change with duban outbox --retry OP_ID or --drop OP_ID.\n"));
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
 	if (argc - optind > 1) {
 		cli_error(_("conflicts takes at most one item code"));
 		return CLI_USAGE;
 	}
-	int rc = CLI_OK;
+	rc = CLI_OK;
 	if (!cli_store(ctx, &rc))
 		return rc;
 	const char *item_id = NULL;
@@ -765,27 +756,18 @@ int cmd_outbox(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(_("Usage: duban attach CODE FILE\n"
-				"Attach a file (a photo, a scanned letter) to item CODE: to its latest\n"
-				"inspection if it has one.  The file is copied into the local blob store,\n"
-				"named by its SHA-256, and sent to the server at the next sync.\n"), stdout);
-			return CLI_OK;
-		}
-		return cli_bad_option(ctx, c, argv);
-	}
+	int rc = cli_help_only(ctx, argc, argv,
+			       _("Usage: duban attach CODE FILE\n"
+			         "Attach a file (a photo, a scanned letter) to item CODE: to its latest\n"
+			         "inspection if it has one.  The file is copied into the local blob store,\n"
+			         "named by its SHA-256, and sent to the server at the next sync.\n"));
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
 	if (argc - optind != 2) {
 		cli_error(_("attach takes an item code and a file: duban attach CODE FILE"));
 		return CLI_USAGE;
 	}
-	int rc = CLI_OK;
+	rc = CLI_OK;
 	if (!cli_store(ctx, &rc))
 		return rc;
 	struct duban_attachment att;

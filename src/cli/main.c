@@ -94,6 +94,22 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_help_only(struct cli_ctx *ctx, int argc, char **argv, const char *usage)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c = getopt_long(argc, argv, ":h", opts, NULL);
+	if (c == -1)
+		return CLI_OK;
+	if (c == 'h') {
+		fputs(usage, stdout);
+		return -1;
+	}
+	return cli_bad_option(ctx, c, argv);
+}
+
 int cli_bad_option(struct cli_ctx *ctx, int c, char **argv)
 {
 	const char *typed = optind > 0 ? argv[optind - 1] : "";
