@@ -37,9 +37,8 @@ enum duban_err duban_xlsx_read(const char *path, const char *sheet, struct duban
 			       char *err, size_t errlen);
 
 /* The names of the workbook's sheets in order into *names: NULL-terminated,
- * malloc'd (free with duban_xlsx_names_free).  Errors as duban_xlsx_read. */
+ * malloc'd (free with duban_lines_free of utf8.h).  Errors as duban_xlsx_read. */
 enum duban_err duban_xlsx_sheet_names(const char *path, char ***names, char *err, size_t errlen);
-void duban_xlsx_names_free(char **names);
 
 /* Excel serial day numbers: days since 1899-12-30 (serial 1 = 1900-01-01,
  * with Lotus's phantom 1900-02-29 at 60, read as 1900-03-01), or since

@@ -14,6 +14,7 @@
 #include "duban/csv.h"
 #include "duban/json.h"
 #include "duban/ledger_io.h"
+#include "duban/utf8.h"
 #include "duban/util.h"
 #include "duban/xlsx.h"
 #include "store_internal.h"
@@ -1118,7 +1119,7 @@ static enum duban_err load_workbook(struct importer *im, const char *path, struc
 		if (e == DUBAN_OK)
 			wr->n++;
 	}
-	duban_xlsx_names_free(names);
+	duban_lines_free(names);
 	return e == DUBAN_OK ? DUBAN_OK : workbook_error(im, e, err);
 }
 

@@ -1062,12 +1062,3 @@ enum duban_err duban_xlsx_sheet_names(const char *path, char ***names, char *err
 	close_book(&rd, &bk);
 	return rd.status;
 }
-
-void duban_xlsx_names_free(char **names)
-{
-	if (!names)
-		return;
-	for (char **p = names; *p; p++)
-		free(*p);
-	free(names);
-}

@@ -10,6 +10,7 @@
 
 #include <zip.h>
 
+#include "duban/utf8.h"
 #include "duban/util.h"
 #include "duban/xlsx.h"
 #include "tap.h"
@@ -227,7 +228,7 @@ static void test_reading(void)
 	duban_xlsx_sheet_names(path, &names, err, sizeof err);
 	ok(names && strcmp(names[0], "台账") == 0 && strcmp(names[1], "Other") == 0 && !names[2],
 	   "the sheet names in order");
-	duban_xlsx_names_free(names);
+	duban_lines_free(names);
 	free(path);
 
 	path = write_book("1904.xlsx", true, sheet_xml);
@@ -418,7 +419,7 @@ static void test_writer(void)
 		is_str(names[2], "生态环境保护督察反馈问题整改落实情况台账（第二轮第一批次）汇总", "a long name is cut to 31 characters");
 		is_str(names[3], "反馈问题 (2)", "a name used twice gets a number");
 	}
-	duban_xlsx_names_free(names);
+	duban_lines_free(names);
 
 	char *xml = zip_part(path, "xl/worksheets/sheet1.xml");
 	ok(xml && strstr(xml, "state=\"frozen\"") && strstr(xml, "ySplit=\"1\""), "the header row is frozen");
