@@ -110,6 +110,10 @@ bool duban_letter_make(const struct duban_letter_ctx *c, struct duban_letter *ou
 /* The letter as a self-contained HTML page (letter.html around it).
  * Malloc'd, or NULL with a message. */
 char *duban_letter_html(const struct duban_letter_ctx *c, const struct duban_letter *l, char *err, size_t errlen);
+/* The letter as the file at path holds it: the printable page when path ends
+ * in .html or .htm, else the text.  Malloc'd; NULL with err set. */
+char *duban_letter_for_file(const struct duban_letter_ctx *c, const struct duban_letter *l, const char *path,
+			    char *err, size_t errlen);
 void duban_letter_free(struct duban_letter *l);
 
 /* Issues one step: records the action (kind, date, due = reply_by, text)

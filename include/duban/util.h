@@ -57,6 +57,9 @@ int duban_write_file_atomic(const char *path, const char *data, size_t len, int 
 /* Reads a whole file; NULL (errno set) on failure. *len may be NULL. */
 char *duban_read_file(const char *path, size_t *len);
 
+/* The extension of the file name at the end of path (".html"), or NULL. */
+const char *duban_path_ext(const char *path);
+
 /* The compiler that built this program, for --version. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define DUBAN_COMPILER "gcc " __VERSION__

@@ -340,8 +340,8 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 	if ((rc = export_args_done(argc, argv, &cf, &eo.filter)) != CLI_OK)
 		return rc;
 	bool to_stdout = !output || strcmp(output, "-") == 0;
-	size_t olen = output ? strlen(output) : 0;
-	if (!format_given && !to_stdout && olen > 5 && strcasecmp(output + olen - 5, ".xlsx") == 0)
+	const char *ext = to_stdout ? NULL : duban_path_ext(output);
+	if (!format_given && ext && strcasecmp(ext, ".xlsx") == 0)
 		eo.format = DUBAN_EXPORT_XLSX;
 	if ((rc = refuse_workbook_on_tty(eo.format == DUBAN_EXPORT_XLSX, to_stdout)) != CLI_OK)
 		return rc;

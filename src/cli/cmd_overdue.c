@@ -298,24 +298,6 @@ static int list_overdue(struct cli_ctx *ctx, const struct ov_opts *o, const stru
 
 /* ---------------------------------------------------------------- issuing */
 
-static bool is_html_name(const char *path)
-{
-	size_t n = strlen(path);
-	return (n > 5 && strcmp(path + n - 5, ".html") == 0) || (n > 4 && strcmp(path + n - 4, ".htm") == 0);
-}
-
-/* The page or text of a letter, malloc'd; NULL after reporting. */
-static char *letter_content(const struct duban_letter_ctx *c, const struct duban_letter *l, bool html)
-{
-	if (!html)
-		return xstrdup(l->text);
-	char err[512];
-	char *page = duban_letter_html(c, l, err, sizeof err);
-	if (!page)
-		cli_error("%s", err);
-	return page;
-}
-
 static int write_letter(const char *path, const char *content)
 {
 	if (strcmp(path, "-") == 0) {
@@ -360,9 +342,11 @@ static bool prepare(struct issue *is, enum duban_action_kind kind, duban_date da
 		return false;
 	}
 	if (is->path) {
-		is->content = letter_content(&is->c, &is->letter, is_html_name(is->path));
-		if (!is->content)
+		is->content = duban_letter_for_file(&is->c, &is->letter, is->path, err, sizeof err);
+		if (!is->content) {
+			cli_error("%s", err);
 			return false;
+		}
 	}
 	return true;
 }

@@ -558,22 +558,32 @@ static bool salutation(const char *line)
 	return ends_with(line, "：") || ends_with(line, ":");
 }
 
+/* Finds and reads the template called name; its contents, and its path in
+ * *path, both malloc'd; NULL with a message. */
+static char *read_template(const char *name, char **path, char *err, size_t errlen)
+{
+	*path = duban_template_path(name);
+	if (!*path) {
+		snprintf(err, errlen, _("no template %s: put one in ~/.config/duban/templates or set DUBAN_TEMPLATEDIR"),
+			 name);
+		return NULL;
+	}
+	char *tmpl = duban_read_file(*path, NULL);
+	if (!tmpl) {
+		snprintf(err, errlen, _("cannot read the template %s: %s"), *path, strerror(errno));
+		free(*path);
+		*path = NULL;
+	}
+	return tmpl;
+}
+
 bool duban_letter_make(const struct duban_letter_ctx *c, struct duban_letter *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	const char *name = duban_template_name(c->step);
-	char *path = duban_template_path(name);
-	if (!path) {
-		snprintf(err, errlen, _("no template %s: put one in ~/.config/duban/templates or set DUBAN_TEMPLATEDIR"),
-			 name);
+	char *path;
+	char *tmpl = read_template(duban_template_name(c->step), &path, err, errlen);
+	if (!tmpl)
 		return false;
-	}
-	char *tmpl = duban_read_file(path, NULL);
-	if (!tmpl) {
-		snprintf(err, errlen, _("cannot read the template %s: %s"), path, strerror(errno));
-		free(path);
-		return false;
-	}
 	char *text = render(tmpl, path, c, false, NULL, 0, err, errlen);
 	free(tmpl);
 	if (!text) {
@@ -646,18 +656,10 @@ static char *body_html(const char *text)
 
 char *duban_letter_html(const struct duban_letter_ctx *c, const struct duban_letter *l, char *err, size_t errlen)
 {
-	char *path = duban_template_path("letter.html");
-	if (!path) {
-		snprintf(err, errlen, "%s", _("no template letter.html: put one in ~/.config/duban/templates "
-					      "or set DUBAN_TEMPLATEDIR"));
+	char *path;
+	char *tmpl = read_template("letter.html", &path, err, errlen);
+	if (!tmpl)
 		return NULL;
-	}
-	char *tmpl = duban_read_file(path, NULL);
-	if (!tmpl) {
-		snprintf(err, errlen, _("cannot read the template %s: %s"), path, strerror(errno));
-		free(path);
-		return NULL;
-	}
 	struct duban_buf title;
 	duban_buf_init(&title);
 	put_value(&title, l->title, true);
@@ -697,4 +699,13 @@ enum duban_err duban_ladder_record(duban_store *st, const struct duban_letter_ct
 	out->text = xstrdup(l->action_text);
 	out->author = xstrdup("");
 	return duban_action_add(st, out);
+}
+
+char *duban_letter_for_file(const struct duban_letter_ctx *c, const struct duban_letter *l, const char *path,
+			    char *err, size_t errlen)
+{
+	const char *ext = duban_path_ext(path);
+	if (ext && (strcmp(ext, ".html") == 0 || strcmp(ext, ".htm") == 0))
+		return duban_letter_html(c, l, err, errlen);
+	return xstrdup(l->text);
 }

@@ -37,8 +37,7 @@ int duban_public_format_parse(const char *s)
 
 int duban_public_format_of_path(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(slash ? slash + 1 : path, '.');
+	const char *dot = duban_path_ext(path);
 	if (!dot)
 		return -1;
 	if (strcasecmp(dot, ".csv") == 0)

@@ -93,8 +93,7 @@ int duban_report_format_of_path(const char *path)
 		{ ".txt", DUBAN_REPORT_TEXT }, { ".md", DUBAN_REPORT_MD }, { ".markdown", DUBAN_REPORT_MD },
 		{ ".csv", DUBAN_REPORT_CSV }, { ".html", DUBAN_REPORT_HTML }, { ".htm", DUBAN_REPORT_HTML },
 	};
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(slash ? slash + 1 : path, '.');
+	const char *dot = duban_path_ext(path);
 	if (!dot)
 		return -1;
 	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)

@@ -436,3 +436,9 @@ char *duban_read_file(const char *path, size_t *len)
 		*len = b.len;
 	return duban_buf_steal(&b);
 }
+
+const char *duban_path_ext(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return strrchr(slash ? slash + 1 : path, '.');
+}

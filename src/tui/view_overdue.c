@@ -264,19 +264,13 @@ static char *default_letter_name(const struct duban_overdue *o, enum duban_actio
 	return name;
 }
 
-static bool html_name(const char *path)
-{
-	size_t n = strlen(path);
-	return (n > 5 && strcmp(path + n - 5, ".html") == 0) || (n > 4 && strcmp(path + n - 4, ".htm") == 0);
-}
-
 /* Records the action and writes the letter (path may be NULL) in one
  * transaction; a message either way.  True when issued. */
 static bool record(struct tui *t, const struct duban_letter_ctx *c, const struct duban_letter *l, const char *path)
 {
 	char err[512] = "";
 	char *content = NULL;
-	if (path && !(content = html_name(path) ? duban_letter_html(c, l, err, sizeof err) : xstrdup(l->text))) {
+	if (path && !(content = duban_letter_for_file(c, l, path, err, sizeof err))) {
 		tui_message(t, true, "%s", err);
 		return false;
 	}
