@@ -32,7 +32,10 @@ void duban_csv_reader_init(struct duban_csv_reader *rd, const char *text, size_t
  * record's line tells where. */
 int duban_csv_read(struct duban_csv_reader *rd, struct duban_csv_record *out);
 
-/* Writes one cell / ends a record; quotes only when needed. */
+/* Writes one cell / ends a record; quotes only when needed.  A text cell a
+ * spreadsheet would take for a formula (starting with = + - @, a tab or a
+ * carriage return, and not a plain number such as -3) is written with a
+ * leading apostrophe, which duban_csv_read removes again. */
 void duban_csv_write_cell(FILE *out, const char *cell, bool first);
 void duban_csv_end_record(FILE *out);
 

@@ -100,6 +100,47 @@ char *duban_to_utf8(const char *data, size_t len, const char **encoding)
 	return out;
 }
 
+/* ---------------------------------------------------------------- formulas */
+
+/* A plain number: spreadsheets read it as a value, never as a formula, so
+ * "-3" and "+1.5" stay as they are. */
+static bool is_plain_number(const char *s)
+{
+	if (*s == '+' || *s == '-')
+		s++;
+	if (!(*s >= '0' && *s <= '9'))
+		return false;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	if (*s == '.') {
+		s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* Whether a cell would be taken for a formula (or a DDE command) by Excel,
+ * WPS or LibreOffice when the CSV is opened, so that a ledger text such as
+ * "=HYPERLINK(...)" or "@SUM(...)" received from anyone cannot run in the
+ * office's spreadsheet.  A cell already starting with the guard followed by
+ * such a cell is guarded again, so that reading undoes writing exactly. */
+static bool needs_guard(const char *cell)
+{
+	if (cell[0] == '\'')
+		return needs_guard(cell + 1);
+	if (!strchr("=+-@\t\r", cell[0]) || cell[0] == '\0' || cell[1] == '\0')
+		return false;
+	return !is_plain_number(cell);
+}
+
+static bool is_guarded(const char *cell)
+{
+	return cell[0] == '\'' && needs_guard(cell + 1);
+}
+
 /* ---------------------------------------------------------------- reading */
 
 void duban_csv_record_free(struct duban_csv_record *r)
@@ -126,7 +167,10 @@ static void add_cell(struct duban_csv_record *r, int *cap, struct duban_buf *cel
 		*cap = *cap ? *cap * 2 : 16;
 		r->cells = xrealloc(r->cells, (size_t)*cap * sizeof *r->cells);
 	}
-	r->cells[r->ncells++] = duban_buf_steal(cell);
+	char *text = duban_buf_steal(cell);
+	if (is_guarded(text))
+		memmove(text, text + 1, strlen(text));
+	r->cells[r->ncells++] = text;
 }
 
 /* Consumes a line break at rd->p (LF, CRLF or a lone CR); true if there was one. */
@@ -238,11 +282,14 @@ void duban_csv_write_cell(FILE *out, const char *cell, bool first)
 		fputc(',', out);
 	if (!cell)
 		return;
-	if (!needs_quotes(cell)) {
+	bool guard = needs_guard(cell);
+	if (!guard && !needs_quotes(cell)) {
 		fputs(cell, out);
 		return;
 	}
 	fputc('"', out);
+	if (guard)
+		fputc('\'', out);
 	for (const char *p = cell; *p; p++) {
 		if (*p == '"')
 			fputc('"', out);

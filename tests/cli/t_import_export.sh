@@ -127,6 +127,24 @@ grep -v '"updated_at"\|"created_at"' "$tmp/three.json" >"$tmp/three.cmp"
 cmp -s "$tmp/one.cmp" "$tmp/three.cmp"
 ok $? "json export → import → export is identical (but for timestamps)"
 
+# A text a spreadsheet would run as a formula is written with an apostrophe
+# in front, and the apostrophe goes again on import.
+f4="$tmp/formula.db"
+"$DUBAN" --db "$f4" add --code FM-001 --title '=HYPERLINK("http://evil.example","点击")' --county 城关区 \
+	--lead-unit '@SUM(1+1)' --deadline 2026-12-31 >/dev/null
+"$DUBAN" --db "$f4" export -o "$tmp/formula.csv"
+like "$(cat "$tmp/formula.csv")" "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"点击\"\")\"" \
+	"a formula-like title is written with an apostrophe"
+like "$(cat "$tmp/formula.csv")" "\"'@SUM(1+1)\"" "so is an @ cell"
+grep -q ',=\|,@\|^=' "$tmp/formula.csv"
+[ $? -ne 0 ]; ok $? "no cell of the file starts with = or @"
+"$DUBAN" --db "$tmp/formula2.db" import "$tmp/formula.csv" >/dev/null
+is "$("$DUBAN" --db "$tmp/formula2.db" show FM-001 --format json | jq -r '.item.title + "|" + .item.lead_unit')" \
+	'=HYPERLINK("http://evil.example","点击")|@SUM(1+1)' "the import gives back the texts without the apostrophe"
+"$DUBAN" --db "$tmp/formula2.db" export -o "$tmp/formula2.csv"
+cmp -s "$tmp/formula.csv" "$tmp/formula2.csv"
+ok $? "and the round trip is byte-identical"
+
 # A demo ledger round-trips too.
 "$DUBAN" --db "$tmp/demo.db" demo --items 120 --seed 5 >/dev/null
 "$DUBAN" --db "$tmp/demo.db" export -o "$tmp/demo1.csv"

@@ -171,6 +171,37 @@ static void test_writer(void)
 	free(s);
 }
 
+static void write_formulas(FILE *f)
+{
+	static const char *const cells[] = { "=HYPERLINK(\"http://x\",\"点击\")", "+86 138", "-2+3", "@SUM(A1)",
+					     "\tx", "-3", "+1.5", "-", "=", "'=1+1", "''", "a=b", "－全角" };
+	for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
+		duban_csv_write_cell(f, cells[i], i == 0);
+	duban_csv_end_record(f);
+}
+
+static void test_formula_guard(void)
+{
+	char *s = write_to_string(write_formulas);
+	is_str(s,
+	       "\"'=HYPERLINK(\"\"http://x\"\",\"\"点击\"\")\",\"'+86 138\",\"'-2+3\",\"'@SUM(A1)\",\"'\tx\","
+	       "-3,+1.5,-,=,\"''=1+1\",'',a=b,－全角\r\n",
+	       "cells a spreadsheet would run get an apostrophe; numbers and lone signs do not");
+	char *rows[2];
+	int lines[3], st;
+	int n = read_all(s, strlen(s), rows, lines, 2, &st);
+	is_int(n, 1, "the guarded record reads back");
+	is_str(rows[0], "=HYPERLINK(\"http://x\",\"点击\")|+86 138|-2+3|@SUM(A1)|\tx|-3|+1.5|-|=|'=1+1|''|a=b|－全角",
+	       "and reading removes exactly the apostrophes writing added");
+	free_rows(rows, n);
+	free(s);
+
+	const char *hand = "'=1,'x,'-5\n";
+	n = read_all(hand, strlen(hand), rows, lines, 2, &st);
+	is_str(rows[0], "=1|'x|'-5", "a hand-made file: the apostrophe goes only before a formula");
+	free_rows(rows, n);
+}
+
 static void test_encoding(void)
 {
 	const char *enc = NULL;
@@ -212,6 +243,7 @@ int main(void)
 	test_reader_quotes();
 	test_reader_fixture();
 	test_writer();
+	test_formula_guard();
 	test_encoding();
 	return done_testing();
 }
