@@ -32,6 +32,10 @@ int duban_period_days(struct duban_period p);
 enum duban_report_by { DUBAN_REPORT_BY_COUNTY, DUBAN_REPORT_BY_UNIT, DUBAN_REPORT_BY_COUNT };
 /* "county" / "unit" (or 县 / 单位); -1 when unknown. */
 int duban_report_by_parse(const char *s);
+struct duban_filter;
+/* The grouping when none is asked for: by lead unit when the filter keeps
+ * one county (a county's office ranks its units), by county otherwise. */
+enum duban_report_by duban_report_by_default(const struct duban_filter *f);
 
 /* One row of the ranked table: a county or a lead unit (牵头单位). */
 struct duban_report_group {

@@ -31,7 +31,8 @@ static void report_help(void)
 		"                          today, up to today (default: month)\n"
 		"      --from DATE         first day of an explicit period\n"
 		"      --to DATE           last day of an explicit period (default: today)\n"
-		"      --by GROUP          rank by county (default) or by lead unit (unit)\n"
+		"      --by GROUP          rank by county or by lead unit (unit); the default is\n"
+		"                          by unit with --county, by county otherwise\n"
 		"  -f, --format FORMAT     text, md (Markdown), csv or html (a printable page);\n"
 		"                          default: from the -o file's extension, else text\n"
 		"  -o, --output FILE       write FILE (replaced only when complete)\n"
@@ -66,7 +67,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int kind = DUBAN_PERIOD_MONTH, fmt = -1, by = DUBAN_REPORT_BY_COUNTY;
+	int kind = DUBAN_PERIOD_MONTH, fmt = -1, by = -1;
 	bool period_given = false;
 	duban_date from = DUBAN_DATE_NONE, to = DUBAN_DATE_NONE, today = duban_today();
 	const char *output = NULL;
@@ -160,6 +161,8 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(_("the --status or --light filters exclude everything"));
 		return CLI_REFUSED;
 	}
+	if (by < 0)
+		by = duban_report_by_default(filter);
 	bool to_stdout = !output || strcmp(output, "-") == 0;
 	if (fmt < 0)
 		fmt = to_stdout ? -1 : duban_report_format_of_path(output);

@@ -111,6 +111,11 @@ int duban_report_by_parse(const char *s)
 	return -1;
 }
 
+enum duban_report_by duban_report_by_default(const struct duban_filter *f)
+{
+	return f && f->county && *f->county ? DUBAN_REPORT_BY_UNIT : DUBAN_REPORT_BY_COUNTY;
+}
+
 /* ---------------------------------------------------------------- figures */
 
 struct status_event {

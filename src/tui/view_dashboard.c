@@ -623,7 +623,7 @@ static int write_bulletin(struct tui *t)
 
 	int fmt = duban_report_format_of_path(file);
 	struct duban_report *r = NULL;
-	enum duban_err err = duban_report_build(t->st, periods[kind], filter, DUBAN_REPORT_BY_COUNTY, today, &r);
+	enum duban_err err = duban_report_build(t->st, periods[kind], filter, duban_report_by_default(filter), today, &r);
 	if (err != DUBAN_OK)
 		tui_message(t, true, _("cannot make the bulletin: %s"), duban_store_errmsg(t->st));
 	else if (duban_report_write_file(r, fmt < 0 ? DUBAN_REPORT_TEXT : (enum duban_report_format)fmt, file) != 0) {

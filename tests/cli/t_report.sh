@@ -41,6 +41,11 @@ exit_is 0 "a county's week"
 golden week_xishan.txt
 like "$out" "统计期间：2026-06-15 至 2026-06-15" "the week of a Monday is that day"
 unlike "$out" "城关区人民政府" "other counties are left out"
+like "$out" "二、各牵头单位进展" "with --county the ranking is by lead unit"
+run d report --period week --county 西山县 --by county
+like "$out" "二、各县（市、区）进展" "unless --by county asks for the county table"
+run d report --period week
+like "$out" "二、各县（市、区）进展" "without --county it is by county"
 
 run d report --format html
 exit_is 0 "html exits 0"
