@@ -92,7 +92,6 @@ struct duban_letter_ctx {
 	int days_overdue;
 	const char *latest_note;
 };
-#define DUBAN_LETTER_REPLY_DAYS 7
 
 /* Renders a template's text: {{name}} placeholders, leading "#" lines
  * dropped.  html escapes the values.  NULL with "FILE:LINE: message" in err

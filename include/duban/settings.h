@@ -21,6 +21,7 @@
 	X(default_sort, "sort", STRING, "light", N_("initial sort: light (most urgent first), deadline, code or updated")) \
 	X(agenda_days, "agenda-days", INT, "14", N_("days the agenda shows")) \
 	X(auto_sync_minutes, "auto-sync", INT, "0", N_("sync every N minutes when online (0: never)")) \
+	X(reply_days, "reply-days", INT, "7", N_("days a supervision letter gives for the written reply")) \
 	X(ladder, "ladder", STRING, "提醒函:1 督办通知:7 通报:15 约谈:30", \
 	  N_("supervision ladder for overdue items: steps KIND:DAYS after the deadline"))
 
@@ -44,7 +45,7 @@ struct duban_saved_filter {
 struct duban_settings {
 	char *theme;
 	bool mouse, ambiguous_wide;
-	int warn_days, lag_yellow, lag_red, detail_min_width, agenda_days, auto_sync_minutes;
+	int warn_days, lag_yellow, lag_red, detail_min_width, agenda_days, auto_sync_minutes, reply_days;
 	char *default_sort;
 	char *ladder;    /* the supervision ladder, as duban_ladder_parse reads it */
 	struct duban_binding *bindings;

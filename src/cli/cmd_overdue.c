@@ -35,6 +35,7 @@ enum {
 	OPT_FORCE,
 	OPT_FORMAT,
 	OPT_LADDER,
+	OPT_REPLY_DAYS,
 };
 
 struct ov_opts {
@@ -46,6 +47,7 @@ struct ov_opts {
 	const char *letter;  /* file, "-" for stdout */
 	const char *letters; /* directory for --issue-all */
 	const char *ladder;  /* --ladder */
+	int reply_days;      /* --reply-days, else `set reply-days` */
 	enum ov_format format;
 };
 
@@ -74,21 +76,27 @@ static void overdue_help(void)
 		"      --html              with --letters: write .html letters\n"
 		"      --dry-run           show what would be issued; write nothing\n"
 		"      --ladder SPEC       use this ladder, e.g. \"提醒函:1 督办通知:7 通报:15 约谈:30\"\n"
+		"      --reply-days N      the letters ask for a written reply within N days\n"
+		"                          (default 7, or `set reply-days`)\n"
 		"  -h, --help              show this help\n"), stdout);
 }
 
-/* The ladder: --ladder, else `set ladder` in the configuration file. */
-static bool load_ladder(const struct ov_opts *o, struct duban_ladder *l)
+/* The ladder and the reply days: the options, else `set ladder` and `set
+ * reply-days` in the configuration file. */
+static bool load_ladder(struct ov_opts *o, struct duban_ladder *l)
 {
 	char err[256];
+	struct duban_settings s;
+	duban_settings_load(&s, NULL);
+	if (o->reply_days < 0)
+		o->reply_days = s.reply_days;
 	if (o->ladder) {
+		duban_settings_free(&s);
 		if (duban_ladder_parse(o->ladder, l, err, sizeof err))
 			return true;
 		cli_error("%s", err);
 		return false;
 	}
-	struct duban_settings s;
-	duban_settings_load(&s, NULL);
 	for (int i = 0; i < s.nerrors; i++)
 		if (strstr(s.errors[i], "ladder"))
 			cli_error(_("%s (the default ladder applies)"), s.errors[i]);
@@ -329,12 +337,13 @@ static void issue_free(struct issue *is)
 }
 
 /* Renders the letter of step kind for an entry; false after reporting. */
-static bool prepare(struct issue *is, enum duban_action_kind kind, duban_date date, duban_date today)
+static bool prepare(struct issue *is, enum duban_action_kind kind, duban_date date, duban_date today,
+		    int reply_days)
 {
 	char err[512];
 	is->c = (struct duban_letter_ctx){
 		.item = &is->entry.item, .step = kind, .today = today, .date = date,
-		.reply_by = date + DUBAN_LETTER_REPLY_DAYS, .days_overdue = is->entry.state.days,
+		.reply_by = date + reply_days, .days_overdue = is->entry.state.days,
 		.latest_note = is->entry.latest_note,
 	};
 	if (!duban_letter_make(&is->c, &is->letter, err, sizeof err)) {
@@ -467,7 +476,8 @@ static int issue_one(struct cli_ctx *ctx, const struct ov_opts *o, const struct 
 	int kind = choose_step(o, l, &is.entry, taken);
 	if (kind < 0)
 		rc = -kind;
-	else if (!prepare(&is, (enum duban_action_kind)kind, o->date == DUBAN_DATE_NONE ? today : o->date, today))
+	else if (!prepare(&is, (enum duban_action_kind)kind, o->date == DUBAN_DATE_NONE ? today : o->date, today,
+			      o->reply_days))
 		rc = CLI_FAIL;
 	if (rc == CLI_OK && o->dry_run) {
 		report_issued(&is, true);
@@ -518,7 +528,7 @@ static int issue_all(struct cli_ctx *ctx, const struct ov_opts *o, const struct 
 		enum duban_action_kind kind = l->steps[is[i].entry.state.next].kind;
 		if (o->letters)
 			is[i].path = letter_path(o->letters, &is[i].entry.item, kind, o->html);
-		if (!prepare(&is[i], kind, date, today))
+		if (!prepare(&is[i], kind, date, today, o->reply_days))
 			rc = CLI_FAIL;
 	}
 	if (rc == CLI_OK && !o->dry_run)
@@ -552,6 +562,16 @@ static int parse_opt(struct ov_opts *o, int c, const char *arg)
 	case OPT_DRY_RUN: o->dry_run = true; return CLI_OK;
 	case OPT_FORCE: o->force = true; return CLI_OK;
 	case OPT_LADDER: o->ladder = arg; return CLI_OK;
+	case OPT_REPLY_DAYS: {
+		char *end;
+		long n = strtol(arg, &end, 10);
+		if (end == arg || *end || n < 1 || n > 365) {
+			cli_error(_("--reply-days: expected a number of days from 1 to 365, not '%s'"), arg);
+			return CLI_USAGE;
+		}
+		o->reply_days = (int)n;
+		return CLI_OK;
+	}
 	case OPT_STEP:
 		if ((o->step = duban_action_kind_parse(arg)) < 0) {
 			cli_error(_("--step: unknown step '%s' (提醒函 reminder, 督办通知 notice, 通报 circular, "
@@ -627,10 +647,11 @@ int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "ladder", required_argument, NULL, OPT_LADDER },
+		{ "reply-days", required_argument, NULL, OPT_REPLY_DAYS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ov_opts o = { .step = -1, .date = DUBAN_DATE_NONE, .format = OV_TABLE };
+	struct ov_opts o = { .step = -1, .date = DUBAN_DATE_NONE, .format = OV_TABLE, .reply_days = -1 };
 	cli_filter_init(&o.cf);
 	int c, rc;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {

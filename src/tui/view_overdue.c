@@ -322,7 +322,7 @@ static int issue_step(struct tui *t, struct overdue_view *ov)
 	enum duban_action_kind kind = ov->ladder.steps[o->state.next].kind;
 	struct duban_letter_ctx c = {
 		.item = &o->item, .step = kind, .today = ov->today, .date = ov->today,
-		.reply_by = ov->today + DUBAN_LETTER_REPLY_DAYS, .days_overdue = o->state.days,
+		.reply_by = ov->today + t->settings.reply_days, .days_overdue = o->state.days,
 		.latest_note = o->latest_note,
 	};
 	struct duban_letter l;

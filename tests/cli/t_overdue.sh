@@ -196,4 +196,17 @@ unlike "$out" "本办修改" "its comment left out"
 d show "$rcode" | grep -q "reminder 2026-06-15: 提醒函（城关区督察整改办）"
 ok $? "the action's text is the edited letter's title"
 
+# The reply period: --reply-days, else `set reply-days`.
+XDG_CONFIG_HOME=$tmp/cfg2 run d overdue --issue "$rcode" --step 提醒函 --force --dry-run --reply-days 10
+like "$out" "请于2026年6月25日前回复。" "--reply-days 10: the reply is due 10 days after the letter"
+printf 'set reply-days 3\n' >"$tmp/cfg2/duban/config"
+XDG_CONFIG_HOME=$tmp/cfg2 run d overdue --issue "$rcode" --step 提醒函 --force --letter - --date 2026-06-16
+like "$out" "请于2026年6月19日前回复。" "set reply-days 3 in the configuration: 3 days"
+d show "$rcode" --format json | grep -q "\"due\":$TAB\"2026-06-19\""
+ok $? "and the action is due that day"
+run d overdue --issue "$rcode" --reply-days 0
+exit_is 2 "--reply-days 0 is refused"
+like "$err" "from 1 to 365" "saying what it takes"
+rm "$tmp/cfg2/duban/config"
+
 done_testing

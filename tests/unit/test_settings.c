@@ -40,6 +40,7 @@ static void test_defaults(void)
 	ok(s.mouse, "mouse on by default");
 	ok(!s.ambiguous_wide, "ambiguous narrow by default");
 	is_int(s.warn_days, 7, "warn-days 7");
+	is_int(s.reply_days, 7, "reply-days 7");
 	is_int(s.lag_yellow, 10, "lag-yellow 10");
 	is_int(s.lag_red, 30, "lag-red 30");
 	is_int(s.detail_min_width, 100, "detail-min-width 100");
