@@ -213,7 +213,19 @@ struct list_opts {
 	bool reverse;
 	long limit; /* 0 = all */
 	enum list_format format;
+	int count_by; /* index into count_fields, -1: list the items */
 };
+
+/* --count-by: the columns duban_query_values groups, with the name the
+ * option takes (and the column's name, which it also takes). */
+static const struct {
+	const char *name, *column, *header;
+} count_fields[] = {
+	{ "county", "county", N_("County") },    { "township", "township", N_("Township") },
+	{ "unit", "lead_unit", N_("Lead unit") }, { "category", "category", N_("Category") },
+	{ "round", "round", N_("Round") },        { "batch", "batch", N_("Batch") },
+};
+#define NCOUNT_FIELDS ((int)(sizeof count_fields / sizeof count_fields[0]))
 
 enum { COL_LIGHT, COL_CODE, COL_TITLE, COL_COUNTY, COL_UNIT, COL_DEADLINE, COL_DUE, COL_STATUS, NCOLS };
 
@@ -233,6 +245,8 @@ static void list_help(void)
 		"      --sort KEY          deadline (default), code, updated or light\n"
 		"      --reverse           reverse the order\n"
 		"      --limit N           show at most N items\n"
+		"      --count-by FIELD    instead of the items, the number of them per county,\n"
+		"                          township, unit, category, round or batch\n"
 		"      --format FORMAT     table (default), csv or json\n"
 		"  -h, --help              show this help\n"), stdout);
 }
@@ -460,9 +474,92 @@ static int list_rows(struct cli_ctx *ctx, const struct list_opts *o)
 	return CLI_OK;
 }
 
+/* ---------------------------------------------------------------- --count-by */
+
+static void print_counts(const struct list_opts *o, char **values, const long long *counts, int n)
+{
+	const char *field = count_fields[o->count_by].name;
+	if (o->format == FORMAT_CSV) {
+		duban_csv_write_cell(stdout, field, true);
+		duban_csv_write_cell(stdout, "items", false);
+		duban_csv_end_record(stdout);
+	} else if (o->format == FORMAT_JSON) {
+		fputs("[", stdout);
+	}
+	struct cli_column cols[2] = { { .header = _(count_fields[o->count_by].header), .max = 40 },
+				      { .header = _("Items"), .max = 20, .right = true } };
+	char num[24];
+	if (o->format == FORMAT_TABLE) {
+		for (int i = 0; i < 2; i++)
+			cli_column_fit(&cols[i], cols[i].header);
+		for (int i = 0; i < n; i++) {
+			snprintf(num, sizeof num, "%lld", counts[i]);
+			cli_column_fit(&cols[0], values[i]);
+			cli_column_fit(&cols[1], num);
+		}
+		/* The names as wide as the longest, narrower only on a narrow terminal. */
+		int want = cols[0].width + 1 + cols[1].width, term = cli_term_width();
+		cols[0].min = 6;
+		cli_table_layout(cols, 2, 0, want < term ? want : term);
+		cli_table_row(stdout, cols, 2, (const char *const[]){ cols[0].header, cols[1].header });
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(num, sizeof num, "%lld", counts[i]);
+		char *clean = duban_sanitize(values[i], false);
+		if (o->format == FORMAT_TABLE) {
+			cli_table_row(stdout, cols, 2, (const char *const[]){ clean, num });
+		} else if (o->format == FORMAT_CSV) {
+			duban_csv_write_cell(stdout, clean, true);
+			duban_csv_write_cell(stdout, num, false);
+			duban_csv_end_record(stdout);
+		} else {
+			cJSON *obj = cJSON_CreateObject();
+			cJSON_AddStringToObject(obj, field, values[i]);
+			cJSON_AddNumberToObject(obj, "items", (double)counts[i]);
+			char *text = cJSON_PrintUnformatted(obj);
+			printf("%s%s", i ? ",\n" : "\n", text);
+			cJSON_free(text);
+			cJSON_Delete(obj);
+		}
+		free(clean);
+	}
+	if (o->format == FORMAT_JSON)
+		fputs(n ? "\n]\n" : "]\n", stdout);
+}
+
+static int list_counts(struct cli_ctx *ctx, const struct list_opts *o)
+{
+	char **values = NULL;
+	long long *counts = NULL;
+	int n = 0;
+	enum duban_err err = o->cf.none ? DUBAN_OK :
+				      duban_query_values(ctx->st, &o->cf.f, count_fields[o->count_by].column, &values,
+							 &counts, &n);
+	if (err != DUBAN_OK)
+		return cli_store_error(ctx, err, _("cannot count the items"));
+	print_counts(o, values, counts, n);
+	duban_values_free(values, counts, n);
+	return CLI_OK;
+}
+
+static int parse_count_by(struct list_opts *o, const char *arg)
+{
+	for (int i = 0; i < NCOUNT_FIELDS; i++)
+		if (strcmp(arg, count_fields[i].name) == 0 || strcmp(arg, count_fields[i].column) == 0) {
+			o->count_by = i;
+			return CLI_OK;
+		}
+	char *clean = duban_sanitize(arg, false);
+	cli_error(_("--count-by: unknown field '%s' (county, township, unit, category, round or batch)"), clean);
+	free(clean);
+	return CLI_USAGE;
+}
+
 static int parse_list_opt(struct list_opts *o, int c, const char *arg)
 {
 	switch (c) {
+	case 'c':
+		return parse_count_by(o, arg);
 	case 's': {
 		int s = duban_sort_parse(arg);
 		if (s < 0) {
@@ -509,11 +606,12 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "limit", required_argument, NULL, 'n' },
+		{ "count-by", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct list_opts o = { .sort = DUBAN_SORT_DEADLINE, .format = FORMAT_TABLE };
+	struct list_opts o = { .sort = DUBAN_SORT_DEADLINE, .format = FORMAT_TABLE, .count_by = -1 };
 	cli_filter_init(&o.cf);
 	int c, rc;
 	while ((c = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
@@ -536,5 +634,5 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 	cli_filter_done(&o.cf);
 	if (!cli_store(ctx, &rc))
 		return rc;
-	return list_rows(ctx, &o);
+	return o.count_by >= 0 ? list_counts(ctx, &o) : list_rows(ctx, &o);
 }

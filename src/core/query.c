@@ -934,16 +934,47 @@ void duban_groups_free(struct duban_group_stats *groups, int n)
 	free(groups);
 }
 
+/* Only the counts, so that a column with an index (county) is read from the
+ * index alone: a million items in well under a second, quick enough for
+ * shell completion. */
 enum duban_err duban_query_values(duban_store *st, const struct duban_filter *filter, const char *field,
 				  char ***values, long long **counts, int *n)
 {
-	struct duban_group_stats *groups;
-	enum duban_err err = duban_query_groups(st, filter, field, &groups, n);
+	const char *column = group_column(field);
+	struct duban_group_stats *groups = NULL;
+	struct query q;
+	sqlite3_stmt *s;
+	bool first = true;
+	int rc, cap = 0;
 
 	*values = NULL;
 	*counts = NULL;
-	if (err != DUBAN_OK)
-		return err;
+	*n = 0;
+	if (!column)
+		return store_fail(st, DUBAN_ERR_INVALID, _("cannot group by '%s'"), field);
+	st->today = duban_today();
+	q_init(&q);
+	duban_buf_printf(&q.sql, "SELECT %s, count(*) FROM item", column);
+	if (filter)
+		where_filter(st, &q, filter, &first);
+	duban_buf_puts(&q.sql, " GROUP BY 1");
+	s = q_prepare(st, &q);
+	q_free(&q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(s, 0);
+		long long figures[6] = { sqlite3_column_int64(s, 1) };
+		merge_group(&groups, n, &cap, name ? (const char *)name : "", strcmp(field, "category") == 0, figures);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		duban_groups_free(groups, *n);
+		*n = 0;
+		return store_db_fail(st, _("counting"));
+	}
+	if (*n > 1)
+		qsort(groups, (size_t)*n, sizeof *groups, group_cmp);
 	*values = xcalloc((size_t)*n + 1, sizeof **values);
 	*counts = xcalloc((size_t)*n + 1, sizeof **counts);
 	for (int i = 0; i < *n; i++) {

@@ -154,6 +154,24 @@ fi
 run d list --format json --search 不存在的词
 is "$out" "[]" "an empty json list"
 
+# --count-by: the number of items per value, for the filter.
+run d list --count-by county --format csv
+is "$out" "$(printf 'county,items\r\n东川县,1\r\n临江市,1\r\n北岭县,1\r\n城关区,2\r')" "--count-by county: items per county, in csv"
+run d list --count-by unit --category 大气
+is "$out" "Lead unit      Items
+城关区人民政府     1
+市生态环境局       1" "--count-by unit with a filter: a table"
+d add --code CB-1 --title '两个领域' --county 城关区 --category '大气、水' >/dev/null
+run d list --count-by category --format json
+is "$out" '[
+{"category":"大气","items":3},
+{"category":"水","items":2},
+{"category":"生态","items":1}
+]' "--count-by category counts an item under each of its categories (json)"
+run d list --count-by colour
+exit_is 2 "--count-by an unknown field exits 2"
+like "$err" "county, township, unit, category, round or batch" "naming the fields there are"
+
 # A comma in a title is quoted in csv.
 d add --code Q-1 --title 'a, "quoted" title' >/dev/null
 run d list --format csv --search quoted
