@@ -447,6 +447,54 @@ static void redact_accounts(struct scan *sc)
 	}
 }
 
+/* ---- licence plates ---- */
+
+static bool is_upper(uint32_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 0xFF21 && c <= 0xFF3A);
+}
+
+static bool is_plate_char(uint32_t c)
+{
+	return is_upper(c) || is_digit(c);
+}
+
+/* A vehicle's plate (川A·12345, 粤B D12345 for a new-energy car, 鲁C1234挂):
+ * the province's character, the city's letter, then five or six letters and
+ * digits with at least one digit, or four and a suffix such as 挂 or 学.  A
+ * plate names its owner as surely as a phone number. */
+static size_t plate(const struct scan *sc, size_t i)
+{
+	if (!cp_in(at(sc, i), "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼") ||
+	    !is_upper(at(sc, i + 1)))
+		return 0;
+	size_t j = i + 2;
+	if (at(sc, j) == 0xB7 || at(sc, j) == 0x2022 || at(sc, j) == 0x30FB || at(sc, j) == ' ' || at(sc, j) == '-')
+		j++;
+	size_t n = 0;
+	bool digit = false;
+	while (n < 7 && is_plate_char(at(sc, j + n)))
+		digit |= is_digit(at(sc, j + n++));
+	if (!digit)
+		return 0;
+	if ((n == 5 || n == 6) && !is_alpha(at(sc, j + n)))
+		return j + n - i;
+	if (n == 4 && cp_in(at(sc, j + n), "挂学警港澳领使试超"))
+		return j + n + 1 - i;
+	return 0;
+}
+
+static void redact_plates(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		size_t n = plate(sc, i);
+		if (n) {
+			hide(sc, i, n);
+			i += n - 1;
+		}
+	}
+}
+
 /* ---- names ---- */
 
 /* Common surnames.  The second list holds those that also start everyday
@@ -800,6 +848,7 @@ char *duban_public_redact(const char *text, const struct duban_item *item)
 	redact_numbers(&sc);
 	redact_mail(&sc);
 	redact_accounts(&sc);
+	redact_plates(&sc);
 	redact_complainants(&sc);
 	redact_honorifics(&sc);
 	tokens_free(&t);

@@ -95,6 +95,19 @@ static void test_ids_and_mail(void)
 	is_red("微信号abc_12345，", NULL, "微信号***，", "a WeChat id");
 }
 
+static void test_plates(void)
+{
+	is_red("车牌号川A12345的渣土车", NULL, "车牌号***的渣土车", "a plate");
+	is_red("粤B·D12345（新能源）", NULL, "***（新能源）", "a new-energy plate with a middle dot");
+	is_red("晋A 8K2Q1夜间偷排", NULL, "***夜间偷排", "a space after the city letter");
+	is_red("挂车鲁C1234挂无证运输", NULL, "挂车***无证运输", "a trailer's 挂");
+	is_red("冀Ｆ１２３４５", NULL, "***", "full-width letters and digits");
+	kept("川A类企业", "a province and a letter alone stay");
+	kept("京AB区块ABCDE", "letters without a digit stay");
+	kept("云A2020年检查", "four characters and no suffix stay");
+	kept("新A1234567号文件", "seven characters are not a plate");
+}
+
 static void test_kept(void)
 {
 	kept("2026-06-15前完成整改", "an ISO date");
@@ -362,6 +375,7 @@ int main(void)
 	test_mobiles();
 	test_landlines();
 	test_ids_and_mail();
+	test_plates();
 	test_kept();
 	test_contact();
 	test_complainants();
