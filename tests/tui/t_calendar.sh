@@ -55,6 +55,7 @@ screen_has "l.db · $(month 2026 6 June)" "t: back to June"
 # Enter on a day with items, then on the first of them, opens it.
 keys Right Right
 wait_for "$(day 2026-06-17 Wed 三) · $(L "4 due" "4 项到期")"
+wait_quiet
 first=$(line 3 | sed 's/.*[●▲○◆✓] \([A-Z0-9-]*\) .*/\1/')
 keys Enter Enter
 screen_has "l.db · $first " "Enter, Enter opens the day's first item ($first)"

@@ -78,6 +78,7 @@ start 80 24
 wait_for "$OFFLINE"
 keys s
 screen_has "$(L "Status of $first: in progress" "$first 的整改状态：整改中")" "s opens the status form"
+wait_quiet
 offered=
 for i in 1 2 3 4; do
 	o=$(screen | sed -n "s/.*$(L "New status" 新状态) \\* < \\(.*\\) >.*/\\1/p")

@@ -21,13 +21,16 @@ code_label=$(L Code 受理编号)
 selected() { screen | sed -n "s/.*│ $code_label  *\\([^ ]*\\).*/\\1/p" | head -n 1; }
 # row N: the code of the Nth table row.
 row() { line $(($1 + 2)) | sed "s/│.*//" | awk '{ print $2 }'; }
-# until_selected CODE: waits (up to 10 s: CI machines are shared) for the detail pane to show CODE.
+# until_selected CODE: waits (up to 10 s: CI machines are shared) for the detail
+# pane to show CODE, then for the screen to settle: the pane's top line may be
+# on the screen before the rows below it are.
 until_selected() {
 	n=200
 	while [ "$n" -gt 0 ] && [ "$(selected)" != "$1" ]; do
 		sleep 0.05
 		n=$((n - 1))
 	done
+	wait_quiet
 }
 # sel_is CODE NAME
 sel_is() {
@@ -167,6 +170,7 @@ wait_for "$OFFLINE"
 screen_is ledger-50x20 "50×20: a phone-sized terminal"
 keys G
 wait_for "$(sed -n '$p' "$tmp/order")"
+wait_quiet
 is "$(line 19 | awk '{ print $2 }')" "$(sed -n '$p' "$tmp/order")" "50×20: G shows the last row"
 quit
 
