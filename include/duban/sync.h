@@ -211,12 +211,14 @@ int duban_remote_download(const struct duban_account *a, const char *path, const
  * server lacks them), push the outbox in batches (each answer settled in
  * the store as it arrives), then pull pages from the stored cursor until
  * the server says there is no more.  A reset answer clears the cursor, pushes
- * what is still queued and downloads again from the start.  Every step is
- * committed before the next request, so a sync cut at any point resumes. */
+ * what is still queued and downloads again from the start.  Every push
+ * answer is committed before the next request; the next page is fetched
+ * while one is applied, each page with its cursor in one transaction.  So a
+ * sync cut at any point resumes. */
 
 struct duban_sync_options {
 	int batch;          /* ops per push (DUBAN_SYNC_BATCH, default 200) */
-	int page;           /* pull limit (DUBAN_SYNC_PAGE, default 500) */
+	int page;           /* pull limit (DUBAN_SYNC_PAGE, default 2000) */
 	bool push, pull;    /* both by default */
 };
 void duban_sync_options_defaults(struct duban_sync_options *o); /* reads the environment */

@@ -1,9 +1,10 @@
 /* The sync engine (doc/PROTOCOL.md): blobs, push, pull, the sync log, and a
  * background job for the full-screen interface.
  *
- * Every answer is stored before the next request is made: an op leaves the
- * outbox only in the transaction that records its answer, a pulled page and
- * its cursor are committed together.  A sync cut at any point (network,
+ * Every push answer is stored before the next request is made: an op
+ * leaves the outbox only in the transaction that records its answer.  A
+ * pulled page and its cursor are committed together (the next page is
+ * already on its way, but the cursor never passes what was applied).  A sync cut at any point (network,
  * SIGKILL, power) resumes from what was committed; the server's exactly-once
  * table makes re-sent ops harmless. */
 #include <config.h>
@@ -29,7 +30,7 @@
 
 #define BATCH_DEFAULT 200
 #define BATCH_MAX 500   /* the server's --max-ops default */
-#define PAGE_DEFAULT 500
+#define PAGE_DEFAULT 2000
 #define PAGE_MAX 2000   /* the server clamps larger pages */
 
 static int env_int(const char *name, int def, int lo, int hi)
@@ -104,14 +105,27 @@ static int store_error(struct engine *e, const char *what)
 	return -1;
 }
 
+/* One transfer's view of the sync: stop is a second reason to give up (the
+ * pull's applier stopped), the byte counts go to the report afterwards. */
+struct wire {
+	const struct engine *e;
+	atomic_int *stop; /* NULL when only the job's cancel counts */
+	long long sent, received;
+};
+
+static bool wire_stopped(const struct wire *w)
+{
+	return cancelled(w->e) || (w->stop && atomic_load(w->stop));
+}
+
 static int on_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return cancelled(arg) ? 1 : 0;
+	return wire_stopped(arg) ? 1 : 0;
 }
 
 /* Waits seconds, in slices, so that a cancel is noticed. */
-static void pause_for(struct engine *e, double seconds)
+static void pause_for(const struct wire *w, double seconds)
 {
 	struct duban_retry r;
 	duban_transport_get_retry(&r);
@@ -119,7 +133,7 @@ static void pause_for(struct engine *e, double seconds)
 		r.sleep(seconds, r.hook_arg);
 		return;
 	}
-	while (seconds > 0 && !cancelled(e)) {
+	while (seconds > 0 && !wire_stopped(w)) {
 		double slice = seconds > 0.1 ? 0.1 : seconds;
 		struct timespec ts = { (time_t)slice, (long)((slice - (double)(time_t)slice) * 1e9) };
 		nanosleep(&ts, NULL);
@@ -128,21 +142,23 @@ static void pause_for(struct engine *e, double seconds)
 }
 
 /* Runs rq to its end with the transport's retries, on the shared
- * connection, counting the bytes.  0 on a 2xx answer, -1 with *err. */
-static int perform(struct engine *e, duban_request *rq, struct duban_remote_error *err)
+ * connection, counting the bytes in w.  0 on a 2xx answer, -1 with *err.
+ * Touches nothing of the engine but the share, which only one thread uses
+ * at a time. */
+static int perform_wire(struct wire *w, duban_request *rq, struct duban_remote_error *err)
 {
 	for (;;) {
-		if (cancelled(e)) {
+		if (wire_stopped(w)) {
 			cancel_error(err);
 			return -1;
 		}
 		CURL *h = duban_request_prepare(rq, err);
 		if (!h)
 			return -1;
-		curl_easy_setopt(h, CURLOPT_SHARE, e->share);
-		if (e->cancel) {
+		curl_easy_setopt(h, CURLOPT_SHARE, w->e->share);
+		if (w->e->cancel || w->stop) {
 			curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
-			curl_easy_setopt(h, CURLOPT_XFERINFODATA, e);
+			curl_easy_setopt(h, CURLOPT_XFERINFODATA, w);
 			curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 		}
 		CURLcode rc = curl_easy_perform(h);
@@ -152,11 +168,11 @@ static int perform(struct engine *e, duban_request *rq, struct duban_remote_erro
 		curl_easy_getinfo(h, CURLINFO_HEADER_SIZE, &hdr_size);
 		curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &up);
 		curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &down);
-		e->r->bytes_sent += req_size + (long long)up;
-		e->r->bytes_received += hdr_size + (long long)down;
+		w->sent += req_size + (long long)up;
+		w->received += hdr_size + (long long)down;
 		double wait;
 		enum duban_step step = duban_request_finish(rq, rc, &wait, err);
-		if (cancelled(e)) {
+		if (wire_stopped(w)) {
 			cancel_error(err);
 			return -1;
 		}
@@ -166,10 +182,19 @@ static int perform(struct engine *e, duban_request *rq, struct duban_remote_erro
 		case DUBAN_STEP_FAILED:
 			return -1;
 		case DUBAN_STEP_RETRY:
-			pause_for(e, wait);
+			pause_for(w, wait);
 			break;
 		}
 	}
+}
+
+static int perform(struct engine *e, duban_request *rq, struct duban_remote_error *err)
+{
+	struct wire w = { .e = e };
+	int rc = perform_wire(&w, rq, err);
+	e->r->bytes_sent += w.sent;
+	e->r->bytes_received += w.received;
+	return rc;
 }
 
 /* A JSON call on the shared connection; *answer parsed (caller deletes). */
@@ -415,46 +440,251 @@ static char *query_escape(const char *s)
 	return duban_buf_steal(&b);
 }
 
+/* Pages are fetched (request, gzip, JSON) on a thread of their own while
+ * this one applies the previous page: the server, the wire and the parse
+ * then cost hardly any time of their own.  Only parsed pages cross over;
+ * the ledger is written here, on the sync's connection, one page with its
+ * cursor per transaction, and no transaction waits for the network. */
+#define PAGES_AHEAD 1 /* parsed pages waiting: bounds the memory */
+
+struct fetched {
+	cJSON *answer; /* NULL: the fetch failed with err */
+	struct duban_remote_error err;
+	long long sent, received;
+};
+
+struct fetcher {
+	const struct engine *e;
+	int limit;
+	char *since; /* the next page's cursor, the fetching thread's own */
+	bool threaded;
+	pthread_t thread;
+	pthread_mutex_t lock; /* guards queue, head, count, done */
+	pthread_cond_t cond;
+	struct fetched queue[PAGES_AHEAD];
+	int head, count;
+	bool done;       /* nothing more will be queued */
+	atomic_int stop; /* the applier gave up: fetch nothing more */
+};
+
+static bool page_more(const cJSON *answer)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "more"));
+}
+
+static bool page_reset(const cJSON *answer)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "reset"));
+}
+
+/* Fetches the page after f->since into *out and moves f->since on.  True
+ * when no page follows it (the last one, a reset, an error). */
+static bool fetch_page(struct fetcher *f, struct fetched *out)
+{
+	char *since = query_escape(f->since);
+	char *path = xasprintf("/api/v1/pull?since=%s&limit=%d", since, f->limit);
+	duban_request *rq = duban_request_new_json(f->e->a, "GET", path, NULL);
+	struct wire w = { .e = f->e, .stop = &f->stop };
+	memset(out, 0, sizeof *out);
+	duban_remote_error_clear(&out->err);
+	if (perform_wire(&w, rq, &out->err) == 0)
+		out->answer = duban_request_answer(rq, &out->err);
+	out->sent = w.sent;
+	out->received = w.received;
+	duban_request_free(rq);
+	free(path);
+	free(since);
+	if (!out->answer || page_reset(out->answer) || !page_more(out->answer))
+		return true;
+	const cJSON *next = cJSON_GetObjectItemCaseSensitive(out->answer, "next");
+	if (!cJSON_IsString(next))
+		return true; /* the applier refuses the page */
+	free(f->since);
+	f->since = xstrdup(next->valuestring);
+	return false;
+}
+
+static void *fetch_main(void *arg)
+{
+	struct fetcher *f = arg;
+	bool last = false;
+	while (!last) {
+		pthread_mutex_lock(&f->lock);
+		while (f->count == PAGES_AHEAD && !atomic_load(&f->stop))
+			pthread_cond_wait(&f->cond, &f->lock);
+		pthread_mutex_unlock(&f->lock);
+		if (atomic_load(&f->stop))
+			break;
+		struct fetched page;
+		last = fetch_page(f, &page);
+		pthread_mutex_lock(&f->lock);
+		f->queue[(f->head + f->count) % PAGES_AHEAD] = page;
+		f->count++;
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_lock(&f->lock);
+	f->done = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* The next page in order; false when none will come (only after the
+ * applier went on past a last page, which it does not). */
+static bool next_page(struct fetcher *f, struct fetched *out)
+{
+	if (!f->threaded) {
+		if (f->done)
+			return false;
+		f->done = fetch_page(f, out);
+		return true;
+	}
+	pthread_mutex_lock(&f->lock);
+	while (f->count == 0 && !f->done)
+		pthread_cond_wait(&f->cond, &f->lock);
+	bool got = f->count > 0;
+	if (got) {
+		*out = f->queue[f->head];
+		f->head = (f->head + 1) % PAGES_AHEAD;
+		f->count--;
+		pthread_cond_broadcast(&f->cond);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return got;
+}
+
+static void fetcher_start(struct fetcher *f, const struct engine *e, int limit, char *since)
+{
+	memset(f, 0, sizeof *f);
+	f->e = e;
+	f->limit = limit;
+	f->since = since;
+	atomic_init(&f->stop, 0);
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	/* Without a thread the pages come one after the other, as before. */
+	f->threaded = pthread_create(&f->thread, NULL, fetch_main, f) == 0;
+}
+
+static void fetcher_stop(struct fetcher *f)
+{
+	if (f->threaded) {
+		pthread_mutex_lock(&f->lock);
+		atomic_store(&f->stop, 1);
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->lock);
+		pthread_join(f->thread, NULL);
+	}
+	for (; f->count > 0; f->count--, f->head = (f->head + 1) % PAGES_AHEAD)
+		cJSON_Delete(f->queue[f->head].answer);
+	pthread_cond_destroy(&f->cond);
+	pthread_mutex_destroy(&f->lock);
+	free(f->since);
+}
+
+/* Applies one fetched page with its cursor.  1: the server asked for a
+ * reset; 0: applied, *more when a page follows; -1: error. */
+static int apply_fetched(struct engine *e, struct fetched *p, bool *more)
+{
+	e->r->bytes_sent += p->sent;
+	e->r->bytes_received += p->received;
+	if (!p->answer) {
+		e->r->error = p->err;
+		report(e);
+		return -1;
+	}
+	report(e);
+	if (page_reset(p->answer))
+		return 1;
+	/* A page lost to a power cut is pulled again (its cursor goes
+	 * with it): no need to wait for the disk on each one. */
+	set_synchronous(e->st, false);
+	int applied = 0;
+	enum duban_err err = duban_apply_page(e->st, p->answer, &applied);
+	set_synchronous(e->st, true);
+	*more = page_more(p->answer);
+	if (err != DUBAN_OK)
+		return store_error(e, _("applying the server's changes"));
+	e->r->pulled += applied;
+	e->r->pages++;
+	report(e);
+	return 0;
+}
+
+static long long pragma_get(duban_store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	long long v = 0;
+	if (sqlite3_prepare_v2(duban_store_db(st), sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void pragma_set(duban_store *st, const char *name, long long v)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA %s = %lld", name, v);
+	sqlite3_exec(duban_store_db(st), sql, NULL, NULL, NULL);
+}
+
+/* A download writes the same index pages of the ledger over and over, page
+ * after page: a cache that holds them (the default 2 MB spills and reads
+ * back) and a WAL copied back to the ledger less often save most of the
+ * reads and writes.  The cache only grows as far as the pull needs it. */
+#define PULL_CACHE_KB 32768
+#define PULL_CHECKPOINT_PAGES 8000
+
+struct pull_pragmas {
+	long long cache, checkpoint;
+};
+
+static void pull_pragmas_set(duban_store *st, struct pull_pragmas *was)
+{
+	was->cache = pragma_get(st, "PRAGMA cache_size");
+	was->checkpoint = pragma_get(st, "PRAGMA wal_autocheckpoint");
+	pragma_set(st, "cache_size", -PULL_CACHE_KB);
+	if (was->checkpoint > 0)
+		pragma_set(st, "wal_autocheckpoint", PULL_CHECKPOINT_PAGES);
+}
+
+static void pull_pragmas_restore(duban_store *st, const struct pull_pragmas *was)
+{
+	pragma_set(st, "cache_size", was->cache);
+	pragma_set(st, "wal_autocheckpoint", was->checkpoint);
+}
+
 /* 1: the server asked for a reset; 0: caught up; -1: error. */
 static int pull(struct engine *e)
 {
 	int page = e->o.page > 0 ? e->o.page : PAGE_DEFAULT;
 	e->r->phase = DUBAN_SYNC_PULLING;
-	for (;;) {
-		if (cancelled(e)) {
-			cancel_error(&e->r->error);
-			return -1;
-		}
-		char *cursor = duban_sync_get(e->st, DUBAN_SYNC_CURSOR);
-		char *since = query_escape(cursor ? cursor : "0");
-		char *path = xasprintf("/api/v1/pull?since=%s&limit=%d", since, page);
-		free(since);
-		free(cursor);
-		cJSON *answer = NULL;
-		int rc = call(e, "GET", path, NULL, &answer);
-		free(path);
-		if (rc != 0)
-			return -1;
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "reset"))) {
-			cJSON_Delete(answer);
-			return 1;
-		}
-		/* A page lost to a power cut is pulled again (its cursor goes
-		 * with it): no need to wait for the disk on each one. */
-		set_synchronous(e->st, false);
-		int applied = 0;
-		enum duban_err err = duban_apply_page(e->st, answer, &applied);
-		set_synchronous(e->st, true);
-		bool more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "more"));
-		cJSON_Delete(answer);
-		if (err != DUBAN_OK)
-			return store_error(e, _("applying the server's changes"));
-		e->r->pulled += applied;
-		e->r->pages++;
-		report(e);
-		if (!more)
-			return 0;
+	if (cancelled(e)) {
+		cancel_error(&e->r->error);
+		return -1;
 	}
+	char *cursor = duban_sync_get(e->st, DUBAN_SYNC_CURSOR);
+	struct pull_pragmas was;
+	pull_pragmas_set(e->st, &was);
+	struct fetcher f;
+	fetcher_start(&f, e, page, cursor ? cursor : xstrdup("0"));
+	int rc = 0;
+	bool more = true;
+	while (rc == 0 && more) {
+		struct fetched p;
+		if (!next_page(&f, &p))
+			break;
+		rc = apply_fetched(e, &p, &more);
+		cJSON_Delete(p.answer);
+		if (rc == 0 && more && cancelled(e)) {
+			cancel_error(&e->r->error);
+			rc = -1;
+		}
+	}
+	fetcher_stop(&f);
+	pull_pragmas_restore(e->st, &was);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- the log */

@@ -140,7 +140,7 @@ out=$BENCH_DIR/sync.txt
 	echo "duban sync: $n items, duband on loopback TLS"
 	echo "client: $DUBAN"
 	echo
-	echo "== initial pull (page ${DUBAN_SYNC_PAGE:-500})"
+	echo "== initial pull (page ${DUBAN_SYNC_PAGE:-2000})"
 	l0=$(lines)
 	timed "sync" sync
 	echo "    items/s: $(echo "$n / $wall" | bc)"
