@@ -81,6 +81,15 @@ enum duban_err duban_outbox_retry(duban_store *st, const char *op_id);
  * This is the fast path: the per-change functions below pay one savepoint
  * each.  *applied (may be NULL) receives the number of changes. */
 enum duban_err duban_apply_page(duban_store *st, const cJSON *page, int *applied);
+/* The items of a page decoded ahead of duban_apply_decoded_page, on any
+ * thread (no store is touched), so that the thread that writes the ledger
+ * only writes.  An item that is not decoded here is decoded when applied. */
+typedef struct duban_page_items duban_page_items;
+duban_page_items *duban_page_items_decode(const cJSON *page);
+void duban_page_items_free(duban_page_items *d);
+/* duban_apply_page with the items d decoded from this same page (d may be
+ * NULL); it uses a decoded item where the ledger has none of that id yet. */
+enum duban_err duban_apply_decoded_page(duban_store *st, const cJSON *page, duban_page_items *d, int *applied);
 /* One element of a pull page's "changes": dispatches on its "type" to the
  * functions below.  An unknown type is DUBAN_ERR_PARSE. */
 enum duban_err duban_apply_change(duban_store *st, const cJSON *change);

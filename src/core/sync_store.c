@@ -851,7 +851,7 @@ static enum duban_err item_back(duban_store *st, const char *item_id)
 
 /* The pulled changes without their own savepoint: the public functions add
  * one each, a page has one for all (a savepoint costs an FTS5 flush). */
-static enum duban_err apply_item(duban_store *st, const cJSON *obj)
+static enum duban_err apply_item(duban_store *st, const cJSON *obj, struct duban_item *decoded)
 {
 	struct duban_item local, item;
 	const char *id = jstr(obj, "id");
@@ -865,22 +865,36 @@ static enum duban_err apply_item(duban_store *st, const cJSON *obj)
 	duban_item_init(&item);
 	duban_timestamp_now(now);
 	err = load_item(st, id, &local, &found);
-	if (!err && found) {
-		/* Fields the server left out keep their local values. */
+	if (!err && !found && decoded) {
+		/* Decoded ahead from a blank item: what the JSON below would give. */
 		duban_item_free(&item);
-		duban_item_copy(&item, &local);
+		item = *decoded;
+		memset(decoded, 0, sizeof *decoded); /* item owns its strings now */
+	} else if (!err) {
+		if (found) {
+			/* Fields the server left out keep their local values. */
+			duban_item_free(&item);
+			duban_item_copy(&item, &local);
+		}
+		if (duban_item_from_json(obj, &item, jerr, sizeof jerr) != DUBAN_OK)
+			err = store_fail(st, DUBAN_ERR_PARSE,
+					 _("the server sent the item %s in a form that cannot be read: %s"), id, jerr);
 	}
-	if (!err && duban_item_from_json(obj, &item, jerr, sizeof jerr) != DUBAN_OK)
-		err = store_fail(st, DUBAN_ERR_PARSE, _("the server sent the item %s in a form that cannot be read: %s"),
-				 id, jerr);
 	if (!err && !item.code[0])
 		err = store_fail(st, DUBAN_ERR_PARSE, _("the server sent the item %s without a code"), id);
-	if (!err && strcmp(local.code, item.code) != 0)
+	if (!err && found && strcmp(local.code, item.code) != 0)
 		err = check_code(st, &item);
-	if (!err)
-		err = found ? merge_remote(st, &local, &item, now) : insert_remote(st, &item, now);
-	if (!err && found)
-		err = item_back(st, id);
+	if (!err && found) {
+		err = merge_remote(st, &local, &item, now);
+		if (!err)
+			err = item_back(st, id);
+	} else if (!err) {
+		/* A new item is not looked up by code first: the code's unique
+		 * index refuses a clash, then the message says whose code it is. */
+		err = insert_remote(st, &item, now);
+		if (err == DUBAN_ERR_DB && check_code(st, &item) == DUBAN_ERR_DUPLICATE)
+			err = DUBAN_ERR_DUPLICATE;
+	}
 	duban_item_free(&local);
 	duban_item_free(&item);
 	return err;
@@ -890,7 +904,7 @@ enum duban_err duban_apply_remote_item(duban_store *st, const cJSON *item)
 {
 	enum duban_err err = store_change_begin(st);
 
-	return err ? err : store_change_end(st, apply_item(st, item));
+	return err ? err : store_change_end(st, apply_item(st, item, NULL));
 }
 
 /* ---------------------------------------------------------------- pulled records */
@@ -1094,14 +1108,14 @@ enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const
 	return err ? err : store_change_end(st, apply_tombstone(st, item_id, reason));
 }
 
-static enum duban_err apply_change(duban_store *st, const cJSON *change)
+static enum duban_err apply_change(duban_store *st, const cJSON *change, struct duban_item *decoded)
 {
 	const char *type = jstr(change, "type");
 
 	if (!type)
 		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a change without a type"));
 	if (strcmp(type, "item") == 0)
-		return apply_item(st, cJSON_GetObjectItemCaseSensitive(change, "item"));
+		return apply_item(st, cJSON_GetObjectItemCaseSensitive(change, "item"), decoded);
 	if (strcmp(type, "tombstone") == 0)
 		return apply_tombstone(st, jstr(change, "item_id"), jstr(change, "reason"));
 	return apply_record(st, type, cJSON_GetObjectItemCaseSensitive(change, type));
@@ -1111,7 +1125,7 @@ enum duban_err duban_apply_change(duban_store *st, const cJSON *change)
 {
 	enum duban_err err = store_change_begin(st);
 
-	return err ? err : store_change_end(st, apply_change(st, change));
+	return err ? err : store_change_end(st, apply_change(st, change, NULL));
 }
 
 static enum duban_err set_state(duban_store *st, const char *key, const char *value)
@@ -1131,7 +1145,55 @@ static enum duban_err set_state(duban_store *st, const char *key, const char *va
 	return run(st, s, _("saving the sync state"));
 }
 
+/* Items decoded ahead: item[i] is change i's item when ok[i]. */
+struct duban_page_items {
+	int n;
+	struct duban_item *item;
+	bool *ok;
+};
+
+duban_page_items *duban_page_items_decode(const cJSON *page)
+{
+	const cJSON *changes = cJSON_GetObjectItemCaseSensitive(page, "changes");
+	int n = cJSON_IsArray(changes) ? cJSON_GetArraySize(changes) : 0;
+	duban_page_items *d = xcalloc(1, sizeof *d);
+	const cJSON *change;
+	char jerr[256];
+	int i = 0;
+
+	d->n = n;
+	d->item = xcalloc((size_t)(n ? n : 1), sizeof *d->item);
+	d->ok = xcalloc((size_t)(n ? n : 1), sizeof *d->ok);
+	cJSON_ArrayForEach(change, changes) {
+		const char *type = jstr(change, "type");
+
+		duban_item_init(&d->item[i]);
+		/* Anything odd is left to the applier, which says what is wrong. */
+		if (type && strcmp(type, "item") == 0)
+			d->ok[i] = duban_item_from_json(cJSON_GetObjectItemCaseSensitive(change, "item"), &d->item[i], jerr,
+							sizeof jerr) == DUBAN_OK;
+		i++;
+	}
+	return d;
+}
+
+void duban_page_items_free(duban_page_items *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < d->n; i++)
+		duban_item_free(&d->item[i]);
+	free(d->item);
+	free(d->ok);
+	free(d);
+}
+
 enum duban_err duban_apply_page(duban_store *st, const cJSON *page, int *applied)
+{
+	return duban_apply_decoded_page(st, page, NULL, applied);
+}
+
+enum duban_err duban_apply_decoded_page(duban_store *st, const cJSON *page, duban_page_items *d, int *applied)
 {
 	const cJSON *changes = cJSON_GetObjectItemCaseSensitive(page, "changes");
 	const char *next = jstr(page, "next");
@@ -1146,7 +1208,9 @@ enum duban_err duban_apply_page(duban_store *st, const cJSON *page, int *applied
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		return err;
 	cJSON_ArrayForEach(change, changes) {
-		if ((err = apply_change(st, change)) != DUBAN_OK)
+		struct duban_item *decoded = d && n < d->n && d->ok[n] ? &d->item[n] : NULL;
+
+		if ((err = apply_change(st, change, decoded)) != DUBAN_OK)
 			break;
 		n++;
 	}

@@ -449,6 +449,7 @@ static char *query_escape(const char *s)
 
 struct fetched {
 	cJSON *answer; /* NULL: the fetch failed with err */
+	duban_page_items *items; /* the answer's items, decoded on the way */
 	struct duban_remote_error err;
 	long long sent, received;
 };
@@ -463,6 +464,10 @@ struct fetcher {
 	pthread_cond_t cond;
 	struct fetched queue[PAGES_AHEAD];
 	int head, count;
+	/* Applied pages for the fetching thread to free: freeing a page's
+	 * thousands of nodes is work the applier need not do. */
+	struct fetched spent[2];
+	int nspent;
 	bool done;       /* nothing more will be queued */
 	atomic_int stop; /* the applier gave up: fetch nothing more */
 };
@@ -494,6 +499,8 @@ static bool fetch_page(struct fetcher *f, struct fetched *out)
 	duban_request_free(rq);
 	free(path);
 	free(since);
+	if (out->answer && !page_reset(out->answer))
+		out->items = duban_page_items_decode(out->answer);
 	if (!out->answer || page_reset(out->answer) || !page_more(out->answer))
 		return true;
 	const cJSON *next = cJSON_GetObjectItemCaseSensitive(out->answer, "next");
@@ -504,14 +511,39 @@ static bool fetch_page(struct fetcher *f, struct fetched *out)
 	return false;
 }
 
+static void fetched_free(struct fetched *p)
+{
+	cJSON_Delete(p->answer);
+	duban_page_items_free(p->items);
+}
+
+/* Frees the applied pages handed over; called with f->lock held. */
+static void free_spent(struct fetcher *f)
+{
+	struct fetched spent[2];
+	int n = f->nspent;
+	memcpy(spent, f->spent, sizeof spent);
+	f->nspent = 0;
+	pthread_mutex_unlock(&f->lock);
+	for (int i = 0; i < n; i++)
+		fetched_free(&spent[i]);
+	pthread_mutex_lock(&f->lock);
+}
+
 static void *fetch_main(void *arg)
 {
 	struct fetcher *f = arg;
 	bool last = false;
 	while (!last) {
 		pthread_mutex_lock(&f->lock);
-		while (f->count == PAGES_AHEAD && !atomic_load(&f->stop))
-			pthread_cond_wait(&f->cond, &f->lock);
+		for (;;) {
+			if (f->nspent > 0)
+				free_spent(f);
+			else if (f->count == PAGES_AHEAD && !atomic_load(&f->stop))
+				pthread_cond_wait(&f->cond, &f->lock);
+			else
+				break;
+		}
 		pthread_mutex_unlock(&f->lock);
 		if (atomic_load(&f->stop))
 			break;
@@ -554,6 +586,23 @@ static bool next_page(struct fetcher *f, struct fetched *out)
 	return got;
 }
 
+/* Hands an applied page to the fetching thread to free, or frees it. */
+static void fetcher_recycle(struct fetcher *f, struct fetched *p)
+{
+	if (f->threaded) {
+		pthread_mutex_lock(&f->lock);
+		bool kept = !f->done && f->nspent < 2;
+		if (kept) {
+			f->spent[f->nspent++] = *p;
+			pthread_cond_broadcast(&f->cond);
+		}
+		pthread_mutex_unlock(&f->lock);
+		if (kept)
+			return;
+	}
+	fetched_free(p);
+}
+
 static void fetcher_start(struct fetcher *f, const struct engine *e, int limit, char *since)
 {
 	memset(f, 0, sizeof *f);
@@ -577,7 +626,9 @@ static void fetcher_stop(struct fetcher *f)
 		pthread_join(f->thread, NULL);
 	}
 	for (; f->count > 0; f->count--, f->head = (f->head + 1) % PAGES_AHEAD)
-		cJSON_Delete(f->queue[f->head].answer);
+		fetched_free(&f->queue[f->head]);
+	for (int i = 0; i < f->nspent; i++)
+		fetched_free(&f->spent[i]);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
 	free(f->since);
@@ -601,7 +652,7 @@ static int apply_fetched(struct engine *e, struct fetched *p, bool *more)
 	 * with it): no need to wait for the disk on each one. */
 	set_synchronous(e->st, false);
 	int applied = 0;
-	enum duban_err err = duban_apply_page(e->st, p->answer, &applied);
+	enum duban_err err = duban_apply_decoded_page(e->st, p->answer, p->items, &applied);
 	set_synchronous(e->st, true);
 	*more = page_more(p->answer);
 	if (err != DUBAN_OK)
@@ -676,7 +727,7 @@ static int pull(struct engine *e)
 		if (!next_page(&f, &p))
 			break;
 		rc = apply_fetched(e, &p, &more);
-		cJSON_Delete(p.answer);
+		fetcher_recycle(&f, &p);
 		if (rc == 0 && more && cancelled(e)) {
 			cancel_error(&e->r->error);
 			rc = -1;

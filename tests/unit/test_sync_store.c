@@ -856,6 +856,103 @@ static void test_page(duban_store *st)
 	duban_item_free(&clash);
 }
 
+/* A page whose items were decoded ahead (the sync engine decodes on its
+ * fetching thread): a new item is written as decoded, an item the ledger has
+ * is still merged with its unsent edits, and a clash still fails the page. */
+static int search_count(duban_store *st, const char *text)
+{
+	struct duban_filter f;
+	struct duban_row rows[4];
+	int n = 0;
+
+	duban_filter_init(&f);
+	f.text = text;
+	duban_query_window(st, &f, DUBAN_SORT_CODE, false, NULL, false, 4, rows, &n);
+	for (int i = 0; i < n; i++)
+		duban_row_free(&rows[i]);
+	return n;
+}
+
+static cJSON *item_page(const char *next, const struct duban_item *a, const struct duban_item *b)
+{
+	cJSON *page = cJSON_CreateObject(), *changes, *c;
+
+	cJSON_AddStringToObject(page, "next", next);
+	cJSON_AddFalseToObject(page, "more");
+	changes = cJSON_AddArrayToObject(page, "changes");
+	for (int i = 0; i < 2; i++) {
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "type", "item");
+		cJSON_AddItemToObject(c, "item", remote_of(i ? b : a, 300 + i));
+		cJSON_AddItemToArray(changes, c);
+	}
+	return page;
+}
+
+static void test_decoded_page(duban_store *st)
+{
+	struct duban_item local, remote, fresh, got;
+	duban_page_items *d;
+	cJSON *page;
+	char *cursor;
+	int applied = -1;
+	long long conflicts = duban_conflict_count(st);
+
+	make_synced(st, &local, "DP-001", "解码旧件");
+	duban_item_init(&remote);
+	duban_item_free(&remote);
+	duban_item_copy(&remote, &local);
+	local.progress = 40;
+	duban_item_update(st, &local, NULL);
+	remote.progress = 60;
+	duban_set_str(&remote.owner, "钱七");
+	fill(&fresh, "DP-002", "预先解码的新件");
+	duban_uuid(fresh.id);
+	fresh.progress = 30;
+
+	page = item_page("40-cccccccccccc", &remote, &fresh);
+	d = duban_page_items_decode(page);
+	is_int(duban_apply_decoded_page(st, page, d, &applied), DUBAN_OK, "a decoded page applies");
+	duban_page_items_free(d);
+	cJSON_Delete(page);
+	is_int(applied, 2, "both of its items");
+	duban_item_init(&got);
+	duban_item_get(st, local.id, &got);
+	is_int(got.progress, 40, "decoded page: the unsent local progress stays");
+	is_str(got.owner, "钱七", "decoded page: the server's owner is merged");
+	is_int(duban_conflict_count(st), conflicts + 1, "decoded page: the concurrent progress is a conflict");
+	duban_item_get(st, fresh.id, &got);
+	is_str(got.title, "预先解码的新件", "decoded page: the new item is in");
+	is_int(got.progress, 30, "decoded page: as the server sent it");
+	is_int(got.version, 301, "decoded page: with its version");
+	is_int(search_count(st, "解码的新"), 1, "decoded page: search finds the new item");
+	is_int(scalar("SELECT count(*) FROM event WHERE field = 'create' AND author = 'server'"
+		      " AND new_value = 'DP-002'"), 1, "decoded page: a create event by the server");
+	cursor = duban_sync_get(st, DUBAN_SYNC_CURSOR);
+	is_str(cursor, "40-cccccccccccc", "decoded page: its cursor with it");
+	free(cursor);
+
+	/* A new item with a local code: the page fails whole, the cursor stays. */
+	duban_item_free(&fresh);
+	fill(&fresh, "DP-001", "撞号的新件");
+	duban_uuid(fresh.id);
+	duban_set_str(&remote.title, "解码旧件改");
+	page = item_page("41-dddddddddddd", &remote, &fresh);
+	d = duban_page_items_decode(page);
+	is_int(duban_apply_decoded_page(st, page, d, NULL), DUBAN_ERR_DUPLICATE, "decoded page: a code clash fails");
+	ok(strstr(duban_store_errmsg(st), "DP-001") != NULL, "decoded page: naming the code");
+	duban_page_items_free(d);
+	cJSON_Delete(page);
+	is_int(scalar("SELECT count(*) FROM item WHERE title = '解码旧件改'"), 0, "decoded page: nothing of it kept");
+	cursor = duban_sync_get(st, DUBAN_SYNC_CURSOR);
+	is_str(cursor, "40-cccccccccccc", "decoded page: the cursor stays");
+	free(cursor);
+	duban_item_free(&local);
+	duban_item_free(&remote);
+	duban_item_free(&fresh);
+	duban_item_free(&got);
+}
+
 /* ---------------------------------------------------------------- sync state */
 
 static void test_sync_state(duban_store *st)
@@ -961,6 +1058,7 @@ int main(void)
 	test_records(st);
 	test_tombstone_kept(st);
 	test_page(st);
+	test_decoded_page(st);
 	test_sync_state(st);
 	duban_store_close(st);
 	{
