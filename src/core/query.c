@@ -879,10 +879,14 @@ static int group_cmp(const void *a, const void *b)
 	return strcmp(((const struct duban_group_stats *)a)->name, ((const struct duban_group_stats *)b)->name);
 }
 
-enum duban_err duban_query_groups(duban_store *st, const struct duban_filter *filter, const char *field,
-				  struct duban_group_stats **groups, int *n)
+/* The groups of field among matching items, merged and sorted by name:
+ * with every figure, or (figures false) with only the item counts, which a
+ * column with an index (county) gives from the index alone. */
+static enum duban_err collect_groups(duban_store *st, const struct duban_filter *filter, const char *field,
+				     bool figures, struct duban_group_stats **groups, int *n)
 {
 	const char *column = group_column(field);
+	const int ncols = figures ? 6 : 1;
 	struct query q;
 	sqlite3_stmt *s;
 	bool first = true;
@@ -894,12 +898,15 @@ enum duban_err duban_query_groups(duban_store *st, const struct duban_filter *fi
 		return store_fail(st, DUBAN_ERR_INVALID, _("cannot group by '%s'"), field);
 	st->today = duban_today();
 	q_init(&q);
-	duban_buf_printf(&q.sql, "SELECT %s, count(*),"
-			 " sum(status IN ('verified', 'publicized', 'closed')), sum(status = 'closed'),"
-			 " sum(due_key < ", column);
-	q_date(&q, st->today);
-	duban_buf_puts(&q.sql, " AND deadline_kind <> 'ongoing' AND status IN ('not_started', 'in_progress', 'requested')),"
-			       " sum(" LIGHT_EXPR " = 0), sum(" LIGHT_EXPR " = 1) FROM item");
+	duban_buf_printf(&q.sql, "SELECT %s, count(*)", column);
+	if (figures) {
+		duban_buf_puts(&q.sql, ", sum(status IN ('verified', 'publicized', 'closed')), sum(status = 'closed'),"
+				       " sum(due_key < ");
+		q_date(&q, st->today);
+		duban_buf_puts(&q.sql, " AND deadline_kind <> 'ongoing' AND status IN ('not_started', 'in_progress',"
+				       " 'requested')), sum(" LIGHT_EXPR " = 0), sum(" LIGHT_EXPR " = 1)");
+	}
+	duban_buf_puts(&q.sql, " FROM item");
 	if (filter)
 		where_filter(st, &q, filter, &first);
 	duban_buf_puts(&q.sql, " GROUP BY 1");
@@ -908,12 +915,12 @@ enum duban_err duban_query_groups(duban_store *st, const struct duban_filter *fi
 	if (!s)
 		return DUBAN_ERR_DB;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long figures[6];
+		long long row[6] = { 0 };
 		const unsigned char *name = sqlite3_column_text(s, 0);
 
-		for (int i = 0; i < 6; i++)
-			figures[i] = sqlite3_column_int64(s, i + 1);
-		merge_group(groups, n, &cap, name ? (const char *)name : "", strcmp(field, "category") == 0, figures);
+		for (int i = 0; i < ncols; i++)
+			row[i] = sqlite3_column_int64(s, i + 1);
+		merge_group(groups, n, &cap, name ? (const char *)name : "", strcmp(field, "category") == 0, row);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -927,6 +934,12 @@ enum duban_err duban_query_groups(duban_store *st, const struct duban_filter *fi
 	return DUBAN_OK;
 }
 
+enum duban_err duban_query_groups(duban_store *st, const struct duban_filter *filter, const char *field,
+				  struct duban_group_stats **groups, int *n)
+{
+	return collect_groups(st, filter, field, true, groups, n);
+}
+
 void duban_groups_free(struct duban_group_stats *groups, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -934,47 +947,16 @@ void duban_groups_free(struct duban_group_stats *groups, int n)
 	free(groups);
 }
 
-/* Only the counts, so that a column with an index (county) is read from the
- * index alone: a million items in well under a second, quick enough for
- * shell completion. */
 enum duban_err duban_query_values(duban_store *st, const struct duban_filter *filter, const char *field,
 				  char ***values, long long **counts, int *n)
 {
-	const char *column = group_column(field);
-	struct duban_group_stats *groups = NULL;
-	struct query q;
-	sqlite3_stmt *s;
-	bool first = true;
-	int rc, cap = 0;
+	struct duban_group_stats *groups;
+	enum duban_err err = collect_groups(st, filter, field, false, &groups, n);
 
 	*values = NULL;
 	*counts = NULL;
-	*n = 0;
-	if (!column)
-		return store_fail(st, DUBAN_ERR_INVALID, _("cannot group by '%s'"), field);
-	st->today = duban_today();
-	q_init(&q);
-	duban_buf_printf(&q.sql, "SELECT %s, count(*) FROM item", column);
-	if (filter)
-		where_filter(st, &q, filter, &first);
-	duban_buf_puts(&q.sql, " GROUP BY 1");
-	s = q_prepare(st, &q);
-	q_free(&q);
-	if (!s)
-		return DUBAN_ERR_DB;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *name = sqlite3_column_text(s, 0);
-		long long figures[6] = { sqlite3_column_int64(s, 1) };
-		merge_group(&groups, n, &cap, name ? (const char *)name : "", strcmp(field, "category") == 0, figures);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		duban_groups_free(groups, *n);
-		*n = 0;
-		return store_db_fail(st, _("counting"));
-	}
-	if (*n > 1)
-		qsort(groups, (size_t)*n, sizeof *groups, group_cmp);
+	if (err != DUBAN_OK)
+		return err;
 	*values = xcalloc((size_t)*n + 1, sizeof **values);
 	*counts = xcalloc((size_t)*n + 1, sizeof **counts);
 	for (int i = 0; i < *n; i++) {
