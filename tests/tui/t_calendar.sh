@@ -30,11 +30,13 @@ screen_has "$(L "ongoing (长期坚持): $n_ongoing items" "长期坚持：$n_on
 
 keys Right
 screen_has "$(day 2026-06-16 Tue 二) · $(L tomorrow 明天) · $(L "1 due" "1 项到期")" "Right: the next day"
+wait_quiet # the day's line may be on the screen before the grid is redrawn
 t capture-pane -p -e | sed -n 7p | grep -q "${esc}\\[[0-9;]*m15${esc}"
 ok $? "today (15) keeps its own mark when the cursor leaves it"
 keys Right
 screen_has "$(day 2026-06-17 Wed 三) · $(L "4 due" "4 项到期")" "Right again: 4 due on the 17th"
 due_on 2026-06-17 >"$tmp/due17"
+wait_quiet
 screen | sed -n '3,6p' | sed 's/.*[●▲○◆✓] \([A-Z0-9-]*\) .*/\1/' | sort >"$tmp/shown17"
 is "$(cat "$tmp/shown17")" "$(cat "$tmp/due17")" "the day lists the items due that day"
 keys Down

@@ -156,10 +156,12 @@ grep -q "$esc\\[[0-9;]*7m" "$tmp/attrs"
 ok $? "NO_COLOR: the cursor row is in reverse video"
 keys PageDown
 wait_for "○ "
+wait_quiet
 screen | sed -n '3,39p' | grep -q '^○ [A-Z0-9-]'
 ok $? "NO_COLOR: green ○"
 keys G
 wait_for "✓ "
+wait_quiet
 screen | sed -n '3,39p' | grep -q '^✓ [A-Z0-9-]'
 ok $? "NO_COLOR: closed ✓"
 quit

@@ -87,6 +87,7 @@ keys :
 text "theme default"
 keys Enter
 screen_has "$(L "theme: default" "主题：default")" ":theme default says so"
+wait_quiet
 t capture-pane -p -e >"$tmp/attrs"
 grep -qE "$colour" "$tmp/attrs"
 ok $? ":theme default: colours"
