@@ -40,6 +40,8 @@ void duban_store_rollback(duban_store *st);
 /* ---- Items ---- */
 /* Finds an item by code (exact), id, or unique id prefix of >= 8 chars. */
 enum duban_err duban_item_get(duban_store *st, const char *code_or_id, struct duban_item *out);
+/* The item with exactly this id (no code, no prefix): DUBAN_ERR_NOT_FOUND when absent. */
+enum duban_err duban_item_get_by_id(duban_store *st, const char *id, struct duban_item *out);
 /* Inserts a new item: assigns id (if empty), created_at/updated_at; writes a
  * "create" event and an outbox op.  DUBAN_ERR_DUPLICATE if the code exists. */
 enum duban_err duban_item_insert(duban_store *st, struct duban_item *item);

@@ -877,6 +877,33 @@ enum duban_err duban_item_get(duban_store *st, const char *key, struct duban_ite
 	return DUBAN_OK;
 }
 
+enum duban_err duban_item_get_by_id(duban_store *st, const char *id, struct duban_item *out)
+{
+	sqlite3_stmt *s;
+	char *sql = NULL;
+	int rc;
+
+	if (!st->stmt[STMT_ITEM_BY_ID])
+		sql = store_item_select_sql(st, "WHERE id = ?");
+	s = store_stmt(st, STMT_ITEM_BY_ID, sql);
+	free(sql);
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_db_fail(st, _("reading an item"));
+		return store_fail(st, DUBAN_ERR_NOT_FOUND, _("no item with code or id '%s'"), id);
+	}
+	duban_item_free(out);
+	duban_item_init(out);
+	store_read_item(s, out);
+	sqlite3_reset(s);
+	return DUBAN_OK;
+}
+
 long long duban_item_total(duban_store *st)
 {
 	return count_of(st, STMT_ITEM_TOTAL, "SELECT count(*) FROM item");

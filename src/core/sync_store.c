@@ -94,15 +94,10 @@ static bool item_exists(duban_store *st, const char *item_id)
 /* The item with exactly this id; *found false (and DUBAN_OK) when absent. */
 static enum duban_err load_item(duban_store *st, const char *item_id, struct duban_item *out, bool *found)
 {
-	enum duban_err err;
+	enum duban_err err = duban_item_get_by_id(st, item_id, out);
 
-	*found = false;
-	if (!item_exists(st, item_id))
-		return DUBAN_OK;
-	if ((err = duban_item_get(st, item_id, out)) != DUBAN_OK)
-		return err;
-	*found = strcmp(out->id, item_id) == 0;
-	return DUBAN_OK;
+	*found = err == DUBAN_OK;
+	return err == DUBAN_ERR_NOT_FOUND ? DUBAN_OK : err;
 }
 
 static enum duban_err set_sync_flag(duban_store *st, const char *item_id, const char *flag)

@@ -239,9 +239,7 @@ static cJSON *item_change(struct pull *p, long long seq, const char *id)
 	cJSON *c = NULL;
 
 	duban_item_init(&item);
-	err = duban_item_get(p->st, id, &item);
-	if (err == DUBAN_OK && strcmp(item.id, id) != 0)
-		err = DUBAN_ERR_NOT_FOUND;
+	err = duban_item_get_by_id(p->st, id, &item);
 	if (err == DUBAN_OK && srv_user_sees(p->u, item.county)) {
 		c = cJSON_CreateObject();
 		cJSON_AddNumberToObject(c, "seq", (double)seq);
