@@ -43,7 +43,9 @@ typedef int (*cli_cmd_fn)(struct cli_ctx *ctx, int argc, char **argv);
  * returns *exit_code. */
 duban_store *cli_store(struct cli_ctx *ctx, int *exit_code);
 
-/* "duban: <message>" on stderr; the message is already translated. */
+/* "duban: <message>" on stderr; the message is already translated.  The
+ * whole message is sanitised, so values from the command line or the ledger
+ * can be passed as they are. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An unknown option or a missing argument: reports it, returns CLI_USAGE. */
 int cli_bad_option(struct cli_ctx *ctx, int c, char **argv);

@@ -154,12 +154,10 @@ static int apply_one(struct duban_item *item, const struct assignment *a)
 		: duban_field_parse(f, item, a->value);
 	if (err == DUBAN_OK)
 		return CLI_OK;
-	char *clean = duban_sanitize(a->value, false);
 	if (f->type == DUBAN_FT_DATE)
-		cli_error(_("%s: invalid date '%s' (use YYYY-MM-DD)"), _(f->title), clean);
+		cli_error(_("%s: invalid date '%s' (use YYYY-MM-DD)"), _(f->title), a->value);
 	else
-		cli_error(_("%s: invalid value '%s'"), _(f->title), clean);
-	free(clean);
+		cli_error(_("%s: invalid value '%s'"), _(f->title), a->value);
 	return CLI_REFUSED;
 }
 
@@ -224,9 +222,7 @@ int cmd_add(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc == CLI_OK && cli_store(ctx, &rc)) {
 		enum duban_err err = duban_item_insert(ctx->st, &item);
 		if (err == DUBAN_ERR_DUPLICATE) {
-			char *clean = duban_sanitize(item.code, false);
-			cli_error(_("an item with code '%s' already exists (see `duban show %s`)"), clean, clean);
-			free(clean);
+			cli_error(_("an item with code '%s' already exists (see `duban show %s`)"), item.code, item.code);
 			rc = CLI_REFUSED;
 		} else if (err != DUBAN_OK) {
 			rc = cli_store_error(ctx, err, _("cannot add the item"));
@@ -411,10 +407,8 @@ static int do_status(struct cli_ctx *ctx, const char *code, const char *new_name
 {
 	int to = duban_status_parse(new_name);
 	if (to < 0) {
-		char *clean = duban_sanitize(new_name, false);
 		cli_error(_("unknown status '%s' (not_started, in_progress, requested, verified, "
-			    "publicized, closed or their Chinese names)"), clean);
-		free(clean);
+			    "publicized, closed or their Chinese names)"), new_name);
 		return CLI_REFUSED;
 	}
 	int rc;
@@ -477,9 +471,7 @@ static int date_arg(const char *opt, const char *arg, duban_date *out)
 	*out = duban_date_parse(arg);
 	if (*out != DUBAN_DATE_NONE)
 		return CLI_OK;
-	char *clean = duban_sanitize(arg, false);
-	cli_error(_("%s: invalid date '%s' (use YYYY-MM-DD)"), opt, clean);
-	free(clean);
+	cli_error(_("%s: invalid date '%s' (use YYYY-MM-DD)"), opt, arg);
 	return CLI_REFUSED;
 }
 

@@ -236,10 +236,8 @@ static int cmd_export_public(struct cli_ctx *ctx, int argc, char **argv)
 			return CLI_OK;
 		case 'f':
 			if ((fmt = duban_public_format_parse(optarg)) < 0) {
-				char *clean = duban_sanitize(optarg, false);
 				cli_error(_("--format: unknown format '%s' for the public list (csv, xlsx or html)"),
-					  clean);
-				free(clean);
+					  optarg);
 				return CLI_USAGE;
 			}
 			break;

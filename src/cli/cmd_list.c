@@ -105,9 +105,7 @@ static int parse_mask(const char *arg, int (*parse)(const char *), const char *w
 		int v = parse(tok);
 		if (v < 0) {
 			char *names = names_list(count, id);
-			char *clean = duban_sanitize(tok, false);
-			cli_error(_("unknown %s '%s' (one of: %s)"), what, clean, names);
-			free(clean);
+			cli_error(_("unknown %s '%s' (one of: %s)"), what, tok, names);
 			free(names);
 			rc = -CLI_REFUSED;
 			break;
@@ -122,9 +120,7 @@ static int parse_date_opt(const char *arg, const char *opt, duban_date *out)
 {
 	duban_date d = duban_date_parse(arg);
 	if (d == DUBAN_DATE_NONE) {
-		char *clean = duban_sanitize(arg, false);
-		cli_error(_("%s: invalid date '%s' (use YYYY-MM-DD)"), opt, clean);
-		free(clean);
+		cli_error(_("%s: invalid date '%s' (use YYYY-MM-DD)"), opt, arg);
 		return -CLI_REFUSED;
 	}
 	*out = d;
@@ -549,9 +545,7 @@ static int parse_count_by(struct list_opts *o, const char *arg)
 			o->count_by = i;
 			return CLI_OK;
 		}
-	char *clean = duban_sanitize(arg, false);
-	cli_error(_("--count-by: unknown field '%s' (county, township, unit, category, round or batch)"), clean);
-	free(clean);
+	cli_error(_("--count-by: unknown field '%s' (county, township, unit, category, round or batch)"), arg);
 	return CLI_USAGE;
 }
 

@@ -46,9 +46,7 @@ static int parse_date_opt(const char *opt, const char *arg, duban_date *out)
 {
 	*out = duban_date_parse(arg);
 	if (*out == DUBAN_DATE_NONE) {
-		char *clean = duban_sanitize(arg, false);
-		cli_error(_("%s: invalid date '%s' (use YYYY-MM-DD)"), opt, clean);
-		free(clean);
+		cli_error(_("%s: invalid date '%s' (use YYYY-MM-DD)"), opt, arg);
 		return CLI_USAGE;
 	}
 	return CLI_OK;
@@ -88,9 +86,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		case 'p':
 			kind = duban_period_kind_parse(optarg);
 			if (kind < 0) {
-				char *clean = duban_sanitize(optarg, false);
-				cli_error(_("--period: unknown period '%s' (week, month or quarter)"), clean);
-				free(clean);
+				cli_error(_("--period: unknown period '%s' (week, month or quarter)"), optarg);
 				return CLI_USAGE;
 			}
 			period_given = true;
@@ -106,18 +102,14 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		case OPT_BY:
 			by = duban_report_by_parse(optarg);
 			if (by < 0) {
-				char *clean = duban_sanitize(optarg, false);
-				cli_error(_("--by: unknown grouping '%s' (county or unit)"), clean);
-				free(clean);
+				cli_error(_("--by: unknown grouping '%s' (county or unit)"), optarg);
 				return CLI_USAGE;
 			}
 			break;
 		case 'f':
 			fmt = duban_report_format_parse(optarg);
 			if (fmt < 0) {
-				char *clean = duban_sanitize(optarg, false);
-				cli_error(_("--format: unknown format '%s' (text, md, csv or html)"), clean);
-				free(clean);
+				cli_error(_("--format: unknown format '%s' (text, md, csv or html)"), optarg);
 				return CLI_USAGE;
 			}
 			break;
@@ -129,9 +121,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		char *clean = duban_sanitize(argv[optind], false);
-		cli_error(_("report: unexpected argument '%s'"), clean);
-		free(clean);
+		cli_error(_("report: unexpected argument '%s'"), argv[optind]);
 		return CLI_USAGE;
 	}
 

@@ -607,9 +607,7 @@ int cmd_resolve(struct cli_ctx *ctx, int argc, char **argv)
 	errno = 0;
 	long long id = strtoll(argv[optind], &end, 10);
 	if (errno || *end || id <= 0) {
-		char *clean = duban_sanitize(argv[optind], false);
-		cli_error(_("'%s' is not a conflict id: duban conflicts lists them"), clean);
-		free(clean);
+		cli_error(_("'%s' is not a conflict id: duban conflicts lists them"), argv[optind]);
 		return CLI_USAGE;
 	}
 	int rc = CLI_OK;
@@ -650,17 +648,15 @@ static int find_rejected(struct cli_ctx *ctx, const char *prefix, char id[37])
 		}
 	}
 	duban_ops_free(ops, n);
-	char *clean = duban_sanitize(prefix, false);
-	int rc = CLI_OK;
 	if (found == 0) {
-		cli_error(_("no refused change %s (duban outbox lists them; at least 8 characters of the id)"), clean);
-		rc = CLI_NOT_FOUND;
-	} else if (found > 1) {
-		cli_error(_("%s names several refused changes: give more of the id"), clean);
-		rc = CLI_USAGE;
+		cli_error(_("no refused change %s (duban outbox lists them; at least 8 characters of the id)"), prefix);
+		return CLI_NOT_FOUND;
 	}
-	free(clean);
-	return rc;
+	if (found > 1) {
+		cli_error(_("%s names several refused changes: give more of the id"), prefix);
+		return CLI_USAGE;
+	}
+	return CLI_OK;
 }
 
 enum { OPT_DROP = 0x320, OPT_RETRY };
@@ -871,9 +867,7 @@ int cmd_fetch_attachment(struct cli_ctx *ctx, int argc, char **argv)
 			return rc;
 		enum duban_err err = duban_attachment_sha256(ctx->st, arg, sha);
 		if (err == DUBAN_ERR_NOT_FOUND) {
-			char *clean = duban_sanitize(arg, false);
-			cli_error(_("no attachment '%s': give its SHA-256 or its id (duban show CODE lists them)"), clean);
-			free(clean);
+			cli_error(_("no attachment '%s': give its SHA-256 or its id (duban show CODE lists them)"), arg);
 			return CLI_NOT_FOUND;
 		}
 		if (err != DUBAN_OK)

@@ -86,12 +86,14 @@ static int default_view(struct cli_ctx *ctx)
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fflush(stdout);
-	fputs("duban: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	char *text = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fflush(stdout);
+	char *clean = duban_sanitize(text, true);
+	fprintf(stderr, "duban: %s\n", clean);
+	free(clean);
+	free(text);
 }
 
 int cli_help_only(struct cli_ctx *ctx, int argc, char **argv, const char *usage)
@@ -122,15 +124,13 @@ int cli_bad_option(struct cli_ctx *ctx, int c, char **argv)
 		snprintf(name, sizeof name, "-%c", optopt);
 	else
 		snprintf(name, sizeof name, "%s", typed);
-	char *clean = duban_sanitize(name, false);
 	const char *cmd = ctx && ctx->cmd ? ctx->cmd : NULL;
 	if (c == ':')
-		cli_error(_("option '%s' needs a value (see `duban %s%s--help`)"), clean,
+		cli_error(_("option '%s' needs a value (see `duban %s%s--help`)"), name,
 			  cmd ? cmd : "", cmd ? " " : "");
 	else
-		cli_error(_("unknown option '%s' (see `duban %s%s--help`)"), clean,
+		cli_error(_("unknown option '%s' (see `duban %s%s--help`)"), name,
 			  cmd ? cmd : "", cmd ? " " : "");
-	free(clean);
 	return CLI_USAGE;
 }
 
@@ -169,9 +169,7 @@ int cli_get_item(struct cli_ctx *ctx, const char *code_or_id, struct duban_item 
 {
 	enum duban_err err = duban_item_get(ctx->st, code_or_id, item);
 	if (err == DUBAN_ERR_NOT_FOUND) {
-		char *clean = duban_sanitize(code_or_id, false);
-		cli_error(_("no item with code '%s' (try `duban list --search %s`)"), clean, clean);
-		free(clean);
+		cli_error(_("no item with code '%s' (try `duban list --search %s`)"), code_or_id, code_or_id);
 		return CLI_NOT_FOUND;
 	}
 	if (err != DUBAN_OK)
