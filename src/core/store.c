@@ -835,11 +835,27 @@ enum duban_err duban_item_insert(duban_store *st, struct duban_item *item)
 	return store_change_end(st, err);
 }
 
+/* Reads the first row of s into out, or fails (s reset) naming key. */
+static enum duban_err first_item(duban_store *st, sqlite3_stmt *s, const char *key, struct duban_item *out)
+{
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_db_fail(st, _("reading an item"));
+		return store_fail(st, DUBAN_ERR_NOT_FOUND, _("no item with code or id '%s'"), key);
+	}
+	duban_item_free(out);
+	duban_item_init(out);
+	store_read_item(s, out);
+	return DUBAN_OK;
+}
+
 enum duban_err duban_item_get(duban_store *st, const char *key, struct duban_item *out)
 {
 	sqlite3_stmt *s;
 	char *sql;
-	int rc;
+	enum duban_err err;
 	size_t klen = strlen(key);
 
 	if (!st->stmt[STMT_ITEM_GET]) {
@@ -858,16 +874,8 @@ enum duban_err duban_item_get(duban_store *st, const char *key, struct duban_ite
 		return DUBAN_ERR_DB;
 	bind_text(s, 1, key);
 	sqlite3_bind_int(s, 2, klen >= 8);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return store_db_fail(st, _("reading an item"));
-		return store_fail(st, DUBAN_ERR_NOT_FOUND, _("no item with code or id '%s'"), key);
-	}
-	duban_item_free(out);
-	duban_item_init(out);
-	store_read_item(s, out);
+	if ((err = first_item(st, s, key, out)) != DUBAN_OK)
+		return err;
 	/* An exact code wins; a prefix must be unambiguous. */
 	if (strcmp(out->code, key) != 0 && sqlite3_step(s) == SQLITE_ROW) {
 		sqlite3_reset(s);
@@ -881,7 +889,7 @@ enum duban_err duban_item_get_by_id(duban_store *st, const char *id, struct duba
 {
 	sqlite3_stmt *s;
 	char *sql = NULL;
-	int rc;
+	enum duban_err err;
 
 	if (!st->stmt[STMT_ITEM_BY_ID])
 		sql = store_item_select_sql(st, "WHERE id = ?");
@@ -890,18 +898,9 @@ enum duban_err duban_item_get_by_id(duban_store *st, const char *id, struct duba
 	if (!s)
 		return DUBAN_ERR_DB;
 	bind_text(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
+	if ((err = first_item(st, s, id, out)) == DUBAN_OK)
 		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return store_db_fail(st, _("reading an item"));
-		return store_fail(st, DUBAN_ERR_NOT_FOUND, _("no item with code or id '%s'"), id);
-	}
-	duban_item_free(out);
-	duban_item_init(out);
-	store_read_item(s, out);
-	sqlite3_reset(s);
-	return DUBAN_OK;
+	return err;
 }
 
 long long duban_item_total(duban_store *st)
