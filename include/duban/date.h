@@ -38,4 +38,7 @@ char *duban_timestamp_now(char buf[25]);
  * alone); text that is not a timestamp comes back as it is. */
 const char *duban_timestamp_local(const char *utc, bool date_only, char buf[32]);
 
+/* s is YYYY-MM-DDTHH:MM:SSZ with a real date and time of day. */
+bool duban_timestamp_valid(const char *s);
+
 #endif

@@ -16,7 +16,8 @@ cJSON *duban_note_to_json(const struct duban_note *n);
 cJSON *duban_inspection_to_json(const struct duban_inspection *r);
 cJSON *duban_action_to_json(const struct duban_action *a);
 cJSON *duban_event_to_json(const struct duban_event *e);
-/* id, item_id, inspection_id, sha256, name, mime, size, author, created_at. */
+/* id, item_id, inspection_id, sha256, name, mime, size, author, created_at;
+ * every record and event also carries received_at once the server has it. */
 cJSON *duban_attachment_to_json(const struct duban_attachment *a);
 
 /* Records from JSON, as the _to_json functions write them.  id and item_id
@@ -32,5 +33,9 @@ enum duban_err duban_inspection_from_json(const cJSON *obj, struct duban_inspect
 enum duban_err duban_action_from_json(const cJSON *obj, struct duban_action *a, char *errbuf, size_t errlen);
 enum duban_err duban_attachment_from_json(const cJSON *obj, struct duban_attachment *a, char *errbuf,
 					  size_t errlen);
+/* An event as the server sends it in a pull: id (the server's number, kept
+ * as origin), item_id, field, old_value and new_value (null for none),
+ * reason, author, device, created_at (recorded at), received_at, op_id. */
+enum duban_err duban_event_from_json(const cJSON *obj, struct duban_event *e, char *errbuf, size_t errlen);
 
 #endif

@@ -236,7 +236,8 @@ enum duban_light duban_item_light(const struct duban_item *item, duban_date toda
 struct duban_note {
 	char id[37], item_id[37];
 	char *author, *text;
-	char created_at[25];
+	char created_at[25];  /* recorded at: when the person did it (their clock) */
+	char received_at[25]; /* when duband received it; "" until then */
 };
 struct duban_inspection {
 	char id[37], item_id[37];
@@ -246,14 +247,16 @@ struct duban_inspection {
 	char *place, *findings;
 	bool passed;
 	char *author;
-	char created_at[25];
+	char created_at[25];  /* recorded at: when the person did it (their clock) */
+	char received_at[25]; /* when duband received it; "" until then */
 };
 struct duban_action {
 	char id[37], item_id[37];
 	enum duban_action_kind kind;
 	duban_date date, due;
 	char *text, *author;
-	char created_at[25];
+	char created_at[25];  /* recorded at: when the person did it (their clock) */
+	char received_at[25]; /* when duband received it; "" until then */
 };
 /* "notice 2026-06-15: text (due 2026-06-22)" as people read it, translated
  * (the text left out when empty).  Malloc'd. */
@@ -265,7 +268,8 @@ struct duban_attachment {
 	char *name, *mime;
 	long long size;
 	char *author;
-	char created_at[25];
+	char created_at[25];  /* recorded at: when the person did it (their clock) */
+	char received_at[25]; /* when duband received it; "" until then */
 };
 /* One audit event: a field of an item changed (or the item was created). */
 struct duban_event {
@@ -275,7 +279,10 @@ struct duban_event {
 	char *old_value, *new_value;
 	char *reason;
 	char *author, *device;
-	char created_at[25];
+	char created_at[25];  /* recorded at: when the person made the change */
+	char received_at[25]; /* when duband received it; "" for a change not yet sent */
+	char op_id[37];       /* the op that made it, "" when none (import, server admin) */
+	long long origin;     /* the server's number of this event; 0 for one made here */
 };
 
 /* One line for an inspection in a history: "inspection 2026-06-14: passed;

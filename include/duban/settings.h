@@ -22,6 +22,7 @@
 	X(agenda_days, "agenda-days", INT, "14", N_("days the agenda shows")) \
 	X(auto_sync_minutes, "auto-sync", INT, "0", N_("sync every N minutes when online (0: never)")) \
 	X(reply_days, "reply-days", INT, "7", N_("days a supervision letter gives for the written reply")) \
+	X(role, "role", STRING, "office", N_("the role of changes made while not logged in: office, inspector or viewer")) \
 	X(ladder, "ladder", STRING, "提醒函:1 督办通知:7 通报:15 约谈:30", \
 	  N_("supervision ladder for overdue items: steps KIND:DAYS after the deadline"))
 
@@ -48,6 +49,7 @@ struct duban_settings {
 	int warn_days, lag_yellow, lag_red, detail_min_width, agenda_days, auto_sync_minutes, reply_days;
 	char *default_sort;
 	char *ladder;    /* the supervision ladder, as duban_ladder_parse reads it */
+	char *role;      /* the local role (not logged in): office, inspector, viewer */
 	struct duban_binding *bindings;
 	int nbindings;
 	struct duban_color *colors; /* from `color` lines of the config (after the theme) */

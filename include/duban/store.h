@@ -30,6 +30,23 @@ const struct duban_light_rules *duban_store_light_rules(const duban_store *st);
 /* When false, changes write no outbox op (demo ledgers, data pulled from the
  * server).  Default true. */
 void duban_store_set_outbox(duban_store *st, bool enabled);
+/* The counties an inspector may write (NULL or none: every county): items of
+ * other counties are refused, as the server would refuse them. */
+void duban_store_set_counties(duban_store *st, const char *const *counties, int n);
+/* The reason every following event gets when its change names none, e.g.
+ * "import 台账.xlsx" (NULL: none). */
+void duban_store_set_source(duban_store *st, const char *source);
+
+/* duband's side of a push.  receiving: events and records get received_at
+ * (now), and the changes a change implies (progress 100 on verification, the
+ * status an acceptance check moves) are not made: the client sends them as
+ * ops of their own.  set_op names the op being applied and when its author
+ * made it (recorded at; "" or NULL: now); NULL clears it. */
+void duban_store_set_receiving(duban_store *st, bool receiving);
+void duban_store_set_op(duban_store *st, const char *op_id, const char *recorded_at);
+
+/* The reason of an event for progress set to 100 by a move to verified. */
+#define DUBAN_IMPLIED_REASON "implied by the status"
 
 /* Explicit transactions around several changes (import: all or nothing).
  * Changes made inside nest as savepoints. */

@@ -33,6 +33,8 @@ struct duban_account {
 	char *expires_at; /* the token's expiry as the server said (UTC) */
 	char *cacert;     /* absolute path of a CA file; NULL: the system's CAs */
 	char *device;     /* this machine's name on the server */
+	char *role;       /* the account's role as the server last said (login, each sync) */
+	char *counties;   /* its counties joined by "," ("" for every county) */
 	bool insecure_http; /* plain http:// to a loopback address was asked for */
 	bool mode_fixed;  /* set by load: the file was readable by others, now 0600 */
 };
@@ -55,6 +57,18 @@ int duban_account_parse(const char *text, struct duban_account *a, char *err, si
 /* Removes the file; 0 when it is gone (or never was). */
 int duban_account_delete(const char *path);
 void duban_account_free(struct duban_account *a);
+/* True when a has a server, a user and a token. */
+bool duban_account_logged_in(const struct duban_account *a);
+/* Takes the role and counties of a login, /me or pull answer ("role",
+ * "counties") into a; true when they differ from what a had. */
+bool duban_account_take_role(struct duban_account *a, const cJSON *who);
+/* Local changes are made as the account: logged in, its user, device, role
+ * and counties (what the server will accept is what is offered here);
+ * otherwise $USER marked as local ("li@local") with local_role, the config's
+ * `role` (office by default). */
+void duban_account_act(duban_store *st, const struct duban_account *a, enum duban_role local_role);
+#define DUBAN_LOCAL_MARK "@local"
+
 /* The default device name: the host name, else "duban". Malloc'd. */
 char *duban_account_default_device(void);
 

@@ -378,6 +378,7 @@ int cmd_login(struct cli_ctx *ctx, int argc, char **argv)
 	acct.token = xstrdup(token);
 	const char *exp = json_str(answer, "expires_at");
 	acct.expires_at = exp && device_ok(exp) ? xstrdup(exp) : NULL;
+	duban_account_take_role(&acct, answer);
 	if (duban_account_save(path, &acct, err, sizeof err) != 0) {
 		cli_error("%s", err);
 		rc = CLI_DB;

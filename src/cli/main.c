@@ -20,7 +20,9 @@
 
 #include "build-id.h"
 #include "duban/model.h"
+#include "duban/settings.h"
 #include "duban/store.h"
+#include "duban/sync.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
 #include "duban/tui.h"
@@ -177,14 +179,33 @@ int cli_get_item(struct cli_ctx *ctx, const char *code_or_id, struct duban_item 
 	return CLI_OK;
 }
 
+/* The role of changes made while not logged in: DUBAN_ROLE, else the
+ * config's `set role`, else office (a ledger of one's own).  -1 on a bad
+ * value, with the message printed. */
+static int local_role(void)
+{
+	const char *r = getenv("DUBAN_ROLE");
+	int role;
+
+	if (r && *r) {
+		if ((role = duban_role_parse(r)) < 0)
+			cli_error(_("DUBAN_ROLE: unknown role '%s' (office, inspector or viewer)"), r);
+		return role;
+	}
+	struct duban_settings s;
+	duban_settings_load(&s, NULL);
+	/* A bad `set role` line is reported as FILE:LINE and leaves office. */
+	role = duban_role_parse(s.role);
+	duban_settings_free(&s);
+	return role < 0 ? DUBAN_ROLE_OFFICE : role;
+}
+
 duban_store *cli_store(struct cli_ctx *ctx, int *exit_code)
 {
 	if (ctx->st)
 		return ctx->st;
-	int role = DUBAN_ROLE_OFFICE;
-	const char *r = getenv("DUBAN_ROLE");
-	if (r && *r && (role = duban_role_parse(r)) < 0) {
-		cli_error(_("DUBAN_ROLE: unknown role '%s' (office, inspector or viewer)"), r);
+	int role = local_role();
+	if (role < 0) {
 		*exit_code = CLI_USAGE;
 		return NULL;
 	}
@@ -195,11 +216,19 @@ duban_store *cli_store(struct cli_ctx *ctx, int *exit_code)
 		*exit_code = CLI_DB;
 		return NULL;
 	}
-	const char *user = getenv("USER");
 	char host[256] = "";
 	if (gethostname(host, sizeof host - 1) != 0)
 		host[0] = '\0';
-	duban_store_set_actor(ctx->st, user && *user ? user : "unknown", host, role);
+	duban_store_set_actor(ctx->st, NULL, host, role);
+	/* Logged in, changes are made as the account, with its role and
+	 * counties; otherwise as the local user, marked as local. */
+	char *path = duban_account_path();
+	struct duban_account a;
+	if (duban_account_load(path, &a, err, sizeof err) < 0)
+		memset(&a, 0, sizeof a);
+	duban_account_act(ctx->st, &a, (enum duban_role)role);
+	duban_account_free(&a);
+	free(path);
 	return ctx->st;
 }
 

@@ -328,3 +328,8 @@ char *duban_date_zh(duban_date d, char buf[32])
 	snprintf(buf, 32, "%d年%d月%d日", y, m, day);
 	return buf;
 }
+
+bool duban_timestamp_valid(const char *s)
+{
+	return s && timestamp_valid(s);
+}

@@ -30,6 +30,21 @@ static void add_str(cJSON *obj, const char *name, const char *s)
 	cJSON_AddStringToObject(obj, name, s ? s : "");
 }
 
+static void add_str_or_null(cJSON *obj, const char *name, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(obj, name, s);
+	else
+		cJSON_AddNullToObject(obj, name);
+}
+
+/* When the server received a record or change: left out until it has. */
+static void add_received(cJSON *obj, const char *received_at)
+{
+	if (received_at[0])
+		cJSON_AddStringToObject(obj, "received_at", received_at);
+}
+
 static void add_field(cJSON *obj, const struct duban_field *f, const struct duban_item *item)
 {
 	switch (f->type) {
@@ -87,6 +102,7 @@ cJSON *duban_note_to_json(const struct duban_note *n)
 	add_str(obj, "author", n->author);
 	add_str(obj, "text", n->text);
 	cJSON_AddStringToObject(obj, "created_at", n->created_at);
+	add_received(obj, n->received_at);
 	return obj;
 }
 
@@ -105,6 +121,7 @@ cJSON *duban_inspection_to_json(const struct duban_inspection *r)
 	cJSON_AddBoolToObject(obj, "passed", r->passed);
 	add_str(obj, "author", r->author);
 	cJSON_AddStringToObject(obj, "created_at", r->created_at);
+	add_received(obj, r->received_at);
 	return obj;
 }
 
@@ -121,6 +138,7 @@ cJSON *duban_action_to_json(const struct duban_action *a)
 	add_str(obj, "text", a->text);
 	add_str(obj, "author", a->author);
 	cJSON_AddStringToObject(obj, "created_at", a->created_at);
+	add_received(obj, a->received_at);
 	return obj;
 }
 
@@ -132,12 +150,15 @@ cJSON *duban_event_to_json(const struct duban_event *e)
 	cJSON_AddNumberToObject(obj, "id", (double)e->id);
 	cJSON_AddStringToObject(obj, "item_id", e->item_id);
 	add_str(obj, "field", e->field);
-	add_str(obj, "old_value", e->old_value);
-	add_str(obj, "new_value", e->new_value);
+	add_str_or_null(obj, "old_value", e->old_value);
+	add_str_or_null(obj, "new_value", e->new_value);
 	add_str(obj, "reason", e->reason);
 	add_str(obj, "author", e->author);
 	add_str(obj, "device", e->device);
 	cJSON_AddStringToObject(obj, "created_at", e->created_at);
+	add_received(obj, e->received_at);
+	if (e->op_id[0])
+		cJSON_AddStringToObject(obj, "op_id", e->op_id);
 	return obj;
 }
 
@@ -294,6 +315,7 @@ cJSON *duban_attachment_to_json(const struct duban_attachment *a)
 	cJSON_AddNumberToObject(obj, "size", (double)a->size);
 	add_str(obj, "author", a->author);
 	cJSON_AddStringToObject(obj, "created_at", a->created_at);
+	add_received(obj, a->received_at);
 	return obj;
 }
 
@@ -311,10 +333,25 @@ static bool timestamp_ok(const char *s)
 	return true;
 }
 
-/* A record's id and item_id (required UUIDs) and created_at (optional: the
- * store fills it when empty). */
+/* An optional timestamp member: absent and null read as "". */
+static enum duban_err read_optional_timestamp(const cJSON *obj, const char *name, char out[25], char *errbuf,
+					      size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	out[0] = '\0';
+	if (!v || cJSON_IsNull(v))
+		return DUBAN_OK;
+	if (!cJSON_IsString(v) || !timestamp_ok(v->valuestring))
+		return fail(errbuf, errlen, name, _("not a timestamp (YYYY-MM-DDTHH:MM:SSZ)"));
+	snprintf(out, 25, "%s", v->valuestring);
+	return DUBAN_OK;
+}
+
+/* A record's id and item_id (required UUIDs), created_at (optional: the
+ * store fills it when empty) and received_at (optional: set by the server). */
 static enum duban_err read_record_meta(const cJSON *obj, const char *what, char id[37], char item_id[37],
-				       char created_at[25], char *errbuf, size_t errlen)
+				       char created_at[25], char received_at[25], char *errbuf, size_t errlen)
 {
 	static const char *const names[] = { "id", "item_id" };
 	char *dst[] = { id, item_id };
@@ -330,14 +367,9 @@ static enum duban_err read_record_meta(const cJSON *obj, const char *what, char 
 			return fail(errbuf, errlen, names[i], _("not a UUID"));
 		snprintf(dst[i], 37, "%s", v->valuestring);
 	}
-	created_at[0] = '\0';
-	v = cJSON_GetObjectItemCaseSensitive(obj, "created_at");
-	if (v && !cJSON_IsNull(v)) {
-		if (!cJSON_IsString(v) || !timestamp_ok(v->valuestring))
-			return fail(errbuf, errlen, "created_at", _("not a timestamp (YYYY-MM-DDTHH:MM:SSZ)"));
-		snprintf(created_at, 25, "%s", v->valuestring);
-	}
-	return DUBAN_OK;
+	if (read_optional_timestamp(obj, "created_at", created_at, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	return read_optional_timestamp(obj, "received_at", received_at, errbuf, errlen);
 }
 
 /* An optional string member: absent and null read as "". */
@@ -374,7 +406,7 @@ static enum duban_err read_date(const cJSON *obj, const char *name, bool require
 
 enum duban_err duban_note_from_json(const cJSON *obj, struct duban_note *n, char *errbuf, size_t errlen)
 {
-	if (read_record_meta(obj, "note", n->id, n->item_id, n->created_at, errbuf, errlen) != DUBAN_OK ||
+	if (read_record_meta(obj, "note", n->id, n->item_id, n->created_at, n->received_at, errbuf, errlen) != DUBAN_OK ||
 	    read_text(obj, "author", false, &n->author, errbuf, errlen) != DUBAN_OK ||
 	    read_text(obj, "text", true, &n->text, errbuf, errlen) != DUBAN_OK)
 		return DUBAN_ERR_INVALID;
@@ -386,7 +418,7 @@ enum duban_err duban_inspection_from_json(const cJSON *obj, struct duban_inspect
 {
 	const cJSON *v;
 
-	if (read_record_meta(obj, "inspection", r->id, r->item_id, r->created_at, errbuf, errlen) != DUBAN_OK ||
+	if (read_record_meta(obj, "inspection", r->id, r->item_id, r->created_at, r->received_at, errbuf, errlen) != DUBAN_OK ||
 	    read_date(obj, "date", true, &r->date, errbuf, errlen) != DUBAN_OK ||
 	    read_text(obj, "level", false, &r->level, errbuf, errlen) != DUBAN_OK ||
 	    read_text(obj, "inspectors", false, &r->inspectors, errbuf, errlen) != DUBAN_OK ||
@@ -406,7 +438,7 @@ enum duban_err duban_action_from_json(const cJSON *obj, struct duban_action *a, 
 	const cJSON *v;
 	int kind;
 
-	if (read_record_meta(obj, "action", a->id, a->item_id, a->created_at, errbuf, errlen) != DUBAN_OK)
+	if (read_record_meta(obj, "action", a->id, a->item_id, a->created_at, a->received_at, errbuf, errlen) != DUBAN_OK)
 		return DUBAN_ERR_INVALID;
 	v = cJSON_GetObjectItemCaseSensitive(obj, "kind");
 	if (!cJSON_IsString(v) || (kind = duban_action_kind_parse(v->valuestring)) < 0)
@@ -436,7 +468,7 @@ enum duban_err duban_attachment_from_json(const cJSON *obj, struct duban_attachm
 {
 	const cJSON *v;
 
-	if (read_record_meta(obj, "attachment", a->id, a->item_id, a->created_at, errbuf, errlen) != DUBAN_OK)
+	if (read_record_meta(obj, "attachment", a->id, a->item_id, a->created_at, a->received_at, errbuf, errlen) != DUBAN_OK)
 		return DUBAN_ERR_INVALID;
 	a->inspection_id[0] = '\0';
 	v = cJSON_GetObjectItemCaseSensitive(obj, "inspection_id");
@@ -460,4 +492,56 @@ enum duban_err duban_attachment_from_json(const cJSON *obj, struct duban_attachm
 	    read_text(obj, "author", false, &a->author, errbuf, errlen) != DUBAN_OK)
 		return DUBAN_ERR_INVALID;
 	return DUBAN_OK;
+}
+
+/* A string member that may be null (NULL) or absent (NULL). */
+static enum duban_err read_text_or_null(const cJSON *obj, const char *name, char **out, char *errbuf, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	free(*out);
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return DUBAN_OK;
+	if (!cJSON_IsString(v))
+		return fail(errbuf, errlen, name, _("not text"));
+	*out = xstrdup(v->valuestring);
+	return DUBAN_OK;
+}
+
+enum duban_err duban_event_from_json(const cJSON *obj, struct duban_event *e, char *errbuf, size_t errlen)
+{
+	const cJSON *v;
+	char *op_id = NULL;
+	enum duban_err err;
+
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (!cJSON_IsObject(obj))
+		return fail(errbuf, errlen, "event", _("not a JSON object"));
+	v = cJSON_GetObjectItemCaseSensitive(obj, "id");
+	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 9007199254740991.0)
+		return fail(errbuf, errlen, "id", _("not a positive number"));
+	e->origin = (long long)v->valuedouble;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "item_id");
+	if (!cJSON_IsString(v) || !duban_uuid_valid(v->valuestring))
+		return fail(errbuf, errlen, "item_id", _("not a UUID"));
+	snprintf(e->item_id, sizeof e->item_id, "%s", v->valuestring);
+	if (read_text(obj, "field", true, &e->field, errbuf, errlen) != DUBAN_OK ||
+	    read_text_or_null(obj, "old_value", &e->old_value, errbuf, errlen) != DUBAN_OK ||
+	    read_text_or_null(obj, "new_value", &e->new_value, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "reason", false, &e->reason, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "author", true, &e->author, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "device", false, &e->device, errbuf, errlen) != DUBAN_OK ||
+	    read_optional_timestamp(obj, "created_at", e->created_at, errbuf, errlen) != DUBAN_OK ||
+	    read_optional_timestamp(obj, "received_at", e->received_at, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "op_id", false, &op_id, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	err = DUBAN_OK;
+	if (*op_id && !duban_uuid_valid(op_id))
+		err = fail(errbuf, errlen, "op_id", _("not a UUID"));
+	else
+		snprintf(e->op_id, sizeof e->op_id, "%s", op_id);
+	free(op_id);
+	return err;
 }

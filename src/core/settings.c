@@ -118,6 +118,10 @@ bool duban_settings_set(struct duban_settings *s, const char *name, const char *
 		if (!duban_ladder_parse(value, &l, err, errlen))
 			return false;
 	}
+	if (strcmp(name, "role") == 0 && duban_role_parse(value) < 0) {
+		snprintf(err, errlen, _("role: expected office, inspector or viewer, not \"%s\""), value);
+		return false;
+	}
 	if (strcmp(name, "sort") == 0 && parse_sort(value, NULL) < 0) {
 		snprintf(err, errlen, _("sort: expected deadline, code, updated or light, not \"%s\""), value);
 		return false;

@@ -133,6 +133,20 @@ static const char *const migrations[] = {
 	" pages INTEGER NOT NULL DEFAULT 0, bytes_sent INTEGER NOT NULL DEFAULT 0,"
 	" bytes_received INTEGER NOT NULL DEFAULT 0, reset INTEGER NOT NULL DEFAULT 0,"
 	" error TEXT);",
+	/* 3 -> 4: authorship on every replica.  A record's or event's
+	 * created_at is when the person did it (recorded at, their clock);
+	 * received_at is when duband received it.  An event remembers the op
+	 * that made it and, when it came from the server, the server's number
+	 * (origin): a pulled event replaces the local one of the same op. */
+	"ALTER TABLE note ADD COLUMN received_at TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE inspection ADD COLUMN received_at TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE action ADD COLUMN received_at TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE attachment ADD COLUMN received_at TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE event ADD COLUMN received_at TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE event ADD COLUMN op_id TEXT;"
+	"ALTER TABLE event ADD COLUMN origin INTEGER;"
+	"CREATE UNIQUE INDEX event_origin ON event (origin) WHERE origin IS NOT NULL;"
+	"CREATE INDEX event_op ON event (op_id) WHERE op_id IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -255,6 +269,7 @@ duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 	st->rules = duban_light_rules_default;
 	st->today = duban_today();
 	st->outbox = true;
+	st->implied = true;
 	default_actor(st);
 	if (strcmp(path, ":memory:") != 0 && duban_mkdir_parent(path) != 0) {
 		snprintf(err, errlen, _("cannot create the directory for %s: %s"), path, strerror(errno));
@@ -307,6 +322,8 @@ void duban_store_close(duban_store *st)
 	free(st->user);
 	free(st->columns);
 	free(st->device);
+	free(st->counties);
+	free(st->source);
 	free(st);
 }
 
@@ -346,6 +363,39 @@ const struct duban_light_rules *duban_store_light_rules(const duban_store *st)
 void duban_store_set_outbox(duban_store *st, bool enabled)
 {
 	st->outbox = enabled;
+}
+
+void duban_store_set_counties(duban_store *st, const char *const *counties, int n)
+{
+	struct duban_buf b = { 0 };
+
+	free(st->counties);
+	st->counties = NULL;
+	if (!counties || n <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		duban_buf_puts(&b, counties[i]);
+		duban_buf_puts(&b, "\n");
+	}
+	st->counties = duban_buf_steal(&b);
+}
+
+void duban_store_set_source(duban_store *st, const char *source)
+{
+	free(st->source);
+	st->source = source && *source ? xstrdup(source) : NULL;
+}
+
+void duban_store_set_receiving(duban_store *st, bool receiving)
+{
+	st->receiving = receiving;
+	st->implied = !receiving;
+}
+
+void duban_store_set_op(duban_store *st, const char *op_id, const char *recorded_at)
+{
+	snprintf(st->op_id, sizeof st->op_id, "%s", op_id ? op_id : "");
+	snprintf(st->recorded_at, sizeof st->recorded_at, "%s", recorded_at ? recorded_at : "");
 }
 
 /* ---------------------------------------------------------------- statements */
@@ -466,6 +516,8 @@ enum duban_err store_change_begin(duban_store *st)
 
 enum duban_err store_change_end(duban_store *st, enum duban_err err)
 {
+	/* An op queued by this change tags no event of a later one. */
+	st->last_op_id[0] = '\0';
 	if (err != DUBAN_OK) {
 		exec(st, "ROLLBACK TO change; RELEASE change");
 		return err;
@@ -626,16 +678,28 @@ static bool fts_text_changed(const struct duban_item *a, const struct duban_item
 
 /* ---------------------------------------------------------------- events and ops */
 
+/* The op an event belongs to: the pushed op the server is applying, else
+ * the op this change just queued (taken, so it tags one change only). */
+static const char *event_op_id(duban_store *st)
+{
+	if (st->op_id[0])
+		return st->op_id;
+	return st->last_op_id;
+}
+
 enum duban_err store_write_event(duban_store *st, const char *item_id, const char *field,
 				 const char *old_value, const char *new_value, const char *reason,
 				 const char *author, const char *device, const char *now)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_EVENT_INSERT,
-				     "INSERT INTO event (item_id, field, old_value, new_value, reason, author, device, created_at)"
-				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+				     "INSERT INTO event (item_id, field, old_value, new_value, reason, author, device,"
+				     " created_at, received_at, op_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	const char *op_id = event_op_id(st);
 
 	if (!s)
 		return DUBAN_ERR_DB;
+	if ((!reason || !*reason) && st->source)
+		reason = st->source;
 	bind_text(s, 1, item_id);
 	bind_text(s, 2, field);
 	if (old_value)
@@ -645,9 +709,13 @@ enum duban_err store_write_event(duban_store *st, const char *item_id, const cha
 	bind_text(s, 5, reason);
 	bind_text(s, 6, author ? author : st->user);
 	bind_text(s, 7, device ? device : st->device);
-	bind_text(s, 8, now);
+	bind_text(s, 8, st->recorded_at[0] ? st->recorded_at : now);
+	bind_text(s, 9, st->receiving ? now : "");
+	if (op_id[0])
+		bind_text(s, 10, op_id);
 	if (step_done(s) != SQLITE_OK)
 		return store_db_fail(st, _("writing the audit trail"));
+	st->last_op_id[0] = '\0';
 	return DUBAN_OK;
 }
 
@@ -666,6 +734,7 @@ enum duban_err store_write_op(duban_store *st, const char *kind, const char *ite
 	char *json = NULL;
 	int rc;
 
+	st->last_op_id[0] = '\0';
 	if (!st->outbox) {
 		cJSON_Delete(body);
 		return DUBAN_OK;
@@ -698,6 +767,7 @@ enum duban_err store_write_op(duban_store *st, const char *kind, const char *ite
 	free(json);
 	if (rc != SQLITE_OK)
 		return store_db_fail(st, _("queueing the change for sync"));
+	snprintf(st->last_op_id, sizeof st->last_op_id, "%s", id);
 	return DUBAN_OK;
 }
 
@@ -721,6 +791,23 @@ long long duban_outbox_count(duban_store *st)
 }
 
 /* ---------------------------------------------------------------- item CRUD */
+
+/* An inspector writes the items of their counties only (the server's rule,
+ * checked here too so nothing is queued that it would refuse). */
+static enum duban_err check_county(duban_store *st, const char *county)
+{
+	const char *p = st->counties;
+	size_t n = strlen(county);
+
+	if (st->role != DUBAN_ROLE_INSPECTOR || !p)
+		return DUBAN_OK;
+	for (const char *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		if ((size_t)(nl - p) == n && strncmp(p, county, n) == 0)
+			return DUBAN_OK;
+	}
+	return store_fail(st, DUBAN_ERR_PERMISSION, _("%s %s may not write items of %s"), duban_role_id(st->role),
+			  st->user, *county ? county : _("(no county)"));
+}
 
 static enum duban_err validate_item(duban_store *st, const struct duban_item *item)
 {
@@ -809,8 +896,12 @@ enum duban_err duban_item_insert(duban_store *st, struct duban_item *item)
 
 	if (st->role == DUBAN_ROLE_VIEWER)
 		return store_fail(st, DUBAN_ERR_PERMISSION, _("a viewer may not add items"));
-	if ((err = validate_item(st, item)) != DUBAN_OK)
+	if ((err = validate_item(st, item)) != DUBAN_OK || (err = check_county(st, item->county)) != DUBAN_OK)
 		return err;
+	if (st->role != DUBAN_ROLE_OFFICE && item->status != DUBAN_STATUS_NOT_STARTED &&
+	    item->status != DUBAN_STATUS_IN_PROGRESS)
+		return store_fail(st, DUBAN_ERR_PERMISSION, _("the %s role may not create an item with status %s"),
+				  duban_role_name(st->role), duban_status_name(item->status));
 	if (!item->id[0])
 		duban_uuid(item->id);
 	else if (!duban_uuid_valid(item->id))
@@ -829,9 +920,9 @@ enum duban_err duban_item_insert(duban_store *st, struct duban_item *item)
 	if (!err)
 		err = fts_write(st, seq, item, false);
 	if (!err)
-		err = write_event(st, item->id, "create", NULL, item->code, "", now);
-	if (!err)
 		err = store_write_op(st, "item.create", item->id, NULL, NULL, NULL, duban_item_to_json(item), now);
+	if (!err)
+		err = write_event(st, item->id, "create", NULL, item->code, "", now);
 	return store_change_end(st, err);
 }
 
@@ -957,9 +1048,9 @@ static enum duban_err record_field_changes(duban_store *st, const struct duban_i
 			continue;
 		before = duban_field_format(f, old);
 		after = duban_field_format(f, item);
-		err = write_event(st, item->id, f->name, before, after, reason, now);
+		err = store_write_op(st, "item.set", item->id, f->name, before, after, NULL, now);
 		if (!err)
-			err = store_write_op(st, "item.set", item->id, f->name, before, after, NULL, now);
+			err = write_event(st, item->id, f->name, before, after, reason, now);
 		free(before);
 		free(after);
 		(*changed)++;
@@ -988,6 +1079,10 @@ enum duban_err duban_item_update_ex(duban_store *st, struct duban_item *item, in
 	err = duban_item_get(st, item->id, &old);
 	if (!err && strcmp(old.id, item->id) != 0)
 		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no item with id '%s'"), item->id);
+	if (!err)
+		err = check_county(st, old.county);
+	if (!err)
+		err = check_county(st, item->county);
 	if (!err && old.status != item->status && !allow_status)
 		err = store_fail(st, DUBAN_ERR_INVALID, _("the status changes only through a status command"));
 	if (!err && strcmp(old.code, item->code) != 0)
@@ -1019,36 +1114,69 @@ enum duban_err duban_item_update(duban_store *st, struct duban_item *item, int *
 	return duban_item_update_ex(st, item, changed, false, "");
 }
 
-/* Moves the status and writes its event and op; the caller has checked the
- * machine and holds a savepoint. */
+/* Reaching verification means the work is done.  The progress of 100 that
+ * this implies is a change of its own: its own event, and its own item.set
+ * op that the server checks like any other (a concurrent edit of progress is
+ * a conflict, not an overwrite) and applies only while the status it follows
+ * holds ("implied_by"). */
+static bool status_implies_done(enum duban_status s)
+{
+	return s == DUBAN_STATUS_VERIFIED || s == DUBAN_STATUS_PUBLICIZED || s == DUBAN_STATUS_CLOSED;
+}
+
+static enum duban_err imply_progress_done(duban_store *st, struct duban_item *item, const char *now)
+{
+	sqlite3_stmt *s;
+	char before[16];
+	cJSON *body;
+	enum duban_err err;
+
+	if (!st->implied || item->progress == 100)
+		return DUBAN_OK;
+	snprintf(before, sizeof before, "%d", item->progress);
+	item->progress = 100;
+	s = store_stmt(st, STMT_PROGRESS_UPDATE, "UPDATE item SET progress = 100, updated_at = ?2 WHERE id = ?1");
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item->id);
+	bind_text(s, 2, now);
+	if (step_done(s) != SQLITE_OK)
+		return store_db_fail(st, _("saving the progress"));
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "implied_by", "status");
+	err = store_write_op(st, "item.set", item->id, "progress", before, "100", body, now);
+	if (!err)
+		err = write_event(st, item->id, "progress", before, "100", DUBAN_IMPLIED_REASON, now);
+	return err;
+}
+
+/* Moves the status and writes its event and op (then the progress it
+ * implies); the caller has checked the machine and holds a savepoint. */
 static enum duban_err apply_status(duban_store *st, struct duban_item *item, enum duban_status to,
 				   const char *reason, const char *now)
 {
 	enum duban_status from = item->status;
 	sqlite3_stmt *s;
 	enum duban_err err;
+	cJSON *body;
 
-	s = store_stmt(st, STMT_STATUS_UPDATE,
-		       "UPDATE item SET status = ?2, progress = ?3, updated_at = ?4 WHERE id = ?1");
+	s = store_stmt(st, STMT_STATUS_UPDATE, "UPDATE item SET status = ?2, updated_at = ?3 WHERE id = ?1");
 	if (!s)
 		return DUBAN_ERR_DB;
-	/* Reaching verification means the work is done; a return reopens it. */
-	if (to == DUBAN_STATUS_VERIFIED || to == DUBAN_STATUS_PUBLICIZED || to == DUBAN_STATUS_CLOSED)
-		item->progress = 100;
 	item->status = to;
 	bind_text(s, 1, item->id);
 	bind_text(s, 2, duban_status_id(to));
-	sqlite3_bind_int(s, 3, item->progress);
-	bind_text(s, 4, now);
+	bind_text(s, 3, now);
 	if (step_done(s) != SQLITE_OK)
 		return store_db_fail(st, _("saving the status"));
-	err = write_event(st, item->id, "status", duban_status_id(from), duban_status_id(to), reason, now);
-	if (!err) {
-		cJSON *body = cJSON_CreateObject();
-		cJSON_AddStringToObject(body, "reason", reason ? reason : "");
-		err = store_write_op(st, "item.status", item->id, "status", duban_status_id(from),
-			       duban_status_id(to), body, now);
-	}
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "reason", reason ? reason : "");
+	err = store_write_op(st, "item.status", item->id, "status", duban_status_id(from), duban_status_id(to), body,
+			     now);
+	if (!err)
+		err = write_event(st, item->id, "status", duban_status_id(from), duban_status_id(to), reason, now);
+	if (!err && status_implies_done(to))
+		err = imply_progress_done(st, item, now);
 	return err;
 }
 
@@ -1082,6 +1210,8 @@ enum duban_err duban_item_set_status(duban_store *st, const char *item_id, enum 
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
 	err = duban_item_get(st, item_id, &item);
+	if (!err)
+		err = check_county(st, item.county);
 	if (!err)
 		err = check_move(st, &item, to, reason);
 	if (!err)
@@ -1122,9 +1252,9 @@ enum duban_err duban_item_delete(duban_store *st, const char *item_id)
 	}
 	duban_timestamp_now(now);
 	if (!err)
-		err = write_event(st, item.id, "delete", item.code, NULL, "", now);
-	if (!err)
 		err = store_write_op(st, "item.delete", item.id, NULL, NULL, NULL, NULL, now);
+	if (!err)
+		err = write_event(st, item.id, "delete", item.code, NULL, "", now);
 	err = store_change_end(st, err);
 out:
 	duban_item_free(&item);
@@ -1169,6 +1299,14 @@ enum duban_err store_item_remove(duban_store *st, const struct duban_item *item)
 
 /* ---------------------------------------------------------------- records */
 
+/* duband stamps when it received a record; elsewhere it keeps what it has. */
+static const char *stamp_received(duban_store *st, char received_at[25])
+{
+	if (st->receiving)
+		duban_timestamp_now(received_at);
+	return received_at;
+}
+
 /* Fills a record's id and time, checks the item exists and may be written. */
 static enum duban_err record_prepare(duban_store *st, char id[37], char item_id[37], char created_at[25],
 				     struct duban_item *item)
@@ -1177,7 +1315,7 @@ static enum duban_err record_prepare(duban_store *st, char id[37], char item_id[
 
 	if (st->role == DUBAN_ROLE_VIEWER)
 		return store_fail(st, DUBAN_ERR_PERMISSION, _("a viewer may not add records"));
-	if ((err = duban_item_get(st, item_id, item)) != DUBAN_OK)
+	if ((err = duban_item_get(st, item_id, item)) != DUBAN_OK || (err = check_county(st, item->county)) != DUBAN_OK)
 		return err;
 	snprintf(item_id, 37, "%s", item->id);
 	if (!id[0])
@@ -1214,6 +1352,7 @@ static enum duban_err finish_record(duban_store *st, sqlite3_stmt *s, const char
 		err = store_write_op(st, kind, item_id, NULL, NULL, NULL, body, now);
 	else
 		cJSON_Delete(body);
+	st->last_op_id[0] = '\0';
 	return err;
 }
 
@@ -1230,7 +1369,7 @@ enum duban_err duban_note_add(duban_store *st, struct duban_note *n)
 		goto out;
 	err = record_prepare(st, n->id, n->item_id, n->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_NOTE_INSERT,
-				     "INSERT INTO note (id, item_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)")))
+				     "INSERT INTO note (id, item_id, author, text, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?)")))
 		err = DUBAN_ERR_DB;
 	if (!err) {
 		if (!n->author || !*n->author)
@@ -1240,6 +1379,7 @@ enum duban_err duban_note_add(duban_store *st, struct duban_note *n)
 		bind_text(s, 3, n->author);
 		bind_text(s, 4, n->text);
 		bind_text(s, 5, n->created_at);
+		bind_text(s, 6, stamp_received(st, n->received_at));
 		err = finish_record(st, s, "note.add", n->item_id, duban_note_to_json(n), n->created_at);
 	}
 	err = store_change_end(st, err);
@@ -1256,7 +1396,7 @@ static enum duban_err inspection_moves(duban_store *st, struct duban_item *item,
 	enum duban_status to;
 	const char *reason;
 
-	if (item->status != DUBAN_STATUS_REQUESTED)
+	if (!st->implied || item->status != DUBAN_STATUS_REQUESTED)
 		return DUBAN_OK;
 	to = r->passed ? DUBAN_STATUS_VERIFIED : DUBAN_STATUS_IN_PROGRESS;
 	reason = r->passed ? "" : (r->findings && *r->findings ? r->findings : _("acceptance check failed"));
@@ -1280,7 +1420,7 @@ enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 	err = record_prepare(st, r->id, r->item_id, r->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_INSPECTION_INSERT,
 				     "INSERT INTO inspection (id, item_id, date, level, inspectors, place, findings,"
-				     " passed, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+				     " passed, author, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
 		err = DUBAN_ERR_DB;
 	if (!err) {
 		if (!r->author || !*r->author)
@@ -1295,6 +1435,7 @@ enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 		sqlite3_bind_int(s, 8, r->passed);
 		bind_text(s, 9, r->author);
 		bind_text(s, 10, r->created_at);
+		bind_text(s, 11, stamp_received(st, r->received_at));
 		err = finish_record(st, s, "inspection.add", r->item_id, duban_inspection_to_json(r), r->created_at);
 	}
 	if (!err)
@@ -1319,8 +1460,8 @@ enum duban_err duban_action_add(duban_store *st, struct duban_action *a)
 		goto out;
 	err = record_prepare(st, a->id, a->item_id, a->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_ACTION_INSERT,
-				     "INSERT INTO action (id, item_id, kind, date, due, text, author, created_at)"
-				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")))
+				     "INSERT INTO action (id, item_id, kind, date, due, text, author, created_at, received_at)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")))
 		err = DUBAN_ERR_DB;
 	if (!err) {
 		if (!a->author || !*a->author)
@@ -1333,6 +1474,7 @@ enum duban_err duban_action_add(duban_store *st, struct duban_action *a)
 		bind_text(s, 6, a->text);
 		bind_text(s, 7, a->author);
 		bind_text(s, 8, a->created_at);
+		bind_text(s, 9, stamp_received(st, a->received_at));
 		err = finish_record(st, s, "action.add", a->item_id, duban_action_to_json(a), a->created_at);
 	}
 	err = store_change_end(st, err);
@@ -1355,7 +1497,7 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 	err = record_prepare(st, a->id, a->item_id, a->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_ATTACHMENT_INSERT,
 				     "INSERT INTO attachment (id, item_id, inspection_id, sha256, name, mime, size,"
-				     " author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+				     " author, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
 		err = DUBAN_ERR_DB;
 	if (!err) {
 		if (!a->author || !*a->author)
@@ -1369,6 +1511,7 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 		sqlite3_bind_int64(s, 7, a->size);
 		bind_text(s, 8, a->author);
 		bind_text(s, 9, a->created_at);
+		bind_text(s, 10, stamp_received(st, a->received_at));
 		err = finish_record(st, s, "attachment.add", a->item_id, duban_attachment_to_json(a), a->created_at);
 	}
 	err = store_change_end(st, err);
@@ -1383,16 +1526,16 @@ out:
  * different things per record type (see the readers below). */
 static const char history_sql[] =
 	"SELECT * FROM ("
-	" SELECT 'note' AS t, created_at, id, author, text, NULL, NULL, NULL, NULL, NULL, 0 AS o, rowid AS r"
-	"  FROM note WHERE item_id = ?1"
-	" UNION ALL SELECT 'inspection', created_at, id, author, date, level, inspectors, place, findings, passed, 1, rowid"
-	"  FROM inspection WHERE item_id = ?1"
-	" UNION ALL SELECT 'action', created_at, id, author, kind, date, due, text, NULL, NULL, 2, rowid"
-	"  FROM action WHERE item_id = ?1"
-	" UNION ALL SELECT 'attachment', created_at, id, author, inspection_id, sha256, name, mime, size, NULL, 3, rowid"
-	"  FROM attachment WHERE item_id = ?1"
-	" UNION ALL SELECT 'event', created_at, seq, author, field, old_value, new_value, reason, device, NULL, 4, seq"
-	"  FROM event WHERE item_id = ?1"
+	" SELECT 'note' AS t, created_at, id, author, text, NULL, NULL, NULL, NULL, NULL, 0 AS o, rowid AS r,"
+	"  received_at, NULL FROM note WHERE item_id = ?1"
+	" UNION ALL SELECT 'inspection', created_at, id, author, date, level, inspectors, place, findings, passed, 1, rowid,"
+	"  received_at, NULL FROM inspection WHERE item_id = ?1"
+	" UNION ALL SELECT 'action', created_at, id, author, kind, date, due, text, NULL, NULL, 2, rowid,"
+	"  received_at, NULL FROM action WHERE item_id = ?1"
+	" UNION ALL SELECT 'attachment', created_at, id, author, inspection_id, sha256, name, mime, size, NULL, 3, rowid,"
+	"  received_at, NULL FROM attachment WHERE item_id = ?1"
+	" UNION ALL SELECT 'event', created_at, seq, author, field, old_value, new_value, reason, device, op_id, 4, seq,"
+	"  received_at, origin FROM event WHERE item_id = ?1"
 	/* Within one second: a status change after the record that caused
 	 * it, and records of one kind in the order they were written. */
 	") ORDER BY created_at DESC, o DESC, r DESC";
@@ -1406,6 +1549,7 @@ static int history_row(sqlite3_stmt *s, const char *item_id, duban_history_cb cb
 	if (strcmp(t, "note") == 0) {
 		struct duban_note n = { 0 };
 		copy_fixed(n.created_at, sizeof n.created_at, sqlite3_column_text(s, 1));
+		copy_fixed(n.received_at, sizeof n.received_at, sqlite3_column_text(s, 12));
 		copy_fixed(n.id, sizeof n.id, sqlite3_column_text(s, 2));
 		snprintf(n.item_id, sizeof n.item_id, "%s", item_id);
 		n.author = column_str(s, 3);
@@ -1416,6 +1560,7 @@ static int history_row(sqlite3_stmt *s, const char *item_id, duban_history_cb cb
 	} else if (strcmp(t, "inspection") == 0) {
 		struct duban_inspection r = { 0 };
 		copy_fixed(r.created_at, sizeof r.created_at, sqlite3_column_text(s, 1));
+		copy_fixed(r.received_at, sizeof r.received_at, sqlite3_column_text(s, 12));
 		copy_fixed(r.id, sizeof r.id, sqlite3_column_text(s, 2));
 		snprintf(r.item_id, sizeof r.item_id, "%s", item_id);
 		r.author = column_str(s, 3);
@@ -1432,6 +1577,7 @@ static int history_row(sqlite3_stmt *s, const char *item_id, duban_history_cb cb
 		struct duban_action a = { 0 };
 		int k = duban_action_kind_parse((const char *)sqlite3_column_text(s, 4));
 		copy_fixed(a.created_at, sizeof a.created_at, sqlite3_column_text(s, 1));
+		copy_fixed(a.received_at, sizeof a.received_at, sqlite3_column_text(s, 12));
 		copy_fixed(a.id, sizeof a.id, sqlite3_column_text(s, 2));
 		snprintf(a.item_id, sizeof a.item_id, "%s", item_id);
 		a.author = column_str(s, 3);
@@ -1445,6 +1591,7 @@ static int history_row(sqlite3_stmt *s, const char *item_id, duban_history_cb cb
 	} else if (strcmp(t, "attachment") == 0) {
 		struct duban_attachment a = { 0 };
 		copy_fixed(a.created_at, sizeof a.created_at, sqlite3_column_text(s, 1));
+		copy_fixed(a.received_at, sizeof a.received_at, sqlite3_column_text(s, 12));
 		copy_fixed(a.id, sizeof a.id, sqlite3_column_text(s, 2));
 		snprintf(a.item_id, sizeof a.item_id, "%s", item_id);
 		a.author = column_str(s, 3);
@@ -1459,6 +1606,9 @@ static int history_row(sqlite3_stmt *s, const char *item_id, duban_history_cb cb
 	} else {
 		struct duban_event ev = { 0 };
 		copy_fixed(ev.created_at, sizeof ev.created_at, sqlite3_column_text(s, 1));
+		copy_fixed(ev.received_at, sizeof ev.received_at, sqlite3_column_text(s, 12));
+		copy_fixed(ev.op_id, sizeof ev.op_id, sqlite3_column_text(s, 9));
+		ev.origin = sqlite3_column_int64(s, 13);
 		ev.id = sqlite3_column_int64(s, 2);
 		snprintf(ev.item_id, sizeof ev.item_id, "%s", item_id);
 		ev.author = column_str(s, 3);

@@ -11,7 +11,7 @@ enum store_stmt_id {
 	STMT_ITEM_DELETE, STMT_ITEM_TOUCH, STMT_STATUS_UPDATE, STMT_CODE_TAKEN,
 	STMT_FTS_INSERT, STMT_FTS_DELETE, STMT_EVENT_INSERT, STMT_OP_INSERT, STMT_OP_COUNT,
 	STMT_NOTE_INSERT, STMT_INSPECTION_INSERT, STMT_ACTION_INSERT, STMT_ATTACHMENT_INSERT,
-	STMT_HISTORY, STMT_LATEST_NOTE, STMT_FTS_PROBE, STMT_ITEM_BY_ID,
+	STMT_HISTORY, STMT_LATEST_NOTE, STMT_FTS_PROBE, STMT_ITEM_BY_ID, STMT_PROGRESS_UPDATE,
 	STMT_COUNT
 };
 
@@ -24,6 +24,13 @@ struct duban_store {
 	struct duban_light_rules rules;
 	duban_date today;    /* refreshed at each query */
 	bool outbox;
+	bool implied;          /* write the changes a change implies (off in duband's push) */
+	bool receiving;        /* duband: stamp received_at on events and records */
+	char *counties;        /* an inspector's counties, "\n"-separated; NULL: all */
+	char *source;          /* the reason events get when their change names none */
+	char op_id[37];        /* duband: the pushed op being applied */
+	char recorded_at[25];  /* duband: when its author made it */
+	char last_op_id[37];   /* the op the current change just queued */
 	char errmsg[512];
 };
 

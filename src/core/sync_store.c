@@ -247,6 +247,10 @@ cJSON *duban_op_to_json(const struct duban_op *op)
 			cJSON_Delete(o);
 			return NULL;
 		}
+		/* The server names the author of a record: the user who sends it,
+		 * whoever was logged in (or not) when it was written here. */
+		cJSON_DeleteItemFromObjectCaseSensitive(body, "author");
+		cJSON_DeleteItemFromObjectCaseSensitive(body, "received_at");
 		cJSON_AddItemToObject(o, "body", body);
 	}
 	cJSON_AddStringToObject(o, "created_at", op->created_at);
@@ -637,16 +641,13 @@ static enum duban_err check_code(duban_store *st, const struct duban_item *item)
 
 static enum duban_err insert_remote(duban_store *st, struct duban_item *item, const char *now)
 {
-	enum duban_err err;
-
 	if (!item->created_at[0])
 		snprintf(item->created_at, sizeof item->created_at, "%s", now);
 	if (!item->updated_at[0])
 		snprintf(item->updated_at, sizeof item->updated_at, "%s", item->created_at);
-	if ((err = store_item_put(st, NULL, item)) != DUBAN_OK)
-		return err;
-	return store_write_event(st, item->id, "create", NULL, item->code, DUBAN_SYNC_REASON, DUBAN_SYNC_AUTHOR, "",
-				 now);
+	/* The history comes from the server, event by event, with who made each
+	 * change: the download itself writes none. */
+	return store_item_put(st, NULL, item);
 }
 
 /* The unsent local side of one item: its queued item.set ops and its
@@ -808,11 +809,8 @@ static enum duban_err merge_remote(duban_store *st, const struct duban_item *loc
 		/* The status is the server's: it ran the machine on its own state. */
 		if (f->type != DUBAN_FT_STATUS)
 			err = merge_pending_field(st, &p, f, remote, mine, theirs, now, &keep);
-		if (!err && !keep) {
+		if (!err && !keep)
 			copy_field(f, &merged, remote);
-			err = store_write_event(st, local->id, f->name, mine, theirs, DUBAN_SYNC_REASON, DUBAN_SYNC_AUTHOR,
-						"", now);
-		}
 		free(mine);
 		free(theirs);
 	}
@@ -912,6 +910,10 @@ static enum duban_err record_item_known(duban_store *st, const char *type, const
 			  _("the server sent a %s for the item %s, which is not in the local ledger"), type, item_id);
 }
 
+/* A record the server sent that is already here (it was made here): the
+ * server's author and times are the record's. */
+#define SERVER_STAMPS "author = excluded.author, created_at = excluded.created_at, received_at = excluded.received_at"
+
 static enum duban_err put_note(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
 {
 	struct duban_note n = { 0 };
@@ -922,14 +924,15 @@ static enum duban_err put_note(duban_store *st, const cJSON *o, char *jerr, size
 		goto out;
 	if ((err = record_item_known(st, "note", n.item_id)) != DUBAN_OK)
 		goto out;
-	s = prep(st, "INSERT INTO note (id, item_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)"
-		     " ON CONFLICT (id) DO NOTHING");
+	s = prep(st, "INSERT INTO note (id, item_id, author, text, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?)"
+		     " ON CONFLICT (id) DO UPDATE SET " SERVER_STAMPS);
 	if (s) {
 		bind_str(s, 1, n.id);
 		bind_str(s, 2, n.item_id);
 		bind_str(s, 3, n.author ? n.author : "");
 		bind_str(s, 4, n.text ? n.text : "");
 		bind_str(s, 5, n.created_at);
+		bind_str(s, 6, n.received_at);
 	}
 	err = run(st, s, _("saving the record"));
 out:
@@ -949,7 +952,8 @@ static enum duban_err put_inspection(duban_store *st, const cJSON *o, char *jerr
 	if ((err = record_item_known(st, "inspection", r.item_id)) != DUBAN_OK)
 		goto out;
 	s = prep(st, "INSERT INTO inspection (id, item_id, date, level, inspectors, place, findings, passed,"
-		     " author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+		     " author, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		     " ON CONFLICT (id) DO UPDATE SET " SERVER_STAMPS);
 	if (s) {
 		bind_str(s, 1, r.id);
 		bind_str(s, 2, r.item_id);
@@ -961,6 +965,7 @@ static enum duban_err put_inspection(duban_store *st, const cJSON *o, char *jerr
 		sqlite3_bind_int(s, 8, r.passed);
 		bind_str(s, 9, r.author ? r.author : "");
 		bind_str(s, 10, r.created_at);
+		bind_str(s, 11, r.received_at);
 	}
 	err = run(st, s, _("saving the record"));
 out:
@@ -979,8 +984,8 @@ static enum duban_err put_action(duban_store *st, const cJSON *o, char *jerr, si
 		goto out;
 	if ((err = record_item_known(st, "action", a.item_id)) != DUBAN_OK)
 		goto out;
-	s = prep(st, "INSERT INTO action (id, item_id, kind, date, due, text, author, created_at)"
-		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+	s = prep(st, "INSERT INTO action (id, item_id, kind, date, due, text, author, created_at, received_at)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET " SERVER_STAMPS);
 	if (s) {
 		bind_str(s, 1, a.id);
 		bind_str(s, 2, a.item_id);
@@ -990,6 +995,7 @@ static enum duban_err put_action(duban_store *st, const cJSON *o, char *jerr, si
 		bind_str(s, 6, a.text ? a.text : "");
 		bind_str(s, 7, a.author ? a.author : "");
 		bind_str(s, 8, a.created_at);
+		bind_str(s, 9, a.received_at);
 	}
 	err = run(st, s, _("saving the record"));
 out:
@@ -1008,7 +1014,8 @@ static enum duban_err put_attachment(duban_store *st, const cJSON *o, char *jerr
 	if ((err = record_item_known(st, "attachment", a.item_id)) != DUBAN_OK)
 		goto out;
 	s = prep(st, "INSERT INTO attachment (id, item_id, inspection_id, sha256, name, mime, size, author,"
-		     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+		     " created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		     " ON CONFLICT (id) DO UPDATE SET " SERVER_STAMPS);
 	if (s) {
 		bind_str(s, 1, a.id);
 		bind_str(s, 2, a.item_id);
@@ -1019,10 +1026,51 @@ static enum duban_err put_attachment(duban_store *st, const cJSON *o, char *jerr
 		sqlite3_bind_int64(s, 7, a.size);
 		bind_str(s, 8, a.author ? a.author : "");
 		bind_str(s, 9, a.created_at);
+		bind_str(s, 10, a.received_at);
 	}
 	err = run(st, s, _("saving the record"));
 out:
 	duban_attachment_free(&a);
+	return err;
+}
+
+/* A change of the history as the server recorded it: who, when, old -> new.
+ * It replaces what this replica wrote for the same op (the server's actor
+ * and times are the record's), and is kept once by the server's number. */
+static enum duban_err put_event(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	struct duban_event e = { 0 };
+	enum duban_err err;
+	sqlite3_stmt *s;
+
+	if ((err = duban_event_from_json(o, &e, jerr, errlen)) != DUBAN_OK)
+		goto out;
+	if (e.op_id[0]) {
+		s = prep(st, "DELETE FROM event WHERE op_id = ? AND origin IS NULL");
+		if (s)
+			bind_str(s, 1, e.op_id);
+		if ((err = run(st, s, _("saving the history"))) != DUBAN_OK)
+			goto out;
+	}
+	s = prep(st, "INSERT INTO event (item_id, field, old_value, new_value, reason, author, device, created_at,"
+		     " received_at, op_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		     " ON CONFLICT (origin) WHERE origin IS NOT NULL DO NOTHING");
+	if (s) {
+		bind_str(s, 1, e.item_id);
+		bind_str(s, 2, e.field);
+		bind_str(s, 3, e.old_value);
+		bind_str(s, 4, e.new_value);
+		bind_str(s, 5, e.reason ? e.reason : "");
+		bind_str(s, 6, e.author);
+		bind_str(s, 7, e.device ? e.device : "");
+		bind_str(s, 8, e.created_at[0] ? e.created_at : e.received_at);
+		bind_str(s, 9, e.received_at);
+		bind_str(s, 10, e.op_id[0] ? e.op_id : NULL);
+		sqlite3_bind_int64(s, 11, e.origin);
+	}
+	err = run(st, s, _("saving the history"));
+out:
+	duban_event_free(&e);
 	return err;
 }
 
@@ -1040,6 +1088,8 @@ static enum duban_err apply_record(duban_store *st, const char *type, const cJSO
 		put = put_action;
 	else if (strcmp(type, "attachment") == 0)
 		put = put_attachment;
+	else if (strcmp(type, "event") == 0)
+		put = put_event;
 	else
 		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a change of unknown type '%s'"), type);
 	err = put(st, record, jerr, sizeof jerr);
@@ -1065,7 +1115,7 @@ static bool item_has_local_work(duban_store *st, const char *item_id)
 			item_id) > 0;
 }
 
-static enum duban_err apply_tombstone(duban_store *st, const char *item_id, const char *reason)
+static enum duban_err apply_tombstone(duban_store *st, const char *item_id, const char *reason, const cJSON *cause)
 {
 	bool scope = reason && strcmp(reason, "scope") == 0;
 	struct duban_item item;
@@ -1087,10 +1137,14 @@ static enum duban_err apply_tombstone(duban_store *st, const char *item_id, cons
 			err = conflict_put(st, &c, now);
 	} else if (!err && found) {
 		err = store_item_remove(st, &item);
-		if (!err)
-			err = store_write_event(st, item_id, "delete", item.code, NULL,
-						scope ? DUBAN_SYNC_REASON ": out of scope" : DUBAN_SYNC_REASON,
-						DUBAN_SYNC_AUTHOR, "", now);
+	}
+	/* The change that caused it, with its author (the events of the item
+	 * stay: the history outlives the item). */
+	if (!err && cause) {
+		char jerr[256] = "";
+		if (put_event(st, cause, jerr, sizeof jerr) == DUBAN_ERR_INVALID)
+			err = store_fail(st, DUBAN_ERR_PARSE, _("the server sent an event in a form that cannot be read: %s"),
+					 jerr);
 	}
 	duban_item_free(&item);
 	return err;
@@ -1100,7 +1154,7 @@ enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const
 {
 	enum duban_err err = store_change_begin(st);
 
-	return err ? err : store_change_end(st, apply_tombstone(st, item_id, reason));
+	return err ? err : store_change_end(st, apply_tombstone(st, item_id, reason, NULL));
 }
 
 static enum duban_err apply_change(duban_store *st, const cJSON *change, struct duban_item *decoded)
@@ -1112,7 +1166,8 @@ static enum duban_err apply_change(duban_store *st, const cJSON *change, struct 
 	if (strcmp(type, "item") == 0)
 		return apply_item(st, cJSON_GetObjectItemCaseSensitive(change, "item"), decoded);
 	if (strcmp(type, "tombstone") == 0)
-		return apply_tombstone(st, jstr(change, "item_id"), jstr(change, "reason"));
+		return apply_tombstone(st, jstr(change, "item_id"), jstr(change, "reason"),
+				       cJSON_GetObjectItemCaseSensitive(change, "event"));
 	return apply_record(st, type, cJSON_GetObjectItemCaseSensitive(change, type));
 }
 
@@ -1391,8 +1446,15 @@ static enum duban_err resolve_field(duban_store *st, const struct duban_conflict
 			err = store_fail(st, DUBAN_ERR_INVALID, _("an item needs a code (受理编号)"));
 		goto out;
 	}
-	/* The resolution replaces every unsent edit of the field. */
+	/* The resolution replaces every unsent edit of the field; what the user
+	 * keeps goes to the server as their own change of the server's value
+	 * (the history there credits them, with the value they replaced). */
 	err = delete_set_ops(st, item.id, f->name, false);
+	if (!err && how != DUBAN_RESOLVE_TAKE_THEIRS) {
+		char *value = duban_field_format(f, &changed);
+		err = store_write_op(st, "item.set", item.id, f->name, c->theirs ? c->theirs : "", value, NULL, now);
+		free(value);
+	}
 	if (!err && !duban_field_equal(f, &item, &changed)) {
 		char *before = duban_field_format(f, &item), *after = duban_field_format(f, &changed);
 
@@ -1402,11 +1464,6 @@ static enum duban_err resolve_field(duban_store *st, const struct duban_conflict
 			err = store_write_event(st, item.id, f->name, before, after, reason, NULL, NULL, now);
 		free(before);
 		free(after);
-	}
-	if (!err && how != DUBAN_RESOLVE_TAKE_THEIRS) {
-		char *value = duban_field_format(f, &changed);
-		err = store_write_op(st, "item.set", item.id, f->name, c->theirs ? c->theirs : "", value, NULL, now);
-		free(value);
 	}
 	if (!err)
 		err = resolve_rows(st, prep(st, "UPDATE conflict SET resolved = 1 WHERE item_id = ?1 AND kind = 'field'"

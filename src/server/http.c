@@ -63,6 +63,7 @@ enum route {
 	R_ME,
 	R_PUSH,
 	R_PULL,
+	R_ITEMS,
 	R_BLOB,
 };
 
@@ -426,15 +427,6 @@ static enum MHD_Result body_json(struct MHD_Connection *c, struct request *rq, c
 
 /* ---------------------------------------------------------------- handlers */
 
-static cJSON *counties_json(const struct srv_user *u)
-{
-	cJSON *a = cJSON_CreateArray();
-	if (!srv_user_all_counties(u))
-		for (int i = 0; i < u->ncounties; i++)
-			cJSON_AddItemToArray(a, cJSON_CreateString(u->counties[i]));
-	return a;
-}
-
 static enum MHD_Result do_health(struct MHD_Connection *c, struct request *rq)
 {
 	duban_store *st = srv_db_reader(S.db);
@@ -518,14 +510,10 @@ static enum MHD_Result do_login(struct MHD_Connection *c, struct request *rq)
 	}
 	rq->authed = true;
 	snprintf(rq->user, sizeof rq->user, "%s", rq->u.name);
-	cJSON *j = cJSON_CreateObject();
+	cJSON *j = srv_account_json(&rq->u);
 	cJSON_AddStringToObject(j, "token", token);
 	explicit_bzero(token, sizeof token);
 	cJSON_AddStringToObject(j, "expires_at", rq->u.expires_at);
-	cJSON_AddStringToObject(j, "user", rq->u.name);
-	cJSON_AddStringToObject(j, "role", duban_role_id(rq->u.role));
-	cJSON_AddItemToObject(j, "counties", counties_json(&rq->u));
-	cJSON_AddBoolToObject(j, "all_counties", srv_user_all_counties(&rq->u));
 	char *text = cJSON_PrintUnformatted(j);
 	/* The token must not linger in freed memory either. */
 	cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "token");
@@ -560,11 +548,7 @@ static enum MHD_Result do_logout(struct MHD_Connection *c, struct request *rq)
 
 static enum MHD_Result do_me(struct MHD_Connection *c, struct request *rq)
 {
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "user", rq->u.name);
-	cJSON_AddStringToObject(j, "role", duban_role_id(rq->u.role));
-	cJSON_AddItemToObject(j, "counties", counties_json(&rq->u));
-	cJSON_AddBoolToObject(j, "all_counties", srv_user_all_counties(&rq->u));
+	cJSON *j = srv_account_json(&rq->u);
 	cJSON_AddStringToObject(j, "device", rq->u.device);
 	cJSON_AddStringToObject(j, "expires_at", rq->u.expires_at);
 	return send_json(c, rq, 200, j);
@@ -600,6 +584,14 @@ static enum MHD_Result do_pull(struct MHD_Connection *c, struct request *rq)
 		limit = 2000;
 	cJSON *resp = NULL;
 	int status = srv_pull(S.db, &rq->u, since && *since ? since : "0", (int)limit, &resp);
+	return send_json(c, rq, status, resp);
+}
+
+static enum MHD_Result do_items(struct MHD_Connection *c, struct request *rq)
+{
+	const char *ids = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "ids");
+	cJSON *resp = NULL;
+	int status = srv_items(S.db, &rq->u, ids, &resp);
 	return send_json(c, rq, status, resp);
 }
 
@@ -644,7 +636,7 @@ static enum route route_of(const char *path, char sha[65])
 		enum route route;
 	} table[] = {
 		{ "health", R_HEALTH }, { "login", R_LOGIN }, { "logout", R_LOGOUT },
-		{ "me", R_ME }, { "push", R_PUSH }, { "pull", R_PULL },
+		{ "me", R_ME }, { "push", R_PUSH }, { "pull", R_PULL }, { "items", R_ITEMS },
 	};
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (strcmp(path, table[i].name) == 0)
@@ -665,6 +657,7 @@ static bool method_allowed(enum route r, const char *m)
 	case R_HEALTH:
 	case R_ME:
 	case R_PULL:
+	case R_ITEMS:
 		return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
 	case R_LOGIN:
 	case R_LOGOUT:
@@ -907,6 +900,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct request *rq)
 		return do_push(c, rq);
 	case R_PULL:
 		return do_pull(c, rq);
+	case R_ITEMS:
+		return do_items(c, rq);
 	case R_BLOB:
 		if (strcmp(rq->method, "PUT") == 0) {
 			cJSON *resp = NULL;

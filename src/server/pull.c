@@ -19,7 +19,9 @@
 /* How many log entries one page may examine per change it may hold. */
 #define PULL_EXAMINE 8
 
-enum pull_stmt { Q_CHANGES, Q_TOKEN, Q_PRUNED, Q_MORE, Q_COUNTY, Q_NOTE, Q_INSPECTION, Q_ACTION, Q_ATTACHMENT, Q_COUNT };
+enum pull_stmt {
+	Q_CHANGES, Q_TOKEN, Q_PRUNED, Q_MORE, Q_COUNTY, Q_NOTE, Q_INSPECTION, Q_ACTION, Q_ATTACHMENT, Q_EVENT, Q_CAUSE, Q_COUNT
+};
 
 static const char *const pull_sql[Q_COUNT] = {
 	[Q_CHANGES] = "SELECT seq, token, entity, entity_id, county, old_county FROM change"
@@ -28,12 +30,15 @@ static const char *const pull_sql[Q_COUNT] = {
 	[Q_PRUNED] = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_pruned'",
 	[Q_MORE] = "SELECT EXISTS (SELECT 1 FROM change WHERE seq > ?)",
 	[Q_COUNTY] = "SELECT county FROM item WHERE id = ?",
-	[Q_NOTE] = "SELECT id, item_id, author, text, created_at FROM note WHERE id = ?",
-	[Q_INSPECTION] = "SELECT id, item_id, date, level, inspectors, place, findings, passed, author, created_at"
-			 " FROM inspection WHERE id = ?",
-	[Q_ACTION] = "SELECT id, item_id, kind, date, due, text, author, created_at FROM action WHERE id = ?",
-	[Q_ATTACHMENT] = "SELECT id, item_id, inspection_id, sha256, name, mime, size, author, created_at"
+	[Q_NOTE] = "SELECT id, item_id, author, text, created_at, received_at FROM note WHERE id = ?",
+	[Q_INSPECTION] = "SELECT id, item_id, date, level, inspectors, place, findings, passed, author, created_at,"
+			 " received_at FROM inspection WHERE id = ?",
+	[Q_ACTION] = "SELECT id, item_id, kind, date, due, text, author, created_at, received_at FROM action WHERE id = ?",
+	[Q_ATTACHMENT] = "SELECT id, item_id, inspection_id, sha256, name, mime, size, author, created_at, received_at"
 			 " FROM attachment WHERE id = ?",
+	[Q_EVENT] = "SELECT seq, item_id, field, old_value, new_value, reason, author, device, created_at, received_at,"
+		    " op_id FROM event WHERE seq = ?",
+	[Q_CAUSE] = "SELECT max(seq) FROM event WHERE item_id = ? AND field = ?",
 };
 
 struct pull {
@@ -124,11 +129,16 @@ static cJSON *record_json(struct pull *p, const char *entity, const char *id)
 		q = Q_ACTION;
 	else if (strcmp(entity, "attachment") == 0)
 		q = Q_ATTACHMENT;
+	else if (strcmp(entity, "event") == 0)
+		q = Q_EVENT;
 	else
 		return NULL;
 	if (!(s = stmt(p, q)))
 		return NULL;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	if (q == Q_EVENT)
+		sqlite3_bind_int64(s, 1, atoll(id));
+	else
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		if (rc != SQLITE_DONE)
@@ -144,6 +154,7 @@ static cJSON *record_json(struct pull *p, const char *entity, const char *id)
 		n.author = str(s, 2);
 		n.text = str(s, 3);
 		fixed(n.created_at, sizeof n.created_at, s, 4);
+		fixed(n.received_at, sizeof n.received_at, s, 5);
 		o = duban_note_to_json(&n);
 		duban_note_free(&n);
 		break;
@@ -160,6 +171,7 @@ static cJSON *record_json(struct pull *p, const char *entity, const char *id)
 		r.passed = sqlite3_column_int(s, 7) != 0;
 		r.author = str(s, 8);
 		fixed(r.created_at, sizeof r.created_at, s, 9);
+		fixed(r.received_at, sizeof r.received_at, s, 10);
 		o = duban_inspection_to_json(&r);
 		duban_inspection_free(&r);
 		break;
@@ -175,11 +187,12 @@ static cJSON *record_json(struct pull *p, const char *entity, const char *id)
 		a.text = str(s, 5);
 		a.author = str(s, 6);
 		fixed(a.created_at, sizeof a.created_at, s, 7);
+		fixed(a.received_at, sizeof a.received_at, s, 8);
 		o = duban_action_to_json(&a);
 		duban_action_free(&a);
 		break;
 	}
-	default: {
+	case Q_ATTACHMENT: {
 		struct duban_attachment a = { 0 };
 		fixed(a.id, sizeof a.id, s, 0);
 		fixed(a.item_id, sizeof a.item_id, s, 1);
@@ -190,10 +203,30 @@ static cJSON *record_json(struct pull *p, const char *entity, const char *id)
 		a.size = sqlite3_column_int64(s, 6);
 		a.author = str(s, 7);
 		fixed(a.created_at, sizeof a.created_at, s, 8);
+		fixed(a.received_at, sizeof a.received_at, s, 9);
 		o = duban_attachment_to_json(&a);
 		duban_attachment_free(&a);
 		break;
 	}
+	case Q_EVENT: {
+		struct duban_event e = { 0 };
+		e.id = sqlite3_column_int64(s, 0);
+		fixed(e.item_id, sizeof e.item_id, s, 1);
+		e.field = str(s, 2);
+		e.old_value = sqlite3_column_type(s, 3) == SQLITE_NULL ? NULL : str(s, 3);
+		e.new_value = sqlite3_column_type(s, 4) == SQLITE_NULL ? NULL : str(s, 4);
+		e.reason = str(s, 5);
+		e.author = str(s, 6);
+		e.device = str(s, 7);
+		fixed(e.created_at, sizeof e.created_at, s, 8);
+		fixed(e.received_at, sizeof e.received_at, s, 9);
+		fixed(e.op_id, sizeof e.op_id, s, 10);
+		o = duban_event_to_json(&e);
+		duban_event_free(&e);
+		break;
+	}
+	default:
+		break;
 	}
 	sqlite3_reset(s);
 	return o;
@@ -231,6 +264,29 @@ static cJSON *tombstone(long long seq, const char *item_id, const char *reason)
 	return c;
 }
 
+/* A tombstone names the change that caused it (the deletion, or the move
+ * to another county) with its author, so the replica's history has it. */
+static void add_cause(struct pull *p, cJSON *tomb, const char *item_id, const char *field)
+{
+	sqlite3_stmt *s = stmt(p, Q_CAUSE);
+	long long seq = 0;
+	char id[24];
+	cJSON *e;
+
+	if (!s)
+		return;
+	sqlite3_bind_text(s, 1, item_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, field, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		seq = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (!seq)
+		return;
+	snprintf(id, sizeof id, "%lld", seq);
+	if ((e = record_json(p, "event", id)))
+		cJSON_AddItemToObject(tomb, "event", e);
+}
+
 /* An item entry: the item as it is now, whatever this entry changed. */
 static cJSON *item_change(struct pull *p, long long seq, const char *id)
 {
@@ -247,8 +303,10 @@ static cJSON *item_change(struct pull *p, long long seq, const char *id)
 		cJSON_AddItemToObject(c, "item", duban_item_to_json(&item));
 	} else if (err == DUBAN_OK) {
 		c = tombstone(seq, id, "scope");
+		add_cause(p, c, id, "county");
 	} else if (err == DUBAN_ERR_NOT_FOUND) {
 		c = tombstone(seq, id, "deleted");
+		add_cause(p, c, id, "delete");
 	} else {
 		fprintf(stderr, "duband: pull: %s\n", duban_store_errmsg(p->st));
 		p->db_error = true;
@@ -426,6 +484,7 @@ static cJSON *page(struct pull *p, long long since, const char *since_text, int 
 	cJSON_AddStringToObject(answer, "next", next);
 	cJSON_AddBoolToObject(answer, "more", single_int(p, Q_MORE, last, true) != 0);
 	cJSON_AddItemToObject(answer, "changes", changes);
+	cJSON_AddItemToObject(answer, "account", srv_account_json(p->u));
 	return answer;
 }
 
@@ -484,4 +543,62 @@ out:
 		status = 500;
 	}
 	return status;
+}
+
+/* ---------------------------------------------------------------- items by id */
+
+#define ITEMS_MAX 200
+
+int srv_items(srv_db *db, const struct srv_user *u, const char *ids, cJSON **response)
+{
+	struct pull p = { .u = u };
+	cJSON *items, *missing;
+	char *list = xstrdup(ids ? ids : ""), *save = NULL;
+	int n = 0;
+
+	*response = NULL;
+	items = cJSON_CreateArray();
+	missing = cJSON_CreateArray();
+	p.st = srv_db_reader(db);
+	p.db = duban_store_db(p.st);
+	for (char *id = strtok_r(list, ",", &save); id && !p.db_error; id = strtok_r(NULL, ",", &save)) {
+		struct duban_item item;
+		enum duban_err err;
+
+		if (!duban_uuid_valid(id) || ++n > ITEMS_MAX) {
+			*response = srv_error("bad_request", "ids is a list of at most %d item ids", ITEMS_MAX);
+			break;
+		}
+		duban_item_init(&item);
+		err = duban_item_get_by_id(p.st, id, &item);
+		/* An item this user may not see is answered like one that does
+		 * not exist: the answer reveals nothing of other counties. */
+		if (err == DUBAN_OK && srv_user_sees(u, item.county))
+			cJSON_AddItemToArray(items, duban_item_to_json(&item));
+		else if (err == DUBAN_OK || err == DUBAN_ERR_NOT_FOUND)
+			cJSON_AddItemToArray(missing, cJSON_CreateString(id));
+		else
+			p.db_error = true;
+		duban_item_free(&item);
+	}
+	srv_db_reader_done(db, p.st);
+	free(list);
+	if (*response || p.db_error) {
+		cJSON_Delete(items);
+		cJSON_Delete(missing);
+		if (*response)
+			return 400;
+		*response = srv_error("internal", "the items could not be read");
+		return 500;
+	}
+	if (n == 0) {
+		cJSON_Delete(items);
+		cJSON_Delete(missing);
+		*response = srv_error("bad_request", "ids is a list of at most %d item ids", ITEMS_MAX);
+		return 400;
+	}
+	*response = cJSON_CreateObject();
+	cJSON_AddItemToObject(*response, "items", items);
+	cJSON_AddItemToObject(*response, "missing", missing);
+	return 200;
 }

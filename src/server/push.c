@@ -243,6 +243,25 @@ static cJSON *out_of_scope(struct push *p, const struct op *op, const char *coun
 			county && *county ? county : "(no county)");
 }
 
+/* A change implied by a status (progress 100 on verification) holds only
+ * while the item is in a status that implies it: after a refused or undone
+ * move it is refused too, never applied on its own. */
+static cJSON *implied_refused(const struct op *op, const struct duban_item *item)
+{
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
+	const char *by = cJSON_IsObject(body) ? member_str(body, "implied_by") : NULL;
+
+	if (!by)
+		return NULL;
+	if (strcmp(by, "status") != 0)
+		return rejected(op, "validation", "unknown implied_by '%s'", by);
+	if (item->status == DUBAN_STATUS_VERIFIED || item->status == DUBAN_STATUS_PUBLICIZED ||
+	    item->status == DUBAN_STATUS_CLOSED)
+		return NULL;
+	return rejected(op, "transition", "%s is %s on the server: the change that followed its status is void",
+			item->code, duban_status_id(item->status));
+}
+
 static cJSON *op_set(struct push *p, const struct op *op, struct duban_item *item)
 {
 	const char *name = member_str(op->json, "field"), *base, *value;
@@ -256,6 +275,8 @@ static cJSON *op_set(struct push *p, const struct op *op, struct duban_item *ite
 		return rejected(op, "validation", "'%s' is not a field that item.set may change", name ? name : "");
 	if (!member_text(op->json, "base", &base) || !member_text(op->json, "value", &value))
 		return rejected(op, "validation", "base and value must be text or null");
+	if ((a = implied_refused(op, item)) != NULL)
+		return a;
 	current = duban_field_format(f, item);
 	if (strcmp(current, value) == 0) {
 		free(current);
@@ -446,6 +467,31 @@ static const char *record_item_id(enum op_kind kind, const union record *r)
 	}
 }
 
+static char **record_author(enum op_kind kind, union record *r)
+{
+	switch (kind) {
+	case OP_NOTE:
+		return &r->note.author;
+	case OP_INSPECTION:
+		return &r->inspection.author;
+	case OP_ACTION:
+		return &r->action.author;
+	default:
+		return &r->attachment.author;
+	}
+}
+
+/* The author of a record is the user who pushed it, whatever the body says:
+ * a different name is refused (never stored), none is filled in. */
+static cJSON *stamp_author(struct push *p, const struct op *op, char **author)
+{
+	if (*author && **author && strcmp(*author, p->u->name) != 0)
+		return rejected(op, "validation", "the author of a record is the user who sends it (%s), not '%s'",
+				p->u->name, *author);
+	duban_set_str(author, p->u->name);
+	return NULL;
+}
+
 static enum duban_err record_add(struct push *p, enum op_kind kind, union record *r)
 {
 	switch (kind) {
@@ -498,6 +544,8 @@ static cJSON *op_record(struct push *p, const struct op *op)
 		a = rejected(op, "validation", "the record's item_id is not the op's item_id");
 		goto out;
 	}
+	if ((a = stamp_author(p, op, record_author(op->kind, &r))) != NULL)
+		goto out;
 	err = load_item(p, op->item_id, &item);
 	if (p->db_error)
 		goto out;
@@ -639,6 +687,18 @@ static bool save_answer(struct push *p, const struct op *op, const cJSON *a)
 	return rc == SQLITE_DONE;
 }
 
+/* When the person made the change: the op's created_at, kept for display
+ * (never for order).  A clock ahead of the server's is brought back to the
+ * time the server received it; a missing or malformed one is that time. */
+static const char *recorded_at(const struct op *op, const char *now)
+{
+	const char *t = member_str(op->json, "created_at");
+
+	if (!t || !duban_timestamp_valid(t) || strcmp(t, now) > 0)
+		return now;
+	return t;
+}
+
 /* The op id goes in first: the primary key, not a look-up, decides whether
  * this op was seen.  Its row and the device's numbering stay even when the
  * op's effects are rolled back, so a rejection is answered the same way
@@ -676,7 +736,9 @@ static cJSON *run_op(struct push *p, const struct op *op)
 	if (p->db_error || !exec(p, "SAVEPOINT op"))
 		return NULL;
 	duban_store_set_actor(p->st, p->u->name, p->device, p->u->role);
+	duban_store_set_op(p->st, op->id, recorded_at(op, now));
 	a = dispatch(p, op);
+	duban_store_set_op(p->st, NULL, NULL);
 	if (!a || p->db_error) {
 		cJSON_Delete(a);
 		p->db_error = true;

@@ -59,6 +59,10 @@ void srv_user_free(struct srv_user *u);
 /* Office users, and viewers with no county, see every county. */
 bool srv_user_all_counties(const struct srv_user *u);
 bool srv_user_sees(const struct srv_user *u, const char *county);
+/* {"user", "role", "counties", "all_counties"}: who the client acts as, in
+ * the login, /me and every pull answer (a role changed on the server reaches
+ * the client at its next sync). */
+cJSON *srv_account_json(const struct srv_user *u);
 
 /* ---------------------------------------------------------------- store (srv_store.c)
  * DATA_DIR/ledger.db holds the core schema (item, note, …, event) plus the
@@ -115,6 +119,9 @@ long long srv_prune_changes(duban_store *st, int days);
  * answer of doc/PROTOCOL.md, or {error, message}. */
 int srv_push(srv_db *db, const struct srv_user *u, const cJSON *request, int max_ops, cJSON **response);
 int srv_pull(srv_db *db, const struct srv_user *u, const char *since, int limit, cJSON **response);
+/* GET /api/v1/items?ids=ID,ID: those items as they are now, for a client
+ * that must set a value back to the server's (a dropped refused change). */
+int srv_items(srv_db *db, const struct srv_user *u, const char *ids, cJSON **response);
 
 /* ---------------------------------------------------------------- auth (auth.c) */
 /* yescrypt via libcrypt.  Malloc'd hash, NULL on failure. */

@@ -109,6 +109,49 @@ static const char *const server_migrations[] = {
 	"END;",
 	/* 1 -> 2: who may fetch a blob is decided by the attachments that name it. */
 	"CREATE INDEX attachment_sha256 ON attachment (sha256);",
+	/* 2 -> 3: the history travels.  Every event enters the change log, so
+	 * each replica receives who changed what and when, change by change;
+	 * an item moving into a county announces its events too.  The history
+	 * is append-only: no op, admin command or import rewrites or deletes an
+	 * event. */
+	"CREATE TRIGGER change_event_insert AFTER INSERT ON event BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  SELECT lower(hex(randomblob(6))), 'event', NEW.seq, NEW.item_id, county, county,"
+	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM item WHERE id = NEW.item_id;"
+	"END;"
+	"INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	" SELECT lower(hex(randomblob(6))), 'event', e.seq, e.item_id, i.county, i.county,"
+	" strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM event AS e JOIN item AS i ON i.id = e.item_id ORDER BY e.seq;"
+	"DROP TRIGGER change_item_update;"
+	"CREATE TRIGGER change_item_update AFTER UPDATE OF"
+	" id, kind, code, \"round\", batch, title, description, categories, scope, county,"
+	" township, lead_unit, co_units, leader, owner, contact, goal, measures, findings,"
+	" handling, accountability, start, deadline, deadline_kind, notice_end, status,"
+	" progress, verdict, rectify_orders, fines, penalty_cases, criminal_cases, detentions,"
+	" summons, accountability_count, key_case, duplicate_of, longitude, latitude, public,"
+	" created_at, due_key ON item BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  VALUES (lower(hex(randomblob(6))), 'item', NEW.id, NEW.id, NEW.county, OLD.county,"
+	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	" UPDATE item SET version = last_insert_rowid() WHERE id = NEW.id;"
+	/* Users of the new county have never seen the records and events: announce them
+	 * again, after the item so a client has the item first. */
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  SELECT lower(hex(randomblob(6))), r.entity, r.id, NEW.id, NEW.county, NEW.county,"
+	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM ("
+	"   SELECT 'note' AS entity, id, created_at, rowid AS r, 0 AS o FROM note WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'inspection', id, created_at, rowid, 1 FROM inspection WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'action', id, created_at, rowid, 2 FROM action WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'attachment', id, created_at, rowid, 3 FROM attachment WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'event', seq, created_at, seq, 4 FROM event WHERE item_id = NEW.id"
+	"  ) AS r WHERE OLD.county IS NOT NEW.county ORDER BY r.created_at, r.o, r.r;"
+	"END;"
+	"CREATE TRIGGER event_append_only_update BEFORE UPDATE ON event BEGIN"
+	" SELECT RAISE(ABORT, 'the history is append-only');"
+	"END;"
+	"CREATE TRIGGER event_append_only_delete BEFORE DELETE ON event BEGIN"
+	" SELECT RAISE(ABORT, 'the history is append-only');"
+	"END;",
 };
 #define SERVER_SCHEMA_VERSION ((int)(sizeof server_migrations / sizeof server_migrations[0]))
 
@@ -169,6 +212,21 @@ bool srv_user_sees(const struct srv_user *u, const char *county)
 			return true;
 	}
 	return false;
+}
+
+cJSON *srv_account_json(const struct srv_user *u)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON *a = cJSON_CreateArray();
+
+	cJSON_AddStringToObject(j, "user", u->name);
+	cJSON_AddStringToObject(j, "role", duban_role_id(u->role));
+	if (!srv_user_all_counties(u))
+		for (int i = 0; i < u->ncounties; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(u->counties[i]));
+	cJSON_AddItemToObject(j, "counties", a);
+	cJSON_AddBoolToObject(j, "all_counties", srv_user_all_counties(u));
+	return j;
 }
 
 /* ---------------------------------------------------------------- schema */
@@ -260,6 +318,7 @@ static duban_store *open_connection(const char *path, char *err, size_t errlen)
 	if (!st)
 		return NULL;
 	duban_store_set_outbox(st, false);
+	duban_store_set_receiving(st, true);
 	duban_store_set_actor(st, "duband", "server", DUBAN_ROLE_OFFICE);
 	return st;
 }
@@ -348,6 +407,8 @@ void srv_db_writer_done(srv_db *db)
 	 * next request. */
 	duban_store_rollback(db->writer);
 	duban_store_set_actor(db->writer, "duband", "server", DUBAN_ROLE_OFFICE);
+	duban_store_set_op(db->writer, NULL, NULL);
+	duban_store_set_source(db->writer, NULL);
 	pthread_mutex_unlock(&db->writer_lock);
 }
 

@@ -60,6 +60,8 @@ void duban_account_free(struct duban_account *a)
 	free(a->expires_at);
 	free(a->cacert);
 	free(a->device);
+	free(a->role);
+	free(a->counties);
 	memset(a, 0, sizeof *a);
 }
 
@@ -91,6 +93,8 @@ char *duban_account_format(const struct duban_account *a)
 		put(&b, "insecure_http", "1");
 	put(&b, "token", a->token);
 	put(&b, "expires_at", a->expires_at);
+	put(&b, "role", a->role);
+	put(&b, "counties", a->counties);
 	return duban_buf_steal(&b);
 }
 
@@ -149,6 +153,10 @@ int duban_account_parse(const char *text, struct duban_account *a, char *err, si
 			set_str(&a->expires_at, v);
 		else if (strcmp(key, "device") == 0)
 			set_str(&a->device, v);
+		else if (strcmp(key, "role") == 0)
+			set_str(&a->role, v);
+		else if (strcmp(key, "counties") == 0)
+			set_str(&a->counties, v);
 		else if (strcmp(key, "cacert") == 0) {
 			if (*v && v[0] != '/') {
 				set_err(err, errlen, _("line %d: cacert must be an absolute path"), lineno);
@@ -270,4 +278,65 @@ int duban_account_delete(const char *path)
 	if (unlink(path) != 0 && errno != ENOENT)
 		return -1;
 	return 0;
+}
+
+/* ---------------------------------------------------------------- acting as the account */
+
+bool duban_account_take_role(struct duban_account *a, const cJSON *who)
+{
+	const cJSON *role = cJSON_GetObjectItemCaseSensitive(who, "role");
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(who, "counties");
+	const cJSON *c;
+	struct duban_buf b;
+	bool changed;
+
+	if (!cJSON_IsString(role) || duban_role_parse(role->valuestring) < 0 || !cJSON_IsArray(list))
+		return false;
+	duban_buf_init(&b);
+	cJSON_ArrayForEach(c, list) {
+		if (!cJSON_IsString(c) || !*c->valuestring || strchr(c->valuestring, ',') || !value_ok(c->valuestring))
+			continue;
+		if (b.len)
+			duban_buf_putc(&b, ',');
+		duban_buf_puts(&b, c->valuestring);
+	}
+	char *counties = duban_buf_steal(&b);
+	changed = !a->role || strcmp(a->role, role->valuestring) != 0 || !a->counties != !*counties ||
+		  (a->counties && strcmp(a->counties, counties) != 0);
+	set_str(&a->role, role->valuestring);
+	set_str(&a->counties, counties);
+	free(counties);
+	return changed;
+}
+
+bool duban_account_logged_in(const struct duban_account *a)
+{
+	return a && a->url && a->user && a->token;
+}
+
+void duban_account_act(duban_store *st, const struct duban_account *a, enum duban_role local_role)
+{
+	if (duban_account_logged_in(a)) {
+		int role = a->role ? duban_role_parse(a->role) : -1;
+		char *list = xstrdup(a->counties ? a->counties : ""), *save = NULL;
+		const char **counties = NULL;
+		int n = 0;
+
+		for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+			counties = xrealloc(counties, (size_t)(n + 1) * sizeof *counties);
+			counties[n++] = c;
+		}
+		/* A login by an older duban did not keep the role: the server
+		 * still decides; until the next sync, the local role stands. */
+		duban_store_set_actor(st, a->user, a->device, role < 0 ? local_role : (enum duban_role)role);
+		duban_store_set_counties(st, counties, n);
+		free(counties);
+		free(list);
+		return;
+	}
+	const char *user = getenv("USER");
+	char *local = xasprintf("%s%s", user && *user ? user : "unknown", DUBAN_LOCAL_MARK);
+	duban_store_set_actor(st, local, NULL, local_role);
+	duban_store_set_counties(st, NULL, 0);
+	free(local);
 }

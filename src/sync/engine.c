@@ -68,6 +68,7 @@ struct engine {
 	 * from (and leaves it in) this shared cache, with the TLS session. */
 	CURLSH *share;
 	atomic_int *cancel; /* the job's flag; NULL when run in the foreground */
+	cJSON *who;         /* the account as the last pulled page described it */
 };
 
 static bool cancelled(const struct engine *e)
@@ -659,6 +660,11 @@ static int apply_fetched(struct engine *e, struct fetched *p, bool *more)
 		return store_error(e, _("applying the server's changes"));
 	e->r->pulled += applied;
 	e->r->pages++;
+	const cJSON *who = cJSON_GetObjectItemCaseSensitive(p->answer, "account");
+	if (cJSON_IsObject(who)) {
+		cJSON_Delete(e->who);
+		e->who = cJSON_Duplicate(who, true);
+	}
 	report(e);
 	return 0;
 }
@@ -849,6 +855,31 @@ enum duban_err duban_sync_log_read(duban_store *st, int n, struct duban_sync_rep
 
 /* ---------------------------------------------------------------- run */
 
+/* The role and counties the server gave with the pull: a change made on
+ * the server (another role, a county more or less) is kept in the account
+ * file and governs what this ledger offers from now on. */
+static void refresh_role(struct engine *e)
+{
+	char *path = duban_account_path();
+	struct duban_account file;
+	char err[256];
+
+	if (duban_account_load(path, &file, err, sizeof err) == 1 && file.user && e->a->user &&
+	    strcmp(file.user, e->a->user) == 0 && file.url && e->a->url && strcmp(file.url, e->a->url) == 0) {
+		if (duban_account_take_role(&file, e->who) && duban_account_save(path, &file, err, sizeof err) != 0)
+			fprintf(stderr, "duban: %s\n", err);
+	}
+	duban_account_free(&file);
+	free(path);
+	struct duban_account now = *e->a;
+	now.role = NULL;
+	now.counties = NULL;
+	duban_account_take_role(&now, e->who);
+	duban_account_act(e->st, &now, duban_store_role(e->st));
+	free(now.role);
+	free(now.counties);
+}
+
 /* The cursor belongs to one server and one user (their scope): another
  * one's changes start from the beginning. */
 static int check_origin(struct engine *e)
@@ -911,6 +942,8 @@ static int run_phases(struct engine *e)
 	long long after = duban_conflict_count(e->st);
 	if (after > before)
 		e->r->pull_conflicts = after - before;
+	if (rc == 0 && e->who)
+		refresh_role(e);
 	return rc;
 }
 
@@ -936,6 +969,7 @@ static int run_cancellable(duban_store *st, const struct duban_account *a, const
 	}
 
 	int rc = run_phases(&e);
+	cJSON_Delete(e.who);
 
 	if (e.share)
 		curl_share_cleanup(e.share);
