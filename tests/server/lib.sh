@@ -295,6 +295,12 @@ op_set() {
 		"$1" "$(next_seq)" "$2" "$3" "$(jstr "$4")" "$(jstr "$5")" "$DUBAN_NOW"
 }
 
+# op_implied OPID ITEMID BASE: progress BASE -> 100, implied by the status.
+op_implied() {
+	printf '{"id":"%s","client_seq":%d,"kind":"item.set","item_id":"%s","field":"progress","base":"%s","value":"100","body":{"implied_by":"status"},"created_at":"%s"}' \
+		"$1" "$(next_seq)" "$2" "$3" "$DUBAN_NOW"
+}
+
 # op_status OPID ITEMID FROM TO [REASON]: an item.status op.
 op_status() {
 	printf '{"id":"%s","client_seq":%d,"kind":"item.status","item_id":"%s","base":"%s","value":"%s","body":{"reason":%s},"created_at":"%s"}' \
@@ -309,7 +315,7 @@ op_delete() {
 
 # op_note OPID ITEMID NOTEID TEXT
 op_note() {
-	printf '{"id":"%s","client_seq":%d,"kind":"note.add","item_id":"%s","created_at":"%s","body":{"id":"%s","item_id":"%s","author":"tester","text":%s,"created_at":"%s"}}' \
+	printf '{"id":"%s","client_seq":%d,"kind":"note.add","item_id":"%s","created_at":"%s","body":{"id":"%s","item_id":"%s","text":%s,"created_at":"%s"}}' \
 		"$1" "$(next_seq)" "$2" "$DUBAN_NOW" "$3" "$2" "$(jstr "$4")" "$DUBAN_NOW"
 }
 
@@ -380,4 +386,9 @@ result_is() {
 # item_of ID: the last item change of ID in $tmp/changes (see pull_all).
 item_of() {
 	grep '"type":"item"' "$tmp/changes" | grep "\"id\":\"$1\"" | tail -n 1
+}
+
+# item_of_now ID: the item as the server holds it now (pulls everything).
+item_of_now() {
+	pull_all >/dev/null && item_of "$1" | jq -c .item
 }

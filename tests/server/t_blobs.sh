@@ -58,7 +58,7 @@ head -c 3000 /dev/urandom >"$tmp/scan.pdf"
 hs=$(sha "$tmp/scan.pdf")
 put "$tmp/scan.pdf" "$hs" "$boss"
 code_is 201 "the office uploads a scan"
-push '{"id":"'"$(uuid)"'","client_seq":500,"kind":"attachment.add","item_id":"'"$JA"'","body":{"id":"'"$(uuid)"'","item_id":"'"$JA"'","inspection_id":"","sha256":"'"$hs"'","name":"验收材料.pdf","mime":"application/pdf","size":3000,"author":"boss","created_at":"2026-06-15T08:00:00Z"}}'
+push '{"id":"'"$(uuid)"'","client_seq":500,"kind":"attachment.add","item_id":"'"$JA"'","body":{"id":"'"$(uuid)"'","item_id":"'"$JA"'","inspection_id":"","sha256":"'"$hs"'","name":"验收材料.pdf","mime":"application/pdf","size":3000,"created_at":"2026-06-15T08:00:00Z"}}'
 result_is 0 applied "attachment.add on a 甲县 item"
 TOKEN=$li
 api GET "blobs/$hs"

@@ -124,7 +124,6 @@ static cJSON *op_note(const char *item_id, const char *note_id, const char *text
 
 	cJSON_AddStringToObject(body, "id", note_id);
 	cJSON_AddStringToObject(body, "item_id", item_id);
-	cJSON_AddStringToObject(body, "author", "li");
 	cJSON_AddStringToObject(body, "text", text);
 	cJSON_AddStringToObject(body, "created_at", "2026-06-15T08:01:00Z");
 	return op;
@@ -247,6 +246,18 @@ static int nchanges(const cJSON *resp)
 	return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(resp, "changes"));
 }
 
+static int ntype(const cJSON *resp, const char *type)
+{
+	const cJSON *c;
+	int n = 0;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(resp, "changes")) {
+		const char *t = get_str(c, "type");
+		n += t && strcmp(t, type) == 0;
+	}
+	return n;
+}
+
 /* Index of the change of type whose item (or record's item) id is id, -1. */
 static int change_index(const cJSON *resp, const char *type, const char *id)
 {
@@ -288,11 +299,12 @@ static void test_open(void)
 	ok(stat(data_dir, &sb) == 0 && (sb.st_mode & 0777) == 0700, "the data directory is private (0700)");
 	snprintf(path, sizeof path, "%s/blobs", data_dir);
 	ok(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode), "blobs directory created");
-	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 2, "server schema 2");
+	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 2, "server schema 3");
 	srv_db_close(db);
 	ok(open_db("push"), "opens again");
-	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 2, "migrations run once");
-	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 7, "seven change-log triggers");
+	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 3, "migrations run once");
+	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 10,
+	       "eight change-log triggers and two that keep the history append-only");
 	{
 		duban_store *st = srv_db_writer(db);
 		is_int(srv_server_seq(st), 0, "an empty log has sequence 0");
@@ -346,8 +358,11 @@ static void test_create_and_duplicate(void)
 		      " AND author = 'wang' AND device = 'office-pc'", item_a), 1,
 	       "one create event with the pushing user and device");
 	is_int(scalar("SELECT count(*) FROM op", NULL), 0, "the server queues no ops");
-	is_int(scalar("SELECT version FROM item WHERE id = ?1", item_a), (long long)version,
+	is_int(scalar("SELECT version FROM item WHERE id = ?1", item_a),
+	       scalar("SELECT max(seq) FROM change WHERE entity = 'item' AND entity_id = ?1", item_a),
 	       "the item's version is its change");
+	is_int(scalar("SELECT max(seq) FROM change WHERE entity = 'event'", NULL), (long long)version,
+	       "the op's version is its last change: the event after the item");
 
 	resp = push1(&office, op);
 	r = result_at(resp, 0);
@@ -510,8 +525,22 @@ static void test_delete_and_records(void)
 	is_int(scalar("SELECT count(*) FROM change", NULL), changes + 1, "a record is one change, not two");
 	is_result(&insp_jia, op_note(item_b, note_id, "第一次巡查"), "applied", "the same record id again: applied");
 	is_int(scalar("SELECT count(*) FROM note WHERE id = ?1", note_id), 1, "records are idempotent by id");
-	is_int(scalar("SELECT count(*) FROM note WHERE id = ?1 AND author = 'li' AND created_at = '2026-06-15T08:01:00Z'",
-		      note_id), 1, "the record keeps its author and time");
+	is_int(scalar("SELECT count(*) FROM note WHERE id = ?1 AND author = 'li' AND created_at = '2026-06-15T08:01:00Z'"
+		      " AND received_at <> ''", note_id), 1,
+	       "the record's author is the pushing user; it keeps its time and gets the time received");
+	{
+		char forged[37];
+		cJSON *fop;
+		duban_uuid(forged);
+		fop = op_note(item_b, forged, "以整改办名义伪造的记录");
+		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(fop, "body"), "author", "wang");
+		is_reason(&insp_jia, fop, "validation", "a record whose author is another user: validation");
+		is_int(scalar("SELECT count(*) FROM note WHERE id = ?1", forged), 0, "... and nothing is stored");
+		duban_uuid(forged);
+		fop = op_note(item_b, forged, "本人签名的记录");
+		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(fop, "body"), "author", "li");
+		is_result(&insp_jia, fop, "applied", "a record naming the pushing user as author: applied");
+	}
 	{
 		char other[37];
 		duban_uuid(other);
@@ -529,7 +558,10 @@ static void test_delete_and_records(void)
 	cJSON_AddStringToObject(body, "inspectors", "李、王");
 	cJSON_AddBoolToObject(body, "passed", true);
 	is_result(&insp_jia, op, "applied", "inspection applied");
-	is_field(item_b, "status", "verified", "a passing inspection moves requested to verified");
+	/* The client sends the move the check implies as an op of its own. */
+	is_field(item_b, "status", "requested", "a passing inspection alone moves nothing on the server");
+	is_result(&insp_jia, op_status(item_b, "requested", "verified", NULL), "applied", "the move it implies, sent");
+	is_field(item_b, "status", "verified", "... verifies the item");
 
 	/* Deletion: a tombstone that later edits run into. */
 	is_result(&office, op_new("item.delete", item_b), "applied", "office deletes");
@@ -612,17 +644,18 @@ static void test_pull_pages(void)
 
 	resp = pull(&office, "0", 100);
 	is_int(last_status, 200, "pull answers 200");
-	is_int((long long)get_num(resp, "server_seq"), 8, "eight log entries");
-	is_int(nchanges(resp), 5, "an item changed several times is sent once");
+	is_int((long long)get_num(resp, "server_seq"), 16, "sixteen log entries: eight changes and their events");
+	is_int(ntype(resp, "item"), 5, "an item changed several times is sent once");
+	is_int(ntype(resp, "event"), 8, "... and each of its changes as an event");
 	ok(!more(resp), "one page holds it all");
-	ok(strncmp(get_str(resp, "next"), "8-", 2) == 0, "next names the last entry");
+	ok(strncmp(get_str(resp, "next"), "16-", 3) == 0, "next names the last entry");
 	{
 		const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "changes"), 0);
 		const cJSON *it = cJSON_GetObjectItemCaseSensitive(c, "item");
 		is_int((long long)get_num(c, "seq"), 1, "first change at seq 1");
 		is_str(get_str(it, "id"), ids[0], "first change: the first item");
 		is_int((long long)get_num(it, "progress"), 30, "... in its current state");
-		is_int((long long)get_num(it, "version"), 8, "... with its version");
+		is_int((long long)get_num(it, "version"), 15, "... with its version");
 	}
 	cJSON_Delete(resp);
 
@@ -646,15 +679,15 @@ static void test_pull_pages(void)
 		}
 		cJSON_Delete(resp);
 	} while (pages < 10);
-	is_int(pages, 4, "four pages of two");
+	is_int(pages, 8, "eight pages of two");
 	ok(seen[1] == 1 && seen[2] == 1 && seen[3] == 1 && seen[4] == 1, "each item once across the pages");
-	is_int(seen[0], 3, "the item changed later comes again in later pages");
-	ok(strncmp(next, "8-", 2) == 0, "the last next is the last entry");
+	is_int(seen[0], 4, "the item changed later comes again in later pages");
+	ok(strncmp(next, "16-", 3) == 0, "the last next is the last entry");
 	snprintf(cursor8, sizeof cursor8, "%s", next);
 
 	resp = pull(&office, first_next, 100);
-	is_int(nchanges(resp), 4, "resuming after page one gives the rest");
-	ok(change_index(resp, "item", ids[0]) >= 0 && change_index(resp, "item", ids[1]) < 0 &&
+	is_int(ntype(resp, "item"), 5, "resuming after page one gives the rest (item 1's event came first)");
+	ok(change_index(resp, "item", ids[0]) >= 0 && change_index(resp, "event", ids[0]) >= 0 &&
 	   change_index(resp, "item", ids[4]) >= 0, "... exactly the rest");
 	cJSON_Delete(resp);
 
@@ -689,11 +722,12 @@ static void test_pull_scope(void)
 	cJSON_Delete(resp);
 
 	resp = pull(&insp_jia, "0", 100);
-	is_int(nchanges(resp), 5, "inspector 甲 sees the five 甲 items");
+	is_int(ntype(resp, "item"), 5, "inspector 甲 sees the five 甲 items");
 	ok(change_index(resp, "item", ids[5]) < 0, "... and no 乙 item");
 	cJSON_Delete(resp);
 	resp = pull(&insp_yi, "0", 100);
-	is_int(nchanges(resp), 2, "inspector 乙 sees the two 乙 items");
+	is_int(ntype(resp, "item"), 2, "inspector 乙 sees the two 乙 items");
+	is_int(ntype(resp, "event"), 20, "... and their twenty events");
 	cJSON_Delete(resp);
 
 	/* A scoped page examines at most 8 x limit entries. */
@@ -704,7 +738,7 @@ static void test_pull_scope(void)
 		resp = pull(&insp_jia, cursor8, 1);
 		is_int(nchanges(resp), 0, "a page of 乙 entries holds nothing for 甲");
 		ok(more(resp), "... but says more");
-		ok(strncmp(get_str(resp, "next"), "16-", 3) == 0, "... and next advances by 8 x limit");
+		ok(strncmp(get_str(resp, "next"), "24-", 3) == 0, "... and next advances by 8 x limit");
 		cJSON_Delete(resp);
 	}
 
@@ -794,7 +828,7 @@ static void test_pull_reset(void)
 		is_int(items, 6, "every existing item is still in the log");
 		ok(change_index(resp, "note", ids[1]) > change_index(resp, "item", ids[1]),
 		   "the moved item comes before its note");
-		is_int(n, 7, "six items and one note");
+		is_int(n - ntype(resp, "event"), 7, "six items and one note");
 	}
 	cJSON_Delete(resp);
 	resp = pull(&insp_yi, "0", 100);
