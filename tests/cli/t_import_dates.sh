@@ -115,9 +115,13 @@ is "$(printf '%s\n' "$out" | sed 1d)" "  line 2, 类型 (column C): unknown kind
   line 5, 开始日期 (column E): cannot read '2022年13月1日' as a date" "each names its header and column"
 
 # In Chinese.
-if locale -a 2>/dev/null | grep -qi '^zh_CN\.utf-\{0,1\}8$' && [ -f "$top_builddir/po/zh_CN.gmo" ]; then
+gmo=
+for f in "$top_builddir/po/zh_CN.gmo" "$top_srcdir/po/zh_CN.gmo"; do
+	[ -f "$f" ] && gmo=$f && break
+done
+if locale -a 2>/dev/null | grep -qi '^zh_CN\.utf-\{0,1\}8$' && [ -n "$gmo" ]; then
 	mkdir -p "$tmp/locale/zh_CN/LC_MESSAGES"
-	cp "$top_builddir/po/zh_CN.gmo" "$tmp/locale/zh_CN/LC_MESSAGES/duban.mo"
+	cp "$gmo" "$tmp/locale/zh_CN/LC_MESSAGES/duban.mo"
 	csv_with 2022年13月45日
 	run env LANG=zh_CN.UTF-8 LC_ALL=zh_CN.UTF-8 DUBAN_LOCALEDIR="$tmp/locale" "$DUBAN" --db "$DB" import "$tmp/sheet.csv"
 	is "$(printf '%s\n' "$out" | sed -n 2p)" "  第 5 行，整改时限（I 列）：无法将“2022年13月45日”识别为日期" "the message in Chinese"
