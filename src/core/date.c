@@ -461,8 +461,11 @@ const char *duban_timestamp_local(const char *utc, bool date_only, char buf[32])
 	struct tm local;
 	time_t when;
 
+	/* timegm would quietly move 2026-02-30 to March: such text stays as it is. */
 	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6 ||
+	    duban_date_from_ymd(tm.tm_year, tm.tm_mon, tm.tm_mday) == DUBAN_DATE_NONE ||
+	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60) {
 		snprintf(buf, 32, "%s", utc);
 		return buf;
 	}

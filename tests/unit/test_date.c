@@ -354,6 +354,11 @@ static void test_now(void)
 	ok(strcmp(buf, "2026-02-30T08:00:00Z") != 0, "impossible DUBAN_NOW ignored");
 	unsetenv("DUBAN_NOW");
 
+	char local[32];
+	is_str(duban_timestamp_local("2026-02-30T08:00:00Z", true, local), "2026-02-30T08:00:00Z",
+	       "an impossible stored timestamp is shown as it is, not moved to March");
+	is_str(duban_timestamp_local("2026-06-15T25:00:00Z", false, local), "2026-06-15T25:00:00Z",
+	       "and so is an impossible hour");
 	duban_timestamp_now(buf);
 	is_int(strlen(buf), 20, "timestamp is 20 characters");
 	ok(buf[4] == '-' && buf[7] == '-' && buf[10] == 'T' && buf[13] == ':'
