@@ -27,7 +27,8 @@ void duban_xlsx_sheet_free(struct duban_xlsx_sheet *s);
  * Cell text: shared and inline strings as they are; numbers in their shortest
  * exact form ("12", "3.5"); booleans "TRUE"/"FALSE"; numbers with a date
  * format (built-in 14-22, or a custom format with y/m/d) as YYYY-MM-DD (the
- * 1900 system, and 1904 when the workbook says so); formulas by their cached
+ * 1900 system, and 1904 when the workbook says so) when the date is
+ * plausible (duban_xlsx_date_plausible), else as numbers; formulas by their cached
  * value.  A merged range gives its top-left value to every cell it covers, so
  * a header merged over two rows or columns names each column.
  * Errors: DUBAN_ERR_IO (cannot open), DUBAN_ERR_PARSE (not a workbook, bad
@@ -48,9 +49,14 @@ duban_date duban_xlsx_serial_to_date(double serial, bool date1904);
 /* The 1900-system serial of a date (from 1900-03-01 on). */
 double duban_xlsx_date_to_serial(duban_date d);
 /* A serial day number written out as text ("46188", "46188.5") read as a
- * date when it is one of a plausible ledger date (1950..2099); else NONE.
- * For sheets whose date cells lost their format. */
+ * date when it is a plausible ledger date; else NONE.  For sheets whose date
+ * cells lost their format. */
 duban_date duban_xlsx_serial_text_date(const char *s);
+/* Whether a date read from a serial (a date cell or serial text) is taken as
+ * a date: 2000-01-01 to 2100-12-31.  Outside it the serial is a number that
+ * a date format dressed up (serial 1 would be 1900-01-01), kept as a number,
+ * so a date column refuses it. */
+bool duban_xlsx_date_plausible(duban_date d);
 
 /* Column letters at the start of ref ("AA" of "AA12"): 1 for A ... 16384 for
  * XFD; 0 when there are none or too many.  *end (may be NULL) is set after

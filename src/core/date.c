@@ -172,12 +172,18 @@ static bool at_end(const char *p)
 	return *p == '\0';
 }
 
-/* "前" ("by") follows many ledger deadlines: 2022年底前 is still 2022-12-31.
- * Only after a day or 底, where it cannot mean "before that year/month". */
+/* "前" or "以前" ("by") follows many ledger deadlines: 2022年底前 is still
+ * 2022-12-31.  Only after a day or 底, where it cannot mean "before that
+ * year/month". */
+static bool eat_by(const char **p)
+{
+	return eat(p, "前") || eat(p, "以前");
+}
+
 static bool at_end_by(const char *p)
 {
 	skip_spaces(&p);
-	eat(&p, "前");
+	eat_by(&p);
 	return at_end(p);
 }
 
@@ -250,6 +256,158 @@ duban_date duban_date_parse(const char *s)
 	return d;
 }
 
+/* ---------------------------------------------------------------- free text */
+
+/* The finder recognises a date's shape leniently (numbers of any length and
+ * value) and then reads the whole shape with parse_folded, so a token that
+ * looks like a date is read exactly or reported, never shortened. */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static const char *digits_end(const char *p)
+{
+	while (is_digit(*p))
+		p++;
+	return p;
+}
+
+static const char *after_spaces(const char *p)
+{
+	skip_spaces(&p);
+	return p;
+}
+
+static bool is_numeric_sep(char c)
+{
+	return c == '-' || c == '/' || c == '.';
+}
+
+/* N SEP N SEP N (SEP N ...): the end, or NULL with fewer than two
+ * separators ("1.5" is a number, not a date). */
+static const char *numeric_shape(const char *p)
+{
+	const char *q = digits_end(p);
+	int seps = 0;
+	while (is_numeric_sep(*q) && is_digit(q[1])) {
+		q = digits_end(q + 1);
+		seps++;
+	}
+	return seps >= 2 ? q : NULL;
+}
+
+/* An optional "前" or "以前" after p. */
+static const char *by_suffix(const char *p)
+{
+	const char *q = after_spaces(p);
+	return eat_by(&q) ? q : p;
+}
+
+/* After 月: an optional 底/末 or day N日 (号, 號). */
+static const char *day_part(const char *p)
+{
+	const char *q = after_spaces(p);
+	if (eat_end_word(&q))
+		return q;
+	if (!is_digit(*q))
+		return p;
+	q = after_spaces(digits_end(q));
+	return eat(&q, "日") || eat(&q, "号") || eat(&q, "號") ? q : p;
+}
+
+/* After 年: an optional 底/末 or month N月 with its day part; *month tells
+ * which. */
+static const char *month_part(const char *p, bool *month)
+{
+	const char *q = after_spaces(p);
+	*month = false;
+	if (eat_end_word(&q))
+		return q;
+	if (!is_digit(*q))
+		return p;
+	q = after_spaces(digits_end(q));
+	if (!eat(&q, "月"))
+		return p;
+	*month = true;
+	return day_part(q);
+}
+
+/* The shape that starts at the digit p: its end (p's digits when there is
+ * none) and whether it is date-like. */
+static const char *shape_at(const char *p, bool *date_like)
+{
+	const char *n_end = digits_end(p);
+	const char *q = numeric_shape(p);
+	*date_like = true;
+	if (q)
+		return by_suffix(q);
+	q = after_spaces(n_end);
+	if (eat(&q, "年")) {
+		bool month;
+		q = by_suffix(month_part(q, &month));
+		*date_like = n_end - p == 4 || month;
+		return q;
+	}
+	if (eat(&q, "月")) /* a month without its year: never readable */
+		return by_suffix(day_part(q));
+	*date_like = false;
+	return n_end;
+}
+
+static duban_date parse_span(const char *start, const char *end)
+{
+	size_t n = (size_t)(end - start);
+	char *tok = malloc(n + 1);
+	if (!tok)
+		return DUBAN_DATE_NONE;
+	memcpy(tok, start, n);
+	tok[n] = '\0';
+	duban_date d = parse_folded(tok);
+	free(tok);
+	return d;
+}
+
+static enum duban_date_scan scan_folded(const char *s, duban_date *out)
+{
+	*out = parse_folded(s);
+	if (*out != DUBAN_DATE_NONE)
+		return DUBAN_DATE_SCAN_FOUND;
+	for (const char *p = s; *p;) {
+		if (!is_digit(*p)) {
+			p++;
+			continue;
+		}
+		bool date_like;
+		const char *end = shape_at(p, &date_like);
+		if (date_like) {
+			duban_date d = parse_span(p, end);
+			if (d == DUBAN_DATE_NONE) {
+				*out = DUBAN_DATE_NONE;
+				return DUBAN_DATE_SCAN_BAD;
+			}
+			if (*out == DUBAN_DATE_NONE || d > *out)
+				*out = d;
+		}
+		p = end;
+	}
+	return *out == DUBAN_DATE_NONE ? DUBAN_DATE_SCAN_NONE : DUBAN_DATE_SCAN_FOUND;
+}
+
+enum duban_date_scan duban_date_find(const char *text, duban_date *out)
+{
+	*out = DUBAN_DATE_NONE;
+	if (!text)
+		return DUBAN_DATE_SCAN_NONE;
+	char *folded = fold_fullwidth(text);
+	if (!folded)
+		return DUBAN_DATE_SCAN_NONE;
+	enum duban_date_scan r = scan_folded(folded, out);
+	free(folded);
+	return r;
+}
+
 /* ---------------------------------------------------------------- now */
 
 duban_date duban_today(void)
@@ -303,8 +461,11 @@ const char *duban_timestamp_local(const char *utc, bool date_only, char buf[32])
 	struct tm local;
 	time_t when;
 
+	/* timegm would quietly move 2026-02-30 to March: such text stays as it is. */
 	if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6 ||
+	    duban_date_from_ymd(tm.tm_year, tm.tm_mon, tm.tm_mday) == DUBAN_DATE_NONE ||
+	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60) {
 		snprintf(buf, 32, "%s", utc);
 		return buf;
 	}

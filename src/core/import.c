@@ -30,6 +30,7 @@ enum col_role { COL_IGNORE, COL_ID, COL_SEQ, COL_FIELD };
 struct column {
 	enum col_role role;
 	const struct duban_field *field;
+	char *header; /* the file's own header, as messages name the column */
 };
 
 /* Column titles that published ledgers and complaint lists use for our
@@ -182,6 +183,42 @@ static void row_error(struct importer *im, int where, char *reason)
 	free(reason);
 }
 
+/* The file's header as one line, for messages. */
+static char *header_text(const char *raw)
+{
+	char *h = duban_trim(xstrdup(raw));
+	for (char *p = h; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return h;
+}
+
+/* "line N, HEADER (column L): reason" (row N, sheet S for a workbook): a bad
+ * cell named as the office sees it in its spreadsheet.  Takes reason. */
+static void cell_error(struct importer *im, int where, int col, char *reason)
+{
+	char letters[4];
+	const char *h = col >= 0 && col < im->ncols && im->cols[col].header ? im->cols[col].header : "";
+	duban_xlsx_col_letters(col + 1, letters);
+	if (strcmp(im->unit, "row") == 0 && im->sheet)
+		report_error(im, xasprintf(_("sheet %s, row %d, %s (column %s): %s"), im->sheet, where, h,
+					   letters, reason));
+	else if (strcmp(im->unit, "row") == 0)
+		report_error(im, xasprintf(_("row %d, %s (column %s): %s"), where, h, letters, reason));
+	else
+		report_error(im, xasprintf(_("line %d, %s (column %s): %s"), where, h, letters, reason));
+	free(reason);
+}
+
+static void free_columns(struct importer *im)
+{
+	for (int i = 0; i < im->ncols; i++)
+		free(im->cols[i].header);
+	free(im->cols);
+	im->cols = NULL;
+	im->ncols = 0;
+}
+
 void duban_import_report_free(struct duban_import_report *r)
 {
 	if (!r)
@@ -245,7 +282,7 @@ static void importer_free(struct importer *im)
 	for (int i = 0; i < im->nmap; i++)
 		free(im->map[i].header);
 	free(im->map);
-	free(im->cols);
+	free_columns(im);
 	free(im->has_field);
 	for (size_t i = 0; i < im->seen_cap; i++)
 		free(im->seen[i].code);
@@ -259,6 +296,7 @@ static void importer_free(struct importer *im)
 static bool mapping_target(const char *name, struct column *col)
 {
 	col->field = NULL;
+	col->header = NULL;
 	if (strcmp(name, "ignore") == 0 || strcmp(name, "-") == 0) {
 		col->role = COL_IGNORE;
 		return true;
@@ -385,6 +423,7 @@ static void set_column(struct importer *im, int i, const char *raw)
 	char *norm = normalize_header(raw);
 	struct column *col = &im->cols[i];
 	bool known = *norm && lookup_header(im, norm, raw, col);
+	col->header = header_text(raw);
 	if (!known || column_taken(im, col)) {
 		if (*norm)
 			report_note(im, xasprintf(_("note: column '%s' ignored"), raw));
@@ -445,54 +484,15 @@ static bool is_placeholder(const char *s)
 	return false;
 }
 
-static bool is_digit_at(const char *p)
-{
-	return (*p >= '0' && *p <= '9') ||
-	       ((unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbc &&
-		(unsigned char)p[2] >= 0x90 && (unsigned char)p[2] <= 0x99);
-}
-
 static size_t char_len(const char *p)
 {
 	unsigned char c = (unsigned char)*p;
 	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
 }
 
-/* The longest date that starts at p, or NONE. */
-static duban_date date_at(const char *p)
-{
-	size_t len = strlen(p);
-	char *s = xstrndup(p, len);
-	duban_date d = DUBAN_DATE_NONE;
-	while (len >= 4 && d == DUBAN_DATE_NONE) {
-		s[len] = '\0';
-		d = duban_date_parse(s);
-		do
-			len--;
-		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80);
-	}
-	free(s);
-	return d;
-}
-
-/* The first date in free text such as "立行立改，2022年6月底前". */
-static duban_date find_date(const char *s)
-{
-	bool prev_digit = false;
-	for (const char *p = s; *p; p += char_len(p)) {
-		bool digit = is_digit_at(p);
-		if (digit && !prev_digit) {
-			duban_date d = date_at(p);
-			if (d != DUBAN_DATE_NONE)
-				return d;
-		}
-		prev_digit = digit;
-	}
-	return DUBAN_DATE_NONE;
-}
-
 /* A deadline cell: a date, 立行立改 or 长期坚持, possibly with a date in the
- * text ("立行立改，2022年6月底前", "2022年底以前").  False when it is neither. */
+ * text ("立行立改，2022年6月底前", "2022年底以前"; the latest of several).
+ * False when it is neither, or when a date in it is not one as written. */
 static bool parse_deadline(const char *s, duban_date *d, enum duban_deadline_kind *k)
 {
 	*k = DUBAN_DEADLINE_DATE;
@@ -505,10 +505,8 @@ static bool parse_deadline(const char *s, duban_date *d, enum duban_deadline_kin
 		*k = DUBAN_DEADLINE_ONGOING;
 	/* A date cell that lost its format in Excel shows its serial, "46188". */
 	*d = duban_xlsx_serial_text_date(s);
-	if (*d == DUBAN_DATE_NONE)
-		*d = duban_date_parse(s);
-	if (*d == DUBAN_DATE_NONE)
-		*d = find_date(s);
+	if (*d == DUBAN_DATE_NONE && duban_date_find(s, d) == DUBAN_DATE_SCAN_BAD)
+		return false;
 	if (*d == DUBAN_DATE_NONE && *k == DUBAN_DEADLINE_DATE) {
 		int dk = duban_deadline_kind_parse(s);
 		if (dk > 0)
@@ -619,14 +617,19 @@ static bool find_existing(struct importer *im, const char *code, const char *id,
 	return false;
 }
 
-/* Checks what spans fields; reports and returns false when it fails. */
-static bool item_consistent(struct importer *im, const struct duban_item *it, int where)
+/* Checks what spans fields; reports and returns false when it fails.  col
+ * is the deadline's column in a sheet, -1 for JSON. */
+static bool item_consistent(struct importer *im, const struct duban_item *it, int where, int col)
 {
 	if (it->start == DUBAN_DATE_NONE || it->deadline == DUBAN_DATE_NONE || it->deadline >= it->start)
 		return true;
 	char a[11], b[11];
-	row_error(im, where, xasprintf(_("deadline: %s is before the start %s"),
-				       duban_date_format(it->deadline, a), duban_date_format(it->start, b)));
+	duban_date_format(it->deadline, a);
+	duban_date_format(it->start, b);
+	if (col < 0)
+		row_error(im, where, xasprintf(_("deadline: %s is before the start %s"), a, b));
+	else
+		cell_error(im, where, col, xasprintf(_("the deadline %s is before the start %s"), a, b));
 	return false;
 }
 
@@ -705,12 +708,13 @@ static bool is_total_row(const struct duban_csv_record *rec)
 /* The row's kind (kind cell, else the file's), or -1 after reporting. */
 static int row_kind(struct importer *im, const struct duban_csv_record *rec)
 {
-	const char *s = cell_of(rec, column_of_field(im, ITEM_OFF(kind)));
+	int col = column_of_field(im, ITEM_OFF(kind));
+	const char *s = cell_of(rec, col);
 	if (!*s)
 		return im->kind;
 	int k = duban_kind_parse(s);
 	if (k < 0)
-		row_error(im, rec->line, xasprintf(_("kind: unknown kind '%s'"), s));
+		cell_error(im, rec->line, col, xasprintf(_("unknown kind '%s'"), s));
 	return k;
 }
 
@@ -744,8 +748,7 @@ static bool fill_item(struct importer *im, const struct duban_csv_record *rec, s
 				continue;
 			char *why = apply_cell(it, f, s);
 			if (why) {
-				row_error(im, rec->line, xasprintf("%s: %s", f->name, why));
-				free(why);
+				cell_error(im, rec->line, i, why);
 				good = false;
 			}
 		}
@@ -757,7 +760,7 @@ static bool valid_id_cell(struct importer *im, const struct duban_csv_record *re
 	const char *id = cell_of(rec, im->id_col);
 	if (!*id || duban_uuid_valid(id))
 		return true;
-	row_error(im, rec->line, xasprintf(_("id: '%s' is not a UUID"), id));
+	cell_error(im, rec->line, im->id_col, xasprintf(_("'%s' is not a UUID"), id));
 	return false;
 }
 
@@ -788,7 +791,7 @@ static void import_row(struct importer *im, struct duban_csv_record *rec)
 	if (code)
 		duban_set_str(&it.code, code);
 	good = fill_item(im, rec, &it) && good;
-	good = good && item_consistent(im, &it, rec->line);
+	good = good && item_consistent(im, &it, rec->line, column_of_field(im, ITEM_OFF(deadline)));
 	if (it.kind == DUBAN_KIND_COMPLAINT && !*it.title)
 		title_from_description(&it);
 	if (good)
@@ -939,9 +942,7 @@ static bool end_table(struct importer *im)
  * The codes seen stay: a code twice in a workbook is an error. */
 static void begin_table(struct importer *im)
 {
-	free(im->cols);
-	im->cols = NULL;
-	im->ncols = 0;
+	free_columns(im);
 	memset(im->has_field, 0, duban_field_count * sizeof *im->has_field);
 	im->seq_col = im->id_col = -1;
 	im->kind = im->opt->default_kind >= 0 ? im->opt->default_kind : DUBAN_KIND_PROBLEM;
@@ -1010,7 +1011,7 @@ static void import_json_item(struct importer *im, const cJSON *obj, int where)
 	}
 	if (found) /* the code chose the item: an id in the object cannot move it */
 		memcpy(it.id, orig.id, sizeof it.id);
-	good = good && item_consistent(im, &it, where);
+	good = good && item_consistent(im, &it, where, -1);
 	if (good && it.kind == DUBAN_KIND_COMPLAINT && !*it.title)
 		title_from_description(&it);
 	if (good)

@@ -70,11 +70,14 @@ duban_date duban_xlsx_serial_text_date(const char *s)
 	}
 	if (*p)
 		return DUBAN_DATE_NONE;
-	double v = strtod(s, NULL);
-	/* 18264 = 1950-01-01, 73415 = 2100-12-31 */
-	if (v < 18264 || v >= 73416)
-		return DUBAN_DATE_NONE;
-	return duban_xlsx_serial_to_date(v, false);
+	duban_date d = duban_xlsx_serial_to_date(strtod(s, NULL), false);
+	return duban_xlsx_date_plausible(d) ? d : DUBAN_DATE_NONE;
+}
+
+bool duban_xlsx_date_plausible(duban_date d)
+{
+	return d != DUBAN_DATE_NONE && d >= duban_date_from_ymd(2000, 1, 1) &&
+	       d <= duban_date_from_ymd(2100, 12, 31);
 }
 
 int duban_xlsx_col_number(const char *ref, const char **end)
@@ -723,7 +726,7 @@ static char *cell_value(struct xml_ctx *x, struct sheet *sh)
 		return xstrndup(v, len);
 	bool date = sh->style >= 0 && sh->style < sh->bk->nxf && sh->bk->xf_date[sh->style];
 	duban_date d = date ? duban_xlsx_serial_to_date(num, sh->bk->date1904) : DUBAN_DATE_NONE;
-	return d != DUBAN_DATE_NONE ? date_text(d) : number_text(num);
+	return duban_xlsx_date_plausible(d) ? date_text(d) : number_text(num);
 }
 
 static enum cell_type type_of(const char *t)

@@ -69,8 +69,8 @@ printf '%s\n' '受理编号,问题名称,整改时限,整改进度' \
 before=$(snapshot)
 run d import "$tmp/bad.csv" --dry-run
 exit_is 6 "a dry run with bad rows exits 6"
-like "$out" "line 3: " "the bad date's line is named"
-like "$out" "line 4: " "the bad progress's line is named"
+like "$out" "line 3, 整改时限 (column C): cannot read '2026-13-01' as a date" "the bad date's line, header and column are named"
+like "$out" "line 4, 整改进度 (column D): '120' is not a progress from 0 to 100" "the bad progress's line, header and column are named"
 like "$out" "2 bad" "the bad rows are counted"
 like "$err" "import rejected" "stderr says the import was rejected"
 run d import "$tmp/bad.csv"

@@ -76,8 +76,8 @@ d2 add --code B-1 --title 原有的一行 >/dev/null
 before=$(d2 export --format json)
 run d2 import "$data/bad_rows.xlsx"
 exit_is 6 "a workbook with bad rows exits 6"
-like "$out" "row 3: deadline: cannot read '2026-13-01' as a date" "the bad date's row is named"
-like "$out" "row 5: progress: '120' is not a progress from 0 to 100" "the bad progress's row is named"
+like "$out" "row 3, 整改时限 (column C): cannot read '2026-13-01' as a date" "the bad date's row is named"
+like "$out" "row 5, 整改进度 (column D): '120' is not a progress from 0 to 100" "the bad progress's row is named"
 like "$err" "import rejected, 2 bad rows; nothing was written" "stderr says the import was rejected"
 is "$(d2 export --format json)" "$before" "nothing was written, not even the good row"
 

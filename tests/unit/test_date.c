@@ -213,6 +213,65 @@ static void test_parse(void)
 	is_int(duban_date_parse(NULL), DUBAN_DATE_NONE, "reject NULL");
 }
 
+static void check_find(const char *in, enum duban_date_scan want_r, const char *want)
+{
+	char buf[11], name[200];
+	duban_date d = 12345;
+	enum duban_date_scan r = duban_date_find(in, &d);
+	snprintf(name, sizeof name, "find in '%s': %s '%s'", in ? printable(in) : "(null)",
+		 want_r == DUBAN_DATE_SCAN_FOUND ? "found" : want_r == DUBAN_DATE_SCAN_BAD ? "bad" : "none", want);
+	ok(r == want_r && strcmp(duban_date_format(d, buf), want) == 0, name);
+	if (r != want_r || strcmp(buf, want) != 0)
+		diag("got %d '%s'", (int)r, buf);
+}
+
+/* Issue 11: a date-like token is read whole or the text is bad. */
+static void test_find(void)
+{
+	check_find("2022/02/30", DUBAN_DATE_SCAN_BAD, "");
+	check_find("2022-02-29", DUBAN_DATE_SCAN_BAD, "");
+	check_find("2022年2月30日", DUBAN_DATE_SCAN_BAD, "");
+	check_find("2022年13月45日", DUBAN_DATE_SCAN_BAD, "");
+	check_find("2022年13月底", DUBAN_DATE_SCAN_BAD, "");
+	check_find("立行立改，2022年13月底前", DUBAN_DATE_SCAN_BAD, "");
+	check_find("2022年前", DUBAN_DATE_SCAN_BAD, "");
+	check_find("2022年12月前", DUBAN_DATE_SCAN_BAD, "");
+	check_find("6月底前", DUBAN_DATE_SCAN_BAD, "");
+	check_find("22-06-30", DUBAN_DATE_SCAN_BAD, "");
+	check_find("1.2.3条", DUBAN_DATE_SCAN_BAD, "");
+	check_find("2022-06-30-01", DUBAN_DATE_SCAN_BAD, "");
+	check_find("2022年6月底前完成，2022年13月底前巩固", DUBAN_DATE_SCAN_BAD, "");
+
+	check_find("2022年6月底", DUBAN_DATE_SCAN_FOUND, "2022-06-30");
+	check_find("2022年底", DUBAN_DATE_SCAN_FOUND, "2022-12-31");
+	check_find("2022年6月末", DUBAN_DATE_SCAN_FOUND, "2022-06-30");
+	check_find("2022年底以前", DUBAN_DATE_SCAN_FOUND, "2022-12-31");
+	check_find("立行立改，2022年6月底前", DUBAN_DATE_SCAN_FOUND, "2022-06-30");
+	check_find("长期坚持，2022年底以前完成", DUBAN_DATE_SCAN_FOUND, "2022-12-31");
+	check_find("20221231", DUBAN_DATE_SCAN_FOUND, "2022-12-31");
+	check_find("3家企业，1.5万元，2022/6/30前", DUBAN_DATE_SCAN_FOUND, "2022-06-30");
+	check_find("2022年12月31日前巩固，2022年6月底前完成", DUBAN_DATE_SCAN_FOUND, "2022-12-31");
+	check_find("于２０２２．６．３０前", DUBAN_DATE_SCAN_FOUND, "2022-06-30");
+	check_find("2022 年 6 月 30 日前完成", DUBAN_DATE_SCAN_FOUND, "2022-06-30");
+	check_find("2022年6月底之前", DUBAN_DATE_SCAN_FOUND, "2022-06-30");
+	check_find("2022-12-31 12:00", DUBAN_DATE_SCAN_FOUND, "2022-12-31");
+
+	check_find("长期坚持", DUBAN_DATE_SCAN_NONE, "");
+	check_find("3家企业", DUBAN_DATE_SCAN_NONE, "");
+	check_find("1.5万元", DUBAN_DATE_SCAN_NONE, "");
+	check_find("3年内", DUBAN_DATE_SCAN_NONE, "");
+	check_find("30日内，12个月", DUBAN_DATE_SCAN_NONE, "");
+	check_find("电话13800138000", DUBAN_DATE_SCAN_NONE, "");
+	check_find("2022.6", DUBAN_DATE_SCAN_NONE, "");
+	check_find("", DUBAN_DATE_SCAN_NONE, "");
+	check_find(NULL, DUBAN_DATE_SCAN_NONE, "");
+
+	check_parse("2022年底以前", "2022-12-31");
+	check_parse("2022年6月30日以前", "2022-06-30");
+	check_parse("2022-06-30以前", "2022-06-30");
+	check_reject("2022年以前");
+}
+
 static void test_round_trip(void)
 {
 	char buf[11];
@@ -295,6 +354,11 @@ static void test_now(void)
 	ok(strcmp(buf, "2026-02-30T08:00:00Z") != 0, "impossible DUBAN_NOW ignored");
 	unsetenv("DUBAN_NOW");
 
+	char local[32];
+	is_str(duban_timestamp_local("2026-02-30T08:00:00Z", true, local), "2026-02-30T08:00:00Z",
+	       "an impossible stored timestamp is shown as it is, not moved to March");
+	is_str(duban_timestamp_local("2026-06-15T25:00:00Z", false, local), "2026-06-15T25:00:00Z",
+	       "and so is an impossible hour");
 	duban_timestamp_now(buf);
 	is_int(strlen(buf), 20, "timestamp is 20 characters");
 	ok(buf[4] == '-' && buf[7] == '-' && buf[10] == 'T' && buf[13] == ':'
@@ -311,6 +375,7 @@ int main(void)
 	test_weekday();
 	test_add_months();
 	test_parse();
+	test_find();
 	test_round_trip();
 	test_today();
 	test_now();

@@ -249,9 +249,9 @@ static void test_complaints_gbk(void)
 static void test_dry_run_bad_rows(void)
 {
 	static const char *const want[] = {
-		"line 3: deadline: cannot read '明年吧' as a date",
-		"line 4: status: unknown status '未知状态'",
-		"line 6: progress: '150' is not a progress from 0 to 100",
+		"line 3, 整改时限 (column C): cannot read '明年吧' as a date",
+		"line 4, 整改状态 (column D): unknown status '未知状态'",
+		"line 6, 整改进度 (column E): '150' is not a progress from 0 to 100",
 		"line 7: code A-1 also on line 2",
 		"line 8: no code and no row number (序号)",
 		"line 11: unterminated quote",
@@ -283,7 +283,7 @@ static void test_all_or_nothing(void)
 	struct duban_import_report rep;
 	is_int(import_fixture(st, "bad_line9.csv", &rep), DUBAN_ERR_PARSE, "one bad row fails the import");
 	is_int(rep.nerrors, 1, "one error");
-	is_str(rep.nerrors ? rep.errors[0] : NULL, "line 9: deadline: cannot read '2022-13-45' as a date",
+	is_str(rep.nerrors ? rep.errors[0] : NULL, "line 9, 整改时限 (column C): cannot read '2022-13-45' as a date",
 	       "on line 9 (after a two-line record)");
 	is_int(duban_item_total(st), 0, "nothing inserted, not even the rows before it");
 	duban_import_report_free(&rep);

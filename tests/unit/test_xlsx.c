@@ -159,6 +159,13 @@ static void test_serials(void)
 	ok(duban_xlsx_serial_text_date("20260615") == DUBAN_DATE_NONE, "20260615 is no serial");
 	ok(duban_xlsx_serial_text_date("46188x") == DUBAN_DATE_NONE, "trailing text is no serial");
 	ok(duban_xlsx_serial_text_date("46188.") == DUBAN_DATE_NONE, "a bare dot is no serial");
+	ok(duban_xlsx_serial_text_date("36525") == DUBAN_DATE_NONE, "serial text 36525 (1999-12-31) is before 2000");
+	is_str(fmt_date(duban_xlsx_serial_text_date("36526"), b), "2000-01-01", "serial text 36526 is 2000-01-01");
+	is_str(fmt_date(duban_xlsx_serial_text_date("73415"), b), "2100-12-31", "serial text 73415 is 2100-12-31");
+	ok(duban_xlsx_serial_text_date("73416") == DUBAN_DATE_NONE, "serial text 73416 (2101-01-01) is after 2100");
+	ok(!duban_xlsx_date_plausible(duban_xlsx_serial_to_date(60, false)), "Lotus's 1900-02-29 is no ledger date");
+	ok(!duban_xlsx_date_plausible(DUBAN_DATE_NONE), "NONE is not plausible");
+	ok(duban_xlsx_date_plausible(duban_xlsx_serial_to_date(44726, true)), "a 1904-system date in range is");
 }
 
 static void test_columns(void)
@@ -217,7 +224,7 @@ static void test_reading(void)
 
 	is_int(duban_xlsx_read(path, "Other", &s, err, sizeof err), DUBAN_OK, "a sheet by name (absolute target)");
 	is_str(cell(&s, 1, 1), "0", "serial 0 in a date cell stays a number");
-	is_str(cell(&s, 1, 2), "1900-01-01", "serial 1 in a date cell");
+	is_str(cell(&s, 1, 2), "1", "serial 1 in a date cell (1900-01-01) is no plausible date: a number");
 	duban_xlsx_sheet_free(&s);
 	is_int(duban_xlsx_read(path, "other", &s, err, sizeof err), DUBAN_OK, "a sheet name in another case");
 	duban_xlsx_sheet_free(&s);
