@@ -44,6 +44,11 @@ struct duban_export_options {
 	enum duban_export_format format;
 	bool bom;                     /* UTF-8 BOM so Excel opens CSV as UTF-8 */
 	const struct duban_filter *filter; /* NULL = everything */
+	/* The trail instead of the items (CSV or JSON): every record and event
+	 * with its item's code, type, field, old and new value, text, author,
+	 * device, recorded_at (when the person did it) and received_at (when
+	 * the server had it; "" for what was not sent yet). */
+	bool history;
 };
 /* Writes every field of every matching item, in code order.  Export then
  * import into an empty ledger gives the same items.  XLSX: a workbook of one sheet

@@ -297,5 +297,9 @@ void duban_inspection_free(struct duban_inspection *r);
 void duban_action_free(struct duban_action *a);
 void duban_attachment_free(struct duban_attachment *a);
 void duban_event_free(struct duban_event *e);
+/* " (received 2026-06-16 09:30)", local time, translated: when the server
+ * received a record or change made earlier (recorded at, offline); "" when
+ * it has not.  Malloc'd. */
+char *duban_received_text(const char *received_at);
 
 #endif

@@ -61,10 +61,18 @@ cJSON *duban_op_to_json(const struct duban_op *op);
  * changes nothing. */
 enum duban_err duban_outbox_settle(duban_store *st, const struct duban_op *op, const cJSON *answer);
 /* The user gives up a rejected op: it is deleted and the ledger goes back to
- * what the server holds (a field or status to the op's base value, a refused
- * new item or record removed, a refused deletion downloaded again at the
- * next sync).  DUBAN_ERR_NOT_FOUND when no rejected op has this id. */
+ * what the server holds: a field or status takes the server's current value
+ * (already here when a pull followed the refusal; otherwise the item is
+ * fetched again at the next sync, see duban_refetch_list), a refused new
+ * item or record is removed, a refused deletion is downloaded again at the
+ * next sync.  The dropped change's own events go from the history.
+ * DUBAN_ERR_NOT_FOUND when no rejected op has this id. */
 enum duban_err duban_outbox_drop(duban_store *st, const char *op_id);
+/* Up to max item ids to fetch again (GET /api/v1/items?ids=…); -1 on error. */
+int duban_refetch_list(duban_store *st, char ids[][37], int max);
+/* Applies the server's answer {"items": [...], "missing": [ids]}: each item
+ * as pulled (unsent edits kept), and the ids leave the list. */
+enum duban_err duban_refetch_done(duban_store *st, const cJSON *answer);
 /* Queues a rejected op again.  The server answers an op id once and for
  * all, so the op gets a new id and a new (last) sequence number. */
 enum duban_err duban_outbox_retry(duban_store *st, const char *op_id);

@@ -141,6 +141,9 @@ static void export_help(void)
 		"      --format FORMAT     csv (default), json, or xlsx (the default for -o *.xlsx)\n"
 		"      --bom               start CSV with a UTF-8 byte order mark (for Excel)\n"
 		"  -o, --output FILE       write FILE (replaced only when complete)\n"
+		"      --history           the trail instead of the items: every note, record and\n"
+		"                          change with its author, when it was made and when the\n"
+		"                          server received it (csv or json; filters do not apply)\n"
 		"      --public            the public disclosure list, with personal data removed\n"
 		"                          (see `duban export --public --help`)\n"
 		"  -h, --help              show this help\n\n"), stdout);
@@ -293,6 +296,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "bom", no_argument, NULL, 'b' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "history", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -331,6 +335,9 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
+		case 'H':
+			eo.history = true;
+			break;
 		default:
 			return cli_bad_option(ctx, c, argv);
 		}
@@ -341,6 +348,10 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 	const char *ext = to_stdout ? NULL : duban_path_ext(output);
 	if (!format_given && ext && strcasecmp(ext, ".xlsx") == 0)
 		eo.format = DUBAN_EXPORT_XLSX;
+	if (eo.history && eo.format == DUBAN_EXPORT_XLSX) {
+		cli_error(_("export --history writes csv or json, not xlsx"));
+		return CLI_USAGE;
+	}
 	if ((rc = refuse_workbook_on_tty(eo.format == DUBAN_EXPORT_XLSX, to_stdout)) != CLI_OK)
 		return rc;
 	if (!cli_store(ctx, &rc))

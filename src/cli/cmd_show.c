@@ -67,25 +67,32 @@ static char *event_text(const struct duban_event *e)
 static int print_entry(const struct duban_history_entry *e, void *data)
 {
 	struct text_ctx *tc = data;
-	const char *author, *at;
+	const char *author, *at, *received;
 	char *what;
 	if (e->note) {
 		author = e->note->author, at = e->note->created_at, what = note_text(e->note);
+		received = e->note->received_at;
 	} else if (e->inspection) {
 		author = e->inspection->author, at = e->inspection->created_at;
 		what = duban_inspection_text(e->inspection);
+		received = e->inspection->received_at;
 	} else if (e->action) {
 		author = e->action->author, at = e->action->created_at, what = duban_action_summary(e->action);
+		received = e->action->received_at;
 	} else if (e->attachment) {
 		author = e->attachment->author, at = e->attachment->created_at;
 		what = attachment_text(e->attachment);
+		received = e->attachment->received_at;
 	} else if (e->event) {
 		author = e->event->author, at = e->event->created_at, what = event_text(e->event);
+		received = e->event->received_at;
 	} else {
 		return 0;
 	}
 	char when[32];
-	char *line = xasprintf("%s %s %s", author, duban_timestamp_local(at, false, when), what);
+	char *got = duban_received_text(received);
+	char *line = xasprintf("%s %s %s%s", author, duban_timestamp_local(at, false, when), what, got);
+	free(got);
 	free(what);
 	cli_print_wrapped(stdout, "-", 2, line, tc->width);
 	free(line);

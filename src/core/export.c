@@ -19,6 +19,7 @@
 #include "duban/ledger_io.h"
 #include "duban/util.h"
 #include "duban/xlsx.h"
+#include "store_internal.h"
 
 struct export_ctx {
 	FILE *out;
@@ -229,8 +230,93 @@ static enum duban_err export_xlsx_stream(duban_store *st, FILE *out, const struc
 	return err;
 }
 
+/* ---------------------------------------------------------------- the trail */
+
+/* Every record and event, item by item in the order they were made: who
+ * did what and when (recorded at, on their clock) and when the server had
+ * it.  Events outlive their items: a deleted item's trail is still here. */
+static const char history_sql[] =
+	"/* export */ SELECT coalesce(i.code, ''), x.item_id, x.kind, x.field, x.old_value, x.new_value, x.text,"
+	" x.author, x.device, x.created_at, x.received_at FROM ("
+	" SELECT item_id, 'note' AS kind, '' AS field, NULL AS old_value, NULL AS new_value, text, author,"
+	"  '' AS device, created_at, received_at FROM note"
+	" UNION ALL SELECT item_id, 'inspection', '', NULL, NULL,"
+	"  date || ' ' || CASE passed WHEN 1 THEN 'passed' ELSE 'failed' END || ' ' || findings, author, '',"
+	"  created_at, received_at FROM inspection"
+	" UNION ALL SELECT item_id, 'action', '', NULL, NULL, kind || ' ' || date || ' ' || text, author, '',"
+	"  created_at, received_at FROM action"
+	" UNION ALL SELECT item_id, 'attachment', '', NULL, NULL, name || ' ' || sha256, author, '', created_at,"
+	"  received_at FROM attachment"
+	" UNION ALL SELECT item_id, 'event', field, old_value, new_value, reason, author, device, created_at,"
+	"  received_at FROM event"
+	") AS x LEFT JOIN item AS i ON i.id = x.item_id"
+	" ORDER BY x.item_id, x.created_at, x.kind, x.field, x.new_value, x.text";
+
+static const char *const history_keys[] = {
+	"code", "item_id", "type", "field", "old_value", "new_value", "text", "author", "device", "recorded_at",
+	"received_at",
+};
+static const char *const history_labels[] = {
+	"编号", "id", "类型", "字段", "原值", "新值", "内容", "操作人", "设备", "记录时间", "接收时间",
+};
+#define HISTORY_COLUMNS (sizeof history_keys / sizeof history_keys[0])
+
+static enum duban_err export_history(duban_store *st, FILE *out, bool json, bool bom)
+{
+	sqlite3_stmt *s = store_stmt_sql(st, history_sql);
+	int rc, n = 0;
+
+	if (!s)
+		return DUBAN_ERR_DB;
+	if (json) {
+		fputs("[\n", out);
+	} else {
+		if (bom)
+			fputs("\xef\xbb\xbf", out);
+		for (size_t c = 0; c < HISTORY_COLUMNS; c++)
+			duban_csv_write_cell(out, history_labels[c], c == 0);
+		duban_csv_end_record(out);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (json) {
+			cJSON *o = cJSON_CreateObject();
+			for (size_t c = 0; c < HISTORY_COLUMNS; c++) {
+				const char *v = (const char *)sqlite3_column_text(s, (int)c);
+				if (v)
+					cJSON_AddStringToObject(o, history_keys[c], v);
+				else
+					cJSON_AddNullToObject(o, history_keys[c]);
+			}
+			char *text = cJSON_PrintUnformatted(o);
+			cJSON_Delete(o);
+			fprintf(out, "%s  %s", n ? ",\n" : "", text ? text : "{}");
+			free(text);
+		} else {
+			for (size_t c = 0; c < HISTORY_COLUMNS; c++) {
+				const char *v = (const char *)sqlite3_column_text(s, (int)c);
+				duban_csv_write_cell(out, v ? v : "", c == 0);
+			}
+			duban_csv_end_record(out);
+		}
+		n++;
+	}
+	sqlite3_reset(s);
+	if (json)
+		fputs(n ? "\n]\n" : "]\n", out);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, _("reading the history"));
+	return DUBAN_OK;
+}
+
 enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_export_options *opt)
 {
+	if (opt && opt->history) {
+		enum duban_err e = export_history(st, out, opt->format == DUBAN_EXPORT_JSON, opt->bom);
+		if (e == DUBAN_OK && (fflush(out) != 0 || ferror(out)))
+			e = DUBAN_ERR_IO;
+		return e;
+	}
+
 	struct duban_filter all;
 	duban_filter_init(&all);
 	const struct duban_filter *filter = opt && opt->filter ? opt->filter : &all;

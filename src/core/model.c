@@ -884,3 +884,12 @@ char *duban_action_summary(const struct duban_action *a)
 		duban_buf_printf(&b, _(" (due %s)"), duban_date_format(a->due, d));
 	return duban_buf_steal(&b);
 }
+
+char *duban_received_text(const char *received_at)
+{
+	char when[32];
+
+	if (!received_at || !*received_at)
+		return xstrdup("");
+	return xasprintf(_(" (received %s)"), duban_timestamp_local(received_at, false, when));
+}

@@ -146,7 +146,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE event ADD COLUMN op_id TEXT;"
 	"ALTER TABLE event ADD COLUMN origin INTEGER;"
 	"CREATE UNIQUE INDEX event_origin ON event (origin) WHERE origin IS NOT NULL;"
-	"CREATE INDEX event_op ON event (op_id) WHERE op_id IS NOT NULL;",
+	"CREATE INDEX event_op ON event (op_id) WHERE op_id IS NOT NULL;"
+	/* Items whose value the user gave up for the server's (a dropped
+	 * refused change): fetched again at the next sync. */
+	"CREATE TABLE refetch (item_id TEXT PRIMARY KEY);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -416,50 +416,25 @@ enum duban_err duban_outbox_settle(duban_store *st, const struct duban_op *op, c
 	return store_change_end(st, err);
 }
 
-/* The server refused a field or status change and the user gave it up: the
- * local value goes back to the op's base, the server's value when the change
- * was made, so the two ledgers agree again.  A later unsent change of the
- * same field is left alone: it is still on its way. */
-static enum duban_err revert_field(duban_store *st, const struct duban_op *op, const char *now)
+/* The server refused a field or status change and the user gave it up.
+ * The change never happened: its events here go.  The value the replica
+ * must show is the server's, which may have moved since the change was
+ * made (its base is not it): a pull since the refusal already brought it,
+ * otherwise the next sync fetches the item again (refetch).  Until then the
+ * local value stays as it is. */
+static enum duban_err forget_refused_field(duban_store *st, const struct duban_op *op)
 {
-	const struct duban_field *f = duban_field_find(op->field);
-	struct duban_item item, back;
+	sqlite3_stmt *s = prep(st, "DELETE FROM event WHERE op_id = ? AND origin IS NULL");
 	enum duban_err err;
-	bool found = false;
-	sqlite3_stmt *s;
 
-	if (!f)
-		return DUBAN_OK;
-	s = prep(st, "SELECT count(*) FROM op WHERE item_id = ? AND field = ? AND id <> ?");
-	if (!s)
-		return DUBAN_ERR_DB;
-	bind_str(s, 1, op->item_id);
-	bind_str(s, 2, f->name);
-	bind_str(s, 3, op->id);
-	bool later = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0;
-	sqlite3_reset(s);
-	if (later)
-		return DUBAN_OK;
-	duban_item_init(&item);
-	duban_item_init(&back);
-	err = load_item(st, op->item_id, &item, &found);
-	if (err || !found)
-		goto out;
-	duban_item_free(&back);
-	duban_item_copy(&back, &item);
-	if (duban_field_parse(f, &back, op->base ? op->base : "") != DUBAN_OK || duban_field_equal(f, &item, &back))
-		goto out;
-	char *before = duban_field_format(f, &item), *after = duban_field_format(f, &back);
-	snprintf(back.updated_at, sizeof back.updated_at, "%s", now);
-	err = store_item_put(st, &item, &back);
-	if (!err)
-		err = store_write_event(st, item.id, f->name, before, after, "refused change dropped", NULL, NULL, now);
-	free(before);
-	free(after);
-out:
-	duban_item_free(&item);
-	duban_item_free(&back);
-	return err;
+	if (s)
+		bind_str(s, 1, op->id);
+	if ((err = run(st, s, _("dropping a change"))) != DUBAN_OK)
+		return err;
+	s = prep(st, "INSERT INTO refetch (item_id) VALUES (?) ON CONFLICT DO NOTHING");
+	if (s)
+		bind_str(s, 1, op->item_id);
+	return run(st, s, _("dropping a change"));
 }
 
 /* A refused creation or record exists only here: dropping it removes it. */
@@ -540,7 +515,7 @@ enum duban_err duban_outbox_drop(duban_store *st, const char *op_id)
 	}
 	duban_timestamp_now(now);
 	if (!err && (strcmp(op.kind, "item.set") == 0 || strcmp(op.kind, "item.status") == 0))
-		err = revert_field(st, &op, now);
+		err = forget_refused_field(st, &op);
 	else if (!err && strcmp(op.kind, "item.delete") == 0)
 		/* The item is gone here but not on the server: download it again. */
 		err = duban_sync_reset(st);
@@ -1628,4 +1603,55 @@ enum duban_err duban_sync_set(duban_store *st, const char *key, const char *valu
 enum duban_err duban_sync_reset(duban_store *st)
 {
 	return duban_sync_set(st, DUBAN_SYNC_CURSOR, NULL);
+}
+
+/* ---------------------------------------------------------------- fetched again */
+
+int duban_refetch_list(duban_store *st, char ids[][37], int max)
+{
+	sqlite3_stmt *s = prep(st, "SELECT item_id FROM refetch ORDER BY item_id LIMIT ?");
+	int n = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int(s, 1, max);
+	while (n < max && sqlite3_step(s) == SQLITE_ROW)
+		col_copy(ids[n++], 37, s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+enum duban_err duban_refetch_done(duban_store *st, const cJSON *answer)
+{
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(answer, "items");
+	const cJSON *missing = cJSON_GetObjectItemCaseSensitive(answer, "missing");
+	const cJSON *c;
+	enum duban_err err;
+	sqlite3_stmt *s;
+
+	if (!cJSON_IsArray(items) || !cJSON_IsArray(missing))
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server's answer for the items asked again is not a list"));
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		return err;
+	cJSON_ArrayForEach(c, items) {
+		const char *id = jstr(c, "id");
+		if (!err)
+			err = apply_item(st, c, NULL);
+		if (!err && id) {
+			s = prep(st, "DELETE FROM refetch WHERE item_id = ?");
+			if (s)
+				bind_str(s, 1, id);
+			err = run(st, s, _("saving the server's value"));
+		}
+	}
+	/* Gone or out of reach: the pull's tombstones settle it. */
+	cJSON_ArrayForEach(c, missing) {
+		if (!err && cJSON_IsString(c)) {
+			s = prep(st, "DELETE FROM refetch WHERE item_id = ?");
+			if (s)
+				bind_str(s, 1, c->valuestring);
+			err = run(st, s, _("saving the server's value"));
+		}
+	}
+	return store_change_end(st, err);
 }

@@ -780,12 +780,14 @@ static int cmd_import(int argc, char **argv)
 
 static void export_help(void)
 {
-	fputs("Usage: duband export [--format csv|json] [--bom] [-o FILE] [--data DIR]\n"
+	fputs("Usage: duband export [--format csv|json] [--bom] [--history] [-o FILE] [--data DIR]\n"
 	      "Write every item of the central ledger, in code order, with the Chinese column\n"
 	      "headers of published ledgers (what `duband import` and `duban import` read).\n\n"
 	      "Options:\n"
 	      "      --format FORMAT   csv (default) or json\n"
 	      "      --bom             start CSV with a UTF-8 byte order mark (for Excel)\n"
+	      "      --history         the trail instead: every record and change, its author,\n"
+	      "                        when it was made and when the server received it\n"
 	      "  -o, --output FILE     write FILE (replaced only when complete)\n"
 	      "  -h, --help            show this help\n", stdout);
 }
@@ -811,6 +813,7 @@ static int cmd_export(int argc, char **argv)
 		{ "bom", no_argument, NULL, 'b' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "data", required_argument, NULL, 'd' },
+		{ "history", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -842,6 +845,9 @@ static int cmd_export(int argc, char **argv)
 			break;
 		case 'd':
 			data = optarg;
+			break;
+		case 'H':
+			eo.history = true;
 			break;
 		default:
 			return bad_option("export", c, argv);

@@ -855,6 +855,35 @@ enum duban_err duban_sync_log_read(duban_store *st, int n, struct duban_sync_rep
 
 /* ---------------------------------------------------------------- run */
 
+#define REFETCH_BATCH 100
+
+/* Items whose refused change the user dropped take the server's value as
+ * it is now (a pull brings only what changed since the cursor). */
+static int refetch(struct engine *e)
+{
+	char ids[REFETCH_BATCH][37];
+	int n, rounds = 0;
+
+	while ((n = duban_refetch_list(e->st, ids, REFETCH_BATCH)) > 0 && rounds++ < 1000) {
+		struct duban_buf b;
+		cJSON *answer = NULL;
+		duban_buf_init(&b);
+		duban_buf_puts(&b, "/api/v1/items?ids=");
+		for (int i = 0; i < n; i++)
+			duban_buf_printf(&b, "%s%s", i ? "," : "", ids[i]);
+		char *path = duban_buf_steal(&b);
+		int rc = call(e, "GET", path, NULL, &answer);
+		free(path);
+		if (rc != 0)
+			return -1;
+		enum duban_err err = duban_refetch_done(e->st, answer);
+		cJSON_Delete(answer);
+		if (err != DUBAN_OK)
+			return store_error(e, _("taking the server's values"));
+	}
+	return n < 0 ? store_error(e, _("reading the items to fetch again")) : 0;
+}
+
 /* The role and counties the server gave with the pull: a change made on
  * the server (another role, a county more or less) is kept in the account
  * file and governs what this ledger offers from now on. */
@@ -944,6 +973,8 @@ static int run_phases(struct engine *e)
 		e->r->pull_conflicts = after - before;
 	if (rc == 0 && e->who)
 		refresh_role(e);
+	if (rc == 0)
+		rc = refetch(e);
 	return rc;
 }
 

@@ -262,7 +262,14 @@ static int add_entry(const struct duban_history_entry *e, void *data)
 	} else {
 		return 0;
 	}
-	add_wrapped(hc->d, NULL, line, 2, 0, hc->cols, el);
+	const char *received = e->note ? e->note->received_at : e->inspection ? e->inspection->received_at
+			       : e->action ? e->action->received_at : e->attachment ? e->attachment->received_at
+			       : e->event->received_at;
+	char *got = duban_received_text(received);
+	char *full = xasprintf("%s%s", line, got);
+	add_wrapped(hc->d, NULL, full, 2, 0, hc->cols, el);
+	free(full);
+	free(got);
 	free(line);
 	return 0;
 }

@@ -81,10 +81,10 @@ static void test_open(void)
 		diag("%s", err);
 		exit(done_testing());
 	}
-	is_int(duban_store_schema_version(st), 3, "schema version 3");
+	is_int(duban_store_schema_version(st), 4, "schema version 4");
 	is_int(duban_item_total(st), 0, "empty");
 	duban_store_close(st);
-	is_int(scalar("PRAGMA user_version"), 3, "user_version on disk");
+	is_int(scalar("PRAGMA user_version"), 4, "user_version on disk");
 	ok(access(path, F_OK) == 0, "file exists where asked");
 }
 
