@@ -547,6 +547,15 @@ enum duban_err duban_outbox_retry(duban_store *st, const char *op_id)
 	if (!err && sqlite3_changes(duban_store_db(st)) == 0)
 		err = store_fail(st, DUBAN_ERR_NOT_FOUND, _("no refused change with id %s"), op_id);
 	if (!err) {
+		/* The change's events follow it to its new id. */
+		s = prep(st, "UPDATE event SET op_id = ?2 WHERE op_id = ?1 AND origin IS NULL");
+		if (s) {
+			bind_str(s, 1, op_id);
+			bind_str(s, 2, id);
+		}
+		err = run(st, s, _("queueing the change again"));
+	}
+	if (!err) {
 		s = prep(st, "DELETE FROM op WHERE id = ?");
 		if (s)
 			bind_str(s, 1, op_id);
@@ -1224,7 +1233,7 @@ enum duban_err duban_apply_decoded_page(duban_store *st, const cJSON *page, duba
 	const char *next = jstr(page, "next");
 	const cJSON *change;
 	enum duban_err err;
-	int n = 0;
+	int n = 0, history = 0;
 
 	if (applied)
 		*applied = 0;
@@ -1238,12 +1247,15 @@ enum duban_err duban_apply_decoded_page(duban_store *st, const cJSON *page, duba
 		if ((err = apply_change(st, change, decoded)) != DUBAN_OK)
 			break;
 		n++;
+		/* The history that comes with the changes is not counted as
+		 * changes of its own. */
+		history += text_eq(jstr(change, "type"), "event");
 	}
 	if (!err)
 		err = set_state(st, DUBAN_SYNC_CURSOR, next);
 	err = store_change_end(st, err);
 	if (!err && applied)
-		*applied = n;
+		*applied = n - history;
 	return err;
 }
 

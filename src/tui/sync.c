@@ -235,6 +235,15 @@ static int finished(struct tui *t)
 	s->job = NULL;
 	duban_account_free(&s->account);
 	s->net = state_of(&r->error);
+	/* The sync brought the account's role and counties as the server has
+	 * them now: what this screen offers follows at once. */
+	char *path = duban_account_path();
+	struct duban_account a;
+	char err[256];
+	if (duban_account_load(path, &a, err, sizeof err) > 0)
+		duban_account_act(t->st, &a, duban_store_role(t->st));
+	duban_account_free(&a);
+	free(path);
 	/* Auto-sync speaks only when there is news: the status line already
 	 * says offline, every N minutes. */
 	bool quiet = s->automatic && (r->error.kind == DUBAN_REMOTE_OFFLINE ||
@@ -313,12 +322,18 @@ static char *progress(const struct duban_sync_report *r)
 	}
 }
 
-static const char *net_word(const struct tui_sync *s)
+static const char *net_word(struct tui *t, const struct tui_sync *s)
 {
 	switch (s->net) {
 	case NET_ONLINE: return _("online");
 	case NET_FAILED: return _("sync failed");
-	case NET_NOLOGIN: return _("offline (not logged in)");
+	case NET_NOLOGIN:
+		/* The local role shows when it restricts what can be done. */
+		if (duban_store_role(t->st) == DUBAN_ROLE_VIEWER)
+			return _("offline (not logged in, viewer)");
+		if (duban_store_role(t->st) == DUBAN_ROLE_INSPECTOR)
+			return _("offline (not logged in, inspector)");
+		return _("offline (not logged in)");
 	default: return _("offline");
 	}
 }
@@ -346,7 +361,7 @@ char *tui_sync_status(struct tui *t, bool brief)
 	} else if (brief && s && s->net == NET_NOLOGIN) {
 		duban_buf_puts(&b, _("offline"));
 	} else {
-		duban_buf_puts(&b, s ? net_word(s) : _("offline"));
+		duban_buf_puts(&b, s ? net_word(t, s) : _("offline"));
 	}
 	/* "never" says nothing new next to "not logged in". */
 	if (!brief && s && s->last[0])

@@ -45,7 +45,7 @@ at 05 status FK-101 申请销号
 at 06 inspect FK-101 --date 2026-06-14 --inspectors 张三,李四 --place 东关街道 --findings '设施已安装' --result fail
 run d show FK-101
 hist=$(printf '%s\n' "$out" | sed -n '/^History/,$p')
-like "$hist" "tester 2026-06-15 08:01 note: 已约谈3家餐饮单位负责人" "the note, with author and time"
+like "$hist" "tester@local 2026-06-15 08:01 note: 已约谈3家餐饮单位负责人" "the note, with its author (the local user, marked as local: not logged in) and time"
 like "$hist" "Status: not started → in progress" "the status change"
 like "$hist" "Lead unit: 城关区人民政府 → 市生态环境局" "the edit, old → new"
 like "$hist" "notice 2026-06-15: 请于6月20日前报送整改进展 (due 2026-06-20)" "the action"
@@ -53,7 +53,7 @@ like "$hist" "inspection 2026-06-14: failed" "the inspection"
 like "$hist" "inspectors: 张三、李四" "the inspectors, joined by 、"
 like "$hist" "Status: close-out requested → in progress (设施已安装)" "a failed inspection returns the item, with the reason"
 like "$out" "Lead unit                 市生态环境局" "the field shows the new value"
-order=$(printf '%s\n' "$hist" | sed -n 's/^- tester 2026-06-15 08:\(..\) .*/\1/p' | tr '\n' ' ')
+order=$(printf '%s\n' "$hist" | sed -n 's/^- tester@local 2026-06-15 08:\(..\) .*/\1/p' | tr '\n' ' ')
 case $order in
 "06 06 05 04 03 02 01 00 ") pass "history is newest first" ;;
 *) fail "history is newest first"; diag "$order" "$hist" ;;

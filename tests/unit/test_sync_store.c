@@ -318,7 +318,29 @@ static void test_outbox(duban_store *st)
 			struct duban_item now;
 			duban_item_init(&now);
 			duban_item_get(st, it.id, &now);
-			is_str(now.owner, "", "dropping puts the server's value (the op's base) back");
+			/* The server's value may have moved since the op's base: the
+			 * item is fetched again, and takes the value the server has. */
+			char ids[4][37];
+			is_int(duban_refetch_list(st, ids, 4), 1, "a dropped field puts its item on the list to fetch again");
+			is_str(ids[0], it.id, "... that item");
+			is_int(scalar("SELECT count(*) FROM event WHERE field = 'owner' AND origin IS NULL"), 0,
+			       "the dropped change's own event goes from the history");
+			duban_item_free(&now);
+			duban_item_init(&now);
+			duban_item_get(st, it.id, &now);
+			duban_set_str(&now.owner, "服务器上的负责人");
+			now.version = 900;
+			cJSON *answer = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(answer, "items");
+			cJSON_AddItemToArray(items, duban_item_to_json(&now));
+			cJSON_AddArrayToObject(answer, "missing");
+			is_int(duban_refetch_done(st, answer), DUBAN_OK, "the server's answer applied");
+			cJSON_Delete(answer);
+			duban_item_free(&now);
+			duban_item_init(&now);
+			duban_item_get(st, it.id, &now);
+			is_str(now.owner, "服务器上的负责人", "dropping ends with the server's current value, not the op's base");
+			is_int(now.progress, 40, "... while the unsent progress edit stays");
+			is_int(duban_refetch_list(st, ids, 4), 0, "... and the item leaves the list");
 			duban_item_free(&now);
 		}
 		is_int(settle(st, &ops[1], "{\"result\":\"duplicate\",\"first\":\"applied\",\"version\":9}"), DUBAN_OK,
