@@ -239,18 +239,19 @@ static const char history_sql[] =
 	"/* export */ SELECT coalesce(i.code, ''), x.item_id, x.kind, x.field, x.old_value, x.new_value, x.text,"
 	" x.author, x.device, x.created_at, x.received_at FROM ("
 	" SELECT item_id, 'note' AS kind, '' AS field, NULL AS old_value, NULL AS new_value, text, author,"
-	"  '' AS device, created_at, received_at FROM note"
+	"  '' AS device, created_at, received_at, 0 AS n FROM note"
 	" UNION ALL SELECT item_id, 'inspection', '', NULL, NULL,"
 	"  date || ' ' || CASE passed WHEN 1 THEN 'passed' ELSE 'failed' END || ' ' || findings, author, '',"
-	"  created_at, received_at FROM inspection"
+	"  created_at, received_at, 0 FROM inspection"
 	" UNION ALL SELECT item_id, 'action', '', NULL, NULL, kind || ' ' || date || ' ' || text, author, '',"
-	"  created_at, received_at FROM action"
+	"  created_at, received_at, 0 FROM action"
 	" UNION ALL SELECT item_id, 'attachment', '', NULL, NULL, name || ' ' || sha256, author, '', created_at,"
-	"  received_at FROM attachment"
+	"  received_at, 0 FROM attachment"
 	" UNION ALL SELECT item_id, 'event', field, old_value, new_value, reason, author, device, created_at,"
-	"  received_at FROM event"
+	"  received_at, coalesce(origin, seq) FROM event"
 	") AS x LEFT JOIN item AS i ON i.id = x.item_id"
-	" ORDER BY x.item_id, x.created_at, x.kind, x.field, x.new_value, x.text";
+	/* Changes made in the same second: in the server's order. */
+	" ORDER BY x.item_id, x.created_at, x.n, x.kind, x.field, x.new_value, x.text";
 
 static const char *const history_keys[] = {
 	"code", "item_id", "type", "field", "old_value", "new_value", "text", "author", "device", "recorded_at",

@@ -50,7 +50,7 @@ like "$hist" "Status: not started → in progress" "the status change"
 like "$hist" "Lead unit: 城关区人民政府 → 市生态环境局" "the edit, old → new"
 like "$hist" "notice 2026-06-15: 请于6月20日前报送整改进展 (due 2026-06-20)" "the action"
 like "$hist" "inspection 2026-06-14: failed" "the inspection"
-like "$hist" "inspectors: 张三、李四" "the inspectors, joined by 、"
+like "$(printf '%s' "$hist" | tr -d '\n ')" "inspectors:张三、李四" "the inspectors, joined by 、"
 like "$hist" "Status: close-out requested → in progress (设施已安装)" "a failed inspection returns the item, with the reason"
 like "$out" "Lead unit                 市生态环境局" "the field shows the new value"
 order=$(printf '%s\n' "$hist" | sed -n 's/^- tester@local 2026-06-15 08:\(..\) .*/\1/p' | tr '\n' ' ')

@@ -53,7 +53,10 @@ push "$(op_set "$(uuid)" "$first" progress 0 30)" "$(op_set "$(uuid)" "$last" pr
 	"$(op_note "$(uuid)" "$second" "$(uuid)" '续传的备注')"
 api GET "pull?since=$saved&limit=100"
 code_is 200 "pull from the saved cursor"
-is "$(j '[.changes[] | .type] | sort | join(",")')" "item,item,note" "it brings exactly the later changes"
+is "$(j '[.changes[] | .type] | sort | join(",")')" "event,event,item,item,note" \
+	"it brings exactly the later changes: two items, their two events, the note"
+is "$(j '[.changes[] | select(.type == "event") | .event | "\(.field) \(.old_value) \(.new_value) \(.author)"] | sort | join(";")')" \
+	"progress 0 30 boss;progress 0 40 boss" "... each event with the field, old -> new and who made it"
 is "$(j '[.changes[] | select(.type == "item") | .item.progress] | sort | join(",")')" "30,40" \
 	"... with the items' current state"
 is "$(j '.changes[] | select(.type == "note") | .note.text')" "续传的备注" "... and the note"

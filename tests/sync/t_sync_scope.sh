@@ -1,7 +1,8 @@
 #!/bin/sh
-# Scope: an inspector's pull holds only their county; a local change the
-# server may not accept (an item of another county, an item moved to a county
-# they do not have) is rejected, kept, and shown with the server's reason.
+# Scope: an inspector's pull holds only their county; a local change outside
+# the counties the server gave is refused at once; one the server refuses
+# (the client's copy of the counties was stale) is rejected, kept, and shown
+# with the server's reason.
 . "$(dirname "$0")/lib.sh"
 
 add_user boss office || exit 1
@@ -33,10 +34,20 @@ exit_is 0 "a change to a 甲县 item syncs (exit 0)"
 is "$(sql_server "SELECT progress FROM item WHERE code = 'S-00003'")" 66 "the server has it"
 
 # ---------------------------------------------------------------- another county's item
+# The client acts with the counties the server gave: refused at once.
 crun li add --code LI-001 --title '乙县的问题' --county 乙县 --lead-unit 乙县人民政府 --deadline 2026-12-31
-exit_is 0 "li adds an item of 乙县 offline"
+exit_is 4 "li may not add an item of 乙县: refused locally, like the server would"
+like "$err" "may not write items of 乙县" "... with the server's reason"
+is "$(status_of li queued)" 0 "... and nothing is queued"
+# An account file from before the server took 乙县 away: the server refuses.
+acct=$tmp/c/li/config/duban/account
+is "$(sed -n 's/^counties=//p' "$acct")" 甲县 "the account file keeps the counties the server gave"
+sed -i 's/^counties=.*/counties=甲县,乙县/' "$acct"
+crun li add --code LI-001 --title '乙县的问题' --county 乙县 --lead-unit 乙县人民政府 --deadline 2026-12-31
+exit_is 0 "li, with a stale copy of his counties, adds an item of 乙县 offline"
 sync_client li
 exit_is 9 "its push is rejected: exit 9"
+is "$(sed -n 's/^counties=//p' "$acct")" 甲县 "the sync brought the counties back to the server's"
 is "$(status_of li rejected)" 1 "sync --status: rejected: 1"
 is "$(sql_server "SELECT count(*) FROM item WHERE code = 'LI-001'")" 0 "the server does not have it"
 is "$(client li export --format json | jq '[.[] | select(.code == "LI-001")] | length')" 1 "li still has it"
@@ -49,7 +60,10 @@ is "$(status_of li rejected)" 1 "... still one rejected op, not sent again"
 
 # ---------------------------------------------------------------- moved out of scope
 crun li edit S-00005 --county 乙县
-exit_is 0 "li moves S-00005 to 乙县 offline"
+exit_is 4 "li may not move S-00005 to 乙县: refused locally"
+sed -i 's/^counties=.*/counties=甲县,乙县/' "$acct"
+crun li edit S-00005 --county 乙县
+exit_is 0 "li, with a stale copy of his counties, moves S-00005 to 乙县 offline"
 sync_client li
 exit_is 9 "rejected: exit 9"
 is "$(status_of li rejected)" 2 "sync --status: rejected: 2"
