@@ -649,7 +649,7 @@ static void store_item(struct importer *im, struct duban_item *it, const struct 
 	enum duban_err err;
 	int changed = 0;
 	if (orig)
-		err = duban_item_update_ex(im->st, it, &changed, true, "import");
+		err = duban_item_update_ex(im->st, it, &changed, true, "");
 	else
 		err = duban_item_insert(im->st, it);
 	if (err != DUBAN_OK) {
@@ -1233,8 +1233,16 @@ enum duban_err duban_import_file(duban_store *st, const char *path,
 				       "save it from Excel or WPS as .xlsx (without a password) or CSV"));
 	else if (err == DUBAN_OK)
 		text = read_text(&im, path, &err);
-	if (err == DUBAN_OK)
+	if (err == DUBAN_OK) {
+		/* Every change the import makes says which file it came from; the
+		 * author is the store's actor, the importing user. */
+		const char *base = strrchr(path, '/');
+		char *source = xasprintf("import %s", base ? base + 1 : path);
+		duban_store_set_source(st, source);
+		free(source);
 		err = run_import(&im, text, &wr);
+		duban_store_set_source(st, NULL);
+	}
 	free(text);
 	workbook_rows_free(&wr);
 	importer_free(&im);

@@ -1051,7 +1051,15 @@ static enum duban_err record_field_changes(duban_store *st, const struct duban_i
 			continue;
 		before = duban_field_format(f, old);
 		after = duban_field_format(f, item);
-		err = store_write_op(st, "item.set", item->id, f->name, before, after, NULL, now);
+		/* The reason travels with the change, so every replica's history
+		 * says why (an import names its file). */
+		const char *why = reason && *reason ? reason : st->source;
+		cJSON *body = NULL;
+		if (why && *why) {
+			body = cJSON_CreateObject();
+			cJSON_AddStringToObject(body, "reason", why);
+		}
+		err = store_write_op(st, "item.set", item->id, f->name, before, after, body, now);
 		if (!err)
 			err = write_event(st, item->id, f->name, before, after, reason, now);
 		free(before);
@@ -1147,6 +1155,7 @@ static enum duban_err imply_progress_done(duban_store *st, struct duban_item *it
 		return store_db_fail(st, _("saving the progress"));
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "implied_by", "status");
+	cJSON_AddStringToObject(body, "reason", DUBAN_IMPLIED_REASON);
 	err = store_write_op(st, "item.set", item->id, "progress", before, "100", body, now);
 	if (!err)
 		err = write_event(st, item->id, "progress", before, "100", DUBAN_IMPLIED_REASON, now);

@@ -742,9 +742,6 @@ static int cmd_import(int argc, char **argv)
 	const char *who = getenv("USER");
 	duban_store_set_actor(st, who && *who ? who : "duband", "duband import", DUBAN_ROLE_OFFICE);
 	duban_store_set_outbox(st, false);
-	char *source = xasprintf("import %s", path);
-	duban_store_set_source(st, source);
-	free(source);
 	struct duban_import_report rep = { 0 };
 	enum duban_err err = duban_import_file(st, path, &opt, &rep);
 	const char *why = duban_store_errmsg(st);

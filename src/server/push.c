@@ -300,7 +300,9 @@ static cJSON *op_set(struct push *p, const struct op *op, struct duban_item *ite
 	} else if (strcmp(f->name, "county") == 0 && !srv_user_sees(p->u, copy.county)) {
 		a = out_of_scope(p, op, copy.county);
 	} else {
-		a = core_answer(p, op, duban_item_update(p->st, &copy, NULL));
+		const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
+		const char *reason = cJSON_IsObject(body) ? member_str(body, "reason") : NULL;
+		a = core_answer(p, op, duban_item_update_ex(p->st, &copy, NULL, false, reason ? reason : ""));
 	}
 	duban_item_free(&copy);
 	return a;

@@ -81,6 +81,16 @@ is "$(history o S-00003 | awk '$1 == "event" && $2 != "create" { print $2, $3, $
 	"progress 21 20 li;progress 20 25 li;owner - 赵六 li;" \
 	"three changes in one pull arrive as three entries, not their net"
 
+# An import is credited to the importing user, with the file's name, on
+# every replica.
+printf '编号,责任领导\nS-00003,副县长甲\n' >"$tmp/领导调整.csv"
+crun o import "$tmp/领导调整.csv"
+exit_is 0 "the office imports a sheet"
+sync_client o -q
+sync_client i -q
+client i export --history --format csv | grep -q '^S-00003,[^,]*,event,leader,,副县长甲,import 领导调整.csv,boss,'
+ok $? "the inspector's history credits the import to the office user, naming the file"
+
 # ---------------------------------------------------------------- a conflict resolved by a person
 crun o edit S-00005 --progress 30
 sync_client o -q
@@ -107,7 +117,7 @@ crun i edit S-00007 --progress 80
 sync_client i -q
 crun o status S-00007 verified
 is "$(sql_client o "SELECT kind || ':' || coalesce(field, '') || ':' || coalesce(body, '') FROM op ORDER BY seq" | tr '\n' ' ')" \
-	'item.status:status:{"reason":""} item.set:progress:{"implied_by":"status"} ' \
+	'item.status:status:{"reason":""} item.set:progress:{"implied_by":"status","reason":"implied by the status"} ' \
 	"verification queues the status and the progress it implies, as two ops"
 sync_client o
 exit_is 9 "the office's sync reports the implied progress as a conflict"

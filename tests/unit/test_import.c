@@ -154,7 +154,12 @@ static void test_reimport_changed(duban_store *st)
 	is_int(p.events, 1, "one audit event for the leader");
 	is_str(p.old_value, "副市长张某", "old value");
 	is_str(p.new_value, "副市长孙某", "new value");
-	is_str(p.reason, "import", "reason import");
+	{
+		const char *base = strrchr(cpath, '/');
+		char *want = xasprintf("import %s", base ? base + 1 : cpath);
+		is_str(p.reason, want, "the event names the file it came from");
+		free(want);
+	}
 	free(p.old_value);
 	free(p.new_value);
 	free(p.reason);
