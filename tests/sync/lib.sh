@@ -57,6 +57,16 @@ client() {
 		"$DUBAN" --db "$_cd/ledger.db" "$@"
 }
 
+# client_exec NAME ARGS...: exec duban as client NAME (in a subshell started
+# with &, so that $! is duban itself and a SIGKILL reaches it).
+client_exec() {
+	_cn=$1
+	shift
+	_cd=$tmp/c/$_cn
+	exec env HOME="$_cd/home" XDG_CONFIG_HOME="$_cd/config" XDG_DATA_HOME="$_cd/data" USER="$_cn" \
+		"$DUBAN" --db "$_cd/ledger.db" "$@"
+}
+
 # client_db NAME: the ledger file of client NAME.
 client_db() {
 	echo "$tmp/c/$1/ledger.db"
@@ -191,6 +201,53 @@ same_as_server() {
 		diag "server (-) vs client $1 (+):"
 		diff "$tmp/.sr" "$tmp/.cr" | head -20 | sed 's/^/#   /'
 	fi
+}
+
+# same_as_server_in NAME TEXT COUNTY...: like same_as_server, for a client
+# that sees only those counties: its items and records equal the server's
+# items and records of those counties.
+same_as_server_in() {
+	_sn=$1
+	_st=$2
+	shift 2
+	_cj=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	client_ledger "$_sn" >"$tmp/.cl"
+	server_ledger | jq -c --argjson cs "$_cj" 'select(.county as $c | $cs | index($c))' >"$tmp/.sl"
+	if cmp -s "$tmp/.cl" "$tmp/.sl"; then
+		pass "$_st: items of $_sn = server's in $* ($(wc -l <"$tmp/.sl" | tr -d ' ') items)"
+	else
+		fail "$_st: items of $_sn = server's in $*"
+		ledger_diff "$tmp/.sl" "$tmp/.cl"
+	fi
+	_in=$(printf "'%s'," "$@")
+	client_records "$_sn" >"$tmp/.cr"
+	sqlite3 -readonly -separator '|' "$DATA/ledger.db" "$(printf '%s' "$RECORDS_SQL" |
+		sed "s/ JOIN item i ON i.id = \([a-z]\)\.item_id/ JOIN item i ON i.id = \1.item_id AND i.county IN (${_in%,})/g")" \
+		>"$tmp/.sr" 2>>"$tmp/sqlite.err"
+	if cmp -s "$tmp/.cr" "$tmp/.sr"; then
+		pass "$_st: records of $_sn = server's in $* ($(wc -l <"$tmp/.sr" | tr -d ' ') records)"
+	else
+		fail "$_st: records of $_sn = server's in $*"
+		diff "$tmp/.sr" "$tmp/.cr" | head -20 | sed 's/^/#   /'
+	fi
+}
+
+# history_lines: an exported trail (JSON on stdin) as lines, the items of
+# deleted items left out (a replica never receives what came after).
+history_lines() {
+	jq -r '.[] | select(.code != "" and .received_at != "")
+		| [.code, .type, .field, (.old_value // "-"), (.new_value // "-"), .text, .author, .device,
+		   .recorded_at, .received_at] | @tsv'
+}
+# client_history NAME / server_history_in COUNTY...: the trails to compare.
+client_history() {
+	client "$1" export --history --format json 2>>"$CLIENT_ERR" | history_lines
+}
+server_history_in() {
+	_in=$(printf "'%s'," "$@")
+	sql_server "SELECT code FROM item WHERE county IN (${_in%,})" | LC_ALL=C sort >"$tmp/.codes"
+	"$DUBAND" export --data "$DATA" --history --format json 2>>"$tmp/duband-export.err" | history_lines |
+		awk -F'\t' 'NR == FNR { keep[$1] = 1; next } keep[$1]' "$tmp/.codes" -
 }
 
 # ledger_diff A B: a readable difference of two normalised ledgers: the

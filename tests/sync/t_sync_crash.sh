@@ -18,14 +18,6 @@ exit_is 0 "first sync"
 
 # client_exec NAME ARGS...: like client, but duban replaces the shell, so
 # that `client_exec ... &` leaves duban's own pid in $!.
-client_exec() {
-	_cn=$1
-	shift
-	_cd=$tmp/c/$_cn
-	exec env HOME="$_cd/home" XDG_CONFIG_HOME="$_cd/config" XDG_DATA_HOME="$_cd/data" USER="$_cn" \
-		"$DUBAN" --db "$_cd/ledger.db" "$@"
-}
-
 rand() {
 	od -An -N2 -tu2 /dev/urandom | tr -d ' '
 }

@@ -1,11 +1,20 @@
 #!/bin/sh
-# A seeded random simulation: three clients make random edits, notes and
-# status changes offline while the office deletes items on the server, and
-# sync at random moments through faultproxy.  At the end (syncs until exit 0
-# or 9, every remaining conflict resolved, syncs again) every client and the
-# server hold the same ledger, every note made exists exactly once (unless its
-# item was deleted), and every value a client set either reached the server
-# or was listed to that client as a conflict.
+# A seeded random simulation.  Four clients with overlapping counties (an
+# office, an inspector of 甲县, one of 甲县 and 乙县, one of 乙县) make random
+# edits, notes, status changes (some refused by the server, some by the
+# client's own role) and new items offline, while the office deletes items on
+# the server; they sync at random moments through faultproxy, syncs are killed
+# with SIGKILL, and the server is killed or stopped and restarted.  At the
+# end (syncs until exit 0 or 9, conflicts resolved, refused changes dropped,
+# syncs again):
+#   - every client's items, every column, and records equal the server's in
+#     the client's counties;
+#   - every client's history (what the server confirmed) equals the server's,
+#     entry for entry, and every event on the server names the user and device
+#     that sent its op;
+#   - every note made exists exactly once (unless its item was deleted), and
+#     every value a client set either reached the server, credited to that
+#     client's user, or was listed to that client as a conflict.
 #   SIM_SEED   the seed (printed; rerun with it to replay the same plan)
 #   SIM_STEPS  steps (default 300)
 . "$(dirname "$0")/lib.sh"
@@ -16,15 +25,19 @@ diag "SIM_SEED=$SIM_SEED SIM_STEPS=$SIM_STEPS"
 trap 'rc_=$?; [ "$tests_failed" -eq 0 ] || echo "# failed with SIM_SEED=$SIM_SEED SIM_STEPS=$SIM_STEPS"; srv_cleanup; exit $rc_' EXIT
 
 ITEMS=30
+FAULTS="--cut-rate 0.08 --truncate-rate 0.08 --refuse-rate 0.04 --delay-ms 20"
 add_user u1 office || exit 1
-add_user u2 office || exit 1
-add_user u3 office || exit 1
+add_user u2 inspector 甲县 || exit 1
+add_user u3 inspector 甲县 乙县 || exit 1
+add_user u4 inspector 乙县 || exit 1
 add_user boss office || exit 1
-seed_server $ITEMS
+# Two more items, S-00031 (甲县) and S-00032 (乙县), only for the clashes.
+seed_server $((ITEMS + 2)) 甲县 乙县
 start_server
-start_proxy "$SIM_SEED" --cut-rate 0.08 --truncate-rate 0.08 --refuse-rate 0.04 --delay-ms 20
+# shellcheck disable=SC2086
+start_proxy "$SIM_SEED" $FAULTS
 proxy_faults off
-for x in 1 2 3; do
+for x in 1 2 3 4; do
 	login_client c$x u$x "$PROXY_URL" || exit 1
 	sync_client c$x -q
 	exit_is 0 "c$x's first sync"
@@ -35,15 +48,24 @@ DUBAN_SYNC_BATCH=15
 DUBAN_SYNC_PAGE=20
 export DUBAN_SYNC_BATCH DUBAN_SYNC_PAGE
 
+# counties_of CLIENT: the counties its user sees.
+counties_of() {
+	case $1 in
+	c2) echo 甲县 ;;
+	c4) echo 乙县 ;;
+	*) echo 甲县 乙县 ;;
+	esac
+}
+
 # ---------------------------------------------------------------- the plan
 awk -v seed="$SIM_SEED" -v steps="$SIM_STEPS" -v items="$ITEMS" 'BEGIN {
 	srand(seed)
-	split("in_progress requested verified in_progress publicized", st, " ")
+	split("in_progress requested verified in_progress publicized closed requested", st, " ")
 	for (s = 1; s <= steps; s++) {
-		c = "c" int(1 + rand() * 3)
+		c = "c" int(1 + rand() * 4)
 		code = sprintf("S-%05d", int(1 + rand() * items))
 		r = rand()
-		if (r < 0.30) {
+		if (r < 0.28) {
 			f = rand()
 			if (f < 0.4)
 				printf "edit\t%s\t%s\towner\t负责人%d\n", c, code, s
@@ -51,16 +73,30 @@ awk -v seed="$SIM_SEED" -v steps="$SIM_STEPS" -v items="$ITEMS" 'BEGIN {
 				printf "edit\t%s\t%s\tmeasures\t措施%d\n", c, code, s
 			else
 				printf "edit\t%s\t%s\tprogress\t%d\n", c, code, int(rand() * 101)
-		} else if (r < 0.55)
+		} else if (r < 0.50)
 			printf "note\t%s\t%s\t模拟记录%d\n", c, code, s
-		else if (r < 0.65)
-			printf "status\t%s\t%s\t%s\n", c, code, st[int(1 + rand() * 5)]
-		else if (r < 0.68)
+		else if (r < 0.64)
+			# Statuses on a few items that every client works on: the
+			# server refuses steps from a status it no longer has.
+			printf "status\t%s\tS-%05d\t%s\n", c, int(1 + rand() * 6), st[int(1 + rand() * 7)]
+		else if (r < 0.665)
 			printf "delete\t-\t%s\t-\n", code
-		else if (r < 0.71)
+		else if (r < 0.68)
 			printf "resolve\t%s\t-\t%s\n", c, (rand() < 0.5 ? "mine" : "theirs")
-		else if (r < 0.73)
+		else if (r < 0.70)
 			printf "add\t%s\tN-%05d\t-\n", c, s
+		else if (r < 0.73)
+			printf "kill\t%s\t-\t%d\n", c, int(rand() * 400)
+		else if (r < 0.74)
+			printf "crash\t-\t-\t%s\n", (rand() < 0.5 ? "KILL" : "TERM")
+		else if (r < 0.77)
+			# The office takes an item through verification while another
+			# client, not synced, asks for its close-out: refused.
+			printf "race\tc%d\tS-%05d\t-\n", int(2 + rand() * 3), int(1 + rand() * 6)
+		else if (r < 0.78)
+			# A code the client cannot see is taken (another county):
+			# a refused field change and a refused new item.
+			printf "clash\t-\t-\t%d\n", s
 		else
 			printf "sync\t%s\t-\t-\n", c
 	}
@@ -71,10 +107,14 @@ awk -v seed="$SIM_SEED" -v steps="$SIM_STEPS" -v items="$ITEMS" 'BEGIN {
 ep_c1=0             # a client's epoch: how many of its syncs finished (0, 9)
 ep_c2=0
 ep_c3=0
+ep_c4=0
 : >"$tmp/deleted"   # codes the office deleted
 : >"$tmp/conflicts" # every conflict list a client was shown
 : >"$tmp/exits"
 : >"$tmp/dropped"   # CLIENT CODE of every refused op given up at the end
+: >"$tmp/killed.err"
+kills=0
+crashes=0
 
 # show_conflicts CLIENT: the client's conflict list, kept.
 show_conflicts() {
@@ -134,7 +174,42 @@ while IFS='	' read -r act c icode f v <&3; do
 		resolve_all "$c" "$f"
 		;;
 	add)
-		client "$c" add --code "$icode" --title "模拟新增$icode" --county 甲县 --lead-unit 甲县人民政府 \
+		case $c in c4) county=乙县 ;; *) county=甲县 ;; esac
+		client "$c" add --code "$icode" --title "模拟新增$icode" --county "$county" --lead-unit "${county}人民政府" \
+			--deadline 2026-12-31 >/dev/null 2>>"$tmp/local.err"
+		;;
+	kill)
+		# A sync killed at a random point: nothing it committed may be lost.
+		(client_exec "$c" sync -q >/dev/null 2>>"$tmp/killed.err") &
+		pid=$!
+		sleep "0.$(printf '%03d' "$v")"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		kills=$((kills + 1))
+		;;
+	crash)
+		# The server dies (SIGKILL) or stops (SIGTERM) and comes back on
+		# another port; the proxy follows it, so clients keep their URL.
+		if [ "$v" = KILL ]; then kill_server; else stop_server; fi
+		start_server
+		# shellcheck disable=SC2086
+		retarget_proxy "$SIM_SEED" $FAULTS
+		login_as boss
+		crashes=$((crashes + 1))
+		;;
+	race)
+		for to in in_progress requested verified; do
+			client c1 status "$icode" $to >/dev/null 2>>"$tmp/local.err"
+		done
+		sync_client c1 -q
+		client "$c" status "$icode" requested >/dev/null 2>>"$tmp/local.err"
+		sync_client "$c" -q
+		echo "$rc" >>"$tmp/exits"
+		[ "$rc" = 9 ] && show_conflicts "$c"
+		;;
+	clash)
+		client c2 edit S-00031 --set "code=S-00032" >/dev/null 2>>"$tmp/local.err"
+		client c4 add --code S-00031 --title "撞号$v" --county 乙县 --lead-unit 乙县人民政府 \
 			--deadline 2026-12-31 >/dev/null 2>>"$tmp/local.err"
 		;;
 	sync)
@@ -146,18 +221,18 @@ while IFS='	' read -r act c icode f v <&3; do
 	esac
 done 3<"$tmp/plan"
 pass "$steps steps played"
-diag "$(wc -l <"$tmp/sets" | tr -d ' ') values set, $(wc -l <"$tmp/notes" | tr -d ' ') notes, $(wc -l <"$tmp/deleted" | tr -d ' ') deletions"
+diag "$(wc -l <"$tmp/sets" | tr -d ' ') values set, $(wc -l <"$tmp/notes" | tr -d ' ') notes, $(wc -l <"$tmp/deleted" | tr -d ' ') deletions, $kills syncs killed, $crashes server restarts"
 diag "sync exits during the run: $(sort "$tmp/exits" | uniq -c | tr -s ' \n' ' ')"
 
 # ---------------------------------------------------------------- the end
-# Syncs until 0 or 9; conflicts resolved (alternating mine and theirs);
-# again, until every client exits 0 twice in a row.
+# Syncs until 0 or 9; conflicts resolved (alternating mine and theirs),
+# refused changes dropped; again, until every client exits 0.
 round=0
 settled=no
 while [ $round -lt 8 ]; do
 	round=$((round + 1))
 	all0=yes
-	for x in c1 c2 c3; do
+	for x in c1 c2 c3 c4; do
 		if ! sync_until $x 30; then
 			all0=no
 			continue
@@ -178,22 +253,42 @@ if [ $settled = yes ]; then
 	pass "every client's sync exits 0 after $round rounds"
 else
 	fail "every client's sync exits 0 after $round rounds"
-	for x in c1 c2 c3; do
+	for x in c1 c2 c3 c4; do
 		diag "$x: $(client $x sync --status 2>&1 | tr '\n' ' ')"
 		client $x conflicts 2>&1 | head -5 | sed 's/^/#   /'
 	done
 fi
+diag "refused changes dropped at the end: $(wc -l <"$tmp/dropped" | tr -d ' '); conflict lists with refusals: $(grep -c 'Refused' "$tmp/conflicts")"
+
 # One more pass so that everyone has what the last resolutions pushed.
 proxy_faults off
-for x in c1 c2 c3 c1 c2 c3; do
+for x in c1 c2 c3 c4 c1 c2 c3 c4; do
 	sync_client $x -q
 done
-for x in c1 c2 c3; do
+for x in c1 c2 c3 c4; do
 	exit_is 0 "$x: the final sync exits 0"
 	is "$(status_of $x queued) $(status_of $x rejected) $(status_of $x conflicts)" "0 0 0" \
 		"$x: nothing queued, rejected or in conflict"
-	same_as_server $x "$x at the end"
+	# shellcheck disable=SC2046
+	same_as_server_in $x "$x at the end" $(counties_of $x)
+	client_history $x >"$tmp/.ch"
+	# shellcheck disable=SC2046
+	server_history_in $(counties_of $x) >"$tmp/.sh"
+	if cmp -s "$tmp/.ch" "$tmp/.sh"; then
+		pass "$x at the end: its history = the server's ($(wc -l <"$tmp/.sh" | tr -d ' ') entries)"
+	else
+		fail "$x at the end: its history = the server's"
+		diff "$tmp/.sh" "$tmp/.ch" | head -12 | sed 's/^/#   /'
+	fi
 done
+
+# The server names who sent every change: the event's author and device are
+# those of the op that made it (its user, never a name the client chose);
+# the only events without an op are the import's.
+is "$(sql_server "SELECT count(*) FROM event e JOIN applied_op a ON a.op_id = e.op_id
+	WHERE e.author <> a.user OR e.device <> a.device")" 0 "every event on the server names the user and device of its op"
+is "$(sql_server "SELECT count(*) FROM event WHERE op_id IS NULL AND device <> 'duband import'")" 0 \
+	"... and every event came from an op or the import"
 
 # Deleted items stay deleted.
 res=
@@ -202,41 +297,58 @@ while read -r icode <&3; do
 done 3<"$tmp/deleted"
 is "$res" "" "no deleted item came back on the server"
 
-# Every note exactly once, unless its item was deleted.
+# Every note exactly once, unless its item was deleted, by its client's user.
 server_records >"$tmp/srec"
 lost=
 twice=
+wrong=
 while IFS='	' read -r c icode text <&3; do
 	grep -qx "$icode" "$tmp/deleted" && continue
+	# A note on a new item the server refused goes with the item.
+	grep -q "^$c $icode\$" "$tmp/dropped" && continue
 	n=$(awk -F'|' -v t="$text" '$1 == "note" && $5 == t' "$tmp/srec" | wc -l | tr -d ' ')
 	case $n in
 	1) ;;
 	0) lost="$lost $c:$icode:$text" ;;
 	*) twice="$twice $c:$icode:$text($n)" ;;
 	esac
+	[ "$n" = 1 ] && [ "$(awk -F'|' -v t="$text" '$1 == "note" && $5 == t { print $4 }' "$tmp/srec")" != "u${c#c}" ] &&
+		wrong="$wrong $c:$text"
 done 3<"$tmp/notes"
 is "$lost" "" "no note lost ($(wc -l <"$tmp/notes" | tr -d ' ') made)"
 is "$twice" "" "no note twice"
+is "$wrong" "" "every note's author is the user of the client that wrote it"
 
 # Every value set reached the server (an audit event on the server sets the
-# field to it) or was shown to its client as a conflict.  Progress values
-# repeat, so only the text fields, whose values are unique, are checked; and
-# a value its client replaced before a sync finished need not have travelled
-# (the outbox or the conflict holds the newer one).
+# field to it, credited to the client's user) or was shown to its client as
+# a conflict.  Progress values repeat, so only the text fields, whose values
+# are unique, are checked; and a value its client replaced before a sync
+# finished need not have travelled (the outbox or the conflict holds the
+# newer one).
 awk -F'\t' '{ k = $1 SUBSEP $2 SUBSEP $3 SUBSEP $5; last[k] = NR; line[NR] = $0; key[NR] = k }
 	END { for (i = 1; i <= NR; i++) if (last[key[i]] == i) print line[i] }' "$tmp/sets" >"$tmp/sets.final"
 silent=
+miscredited=
 while IFS='	' read -r c icode f v ep <&3; do
 	[ "$f" = progress ] && continue
 	grep -qx "$icode" "$tmp/deleted" && continue
 	id=$(sql_server "SELECT id FROM item WHERE code = '$icode'")
-	if [ -n "$id" ] && [ -n "$(sql_server "SELECT 1 FROM event WHERE item_id = '$id' AND field = '$f' AND new_value = '$v' LIMIT 1")" ]; then
+	by=
+	[ -n "$id" ] && by=$(sql_server "SELECT author FROM event WHERE item_id = '$id' AND field = '$f' AND new_value = '$v' LIMIT 1")
+	if [ -n "$by" ]; then
+		[ "$by" = "u${c#c}" ] || miscredited="$miscredited $c:$icode:$f=$v:by:$by"
 		continue
 	fi
 	grep "^$c " "$tmp/conflicts" | grep -q -- "$v" && continue
+	grep -q "^$c $icode\$" "$tmp/dropped" && continue
 	silent="$silent $c:$icode:$f=$v"
 done 3<"$tmp/sets.final"
-is "$silent" "" "every value set reached the server or was listed as a conflict"
+is "$silent" "" "every value set reached the server, was listed as a conflict or refused"
+is "$miscredited" "" "every value that reached the server is credited to the user who set it"
 
+grep -q 'AddressSanitizer\|runtime error:' "$tmp/killed.err" && {
+	fail "no sanitizer report from the killed syncs"
+	grep -A10 'AddressSanitizer\|runtime error:' "$tmp/killed.err" | head -20 | sed 's/^/#   /'
+}
 stop_proxy
 done_testing
