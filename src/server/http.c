@@ -607,13 +607,10 @@ static enum MHD_Result do_blob_get(struct MHD_Connection *c, struct request *rq,
 {
 	long long size = 0;
 	int status = srv_blob_access(S.db, &rq->u, rq->sha, &size);
-	/* HEAD only asks whether the server has the bytes (before an upload). */
-	if (head && status == 403)
-		status = 200;
+	/* A blob this user may not read is answered like one that is not there,
+	 * HEAD included: the client then sends the bytes, which proves it has them. */
 	if (status == 404)
 		return send_error(c, rq, 404, "not_found", "no blob %s", rq->sha);
-	if (status == 403)
-		return send_error(c, rq, 403, "forbidden", "%s may not read blob %s", rq->u.name, rq->sha);
 	if (status != 200)
 		return send_internal(c, rq, "blob access check failed");
 	char *path = srv_blob_path(S.db, rq->sha);

@@ -32,7 +32,7 @@ static const char *const record_exists_sql[OP_KIND_COUNT] = {
 };
 
 enum push_stmt {
-	PS_APPLIED_INSERT, PS_APPLIED_ANSWER, PS_APPLIED_SAVE, PS_SEQ_GET, PS_SEQ_PUT, PS_DELETED,
+	PS_APPLIED_INSERT, PS_APPLIED_ANSWER, PS_APPLIED_SAVE, PS_SEQ_GET, PS_SEQ_PUT, PS_DELETED, PS_TAKEN,
 	PS_EXISTS, /* + kind */
 	PS_COUNT = PS_EXISTS + OP_KIND_COUNT
 };
@@ -193,34 +193,50 @@ static enum duban_err load_item(struct push *p, const char *id, struct duban_ite
 }
 
 /* The sequence number of the item's deletion, 0 if the server never deleted
- * it (as far as the change log remembers). */
-static long long deleted_at(struct push *p, const char *item_id)
+ * it (as far as the change log remembers); *seen: whether the user sees the
+ * county it was deleted in. */
+static long long deleted_at(struct push *p, const char *item_id, bool *seen)
 {
-	sqlite3_stmt *s = stmt(p, PS_DELETED, "SELECT max(seq) FROM change WHERE item_id = ? AND deleted = 1");
+	sqlite3_stmt *s = stmt(p, PS_DELETED, "SELECT seq, county FROM change WHERE item_id = ? AND deleted = 1"
+					      " ORDER BY seq DESC LIMIT 1");
 	long long seq = 0;
 	int rc;
 
+	*seen = true;
 	if (!s)
 		return 0;
 	bind(s, 1, item_id);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0);
-	else
+		*seen = srv_user_sees(p->u, (const char *)sqlite3_column_text(s, 1));
+	} else if (rc != SQLITE_DONE) {
 		p->db_error = true;
+	}
 	sqlite3_reset(s);
 	return seq;
+}
+
+/* An item outside the user's counties and one the server never had get the
+ * same answer, so that nobody learns what another county holds. */
+static cJSON *hidden_item(struct push *p, const struct op *op)
+{
+	return rejected(op, "permission", "%s %s may not write item %s (not in their counties, or not on the server)",
+			duban_role_id(p->u->role), p->u->name, op->item_id);
 }
 
 /* An op on an item the server does not hold: a conflict if the server
  * deleted it (never a resurrection), else the item was never here. */
 static cJSON *missing_item(struct push *p, const struct op *op)
 {
-	long long seq = deleted_at(p, op->item_id);
+	bool seen;
+	long long seq = deleted_at(p, op->item_id, &seen);
 	cJSON *a;
 
 	if (p->db_error)
 		return NULL;
+	if (!seen || (!seq && !srv_user_all_counties(p->u)))
+		return hidden_item(p, op);
 	if (!seq)
 		return rejected(op, "not_found", "no item %s on the server", op->item_id);
 	a = answer(op, "conflict");
@@ -306,12 +322,36 @@ static cJSON *op_status(struct push *p, const struct op *op, const struct duban_
 	return core_answer(p, op, err);
 }
 
+/* An item.create whose id or code an item outside the user's counties holds
+ * (or held, for a deleted id): one answer for both, naming neither. */
+static cJSON *taken_elsewhere(struct push *p, const struct op *op, const struct duban_item *item)
+{
+	sqlite3_stmt *s = stmt(p, PS_TAKEN, "SELECT county FROM item WHERE id = ?1 OR code = ?2"
+					    " UNION ALL SELECT county FROM change WHERE item_id = ?1 AND deleted = 1");
+	bool hidden = false;
+	int rc;
+
+	if (!s || srv_user_all_counties(p->u))
+		return NULL;
+	bind(s, 1, item->id);
+	bind(s, 2, item->code);
+	while (!hidden && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		hidden = !srv_user_sees(p->u, (const char *)sqlite3_column_text(s, 0));
+	if (!hidden && rc != SQLITE_DONE)
+		p->db_error = true;
+	sqlite3_reset(s);
+	if (!hidden)
+		return NULL;
+	return rejected(op, "validation", "the id or the code of this item is already in use");
+}
+
 static cJSON *op_create(struct push *p, const struct op *op)
 {
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
 	struct duban_item item, old;
 	char why[256];
 	cJSON *a = NULL;
+	bool seen;
 
 	duban_item_init(&item);
 	duban_item_init(&old);
@@ -329,18 +369,22 @@ static cJSON *op_create(struct push *p, const struct op *op)
 		a = rejected(op, "validation", "the body's id %s is not the op's item_id", item.id);
 		goto out;
 	}
+	/* The county first: whether an id or code exists elsewhere must not
+	 * show through the order of the checks. */
+	if (!srv_user_sees(p->u, item.county)) {
+		a = out_of_scope(p, op, item.county);
+		goto out;
+	}
+	if ((a = taken_elsewhere(p, op, &item)) || p->db_error)
+		goto out;
 	if (load_item(p, item.id, &old) == DUBAN_OK) {
 		a = rejected(op, "validation", "the item %s already exists", item.id);
 		goto out;
 	}
 	if (p->db_error)
 		goto out;
-	if (deleted_at(p, item.id) || p->db_error) {
+	if (deleted_at(p, item.id, &seen) || p->db_error) {
 		a = p->db_error ? NULL : missing_item(p, op);
-		goto out;
-	}
-	if (!srv_user_sees(p->u, item.county)) {
-		a = out_of_scope(p, op, item.county);
 		goto out;
 	}
 	if (p->u->role != DUBAN_ROLE_OFFICE && item.status != DUBAN_STATUS_NOT_STARTED &&
@@ -475,6 +519,22 @@ static bool record_exists(struct push *p, enum op_kind kind, const char *id)
 	return rc == SQLITE_ROW;
 }
 
+/* An attachment may only name bytes this user could fetch: ones they sent,
+ * or ones already attached to an item they see.  Otherwise knowing a hash
+ * would be enough to read another county's file.  Bytes nobody sent yet are
+ * refused the same way (the client sends them before the op).  NULL: go on. */
+static cJSON *attachment_blob_check(struct push *p, const struct op *op, const struct duban_attachment *att)
+{
+	int may = srv_blob_may_use(p->db, p->u, att->sha256);
+
+	if (may < 0)
+		p->db_error = true;
+	if (may != 0)
+		return NULL;
+	return rejected(op, "validation", "blob %.64s has not been uploaded by %s (PUT /api/v1/blobs/SHA256 first)",
+			att->sha256, p->u->name);
+}
+
 static cJSON *op_record(struct push *p, const struct op *op)
 {
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
@@ -506,13 +566,15 @@ static cJSON *op_record(struct push *p, const struct op *op)
 		goto out;
 	}
 	if (!srv_user_sees(p->u, item.county)) {
-		a = out_of_scope(p, op, item.county);
+		a = hidden_item(p, op);
 		goto out;
 	}
 	if (record_exists(p, op->kind, record_id(op->kind, &r))) {
 		a = answer(op, "applied"); /* held already: idempotent by id */
 		goto out;
 	}
+	if (op->kind == OP_ATTACHMENT && ((a = attachment_blob_check(p, op, &r.attachment)) || p->db_error))
+		goto out;
 	if (!p->db_error)
 		a = core_answer(p, op, record_add(p, op->kind, &r));
 out:
@@ -549,7 +611,7 @@ static cJSON *dispatch(struct push *p, const struct op *op)
 	else if (err != DUBAN_OK)
 		a = missing_item(p, op);
 	else if (!srv_user_sees(p->u, item.county))
-		a = out_of_scope(p, op, item.county);
+		a = hidden_item(p, op);
 	else if (op->kind == OP_SET)
 		a = op_set(p, op, &item);
 	else
@@ -597,18 +659,25 @@ static const char *track_client_seq(struct push *p, const struct op *op)
 	return warning;
 }
 
-/* The first answer to an op id seen before, as a duplicate. */
+/* The first answer to an op id seen before, as a duplicate.  Only to the
+ * user who sent it: the answer may carry values (theirs) of their counties. */
 static cJSON *duplicate(struct push *p, const struct op *op)
 {
-	sqlite3_stmt *s = stmt(p, PS_APPLIED_ANSWER, "SELECT answer FROM applied_op WHERE op_id = ?");
+	sqlite3_stmt *s = stmt(p, PS_APPLIED_ANSWER, "SELECT answer, user FROM applied_op WHERE op_id = ?");
 	cJSON *first = NULL, *result;
+	bool other = false;
 
 	if (!s)
 		return NULL;
 	bind(s, 1, op->id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		first = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		other = strcmp((const char *)sqlite3_column_text(s, 1), p->u->name) != 0;
+		if (!other)
+			first = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
+	}
 	sqlite3_reset(s);
+	if (other)
+		return rejected(op, "validation", "the op id %s is already used; give the op a new id", op->id);
 	result = cJSON_GetObjectItemCaseSensitive(first, "result");
 	if (!cJSON_IsString(result)) {
 		fprintf(stderr, "duband: push: no stored answer for op %s\n", op->id);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
+#include <sqlite3.h>
 
 #include "duban/model.h"
 #include "duban/store.h"
@@ -83,6 +84,10 @@ bool srv_user_sees(const struct srv_user *u, const char *county);
  *                deleted INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)
  *   blob        (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, user TEXT NOT NULL,
  *                created_at TEXT NOT NULL)
+ *   blob_user   (sha256 TEXT NOT NULL, user TEXT NOT NULL, created_at TEXT NOT NULL,
+ *                PRIMARY KEY (sha256, user))   -- every user who sent the bytes
+ *   login_fail  (key TEXT PRIMARY KEY, fails INTEGER NOT NULL, first_at INTEGER NOT NULL,
+ *                last_at INTEGER NOT NULL, locked_until INTEGER NOT NULL DEFAULT 0)
  *
  * Triggers on item (insert, update, delete) and on the record tables
  * (insert) append to change, so every path that writes the ledger (push,
@@ -151,8 +156,14 @@ struct srv_blob_upload *srv_blob_begin(srv_db *db, const char *sha256);
 int srv_blob_write(struct srv_blob_upload *up, const void *data, size_t len);
 int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON **response);
 void srv_blob_abort(struct srv_blob_upload *up);
-/* May u read the blob?  200 (*size set), 403 or 404. */
+/* May u read the blob?  200 (*size set), 404 (not there, or not this user's:
+ * the same answer, so that HEAD tells nothing about other counties' files)
+ * or 500.  Office users may read every blob; others one they sent
+ * themselves or one attached to an item of their counties. */
 int srv_blob_access(srv_db *db, const struct srv_user *u, const char *sha256, long long *size);
+/* The same rule on an open connection (push's writer), for attachment.add:
+ * 1 allowed, 0 not (or nobody sent the bytes yet), -1 database error. */
+int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256);
 
 /* ---------------------------------------------------------------- http (http.c) */
 /* Serves until SIGTERM or SIGINT; returns the process exit status. */
