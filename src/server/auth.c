@@ -249,7 +249,19 @@ enum duban_err srv_user_passwd(duban_store *st, const char *name, const char *pa
 		snprintf(err, errlen, "cannot hash the password: %s", strerror(errno));
 		return DUBAN_ERR_IO;
 	}
+	/* Whoever knew the old password may hold a token: it goes with it. */
+	if ((e = duban_store_begin(st)) != DUBAN_OK) {
+		free(hash);
+		return db_error(st, err, errlen);
+	}
 	e = update(st, "UPDATE server_user SET password = ? WHERE name = ?", hash, name, NULL, err, errlen);
+	if (e == DUBAN_OK)
+		e = update(st, "UPDATE token SET revoked = 1 WHERE user = ? AND revoked = 0", name, NULL, NULL, err,
+			   errlen);
+	if (e == DUBAN_OK && duban_store_commit(st) != DUBAN_OK)
+		e = db_error(st, err, errlen);
+	if (e != DUBAN_OK)
+		duban_store_rollback(st);
 	explicit_bzero(hash, strlen(hash));
 	free(hash);
 	return e;

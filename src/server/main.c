@@ -369,8 +369,8 @@ static void user_help(void)
 	      "       duband user list [--data DIR]\n"
 	      "Manage the accounts clients log in with.  Passwords are asked twice without echo\n"
 	      "on a terminal, or read as one line from standard input.  Inspectors need at\n"
-	      "least one county; viewers without a county see every county.  Disabling a user\n"
-	      "revokes their tokens.\n", stdout);
+	      "least one county; viewers without a county see every county.  A new password\n"
+	      "or disabling a user revokes every token of that user.\n", stdout);
 }
 
 /* Name, role, counties, state and active tokens of every user. */
@@ -570,7 +570,7 @@ static int cmd_user(int argc, char **argv)
 		else if (add)
 			printf("user %s added (%s)\n", name, duban_role_id((enum duban_role)role));
 		else
-			printf("password of %s changed\n", name);
+			printf("password of %s changed; their tokens are revoked\n", name);
 		rc = exit_of(e);
 	}
 	srv_db_close(db);
