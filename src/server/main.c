@@ -46,6 +46,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->per_ip_connections = 64;
 	c->retention_days = 0;
 	c->readers = 8;
+	c->tls_priority = SRV_TLS_PRIORITY;
 }
 
 static void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -214,14 +215,51 @@ static void serve_help(void)
 	      "      --trust-proxy        behind a reverse proxy on loopback: take the client's\n"
 	      "                           address from X-Forwarded-For\n"
 	      "      --retention-days N   prune the change log after N days (0: keep it)\n"
+	      "      --tls-priority STRING  GnuTLS priority string (default: TLS 1.3, and TLS 1.2\n"
+	      "                           with ECDHE/DHE and AEAD ciphers only)\n"
+	      "      --allow-open-key     serve even when the key file is readable by group or others\n"
 	      "  -h, --help               show this help\n", stdout);
+}
+
+/* A private key others can read is as good as published: refuse it unless
+ * told otherwise. */
+static bool key_private(const struct srv_config *cfg)
+{
+	struct stat sb;
+	if (stat(cfg->tls_key, &sb) != 0) {
+		die_msg("cannot read %s: %s", cfg->tls_key, strerror(errno));
+		return false;
+	}
+	if (!(sb.st_mode & 077) || cfg->allow_open_key)
+		return true;
+	die_msg("the key file %s is readable by group or others (mode %03o): run `chmod 600 %s`"
+		" (or start with --allow-open-key)", cfg->tls_key, (unsigned)(sb.st_mode & 0777), cfg->tls_key);
+	return false;
+}
+
+/* A bad --tls-priority is named here rather than as "cannot listen". */
+static bool priority_valid(const char *priority)
+{
+#ifdef HAVE_GNUTLS
+	gnutls_priority_t p;
+	const char *where = NULL;
+	if (gnutls_priority_init(&p, priority, &where) != GNUTLS_E_SUCCESS) {
+		die_msg("--tls-priority: GnuTLS cannot read '%s' (at '%s')", priority, where ? where : "");
+		return false;
+	}
+	gnutls_priority_deinit(p);
+#else
+	(void)priority;
+#endif
+	return true;
 }
 
 static int cmd_serve(int argc, char **argv)
 {
 	enum {
 		O_LISTEN = 0x100, O_CERT, O_KEY, O_DATA, O_INSECURE, O_LOG, O_TOKEN_DAYS, O_MAX_BODY, O_MAX_BLOB,
-		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION, O_PER_IP, O_TRUST_PROXY,
+		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION, O_PER_IP, O_TRUST_PROXY, O_TLS_PRIORITY,
+		O_OPEN_KEY,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -239,6 +277,8 @@ static int cmd_serve(int argc, char **argv)
 		{ "retention-days", required_argument, NULL, O_RETENTION },
 		{ "per-ip-connections", required_argument, NULL, O_PER_IP },
 		{ "trust-proxy", no_argument, NULL, O_TRUST_PROXY },
+		{ "tls-priority", required_argument, NULL, O_TLS_PRIORITY },
+		{ "allow-open-key", no_argument, NULL, O_OPEN_KEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -309,6 +349,12 @@ static int cmd_serve(int argc, char **argv)
 		case O_TRUST_PROXY:
 			cfg.trust_proxy = true;
 			break;
+		case O_TLS_PRIORITY:
+			cfg.tls_priority = optarg;
+			break;
+		case O_OPEN_KEY:
+			cfg.allow_open_key = true;
+			break;
 		case O_RETENTION:
 			if (!parse_num(optarg, 0, 36500, &v))
 				what = "--retention-days: expected days from 0 (keep) to 36500";
@@ -350,6 +396,8 @@ static int cmd_serve(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
+	if (!cfg.insecure_http && (!key_private(&cfg) || !priority_valid(cfg.tls_priority)))
+		return EXIT_FAIL;
 	int rc = EXIT_FAIL;
 	srv_db *db = open_data("serve", cfg.data_dir, cfg.readers, &rc);
 	if (!db)

@@ -24,6 +24,11 @@
 
 #define SRV_PROTOCOL 1
 #define SRV_SCHEMA 1
+/* TLS 1.3, and TLS 1.2 with forward-secret key exchange (ECDHE, DHE) and
+ * AEAD ciphers only: no TLS 1.0/1.1, no static RSA, no CBC. */
+#define SRV_TLS_PRIORITY                                                                                  \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-CIPHER-ALL:+CHACHA20-POLY1305:+AES-256-GCM:" \
+	"+AES-128-GCM:-MAC-ALL:+AEAD"
 
 /* ---------------------------------------------------------------- config */
 struct srv_config {
@@ -33,6 +38,8 @@ struct srv_config {
 	const char *log_path;    /* access log; NULL = stderr */
 	bool insecure_http;
 	bool trust_proxy;        /* X-Forwarded-For from a loopback peer names the client */
+	bool allow_open_key;     /* serve even when the key file is readable by group or others */
+	const char *tls_priority; /* GnuTLS priority string; SRV_TLS_PRIORITY */
 	int token_days;          /* 90 */
 	long long max_body;      /* 8 MB */
 	long long max_blob;      /* 20 MB */
