@@ -414,11 +414,13 @@ static void user_help(void)
 	fputs("Usage: duband user add NAME --role office|inspector|viewer [--county COUNTY]... [--data DIR]\n"
 	      "       duband user passwd NAME [--data DIR]\n"
 	      "       duband user disable NAME [--data DIR]\n"
+	      "       duband user unlock NAME [--data DIR]\n"
 	      "       duband user list [--data DIR]\n"
 	      "Manage the accounts clients log in with.  Passwords are asked twice without echo\n"
 	      "on a terminal, or read as one line from standard input.  Inspectors need at\n"
 	      "least one county; viewers without a county see every county.  A new password\n"
-	      "or disabling a user revokes every token of that user.\n", stdout);
+	      "or disabling a user revokes every token of that user.  After 5 failed logins\n"
+	      "in 15 minutes a user is locked out for 15 minutes; unlock lifts that at once.\n", stdout);
 }
 
 /* Name, role, counties, state and active tokens of every user. */
@@ -466,6 +468,23 @@ static int user_list(srv_db *db)
 	return rc;
 }
 
+/* Lifts a login lockout (failed logins counted against the name). */
+static int user_unlock(srv_db *db, const char *name)
+{
+	char err[512] = "";
+	int n = 0;
+	duban_store *st = srv_db_writer(db);
+	enum duban_err e = srv_user_unlock(st, name, &n, err, sizeof err);
+	srv_db_writer_done(db);
+	if (e != DUBAN_OK)
+		die_msg("%s", err);
+	else if (n > 0)
+		printf("user %s unlocked: their failed logins are forgotten\n", name);
+	else
+		printf("user %s was not locked (no failed logins counted)\n", name);
+	return exit_of(e);
+}
+
 static int cmd_user(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -504,14 +523,14 @@ static int cmd_user(int argc, char **argv)
 	const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
 	int nargs = argc - optind;
 	if (!sub) {
-		die_msg("user needs a subcommand: add, passwd, disable or list (see `duband user --help`)");
+		die_msg("user needs a subcommand: add, passwd, disable, unlock or list (see `duband user --help`)");
 		free(counties);
 		return EXIT_USAGE;
 	}
 	bool list = strcmp(sub, "list") == 0;
 	bool add = strcmp(sub, "add") == 0;
-	if (!list && !add && strcmp(sub, "passwd") != 0 && strcmp(sub, "disable") != 0) {
-		die_msg("unknown user subcommand '%s' (add, passwd, disable or list)", sub);
+	if (!list && !add && strcmp(sub, "passwd") != 0 && strcmp(sub, "disable") != 0 && strcmp(sub, "unlock") != 0) {
+		die_msg("unknown user subcommand '%s' (add, passwd, disable, unlock or list)", sub);
 		free(counties);
 		return EXIT_USAGE;
 	}
@@ -550,6 +569,8 @@ static int cmd_user(int argc, char **argv)
 	}
 	if (list) {
 		rc = user_list(db);
+	} else if (strcmp(sub, "unlock") == 0) {
+		rc = user_unlock(db, name);
 	} else if (strcmp(sub, "disable") == 0) {
 		char err[512] = "";
 		duban_store *st = srv_db_writer(db);

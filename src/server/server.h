@@ -143,6 +143,9 @@ enum duban_err srv_user_disable(duban_store *st, const char *name, char *err, si
 enum duban_err srv_token_revoke(duban_store *st, const char *user, const char *token_id, int *count,
 				char *err, size_t errlen);
 
+/* Forgets the failed logins counted against user name, lifting a lockout
+ * (the addresses' counts stay).  *count: the rows removed (0: nothing held). */
+enum duban_err srv_user_unlock(duban_store *st, const char *name, int *count, char *err, size_t errlen);
 /* Checks user and password and issues a token (hex in token_out).  Returns
  * an HTTP status: 200, 401, 429 (retry_after set), 500. */
 int srv_login(srv_db *db, const char *user, const char *password, const char *device, const char *address,
