@@ -395,13 +395,13 @@ static void rl_fail(sqlite3 *db, const char *key, int max, time_t now)
 	if (ok && sqlite3_changes(db) == 0)
 		ok = rl_exec(db, evict, key, now, max) && rl_exec(db, insert, key, now, max);
 	if (!ok)
-		fprintf(stderr, "duband: cannot count a failed login: %s\n", sqlite3_errmsg(db));
+		srv_log("cannot count a failed login: %s", sqlite3_errmsg(db));
 }
 
 static void rl_forget(sqlite3 *db, const char *key)
 {
 	if (!rl_exec(db, "DELETE FROM login_fail WHERE key = ?1", key, 0, 0))
-		fprintf(stderr, "duband: cannot reset the failed logins: %s\n", sqlite3_errmsg(db));
+		srv_log("cannot reset the failed logins: %s", sqlite3_errmsg(db));
 }
 
 enum duban_err srv_user_unlock(duban_store *st, const char *name, int *count, char *err, size_t errlen)

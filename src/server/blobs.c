@@ -65,7 +65,7 @@ struct srv_blob_upload *srv_blob_begin(srv_db *db, const char *sha256)
 	snprintf(up->tmp, n, "%s/blobs/.upload-XXXXXX", srv_db_dir(db));
 	up->fd = mkostemp(up->tmp, O_CLOEXEC);
 	if (up->fd < 0) {
-		fprintf(stderr, "duband: cannot create %s: %s\n", up->tmp, strerror(errno));
+		srv_log("cannot create %s: %s", up->tmp, strerror(errno));
 		free(up->tmp);
 		free(up);
 		return NULL;
@@ -85,7 +85,7 @@ int srv_blob_write(struct srv_blob_upload *up, const void *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fprintf(stderr, "duband: cannot write %s: %s\n", up->tmp, strerror(errno));
+			srv_log("cannot write %s: %s", up->tmp, strerror(errno));
 			up->failed = true;
 			return -1;
 		}
@@ -144,7 +144,7 @@ static bool record_blob(srv_db *db, const char *sha256, long long size, const ch
 		sqlite3_finalize(s);
 	}
 	if (!ok)
-		fprintf(stderr, "duband: cannot record blob %s: %s\n", sha256, sqlite3_errmsg(sdb));
+		srv_log("cannot record blob %s: %s", sha256, sqlite3_errmsg(sdb));
 	srv_db_writer_done(db);
 	return ok;
 }
@@ -194,7 +194,7 @@ int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON 
 			*slash = '/';
 		}
 		if (status == 500)
-			fprintf(stderr, "duband: cannot store blob %s: %s\n", path, strerror(errno));
+			srv_log("cannot store blob %s: %s", path, strerror(errno));
 	}
 	free(path);
 	long long size = up->size;

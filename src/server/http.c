@@ -270,7 +270,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct request *rq, 
 
 static enum MHD_Result send_internal(struct MHD_Connection *c, struct request *rq, const char *what)
 {
-	fprintf(stderr, "duband: %s %s: %s\n", rq->method, rq->path, what);
+	srv_log("%s %s: %s", rq->method, rq->path, what);
 	return send_error(c, rq, 500, "internal", "internal error (see the server log)");
 }
 
@@ -1106,9 +1106,9 @@ static void prune(srv_db *db, int days)
 	long long n = srv_prune_changes(st, days);
 	srv_db_writer_done(db);
 	if (n > 0)
-		fprintf(stderr, "duband: pruned %lld change-log entries older than %d days\n", n, days);
+		srv_log("pruned %lld change-log entries older than %d days", n, days);
 	else if (n < 0)
-		fprintf(stderr, "duband: cannot prune the change log\n");
+		srv_log("cannot prune the change log");
 }
 
 /* Waits (at most seconds) until no request is in flight. */
@@ -1126,16 +1126,28 @@ static bool wait_idle(int seconds)
 	return idle;
 }
 
+/* libmicrohttpd's own messages may quote what a client sent. */
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	if (n > 0 && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+	srv_log("%s", msg);
+}
+
 static char *read_pem(const char *what, const char *path)
 {
 	size_t len;
 	char *data = duban_read_file(path, &len);
 	if (!data) {
-		fprintf(stderr, "duband: cannot read the %s %s: %s\n", what, path, strerror(errno));
+		srv_log("cannot read the %s %s: %s", what, path, strerror(errno));
 		return NULL;
 	}
 	if (len == 0 || strlen(data) != len || !strstr(data, "-----BEGIN ")) {
-		fprintf(stderr, "duband: %s is not a PEM %s\n", path, what);
+		srv_log("%s is not a PEM %s", path, what);
 		explicit_bzero(data, len);
 		free(data);
 		return NULL;
@@ -1148,19 +1160,19 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	struct listen_addr la;
 	char err[512];
 	if (!parse_listen(cfg->listen ? cfg->listen : "", &la, err, sizeof err)) {
-		fprintf(stderr, "duband: %s\n", err);
+		srv_log("%s", err);
 		return 2;
 	}
 	bool tls = !cfg->insecure_http;
 	if (!tls && !is_loopback(&la)) {
-		fprintf(stderr, "duband: --insecure-http is only allowed on a loopback address (127.0.0.1, ::1,"
-				" localhost), not %s; use --tls-cert and --tls-key, or a reverse proxy on this host\n",
+		srv_log("--insecure-http is only allowed on a loopback address (127.0.0.1, ::1,"
+				" localhost), not %s; use --tls-cert and --tls-key, or a reverse proxy on this host",
 			la.host);
 		return 2;
 	}
 	if (tls && (!cfg->tls_cert || !cfg->tls_key)) {
-		fprintf(stderr, "duband: serving needs --tls-cert FILE and --tls-key FILE (or --insecure-http on"
-				" a loopback address behind a reverse proxy)\n");
+		srv_log("serving needs --tls-cert FILE and --tls-key FILE (or --insecure-http on"
+				" a loopback address behind a reverse proxy)");
 		return 2;
 	}
 	char *cert = NULL, *key = NULL;
@@ -1180,7 +1192,7 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	if (cfg->log_path) {
 		S.log = fopen(cfg->log_path, "ae");
 		if (!S.log) {
-			fprintf(stderr, "duband: cannot open the log %s: %s\n", cfg->log_path, strerror(errno));
+			srv_log("cannot open the log %s: %s", cfg->log_path, strerror(errno));
 			free(cert);
 			if (key)
 				explicit_bzero(key, strlen(key));
@@ -1217,6 +1229,7 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)la.port, NULL, NULL, on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, /* first, or MHD logs the rest itself */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&la.ss,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -1228,8 +1241,8 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 		MHD_OPTION_ARRAY, tls ? tls_opts : none,
 		MHD_OPTION_END);
 	if (!d) {
-		fprintf(stderr, "duband: cannot listen on %s (address in use, not local, or the certificate and key"
-				" do not match?)\n", cfg->listen);
+		srv_log("cannot listen on %s (address in use, not local, or the certificate and key"
+				" do not match?)", cfg->listen);
 		free(cert);
 		if (key)
 			explicit_bzero(key, strlen(key));
@@ -1245,7 +1258,7 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	if (di && di->port)
 		port = di->port;
 	bool v6 = strchr(la.host, ':') != NULL;
-	fprintf(stderr, "duband: listening on %s://%s%s%s:%u (data %s)\n", tls ? "https" : "http", v6 ? "[" : "",
+	srv_log("listening on %s://%s%s%s:%u (data %s)", tls ? "https" : "http", v6 ? "[" : "",
 		la.host, v6 ? "]" : "", port, srv_db_dir(db));
 
 	/* Wait for a signal, pruning the change log once a day meanwhile. */
@@ -1260,14 +1273,14 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 			continue;
 		if (sig == SIGHUP)
 			continue; /* no configuration to reload; do not die */
-		fprintf(stderr, "duband: %s received, finishing the requests in flight\n", strsignal(sig));
+		srv_log("%s received, finishing the requests in flight", strsignal(sig));
 		break;
 	}
 	/* The listening socket is ours to close, but only once the daemon's
 	 * threads are gone. */
 	MHD_socket lsock = MHD_quiesce_daemon(d);
 	if (!wait_idle(10))
-		fprintf(stderr, "duband: requests still running after 10 s; stopping anyway\n");
+		srv_log("requests still running after 10 s; stopping anyway");
 	MHD_stop_daemon(d);
 	if (lsock != MHD_INVALID_SOCKET)
 		close(lsock);
@@ -1279,6 +1292,6 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 		fclose(S.log);
 	S.log = NULL;
 	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
-	fprintf(stderr, "duband: stopped\n");
+	srv_log("stopped");
 	return 0;
 }

@@ -65,7 +65,7 @@ static sqlite3_stmt *stmt(struct push *p, int id, const char *sql)
 		return s;
 	}
 	if (sqlite3_prepare_v2(p->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "duband: push: preparing a statement: %s\n", sqlite3_errmsg(p->db));
+		srv_log("push: preparing a statement: %s", sqlite3_errmsg(p->db));
 		p->db_error = true;
 		return NULL;
 	}
@@ -82,7 +82,7 @@ static bool exec(struct push *p, const char *sql)
 {
 	if (sqlite3_exec(p->db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return true;
-	fprintf(stderr, "duband: push: %s: %s\n", sql, sqlite3_errmsg(p->db));
+	srv_log("push: %s: %s", sql, sqlite3_errmsg(p->db));
 	p->db_error = true;
 	return false;
 }
@@ -135,7 +135,7 @@ static cJSON *core_answer(struct push *p, const struct op *op, enum duban_err er
 	case DUBAN_ERR_PARSE:
 		return rejected(op, "validation", "%s", msg);
 	default:
-		fprintf(stderr, "duband: push: op %s: %s\n", op->id, msg);
+		srv_log("push: op %s: %s", op->id, msg);
 		p->db_error = true;
 		return NULL;
 	}
@@ -186,7 +186,7 @@ static enum duban_err load_item(struct push *p, const char *id, struct duban_ite
 	if (err == DUBAN_OK && strcmp(item->id, id) != 0)
 		return DUBAN_ERR_NOT_FOUND;
 	if (err != DUBAN_OK && err != DUBAN_ERR_NOT_FOUND) {
-		fprintf(stderr, "duband: push: %s\n", duban_store_errmsg(p->st));
+		srv_log("push: %s", duban_store_errmsg(p->st));
 		p->db_error = true;
 	}
 	return err;
@@ -643,7 +643,7 @@ static const char *track_client_seq(struct push *p, const struct op *op)
 		else if (seq <= last)
 			warning = "replay";
 		if (warning)
-			fprintf(stderr, "duband: push: %s/%s op %s has client_seq %lld after %lld (%s)\n", p->u->name,
+			srv_log("push: %s/%s op %s has client_seq %lld after %lld (%s)", p->u->name,
 				p->device, op->id, seq, last, warning);
 	}
 	sqlite3_reset(s);
@@ -680,7 +680,7 @@ static cJSON *duplicate(struct push *p, const struct op *op)
 		return rejected(op, "validation", "the op id %s is already used; give the op a new id", op->id);
 	result = cJSON_GetObjectItemCaseSensitive(first, "result");
 	if (!cJSON_IsString(result)) {
-		fprintf(stderr, "duband: push: no stored answer for op %s\n", op->id);
+		srv_log("push: no stored answer for op %s", op->id);
 		cJSON_Delete(first);
 		p->db_error = true;
 		return NULL;
@@ -732,7 +732,7 @@ static cJSON *run_op(struct push *p, const struct op *op)
 	bind(s, 5, kind_names[op->kind]);
 	bind(s, 6, duban_timestamp_now(now));
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		fprintf(stderr, "duband: push: recording op %s: %s\n", op->id, sqlite3_errmsg(p->db));
+		srv_log("push: recording op %s: %s", op->id, sqlite3_errmsg(p->db));
 		sqlite3_reset(s);
 		p->db_error = true;
 		return NULL;
@@ -849,7 +849,7 @@ int srv_push(srv_db *db, const struct srv_user *u, const cJSON *request, int max
 	p.db = duban_store_db(p.st);
 	results = cJSON_CreateArray();
 	if (duban_store_begin(p.st) != DUBAN_OK) {
-		fprintf(stderr, "duband: push: %s\n", duban_store_errmsg(p.st));
+		srv_log("push: %s", duban_store_errmsg(p.st));
 		p.db_error = true;
 	}
 	for (int i = 0; i < n && !p.db_error; i++) {
@@ -858,7 +858,7 @@ int srv_push(srv_db *db, const struct srv_user *u, const cJSON *request, int max
 			cJSON_AddItemToArray(results, a);
 	}
 	if (!p.db_error && duban_store_commit(p.st) != DUBAN_OK) {
-		fprintf(stderr, "duband: push: %s\n", duban_store_errmsg(p.st));
+		srv_log("push: %s", duban_store_errmsg(p.st));
 		p.db_error = true;
 	}
 	if (p.db_error) {

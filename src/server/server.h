@@ -9,6 +9,7 @@
  *   blobs.c       attachment contents on disk by SHA-256
  *   http.c        libmicrohttpd: TLS, routing, limits, gzip, access log
  *   main.c        command line: serve and the admin commands
+ *   log.c         the diagnostic log, client strings escaped
  */
 #ifndef DUBAN_SERVER_H
 #define DUBAN_SERVER_H
@@ -178,6 +179,15 @@ int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256);
 /* ---------------------------------------------------------------- http (http.c) */
 /* Serves until SIGTERM or SIGINT; returns the process exit status. */
 int srv_serve(const struct srv_config *cfg, srv_db *db);
+
+/* ---------------------------------------------------------------- log (log.c) */
+/* One line "duband: MESSAGE" on standard error, every control character,
+ * C1 control and non-UTF-8 byte of the formatted message written as \xNN:
+ * messages carry strings that clients chose. */
+void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct duban_buf;
+/* Appends s to b escaped as srv_log does. */
+void srv_log_escape(struct duban_buf *b, const char *s);
 
 /* ---------------------------------------------------------------- errors */
 /* {"error": code, "message": message} */
