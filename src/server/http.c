@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -939,9 +940,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		S.inflight++;
 		pthread_mutex_unlock(&S.count_lock);
 		enum MHD_Result ret = MHD_YES;
-		if (first_call(c, rq, url, &ret))
-			return ret;
-		return MHD_YES;
+		bool answered = first_call(c, rq, url, &ret);
+		/* The head is in: from now on the body's deadline counts. */
+		srv_guard_phase(c, !answered && has_body(rq->route, rq->method) ? SRV_GUARD_BODY : SRV_GUARD_REPLY);
+		return answered ? ret : MHD_YES;
 	}
 	if (rq->responded) {
 		/* Answered early: what is still arriving is not read. */
@@ -949,11 +951,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		srv_guard_bytes(c, *upload_data_size);
 		bool keep = take_data(rq, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return keep ? MHD_YES : MHD_NO;
 	}
+	srv_guard_phase(c, SRV_GUARD_REPLY);
 	return dispatch(c, rq);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	srv_guard_notify(c, socket_context, code == MHD_CONNECTION_NOTIFY_STARTED);
 }
 
 /* ---------------------------------------------------------------- access log */
@@ -973,8 +984,9 @@ static void log_value(struct duban_buf *b, const char *s)
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)c;
 	struct request *rq = *con_cls;
+	/* A kept-alive connection waits for its next head, with a deadline. */
+	srv_guard_phase(c, SRV_GUARD_HEAD);
 	if (!rq)
 		return;
 	*con_cls = NULL;
@@ -1111,6 +1123,23 @@ static void prune(srv_db *db, int days)
 		srv_log("cannot prune the change log");
 }
 
+/* max_connections, lowered to what RLIMIT_NPROC leaves for connection
+ * threads (the pool, the watchdog and libmicrohttpd's own take some). */
+static int thread_budget(int max_connections)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NPROC, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return max_connections;
+	long long budget = (long long)rl.rlim_cur - 64;
+	if (budget < 8)
+		budget = 8;
+	if (max_connections <= budget)
+		return max_connections;
+	srv_log("--max-connections %d is more than the %lld threads RLIMIT_NPROC leaves; serving %lld", max_connections,
+		budget, budget);
+	return (int)budget;
+}
+
 /* Waits (at most seconds) until no request is in flight. */
 static bool wait_idle(int seconds)
 {
@@ -1227,20 +1256,36 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
+	/* One thread per connection: the limit must leave threads to spare, or
+	 * a full server would fail slowly instead of refusing at once. */
+	int max_conn = thread_budget(cfg->max_connections);
+	if (!srv_guard_start(cfg->head_timeout, cfg->body_timeout, max_conn)) {
+		srv_log("cannot start the connection watchdog");
+		free(cert);
+		if (key)
+			explicit_bzero(key, strlen(key));
+		free(key);
+		if (S.log)
+			fclose(S.log);
+		S.log = NULL;
+		pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+		return 1;
+	}
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)la.port, NULL, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, /* first, or MHD logs the rest itself */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&la.ss,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)max_conn,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned int)(cfg->per_ip_connections < cfg->max_connections ? cfg->per_ip_connections
-									       : cfg->max_connections),
+		(unsigned int)(cfg->per_ip_connections < max_conn ? cfg->per_ip_connections : max_conn),
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_ARRAY, tls ? tls_opts : none,
 		MHD_OPTION_END);
 	if (!d) {
+		srv_guard_stop();
 		srv_log("cannot listen on %s (address in use, not local, or the certificate and key"
 				" do not match?)", cfg->listen);
 		free(cert);
@@ -1282,6 +1327,7 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	if (!wait_idle(10))
 		srv_log("requests still running after 10 s; stopping anyway");
 	MHD_stop_daemon(d);
+	srv_guard_stop();
 	if (lsock != MHD_INVALID_SOCKET)
 		close(lsock);
 	free(cert);

@@ -42,6 +42,8 @@ void srv_config_defaults(struct srv_config *c)
 	c->max_blob = 20LL << 20;
 	c->max_ops = 500;
 	c->timeout = 30;
+	c->head_timeout = 10;
+	c->body_timeout = 60;
 	c->max_connections = 256;
 	c->per_ip_connections = 64;
 	c->retention_days = 0;
@@ -210,6 +212,8 @@ static void serve_help(void)
 	      "      --max-blob BYTES     largest attachment (20971520)\n"
 	      "      --max-ops N          most ops in one push (500)\n"
 	      "      --timeout S          idle connection timeout in seconds (30)\n"
+	      "      --head-timeout S     seconds for a whole request head (10)\n"
+	      "      --body-timeout S     seconds after which a body must arrive at 8 KiB/s (60)\n"
 	      "      --max-connections N  simultaneous connections (256)\n"
 	      "      --per-ip-connections N  simultaneous connections from one address (64)\n"
 	      "      --trust-proxy        behind a reverse proxy on loopback: take the client's\n"
@@ -259,7 +263,7 @@ static int cmd_serve(int argc, char **argv)
 	enum {
 		O_LISTEN = 0x100, O_CERT, O_KEY, O_DATA, O_INSECURE, O_LOG, O_TOKEN_DAYS, O_MAX_BODY, O_MAX_BLOB,
 		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION, O_PER_IP, O_TRUST_PROXY, O_TLS_PRIORITY,
-		O_OPEN_KEY,
+		O_OPEN_KEY, O_HEAD_TIMEOUT, O_BODY_TIMEOUT,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -279,6 +283,8 @@ static int cmd_serve(int argc, char **argv)
 		{ "trust-proxy", no_argument, NULL, O_TRUST_PROXY },
 		{ "tls-priority", required_argument, NULL, O_TLS_PRIORITY },
 		{ "allow-open-key", no_argument, NULL, O_OPEN_KEY },
+		{ "head-timeout", required_argument, NULL, O_HEAD_TIMEOUT },
+		{ "body-timeout", required_argument, NULL, O_BODY_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -335,6 +341,16 @@ static int cmd_serve(int argc, char **argv)
 			if (!parse_num(optarg, 1, 86400, &v))
 				what = "--timeout: expected seconds from 1 to 86400";
 			cfg.timeout = (int)v;
+			break;
+		case O_HEAD_TIMEOUT:
+			if (!parse_num(optarg, 1, 3600, &v))
+				what = "--head-timeout: expected seconds from 1 to 3600";
+			cfg.head_timeout = (int)v;
+			break;
+		case O_BODY_TIMEOUT:
+			if (!parse_num(optarg, 1, 86400, &v))
+				what = "--body-timeout: expected seconds from 1 to 86400";
+			cfg.body_timeout = (int)v;
 			break;
 		case O_MAX_CONN:
 			if (!parse_num(optarg, 1, 100000, &v))

@@ -8,6 +8,7 @@
  *   auth.c        users, passwords (yescrypt), tokens, login rate limits
  *   blobs.c       attachment contents on disk by SHA-256
  *   http.c        libmicrohttpd: TLS, routing, limits, gzip, access log
+ *   guard.c       deadlines for slow clients, room for new ones
  *   main.c        command line: serve and the admin commands
  *   log.c         the diagnostic log, client strings escaped
  */
@@ -46,6 +47,8 @@ struct srv_config {
 	long long max_blob;      /* 20 MB */
 	int max_ops;             /* 500 */
 	int timeout;             /* idle seconds, 30 */
+	int head_timeout;        /* seconds for a whole request head, 10 */
+	int body_timeout;        /* seconds before a body must keep up GUARD_MIN_RATE, 60 */
 	int max_connections;     /* 256 */
 	int per_ip_connections;  /* 64 */
 	int retention_days;      /* 0 = keep the change log forever */
@@ -175,6 +178,22 @@ int srv_blob_access(srv_db *db, const struct srv_user *u, const char *sha256, lo
 /* The same rule on an open connection (push's writer), for attachment.add:
  * 1 allowed, 0 not (or nobody sent the bytes yet), -1 database error. */
 int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256);
+
+/* ---------------------------------------------------------------- guard (guard.c) */
+/* Where a connection is: reading a request head, reading its body, or
+ * answering. */
+enum srv_guard_phase { SRV_GUARD_HEAD, SRV_GUARD_BODY, SRV_GUARD_REPLY };
+struct MHD_Connection;
+/* The watchdog thread cutting slow heads and bodies (see guard.c); the
+ * server is "nearly full" from max_connections minus the reserve. */
+bool srv_guard_start(int head_timeout, int body_timeout, int max_connections);
+void srv_guard_stop(void);
+int srv_guard_reserve(int max_connections);
+/* A connection opened (started) or closed: from MHD_OPTION_NOTIFY_CONNECTION,
+ * before libmicrohttpd closes the socket. */
+void srv_guard_notify(struct MHD_Connection *c, void **socket_context, bool started);
+void srv_guard_phase(struct MHD_Connection *c, enum srv_guard_phase phase);
+void srv_guard_bytes(struct MHD_Connection *c, size_t n);
 
 /* ---------------------------------------------------------------- http (http.c) */
 /* Serves until SIGTERM or SIGINT; returns the process exit status. */
