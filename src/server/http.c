@@ -1219,7 +1219,11 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	S.inflight = 0;
 	S.log = NULL;
 	if (cfg->log_path) {
-		S.log = fopen(cfg->log_path, "ae");
+		/* Names and addresses of users: not for everybody to read. */
+		int lfd = open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		S.log = lfd >= 0 ? fdopen(lfd, "a") : NULL;
+		if (!S.log && lfd >= 0)
+			close(lfd);
 		if (!S.log) {
 			srv_log("cannot open the log %s: %s", cfg->log_path, strerror(errno));
 			free(cert);
