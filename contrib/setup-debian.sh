@@ -19,6 +19,20 @@ for arg in "$@"; do
 	esac
 done
 
+# as_root: how to run a command as root ("" when we are root, else sudo).
+# Without sudo a non-root user cannot install anything: say so and stop
+# rather than fail with "sudo: not found".
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		sudo=""
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo=sudo
+	else
+		echo "$0: installing packages needs root: run as root or install sudo" >&2
+		exit 1
+	fi
+}
+
 packages="build-essential autoconf automake autopoint gettext pkg-config
 	libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev
 	libmicrohttpd-dev zlib1g-dev libcrypt-dev libzip-dev libexpat1-dev
@@ -29,16 +43,14 @@ for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	as_root
 	echo "Installing:$missing"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
 # Screen and message tests also run in Chinese.
 if ! locale -a 2>/dev/null | grep -qi '^zh_CN\.utf-\?8$'; then
-	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	as_root
 	grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null \
 		|| echo 'zh_CN.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
 	$sudo locale-gen >/dev/null

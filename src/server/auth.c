@@ -1,6 +1,7 @@
 /* Users, passwords and tokens.  Passwords are kept as yescrypt hashes and
  * never logged; tokens are 256 random bits of which only the SHA-256 is
- * stored.  Login failures are counted in memory per user and per address. */
+ * stored.  Login failures are counted in the database per user and per
+ * address. */
 #include <config.h>
 
 #include <crypt.h>
@@ -249,7 +250,19 @@ enum duban_err srv_user_passwd(duban_store *st, const char *name, const char *pa
 		snprintf(err, errlen, "cannot hash the password: %s", strerror(errno));
 		return DUBAN_ERR_IO;
 	}
+	/* Whoever knew the old password may hold a token: it goes with it. */
+	if ((e = duban_store_begin(st)) != DUBAN_OK) {
+		free(hash);
+		return db_error(st, err, errlen);
+	}
 	e = update(st, "UPDATE server_user SET password = ? WHERE name = ?", hash, name, NULL, err, errlen);
+	if (e == DUBAN_OK)
+		e = update(st, "UPDATE token SET revoked = 1 WHERE user = ? AND revoked = 0", name, NULL, NULL, err,
+			   errlen);
+	if (e == DUBAN_OK && duban_store_commit(st) != DUBAN_OK)
+		e = db_error(st, err, errlen);
+	if (e != DUBAN_OK)
+		duban_store_rollback(st);
 	explicit_bzero(hash, strlen(hash));
 	free(hash);
 	return e;
@@ -305,88 +318,102 @@ enum duban_err srv_token_revoke(duban_store *st, const char *user, const char *t
 
 /* ---------------------------------------------------------------- rate limits */
 
+/* Failed logins are counted in the database (login_fail), so that every
+ * server instance on this data sees them and a restart forgets nothing.  A
+ * key is "U:NAME" for an account that exists, "u:NAME" for a name that does
+ * not, "a:ADDRESS" for a client address.  Accounts are bounded by the users
+ * table and their rows are never evicted; the rest share RL_ROWS rows, of
+ * which only unlocked ones make room for new keys, so a flood of made-up
+ * names or addresses can never unlock anybody. */
 #define RL_WINDOW 900      /* seconds */
 #define RL_USER_MAX 5
 #define RL_ADDR_MAX 20
-#define RL_SLOTS 4096      /* keys remembered; the oldest go first */
+#define RL_ROWS 10000
 
-struct rl_entry {
-	char key[80];      /* "u:NAME" or "a:ADDRESS" */
-	time_t fail[RL_ADDR_MAX]; /* ascending, the last n failures */
-	int n;
-	time_t last;
-};
-
-static struct rl_entry *rl_table;
-static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static time_t mono_now(void)
+static time_t wall_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return time(NULL);
 }
 
-/* Under rl_lock.  Finds the entry of key, or makes one (reusing an empty or
- * the least recently failed slot) when create is set. */
-static struct rl_entry *rl_find(const char *key, bool create)
+/* Seconds until any of the keys may try again (0: now; -1: database error). */
+static int rl_wait(sqlite3 *db, const char *ukey, const char *akey, time_t now)
 {
-	if (!rl_table) {
-		if (!create)
-			return NULL;
-		rl_table = calloc(RL_SLOTS, sizeof *rl_table);
-		if (!rl_table)
-			return NULL;
-	}
-	struct rl_entry *victim = NULL;
-	for (int i = 0; i < RL_SLOTS; i++) {
-		struct rl_entry *e = &rl_table[i];
-		if (e->key[0] && strcmp(e->key, key) == 0)
-			return e;
-		if (!victim || (victim->key[0] && (!e->key[0] || e->last < victim->last)))
-			victim = e;
-	}
-	if (!create)
-		return NULL;
-	memset(victim, 0, sizeof *victim);
-	snprintf(victim->key, sizeof victim->key, "%s", key);
-	return victim;
-}
-
-/* Seconds until key may try again (0: now). */
-static int rl_wait(const char *key, int max, time_t now)
-{
-	struct rl_entry *e = rl_find(key, false);
-	if (!e || e->n < max)
-		return 0;
-	time_t until = e->fail[e->n - max] + RL_WINDOW;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT max(locked_until) FROM login_fail WHERE key IN (?, ?)", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, ukey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, akey, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	long long until = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return -1;
 	return until > now ? (int)(until - now) : 0;
 }
 
-static void rl_fail(const char *key, time_t now)
+/* Runs sql with key (?1), now (?2), max (?3) and RL_ROWS (?4) bound. */
+static bool rl_exec(sqlite3 *db, const char *sql, const char *key, time_t now, int max)
 {
-	struct rl_entry *e = rl_find(key, true);
-	if (!e)
-		return;
-	/* Failures older than the window no longer count. */
-	int keep = 0;
-	for (int i = 0; i < e->n; i++)
-		if (e->fail[i] + RL_WINDOW > now)
-			e->fail[keep++] = e->fail[i];
-	e->n = keep;
-	if (e->n == RL_ADDR_MAX) {
-		memmove(e->fail, e->fail + 1, (RL_ADDR_MAX - 1) * sizeof e->fail[0]);
-		e->n--;
-	}
-	e->fail[e->n++] = now;
-	e->last = now;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (long long)now);
+	sqlite3_bind_int(s, 3, max);
+	sqlite3_bind_int(s, 4, RL_ROWS);
+	bool ok = sqlite3_step(s) == SQLITE_DONE;
+	sqlite3_finalize(s);
+	return ok;
 }
 
-static void rl_forget(const char *key)
+/* One more failure for key; max failures within RL_WINDOW lock it for
+ * RL_WINDOW.  A lock is never shortened. */
+static void rl_fail(sqlite3 *db, const char *key, int max, time_t now)
 {
-	struct rl_entry *e = rl_find(key, false);
-	if (e)
-		memset(e, 0, sizeof *e);
+	static const char *const bump =
+		"UPDATE login_fail SET"
+		" fails = CASE WHEN first_at + 900 <= ?2 AND locked_until <= ?2 THEN 1 ELSE fails + 1 END,"
+		" first_at = CASE WHEN first_at + 900 <= ?2 AND locked_until <= ?2 THEN ?2 ELSE first_at END,"
+		" locked_until = CASE WHEN (CASE WHEN first_at + 900 <= ?2 AND locked_until <= ?2 THEN 1"
+		"   ELSE fails + 1 END) >= ?3 THEN max(locked_until, ?2 + 900) ELSE locked_until END,"
+		" last_at = ?2 WHERE key = ?1";
+	/* Room for a key that is not an account's: the least recently failed
+	 * unlocked rows go; locked ones stay, and when only they are left the
+	 * new key is not counted (its account, if any, is counted by name). */
+	static const char *const evict =
+		"DELETE FROM login_fail WHERE key IN (SELECT key FROM login_fail"
+		" WHERE substr(key, 1, 2) != 'U:' AND locked_until <= ?2 ORDER BY last_at"
+		" LIMIT max(0, (SELECT count(*) FROM login_fail WHERE substr(key, 1, 2) != 'U:') - ?4 + 1))"
+		" AND substr(?1, 1, 2) != 'U:'";
+	static const char *const insert =
+		"INSERT INTO login_fail (key, fails, first_at, last_at, locked_until)"
+		" SELECT ?1, 1, ?2, ?2, CASE WHEN ?3 <= 1 THEN ?2 + 900 ELSE 0 END"
+		" WHERE substr(?1, 1, 2) = 'U:'"
+		"  OR (SELECT count(*) FROM login_fail WHERE substr(key, 1, 2) != 'U:') < ?4";
+	bool ok = rl_exec(db, bump, key, now, max);
+	if (ok && sqlite3_changes(db) == 0)
+		ok = rl_exec(db, evict, key, now, max) && rl_exec(db, insert, key, now, max);
+	if (!ok)
+		srv_log("cannot count a failed login: %s", sqlite3_errmsg(db));
+}
+
+static void rl_forget(sqlite3 *db, const char *key)
+{
+	if (!rl_exec(db, "DELETE FROM login_fail WHERE key = ?1", key, 0, 0))
+		srv_log("cannot reset the failed logins: %s", sqlite3_errmsg(db));
+}
+
+enum duban_err srv_user_unlock(duban_store *st, const char *name, int *count, char *err, size_t errlen)
+{
+	char ukey[80], nkey[80];
+	*count = 0;
+	enum duban_err e = need_user(st, name, err, errlen);
+	if (e != DUBAN_OK)
+		return e;
+	snprintf(ukey, sizeof ukey, "U:%.70s", name);
+	snprintf(nkey, sizeof nkey, "u:%.70s", name);
+	return update(st, "DELETE FROM login_fail WHERE key IN (?, ?)", ukey, nkey, count, err, errlen);
 }
 
 /* ---------------------------------------------------------------- tokens */
@@ -486,17 +513,6 @@ int srv_login(srv_db *db, const char *user, const char *password, const char *de
 		user = "";
 	if (!password)
 		password = "";
-	snprintf(ukey, sizeof ukey, "u:%.70s", user);
-	snprintf(akey, sizeof akey, "a:%.70s", address ? address : "");
-
-	time_t now = mono_now();
-	pthread_mutex_lock(&rl_lock);
-	int wait_u = rl_wait(ukey, RL_USER_MAX, now), wait_a = rl_wait(akey, RL_ADDR_MAX, now);
-	pthread_mutex_unlock(&rl_lock);
-	if (wait_u > 0 || wait_a > 0) {
-		*retry_after = wait_u > wait_a ? wait_u : wait_a;
-		return 429;
-	}
 
 	struct login_row row = { 0 };
 	bool name_ok = name_valid(user);
@@ -504,6 +520,21 @@ int srv_login(srv_db *db, const char *user, const char *password, const char *de
 		free(row.hash);
 		return 500;
 	}
+	snprintf(ukey, sizeof ukey, "%c:%.70s", row.found ? 'U' : 'u', user);
+	snprintf(akey, sizeof akey, "a:%.70s", address ? address : "");
+
+	time_t now = wall_now();
+	duban_store *rst = srv_db_reader(db);
+	int wait = rl_wait(duban_store_db(rst), ukey, akey, now);
+	srv_db_reader_done(db, rst);
+	if (wait != 0) {
+		free(row.hash);
+		if (wait < 0)
+			return 500;
+		*retry_after = wait;
+		return 429;
+	}
+
 	bool good;
 	if (row.found) {
 		good = srv_password_check(password, row.hash);
@@ -515,10 +546,10 @@ int srv_login(srv_db *db, const char *user, const char *password, const char *de
 	free(row.hash);
 	int role = row.found ? duban_role_parse(row.role) : -1;
 	if (!good || row.disabled || role < 0) {
-		pthread_mutex_lock(&rl_lock);
-		rl_fail(ukey, now);
-		rl_fail(akey, now);
-		pthread_mutex_unlock(&rl_lock);
+		duban_store *wst = srv_db_writer(db);
+		rl_fail(duban_store_db(wst), ukey, RL_USER_MAX, now);
+		rl_fail(duban_store_db(wst), akey, RL_ADDR_MAX, now);
+		srv_db_writer_done(db);
 		return 401;
 	}
 
@@ -564,15 +595,14 @@ int srv_login(srv_db *db, const char *user, const char *password, const char *de
 	}
 	if (status == 200 && !load_counties(sdb, u->name, u))
 		status = 500;
+	if (status == 200)
+		rl_forget(sdb, ukey);
 	srv_db_writer_done(db);
 	if (status != 200) {
 		srv_user_free(u);
 		memset(u, 0, sizeof *u);
 		return status;
 	}
-	pthread_mutex_lock(&rl_lock);
-	rl_forget(ukey);
-	pthread_mutex_unlock(&rl_lock);
 	memcpy(token_out, token, 65);
 	explicit_bzero(token, sizeof token);
 	return 200;

@@ -65,7 +65,7 @@ struct srv_blob_upload *srv_blob_begin(srv_db *db, const char *sha256)
 	snprintf(up->tmp, n, "%s/blobs/.upload-XXXXXX", srv_db_dir(db));
 	up->fd = mkostemp(up->tmp, O_CLOEXEC);
 	if (up->fd < 0) {
-		fprintf(stderr, "duband: cannot create %s: %s\n", up->tmp, strerror(errno));
+		srv_log("cannot create %s: %s", up->tmp, strerror(errno));
 		free(up->tmp);
 		free(up);
 		return NULL;
@@ -85,7 +85,7 @@ int srv_blob_write(struct srv_blob_upload *up, const void *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fprintf(stderr, "duband: cannot write %s: %s\n", up->tmp, strerror(errno));
+			srv_log("cannot write %s: %s", up->tmp, strerror(errno));
 			up->failed = true;
 			return -1;
 		}
@@ -118,27 +118,33 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
-/* Remembers who uploaded the blob first (the uploader may read it back). */
+/* Remembers the blob (size, first sender) and that this user sent its
+ * bytes: whoever proves to hold the bytes may attach and read them. */
 static bool record_blob(srv_db *db, const char *sha256, long long size, const char *user)
 {
+	static const char *const sql[] = {
+		"INSERT OR IGNORE INTO blob (sha256, size, user, created_at) VALUES (?1, ?2, ?3, ?4)",
+		"INSERT OR IGNORE INTO blob_user (sha256, user, created_at) VALUES (?1, ?3, ?4)",
+	};
 	char now[25];
 	duban_timestamp_now(now);
 	duban_store *st = srv_db_writer(db);
-	sqlite3_stmt *s;
-	bool ok = false;
-	if (sqlite3_prepare_v2(duban_store_db(st),
-			       "INSERT OR IGNORE INTO blob (sha256, size, user, created_at) VALUES (?, ?, ?, ?)", -1,
-			       &s, NULL) == SQLITE_OK) {
+	sqlite3 *sdb = duban_store_db(st);
+	bool ok = true;
+	for (size_t i = 0; ok && i < sizeof sql / sizeof sql[0]; i++) {
+		sqlite3_stmt *s;
+		ok = sqlite3_prepare_v2(sdb, sql[i], -1, &s, NULL) == SQLITE_OK;
+		if (!ok)
+			break;
 		sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, size);
 		sqlite3_bind_text(s, 3, user, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
 		ok = sqlite3_step(s) == SQLITE_DONE;
-		if (!ok)
-			fprintf(stderr, "duband: cannot record blob %s: %s\n", sha256,
-				sqlite3_errmsg(duban_store_db(st)));
 		sqlite3_finalize(s);
 	}
+	if (!ok)
+		srv_log("cannot record blob %s: %s", sha256, sqlite3_errmsg(sdb));
 	srv_db_writer_done(db);
 	return ok;
 }
@@ -188,7 +194,7 @@ int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON 
 			*slash = '/';
 		}
 		if (status == 500)
-			fprintf(stderr, "duband: cannot store blob %s: %s\n", path, strerror(errno));
+			srv_log("cannot store blob %s: %s", path, strerror(errno));
 	}
 	free(path);
 	long long size = up->size;
@@ -208,6 +214,48 @@ int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON 
 	return status;
 }
 
+/* 1 when the statement (sha256 bound as ?1, the user as ?2) has a row. */
+static int has_row(sqlite3 *db, const char *sql, const char *sha256, const char *user)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
+	if (user)
+		sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Is the blob attached to an item u sees? */
+static int attached_visible(sqlite3 *db, const struct srv_user *u, const char *sha256)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT i.county FROM attachment a JOIN item i ON i.id = a.item_id"
+			       " WHERE a.sha256 = ?", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
+	int found = 0, rc;
+	while (!found && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		found = srv_user_sees(u, (const char *)sqlite3_column_text(s, 0));
+	if (!found && rc != SQLITE_DONE)
+		found = -1;
+	sqlite3_finalize(s);
+	return found;
+}
+
+int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256)
+{
+	/* The office sees every county, so every blob anybody sent. */
+	if (u->role == DUBAN_ROLE_OFFICE) {
+		int sent = has_row(db, "SELECT 1 FROM blob WHERE sha256 = ?1", sha256, NULL);
+		return sent != 0 ? sent : has_row(db, "SELECT 1 FROM attachment WHERE sha256 = ?1", sha256, NULL);
+	}
+	int mine = has_row(db, "SELECT 1 FROM blob_user WHERE sha256 = ?1 AND user = ?2", sha256, u->name);
+	return mine != 0 ? mine : attached_visible(db, u, sha256);
+}
+
 int srv_blob_access(srv_db *db, const struct srv_user *u, const char *sha256, long long *size)
 {
 	char *path = srv_blob_path(db, sha256);
@@ -219,30 +267,8 @@ int srv_blob_access(srv_db *db, const struct srv_user *u, const char *sha256, lo
 	if (!found)
 		return 404;
 	*size = (long long)sb.st_size;
-	if (u->role == DUBAN_ROLE_OFFICE)
-		return 200;
 	duban_store *st = srv_db_reader(db);
-	sqlite3 *sdb = duban_store_db(st);
-	sqlite3_stmt *s;
-	int status = 403;
-	if (sqlite3_prepare_v2(sdb, "SELECT i.county FROM attachment a JOIN item i ON i.id = a.item_id"
-			       " WHERE a.sha256 = ?", -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
-		while (status == 403 && sqlite3_step(s) == SQLITE_ROW)
-			if (srv_user_sees(u, (const char *)sqlite3_column_text(s, 0)))
-				status = 200;
-		sqlite3_finalize(s);
-	} else {
-		status = 500;
-	}
-	if (status == 403 && sqlite3_prepare_v2(sdb, "SELECT 1 FROM blob WHERE sha256 = ? AND user = ?", -1, &s,
-						NULL) == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, u->name, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			status = 200;
-		sqlite3_finalize(s);
-	}
+	int may = srv_blob_may_use(duban_store_db(st), u, sha256);
 	srv_db_reader_done(db, st);
-	return status;
+	return may < 0 ? 500 : may ? 200 : 404;
 }

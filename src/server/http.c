@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -271,7 +272,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct request *rq, 
 
 static enum MHD_Result send_internal(struct MHD_Connection *c, struct request *rq, const char *what)
 {
-	fprintf(stderr, "duband: %s %s: %s\n", rq->method, rq->path, what);
+	srv_log("%s %s: %s", rq->method, rq->path, what);
 	return send_error(c, rq, 500, "internal", "internal error (see the server log)");
 }
 
@@ -599,13 +600,10 @@ static enum MHD_Result do_blob_get(struct MHD_Connection *c, struct request *rq,
 {
 	long long size = 0;
 	int status = srv_blob_access(S.db, &rq->u, rq->sha, &size);
-	/* HEAD only asks whether the server has the bytes (before an upload). */
-	if (head && status == 403)
-		status = 200;
+	/* A blob this user may not read is answered like one that is not there,
+	 * HEAD included: the client then sends the bytes, which proves it has them. */
 	if (status == 404)
 		return send_error(c, rq, 404, "not_found", "no blob %s", rq->sha);
-	if (status == 403)
-		return send_error(c, rq, 403, "forbidden", "%s may not read blob %s", rq->u.name, rq->sha);
 	if (status != 200)
 		return send_internal(c, rq, "blob access check failed");
 	char *path = srv_blob_path(S.db, rq->sha);
@@ -937,9 +935,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		S.inflight++;
 		pthread_mutex_unlock(&S.count_lock);
 		enum MHD_Result ret = MHD_YES;
-		if (first_call(c, rq, url, &ret))
-			return ret;
-		return MHD_YES;
+		bool answered = first_call(c, rq, url, &ret);
+		/* The head is in: from now on the body's deadline counts. */
+		srv_guard_phase(c, !answered && has_body(rq->route, rq->method) ? SRV_GUARD_BODY : SRV_GUARD_REPLY);
+		return answered ? ret : MHD_YES;
 	}
 	if (rq->responded) {
 		/* Answered early: what is still arriving is not read. */
@@ -947,11 +946,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		srv_guard_bytes(c, *upload_data_size);
 		bool keep = take_data(rq, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return keep ? MHD_YES : MHD_NO;
 	}
+	srv_guard_phase(c, SRV_GUARD_REPLY);
 	return dispatch(c, rq);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	srv_guard_notify(c, socket_context, code == MHD_CONNECTION_NOTIFY_STARTED);
 }
 
 /* ---------------------------------------------------------------- access log */
@@ -971,8 +979,9 @@ static void log_value(struct duban_buf *b, const char *s)
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)c;
 	struct request *rq = *con_cls;
+	/* A kept-alive connection waits for its next head, with a deadline. */
+	srv_guard_phase(c, SRV_GUARD_HEAD);
 	if (!rq)
 		return;
 	*con_cls = NULL;
@@ -1104,9 +1113,26 @@ static void prune(srv_db *db, int days)
 	long long n = srv_prune_changes(st, days);
 	srv_db_writer_done(db);
 	if (n > 0)
-		fprintf(stderr, "duband: pruned %lld change-log entries older than %d days\n", n, days);
+		srv_log("pruned %lld change-log entries older than %d days", n, days);
 	else if (n < 0)
-		fprintf(stderr, "duband: cannot prune the change log\n");
+		srv_log("cannot prune the change log");
+}
+
+/* max_connections, lowered to what RLIMIT_NPROC leaves for connection
+ * threads (the pool, the watchdog and libmicrohttpd's own take some). */
+static int thread_budget(int max_connections)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NPROC, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return max_connections;
+	long long budget = (long long)rl.rlim_cur - 64;
+	if (budget < 8)
+		budget = 8;
+	if (max_connections <= budget)
+		return max_connections;
+	srv_log("--max-connections %d is more than the %lld threads RLIMIT_NPROC leaves; serving %lld", max_connections,
+		budget, budget);
+	return (int)budget;
 }
 
 /* Waits (at most seconds) until no request is in flight. */
@@ -1124,16 +1150,28 @@ static bool wait_idle(int seconds)
 	return idle;
 }
 
+/* libmicrohttpd's own messages may quote what a client sent. */
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	if (n > 0 && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+	srv_log("%s", msg);
+}
+
 static char *read_pem(const char *what, const char *path)
 {
 	size_t len;
 	char *data = duban_read_file(path, &len);
 	if (!data) {
-		fprintf(stderr, "duband: cannot read the %s %s: %s\n", what, path, strerror(errno));
+		srv_log("cannot read the %s %s: %s", what, path, strerror(errno));
 		return NULL;
 	}
 	if (len == 0 || strlen(data) != len || !strstr(data, "-----BEGIN ")) {
-		fprintf(stderr, "duband: %s is not a PEM %s\n", path, what);
+		srv_log("%s is not a PEM %s", path, what);
 		explicit_bzero(data, len);
 		free(data);
 		return NULL;
@@ -1146,19 +1184,19 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	struct listen_addr la;
 	char err[512];
 	if (!parse_listen(cfg->listen ? cfg->listen : "", &la, err, sizeof err)) {
-		fprintf(stderr, "duband: %s\n", err);
+		srv_log("%s", err);
 		return 2;
 	}
 	bool tls = !cfg->insecure_http;
 	if (!tls && !is_loopback(&la)) {
-		fprintf(stderr, "duband: --insecure-http is only allowed on a loopback address (127.0.0.1, ::1,"
-				" localhost), not %s; use --tls-cert and --tls-key, or a reverse proxy on this host\n",
+		srv_log("--insecure-http is only allowed on a loopback address (127.0.0.1, ::1,"
+				" localhost), not %s; use --tls-cert and --tls-key, or a reverse proxy on this host",
 			la.host);
 		return 2;
 	}
 	if (tls && (!cfg->tls_cert || !cfg->tls_key)) {
-		fprintf(stderr, "duband: serving needs --tls-cert FILE and --tls-key FILE (or --insecure-http on"
-				" a loopback address behind a reverse proxy)\n");
+		srv_log("serving needs --tls-cert FILE and --tls-key FILE (or --insecure-http on"
+				" a loopback address behind a reverse proxy)");
 		return 2;
 	}
 	char *cert = NULL, *key = NULL;
@@ -1176,9 +1214,13 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	S.inflight = 0;
 	S.log = NULL;
 	if (cfg->log_path) {
-		S.log = fopen(cfg->log_path, "ae");
+		/* Names and addresses of users: not for everybody to read. */
+		int lfd = open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		S.log = lfd >= 0 ? fdopen(lfd, "a") : NULL;
+		if (!S.log && lfd >= 0)
+			close(lfd);
 		if (!S.log) {
-			fprintf(stderr, "duband: cannot open the log %s: %s\n", cfg->log_path, strerror(errno));
+			srv_log("cannot open the log %s: %s", cfg->log_path, strerror(errno));
 			free(cert);
 			if (key)
 				explicit_bzero(key, strlen(key));
@@ -1209,24 +1251,42 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, cert },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)cfg->tls_priority },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
+	/* One thread per connection: the limit must leave threads to spare, or
+	 * a full server would fail slowly instead of refusing at once. */
+	int max_conn = thread_budget(cfg->max_connections);
+	if (!srv_guard_start(cfg->head_timeout, cfg->body_timeout, max_conn)) {
+		srv_log("cannot start the connection watchdog");
+		free(cert);
+		if (key)
+			explicit_bzero(key, strlen(key));
+		free(key);
+		if (S.log)
+			fclose(S.log);
+		S.log = NULL;
+		pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+		return 1;
+	}
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)la.port, NULL, NULL, on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, /* first, or MHD logs the rest itself */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&la.ss,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)max_conn,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned int)(cfg->per_ip_connections < cfg->max_connections ? cfg->per_ip_connections
-									       : cfg->max_connections),
+		(unsigned int)(cfg->per_ip_connections < max_conn ? cfg->per_ip_connections : max_conn),
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_ARRAY, tls ? tls_opts : none,
 		MHD_OPTION_END);
 	if (!d) {
-		fprintf(stderr, "duband: cannot listen on %s (address in use, not local, or the certificate and key"
-				" do not match?)\n", cfg->listen);
+		srv_guard_stop();
+		srv_log("cannot listen on %s (address in use, not local, or the certificate and key"
+				" do not match?)", cfg->listen);
 		free(cert);
 		if (key)
 			explicit_bzero(key, strlen(key));
@@ -1242,7 +1302,7 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	if (di && di->port)
 		port = di->port;
 	bool v6 = strchr(la.host, ':') != NULL;
-	fprintf(stderr, "duband: listening on %s://%s%s%s:%u (data %s)\n", tls ? "https" : "http", v6 ? "[" : "",
+	srv_log("listening on %s://%s%s%s:%u (data %s)", tls ? "https" : "http", v6 ? "[" : "",
 		la.host, v6 ? "]" : "", port, srv_db_dir(db));
 
 	/* Wait for a signal, pruning the change log once a day meanwhile. */
@@ -1257,15 +1317,16 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 			continue;
 		if (sig == SIGHUP)
 			continue; /* no configuration to reload; do not die */
-		fprintf(stderr, "duband: %s received, finishing the requests in flight\n", strsignal(sig));
+		srv_log("%s received, finishing the requests in flight", strsignal(sig));
 		break;
 	}
 	/* The listening socket is ours to close, but only once the daemon's
 	 * threads are gone. */
 	MHD_socket lsock = MHD_quiesce_daemon(d);
 	if (!wait_idle(10))
-		fprintf(stderr, "duband: requests still running after 10 s; stopping anyway\n");
+		srv_log("requests still running after 10 s; stopping anyway");
 	MHD_stop_daemon(d);
+	srv_guard_stop();
 	if (lsock != MHD_INVALID_SOCKET)
 		close(lsock);
 	free(cert);
@@ -1276,6 +1337,6 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 		fclose(S.log);
 	S.log = NULL;
 	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
-	fprintf(stderr, "duband: stopped\n");
+	srv_log("stopped");
 	return 0;
 }

@@ -42,10 +42,13 @@ void srv_config_defaults(struct srv_config *c)
 	c->max_blob = 20LL << 20;
 	c->max_ops = 500;
 	c->timeout = 30;
+	c->head_timeout = 10;
+	c->body_timeout = 60;
 	c->max_connections = 256;
 	c->per_ip_connections = 64;
 	c->retention_days = 0;
 	c->readers = 8;
+	c->tls_priority = SRV_TLS_PRIORITY;
 }
 
 static void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -209,19 +212,58 @@ static void serve_help(void)
 	      "      --max-blob BYTES     largest attachment (20971520)\n"
 	      "      --max-ops N          most ops in one push (500)\n"
 	      "      --timeout S          idle connection timeout in seconds (30)\n"
+	      "      --head-timeout S     seconds for a whole request head (10)\n"
+	      "      --body-timeout S     seconds after which a body must arrive at 8 KiB/s (60)\n"
 	      "      --max-connections N  simultaneous connections (256)\n"
 	      "      --per-ip-connections N  simultaneous connections from one address (64)\n"
 	      "      --trust-proxy        behind a reverse proxy on loopback: take the client's\n"
 	      "                           address from X-Forwarded-For\n"
 	      "      --retention-days N   prune the change log after N days (0: keep it)\n"
+	      "      --tls-priority STRING  GnuTLS priority string (default: TLS 1.3, and TLS 1.2\n"
+	      "                           with ECDHE/DHE and AEAD ciphers only)\n"
+	      "      --allow-open-key     serve even when the key file is readable by group or others\n"
 	      "  -h, --help               show this help\n", stdout);
+}
+
+/* A private key others can read is as good as published: refuse it unless
+ * told otherwise. */
+static bool key_private(const struct srv_config *cfg)
+{
+	struct stat sb;
+	if (stat(cfg->tls_key, &sb) != 0) {
+		die_msg("cannot read %s: %s", cfg->tls_key, strerror(errno));
+		return false;
+	}
+	if (!(sb.st_mode & 077) || cfg->allow_open_key)
+		return true;
+	die_msg("the key file %s is readable by group or others (mode %03o): run `chmod 600 %s`"
+		" (or start with --allow-open-key)", cfg->tls_key, (unsigned)(sb.st_mode & 0777), cfg->tls_key);
+	return false;
+}
+
+/* A bad --tls-priority is named here rather than as "cannot listen". */
+static bool priority_valid(const char *priority)
+{
+#ifdef HAVE_GNUTLS
+	gnutls_priority_t p;
+	const char *where = NULL;
+	if (gnutls_priority_init(&p, priority, &where) != GNUTLS_E_SUCCESS) {
+		die_msg("--tls-priority: GnuTLS cannot read '%s' (at '%s')", priority, where ? where : "");
+		return false;
+	}
+	gnutls_priority_deinit(p);
+#else
+	(void)priority;
+#endif
+	return true;
 }
 
 static int cmd_serve(int argc, char **argv)
 {
 	enum {
 		O_LISTEN = 0x100, O_CERT, O_KEY, O_DATA, O_INSECURE, O_LOG, O_TOKEN_DAYS, O_MAX_BODY, O_MAX_BLOB,
-		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION, O_PER_IP, O_TRUST_PROXY,
+		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION, O_PER_IP, O_TRUST_PROXY, O_TLS_PRIORITY,
+		O_OPEN_KEY, O_HEAD_TIMEOUT, O_BODY_TIMEOUT,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -239,6 +281,10 @@ static int cmd_serve(int argc, char **argv)
 		{ "retention-days", required_argument, NULL, O_RETENTION },
 		{ "per-ip-connections", required_argument, NULL, O_PER_IP },
 		{ "trust-proxy", no_argument, NULL, O_TRUST_PROXY },
+		{ "tls-priority", required_argument, NULL, O_TLS_PRIORITY },
+		{ "allow-open-key", no_argument, NULL, O_OPEN_KEY },
+		{ "head-timeout", required_argument, NULL, O_HEAD_TIMEOUT },
+		{ "body-timeout", required_argument, NULL, O_BODY_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -296,6 +342,16 @@ static int cmd_serve(int argc, char **argv)
 				what = "--timeout: expected seconds from 1 to 86400";
 			cfg.timeout = (int)v;
 			break;
+		case O_HEAD_TIMEOUT:
+			if (!parse_num(optarg, 1, 3600, &v))
+				what = "--head-timeout: expected seconds from 1 to 3600";
+			cfg.head_timeout = (int)v;
+			break;
+		case O_BODY_TIMEOUT:
+			if (!parse_num(optarg, 1, 86400, &v))
+				what = "--body-timeout: expected seconds from 1 to 86400";
+			cfg.body_timeout = (int)v;
+			break;
 		case O_MAX_CONN:
 			if (!parse_num(optarg, 1, 100000, &v))
 				what = "--max-connections: expected a count from 1 to 100000";
@@ -308,6 +364,12 @@ static int cmd_serve(int argc, char **argv)
 			break;
 		case O_TRUST_PROXY:
 			cfg.trust_proxy = true;
+			break;
+		case O_TLS_PRIORITY:
+			cfg.tls_priority = optarg;
+			break;
+		case O_OPEN_KEY:
+			cfg.allow_open_key = true;
 			break;
 		case O_RETENTION:
 			if (!parse_num(optarg, 0, 36500, &v))
@@ -350,6 +412,8 @@ static int cmd_serve(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
+	if (!cfg.insecure_http && (!key_private(&cfg) || !priority_valid(cfg.tls_priority)))
+		return EXIT_FAIL;
 	int rc = EXIT_FAIL;
 	srv_db *db = open_data("serve", cfg.data_dir, cfg.readers, &rc);
 	if (!db)
@@ -366,11 +430,13 @@ static void user_help(void)
 	fputs("Usage: duband user add NAME --role office|inspector|viewer [--county COUNTY]... [--data DIR]\n"
 	      "       duband user passwd NAME [--data DIR]\n"
 	      "       duband user disable NAME [--data DIR]\n"
+	      "       duband user unlock NAME [--data DIR]\n"
 	      "       duband user list [--data DIR]\n"
 	      "Manage the accounts clients log in with.  Passwords are asked twice without echo\n"
 	      "on a terminal, or read as one line from standard input.  Inspectors need at\n"
-	      "least one county; viewers without a county see every county.  Disabling a user\n"
-	      "revokes their tokens.\n", stdout);
+	      "least one county; viewers without a county see every county.  A new password\n"
+	      "or disabling a user revokes every token of that user.  After 5 failed logins\n"
+	      "in 15 minutes a user is locked out for 15 minutes; unlock lifts that at once.\n", stdout);
 }
 
 /* Name, role, counties, state and active tokens of every user. */
@@ -418,6 +484,23 @@ static int user_list(srv_db *db)
 	return rc;
 }
 
+/* Lifts a login lockout (failed logins counted against the name). */
+static int user_unlock(srv_db *db, const char *name)
+{
+	char err[512] = "";
+	int n = 0;
+	duban_store *st = srv_db_writer(db);
+	enum duban_err e = srv_user_unlock(st, name, &n, err, sizeof err);
+	srv_db_writer_done(db);
+	if (e != DUBAN_OK)
+		die_msg("%s", err);
+	else if (n > 0)
+		printf("user %s unlocked: their failed logins are forgotten\n", name);
+	else
+		printf("user %s was not locked (no failed logins counted)\n", name);
+	return exit_of(e);
+}
+
 static int cmd_user(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -456,14 +539,14 @@ static int cmd_user(int argc, char **argv)
 	const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
 	int nargs = argc - optind;
 	if (!sub) {
-		die_msg("user needs a subcommand: add, passwd, disable or list (see `duband user --help`)");
+		die_msg("user needs a subcommand: add, passwd, disable, unlock or list (see `duband user --help`)");
 		free(counties);
 		return EXIT_USAGE;
 	}
 	bool list = strcmp(sub, "list") == 0;
 	bool add = strcmp(sub, "add") == 0;
-	if (!list && !add && strcmp(sub, "passwd") != 0 && strcmp(sub, "disable") != 0) {
-		die_msg("unknown user subcommand '%s' (add, passwd, disable or list)", sub);
+	if (!list && !add && strcmp(sub, "passwd") != 0 && strcmp(sub, "disable") != 0 && strcmp(sub, "unlock") != 0) {
+		die_msg("unknown user subcommand '%s' (add, passwd, disable, unlock or list)", sub);
 		free(counties);
 		return EXIT_USAGE;
 	}
@@ -502,6 +585,8 @@ static int cmd_user(int argc, char **argv)
 	}
 	if (list) {
 		rc = user_list(db);
+	} else if (strcmp(sub, "unlock") == 0) {
+		rc = user_unlock(db, name);
 	} else if (strcmp(sub, "disable") == 0) {
 		char err[512] = "";
 		duban_store *st = srv_db_writer(db);
@@ -570,7 +655,7 @@ static int cmd_user(int argc, char **argv)
 		else if (add)
 			printf("user %s added (%s)\n", name, duban_role_id((enum duban_role)role));
 		else
-			printf("password of %s changed\n", name);
+			printf("password of %s changed; their tokens are revoked\n", name);
 		rc = exit_of(e);
 	}
 	srv_db_close(db);

@@ -62,7 +62,7 @@ static sqlite3_stmt *stmt(struct pull *p, enum pull_stmt id)
 		return s;
 	}
 	if (sqlite3_prepare_v2(p->db, pull_sql[id], -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "duband: pull: preparing a statement: %s\n", sqlite3_errmsg(p->db));
+		srv_log("pull: preparing a statement: %s", sqlite3_errmsg(p->db));
 		p->db_error = true;
 		return NULL;
 	}
@@ -308,7 +308,7 @@ static cJSON *item_change(struct pull *p, long long seq, const char *id)
 		c = tombstone(seq, id, "deleted");
 		add_cause(p, c, id, "delete");
 	} else {
-		fprintf(stderr, "duband: pull: %s\n", duban_store_errmsg(p->st));
+		srv_log("pull: %s", duban_store_errmsg(p->st));
 		p->db_error = true;
 	}
 	duban_item_free(&item);

@@ -32,7 +32,7 @@ static const char *const record_exists_sql[OP_KIND_COUNT] = {
 };
 
 enum push_stmt {
-	PS_APPLIED_INSERT, PS_APPLIED_ANSWER, PS_APPLIED_SAVE, PS_SEQ_GET, PS_SEQ_PUT, PS_DELETED,
+	PS_APPLIED_INSERT, PS_APPLIED_ANSWER, PS_APPLIED_SAVE, PS_SEQ_GET, PS_SEQ_PUT, PS_DELETED, PS_TAKEN,
 	PS_EXISTS, /* + kind */
 	PS_COUNT = PS_EXISTS + OP_KIND_COUNT
 };
@@ -65,7 +65,7 @@ static sqlite3_stmt *stmt(struct push *p, int id, const char *sql)
 		return s;
 	}
 	if (sqlite3_prepare_v2(p->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "duband: push: preparing a statement: %s\n", sqlite3_errmsg(p->db));
+		srv_log("push: preparing a statement: %s", sqlite3_errmsg(p->db));
 		p->db_error = true;
 		return NULL;
 	}
@@ -82,7 +82,7 @@ static bool exec(struct push *p, const char *sql)
 {
 	if (sqlite3_exec(p->db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return true;
-	fprintf(stderr, "duband: push: %s: %s\n", sql, sqlite3_errmsg(p->db));
+	srv_log("push: %s: %s", sql, sqlite3_errmsg(p->db));
 	p->db_error = true;
 	return false;
 }
@@ -135,7 +135,7 @@ static cJSON *core_answer(struct push *p, const struct op *op, enum duban_err er
 	case DUBAN_ERR_PARSE:
 		return rejected(op, "validation", "%s", msg);
 	default:
-		fprintf(stderr, "duband: push: op %s: %s\n", op->id, msg);
+		srv_log("push: op %s: %s", op->id, msg);
 		p->db_error = true;
 		return NULL;
 	}
@@ -186,41 +186,57 @@ static enum duban_err load_item(struct push *p, const char *id, struct duban_ite
 	if (err == DUBAN_OK && strcmp(item->id, id) != 0)
 		return DUBAN_ERR_NOT_FOUND;
 	if (err != DUBAN_OK && err != DUBAN_ERR_NOT_FOUND) {
-		fprintf(stderr, "duband: push: %s\n", duban_store_errmsg(p->st));
+		srv_log("push: %s", duban_store_errmsg(p->st));
 		p->db_error = true;
 	}
 	return err;
 }
 
 /* The sequence number of the item's deletion, 0 if the server never deleted
- * it (as far as the change log remembers). */
-static long long deleted_at(struct push *p, const char *item_id)
+ * it (as far as the change log remembers); *seen: whether the user sees the
+ * county it was deleted in. */
+static long long deleted_at(struct push *p, const char *item_id, bool *seen)
 {
-	sqlite3_stmt *s = stmt(p, PS_DELETED, "SELECT max(seq) FROM change WHERE item_id = ? AND deleted = 1");
+	sqlite3_stmt *s = stmt(p, PS_DELETED, "SELECT seq, county FROM change WHERE item_id = ? AND deleted = 1"
+					      " ORDER BY seq DESC LIMIT 1");
 	long long seq = 0;
 	int rc;
 
+	*seen = true;
 	if (!s)
 		return 0;
 	bind(s, 1, item_id);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0);
-	else
+		*seen = srv_user_sees(p->u, (const char *)sqlite3_column_text(s, 1));
+	} else if (rc != SQLITE_DONE) {
 		p->db_error = true;
+	}
 	sqlite3_reset(s);
 	return seq;
+}
+
+/* An item outside the user's counties and one the server never had get the
+ * same answer, so that nobody learns what another county holds. */
+static cJSON *hidden_item(struct push *p, const struct op *op)
+{
+	return rejected(op, "permission", "%s %s may not write item %s (not in their counties, or not on the server)",
+			duban_role_id(p->u->role), p->u->name, op->item_id);
 }
 
 /* An op on an item the server does not hold: a conflict if the server
  * deleted it (never a resurrection), else the item was never here. */
 static cJSON *missing_item(struct push *p, const struct op *op)
 {
-	long long seq = deleted_at(p, op->item_id);
+	bool seen;
+	long long seq = deleted_at(p, op->item_id, &seen);
 	cJSON *a;
 
 	if (p->db_error)
 		return NULL;
+	if (!seen || (!seq && !srv_user_all_counties(p->u)))
+		return hidden_item(p, op);
 	if (!seq)
 		return rejected(op, "not_found", "no item %s on the server", op->item_id);
 	a = answer(op, "conflict");
@@ -329,12 +345,36 @@ static cJSON *op_status(struct push *p, const struct op *op, const struct duban_
 	return core_answer(p, op, err);
 }
 
+/* An item.create whose id or code an item outside the user's counties holds
+ * (or held, for a deleted id): one answer for both, naming neither. */
+static cJSON *taken_elsewhere(struct push *p, const struct op *op, const struct duban_item *item)
+{
+	sqlite3_stmt *s = stmt(p, PS_TAKEN, "SELECT county FROM item WHERE id = ?1 OR code = ?2"
+					    " UNION ALL SELECT county FROM change WHERE item_id = ?1 AND deleted = 1");
+	bool hidden = false;
+	int rc;
+
+	if (!s || srv_user_all_counties(p->u))
+		return NULL;
+	bind(s, 1, item->id);
+	bind(s, 2, item->code);
+	while (!hidden && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		hidden = !srv_user_sees(p->u, (const char *)sqlite3_column_text(s, 0));
+	if (!hidden && rc != SQLITE_DONE)
+		p->db_error = true;
+	sqlite3_reset(s);
+	if (!hidden)
+		return NULL;
+	return rejected(op, "validation", "the id or the code of this item is already in use");
+}
+
 static cJSON *op_create(struct push *p, const struct op *op)
 {
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
 	struct duban_item item, old;
 	char why[256];
 	cJSON *a = NULL;
+	bool seen;
 
 	duban_item_init(&item);
 	duban_item_init(&old);
@@ -352,18 +392,22 @@ static cJSON *op_create(struct push *p, const struct op *op)
 		a = rejected(op, "validation", "the body's id %s is not the op's item_id", item.id);
 		goto out;
 	}
+	/* The county first: whether an id or code exists elsewhere must not
+	 * show through the order of the checks. */
+	if (!srv_user_sees(p->u, item.county)) {
+		a = out_of_scope(p, op, item.county);
+		goto out;
+	}
+	if ((a = taken_elsewhere(p, op, &item)) || p->db_error)
+		goto out;
 	if (load_item(p, item.id, &old) == DUBAN_OK) {
 		a = rejected(op, "validation", "the item %s already exists", item.id);
 		goto out;
 	}
 	if (p->db_error)
 		goto out;
-	if (deleted_at(p, item.id) || p->db_error) {
+	if (deleted_at(p, item.id, &seen) || p->db_error) {
 		a = p->db_error ? NULL : missing_item(p, op);
-		goto out;
-	}
-	if (!srv_user_sees(p->u, item.county)) {
-		a = out_of_scope(p, op, item.county);
 		goto out;
 	}
 	if (p->u->role != DUBAN_ROLE_OFFICE && item.status != DUBAN_STATUS_NOT_STARTED &&
@@ -523,6 +567,22 @@ static bool record_exists(struct push *p, enum op_kind kind, const char *id)
 	return rc == SQLITE_ROW;
 }
 
+/* An attachment may only name bytes this user could fetch: ones they sent,
+ * or ones already attached to an item they see.  Otherwise knowing a hash
+ * would be enough to read another county's file.  Bytes nobody sent yet are
+ * refused the same way (the client sends them before the op).  NULL: go on. */
+static cJSON *attachment_blob_check(struct push *p, const struct op *op, const struct duban_attachment *att)
+{
+	int may = srv_blob_may_use(p->db, p->u, att->sha256);
+
+	if (may < 0)
+		p->db_error = true;
+	if (may != 0)
+		return NULL;
+	return rejected(op, "validation", "blob %.64s has not been uploaded by %s (PUT /api/v1/blobs/SHA256 first)",
+			att->sha256, p->u->name);
+}
+
 static cJSON *op_record(struct push *p, const struct op *op)
 {
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
@@ -556,13 +616,15 @@ static cJSON *op_record(struct push *p, const struct op *op)
 		goto out;
 	}
 	if (!srv_user_sees(p->u, item.county)) {
-		a = out_of_scope(p, op, item.county);
+		a = hidden_item(p, op);
 		goto out;
 	}
 	if (record_exists(p, op->kind, record_id(op->kind, &r))) {
 		a = answer(op, "applied"); /* held already: idempotent by id */
 		goto out;
 	}
+	if (op->kind == OP_ATTACHMENT && ((a = attachment_blob_check(p, op, &r.attachment)) || p->db_error))
+		goto out;
 	if (!p->db_error)
 		a = core_answer(p, op, record_add(p, op->kind, &r));
 out:
@@ -599,7 +661,7 @@ static cJSON *dispatch(struct push *p, const struct op *op)
 	else if (err != DUBAN_OK)
 		a = missing_item(p, op);
 	else if (!srv_user_sees(p->u, item.county))
-		a = out_of_scope(p, op, item.county);
+		a = hidden_item(p, op);
 	else if (op->kind == OP_SET)
 		a = op_set(p, op, &item);
 	else
@@ -631,7 +693,7 @@ static const char *track_client_seq(struct push *p, const struct op *op)
 		else if (seq <= last)
 			warning = "replay";
 		if (warning)
-			fprintf(stderr, "duband: push: %s/%s op %s has client_seq %lld after %lld (%s)\n", p->u->name,
+			srv_log("push: %s/%s op %s has client_seq %lld after %lld (%s)", p->u->name,
 				p->device, op->id, seq, last, warning);
 	}
 	sqlite3_reset(s);
@@ -647,21 +709,28 @@ static const char *track_client_seq(struct push *p, const struct op *op)
 	return warning;
 }
 
-/* The first answer to an op id seen before, as a duplicate. */
+/* The first answer to an op id seen before, as a duplicate.  Only to the
+ * user who sent it: the answer may carry values (theirs) of their counties. */
 static cJSON *duplicate(struct push *p, const struct op *op)
 {
-	sqlite3_stmt *s = stmt(p, PS_APPLIED_ANSWER, "SELECT answer FROM applied_op WHERE op_id = ?");
+	sqlite3_stmt *s = stmt(p, PS_APPLIED_ANSWER, "SELECT answer, user FROM applied_op WHERE op_id = ?");
 	cJSON *first = NULL, *result;
+	bool other = false;
 
 	if (!s)
 		return NULL;
 	bind(s, 1, op->id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		first = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		other = strcmp((const char *)sqlite3_column_text(s, 1), p->u->name) != 0;
+		if (!other)
+			first = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
+	}
 	sqlite3_reset(s);
+	if (other)
+		return rejected(op, "validation", "the op id %s is already used; give the op a new id", op->id);
 	result = cJSON_GetObjectItemCaseSensitive(first, "result");
 	if (!cJSON_IsString(result)) {
-		fprintf(stderr, "duband: push: no stored answer for op %s\n", op->id);
+		srv_log("push: no stored answer for op %s", op->id);
 		cJSON_Delete(first);
 		p->db_error = true;
 		return NULL;
@@ -725,7 +794,7 @@ static cJSON *run_op(struct push *p, const struct op *op)
 	bind(s, 5, kind_names[op->kind]);
 	bind(s, 6, duban_timestamp_now(now));
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		fprintf(stderr, "duband: push: recording op %s: %s\n", op->id, sqlite3_errmsg(p->db));
+		srv_log("push: recording op %s: %s", op->id, sqlite3_errmsg(p->db));
 		sqlite3_reset(s);
 		p->db_error = true;
 		return NULL;
@@ -844,7 +913,7 @@ int srv_push(srv_db *db, const struct srv_user *u, const cJSON *request, int max
 	p.db = duban_store_db(p.st);
 	results = cJSON_CreateArray();
 	if (duban_store_begin(p.st) != DUBAN_OK) {
-		fprintf(stderr, "duband: push: %s\n", duban_store_errmsg(p.st));
+		srv_log("push: %s", duban_store_errmsg(p.st));
 		p.db_error = true;
 	}
 	for (int i = 0; i < n && !p.db_error; i++) {
@@ -853,7 +922,7 @@ int srv_push(srv_db *db, const struct srv_user *u, const cJSON *request, int max
 			cJSON_AddItemToArray(results, a);
 	}
 	if (!p.db_error && duban_store_commit(p.st) != DUBAN_OK) {
-		fprintf(stderr, "duband: push: %s\n", duban_store_errmsg(p.st));
+		srv_log("push: %s", duban_store_errmsg(p.st));
 		p.db_error = true;
 	}
 	if (p.db_error) {

@@ -8,7 +8,9 @@
  *   auth.c        users, passwords (yescrypt), tokens, login rate limits
  *   blobs.c       attachment contents on disk by SHA-256
  *   http.c        libmicrohttpd: TLS, routing, limits, gzip, access log
+ *   guard.c       deadlines for slow clients, room for new ones
  *   main.c        command line: serve and the admin commands
+ *   log.c         the diagnostic log, client strings escaped
  */
 #ifndef DUBAN_SERVER_H
 #define DUBAN_SERVER_H
@@ -17,12 +19,18 @@
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
+#include <sqlite3.h>
 
 #include "duban/model.h"
 #include "duban/store.h"
 
 #define SRV_PROTOCOL 1
 #define SRV_SCHEMA 1
+/* TLS 1.3, and TLS 1.2 with forward-secret key exchange (ECDHE, DHE) and
+ * AEAD ciphers only: no TLS 1.0/1.1, no static RSA, no CBC. */
+#define SRV_TLS_PRIORITY                                                                                  \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-CIPHER-ALL:+CHACHA20-POLY1305:+AES-256-GCM:" \
+	"+AES-128-GCM:-MAC-ALL:+AEAD"
 
 /* ---------------------------------------------------------------- config */
 struct srv_config {
@@ -32,11 +40,15 @@ struct srv_config {
 	const char *log_path;    /* access log; NULL = stderr */
 	bool insecure_http;
 	bool trust_proxy;        /* X-Forwarded-For from a loopback peer names the client */
+	bool allow_open_key;     /* serve even when the key file is readable by group or others */
+	const char *tls_priority; /* GnuTLS priority string; SRV_TLS_PRIORITY */
 	int token_days;          /* 90 */
 	long long max_body;      /* 8 MB */
 	long long max_blob;      /* 20 MB */
 	int max_ops;             /* 500 */
 	int timeout;             /* idle seconds, 30 */
+	int head_timeout;        /* seconds for a whole request head, 10 */
+	int body_timeout;        /* seconds before a body must keep up GUARD_MIN_RATE, 60 */
 	int max_connections;     /* 256 */
 	int per_ip_connections;  /* 64 */
 	int retention_days;      /* 0 = keep the change log forever */
@@ -87,6 +99,10 @@ cJSON *srv_account_json(const struct srv_user *u);
  *                deleted INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)
  *   blob        (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, user TEXT NOT NULL,
  *                created_at TEXT NOT NULL)
+ *   blob_user   (sha256 TEXT NOT NULL, user TEXT NOT NULL, created_at TEXT NOT NULL,
+ *                PRIMARY KEY (sha256, user))   -- every user who sent the bytes
+ *   login_fail  (key TEXT PRIMARY KEY, fails INTEGER NOT NULL, first_at INTEGER NOT NULL,
+ *                last_at INTEGER NOT NULL, locked_until INTEGER NOT NULL DEFAULT 0)
  *
  * Triggers on item (insert, update, delete) and on the record tables
  * (insert) append to change, so every path that writes the ledger (push,
@@ -138,6 +154,9 @@ enum duban_err srv_user_disable(duban_store *st, const char *name, char *err, si
 enum duban_err srv_token_revoke(duban_store *st, const char *user, const char *token_id, int *count,
 				char *err, size_t errlen);
 
+/* Forgets the failed logins counted against user name, lifting a lockout
+ * (the addresses' counts stay).  *count: the rows removed (0: nothing held). */
+enum duban_err srv_user_unlock(duban_store *st, const char *name, int *count, char *err, size_t errlen);
 /* Checks user and password and issues a token (hex in token_out).  Returns
  * an HTTP status: 200, 401, 429 (retry_after set), 500. */
 int srv_login(srv_db *db, const char *user, const char *password, const char *device, const char *address,
@@ -158,12 +177,43 @@ struct srv_blob_upload *srv_blob_begin(srv_db *db, const char *sha256);
 int srv_blob_write(struct srv_blob_upload *up, const void *data, size_t len);
 int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON **response);
 void srv_blob_abort(struct srv_blob_upload *up);
-/* May u read the blob?  200 (*size set), 403 or 404. */
+/* May u read the blob?  200 (*size set), 404 (not there, or not this user's:
+ * the same answer, so that HEAD tells nothing about other counties' files)
+ * or 500.  Office users may read every blob; others one they sent
+ * themselves or one attached to an item of their counties. */
 int srv_blob_access(srv_db *db, const struct srv_user *u, const char *sha256, long long *size);
+/* The same rule on an open connection (push's writer), for attachment.add:
+ * 1 allowed, 0 not (or nobody sent the bytes yet), -1 database error. */
+int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256);
+
+/* ---------------------------------------------------------------- guard (guard.c) */
+/* Where a connection is: reading a request head, reading its body, or
+ * answering. */
+enum srv_guard_phase { SRV_GUARD_HEAD, SRV_GUARD_BODY, SRV_GUARD_REPLY };
+struct MHD_Connection;
+/* The watchdog thread cutting slow heads and bodies (see guard.c); the
+ * server is "nearly full" from max_connections minus the reserve. */
+bool srv_guard_start(int head_timeout, int body_timeout, int max_connections);
+void srv_guard_stop(void);
+int srv_guard_reserve(int max_connections);
+/* A connection opened (started) or closed: from MHD_OPTION_NOTIFY_CONNECTION,
+ * before libmicrohttpd closes the socket. */
+void srv_guard_notify(struct MHD_Connection *c, void **socket_context, bool started);
+void srv_guard_phase(struct MHD_Connection *c, enum srv_guard_phase phase);
+void srv_guard_bytes(struct MHD_Connection *c, size_t n);
 
 /* ---------------------------------------------------------------- http (http.c) */
 /* Serves until SIGTERM or SIGINT; returns the process exit status. */
 int srv_serve(const struct srv_config *cfg, srv_db *db);
+
+/* ---------------------------------------------------------------- log (log.c) */
+/* One line "duband: MESSAGE" on standard error, every control character,
+ * C1 control and non-UTF-8 byte of the formatted message written as \xNN:
+ * messages carry strings that clients chose. */
+void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct duban_buf;
+/* Appends s to b escaped as srv_log does. */
+void srv_log_escape(struct duban_buf *b, const char *s);
 
 /* ---------------------------------------------------------------- errors */
 /* {"error": code, "message": message} */

@@ -109,7 +109,18 @@ static const char *const server_migrations[] = {
 	"END;",
 	/* 1 -> 2: who may fetch a blob is decided by the attachments that name it. */
 	"CREATE INDEX attachment_sha256 ON attachment (sha256);",
-	/* 2 -> 3: the history travels.  Every event enters the change log, so
+	/* 2 -> 3: every user who sent a blob's bytes (the blob table names only
+	 * the first), and failed logins counted where every server instance on
+	 * this data sees them. */
+	"CREATE TABLE blob_user ("
+	" sha256 TEXT NOT NULL, user TEXT NOT NULL, created_at TEXT NOT NULL,"
+	" PRIMARY KEY (sha256, user));"
+	"INSERT OR IGNORE INTO blob_user (sha256, user, created_at) SELECT sha256, user, created_at FROM blob;"
+	"CREATE TABLE login_fail ("
+	" key TEXT PRIMARY KEY, fails INTEGER NOT NULL, first_at INTEGER NOT NULL,"
+	" last_at INTEGER NOT NULL, locked_until INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX login_fail_last ON login_fail (locked_until, last_at);",
+	/* 3 -> 4: the history travels.  Every event enters the change log, so
 	 * each replica receives who changed what and when, change by change;
 	 * an item moving into a county announces its events too.  The history
 	 * is append-only: no op, admin command or import rewrites or deletes an

@@ -44,7 +44,9 @@ BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/duband-bench.XXXXXX") || exit 1
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	# only while it is still our child: a reaped PID may be another process's
+	[ -n "$pid" ] && [ "$(sed 's/^.*) [^ ]* \([0-9]*\) .*$/\1/' "/proc/$pid/stat" 2>/dev/null)" = "$$" ] &&
+		kill -KILL "$pid" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -49,6 +49,22 @@ run() {
 	err=$(cat "$tmp/.err")
 }
 
+# kill_child SIGNAL PID...: sends SIGNAL to each PID that is still a child
+# of this test's shell (its parent in /proc/PID/stat is $$).  A PID whose
+# process has ended and been reaped may belong to an unrelated process by
+# now: that one is left alone.
+kill_child() {
+	_ksig=$1
+	shift
+	for _kp in "$@"; do
+		[ -r "/proc/$_kp/stat" ] || continue
+		# field 4, after "PID (COMMAND) STATE"; COMMAND may hold spaces
+		_kpp=$(sed 's/^.*) [^ ]* \([0-9]*\) .*$/\1/' "/proc/$_kp/stat" 2>/dev/null)
+		[ "$_kpp" = "$$" ] && kill "-$_ksig" "$_kp" 2>/dev/null
+	done
+	return 0
+}
+
 pass() {
 	tests_run=$((tests_run + 1))
 	echo "ok $tests_run - $1"

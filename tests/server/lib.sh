@@ -35,15 +35,16 @@ SRV_ERR=
 URL=
 PORT=
 
+# Only live children of this shell are killed (kill_child): a recorded PID
+# may have been reaped and reused by an unrelated process.
 srv_cleanup() {
 	if [ -n "$SRV_PID" ]; then
-		kill -KILL "$SRV_PID" 2>/dev/null
+		kill_child KILL "$SRV_PID"
 		wait "$SRV_PID" 2>/dev/null
 		SRV_PID=
 	fi
-	for p in $BG_PIDS; do
-		kill -KILL "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086
+	kill_child KILL $BG_PIDS
 	rm -rf "$tmp"
 }
 BG_PIDS=
@@ -144,14 +145,14 @@ srv_stderr_clean() {
 # exited 0 without a sanitizer report.
 stop_server() {
 	[ -n "$SRV_PID" ] || return 0
-	kill -TERM "$SRV_PID" 2>/dev/null
+	kill_child TERM "$SRV_PID"
 	waited=0
 	while kill -0 "$SRV_PID" 2>/dev/null && [ $waited -lt 200 ]; do
 		sleep 0.1
 		waited=$((waited + 1))
 	done
 	if kill -0 "$SRV_PID" 2>/dev/null; then
-		kill -KILL "$SRV_PID" 2>/dev/null
+		kill_child KILL "$SRV_PID"
 		diag "duband did not exit within 20 s of SIGTERM"
 	fi
 	wait "$SRV_PID"
@@ -169,7 +170,7 @@ stop_server() {
 # kill_server: SIGKILL, no questions asked (a crash).
 kill_server() {
 	[ -n "$SRV_PID" ] || return 0
-	kill -KILL "$SRV_PID" 2>/dev/null
+	kill_child KILL "$SRV_PID"
 	wait "$SRV_PID" 2>/dev/null
 	SRV_PID=
 }

@@ -82,8 +82,13 @@ is "$(j '[.changes[] | select(.type == "item") | .item.code + " " + .item.lead_u
 	"the running server's pull brings the imported change"
 
 # ---- passwd, disable
+api GET me
+code_is 200 "li's token works before the password change"
 run sh -c 'printf "%s\n%s\n" new-pass-123 new-pass-123 | "$1" user passwd li --data "$2"' sh "$DUBAND" "$DATA"
 exit_is 0 "user passwd li, password from stdin"
+like "$out" "revoked" "... and says that li's tokens are revoked"
+api GET me
+code_is 401 unauthorized "a token issued before the password change no longer works"
 is "$(login li "$PW")" "" "the old password no longer logs in"
 TOKEN=$(login li new-pass-123)
 [ -n "$TOKEN" ]
@@ -93,6 +98,8 @@ run "$DUBAND" user passwd nobody --data "$DATA" </dev/null
 ok $? "passwd of an unknown user fails"
 run "$DUBAND" user disable li --data "$DATA"
 exit_is 0 "user disable li"
+api GET me
+code_is 401 unauthorized "a token issued before disable no longer works"
 is "$(login li new-pass-123)" "" "a disabled user cannot log in"
 run "$DUBAND" user list --data "$DATA"
 like "$(printf '%s\n' "$out" | grep -w li)" "disabled" "user list shows li disabled"

@@ -111,7 +111,7 @@ curl -s --max-time 60 --cacert "$CA" --limit-rate 16K -o "$tmp/slow.out" -w '%{h
 client=$!
 BG_PIDS="$BG_PIDS $client"
 sleep 1
-kill -TERM "$SRV_PID"
+kill_child TERM "$SRV_PID"
 wait "$client"
 is "$(cat "$tmp/slow.code")" 200 "the request in flight at SIGTERM is answered 200"
 is "$(jq -r '[.results[] | select(.result == "applied")] | length' "$tmp/slow.out" 2>/dev/null)" 100 \

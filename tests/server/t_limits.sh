@@ -166,7 +166,7 @@ for p in $slow; do
 	kill -0 "$p" 2>/dev/null && alive=$((alive + 1))
 done
 is "$alive" 0 "the server closed the connections idle past --timeout 3"
-for p in $slow; do kill "$p" 2>/dev/null; done
+kill_child TERM $slow
 
 # ---- still alive
 api GET health

@@ -346,15 +346,15 @@ retarget_proxy() {
 # proxy_faults on|off: new connections get faults, or pass clean.
 proxy_faults() {
 	case $1 in
-	off) kill -USR1 "$PROXY_PID" 2>/dev/null ;;
-	*) kill -USR2 "$PROXY_PID" 2>/dev/null ;;
+	off) kill_child USR1 "$PROXY_PID" ;;
+	*) kill_child USR2 "$PROXY_PID" ;;
 	esac
 }
 
 # stop_proxy: SIGTERM; its counts go to the TAP stream as a comment.
 stop_proxy() {
 	[ -n "$PROXY_PID" ] || return 0
-	kill -TERM "$PROXY_PID" 2>/dev/null
+	kill_child TERM "$PROXY_PID"
 	wait "$PROXY_PID" 2>/dev/null
 	PROXY_PID=
 	diag "$(tail -n 1 "$tmp/proxy.err")"

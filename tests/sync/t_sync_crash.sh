@@ -55,7 +55,7 @@ while [ $k -lt 50 ]; do
 	client_exec a sync -q >/dev/null 2>>"$tmp/killed.err" &
 	pid=$!
 	sleep "0.$(printf '%03d' $(($(rand) % 300)))"
-	kill -KILL "$pid" 2>/dev/null
+	kill_child KILL "$pid"
 	wait "$pid" 2>/dev/null
 done
 left=$(status_of a queued)

@@ -581,7 +581,10 @@ static void test_delete_and_records(void)
 	is_reason(&office, op_create(item_b, "JX-002", "甲县", NULL), "deleted", "re-creating a deleted item: deleted");
 	is_field(item_b, "code", "(missing)", "never a resurrection");
 	duban_uuid(never);
-	is_reason(&insp_jia, op_set(never, "progress", "0", "10"), "not_found", "an item never seen: not_found");
+	is_reason(&office, op_set(never, "progress", "0", "10"), "not_found", "an item never seen: not_found");
+	/* For a scoped user it looks like an item of another county. */
+	is_reason(&insp_jia, op_set(never, "progress", "0", "10"), "permission",
+		  "an item never seen, for an inspector: permission");
 }
 
 static void test_client_seq(void)
