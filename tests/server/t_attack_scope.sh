@@ -20,7 +20,7 @@ put() { # put FILE SHA TOKEN
 		--data-binary @"$1" "$URL/api/v1/blobs/$2"
 }
 op_attach() { # op_attach ITEM SHA
-	printf '{"id":"%s","client_seq":%d,"kind":"attachment.add","item_id":"%s","body":{"id":"%s","item_id":"%s","inspection_id":"","sha256":"%s","name":"a.pdf","mime":"application/pdf","size":100,"author":"x","created_at":"2026-06-15T08:00:00Z"}}' \
+	printf '{"id":"%s","client_seq":%d,"kind":"attachment.add","item_id":"%s","body":{"id":"%s","item_id":"%s","inspection_id":"","sha256":"%s","name":"a.pdf","mime":"application/pdf","size":100,"created_at":"2026-06-15T08:00:00Z"}}' \
 		"$(uuid)" "$(next_seq)" "$1" "$(uuid)" "$1" "$2"
 }
 

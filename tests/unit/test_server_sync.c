@@ -299,10 +299,10 @@ static void test_open(void)
 	ok(stat(data_dir, &sb) == 0 && (sb.st_mode & 0777) == 0700, "the data directory is private (0700)");
 	snprintf(path, sizeof path, "%s/blobs", data_dir);
 	ok(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode), "blobs directory created");
-	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 3, "server schema 3");
+	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 4, "server schema 4");
 	srv_db_close(db);
 	ok(open_db("push"), "opens again");
-	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 3, "migrations run once");
+	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 4, "migrations run once");
 	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 10,
 	       "eight change-log triggers and two that keep the history append-only");
 	{
