@@ -12,7 +12,9 @@
 #include <sqlite3.h>
 
 #include "duban/json.h"
+#include "duban/ledger_io.h"
 #include "duban/util.h"
+#include "../../src/core/store_internal.h"
 #include "../../src/server/server.h"
 #include "tap.h"
 
@@ -55,6 +57,24 @@ static long long scalar(const char *sql, const char *param)
 	}
 	sqlite3_close(d);
 	return v;
+}
+
+/* One text from the ledger (malloc'd, "" for none); param binds ?1. */
+static char *text_of(const char *sql, const char *param)
+{
+	sqlite3 *d;
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	if (sqlite3_open(db_path, &d) == SQLITE_OK && sqlite3_prepare_v2(d, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (param)
+			sqlite3_bind_text(s, 1, param, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+			v = xstrdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(d);
+	return v ? v : xstrdup("");
 }
 
 static void exec_sql(const char *sql)
@@ -903,6 +923,51 @@ static void test_codecs(void)
 	duban_attachment_free(&back);
 }
 
+/* The history on the server is append-only: no statement rewrites or
+ * deletes an event, and an admin import only adds to it. */
+static void test_history_append_only(void)
+{
+	duban_store *st;
+	char *err = NULL, *before, *after, csv[200], lastbuf[24];
+	long long last;
+	struct duban_import_report rep;
+	FILE *f;
+	int rc;
+
+	st = srv_db_writer(db);
+	rc = sqlite3_exec(duban_store_db(st), "UPDATE event SET author = 'forged'", NULL, NULL, &err);
+	ok(rc != SQLITE_OK && err && strstr(err, "append-only"), "an event cannot be rewritten on the server");
+	sqlite3_free(err);
+	err = NULL;
+	rc = sqlite3_exec(duban_store_db(st), "DELETE FROM event", NULL, NULL, &err);
+	ok(rc != SQLITE_OK && err && strstr(err, "append-only"), "... nor deleted");
+	sqlite3_free(err);
+	srv_db_writer_done(db);
+
+	last = scalar("SELECT max(seq) FROM event", NULL);
+	snprintf(lastbuf, sizeof lastbuf, "%lld", last);
+	before = text_of("SELECT group_concat(seq || field || coalesce(old_value, '') || coalesce(new_value, '') || author"
+			 " || created_at || received_at, '|') FROM event", NULL);
+	snprintf(csv, sizeof csv, "%s/update.csv", tmp);
+	f = fopen(csv, "w");
+	if (f) {
+		fputs("编号,问题名称,县（市、区）,责任领导\nP-0,改过的名称,甲县,副县长乙\n", f);
+		fclose(f);
+	}
+	st = srv_db_writer(db);
+	duban_store_set_actor(st, "admin", "duband import", DUBAN_ROLE_OFFICE);
+	is_int(duban_import_file(st, csv, NULL, &rep), DUBAN_OK, "an admin import updates an item");
+	duban_import_report_free(&rep);
+	srv_db_writer_done(db);
+	ok(scalar("SELECT count(*) FROM event WHERE seq > ?1 AND author = 'admin' AND reason = 'import update.csv'",
+		  lastbuf) >= 2, "the import's changes are new events, credited to the admin and naming the file");
+	after = text_of("SELECT group_concat(seq || field || coalesce(old_value, '') || coalesce(new_value, '') || author"
+			" || created_at || received_at, '|') FROM event WHERE seq <= ?1", lastbuf);
+	is_str(after, before, "every earlier event is as it was");
+	free(before);
+	free(after);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -931,6 +996,7 @@ int main(void)
 		test_pull_pages();
 		test_pull_scope();
 		test_pull_reset();
+		test_history_append_only();
 	}
 	test_codecs();
 
