@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -248,6 +249,20 @@ static void default_actor(duban_store *st)
 	st->role = DUBAN_ROLE_OFFICE;
 }
 
+/* A new ledger is created 0600 whatever the umask and wherever it lives
+ * (--db): it holds complainants' names.  SQLite gives the -wal and -shm
+ * files the mode of the database file, so they follow.  An existing file
+ * keeps its mode. */
+static int create_private(const char *path)
+{
+	if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	return close(fd);
+}
+
 duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 {
 	duban_store *st = xcalloc(1, sizeof *st);
@@ -258,6 +273,11 @@ duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 	default_actor(st);
 	if (strcmp(path, ":memory:") != 0 && duban_mkdir_parent(path) != 0) {
 		snprintf(err, errlen, _("cannot create the directory for %s: %s"), path, strerror(errno));
+		duban_store_close(st);
+		return NULL;
+	}
+	if (create_private(path) != 0) {
+		snprintf(err, errlen, _("cannot open the ledger %s: %s"), path, strerror(errno));
 		duban_store_close(st);
 		return NULL;
 	}
