@@ -14,6 +14,101 @@
 #define FIELD_PTR(type, item, f) ((type *)(void *)((char *)(item) + (f)->offset))
 #define FIELD_CPTR(type, item, f) ((const type *)(const void *)((const char *)(item) + (f)->offset))
 
+/* ---------------------------------------------------------------- parse */
+
+bool duban_json_has_nul(const char *text, size_t len)
+{
+	if (memchr(text, '\0', len))
+		return true;
+	bool in_str = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (!in_str) {
+			in_str = c == '"';
+			continue;
+		}
+		if (c == '"') {
+			in_str = false;
+		} else if (c == '\\' && i + 1 < len) {
+			/* The escape is read whole, so \\u0000 (a backslash, then
+			 * the letters u0000) is not taken for one. */
+			if (text[i + 1] == 'u' && i + 6 <= len && memcmp(text + i + 2, "0000", 4) == 0)
+				return true;
+			i++;
+		}
+	}
+	return false;
+}
+
+cJSON *duban_json_parse(const char *text, size_t len, bool *has_nul)
+{
+	*has_nul = duban_json_has_nul(text, len);
+	if (*has_nul)
+		return NULL;
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	/* One value and nothing after it but white space. */
+	while (j && end < text + len && strchr(" \t\r\n", *end))
+		end++;
+	if (j && end != text + len) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* ---------------------------------------------------------------- size */
+
+/* Bytes of s as a JSON string, quotes and escapes included (cJSON writes
+ * other bytes as they are). */
+static size_t string_size(const char *s)
+{
+	size_t n = 2;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += *p == '"' || *p == '\\' || *p == '\b' || *p == '\f' || *p == '\n' || *p == '\r' || *p == '\t' ? 2
+		     : *p < 0x20 ? 6 : 1;
+	return n;
+}
+
+size_t duban_json_size(const cJSON *j)
+{
+	if (!j)
+		return 0;
+	size_t n = 0;
+	if (j->string)
+		n += string_size(j->string) + 1; /* the key and its colon */
+	if (cJSON_IsString(j))
+		return n + string_size(j->valuestring);
+	if (cJSON_IsNumber(j))
+		return n + 26; /* cJSON prints at most 17 significant digits */
+	if (!cJSON_IsArray(j) && !cJSON_IsObject(j))
+		return n + 5; /* true, false, null */
+	n += 2;
+	for (const cJSON *c = j->child; c; c = c->next)
+		n += duban_json_size(c) + (c->next ? 1 : 0);
+	return n;
+}
+
+bool duban_item_within_limits(const struct duban_item *item, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < duban_field_count; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		if (f->type != DUBAN_FT_TEXT)
+			continue;
+		size_t max = strcmp(f->name, "title") == 0 ? DUBAN_MAX_TITLE_CHARS : DUBAN_MAX_TEXT_CHARS;
+		if (!duban_text_within(f->name, *FIELD_CPTR(char *, item, f), max, err, errlen))
+			return false;
+	}
+	cJSON *j = duban_item_to_json(item);
+	size_t size = duban_json_size(j);
+	cJSON_Delete(j);
+	if (size <= DUBAN_MAX_ITEM_JSON)
+		return true;
+	snprintf(err, errlen, _("item %s is too large: %zu KB as JSON, the limit is %d KB"),
+		 item->code ? item->code : "", (size + 1023) / 1024, DUBAN_MAX_ITEM_JSON / 1024);
+	return false;
+}
+
 /* ---------------------------------------------------------------- encode */
 
 static void add_date(cJSON *obj, const char *name, duban_date d)

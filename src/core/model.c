@@ -884,3 +884,22 @@ char *duban_action_summary(const struct duban_action *a)
 		duban_buf_printf(&b, _(" (due %s)"), duban_date_format(a->due, d));
 	return duban_buf_steal(&b);
 }
+
+/* ---------------------------------------------------------------- limits */
+
+static size_t count_chars(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xC0) != 0x80; /* continuation bytes do not start one */
+	return n;
+}
+
+bool duban_text_within(const char *what, const char *s, size_t max, char *err, size_t errlen)
+{
+	size_t n = s ? count_chars(s) : 0;
+	if (n <= max)
+		return true;
+	snprintf(err, errlen, _("%s is too long: %zu characters, the limit is %zu"), what, n, max);
+	return false;
+}

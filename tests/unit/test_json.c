@@ -2,6 +2,8 @@
 #include <config.h>
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,11 +189,151 @@ static void test_records(void)
 	cJSON_Delete(j);
 }
 
+/* ---------------------------------------------------------------- NUL (issue 12 #8) */
+
+/* Appends code point cp to a JSON string body, in one of the ways JSON
+ * allows, chosen by r: raw, \uXXXX (upper or lower case hex), or the short
+ * escape.  Code points are below 0x800 so that two bytes suffice raw. */
+static void put_cp(struct duban_buf *b, unsigned cp, unsigned r)
+{
+	static const char shorts[] = "\"\\/\b\f\n\r\t";
+	static const char names[] = "\"\\/bfnrt";
+	const char *sh = cp && cp < 0x80 ? strchr(shorts, (int)cp) : NULL;
+	if (sh && r % 3 == 0) {
+		duban_buf_putc(b, '\\');
+		duban_buf_putc(b, names[sh - shorts]);
+	} else if (cp < 0x20 || cp == '"' || cp == '\\' || r % 3 == 1) {
+		char esc[8];
+		snprintf(esc, sizeof esc, r & 4 ? "\\u%04X" : "\\u%04x", cp);
+		duban_buf_puts(b, esc);
+	} else if (cp < 0x80) {
+		duban_buf_putc(b, (char)cp);
+	} else {
+		duban_buf_putc(b, (char)(0xC0 | (cp >> 6)));
+		duban_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+/* Code points that make tricky neighbours for a \u0000 scanner. */
+static unsigned pick_cp(unsigned r)
+{
+	static const unsigned tricky[] = { 0, '\\', '"', 'u', '0', 0x1F, 0x7F, 0x4E2D, 0x100 };
+	if (r % 4 == 0)
+		return tricky[(r / 4) % (sizeof tricky / sizeof tricky[0])] & 0x7FF;
+	return 0x20 + (r / 4) % 0x7E0;
+}
+
+/* Generated documents {"k0": "...", "k1": [ "...", 1 ], ...} whose strings
+ * (keys too) are written with random escapes: duban_json_has_nul must say
+ * yes exactly when one of them holds U+0000, and duban_json_parse must give
+ * the same strings back otherwise. */
+static void test_nul_differential(void)
+{
+	srand(12);
+	int wrong = 0, parsed_wrong = 0, with_nul = 0;
+	const int runs = 5000;
+	for (int run = 0; run < runs; run++) {
+		struct duban_buf doc, want;
+		duban_buf_init(&doc);
+		duban_buf_init(&want);
+		bool nul = false;
+		duban_buf_putc(&doc, '{');
+		int nstr = 1 + rand() % 4;
+		for (int k = 0; k < nstr; k++) {
+			duban_buf_puts(&doc, k ? ", \"" : " \"");
+			put_cp(&doc, 'a' + (unsigned)k, 2);
+			if (rand() % 8 == 0) { /* a NUL in a key */
+				put_cp(&doc, 0, 1);
+				nul = true;
+			}
+			duban_buf_puts(&doc, "\": [\"");
+			int len = rand() % 12;
+			for (int i = 0; i < len; i++) {
+				unsigned cp = pick_cp((unsigned)rand());
+				nul |= cp == 0;
+				put_cp(&doc, cp, (unsigned)rand());
+				if (cp == 0)
+					duban_buf_puts(&want, "<0>"); /* never compared */
+				else
+					put_cp(&want, cp, 2);
+			}
+			duban_buf_puts(&doc, "\", 1]");
+			duban_buf_putc(&want, '|');
+		}
+		duban_buf_puts(&doc, " }");
+		with_nul += nul;
+		const char *text = doc.data;
+		if (duban_json_has_nul(text, doc.len) != nul) {
+			if (wrong++ < 3)
+				diag("has_nul says %d for %s", !nul, text);
+		}
+		bool has = false;
+		cJSON *j = duban_json_parse(text, doc.len, &has);
+		if (nul != (j == NULL) || has != nul) {
+			if (parsed_wrong++ < 3)
+				diag("parse: %s", text);
+		} else if (j) {
+			/* Each string decodes to what was meant: compare re-encoded. */
+			struct duban_buf got;
+			duban_buf_init(&got);
+			const cJSON *m;
+			cJSON_ArrayForEach(m, j) {
+				const char *v = cJSON_GetArrayItem(m, 0)->valuestring;
+				for (const unsigned char *p = (const unsigned char *)v; *p;) {
+					unsigned cp = *p < 0x80 ? *p : ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+					p += *p < 0x80 ? 1 : 2;
+					put_cp(&got, cp, 2);
+				}
+				duban_buf_putc(&got, '|');
+			}
+			if (strcmp(got.data ? got.data : "", want.data ? want.data : "") != 0 && parsed_wrong++ < 3)
+				diag("decoded differently: %s", text);
+			free(got.data);
+		}
+		cJSON_Delete(j);
+		free(doc.data);
+		free(want.data);
+	}
+	is_int(wrong, 0, "duban_json_has_nul agrees with the generator on 5000 documents");
+	is_int(parsed_wrong, 0, "duban_json_parse refuses exactly those and decodes the others as meant");
+	ok(with_nul > runs / 5 && with_nul < runs * 4 / 5, "both kinds were generated");
+	diag("%d of %d generated documents held U+0000", with_nul, runs);
+
+	static const struct {
+		const char *text;
+		bool nul;
+	} cases[] = {
+		{ "{\"note\": \"before\\u0000after\"}", true },
+		{ "{\"op_id\": \"x\\u0000junk\"}", true },
+		{ "{\"a\": \"\\\\u0000\"}", false },       /* a backslash, then u0000 */
+		{ "{\"a\": \"\\\\\\u0000\"}", true },      /* a backslash, then NUL */
+		{ "{\"a\": \"\\u00000\"}", true },
+		{ "{\"a\": \"\\u0001\"}", false },
+		{ "{\"a\": \"u0000\"}", false },
+		{ "{\"\\u0000\": 1}", true },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		bool has = false;
+		cJSON *j = duban_json_parse(cases[i].text, strlen(cases[i].text), &has);
+		ok(has == cases[i].nul && (j == NULL) == cases[i].nul, cases[i].text);
+		cJSON_Delete(j);
+	}
+	bool has = false;
+	static const char raw[] = "{\"a\": \"x\0y\"}";
+	ok(!duban_json_parse(raw, sizeof raw - 1, &has) && has, "a raw NUL byte is refused too");
+	cJSON *j = duban_json_parse("{} x", 4, &has);
+	ok(!j && !has, "trailing garbage is refused");
+	j = duban_json_parse("{} \n", 4, &has);
+	ok(j != NULL, "trailing white space is not");
+	cJSON_Delete(j);
+}
+
 int main(void)
 {
 	test_round_trip();
 	test_blank_item();
 	test_lenient_and_errors();
 	test_records();
+	test_nul_differential();
 	return done_testing();
 }
