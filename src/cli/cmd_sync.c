@@ -274,7 +274,8 @@ static void sync_help(void)
 		"      --log [N]     the last N syncs (default 10)\n"
 		"  -h, --help        show this help\n\n"
 		"Exit status: 0 done; 7 the server cannot be reached; 8 log in again;\n"
-		"9 done, but conflicts or refused changes wait (duban conflicts); 1 other.\n"), stdout);
+		"9 done, but conflicts or refused changes wait (duban conflicts);\n"
+		"10 the server's certificate cannot be verified; 1 other.\n"), stdout);
 }
 
 /* Holds the ledger's sync lock (flock: released by the kernel whatever

@@ -428,7 +428,9 @@ void duban_remote_error_from_curl(struct duban_remote_error *e, CURLcode rc, con
 		     cacert ? cacert : "", clean);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
-		fail(e, DUBAN_REMOTE_TLS,
+		/* A handshake that broke off (the network, or not an HTTPS
+		 * port), not a certificate refused: "offline", as before. */
+		fail(e, DUBAN_REMOTE_OFFLINE,
 		     _("the secure connection to %s failed (%s): is it an HTTPS server, on that port?"), host, clean);
 		break;
 	case CURLE_SSL_CERTPROBLEM:
