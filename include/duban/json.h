@@ -18,6 +18,13 @@ bool duban_json_has_nul(const char *text, size_t len);
  * character (refused: no string may hold one), NULL when it does not parse. */
 cJSON *duban_json_parse(const char *text, size_t len, bool *has_nul);
 
+/* cJSON_Print (formatted) or cJSON_PrintUnformatted of j, with what a
+ * terminal would act on escaped as \uXXXX: DEL, C1 controls (U+009B is
+ * CSI), bidi overrides and isolates, U+2028/U+2029.  The value is the same
+ * JSON; every JSON duban prints for people or scripts goes through it.
+ * Malloc'd; NULL when out of memory. */
+char *duban_json_print(const cJSON *j, bool formatted);
+
 /* An upper bound of the bytes cJSON_PrintUnformatted(j) would write (exact
  * but for numbers), without printing. */
 size_t duban_json_size(const cJSON *j);

@@ -54,7 +54,7 @@ static int write_json_item(const struct duban_item *item, void *vctx)
 {
 	struct export_ctx *ctx = vctx;
 	cJSON *obj = duban_item_to_json(item);
-	char *text = obj ? cJSON_Print(obj) : NULL;
+	char *text = obj ? duban_json_print(obj, true) : NULL;
 	cJSON_Delete(obj);
 	if (!text) {
 		ctx->nomem = true;
@@ -66,7 +66,7 @@ static int write_json_item(const struct duban_item *item, void *vctx)
 		if (*p == '\n')
 			fputc('\t', ctx->out);
 	}
-	cJSON_free(text);
+	free(text);
 	ctx->count++;
 	return 0;
 }

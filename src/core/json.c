@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,53 @@ cJSON *duban_json_parse(const char *text, size_t len, bool *has_nul)
 		return NULL;
 	}
 	return j;
+}
+
+/* ---------------------------------------------------------------- print */
+
+/* The UTF-8 of a code point a terminal acts on although cJSON writes it as it
+ * is: DEL, a C1 control (U+0080..U+009F; U+009B is CSI), a bidi override or
+ * isolate (U+202A..U+202E, U+2066..U+2069), a line or paragraph separator
+ * (U+2028, U+2029).  Its length, with the code point in *cp; 0 otherwise. */
+static size_t terminal_control(const unsigned char *p, uint32_t *cp)
+{
+	if (p[0] == 0x7F) {
+		*cp = 0x7F;
+		return 1;
+	}
+	if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+		*cp = p[1];
+		return 2;
+	}
+	if (p[0] != 0xE2 || (p[1] != 0x80 && p[1] != 0x81) || p[2] < 0x80 || p[2] > 0xBF)
+		return 0;
+	*cp = 0x2000u | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+	bool hit = (*cp >= 0x202A && *cp <= 0x202E) || (*cp >= 0x2066 && *cp <= 0x2069) || *cp == 0x2028
+		   || *cp == 0x2029;
+	return hit ? 3 : 0;
+}
+
+char *duban_json_print(const cJSON *j, bool formatted)
+{
+	char *raw = formatted ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
+	if (!raw)
+		return NULL;
+	struct duban_buf b;
+	duban_buf_init(&b);
+	/* Outside strings JSON is ASCII, so every such sequence is inside a
+	 * string, where \uXXXX means the same character. */
+	for (const unsigned char *p = (const unsigned char *)raw; *p;) {
+		uint32_t cp;
+		size_t n = terminal_control(p, &cp);
+		if (n) {
+			duban_buf_printf(&b, "\\u%04x", (unsigned)cp);
+			p += n;
+		} else {
+			duban_buf_putc(&b, (char)*p++);
+		}
+	}
+	free(raw);
+	return duban_buf_steal(&b);
 }
 
 /* ---------------------------------------------------------------- size */

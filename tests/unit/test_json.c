@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "duban/json.h"
+#include "duban/utf8.h"
 #include "duban/util.h"
 #include "tap.h"
 
@@ -328,6 +329,66 @@ static void test_nul_differential(void)
 	cJSON_Delete(j);
 }
 
+/* ---------------------------------------------------------------- print (issue 12 #11) */
+
+static bool has_terminal_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == 0x1B || *p == 0x7F || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+			return true;
+		if (p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0xA8 && p[2] <= 0xAE)
+			return true;
+		if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+			return true;
+	}
+	return false;
+}
+
+/* Random strings over tricky code points: the printed JSON holds no raw
+ * terminal control, and reads back as the same strings. */
+static void test_print_escapes(void)
+{
+	static const unsigned cps[] = { 'a', 0x4E2D, 0x1B, 0x7F, 0x80, 0x85, 0x9B, 0x9F, 0xA0, 0x202A, 0x202E,
+					0x202F, 0x2066, 0x2069, 0x2028, 0x2029, 0x2014, 0x2065, '"', '\\', 0x10 };
+	srand(11);
+	int bad_raw = 0, bad_back = 0;
+	for (int run = 0; run < 2000; run++) {
+		struct duban_buf b;
+		duban_buf_init(&b);
+		int len = 1 + rand() % 10;
+		for (int i = 0; i < len; i++) {
+			char enc[4];
+			unsigned cp = cps[rand() % (int)(sizeof cps / sizeof cps[0])];
+			duban_buf_add(&b, enc, duban_utf8_encode(cp, enc));
+		}
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "title", b.data);
+		cJSON *a = cJSON_AddArrayToObject(o, "list");
+		cJSON_AddItemToArray(a, cJSON_CreateString(b.data));
+		for (int formatted = 0; formatted < 2; formatted++) {
+			char *text = duban_json_print(o, formatted);
+			bad_raw += has_terminal_control(text);
+			cJSON *back = cJSON_Parse(text);
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(back, "title");
+			const cJSON *l = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(back, "list"), 0);
+			bad_back += !cJSON_IsString(t) || strcmp(t->valuestring, b.data) != 0 || !cJSON_IsString(l)
+				    || strcmp(l->valuestring, b.data) != 0;
+			cJSON_Delete(back);
+			free(text);
+		}
+		cJSON_Delete(o);
+		duban_buf_free(&b);
+	}
+	is_int(bad_raw, 0, "duban_json_print leaves no raw C1, bidi, DEL or ESC in 4000 documents");
+	is_int(bad_back, 0, "... and they read back as the same strings");
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "t", "a\xc2\x9b" "31m\xe2\x80\xae" "b");
+	char *text = duban_json_print(o, false);
+	is_str(text, "{\"t\":\"a\\u009b31m\\u202eb\"}", "U+009B and U+202E are written \\u009b and \\u202e");
+	free(text);
+	cJSON_Delete(o);
+}
+
 int main(void)
 {
 	test_round_trip();
@@ -335,5 +396,6 @@ int main(void)
 	test_lenient_and_errors();
 	test_records();
 	test_nul_differential();
+	test_print_escapes();
 	return done_testing();
 }
