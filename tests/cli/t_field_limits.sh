@@ -85,4 +85,22 @@ exit_is 0 "import: an escaped backslash before u0000 is an ordinary text"
 run d show L-12
 like "$out" 'a\u0000b' "... kept as written"
 
+# The rest of the class: a letter template and an account file holding a NUL
+# byte are refused with a message, not cut short.
+mkdir -p "$tmp/tmpl"
+cp "$top_srcdir"/contrib/templates/* "$tmp/tmpl/"
+printf '督办提醒函\000以下内容会被丢掉\n' >"$tmp/tmpl/reminder.txt"
+d add --code L-20 --title 'overdue' --deadline 2026-06-01 >/dev/null
+run env DUBAN_TEMPLATEDIR="$tmp/tmpl" "$DUBAN" --db "$DB" overdue --issue L-20 --step reminder --letter -
+[ "$rc" -ne 0 ]
+ok $? "a letter template holding a NUL byte is refused (exit $rc)"
+like "$err" "NUL" "... and the message says why"
+mkdir -p "$tmp/cfg/duban"
+printf 'url=https://127.0.0.1:1\nuser=li\000\ntoken=secret\n' >"$tmp/cfg/duban/account"
+chmod 600 "$tmp/cfg/duban/account"
+run env XDG_CONFIG_HOME="$tmp/cfg" "$DUBAN" --db "$DB" sync
+[ "$rc" -ne 0 ]
+ok $? "an account file holding a NUL byte is refused (exit $rc)"
+like "$err" "NUL" "... and the message says why"
+
 done_testing
