@@ -61,7 +61,7 @@ d list >/dev/null || exit 99
 
 # ---- a cursor that repeats
 start_fake repeat
-run timeout 60 "$DUBAN" --db "$DB" sync --pull-only
+run timeout 30 "$DUBAN" --db "$DB" sync --pull-only
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
 ok $? "repeat: the sync fails (exit $rc), and on its own"
 like "$err" "does not move on" "repeat: the message says the cursor does not move on"
@@ -73,9 +73,9 @@ is "$(cursor)" "5-aaaaaaaaaaaa" "repeat: the cursor of the first (good) page is 
 # ---- a cursor that goes backwards
 start_fake backwards
 # (after start_fake: a sync to another server address starts from 0)
-d sync --pull-only >/dev/null 2>&1
+timeout 30 "$DUBAN" --db "$DB" sync --pull-only >/dev/null 2>&1
 set_cursor "200-zzzzzzzzzzzz"
-run timeout 60 "$DUBAN" --db "$DB" sync --pull-only
+run timeout 30 "$DUBAN" --db "$DB" sync --pull-only
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
 ok $? "backwards: the sync fails (exit $rc)"
 like "$err" "199-bbbbbbbbbbbb after 200-zzzzzzzzzzzz" "backwards: the message names both cursors"
@@ -86,7 +86,7 @@ is "$(cursor)" "200-zzzzzzzzzzzz" "backwards: the stored cursor did not go back"
 
 # ---- a server that never ends: cut off after DUBAN_SYNC_MAX_PAGES, resumable
 start_fake creep
-run env DUBAN_SYNC_MAX_PAGES=25 timeout 60 "$DUBAN" --db "$DB" sync --pull-only
+run env DUBAN_SYNC_MAX_PAGES=25 timeout 30 "$DUBAN" --db "$DB" sync --pull-only
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
 ok $? "creep: the sync stops (exit $rc)"
 like "$err" "25 pages" "creep: the message names the bound"
@@ -95,16 +95,16 @@ is "$(cursor)" "25-cccccccccccc" "creep: the 25 pages applied are kept"
 n=$(pulls)
 [ "${n:-0}" -le 27 ]
 ok $? "creep: no more than one page fetched ahead ($n pull requests)"
-run env DUBAN_SYNC_MAX_PAGES=25 timeout 60 "$DUBAN" --db "$DB" sync --pull-only
+run env DUBAN_SYNC_MAX_PAGES=25 timeout 30 "$DUBAN" --db "$DB" sync --pull-only
 is "$(cursor)" "50-cccccccccccc" "creep: the next sync goes on from there"
 
 # ---- an answer over 128 MB
 start_fake creep
-run env DUBAN_SYNC_MAX_PAGES=3 "$DUBAN" --db "$DB" sync --pull-only
+run env DUBAN_SYNC_MAX_PAGES=3 timeout 30 "$DUBAN" --db "$DB" sync --pull-only
 start_fake huge
-d sync --pull-only >/dev/null 2>&1
+timeout 30 "$DUBAN" --db "$DB" sync --pull-only >/dev/null 2>&1
 set_cursor "3-cccccccccccc"
-run timeout 120 "$DUBAN" --db "$DB" sync --pull-only
+run timeout 60 "$DUBAN" --db "$DB" sync --pull-only
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
 ok $? "huge: the sync fails (exit $rc)"
 like "$err" "128 MB" "huge: the message names the cap"
