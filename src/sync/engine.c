@@ -777,10 +777,11 @@ static int check_page_cursor(struct engine *e, const struct fetched *p, const ch
 		return 0; /* the store refuses a page without a cursor */
 	if (cursor_advances(prev, next->valuestring, page_more(p->answer)))
 		return 0;
-	char *clean = duban_sanitize(next->valuestring, false);
+	char *clean = duban_sanitize(next->valuestring, false), *was = duban_sanitize(prev, false);
 	pull_fail(e, _("%s sent a cursor that does not move on (%s after %s): the sync stopped and keeps the last "
-		       "good cursor; tell the server's administrator"), e->a->url, clean, prev);
+		       "good cursor; tell the server's administrator"), e->a->url, clean, was);
 	free(clean);
+	free(was);
 	return -1;
 }
 
