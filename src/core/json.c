@@ -139,14 +139,21 @@ size_t duban_json_size(const cJSON *j)
 
 bool duban_item_within_limits(const struct duban_item *item, char *err, size_t errlen)
 {
+	size_t text_bytes = 0;
 	for (size_t i = 0; i < duban_field_count; i++) {
 		const struct duban_field *f = &duban_fields[i];
 		if (f->type != DUBAN_FT_TEXT)
 			continue;
+		const char *v = *FIELD_CPTR(char *, item, f);
 		size_t max = strcmp(f->name, "title") == 0 ? DUBAN_MAX_TITLE_CHARS : DUBAN_MAX_TEXT_CHARS;
-		if (!duban_text_within(f->name, *FIELD_CPTR(char *, item, f), max, err, errlen))
+		if (!duban_text_within(f->name, v, max, err, errlen))
 			return false;
+		text_bytes += v ? strlen(v) : 0;
 	}
+	/* Escaping at most sextuples a byte; the rest of an item is far below
+	 * 16 KB: most items need no JSON built to know they fit. */
+	if (text_bytes * 6 + 16 * 1024 <= DUBAN_MAX_ITEM_JSON)
+		return true;
 	cJSON *j = duban_item_to_json(item);
 	size_t size = duban_json_size(j);
 	cJSON_Delete(j);

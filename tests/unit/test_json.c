@@ -389,6 +389,67 @@ static void test_print_escapes(void)
 	cJSON_Delete(o);
 }
 
+/* duban_json_size against cJSON's own printing: never below it (a pull page
+ * is cut by it), and exact but for numbers. */
+static void test_json_size(void)
+{
+	static const unsigned cps[] = { 'a', 0x4E2D, 0x01, 0x1F, '"', '\\', '\n', '\t', 0x7F, 0x9B, 0x202E, '/' };
+	srand(13);
+	int below = 0, off = 0;
+	for (int run = 0; run < 2000; run++) {
+		cJSON *o = cJSON_CreateObject();
+		int nnum = 0;
+		for (int k = 0, n = 1 + rand() % 5; k < n; k++) {
+			struct duban_buf b;
+			duban_buf_init(&b);
+			for (int i = 0, len = rand() % 12; i < len; i++) {
+				char enc[4];
+				duban_buf_add(&b, enc, duban_utf8_encode(cps[rand() % (int)(sizeof cps / sizeof cps[0])], enc));
+			}
+			char key[16];
+			snprintf(key, sizeof key, "k%d", k);
+			if (rand() % 3 == 0) {
+				cJSON_AddNumberToObject(o, key, rand() % 2 ? rand() : rand() / 7.0);
+				nnum++;
+			} else if (rand() % 4 == 0) {
+				cJSON *a = cJSON_AddArrayToObject(o, key);
+				cJSON_AddItemToArray(a, cJSON_CreateString(b.data ? b.data : ""));
+				cJSON_AddItemToArray(a, cJSON_CreateNull());
+				nnum++; /* counted as "false": a byte more than "null" */
+			} else {
+				cJSON_AddStringToObject(o, key, b.data ? b.data : "");
+			}
+			duban_buf_free(&b);
+		}
+		char *text = cJSON_PrintUnformatted(o);
+		size_t got = duban_json_size(o), want = strlen(text);
+		below += got < want;
+		off += got > want + (size_t)nnum * 26;
+		free(text);
+		cJSON_Delete(o);
+	}
+	is_int(below, 0, "duban_json_size is never below the printed size (2000 documents)");
+	is_int(off, 0, "... and exact but for numbers");
+
+	struct duban_item it;
+	char err[256];
+	duban_item_init(&it);
+	duban_set_str(&it.code, "X-1");
+	duban_set_str(&it.title, "t");
+	ok(duban_item_within_limits(&it, err, sizeof err), "a small item is within the limits");
+	struct duban_buf b;
+	duban_buf_init(&b);
+	for (int i = 0; i < 20000; i++)
+		duban_buf_puts(&b, "\x01"); /* written \u0001: six bytes each */
+	duban_set_str(&it.description, b.data);
+	duban_set_str(&it.goal, b.data);
+	duban_set_str(&it.measures, b.data);
+	ok(!duban_item_within_limits(&it, err, sizeof err) && strstr(err, "256 KB"),
+	   "60,000 control characters (360 KB as JSON) are over the item limit");
+	duban_buf_free(&b);
+	duban_item_free(&it);
+}
+
 int main(void)
 {
 	test_round_trip();
@@ -397,5 +458,6 @@ int main(void)
 	test_records();
 	test_nul_differential();
 	test_print_escapes();
+	test_json_size();
 	return done_testing();
 }
