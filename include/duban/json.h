@@ -2,9 +2,37 @@
 #ifndef DUBAN_JSON_H
 #define DUBAN_JSON_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <cjson/cJSON.h>
 
 #include "duban/model.h"
+
+/* Whether the JSON text would hold a NUL character once parsed: a NUL byte,
+ * or the escape \u0000 inside a string (escapes read whole).  cJSON decodes
+ * \u0000 into a C string, which silently ends there. */
+bool duban_json_has_nul(const char *text, size_t len);
+/* The one way duban reads JSON it did not write itself (server bodies, server
+ * answers, imported files): NULL with *has_nul set when the text holds a NUL
+ * character (refused: no string may hold one), NULL when it does not parse. */
+cJSON *duban_json_parse(const char *text, size_t len, bool *has_nul);
+
+/* cJSON_Print (formatted) or cJSON_PrintUnformatted of j, with what a
+ * terminal would act on escaped as \uXXXX: DEL, C1 controls (U+009B is
+ * CSI), bidi overrides and isolates, U+2028/U+2029.  The value is the same
+ * JSON; every JSON duban prints for people or scripts goes through it.
+ * Malloc'd; NULL when out of memory. */
+char *duban_json_print(const cJSON *j, bool formatted);
+
+/* An upper bound of the bytes cJSON_PrintUnformatted(j) would write (exact
+ * but for numbers), without printing. */
+size_t duban_json_size(const cJSON *j);
+
+/* Whether the item keeps to the limits of model.h (texts, and its size as
+ * JSON); when not, err names the field or the size and the limit.  The
+ * store checks it on every write; an importer may ask first. */
+bool duban_item_within_limits(const struct duban_item *item, char *err, size_t errlen);
 
 /* Every field of duban_fields under its name; dates as "YYYY-MM-DD" or null. */
 cJSON *duban_item_to_json(const struct duban_item *item);

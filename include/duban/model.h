@@ -150,6 +150,17 @@ struct duban_field {
 	bool editable;      /* settable by `edit` (status goes through the machine) */
 };
 
+/* What one item or record may hold (doc/PROTOCOL.md "Limits", duban(1)),
+ * checked by the store where the client saves an edit and where duband
+ * applies a push: one oversized text can neither wait in an outbox nor make
+ * a pull page too large for the others.  Characters are Unicode code points. */
+#define DUBAN_MAX_TITLE_CHARS 500
+#define DUBAN_MAX_TEXT_CHARS 20000         /* any other text of an item or a record */
+#define DUBAN_MAX_ITEM_JSON (256 * 1024)   /* bytes of a whole item as JSON */
+/* Whether s (NULL: empty) holds at most max characters; when not, says so
+ * in err, naming the field what and the limit. */
+bool duban_text_within(const char *what, const char *s, size_t max, char *err, size_t errlen);
+
 extern const struct duban_field duban_fields[];
 extern const size_t duban_field_count;
 const struct duban_field *duban_field_find(const char *name); /* by name or Chinese label */

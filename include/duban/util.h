@@ -53,7 +53,24 @@ char *duban_config_path(void);
 /* mkdir -p of the directory part of path (mode 0700). 0 on success. */
 int duban_mkdir_parent(const char *path);
 
-/* Writes data to path atomically (temp file, fsync, rename).  0 on success. */
+/* How an output file (-o PATH) is written.  Every writer of a user-named
+ * file asks this first. */
+enum duban_out_kind {
+	DUBAN_OUT_REPLACE, /* a new or regular file: temp file beside it, then rename */
+	DUBAN_OUT_DIRECT,  /* a character device or FIFO: opened and written as is */
+};
+/* Decides how path is written: DUBAN_OUT_REPLACE with *target the file to
+ * replace (for a symbolic link, the file it names: the link stays), or
+ * DUBAN_OUT_DIRECT (*target a copy of path).  -1 with errno for what is
+ * refused: a directory (EISDIR), a block device or socket (ENOTSUP), a
+ * symbolic link to nothing (ENOENT).  *target malloc'd, NULL on -1. */
+int duban_output_target(const char *path, char **target);
+/* Opens a DUBAN_OUT_DIRECT target for writing (no create, no truncate). */
+int duban_open_direct(const char *path);
+
+/* Writes data to path as duban_output_target says: a regular file is
+ * replaced atomically (temp file, fsync, rename), a device or FIFO written
+ * directly.  0 on success, -1 with errno. */
 int duban_write_file_atomic(const char *path, const char *data, size_t len, int mode);
 /* Reads a whole file; NULL (errno set) on failure. *len may be NULL. */
 char *duban_read_file(const char *path, size_t *len);

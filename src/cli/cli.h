@@ -26,7 +26,9 @@ enum cli_exit {
 	CLI_IMPORT = 6,
 	CLI_OFFLINE = 7,   /* the server cannot be reached (or not safely) */
 	CLI_AUTH = 8,      /* not logged in, wrong password, token expired */
-	CLI_CONFLICTS = 9  /* sync done, but conflicts or refused changes wait */
+	CLI_CONFLICTS = 9, /* sync done, but conflicts or refused changes wait */
+	CLI_TLS = 10       /* the server's certificate cannot be verified: not "offline",
+			    * which cron wrappers take as benign; trying again will not help */
 };
 
 /* What every subcommand gets: where the ledger is and, once opened, the store. */

@@ -26,9 +26,10 @@ int cli_exit_of_remote(int kind)
 	case DUBAN_REMOTE_OK:
 		return CLI_OK;
 	case DUBAN_REMOTE_OFFLINE:
-	case DUBAN_REMOTE_TLS:
 	case DUBAN_REMOTE_RATE_LIMITED:
 		return CLI_OFFLINE;
+	case DUBAN_REMOTE_TLS:
+		return CLI_TLS;
 	case DUBAN_REMOTE_AUTH:
 		return CLI_AUTH;
 	case DUBAN_REMOTE_FORBIDDEN:

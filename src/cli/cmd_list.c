@@ -11,6 +11,7 @@
 
 #include "duban/csv.h"
 #include "duban/date.h"
+#include "duban/json.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -367,9 +368,9 @@ static void print_json_row(const struct duban_row *r, bool first)
 		else
 			cJSON_AddStringToObject(obj, csv_headers[i], v[i]);
 	}
-	char *text = cJSON_PrintUnformatted(obj);
-	printf("%s%s", first ? "\n" : ",\n", text);
-	cJSON_free(text);
+	char *text = duban_json_print(obj, false);
+	printf("%s%s", first ? "\n" : ",\n", text ? text : "null");
+	free(text);
 	cJSON_Delete(obj);
 }
 
@@ -512,9 +513,9 @@ static void print_counts(const struct list_opts *o, char **values, const long lo
 			cJSON *obj = cJSON_CreateObject();
 			cJSON_AddStringToObject(obj, field, values[i]);
 			cJSON_AddNumberToObject(obj, "items", (double)counts[i]);
-			char *text = cJSON_PrintUnformatted(obj);
-			printf("%s%s", i ? ",\n" : "\n", text);
-			cJSON_free(text);
+			char *text = duban_json_print(obj, false);
+			printf("%s%s", i ? ",\n" : "\n", text ? text : "null");
+			free(text);
 			cJSON_Delete(obj);
 		}
 		free(clean);

@@ -13,6 +13,7 @@
 
 #include "duban/csv.h"
 #include "duban/date.h"
+#include "duban/json.h"
 #include "duban/ladder.h"
 #include "duban/settings.h"
 #include "duban/store.h"
@@ -280,9 +281,9 @@ static void print_json(const struct duban_ladder *l, const struct duban_overdue 
 		cJSON_AddItemToArray(arr, obj);
 		free(x.taken);
 	}
-	char *text = cJSON_Print(arr);
-	puts(text);
-	cJSON_free(text);
+	char *text = duban_json_print(arr, true);
+	puts(text ? text : "null");
+	free(text);
 	cJSON_Delete(arr);
 }
 

@@ -230,9 +230,9 @@ static int show_json(struct cli_ctx *ctx, const struct duban_item *item)
 		cJSON_Delete(root);
 		return cli_store_error(ctx, err, _("cannot read the history"));
 	}
-	char *text = cJSON_Print(root);
-	puts(text);
-	cJSON_free(text);
+	char *text = duban_json_print(root, true);
+	puts(text ? text : "null");
+	free(text);
 	cJSON_Delete(root);
 	return CLI_OK;
 }

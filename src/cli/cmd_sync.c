@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -274,7 +275,8 @@ static void sync_help(void)
 		"      --log [N]     the last N syncs (default 10)\n"
 		"  -h, --help        show this help\n\n"
 		"Exit status: 0 done; 7 the server cannot be reached; 8 log in again;\n"
-		"9 done, but conflicts or refused changes wait (duban conflicts); 1 other.\n"), stdout);
+		"9 done, but conflicts or refused changes wait (duban conflicts);\n"
+		"10 the server's certificate cannot be verified; 1 other.\n"), stdout);
 }
 
 /* Holds the ledger's sync lock (flock: released by the kernel whatever
@@ -797,34 +799,34 @@ static bool is_sha256(const char *s)
 	return true;
 }
 
+static mode_t current_umask(void)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return mask;
+}
+
+/* The attachment's file into dst: standard output for "-", else written
+ * like every -o (duban_write_file_atomic: a regular file replaced when
+ * complete, a symbolic link written through, a device or FIFO written to). */
 static int copy_file(const char *src, const char *dst)
 {
-	FILE *in = fopen(src, "rb");
-	if (!in) {
+	size_t len = 0;
+	char *data = duban_read_file(src, &len);
+	if (!data) {
 		cli_error(_("cannot read %s: %s"), src, strerror(errno));
 		return CLI_DB;
 	}
-	FILE *out = strcmp(dst, "-") == 0 ? stdout : fopen(dst, "wb");
-	if (!out) {
-		cli_error(_("cannot write %s: %s"), dst, strerror(errno));
-		fclose(in);
-		return CLI_DB;
-	}
-	char buf[65536];
-	size_t n;
 	int rc = CLI_OK;
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		if (fwrite(buf, 1, n, out) != n) {
+	if (strcmp(dst, "-") == 0) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
 			rc = CLI_DB;
-			break;
-		}
-	if (ferror(in))
+	} else if (duban_write_file_atomic(dst, data, len, (int)(0666 & ~current_umask())) != 0) {
 		rc = CLI_DB;
-	fclose(in);
-	if (out != stdout && fclose(out) != 0)
-		rc = CLI_DB;
+	}
 	if (rc != CLI_OK)
 		cli_error(_("cannot copy %s to %s: %s"), src, dst, strerror(errno));
+	free(data);
 	return rc;
 }
 

@@ -55,7 +55,7 @@ static int write_json_item(const struct duban_item *item, void *vctx)
 {
 	struct export_ctx *ctx = vctx;
 	cJSON *obj = duban_item_to_json(item);
-	char *text = obj ? cJSON_Print(obj) : NULL;
+	char *text = obj ? duban_json_print(obj, true) : NULL;
 	cJSON_Delete(obj);
 	if (!text) {
 		ctx->nomem = true;
@@ -67,7 +67,7 @@ static int write_json_item(const struct duban_item *item, void *vctx)
 		if (*p == '\n')
 			fputc('\t', ctx->out);
 	}
-	cJSON_free(text);
+	free(text);
 	ctx->count++;
 	return 0;
 }
@@ -347,6 +347,30 @@ enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_expor
 	return err;
 }
 
+static enum duban_err export_replace(duban_store *st, const char *path, const struct duban_export_options *opt);
+
+/* An export into a device or FIFO: written as it is made. */
+static enum duban_err export_direct(duban_store *st, const char *path, const struct duban_export_options *opt)
+{
+	int fd = duban_open_direct(path);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return DUBAN_ERR_IO;
+	}
+	enum duban_err err = duban_export(st, out, opt);
+	int saved = errno;
+	if (fclose(out) != 0 && err == DUBAN_OK) {
+		saved = errno;
+		err = DUBAN_ERR_IO;
+	}
+	errno = saved;
+	return err;
+}
+
 enum duban_err duban_export_file(duban_store *st, const char *path, const struct duban_export_options *opt)
 {
 	if (opt && opt->format == DUBAN_EXPORT_XLSX) {
@@ -354,6 +378,24 @@ enum duban_err duban_export_file(duban_store *st, const char *path, const struct
 		duban_filter_init(&all);
 		return export_xlsx(st, path, opt->filter ? opt->filter : &all);
 	}
+	char *target = NULL;
+	int kind = duban_output_target(path, &target);
+	if (kind < 0)
+		return DUBAN_ERR_IO;
+	if (kind == DUBAN_OUT_DIRECT) {
+		free(target);
+		return export_direct(st, path, opt);
+	}
+	enum duban_err err = export_replace(st, target, opt);
+	int saved = errno;
+	free(target);
+	errno = saved;
+	return err;
+}
+
+/* A CSV or JSON export into a new file beside path, renamed over it. */
+static enum duban_err export_replace(duban_store *st, const char *path, const struct duban_export_options *opt)
+{
 	char *tmp = xasprintf("%s.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {

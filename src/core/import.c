@@ -342,6 +342,20 @@ static bool mapping_line(struct importer *im, char *line, const char *path, int 
 	return true;
 }
 
+/* A file read for import is then handled as a C string, which would end at
+ * a NUL byte silently: such a file is refused, naming the line. */
+static bool has_nul_byte(struct importer *im, const char *path, const char *data, size_t len)
+{
+	const char *nul = memchr(data, '\0', len);
+	if (!nul)
+		return false;
+	int line = 1;
+	for (const char *p = data; p < nul; p++)
+		line += *p == '\n';
+	report_error(im, xasprintf(_("%s:%d: NUL byte; nothing was imported"), path, line));
+	return true;
+}
+
 static enum duban_err load_mapping(struct importer *im, const char *path)
 {
 	size_t len;
@@ -349,6 +363,10 @@ static enum duban_err load_mapping(struct importer *im, const char *path)
 	if (!data) {
 		report_error(im, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
 		return DUBAN_ERR_IO;
+	}
+	if (has_nul_byte(im, path, data, len)) {
+		free(data);
+		return DUBAN_ERR_PARSE;
 	}
 	char *text = duban_to_utf8(data, len, NULL);
 	free(data);
@@ -621,6 +639,11 @@ static bool find_existing(struct importer *im, const char *code, const char *id,
  * is the deadline's column in a sheet, -1 for JSON. */
 static bool item_consistent(struct importer *im, const struct duban_item *it, int where, int col)
 {
+	char msg[256];
+	if (!duban_item_within_limits(it, msg, sizeof msg)) {
+		row_error(im, where, xstrdup(msg));
+		return false;
+	}
 	if (it->start == DUBAN_DATE_NONE || it->deadline == DUBAN_DATE_NONE || it->deadline >= it->start)
 		return true;
 	char a[11], b[11];
@@ -1027,6 +1050,12 @@ static void import_json_item(struct importer *im, const cJSON *obj, int where)
 static void import_json(struct importer *im, const char *text)
 {
 	im->unit = "item";
+	if (duban_json_has_nul(text, strlen(text))) {
+		/* cJSON would cut the string short at the NUL, silently. */
+		report_error(im, xstrdup(_("JSON: a string holds \\u0000 (NUL), which no field may hold")));
+		im->failed = true;
+		return;
+	}
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithOpts(text, &end, false);
 	if (!root) {
@@ -1169,6 +1198,11 @@ static char *read_text(struct importer *im, const char *path, enum duban_err *er
 	if (!data) {
 		report_error(im, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
 		*err = DUBAN_ERR_IO;
+		return NULL;
+	}
+	if (has_nul_byte(im, path, data, len)) {
+		free(data);
+		*err = DUBAN_ERR_PARSE;
 		return NULL;
 	}
 	char *text = duban_to_utf8(data, len, &im->rep->encoding);

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,155 @@
 
 #define FIELD_PTR(type, item, f) ((type *)(void *)((char *)(item) + (f)->offset))
 #define FIELD_CPTR(type, item, f) ((const type *)(const void *)((const char *)(item) + (f)->offset))
+
+/* ---------------------------------------------------------------- parse */
+
+bool duban_json_has_nul(const char *text, size_t len)
+{
+	if (memchr(text, '\0', len))
+		return true;
+	bool in_str = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (!in_str) {
+			in_str = c == '"';
+			continue;
+		}
+		if (c == '"') {
+			in_str = false;
+		} else if (c == '\\' && i + 1 < len) {
+			/* The escape is read whole, so \\u0000 (a backslash, then
+			 * the letters u0000) is not taken for one. */
+			if (text[i + 1] == 'u' && i + 6 <= len && memcmp(text + i + 2, "0000", 4) == 0)
+				return true;
+			i++;
+		}
+	}
+	return false;
+}
+
+cJSON *duban_json_parse(const char *text, size_t len, bool *has_nul)
+{
+	*has_nul = duban_json_has_nul(text, len);
+	if (*has_nul)
+		return NULL;
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	/* One value and nothing after it but white space. */
+	while (j && end < text + len && strchr(" \t\r\n", *end))
+		end++;
+	if (j && end != text + len) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* ---------------------------------------------------------------- print */
+
+/* The UTF-8 of a code point a terminal acts on although cJSON writes it as it
+ * is: DEL, a C1 control (U+0080..U+009F; U+009B is CSI), a bidi override or
+ * isolate (U+202A..U+202E, U+2066..U+2069), a line or paragraph separator
+ * (U+2028, U+2029).  Its length, with the code point in *cp; 0 otherwise. */
+static size_t terminal_control(const unsigned char *p, uint32_t *cp)
+{
+	if (p[0] == 0x7F) {
+		*cp = 0x7F;
+		return 1;
+	}
+	if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+		*cp = p[1];
+		return 2;
+	}
+	if (p[0] != 0xE2 || (p[1] != 0x80 && p[1] != 0x81) || p[2] < 0x80 || p[2] > 0xBF)
+		return 0;
+	*cp = 0x2000u | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+	bool hit = (*cp >= 0x202A && *cp <= 0x202E) || (*cp >= 0x2066 && *cp <= 0x2069) || *cp == 0x2028
+		   || *cp == 0x2029;
+	return hit ? 3 : 0;
+}
+
+char *duban_json_print(const cJSON *j, bool formatted)
+{
+	char *raw = formatted ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
+	if (!raw)
+		return NULL;
+	struct duban_buf b;
+	duban_buf_init(&b);
+	/* Outside strings JSON is ASCII, so every such sequence is inside a
+	 * string, where \uXXXX means the same character. */
+	for (const unsigned char *p = (const unsigned char *)raw; *p;) {
+		uint32_t cp;
+		size_t n = terminal_control(p, &cp);
+		if (n) {
+			duban_buf_printf(&b, "\\u%04x", (unsigned)cp);
+			p += n;
+		} else {
+			duban_buf_putc(&b, (char)*p++);
+		}
+	}
+	free(raw);
+	return duban_buf_steal(&b);
+}
+
+/* ---------------------------------------------------------------- size */
+
+/* Bytes of s as a JSON string, quotes and escapes included (cJSON writes
+ * other bytes as they are). */
+static size_t string_size(const char *s)
+{
+	size_t n = 2;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += *p == '"' || *p == '\\' || *p == '\b' || *p == '\f' || *p == '\n' || *p == '\r' || *p == '\t' ? 2
+		     : *p < 0x20 ? 6 : 1;
+	return n;
+}
+
+size_t duban_json_size(const cJSON *j)
+{
+	if (!j)
+		return 0;
+	size_t n = 0;
+	if (j->string)
+		n += string_size(j->string) + 1; /* the key and its colon */
+	if (cJSON_IsString(j))
+		return n + string_size(j->valuestring);
+	if (cJSON_IsNumber(j))
+		return n + 26; /* cJSON prints at most 17 significant digits */
+	if (!cJSON_IsArray(j) && !cJSON_IsObject(j))
+		return n + 5; /* true, false, null */
+	n += 2;
+	for (const cJSON *c = j->child; c; c = c->next)
+		n += duban_json_size(c) + (c->next ? 1 : 0);
+	return n;
+}
+
+bool duban_item_within_limits(const struct duban_item *item, char *err, size_t errlen)
+{
+	size_t text_bytes = 0;
+	for (size_t i = 0; i < duban_field_count; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		if (f->type != DUBAN_FT_TEXT)
+			continue;
+		const char *v = *FIELD_CPTR(char *, item, f);
+		size_t max = strcmp(f->name, "title") == 0 ? DUBAN_MAX_TITLE_CHARS : DUBAN_MAX_TEXT_CHARS;
+		if (!duban_text_within(f->name, v, max, err, errlen))
+			return false;
+		text_bytes += v ? strlen(v) : 0;
+	}
+	/* Escaping at most sextuples a byte; the rest of an item is far below
+	 * 16 KB: most items need no JSON built to know they fit. */
+	if (text_bytes * 6 + 16 * 1024 <= DUBAN_MAX_ITEM_JSON)
+		return true;
+	cJSON *j = duban_item_to_json(item);
+	size_t size = duban_json_size(j);
+	cJSON_Delete(j);
+	if (size <= DUBAN_MAX_ITEM_JSON)
+		return true;
+	snprintf(err, errlen, _("item %s is too large: %zu KB as JSON, the limit is %d KB"),
+		 item->code ? item->code : "", (size + 1023) / 1024, DUBAN_MAX_ITEM_JSON / 1024);
+	return false;
+}
 
 /* ---------------------------------------------------------------- encode */
 

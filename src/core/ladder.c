@@ -568,9 +568,17 @@ static char *read_template(const char *name, char **path, char *err, size_t errl
 			 name);
 		return NULL;
 	}
-	char *tmpl = duban_read_file(*path, NULL);
+	size_t len = 0;
+	char *tmpl = duban_read_file(*path, &len);
 	if (!tmpl) {
 		snprintf(err, errlen, _("cannot read the template %s: %s"), *path, strerror(errno));
+		free(*path);
+		*path = NULL;
+	} else if (memchr(tmpl, '\0', len)) {
+		/* The letter would end there, silently. */
+		snprintf(err, errlen, _("the template %s holds a NUL byte"), *path);
+		free(tmpl);
+		tmpl = NULL;
 		free(*path);
 		*path = NULL;
 	}

@@ -893,3 +893,22 @@ char *duban_received_text(const char *received_at)
 		return xstrdup("");
 	return xasprintf(_(" (received %s)"), duban_timestamp_local(received_at, false, when));
 }
+
+/* ---------------------------------------------------------------- limits */
+
+static size_t count_chars(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xC0) != 0x80; /* continuation bytes do not start one */
+	return n;
+}
+
+bool duban_text_within(const char *what, const char *s, size_t max, char *err, size_t errlen)
+{
+	size_t n = s ? count_chars(s) : 0;
+	if (n <= max)
+		return true;
+	snprintf(err, errlen, _("%s is too long: %zu characters, the limit is %zu"), what, n, max);
+	return false;
+}

@@ -789,19 +789,28 @@ static void md_cell(FILE *out, const char *s)
 	free(clean);
 }
 
+/* A report's CSV cell is sanitised like its other forms (and like `list
+ * --format csv`): the bulletin is a view, not the data `export` keeps exact. */
+static void csv_cell(FILE *out, const char *s, bool first)
+{
+	char *clean = duban_sanitize(s, true);
+	duban_csv_write_cell(out, clean, first);
+	free(clean);
+}
+
 static void w_table(struct writer *w, const struct table *t)
 {
 	if (w->fmt == DUBAN_REPORT_CSV) {
 		if (w->tables++)
 			fputc('\n', w->out);
-		duban_csv_write_cell(w->out, t->name, true);
+		csv_cell(w->out, t->name, true);
 		duban_csv_end_record(w->out);
 		for (int j = 0; j < t->ncols; j++)
-			duban_csv_write_cell(w->out, t->heads[j], j == 0);
+			csv_cell(w->out, t->heads[j], j == 0);
 		duban_csv_end_record(w->out);
 		for (int i = 0; i < t->nrows; i++) {
 			for (int j = 0; j < t->ncols; j++)
-				duban_csv_write_cell(w->out, t->rows[i][j], j == 0);
+				csv_cell(w->out, t->rows[i][j], j == 0);
 			duban_csv_end_record(w->out);
 		}
 		return;

@@ -388,7 +388,8 @@ typedef bool (*line_fn)(void *ctx, const char *line, char *err, size_t errlen);
 
 static bool each_line(const char *path, line_fn fn, void *ctx, char ***errors, int *nerrors, bool missing_ok)
 {
-	char *data = duban_read_file(path, NULL);
+	size_t len = 0;
+	char *data = duban_read_file(path, &len);
 	if (!data) {
 		if (missing_ok && errno == ENOENT)
 			return true;
@@ -396,17 +397,24 @@ static bool each_line(const char *path, line_fn fn, void *ctx, char ***errors, i
 		return false;
 	}
 	int lineno = 0;
-	char *save = NULL;
-	/* strtok_r would skip empty lines and so miscount them. */
-	for (char *line = data; line; line = save) {
-		save = strchr(line, '\n');
-		if (save)
-			*save++ = '\0';
+	char *end = data + len, *next = NULL;
+	/* Lines are cut by length, not by strchr: a NUL byte must not end the
+	 * file silently (strtok_r would also skip empty lines and miscount). */
+	for (char *line = data; line < end; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		next = nl ? nl + 1 : end + 1;
+		if (nl)
+			*nl = '\0';
 		lineno++;
+		char err[256];
+		if (strlen(line) != (size_t)((nl ? nl : end) - line)) {
+			snprintf(err, sizeof err, "%s", _("NUL byte in line"));
+			add_error(errors, nerrors, path, lineno, err);
+			continue;
+		}
 		const char *p = skip_space(line);
 		if (!*p || *p == '#')
 			continue;
-		char err[256];
 		if (!fn(ctx, p, err, sizeof err))
 			add_error(errors, nerrors, path, lineno, err);
 	}

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -265,6 +266,20 @@ static void default_actor(duban_store *st)
 	st->role = DUBAN_ROLE_OFFICE;
 }
 
+/* A new ledger is created 0600 whatever the umask and wherever it lives
+ * (--db): it holds complainants' names.  SQLite gives the -wal and -shm
+ * files the mode of the database file, so they follow.  An existing file
+ * keeps its mode. */
+static int create_private(const char *path)
+{
+	if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	return close(fd);
+}
+
 duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 {
 	duban_store *st = xcalloc(1, sizeof *st);
@@ -276,6 +291,11 @@ duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 	default_actor(st);
 	if (strcmp(path, ":memory:") != 0 && duban_mkdir_parent(path) != 0) {
 		snprintf(err, errlen, _("cannot create the directory for %s: %s"), path, strerror(errno));
+		duban_store_close(st);
+		return NULL;
+	}
+	if (create_private(path) != 0) {
+		snprintf(err, errlen, _("cannot open the ledger %s: %s"), path, strerror(errno));
 		duban_store_close(st);
 		return NULL;
 	}
@@ -812,6 +832,25 @@ static enum duban_err check_county(duban_store *st, const char *county)
 			  st->user, *county ? county : _("(no county)"));
 }
 
+/* ---------------------------------------------------------------- limits */
+
+/* what: the field as users name it (`--set NAME`, the JSON key). */
+static enum duban_err check_text(duban_store *st, const char *what, const char *s, size_t max)
+{
+	char msg[256];
+	if (duban_text_within(what, s, max, msg, sizeof msg))
+		return DUBAN_OK;
+	return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
+}
+
+static enum duban_err check_item_limits(duban_store *st, const struct duban_item *item)
+{
+	char msg[256];
+	if (duban_item_within_limits(item, msg, sizeof msg))
+		return DUBAN_OK;
+	return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
+}
+
 static enum duban_err validate_item(duban_store *st, const struct duban_item *item)
 {
 	if (!item->code[0])
@@ -825,7 +864,7 @@ static enum duban_err validate_item(duban_store *st, const struct duban_item *it
 		return store_fail(st, DUBAN_ERR_INVALID, _("the deadline %s is before the start %s"),
 				  duban_date_format(item->deadline, a), duban_date_format(item->start, b));
 	}
-	return DUBAN_OK;
+	return check_item_limits(st, item);
 }
 
 static long long item_seq(duban_store *st, const char *id)
@@ -1218,6 +1257,8 @@ enum duban_err duban_item_set_status(duban_store *st, const char *item_id, enum 
 	enum duban_err err;
 	char now[25];
 
+	if ((err = check_text(st, "reason", reason, DUBAN_MAX_TEXT_CHARS)) != DUBAN_OK)
+		return err;
 	duban_item_init(&item);
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
@@ -1376,6 +1417,8 @@ enum duban_err duban_note_add(duban_store *st, struct duban_note *n)
 
 	if (!n->text || !*n->text)
 		return store_fail(st, DUBAN_ERR_INVALID, _("a note needs some text"));
+	if ((err = check_text(st, "note text", n->text, DUBAN_MAX_TEXT_CHARS)) != DUBAN_OK)
+		return err;
 	duban_item_init(&item);
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
@@ -1417,6 +1460,18 @@ static enum duban_err inspection_moves(duban_store *st, struct duban_item *item,
 	return apply_status(st, item, to, reason, r->created_at);
 }
 
+static enum duban_err check_inspection_limits(duban_store *st, const struct duban_inspection *r)
+{
+	enum duban_err err = check_text(st, "inspection level", r->level, DUBAN_MAX_TEXT_CHARS);
+	if (!err)
+		err = check_text(st, "inspection inspectors", r->inspectors, DUBAN_MAX_TEXT_CHARS);
+	if (!err)
+		err = check_text(st, "inspection place", r->place, DUBAN_MAX_TEXT_CHARS);
+	if (!err)
+		err = check_text(st, "inspection findings", r->findings, DUBAN_MAX_TEXT_CHARS);
+	return err;
+}
+
 enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 {
 	struct duban_item item;
@@ -1426,6 +1481,8 @@ enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 
 	if (r->date == DUBAN_DATE_NONE)
 		return store_fail(st, DUBAN_ERR_INVALID, _("an inspection needs a date"));
+	if ((err = check_inspection_limits(st, r)) != DUBAN_OK)
+		return err;
 	duban_item_init(&item);
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
@@ -1465,6 +1522,8 @@ enum duban_err duban_action_add(duban_store *st, struct duban_action *a)
 	sqlite3_stmt *s;
 	char date[11];
 
+	if ((err = check_text(st, "action text", a->text, DUBAN_MAX_TEXT_CHARS)) != DUBAN_OK)
+		return err;
 	if (a->date == DUBAN_DATE_NONE)
 		a->date = duban_today();
 	duban_item_init(&item);
@@ -1503,6 +1562,9 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 
 	if (strlen(a->sha256) != 64)
 		return store_fail(st, DUBAN_ERR_INVALID, _("an attachment needs its SHA-256"));
+	if ((err = check_text(st, "attachment name", a->name, DUBAN_MAX_TEXT_CHARS)) != DUBAN_OK
+	    || (err = check_text(st, "attachment mime", a->mime, DUBAN_MAX_TEXT_CHARS)) != DUBAN_OK)
+		return err;
 	duban_item_init(&item);
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;

@@ -378,7 +378,85 @@ static void fsync_dir_of(const char *path)
 	free(dir);
 }
 
+static int replace_file(const char *path, const char *data, size_t len, int mode);
+
+int duban_output_target(const char *path, char **target)
+{
+	*target = NULL;
+	struct stat sb;
+	if (lstat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return -1;
+		*target = xstrdup(path);
+		return DUBAN_OUT_REPLACE;
+	}
+	char *real = NULL;
+	/* A symbolic link is written through: the file it names is replaced,
+	 * the link stays.  One that names nothing is refused (ENOENT). */
+	if (S_ISLNK(sb.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real || stat(real, &sb) != 0) {
+			int e = errno;
+			free(real);
+			errno = e;
+			return -1;
+		}
+	}
+	if (S_ISREG(sb.st_mode)) {
+		*target = real ? real : xstrdup(path);
+		return DUBAN_OUT_REPLACE;
+	}
+	free(real);
+	/* A terminal, /dev/null or a named pipe is written to as the shell's >
+	 * would: renaming a file over it would destroy the device node. */
+	if (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)) {
+		*target = xstrdup(path);
+		return DUBAN_OUT_DIRECT;
+	}
+	errno = S_ISDIR(sb.st_mode) ? EISDIR : ENOTSUP;
+	return -1;
+}
+
+int duban_open_direct(const char *path)
+{
+	/* No O_CREAT: the file exists; no O_TRUNC: a device or pipe has no
+	 * length, and O_TRUNC is not meant for them. */
+	return open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+}
+
+static int write_direct(const char *path, const char *data, size_t len)
+{
+	int fd = duban_open_direct(path);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
 int duban_write_file_atomic(const char *path, const char *data, size_t len, int mode)
+{
+	char *real = NULL;
+	int kind = duban_output_target(path, &real);
+	if (kind < 0)
+		return -1;
+	if (kind == DUBAN_OUT_DIRECT) {
+		free(real);
+		return write_direct(path, data, len);
+	}
+	int rc = replace_file(real, data, len, mode);
+	int e = errno;
+	free(real);
+	errno = e;
+	return rc;
+}
+
+/* Writes data to path through a temporary file beside it, fsync, rename. */
+static int replace_file(const char *path, const char *data, size_t len, int mode)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ struct col_state {
 struct duban_xlsx_book {
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
-	char *path, *tmp;
+	char *path, *tmp; /* path: the file replaced (a symlink resolved) or the device */
+	bool direct;      /* path is a device or FIFO: tmp is copied into it */
 	lxw_format *header;
 	lxw_format *fmt[2][F_STYLES]; /* [highlighted][style] */
 	struct col_state *cols;
@@ -75,13 +77,37 @@ static void make_formats(duban_xlsx_book *b)
 		}
 }
 
+/* The temporary file a workbook for path is built in: beside the file it
+ * replaces (so that rename is atomic), or in $TMPDIR for a device or FIFO,
+ * which gets a copy at the end.  NULL with errno when path is refused. */
+static char *workbook_tmp(const char *path, char **target, bool *direct, int *fd)
+{
+	int kind = duban_output_target(path, target);
+	if (kind < 0)
+		return NULL;
+	*direct = kind == DUBAN_OUT_DIRECT;
+	const char *dir = getenv("TMPDIR");
+	char *tmp = *direct ? xasprintf("%s/duban-xlsx-XXXXXX", dir && *dir ? dir : "/tmp")
+			    : xasprintf("%s.XXXXXX", *target);
+	*fd = mkstemp(tmp);
+	if (*fd >= 0)
+		return tmp;
+	int e = errno;
+	free(tmp);
+	free(*target);
+	*target = NULL;
+	errno = e;
+	return NULL;
+}
+
 duban_xlsx_book *duban_xlsx_create(const char *path, char *err, size_t errlen)
 {
-	char *tmp = xasprintf("%s.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
+	char *target = NULL;
+	bool direct = false;
+	int fd = -1;
+	char *tmp = workbook_tmp(path, &target, &direct, &fd);
+	if (!tmp) {
 		snprintf(err, errlen, _("cannot write %s: %s"), path, strerror(errno));
-		free(tmp);
 		return NULL;
 	}
 	/* mkstemp makes the file 0600; a workbook is an ordinary document. */
@@ -97,12 +123,14 @@ duban_xlsx_book *duban_xlsx_create(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, _("cannot write %s: %s"), path, _("cannot start the workbook"));
 		unlink(tmp);
 		free(tmp);
+		free(target);
 		return NULL;
 	}
 	duban_xlsx_book *b = xcalloc(1, sizeof *b);
 	b->wb = wb;
-	b->path = xstrdup(path);
+	b->path = target;
 	b->tmp = tmp;
+	b->direct = direct;
 	make_formats(b);
 	return b;
 }
@@ -327,6 +355,21 @@ static void book_free(duban_xlsx_book *b)
 	free(b);
 }
 
+/* A finished workbook into a device or FIFO (duban_write_file_atomic writes
+ * those directly). */
+static int copy_to_direct(const char *tmp, const char *path)
+{
+	size_t len = 0;
+	char *data = duban_read_file(tmp, &len);
+	if (!data)
+		return -1;
+	int rc = duban_write_file_atomic(path, data, len, 0644);
+	int e = errno;
+	free(data);
+	errno = e;
+	return rc;
+}
+
 enum duban_err duban_xlsx_close(duban_xlsx_book *b, char *err, size_t errlen)
 {
 	if (b->error) {
@@ -346,11 +389,11 @@ enum duban_err duban_xlsx_close(duban_xlsx_book *b, char *err, size_t errlen)
 			 e == LXW_ERROR_CREATING_XLSX_FILE || e == LXW_ERROR_CREATING_TMPFILE ? strerror(saved)
 											    : lxw_strerror(e));
 		rc = DUBAN_ERR_IO;
-	} else if (rename(b->tmp, b->path) != 0) {
+	} else if (b->direct ? copy_to_direct(b->tmp, b->path) != 0 : rename(b->tmp, b->path) != 0) {
 		snprintf(err, errlen, _("cannot write %s: %s"), b->path, strerror(errno));
 		rc = DUBAN_ERR_IO;
 	}
-	if (rc != DUBAN_OK)
+	if (rc != DUBAN_OK || b->direct)
 		unlink(b->tmp);
 	book_free(b);
 	return rc;

@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 #include <zlib.h>
 
+#include "duban/json.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
 #include "store_internal.h"
@@ -412,10 +413,11 @@ static enum MHD_Result body_json(struct MHD_Connection *c, struct request *rq, c
 				  "the body nests deeper than %d levels or has control characters in strings",
 				  MAX_DEPTH);
 	}
-	/* text is NUL-terminated: the length includes it so that trailing
-	 * garbage is refused. */
-	cJSON *j = cJSON_ParseWithLengthOpts(text, len + 1, NULL, true);
+	bool has_nul = false;
+	cJSON *j = duban_json_parse(text, len, &has_nul);
 	free(inflated);
+	if (has_nul)
+		return send_error(c, rq, 400, "bad_json", "a string holds \\u0000 (NUL), which no text may hold");
 	if (!j)
 		return send_error(c, rq, 400, "bad_json", "the body is not valid JSON");
 	if (!cJSON_IsObject(j)) {

@@ -18,6 +18,10 @@
 #define PULL_MAX 2000
 /* How many log entries one page may examine per change it may hold. */
 #define PULL_EXAMINE 8
+/* A page stops before this many bytes of JSON (but holds at least one
+ * change), so that no page outgrows the client's answer cap (128 MB) however
+ * large the items are. */
+#define PULL_MAX_BYTES (4 * 1024 * 1024)
 
 enum pull_stmt {
 	Q_CHANGES, Q_TOKEN, Q_PRUNED, Q_MORE, Q_COUNTY, Q_NOTE, Q_INSPECTION, Q_ACTION, Q_ATTACHMENT, Q_EVENT, Q_CAUSE, Q_COUNT
@@ -422,12 +426,24 @@ static const char *cursor_check(struct pull *p, long long seq, const char *token
 
 /* ---------------------------------------------------------------- the page */
 
+/* Whether change c would take the page past PULL_MAX_BYTES; counts it in
+ * *bytes when not.  The first change of a page always fits. */
+static bool page_full(size_t *bytes, const cJSON *c, int count)
+{
+	size_t size = duban_json_size(c) + 1;
+	if (count > 0 && *bytes + size > PULL_MAX_BYTES)
+		return true;
+	*bytes += size;
+	return false;
+}
+
 static cJSON *page(struct pull *p, long long since, const char *since_text, int limit, long long server_seq)
 {
 	sqlite3_stmt *s = stmt(p, Q_CHANGES);
 	long long cap = (long long)limit * PULL_EXAMINE, last = since, examined = 0;
 	char last_token[13] = "", next[40];
 	int count = 0, rc = SQLITE_DONE;
+	size_t bytes = 0;
 	cJSON *changes, *answer;
 
 	if (!s)
@@ -446,6 +462,9 @@ static cJSON *page(struct pull *p, long long since, const char *since_text, int 
 		const char *old_county = (const char *)sqlite3_column_text(s, 5);
 		cJSON *c;
 
+		long long prev_last = last;
+		char prev_token[13];
+		memcpy(prev_token, last_token, sizeof prev_token);
 		examined++;
 		last = seq;
 		fixed(last_token, sizeof last_token, s, 1);
@@ -461,6 +480,13 @@ static cJSON *page(struct pull *p, long long since, const char *since_text, int 
 			c = record_change(p, seq, entity, id);
 		if (p->db_error)
 			break;
+		if (c && page_full(&bytes, c, count)) {
+			/* Not in this page: the next one starts with it. */
+			cJSON_Delete(c);
+			last = prev_last;
+			memcpy(last_token, prev_token, sizeof last_token);
+			break;
+		}
 		if (c) {
 			cJSON_AddItemToArray(changes, c);
 			count++;

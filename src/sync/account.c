@@ -241,6 +241,14 @@ int duban_account_load(const char *path, struct duban_account *a, char *err, siz
 	}
 	close(fd);
 	memset(chunk, 0, sizeof chunk);
+	if (b.len && memchr(b.data, '\0', b.len)) {
+		/* Read as a C string it would end there, silently. */
+		set_err(err, errlen, _("%s holds a NUL byte: it is not an account file duban wrote; run duban login"),
+			path);
+		memset(b.data, 0, b.len);
+		duban_buf_free(&b);
+		return -1;
+	}
 	char *text = duban_buf_steal(&b);
 	char why[256] = "";
 	int rc = duban_account_parse(text, a, why, sizeof why);

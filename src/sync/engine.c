@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -25,6 +26,7 @@
 #include "duban/date.h"
 #include "duban/sync.h"
 #include "duban/sync_store.h"
+#include "duban/utf8.h"
 #include "duban/util.h"
 #include "store_internal.h"
 
@@ -483,6 +485,16 @@ static bool page_reset(const cJSON *answer)
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(answer, "reset"));
 }
 
+static long long cursor_seq(const char *c);
+
+/* Whether next (the cursor of a page asked for with since) is after since,
+ * or, on a last page, at least not before it. */
+static bool cursor_advances(const char *since, const char *next, bool more)
+{
+	long long a = cursor_seq(since), b = cursor_seq(next);
+	return a >= 0 && b >= 0 && (more ? b > a : b >= a);
+}
+
 /* Fetches the page after f->since into *out and moves f->since on.  True
  * when no page follows it (the last one, a reset, an error). */
 static bool fetch_page(struct fetcher *f, struct fetched *out)
@@ -505,7 +517,7 @@ static bool fetch_page(struct fetcher *f, struct fetched *out)
 	if (!out->answer || page_reset(out->answer) || !page_more(out->answer))
 		return true;
 	const cJSON *next = cJSON_GetObjectItemCaseSensitive(out->answer, "next");
-	if (!cJSON_IsString(next))
+	if (!cJSON_IsString(next) || !cursor_advances(f->since, next->valuestring, true))
 		return true; /* the applier refuses the page */
 	free(f->since);
 	f->since = xstrdup(next->valuestring);
@@ -712,6 +724,73 @@ static void pull_pragmas_restore(duban_store *st, const struct pull_pragmas *was
 	pragma_set(st, "wal_autocheckpoint", was->checkpoint);
 }
 
+/* ---------------------------------------------------------------- cursors */
+
+/* A sync applies at most this many pages (DUBAN_SYNC_MAX_PAGES), then stops;
+ * each page's cursor is kept with it, so the next sync goes on from there. */
+#define PULL_PAGES_DEFAULT 10000
+
+/* The sequence number of a cursor "SEQ-TOKEN" ("0" for the start); -1 when
+ * it is not one. */
+static long long cursor_seq(const char *c)
+{
+	if (!c || *c < '0' || *c > '9')
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(c, &end, 10);
+	return errno || (*end && *end != '-') ? -1 : v;
+}
+
+static int pull_fail(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int pull_fail(struct engine *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	duban_remote_error_clear(&e->r->error);
+	e->r->error.kind = DUBAN_REMOTE_PROTOCOL;
+	vsnprintf(e->r->error.message, sizeof e->r->error.message, fmt, ap);
+	va_end(ap);
+	report(e);
+	return -1;
+}
+
+static int pull_pages_max(void)
+{
+	return env_int("DUBAN_SYNC_MAX_PAGES", PULL_PAGES_DEFAULT, 1, INT_MAX);
+}
+
+/* *prev becomes the cursor of the page just applied. */
+static void next_cursor(char **prev, const struct fetched *p)
+{
+	const cJSON *next = cJSON_GetObjectItemCaseSensitive(p->answer, "next");
+	if (!cJSON_IsString(next))
+		return;
+	free(*prev);
+	*prev = xstrdup(next->valuestring);
+}
+
+/* A page must move the cursor on (strictly, when more follow), or a server
+ * could keep a sync asking forever, or send it back over what it has.
+ * -1 (the page not applied, the cursor kept) when it does not.  The
+ * fetching thread applies the same rule (cursor_advances). */
+static int check_page_cursor(struct engine *e, const struct fetched *p, const char *prev)
+{
+	if (!p->answer || page_reset(p->answer))
+		return 0; /* apply_fetched reports these */
+	const cJSON *next = cJSON_GetObjectItemCaseSensitive(p->answer, "next");
+	if (!cJSON_IsString(next))
+		return 0; /* the store refuses a page without a cursor */
+	if (cursor_advances(prev, next->valuestring, page_more(p->answer)))
+		return 0;
+	char *clean = duban_sanitize(next->valuestring, false), *was = duban_sanitize(prev, false);
+	pull_fail(e, _("%s sent a cursor that does not move on (%s after %s): the sync stopped and keeps the last "
+		       "good cursor; tell the server's administrator"), e->a->url, clean, was);
+	free(clean);
+	free(was);
+	return -1;
+}
+
 /* 1: the server asked for a reset; 0: caught up; -1: error. */
 static int pull(struct engine *e)
 {
@@ -725,21 +804,30 @@ static int pull(struct engine *e)
 	struct pull_pragmas was;
 	pull_pragmas_set(e->st, &was);
 	struct fetcher f;
+	char *prev = xstrdup(cursor ? cursor : "0");
 	fetcher_start(&f, e, page, cursor ? cursor : xstrdup("0"));
-	int rc = 0;
+	int rc = 0, pages = 0, max_pages = pull_pages_max();
 	bool more = true;
 	while (rc == 0 && more) {
 		struct fetched p;
 		if (!next_page(&f, &p))
 			break;
-		rc = apply_fetched(e, &p, &more);
+		rc = check_page_cursor(e, &p, prev);
+		if (rc == 0)
+			rc = apply_fetched(e, &p, &more);
+		if (rc == 0)
+			next_cursor(&prev, &p);
 		fetcher_recycle(&f, &p);
+		if (rc == 0 && more && ++pages >= max_pages)
+			rc = pull_fail(e, _("stopped after %d pages of changes (DUBAN_SYNC_MAX_PAGES); what arrived is "
+					    "kept: run duban sync again to go on"), pages);
 		if (rc == 0 && more && cancelled(e)) {
 			cancel_error(&e->r->error);
 			rc = -1;
 		}
 	}
 	fetcher_stop(&f);
+	free(prev);
 	pull_pragmas_restore(e->st, &was);
 	return rc;
 }

@@ -21,6 +21,7 @@
 
 #include <zlib.h>
 
+#include "duban/json.h"
 #include "duban/sync.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -427,7 +428,9 @@ void duban_remote_error_from_curl(struct duban_remote_error *e, CURLcode rc, con
 		     cacert ? cacert : "", clean);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
-		fail(e, DUBAN_REMOTE_TLS,
+		/* A handshake that broke off (the network, or not an HTTPS
+		 * port), not a certificate refused: "offline", as before. */
+		fail(e, DUBAN_REMOTE_OFFLINE,
 		     _("the secure connection to %s failed (%s): is it an HTTPS server, on that port?"), host, clean);
 		break;
 	case CURLE_SSL_CERTPROBLEM:
@@ -893,6 +896,25 @@ static void drop_download(duban_request *rq)
 	unlink(rq->download_path);
 }
 
+/* An answer over ANSWER_MAX.  For a pull page the message names the page
+ * size and the way out: a duband that bounds pages by bytes, or smaller
+ * pages (DUBAN_SYNC_PAGE). */
+static void fail_too_big(const duban_request *rq, struct duban_remote_error *err)
+{
+	long mb = ANSWER_MAX / (1024 * 1024);
+	const char *limit = strstr(rq->url, "/pull?") ? strstr(rq->url, "limit=") : NULL;
+	if (!limit) {
+		fail(err, DUBAN_REMOTE_PROTOCOL, _("the answer of %s is larger than %ld MB, the most duban accepts"),
+		     rq->host, mb);
+		return;
+	}
+	fail(err, DUBAN_REMOTE_PROTOCOL,
+	     _("a page of %ld changes from %s is larger than %ld MB, the most duban accepts: ask for smaller pages "
+	       "(DUBAN_SYNC_PAGE=50 duban sync), or have the server's administrator update duband, which "
+	       "keeps pages under 4 MB"),
+	     strtol(limit + 6, NULL, 10), rq->host, mb);
+}
+
 enum duban_step duban_request_finish(duban_request *rq, CURLcode rc, double *wait,
 				     struct duban_remote_error *err)
 {
@@ -908,8 +930,7 @@ enum duban_step duban_request_finish(duban_request *rq, CURLcode rc, double *wai
 		return DUBAN_STEP_FAILED;
 	}
 	if (rq->too_big) {
-		fail(err, DUBAN_REMOTE_PROTOCOL, _("the answer of %s is larger than %ld MB: is it a duband server?"),
-		     rq->host, ANSWER_MAX / (1024 * 1024));
+		fail_too_big(rq, err);
 		return DUBAN_STEP_FAILED;
 	}
 	if (rc == CURLE_OK && rq->status >= 200 && rq->status <= 299) {
@@ -986,14 +1007,19 @@ const char *duban_request_body(const duban_request *rq, size_t *len)
 
 cJSON *duban_request_answer(const duban_request *rq, struct duban_remote_error *err)
 {
-	cJSON *j = rq->answer.len ? cJSON_ParseWithLength(rq->answer.data, rq->answer.len) : NULL;
+	bool has_nul = false;
+	cJSON *j = rq->answer.len ? duban_json_parse(rq->answer.data, rq->answer.len, &has_nul) : NULL;
 	if (!j) {
 		duban_remote_error_clear(err);
 		err->status = rq->status;
 		err->attempts = rq->attempts;
-		fail(err, DUBAN_REMOTE_PROTOCOL,
-		     _("%s sent an answer duban does not understand (not JSON): is it the address of a duband server?"),
-		     rq->host);
+		if (has_nul)
+			fail(err, DUBAN_REMOTE_PROTOCOL,
+			     _("%s sent a text holding a NUL character (\\u0000), which duban refuses"), rq->host);
+		else
+			fail(err, DUBAN_REMOTE_PROTOCOL,
+			     _("%s sent an answer duban does not understand (not JSON): is it the address of a duband server?"),
+			     rq->host);
 	}
 	return j;
 }

@@ -109,7 +109,7 @@ exit_is 8 "an unknown user exits 8 too"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/other.key" -out "$tmp/other.pem" -days 30 \
 	-subj '/CN=another CA' >/dev/null 2>&1
 crun c login "$URL" li --cacert "$tmp/other.pem" <"$tmp/.pw"
-exit_is 7 "a CA that did not sign the certificate: exit 7"
+exit_is 10 "a CA that did not sign the certificate: exit 10 (not 7, offline)"
 like "$err" "is not signed by the CA in $tmp/other.pem" "... names the CA file"
 like "$err" "--cacert" "... and the option to fix it"
 [ ! -e "$tmp/c/c/config/duban/account" ]
@@ -117,7 +117,7 @@ ok $? "... and keeps nothing"
 
 # Only the system's CAs: the test CA is not among them.
 crun c login "$URL" li <"$tmp/.pw"
-exit_is 7 "no --cacert for a private CA: exit 7"
+exit_is 10 "no --cacert for a private CA: exit 10"
 like "$err" "is not trusted" "... the certificate is not trusted"
 like "$err" "pass --cacert FILE" "... says to pass --cacert FILE"
 

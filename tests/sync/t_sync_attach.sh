@@ -53,6 +53,14 @@ crun b fetch-attachment "$sha" -o "$tmp/fetched.jpg"
 exit_is 0 "b fetches the photo"
 cmp -s "$tmp/photo.jpg" "$tmp/fetched.jpg"
 ok $? "the fetched photo is byte-identical"
+# -o as every -o (issue 12 #12): a symbolic link is written through, not replaced.
+mkdir -p "$tmp/photos"
+echo old >"$tmp/photos/real.jpg"
+ln -s "$tmp/photos/real.jpg" "$tmp/link.jpg"
+crun b fetch-attachment "$sha" -o "$tmp/link.jpg"
+exit_is 0 "fetch-attachment -o SYMLINK"
+[ -L "$tmp/link.jpg" ] && cmp -s "$tmp/photo.jpg" "$tmp/photos/real.jpg"
+ok $? "... the link stays and the file it names gets the photo"
 bpath=$tmp/c/b/data/duban/blobs/$(printf %s "$sha" | cut -c1-2)/$sha
 [ -f "$bpath" ]
 ok $? "... and kept in b's blob store"

@@ -2,10 +2,13 @@
 #include <config.h>
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "duban/json.h"
+#include "duban/utf8.h"
 #include "duban/util.h"
 #include "tap.h"
 
@@ -187,11 +190,274 @@ static void test_records(void)
 	cJSON_Delete(j);
 }
 
+/* ---------------------------------------------------------------- NUL (issue 12 #8) */
+
+/* Appends code point cp to a JSON string body, in one of the ways JSON
+ * allows, chosen by r: raw, \uXXXX (upper or lower case hex), or the short
+ * escape.  Code points are below 0x800 so that two bytes suffice raw. */
+static void put_cp(struct duban_buf *b, unsigned cp, unsigned r)
+{
+	static const char shorts[] = "\"\\/\b\f\n\r\t";
+	static const char names[] = "\"\\/bfnrt";
+	const char *sh = cp && cp < 0x80 ? strchr(shorts, (int)cp) : NULL;
+	if (sh && r % 3 == 0) {
+		duban_buf_putc(b, '\\');
+		duban_buf_putc(b, names[sh - shorts]);
+	} else if (cp < 0x20 || cp == '"' || cp == '\\' || r % 3 == 1) {
+		char esc[8];
+		snprintf(esc, sizeof esc, r & 4 ? "\\u%04X" : "\\u%04x", cp);
+		duban_buf_puts(b, esc);
+	} else if (cp < 0x80) {
+		duban_buf_putc(b, (char)cp);
+	} else {
+		duban_buf_putc(b, (char)(0xC0 | (cp >> 6)));
+		duban_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+/* Code points that make tricky neighbours for a \u0000 scanner. */
+static unsigned pick_cp(unsigned r)
+{
+	static const unsigned tricky[] = { 0, '\\', '"', 'u', '0', 0x1F, 0x7F, 0x4E2D, 0x100 };
+	if (r % 4 == 0)
+		return tricky[(r / 4) % (sizeof tricky / sizeof tricky[0])] & 0x7FF;
+	return 0x20 + (r / 4) % 0x7E0;
+}
+
+/* Generated documents {"k0": "...", "k1": [ "...", 1 ], ...} whose strings
+ * (keys too) are written with random escapes: duban_json_has_nul must say
+ * yes exactly when one of them holds U+0000, and duban_json_parse must give
+ * the same strings back otherwise. */
+static void test_nul_differential(void)
+{
+	srand(12);
+	int wrong = 0, parsed_wrong = 0, with_nul = 0;
+	const int runs = 5000;
+	for (int run = 0; run < runs; run++) {
+		struct duban_buf doc, want;
+		duban_buf_init(&doc);
+		duban_buf_init(&want);
+		bool nul = false;
+		duban_buf_putc(&doc, '{');
+		int nstr = 1 + rand() % 4;
+		for (int k = 0; k < nstr; k++) {
+			duban_buf_puts(&doc, k ? ", \"" : " \"");
+			put_cp(&doc, 'a' + (unsigned)k, 2);
+			if (rand() % 8 == 0) { /* a NUL in a key */
+				put_cp(&doc, 0, 1);
+				nul = true;
+			}
+			duban_buf_puts(&doc, "\": [\"");
+			int len = rand() % 12;
+			for (int i = 0; i < len; i++) {
+				unsigned cp = pick_cp((unsigned)rand());
+				nul |= cp == 0;
+				put_cp(&doc, cp, (unsigned)rand());
+				if (cp == 0)
+					duban_buf_puts(&want, "<0>"); /* never compared */
+				else
+					put_cp(&want, cp, 2);
+			}
+			duban_buf_puts(&doc, "\", 1]");
+			duban_buf_putc(&want, '|');
+		}
+		duban_buf_puts(&doc, " }");
+		with_nul += nul;
+		const char *text = doc.data;
+		if (duban_json_has_nul(text, doc.len) != nul) {
+			if (wrong++ < 3)
+				diag("has_nul says %d for %s", !nul, text);
+		}
+		bool has = false;
+		cJSON *j = duban_json_parse(text, doc.len, &has);
+		if (nul != (j == NULL) || has != nul) {
+			if (parsed_wrong++ < 3)
+				diag("parse: %s", text);
+		} else if (j) {
+			/* Each string decodes to what was meant: compare re-encoded. */
+			struct duban_buf got;
+			duban_buf_init(&got);
+			const cJSON *m;
+			cJSON_ArrayForEach(m, j) {
+				const char *v = cJSON_GetArrayItem(m, 0)->valuestring;
+				for (const unsigned char *p = (const unsigned char *)v; *p;) {
+					unsigned cp = *p < 0x80 ? *p : ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+					p += *p < 0x80 ? 1 : 2;
+					put_cp(&got, cp, 2);
+				}
+				duban_buf_putc(&got, '|');
+			}
+			if (strcmp(got.data ? got.data : "", want.data ? want.data : "") != 0 && parsed_wrong++ < 3)
+				diag("decoded differently: %s", text);
+			free(got.data);
+		}
+		cJSON_Delete(j);
+		free(doc.data);
+		free(want.data);
+	}
+	is_int(wrong, 0, "duban_json_has_nul agrees with the generator on 5000 documents");
+	is_int(parsed_wrong, 0, "duban_json_parse refuses exactly those and decodes the others as meant");
+	ok(with_nul > runs / 5 && with_nul < runs * 4 / 5, "both kinds were generated");
+	diag("%d of %d generated documents held U+0000", with_nul, runs);
+
+	static const struct {
+		const char *text;
+		bool nul;
+	} cases[] = {
+		{ "{\"note\": \"before\\u0000after\"}", true },
+		{ "{\"op_id\": \"x\\u0000junk\"}", true },
+		{ "{\"a\": \"\\\\u0000\"}", false },       /* a backslash, then u0000 */
+		{ "{\"a\": \"\\\\\\u0000\"}", true },      /* a backslash, then NUL */
+		{ "{\"a\": \"\\u00000\"}", true },
+		{ "{\"a\": \"\\u0001\"}", false },
+		{ "{\"a\": \"u0000\"}", false },
+		{ "{\"\\u0000\": 1}", true },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		bool has = false;
+		cJSON *j = duban_json_parse(cases[i].text, strlen(cases[i].text), &has);
+		ok(has == cases[i].nul && (j == NULL) == cases[i].nul, cases[i].text);
+		cJSON_Delete(j);
+	}
+	bool has = false;
+	static const char raw[] = "{\"a\": \"x\0y\"}";
+	ok(!duban_json_parse(raw, sizeof raw - 1, &has) && has, "a raw NUL byte is refused too");
+	cJSON *j = duban_json_parse("{} x", 4, &has);
+	ok(!j && !has, "trailing garbage is refused");
+	j = duban_json_parse("{} \n", 4, &has);
+	ok(j != NULL, "trailing white space is not");
+	cJSON_Delete(j);
+}
+
+/* ---------------------------------------------------------------- print (issue 12 #11) */
+
+static bool has_terminal_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == 0x1B || *p == 0x7F || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+			return true;
+		if (p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0xA8 && p[2] <= 0xAE)
+			return true;
+		if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+			return true;
+	}
+	return false;
+}
+
+/* Random strings over tricky code points: the printed JSON holds no raw
+ * terminal control, and reads back as the same strings. */
+static void test_print_escapes(void)
+{
+	static const unsigned cps[] = { 'a', 0x4E2D, 0x1B, 0x7F, 0x80, 0x85, 0x9B, 0x9F, 0xA0, 0x202A, 0x202E,
+					0x202F, 0x2066, 0x2069, 0x2028, 0x2029, 0x2014, 0x2065, '"', '\\', 0x10 };
+	srand(11);
+	int bad_raw = 0, bad_back = 0;
+	for (int run = 0; run < 2000; run++) {
+		struct duban_buf b;
+		duban_buf_init(&b);
+		int len = 1 + rand() % 10;
+		for (int i = 0; i < len; i++) {
+			char enc[4];
+			unsigned cp = cps[rand() % (int)(sizeof cps / sizeof cps[0])];
+			duban_buf_add(&b, enc, duban_utf8_encode(cp, enc));
+		}
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "title", b.data);
+		cJSON *a = cJSON_AddArrayToObject(o, "list");
+		cJSON_AddItemToArray(a, cJSON_CreateString(b.data));
+		for (int formatted = 0; formatted < 2; formatted++) {
+			char *text = duban_json_print(o, formatted);
+			bad_raw += has_terminal_control(text);
+			cJSON *back = cJSON_Parse(text);
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(back, "title");
+			const cJSON *l = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(back, "list"), 0);
+			bad_back += !cJSON_IsString(t) || strcmp(t->valuestring, b.data) != 0 || !cJSON_IsString(l)
+				    || strcmp(l->valuestring, b.data) != 0;
+			cJSON_Delete(back);
+			free(text);
+		}
+		cJSON_Delete(o);
+		duban_buf_free(&b);
+	}
+	is_int(bad_raw, 0, "duban_json_print leaves no raw C1, bidi, DEL or ESC in 4000 documents");
+	is_int(bad_back, 0, "... and they read back as the same strings");
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "t", "a\xc2\x9b" "31m\xe2\x80\xae" "b");
+	char *text = duban_json_print(o, false);
+	is_str(text, "{\"t\":\"a\\u009b31m\\u202eb\"}", "U+009B and U+202E are written \\u009b and \\u202e");
+	free(text);
+	cJSON_Delete(o);
+}
+
+/* duban_json_size against cJSON's own printing: never below it (a pull page
+ * is cut by it), and exact but for numbers. */
+static void test_json_size(void)
+{
+	static const unsigned cps[] = { 'a', 0x4E2D, 0x01, 0x1F, '"', '\\', '\n', '\t', 0x7F, 0x9B, 0x202E, '/' };
+	srand(13);
+	int below = 0, off = 0;
+	for (int run = 0; run < 2000; run++) {
+		cJSON *o = cJSON_CreateObject();
+		int nnum = 0;
+		for (int k = 0, n = 1 + rand() % 5; k < n; k++) {
+			struct duban_buf b;
+			duban_buf_init(&b);
+			for (int i = 0, len = rand() % 12; i < len; i++) {
+				char enc[4];
+				duban_buf_add(&b, enc, duban_utf8_encode(cps[rand() % (int)(sizeof cps / sizeof cps[0])], enc));
+			}
+			char key[16];
+			snprintf(key, sizeof key, "k%d", k);
+			if (rand() % 3 == 0) {
+				cJSON_AddNumberToObject(o, key, rand() % 2 ? rand() : rand() / 7.0);
+				nnum++;
+			} else if (rand() % 4 == 0) {
+				cJSON *a = cJSON_AddArrayToObject(o, key);
+				cJSON_AddItemToArray(a, cJSON_CreateString(b.data ? b.data : ""));
+				cJSON_AddItemToArray(a, cJSON_CreateNull());
+				nnum++; /* counted as "false": a byte more than "null" */
+			} else {
+				cJSON_AddStringToObject(o, key, b.data ? b.data : "");
+			}
+			duban_buf_free(&b);
+		}
+		char *text = cJSON_PrintUnformatted(o);
+		size_t got = duban_json_size(o), want = strlen(text);
+		below += got < want;
+		off += got > want + (size_t)nnum * 26;
+		free(text);
+		cJSON_Delete(o);
+	}
+	is_int(below, 0, "duban_json_size is never below the printed size (2000 documents)");
+	is_int(off, 0, "... and exact but for numbers");
+
+	struct duban_item it;
+	char err[256];
+	duban_item_init(&it);
+	duban_set_str(&it.code, "X-1");
+	duban_set_str(&it.title, "t");
+	ok(duban_item_within_limits(&it, err, sizeof err), "a small item is within the limits");
+	struct duban_buf b;
+	duban_buf_init(&b);
+	for (int i = 0; i < 20000; i++)
+		duban_buf_puts(&b, "\x01"); /* written \u0001: six bytes each */
+	duban_set_str(&it.description, b.data);
+	duban_set_str(&it.goal, b.data);
+	duban_set_str(&it.measures, b.data);
+	ok(!duban_item_within_limits(&it, err, sizeof err) && strstr(err, "256 KB"),
+	   "60,000 control characters (360 KB as JSON) are over the item limit");
+	duban_buf_free(&b);
+	duban_item_free(&it);
+}
+
 int main(void)
 {
 	test_round_trip();
 	test_blank_item();
 	test_lenient_and_errors();
 	test_records();
+	test_nul_differential();
+	test_print_escapes();
+	test_json_size();
 	return done_testing();
 }

@@ -386,6 +386,33 @@ static void cleanup(void)
 		diag("could not remove %s", tmpdir);
 }
 
+/* A NUL byte in the file is a bad line like any other (issue 12 #9): it used
+ * to end the file silently, dropping every later line. */
+static void test_nul_byte(void)
+{
+	static const char text[] = "set theme dark\nset warn-days 3\0junk\n\nset lag-red 25\n";
+	char path[512];
+	snprintf(path, sizeof path, "%s/nul", tmpdir);
+	FILE *f = fopen(path, "w");
+	if (!f || fwrite(text, 1, sizeof text - 1, f) != sizeof text - 1)
+		diag("cannot write %s", path);
+	if (f)
+		fclose(f);
+	struct duban_settings s;
+	duban_settings_load(&s, path);
+	is_int(s.nerrors, 1, "a NUL byte makes one bad line");
+	char prefix[600];
+	snprintf(prefix, sizeof prefix, "%s:2: ", path);
+	ok(s.nerrors > 0 && strncmp(s.errors[0], prefix, strlen(prefix)) == 0 && strstr(s.errors[0], "NUL"),
+	   "the NUL byte is reported as FILE:LINE");
+	if (s.nerrors > 0)
+		diag("%s", s.errors[0]);
+	is_str(s.theme, "dark", "the line before applies");
+	is_int(s.warn_days, 7, "the line with the NUL byte does not apply");
+	is_int(s.lag_red, 25, "the lines after the NUL byte apply");
+	duban_settings_free(&s);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -397,6 +424,7 @@ int main(void)
 	test_set();
 	test_bind_color_filter();
 	test_errors();
+	test_nul_byte();
 	test_themes();
 	test_filter_expr();
 	test_summary();
