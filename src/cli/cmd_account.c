@@ -503,6 +503,15 @@ int cmd_whoami(struct cli_ctx *ctx, int argc, char **argv)
 		duban_account_free(&a);
 		return rc;
 	}
+	/* The role and counties as the server has them now, for what this
+	 * client offers from here on. */
+	if (duban_account_take_role(&a, me)) {
+		char err[512];
+		char *apath = duban_account_path();
+		if (duban_account_save(apath, &a, err, sizeof err) != 0)
+			cli_error("%s", err);
+		free(apath);
+	}
 	const char *user = json_str(me, "user");
 	const char *role = json_str(me, "role");
 	const char *device = json_str(me, "device");

@@ -513,6 +513,31 @@ static const char *record_item_id(enum op_kind kind, const union record *r)
 	}
 }
 
+static char *record_created(enum op_kind kind, union record *r)
+{
+	switch (kind) {
+	case OP_NOTE:
+		return r->note.created_at;
+	case OP_INSPECTION:
+		return r->inspection.created_at;
+	case OP_ACTION:
+		return r->action.created_at;
+	default:
+		return r->attachment.created_at;
+	}
+}
+
+/* A record's time is when its author made it, as their clock said, but not
+ * later than now: a clock ahead of the server's is brought back. */
+static void clamp_created(char created_at[25])
+{
+	char now[25];
+
+	duban_timestamp_now(now);
+	if (!created_at[0] || strcmp(created_at, now) > 0)
+		snprintf(created_at, 25, "%s", now);
+}
+
 static char **record_author(enum op_kind kind, union record *r)
 {
 	switch (kind) {
@@ -608,6 +633,7 @@ static cJSON *op_record(struct push *p, const struct op *op)
 	}
 	if ((a = stamp_author(p, op, record_author(op->kind, &r))) != NULL)
 		goto out;
+	clamp_created(record_created(op->kind, &r));
 	err = load_item(p, op->item_id, &item);
 	if (p->db_error)
 		goto out;
