@@ -145,7 +145,7 @@ static cJSON *op_note(const char *item_id, const char *note_id, const char *text
 	cJSON_AddStringToObject(body, "id", note_id);
 	cJSON_AddStringToObject(body, "item_id", item_id);
 	cJSON_AddStringToObject(body, "text", text);
-	cJSON_AddStringToObject(body, "created_at", "2026-06-15T08:01:00Z");
+	cJSON_AddStringToObject(body, "created_at", "2026-06-14T09:01:00Z");
 	return op;
 }
 
@@ -545,7 +545,7 @@ static void test_delete_and_records(void)
 	is_int(scalar("SELECT count(*) FROM change", NULL), changes + 1, "a record is one change, not two");
 	is_result(&insp_jia, op_note(item_b, note_id, "第一次巡查"), "applied", "the same record id again: applied");
 	is_int(scalar("SELECT count(*) FROM note WHERE id = ?1", note_id), 1, "records are idempotent by id");
-	is_int(scalar("SELECT count(*) FROM note WHERE id = ?1 AND author = 'li' AND created_at = '2026-06-15T08:01:00Z'"
+	is_int(scalar("SELECT count(*) FROM note WHERE id = ?1 AND author = 'li' AND created_at = '2026-06-14T09:01:00Z'"
 		      " AND received_at <> ''", note_id), 1,
 	       "the record's author is the pushing user; it keeps its time and gets the time received");
 	{
@@ -556,6 +556,13 @@ static void test_delete_and_records(void)
 		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(fop, "body"), "author", "wang");
 		is_reason(&insp_jia, fop, "validation", "a record whose author is another user: validation");
 		is_int(scalar("SELECT count(*) FROM note WHERE id = ?1", forged), 0, "... and nothing is stored");
+		duban_uuid(forged);
+		fop = op_note(item_b, forged, "时钟超前的记录");
+		cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(fop, "body"), "created_at",
+						       cJSON_CreateString("2099-01-01T00:00:00Z"));
+		is_result(&insp_jia, fop, "applied", "a record from a clock ahead of the server's: applied");
+		is_int(scalar("SELECT count(*) FROM note WHERE id = ?1 AND created_at = '2026-06-15T08:00:00Z'", forged), 1,
+		       "... its time brought back to the server's");
 		duban_uuid(forged);
 		fop = op_note(item_b, forged, "本人签名的记录");
 		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(fop, "body"), "author", "li");
