@@ -367,6 +367,9 @@ exited_cleanly() {
 
 # quit [TEST-NAME]: q, then exited_cleanly.
 quit() {
+	# A q within the terminal's escape delay (25 ms) of an Escape just sent
+	# is read as Alt-q: let the last key land first.
+	wait_quiet
 	keys q
 	exited_cleanly "${1:-q quits cleanly}"
 }
