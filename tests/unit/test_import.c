@@ -411,7 +411,7 @@ static char *export_text(duban_store *st, enum duban_export_format fmt)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct duban_export_options opt = { fmt, fmt == DUBAN_EXPORT_CSV, NULL };
+	struct duban_export_options opt = { .format = fmt, .bom = fmt == DUBAN_EXPORT_CSV };
 	enum duban_err err = duban_export(st, f, &opt);
 	fclose(f);
 	if (err != DUBAN_OK)
@@ -479,7 +479,7 @@ static void test_export_round_trip(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	struct duban_export_options opt = { DUBAN_EXPORT_CSV, false, &f };
+	struct duban_export_options opt = { .format = DUBAN_EXPORT_CSV, .filter = &f };
 	is_int(duban_export(st, out, &opt), DUBAN_OK, "export with a filter");
 	fclose(out);
 	int lines = 0;

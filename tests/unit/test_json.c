@@ -160,11 +160,27 @@ static void test_lenient_and_errors(void)
 
 static void test_records(void)
 {
-	struct duban_note n = { "n1", "i1", "张三", "现场已整改", "2022-03-01T00:00:00Z" };
+	struct duban_note n = { .id = "n1", .item_id = "i1", .author = "张三", .text = "现场已整改",
+				.created_at = "2022-03-01T00:00:00Z" };
 	cJSON *j = duban_note_to_json(&n);
 	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(j, "text")), "现场已整改", "note text");
 	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(j, "item_id")), "i1", "note item_id");
+	ok(!cJSON_GetObjectItem(j, "received_at"), "a record the server has not received has no received_at");
 	cJSON_Delete(j);
+	{
+		/* What the server sends back: its times survive the codec. */
+		struct duban_note back = { 0 };
+		char why[128];
+		cJSON *o = cJSON_Parse("{\"id\":\"c3f0a9a2-6d6b-4f21-9d35-0d8a8a4f6b11\","
+				       "\"item_id\":\"7c9e6679-7425-40de-944b-e07fc1f90ae7\",\"author\":\"li\","
+				       "\"text\":\"t\",\"created_at\":\"2026-06-14T09:00:00Z\","
+				       "\"received_at\":\"2026-06-15T08:00:00Z\"}");
+		is_int(duban_note_from_json(o, &back, why, sizeof why), DUBAN_OK, "a pulled note reads");
+		is_str(back.received_at, "2026-06-15T08:00:00Z", "... with the time the server received it");
+		is_str(back.created_at, "2026-06-14T09:00:00Z", "... and the time it was made");
+		duban_note_free(&back);
+		cJSON_Delete(o);
+	}
 
 	struct duban_inspection r = { .date = duban_date_from_ymd(2022, 3, 2), .level = "county",
 				      .inspectors = "甲、乙", .place = "某厂", .findings = "合格",
@@ -184,9 +200,31 @@ static void test_records(void)
 
 	struct duban_event e = { .id = 7, .field = "status", .old_value = "in_progress",
 				 .new_value = "closed", .reason = "import", .author = "a", .device = "d" };
+	strcpy(e.item_id, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
+	strcpy(e.created_at, "2026-06-14T09:00:00Z");
+	strcpy(e.received_at, "2026-06-15T08:00:00Z");
+	strcpy(e.op_id, "0d5e6679-7425-40de-944b-e07fc1f90ae7");
 	j = duban_event_to_json(&e);
 	is_int(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "id")), 7, "event id");
 	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(j, "new_value")), "closed", "event new value");
+	{
+		struct duban_event back = { 0 };
+		char why[128];
+		is_int(duban_event_from_json(j, &back, why, sizeof why), DUBAN_OK, "an event reads back");
+		ok(back.origin == 7 && strcmp(back.field, "status") == 0 && strcmp(back.old_value, "in_progress") == 0 &&
+		   strcmp(back.author, "a") == 0 && strcmp(back.received_at, "2026-06-15T08:00:00Z") == 0 &&
+		   strcmp(back.op_id, e.op_id) == 0, "... the server's number, field, values, author, times and op");
+		duban_event_free(&back);
+		cJSON_ReplaceItemInObject(j, "old_value", cJSON_CreateNull());
+		back = (struct duban_event){ 0 };
+		duban_event_from_json(j, &back, why, sizeof why);
+		ok(back.old_value == NULL, "a null old value stays none");
+		duban_event_free(&back);
+		cJSON_ReplaceItemInObject(j, "id", cJSON_CreateNumber(0));
+		back = (struct duban_event){ 0 };
+		is_int(duban_event_from_json(j, &back, why, sizeof why), DUBAN_ERR_INVALID, "an event without the server's number is refused");
+		duban_event_free(&back);
+	}
 	cJSON_Delete(j);
 }
 
