@@ -226,6 +226,22 @@ static enum duban_err update(duban_store *st, const char *sql, const char *a, co
 	return DUBAN_OK;
 }
 
+/* After a change to the user's credentials (e, the change's result): every
+ * token of the user is revoked in the same transaction, which is then
+ * committed, or rolled back on any error. */
+static enum duban_err revoke_and_commit(duban_store *st, enum duban_err e, const char *name, char *err,
+					size_t errlen)
+{
+	if (e == DUBAN_OK)
+		e = update(st, "UPDATE token SET revoked = 1 WHERE user = ? AND revoked = 0", name, NULL, NULL, err,
+			   errlen);
+	if (e == DUBAN_OK && duban_store_commit(st) != DUBAN_OK)
+		e = db_error(st, err, errlen);
+	if (e != DUBAN_OK)
+		duban_store_rollback(st);
+	return e;
+}
+
 static enum duban_err need_user(duban_store *st, const char *name, char *err, size_t errlen)
 {
 	int exists = user_exists(duban_store_db(st), name ? name : "");
@@ -256,13 +272,7 @@ enum duban_err srv_user_passwd(duban_store *st, const char *name, const char *pa
 		return db_error(st, err, errlen);
 	}
 	e = update(st, "UPDATE server_user SET password = ? WHERE name = ?", hash, name, NULL, err, errlen);
-	if (e == DUBAN_OK)
-		e = update(st, "UPDATE token SET revoked = 1 WHERE user = ? AND revoked = 0", name, NULL, NULL, err,
-			   errlen);
-	if (e == DUBAN_OK && duban_store_commit(st) != DUBAN_OK)
-		e = db_error(st, err, errlen);
-	if (e != DUBAN_OK)
-		duban_store_rollback(st);
+	e = revoke_and_commit(st, e, name, err, errlen);
 	explicit_bzero(hash, strlen(hash));
 	free(hash);
 	return e;
@@ -276,14 +286,7 @@ enum duban_err srv_user_disable(duban_store *st, const char *name, char *err, si
 	if ((e = duban_store_begin(st)) != DUBAN_OK)
 		return db_error(st, err, errlen);
 	e = update(st, "UPDATE server_user SET disabled = 1 WHERE name = ?", name, NULL, NULL, err, errlen);
-	if (e == DUBAN_OK)
-		e = update(st, "UPDATE token SET revoked = 1 WHERE user = ? AND revoked = 0", name, NULL, NULL, err,
-			   errlen);
-	if (e == DUBAN_OK && duban_store_commit(st) != DUBAN_OK)
-		e = db_error(st, err, errlen);
-	if (e != DUBAN_OK)
-		duban_store_rollback(st);
-	return e;
+	return revoke_and_commit(st, e, name, err, errlen);
 }
 
 enum duban_err srv_token_revoke(duban_store *st, const char *user, const char *token_id, int *count,

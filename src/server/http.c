@@ -1181,6 +1181,22 @@ static char *read_pem(const char *what, const char *path)
 	return data;
 }
 
+
+/* A start that failed: the key wiped, what was opened closed, signals back
+ * as they were.  Returns the exit status. */
+static int serve_failed(char *cert, char *key, sigset_t *sigs)
+{
+	free(cert);
+	if (key)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	if (S.log)
+		fclose(S.log);
+	S.log = NULL;
+	pthread_sigmask(SIG_UNBLOCK, sigs, NULL);
+	return 1;
+}
+
 int srv_serve(const struct srv_config *cfg, srv_db *db)
 {
 	struct listen_addr la;
@@ -1262,15 +1278,7 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	int max_conn = thread_budget(cfg->max_connections);
 	if (!srv_guard_start(cfg->head_timeout, cfg->body_timeout, max_conn)) {
 		srv_log("cannot start the connection watchdog");
-		free(cert);
-		if (key)
-			explicit_bzero(key, strlen(key));
-		free(key);
-		if (S.log)
-			fclose(S.log);
-		S.log = NULL;
-		pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
-		return 1;
+		return serve_failed(cert, key, &sigs);
 	}
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)la.port, NULL, NULL, on_request, NULL,
@@ -1289,15 +1297,7 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 		srv_guard_stop();
 		srv_log("cannot listen on %s (address in use, not local, or the certificate and key"
 				" do not match?)", cfg->listen);
-		free(cert);
-		if (key)
-			explicit_bzero(key, strlen(key));
-		free(key);
-		if (S.log)
-			fclose(S.log);
-		S.log = NULL;
-		pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
-		return 1;
+		return serve_failed(cert, key, &sigs);
 	}
 	unsigned port = la.port;
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
