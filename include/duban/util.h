@@ -16,6 +16,9 @@
 
 /* Sets the locale and the message catalogue; call first in main. */
 void duban_i18n_init(void);
+/* The directory of the running program (malloc'd), NULL when unknown: an
+ * uninstalled build finds its data (themes, templates, translations) from it. */
+char *duban_exe_dir(void);
 
 /* Allocation that aborts with a message on failure (client side). */
 void *xmalloc(size_t n);

@@ -65,15 +65,22 @@ static const struct cli_command commands[] = {
  * when output goes to a pipe or file (scripts, cron). */
 static int default_view(struct cli_ctx *ctx)
 {
-	char *argv[] = { (char *)"list", NULL };
 	struct duban_tui_options opt = { 0 };
 	const char *slash;
 	int rc = CLI_OK;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		/* In the interface's order: most urgent first, or `set sort`. */
+		struct duban_settings s;
+		duban_settings_load(&s, NULL);
+		char *sort = xstrdup(s.default_sort);
+		duban_settings_free(&s);
+		char *argv[] = { (char *)"list", (char *)"--sort", sort, NULL };
 		ctx->cmd = "list";
 		optind = 0;
-		return cmd_list(ctx, 1, argv);
+		rc = cmd_list(ctx, 3, argv);
+		free(sort);
+		return rc;
 	}
 	ctx->cmd = "tui";
 	if (!cli_store(ctx, &rc))

@@ -501,21 +501,6 @@ static char *try_file(const char *dir, const char *sub, const char *file)
 	return NULL;
 }
 
-/* The directory of the running program, for uninstalled builds. */
-static char *exe_dir(void)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	char *slash = strrchr(buf, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	return xstrdup(buf);
-}
-
 char *duban_data_file(const char *subdir, const char *env_dir, const char *srcdir, const char *file)
 {
 	char *found = NULL;
@@ -542,7 +527,7 @@ char *duban_data_file(const char *subdir, const char *env_dir, const char *srcdi
 	if (!found)
 		found = try_file(getenv("top_srcdir"), src_sub, file);
 	if (!found) {
-		char *dir = exe_dir();
+		char *dir = duban_exe_dir();
 		found = try_file(dir, up_sub, file);
 		if (!found)
 			found = try_file(dir, upup_sub, file);

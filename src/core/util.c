@@ -15,16 +15,48 @@
 
 #include "duban/util.h"
 
+char *duban_exe_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	char *slash = strrchr(buf, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return xstrdup(buf);
+}
+
+/* An uninstalled build keeps its catalogues in locale/ next to the program
+ * (the build directory): run from there, duban speaks the user's language
+ * before anything is installed.  NULL for an installed program. */
+static char *own_locale_dir(void)
+{
+	char *dir = duban_exe_dir();
+	char *locale = dir ? xasprintf("%s/locale", dir) : NULL;
+	struct stat sb;
+
+	free(dir);
+	if (locale && stat(locale, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return locale;
+	free(locale);
+	return NULL;
+}
+
 void duban_i18n_init(void)
 {
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
-	/* Tests and uninstalled builds point at their own catalogue. */
+	/* Tests point at their own catalogue; uninstalled builds find theirs. */
 	const char *dir = getenv("DUBAN_LOCALEDIR");
+	char *own = dir && *dir ? NULL : own_locale_dir();
 
-	bindtextdomain(PACKAGE, dir && *dir ? dir : LOCALEDIR);
+	bindtextdomain(PACKAGE, dir && *dir ? dir : own ? own : LOCALEDIR);
 	bind_textdomain_codeset(PACKAGE, "UTF-8");
 	textdomain(PACKAGE);
+	free(own);
 #endif
 }
 

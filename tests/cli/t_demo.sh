@@ -53,15 +53,16 @@ exit_is 0 "--demo exits 0"
 [ -f "$tmp/xdg/duban/demo.db" ]; ok $? "--demo makes demo.db under XDG_DATA_HOME"
 like "$out" "300 items (" "--demo lists 300 items"
 first=$out
-"$DUBAN" --db "$tmp/xdg/duban/demo.db" edit "$("$DUBAN" --db "$tmp/xdg/duban/demo.db" list --format csv --limit 1 | sed -n 2p | cut -d, -f1)" \
-	--title '演示账本已修改' >/dev/null
+"$DUBAN" --db "$tmp/xdg/duban/demo.db" edit "$("$DUBAN" --db "$tmp/xdg/duban/demo.db" list --sort light --format csv --limit 1 | sed -n 2p | cut -d, -f1)" \
+	--title '改过的' >/dev/null
 run "$DUBAN" --demo
-like "$out" "演示账本已修改" "--demo reuses the existing demo ledger"
+like "$out" "改过的" "--demo reuses the existing demo ledger"
 run "$DUBAN" --demo --db "$tmp/other.db" list --limit 1
 like "$out" "1 item (" "--demo takes a subcommand too"
 [ ! -f "$tmp/other.db" ]; ok $? "--demo wins over --db"
 "$DUBAN" --db "$tmp/e.db" demo --items 300 --seed 1 >/dev/null
-"$DUBAN" --db "$tmp/e.db" list >"$tmp/e.list"
-is "$first" "$(cat "$tmp/e.list")" "--demo's ledger is the 300-item, seed 1 demo"
+"$DUBAN" --db "$tmp/e.db" list --sort light >"$tmp/e.list"
+is "$first" "$(cat "$tmp/e.list")" "--demo's ledger is the 300-item, seed 1 demo, most urgent first"
+is "$(printf '%s\n' "$first" | sed -n 2p | cut -c1-3)" "●" "piped, --demo lists a red item first, as the interface does"
 
 done_testing

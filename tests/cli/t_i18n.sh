@@ -87,4 +87,13 @@ zh_export=$out
 run d export
 is "$zh_export" "$out" "export is the same in Chinese and English"
 
+# The build itself, not installed and with no DUBAN_LOCALEDIR, speaks
+# Chinese: README's first command runs it from the build directory.
+if [ -f "$top_builddir/locale/zh_CN/LC_MESSAGES/duban.mo" ]; then
+	run env -u DUBAN_LOCALEDIR LC_ALL=zh_CN.UTF-8 "$DUBAN" --help
+	like "$out" "用法：duban" "an uninstalled build finds its own catalogue (locale/ next to the program)"
+else
+	fail "the build puts its catalogue in locale/ next to the program"
+fi
+
 done_testing
