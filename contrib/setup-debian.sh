@@ -33,6 +33,38 @@ as_root() {
 	fi
 }
 
+# One line per step on the screen; what the tools print goes to a log, named
+# at the end and shown in full when a step fails.  (Shell built-ins only
+# around the steps: the machine may have next to nothing yet.)
+log=${TMPDIR:-/tmp}/duban-setup-$$.log
+: >"$log"
+step() { # step TEXT COMMAND...
+	printf '%s... ' "$1"
+	shift
+	if "$@" >>"$log" 2>&1; then
+		echo ok
+	else
+		rc=$?
+		echo "failed (exit $rc); what it printed:"
+		cat "$log"
+		echo "(also in $log)"
+		exit "$rc"
+	fi
+}
+add_zh_locale() {
+	grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null \
+		|| echo 'zh_CN.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
+	$sudo locale-gen
+}
+build() {
+	cd "$top"
+	[ -x configure ] || autoreconf -fi
+	mkdir -p build
+	cd build
+	[ -f Makefile ] || ../configure -q
+	make -j"$(nproc 2>/dev/null || echo 2)"
+}
+
 packages="build-essential autoconf automake autopoint gettext pkg-config
 	libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev
 	libmicrohttpd-dev zlib1g-dev libcrypt-dev libzip-dev libexpat1-dev
@@ -44,24 +76,24 @@ for p in $packages; do
 done
 if [ -n "$missing" ]; then
 	as_root
-	echo "Installing:$missing"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+	DEBIAN_FRONTEND=noninteractive
+	export DEBIAN_FRONTEND
+	set -- $missing
+	step "Reading the package lists" $sudo apt-get update -qq
+	step "Installing $# packages:$missing" $sudo apt-get install -y -qq $missing
 fi
 # Screen and message tests also run in Chinese.
 if ! locale -a 2>/dev/null | grep -qi '^zh_CN\.utf-\?8$'; then
 	as_root
-	grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null \
-		|| echo 'zh_CN.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
-	$sudo locale-gen >/dev/null
+	step "Adding the zh_CN.UTF-8 locale" add_zh_locale
 fi
-[ "$deps_only" = yes ] && exit 0
+if [ "$deps_only" = yes ]; then
+	echo "Packages ready (details: $log)"
+	exit 0
+fi
 
-cd "$top"
-[ -x configure ] || autoreconf -fi
-mkdir -p build
-cd build
-[ -f Makefile ] || ../configure -q
-make -j"$(nproc 2>/dev/null || echo 2)"
+step "Building duban in build/" build
+echo "Built (details: $log)"
 [ "$run" = yes ] || exit 0
+cd "$top/build"
 exec ./duban --demo

@@ -37,6 +37,19 @@ is "$(cat "$tmp/calls")" "" "... and nothing was run"
 setup 0 --deps-only
 is "$rc" 0 "root without sudo: exit 0"
 like "$(cat "$tmp/calls")" "apt-get install" "... apt-get ran as root"
+# One line per step; the tools' own output goes to the log (issue 17).
+like "$out" "Installing 22 packages: build-essential" "a progress line per step"
+is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 3 "... and nothing else: update, install, ready"
+like "$out" "(details: " "... naming the log"
+# A step that fails shows what the tool printed, and its exit status.
+mv "$stub/apt-get" "$stub/apt-get.ok"
+printf '#!%s\necho "E: Unable to locate package libcjson-dev"\nexit 100\n' "$SH" >"$stub/apt-get"
+chmod +x "$stub/apt-get"
+setup 0 --deps-only
+is "$rc" 100 "a failing step: its exit status"
+like "$out" "failed (exit 100)" "... says which step failed"
+like "$out" "E: Unable to locate package libcjson-dev" "... and shows what the tool printed"
+mv "$stub/apt-get.ok" "$stub/apt-get"
 
 printf '#!%s\necho "sudo $*" >>"%s/calls"\n' "$SH" "$tmp" >"$stub/sudo"
 chmod +x "$stub/sudo"
