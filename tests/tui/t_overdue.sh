@@ -73,7 +73,10 @@ quit
 start 120 40 "$TPL"
 wait_for "$OFFLINE"
 keys O
-wait_for "$first"
+# The ledger lists $first too: wait for the overdue view's own title, and for
+# the screen to settle, before moving in it.
+wait_for "$(L "overdue: $n_all items" "逾期：$n_all 项")"
+wait_quiet
 # Down to the row of $code.
 i=1
 while ! line $((i + 2)) | grep -q "^ $code " && [ "$i" -lt 30 ]; do
