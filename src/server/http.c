@@ -1182,9 +1182,9 @@ static char *read_pem(const char *what, const char *path)
 }
 
 
-/* A start that failed: the key wiped, what was opened closed, signals back
- * as they were.  Returns the exit status. */
-static int serve_failed(char *cert, char *key, sigset_t *sigs)
+/* The end of serving, or of a start that failed: the key wiped, the access
+ * log closed, signals back as they were. */
+static void serve_release(char *cert, char *key, sigset_t *sigs)
 {
 	free(cert);
 	if (key)
@@ -1194,7 +1194,6 @@ static int serve_failed(char *cert, char *key, sigset_t *sigs)
 		fclose(S.log);
 	S.log = NULL;
 	pthread_sigmask(SIG_UNBLOCK, sigs, NULL);
-	return 1;
 }
 
 int srv_serve(const struct srv_config *cfg, srv_db *db)
@@ -1278,7 +1277,8 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	int max_conn = thread_budget(cfg->max_connections);
 	if (!srv_guard_start(cfg->head_timeout, cfg->body_timeout, max_conn)) {
 		srv_log("cannot start the connection watchdog");
-		return serve_failed(cert, key, &sigs);
+		serve_release(cert, key, &sigs);
+		return 1;
 	}
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)la.port, NULL, NULL, on_request, NULL,
@@ -1297,7 +1297,8 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 		srv_guard_stop();
 		srv_log("cannot listen on %s (address in use, not local, or the certificate and key"
 				" do not match?)", cfg->listen);
-		return serve_failed(cert, key, &sigs);
+		serve_release(cert, key, &sigs);
+		return 1;
 	}
 	unsigned port = la.port;
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -1331,14 +1332,7 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	srv_guard_stop();
 	if (lsock != MHD_INVALID_SOCKET)
 		close(lsock);
-	free(cert);
-	if (key)
-		explicit_bzero(key, strlen(key));
-	free(key);
-	if (S.log)
-		fclose(S.log);
-	S.log = NULL;
-	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+	serve_release(cert, key, &sigs);
 	srv_log("stopped");
 	return 0;
 }
