@@ -93,6 +93,7 @@ text "filter county=东川县"
 keys Enter
 wait_for "│ 东川县"
 keys 3
+wait_for "$DASHBOARD"
 screen_has " $(items "$(count --county 东川县)") · " "the dashboard counts the filtered items"
 # ... and to the bulletin it writes: w, Enter (this month), Enter (the name).
 keys w
@@ -113,7 +114,9 @@ quit
 start 100 30
 wait_for "$OFFLINE"
 keys 3
-wait_for " $total "
+# The figures, not the total: the ledger's title shows the total too, and
+# under load w could come while the dashboard still says "computing…".
+wait_for " $(items "$total") · $(L "$done_n done (" "完成 $done_n 项（")"
 keys w
 wait_for "2026-06-01 – 2026-06-15"
 screen_is dashboard-bulletin-period-100x30 "w asks the period: week, month (selected), quarter, with their days"
