@@ -177,6 +177,10 @@ bool duban_field_equal(const struct duban_field *f, const struct duban_item *a, 
  * duban_value_display takes a stored (formatted) value, e.g. from an event. */
 char *duban_field_display(const struct duban_field *f, const struct duban_item *item);
 char *duban_value_display(const struct duban_field *f, const char *value);
+/* The same in the Chinese of official documents whatever the locale: enums
+ * by their Chinese names, booleans 是/否.  Malloc'd. */
+char *duban_field_zh(const struct duban_field *f, const struct duban_item *item);
+char *duban_value_zh(const struct duban_field *f, const char *value);
 
 /* ---- Enumerations: identifier <-> Chinese name. _parse accepts either
  * (and a few common aliases) and returns -1 when unknown. ---- */

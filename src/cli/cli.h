@@ -120,6 +120,7 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_dossier(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_login(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logout(struct cli_ctx *ctx, int argc, char **argv);

@@ -47,6 +47,7 @@ static const struct cli_command commands[] = {
 	{ "import", cmd_import, N_("import a ledger from a CSV, Excel (.xlsx) or JSON file") },
 	{ "export", cmd_export, N_("export the ledger as CSV, Excel (.xlsx) or JSON; the public list") },
 	{ "report", cmd_report, N_("write the progress bulletin of a week, month or quarter") },
+	{ "dossier", cmd_dossier, N_("write an item's case dossier (一案一档): page or .zip with its files") },
 	{ "overdue", cmd_overdue, N_("list overdue items on the supervision ladder; issue its steps and letters") },
 	{ "demo", cmd_demo, N_("fill the ledger with a realistic demo") },
 	{ "login", cmd_login, N_("log in to a duband server and keep the token") },

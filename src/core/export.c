@@ -98,26 +98,7 @@ static enum duban_xlsx_col_type xlsx_type(const struct duban_field *f)
  * back), the rest as the CSV export writes them. */
 static char *xlsx_value(const struct duban_field *f, const struct duban_item *it)
 {
-	switch (f->type) {
-	case DUBAN_FT_KIND:
-		return xstrdup(duban_kind_zh(it->kind));
-	case DUBAN_FT_STATUS:
-		return xstrdup(duban_status_zh(it->status));
-	case DUBAN_FT_DEADLINE_KIND:
-		return xstrdup(duban_deadline_kind_zh(it->deadline_kind));
-	case DUBAN_FT_SCOPE:
-		return xstrdup(duban_scope_zh(it->scope));
-	case DUBAN_FT_VERDICT:
-		return xstrdup(duban_verdict_zh(it->verdict));
-	case DUBAN_FT_BOOL: {
-		char *s = duban_field_format(f, it);
-		bool yes = strcmp(s, "true") == 0;
-		free(s);
-		return xstrdup(yes ? "是" : "否");
-	}
-	default:
-		return duban_field_format(f, it);
-	}
+	return duban_field_zh(f, it);
 }
 
 /* Overdue as the ledger's overdue filter has it: the deadline passed and

@@ -785,7 +785,9 @@ void duban_event_free(struct duban_event *e)
 
 /* ---------------------------------------------------------------- display */
 
-char *duban_value_display(const struct duban_field *f, const char *value)
+/* An enum's Chinese name (zh) or translated display name; a boolean as
+ * 是/否 or the translated yes/no; anything else as it is. */
+static char *value_named(const struct duban_field *f, const char *value, bool zh)
 {
 	int v;
 
@@ -794,28 +796,33 @@ char *duban_value_display(const struct duban_field *f, const char *value)
 	switch (f->type) {
 	case DUBAN_FT_KIND:
 		v = duban_kind_parse(value);
-		return xstrdup(v >= 0 ? duban_kind_name(v) : value);
+		return xstrdup(v < 0 ? value : zh ? duban_kind_zh(v) : duban_kind_name(v));
 	case DUBAN_FT_STATUS:
 		v = duban_status_parse(value);
-		return xstrdup(v >= 0 ? duban_status_name(v) : value);
+		return xstrdup(v < 0 ? value : zh ? duban_status_zh(v) : duban_status_name(v));
 	case DUBAN_FT_DEADLINE_KIND:
 		v = duban_deadline_kind_parse(value);
-		return xstrdup(v >= 0 ? duban_deadline_kind_name(v) : value);
+		return xstrdup(v < 0 ? value : zh ? duban_deadline_kind_zh(v) : duban_deadline_kind_name(v));
 	case DUBAN_FT_SCOPE:
 		v = *value ? duban_scope_parse(value) : -1;
-		return xstrdup(v >= 0 ? duban_scope_name(v) : value);
+		return xstrdup(v < 0 ? value : zh ? duban_scope_zh(v) : duban_scope_name(v));
 	case DUBAN_FT_VERDICT:
 		v = *value ? duban_verdict_parse(value) : -1;
-		return xstrdup(v >= 0 ? duban_verdict_name(v) : value);
+		return xstrdup(v < 0 ? value : zh ? duban_verdict_zh(v) : duban_verdict_name(v));
 	case DUBAN_FT_BOOL:
 		if (strcmp(value, "true") == 0)
-			return xstrdup(_("yes"));
+			return xstrdup(zh ? "是" : _("yes"));
 		if (strcmp(value, "false") == 0)
-			return xstrdup(_("no"));
+			return xstrdup(zh ? "否" : _("no"));
 		return xstrdup(value);
 	default:
 		return xstrdup(value);
 	}
+}
+
+char *duban_value_display(const struct duban_field *f, const char *value)
+{
+	return value_named(f, value, false);
 }
 
 char *duban_field_display(const struct duban_field *f, const struct duban_item *item)
@@ -825,6 +832,20 @@ char *duban_field_display(const struct duban_field *f, const struct duban_item *
 
 	free(raw);
 	return shown;
+}
+
+char *duban_value_zh(const struct duban_field *f, const char *value)
+{
+	return value_named(f, value, true);
+}
+
+char *duban_field_zh(const struct duban_field *f, const struct duban_item *item)
+{
+	char *raw = duban_field_format(f, item);
+	char *zh = duban_value_zh(f, raw);
+
+	free(raw);
+	return zh;
 }
 
 char *duban_inspection_text(const struct duban_inspection *r)
