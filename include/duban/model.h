@@ -216,6 +216,22 @@ const char *duban_action_kind_name(enum duban_action_kind k); /* translated */
 const char *duban_action_kind_zh(enum duban_action_kind k);
 int duban_action_kind_parse(const char *s);
 
+/* What an attachment is evidence of (佐证材料). */
+enum duban_evidence_kind {
+	DUBAN_EVIDENCE_OTHER,      /* 其他 */
+	DUBAN_EVIDENCE_BEFORE,     /* 整改前照片 */
+	DUBAN_EVIDENCE_AFTER,      /* 整改后照片 */
+	DUBAN_EVIDENCE_PENALTY,    /* 处罚决定书 */
+	DUBAN_EVIDENCE_ACCEPTANCE, /* 验收意见 */
+	DUBAN_EVIDENCE_NOTICE,     /* 公示截图/公告 */
+	DUBAN_EVIDENCE_FEEDBACK,   /* 向投诉人反馈记录 */
+	DUBAN_EVIDENCE_COUNT
+};
+const char *duban_evidence_id(enum duban_evidence_kind k);   /* before, after, … */
+const char *duban_evidence_name(enum duban_evidence_kind k); /* translated */
+const char *duban_evidence_zh(enum duban_evidence_kind k);   /* always Chinese */
+int duban_evidence_parse(const char *s);
+
 /* The pollution categories (污染类型 / 领域), NULL-terminated. */
 extern const char *const duban_categories[];
 

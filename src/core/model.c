@@ -178,6 +178,16 @@ static const struct enum_entry action_kinds[DUBAN_ACTION_KIND_COUNT] = {
 	[DUBAN_ACTION_ACCOUNTABILITY] = { "accountability", N_("accountability"), "问责", { 0 } },
 };
 
+static const struct enum_entry evidence_kinds[DUBAN_EVIDENCE_COUNT] = {
+	[DUBAN_EVIDENCE_OTHER] = { "other", N_("other evidence"), "其他", { 0 } },
+	[DUBAN_EVIDENCE_BEFORE] = { "before", N_("photo before"), "整改前照片", { 0 } },
+	[DUBAN_EVIDENCE_AFTER] = { "after", N_("photo after"), "整改后照片", { 0 } },
+	[DUBAN_EVIDENCE_PENALTY] = { "penalty", N_("penalty decision"), "处罚决定书", { 0 } },
+	[DUBAN_EVIDENCE_ACCEPTANCE] = { "acceptance", N_("acceptance opinion"), "验收意见", { 0 } },
+	[DUBAN_EVIDENCE_NOTICE] = { "notice", N_("public notice"), "公示截图", { "公告", "公示截图/公告" } },
+	[DUBAN_EVIDENCE_FEEDBACK] = { "feedback", N_("feedback to the complainant"), "向投诉人反馈记录", { "反馈记录" } },
+};
+
 /* Out-of-range values come from corrupt data; answer with something printable. */
 #define ENUM_FIELD(tab, v, member) \
 	((unsigned)(v) < ARRAY_LEN(tab) ? (tab)[v].member : "")
@@ -225,6 +235,11 @@ int duban_role_parse(const char *s) { return enum_parse(roles, ARRAY_LEN(roles),
 const char *duban_action_kind_id(enum duban_action_kind k) { return ENUM_FIELD(action_kinds, k, id); }
 const char *duban_action_kind_zh(enum duban_action_kind k) { return ENUM_FIELD(action_kinds, k, zh); }
 int duban_action_kind_parse(const char *s) { return enum_parse(action_kinds, ARRAY_LEN(action_kinds), s); }
+
+const char *duban_evidence_id(enum duban_evidence_kind k) { return ENUM_FIELD(evidence_kinds, k, id); }
+const char *duban_evidence_name(enum duban_evidence_kind k) { return ENUM_NAME(evidence_kinds, k); }
+const char *duban_evidence_zh(enum duban_evidence_kind k) { return ENUM_FIELD(evidence_kinds, k, zh); }
+int duban_evidence_parse(const char *s) { return enum_parse(evidence_kinds, ARRAY_LEN(evidence_kinds), s); }
 
 const char *const duban_categories[] = {
 	"大气", "水", "土壤", "噪声", "生态", "固废", "矿山", "采砂", "产业结构", "能源", "运输", "制度", "其他",

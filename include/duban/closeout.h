@@ -1,0 +1,81 @@
+/* Close-out (销号) as offices do it, the rules only: the acceptance chain
+ * (验收层级: ordered levels, each signed by a role), the evidence (佐证材料)
+ * a request for acceptance needs, and the kinds of attachment.  Pure
+ * functions of policies and records, so that the client deciding offline and
+ * duband re-checking a push apply the same rule.  (The kinds of evidence
+ * are an enum of the model: enum duban_evidence_kind.) */
+#ifndef DUBAN_CLOSEOUT_H
+#define DUBAN_CLOSEOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "duban/model.h"
+
+/* ---- The acceptance chain ---- */
+#define DUBAN_MAX_LEVELS 8
+struct duban_acceptance_level {
+	char id[32];            /* county, city, province: what a sign-off records */
+	char name[96];          /* 县级初验 */
+	enum duban_role signer; /* inspector: an inspector of the item's county (or
+				 * the office); office: the office only */
+};
+struct duban_acceptance_chain {
+	int n;
+	struct duban_acceptance_level level[DUBAN_MAX_LEVELS];
+};
+/* The default: county acceptance by the county's inspectors, then the
+ * city's by the office. */
+extern const char duban_acceptance_default[];
+/* Reads "ID:NAME[@ROLE] ..." (space-separated, in signing order; ROLE is
+ * inspector or office, by default inspector for county and office for the
+ * rest).  False, with a message in err, for an empty chain, a repeated id,
+ * a bad role, or more than DUBAN_MAX_LEVELS levels. */
+bool duban_acceptance_parse(const char *spec, struct duban_acceptance_chain *out, char *err, size_t errlen);
+/* The spec parse reads, with every role written out.  Malloc'd. */
+char *duban_acceptance_format(const struct duban_acceptance_chain *c);
+/* The level with this id or name, -1 when the chain has none. */
+int duban_acceptance_find(const struct duban_acceptance_chain *c, const char *id_or_name);
+/* May role sign level i of the chain? */
+bool duban_acceptance_may_sign(const struct duban_acceptance_chain *c, int i, enum duban_role role);
+
+/* Where an item stands in its chain, from its sign-offs oldest first
+ * (level ids and results): the index of the next level to sign, c->n when
+ * all are signed.  A fail starts the chain again (it returns the item to in
+ * progress; the next request is accepted from the first level); a pass out
+ * of order, or of a level the policy no longer has, moves nothing. */
+struct duban_signoff_ref {
+	const char *level;
+	bool passed;
+};
+int duban_acceptance_next(const struct duban_acceptance_chain *c, const struct duban_signoff_ref *done, size_t n);
+
+/* ---- Evidence required for a request ---- */
+struct duban_evidence_policy {
+	/* required[kind] is a mask of 1 << duban_evidence_kind */
+	unsigned required[DUBAN_KIND_COUNT];
+};
+/* The default: "problem:after complaint:after,feedback". */
+extern const char duban_evidence_default[];
+/* Reads "KIND:EV[,EV...] ..." with item kinds problem/complaint (or their
+ * Chinese names) and evidence kinds as duban_evidence_parse reads them;
+ * "KIND:" or "KIND:none" requires nothing.  Kinds not named require
+ * nothing. */
+bool duban_evidence_policy_parse(const char *spec, struct duban_evidence_policy *out, char *err, size_t errlen);
+/* Malloc'd, in the form parse reads. */
+char *duban_evidence_policy_format(const struct duban_evidence_policy *p);
+/* The kinds item needs under p and lacks among present (a mask of the kinds
+ * its attachments have): the policy's for its kind, plus penalty when it
+ * records fines or penalty cases (a fine without its decision is not
+ * evidence).  A mask. */
+unsigned duban_evidence_missing(const struct duban_evidence_policy *p, const struct duban_item *item,
+				unsigned present);
+/* The kinds of a mask as "after、feedback" in names (zh: Chinese, else
+ * translated).  Malloc'd; "" for none. */
+char *duban_evidence_mask_text(unsigned mask, bool zh);
+
+/* ---- Acceptance criteria (the 安徽 five by default) ---- */
+#define DUBAN_CRITERIA_COUNT 5
+extern const char *const duban_acceptance_criteria_zh[DUBAN_CRITERIA_COUNT];
+
+#endif
