@@ -55,7 +55,10 @@ struct duban_evidence_policy {
 	/* required[kind] is a mask of 1 << duban_evidence_kind */
 	unsigned required[DUBAN_KIND_COUNT];
 };
-/* The default: "problem:after complaint:after,feedback". */
+/* The default, "problem:none complaint:none": an office that has not said
+ * what it requires keeps requesting as before (a fine still needs its
+ * penalty decision).  Offices usually set "problem:after
+ * complaint:after,feedback". */
 extern const char duban_evidence_default[];
 /* Reads "KIND:EV[,EV...] ..." with item kinds problem/complaint (or their
  * Chinese names) and evidence kinds as duban_evidence_parse reads them;

@@ -277,6 +277,7 @@ struct duban_inspection {
 	char *inspectors;   /* joined by "、" */
 	char *place, *findings;
 	bool passed;
+	char *criteria;     /* a sign-off's acceptance criteria met: "1,2,5" (1-based), may be empty */
 	char *author;
 	char created_at[25];  /* recorded at: when the person did it (their clock) */
 	char received_at[25]; /* when duband received it; "" until then */
@@ -298,6 +299,7 @@ struct duban_attachment {
 	char sha256[65];
 	char *name, *mime;
 	long long size;
+	enum duban_evidence_kind kind; /* what it is evidence of (other when not said) */
 	char *author;
 	char created_at[25];  /* recorded at: when the person did it (their clock) */
 	char received_at[25]; /* when duband received it; "" until then */

@@ -24,7 +24,11 @@
 	X(reply_days, "reply-days", INT, "7", N_("days a supervision letter gives for the written reply")) \
 	X(role, "role", STRING, "office", N_("the role of changes made while not logged in: office, inspector or viewer")) \
 	X(ladder, "ladder", STRING, "提醒函:1 督办通知:7 通报:15 约谈:30", \
-	  N_("supervision ladder for overdue items: steps KIND:DAYS after the deadline"))
+	  N_("supervision ladder for overdue items: steps KIND:DAYS after the deadline")) \
+	X(acceptance, "acceptance", STRING, "county:县级初验 city:市级验收", \
+	  N_("acceptance chain: levels LEVEL:NAME[@ROLE] in signing order")) \
+	X(evidence, "evidence", STRING, "problem:none complaint:none", \
+	  N_("evidence a request for acceptance needs: KIND:EVIDENCE,... per item kind"))
 
 struct duban_binding {
 	char view[16];   /* "generic", "ledger", "calendar", … */
@@ -49,6 +53,8 @@ struct duban_settings {
 	int warn_days, lag_yellow, lag_red, detail_min_width, agenda_days, auto_sync_minutes, reply_days;
 	char *default_sort;
 	char *ladder;    /* the supervision ladder, as duban_ladder_parse reads it */
+	char *acceptance; /* the acceptance chain, as duban_acceptance_parse reads it */
+	char *evidence;  /* the evidence policy, as duban_evidence_policy_parse reads it */
 	char *role;      /* the local role (not logged in): office, inspector, viewer */
 	struct duban_binding *bindings;
 	int nbindings;

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "duban/closeout.h"
 #include "duban/model.h"
 
 typedef struct duban_store duban_store;
@@ -33,6 +34,18 @@ void duban_store_set_outbox(duban_store *st, bool enabled);
 /* The counties an inspector may write (NULL or none: every county): items of
  * other counties are refused, as the server would refuse them. */
 void duban_store_set_counties(duban_store *st, const char *const *counties, int n);
+/* The acceptance chain a requested item is signed along (default
+ * duban_acceptance_default): a passing inspection verifies it only when it
+ * signs the chain's last level. */
+void duban_store_set_acceptance(duban_store *st, const struct duban_acceptance_chain *chain);
+const struct duban_acceptance_chain *duban_store_acceptance(const duban_store *st);
+/* The index in the chain of the item's next level to sign, from its
+ * inspections with a level since its latest request for acceptance
+ * (chain->n when every level is signed). */
+enum duban_err duban_acceptance_progress(duban_store *st, const char *item_id, int *next);
+/* The kinds of evidence among the item's attachments, a mask of
+ * 1 << enum duban_evidence_kind. */
+enum duban_err duban_evidence_present(duban_store *st, const char *item_id, unsigned *mask);
 /* The reason every following event gets when its change names none, e.g.
  * "import 台账.xlsx" (NULL: none). */
 void duban_store_set_source(duban_store *st, const char *source);

@@ -301,9 +301,11 @@ enum duban_err duban_sync_log_read(duban_store *st, int n, struct duban_sync_rep
 
 /* Attachments: the file is hashed and copied into the local blob store
  * ($XDG_DATA_HOME/duban/blobs/ab/HASH) and an attachment record (queued
- * for the server) is added to the item's latest inspection, or to the item. */
+ * for the server) is added to the item's latest inspection, or to the item,
+ * as evidence of kind. */
 enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const char *file,
-				 struct duban_attachment *out, char *err, size_t errlen);
+				 enum duban_evidence_kind kind, struct duban_attachment *out, char *err,
+				 size_t errlen);
 /* Path of a blob in the local store (malloc'd), whether or not it is there. */
 char *duban_blob_local_path(const char *sha256);
 /* Copies the file src, whose SHA-256 is sha256, into the local store

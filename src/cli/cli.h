@@ -121,6 +121,11 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dossier(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_accept(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv);
+/* The kinds of evidence item lacks for a request under the office's policy
+ * (a mask); CLI_OK or the exit code after reporting a store error. */
+int cli_evidence_missing(struct cli_ctx *ctx, const struct duban_item *item, unsigned *missing);
 int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_login(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logout(struct cli_ctx *ctx, int argc, char **argv);

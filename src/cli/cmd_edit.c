@@ -400,10 +400,36 @@ static void status_help(void)
 		"publicizes and closes.  NEW is an identifier or a Chinese name.\n\n"
 		"Options:\n"
 		"      --reason TEXT       why (kept in the history)\n"
+		"      --override-evidence REASON\n"
+		"                          the office requests acceptance although evidence the\n"
+		"                          policy requires is missing (duban evidence CODE)\n"
 		"  -h, --help              show this help\n"), stdout);
 }
 
-static int do_status(struct cli_ctx *ctx, const char *code, const char *new_name, const char *reason)
+/* A request for acceptance needs its evidence (`set evidence`), unless the
+ * office overrides with a reason, kept in the history. */
+static int evidence_check(struct cli_ctx *ctx, const struct duban_item *item, const char *override)
+{
+	unsigned missing = 0;
+	int rc = cli_evidence_missing(ctx, item, &missing);
+	if (rc != CLI_OK || !missing)
+		return rc;
+	if (override && duban_store_role(ctx->st) == DUBAN_ROLE_OFFICE)
+		return CLI_OK;
+	char *m = duban_evidence_mask_text(missing, false);
+	if (override)
+		cli_error(_("%s: only the office may request acceptance without its evidence (missing: %s)"),
+			  item->code, m);
+	else
+		cli_error(_("%s: the request for acceptance lacks its evidence: %s.  Attach it "
+			    "(duban attach %s FILE --kind KIND; duban evidence %s lists it), or, the office, "
+			    "give --override-evidence REASON"), item->code, m, item->code, item->code);
+	free(m);
+	return CLI_REFUSED;
+}
+
+static int do_status(struct cli_ctx *ctx, const char *code, const char *new_name, const char *reason,
+		     const char *override)
 {
 	int to = duban_status_parse(new_name);
 	if (to < 0) {
@@ -420,10 +446,18 @@ static int do_status(struct cli_ctx *ctx, const char *code, const char *new_name
 	char *code_shown = duban_sanitize(item.code, false);
 	if (rc == CLI_OK && item.status == (enum duban_status)to) {
 		printf(_("%s is already %s: nothing changed\n"), code_shown, duban_status_name(to));
+	} else if (rc == CLI_OK && to == DUBAN_STATUS_REQUESTED &&
+		   (rc = evidence_check(ctx, &item, override)) != CLI_OK) {
+		/* refused: said */
 	} else if (rc == CLI_OK) {
 		enum duban_err err = duban_status_check(item.status, to, duban_store_role(ctx->st), reason);
+		char *why = NULL;
+		if (to == DUBAN_STATUS_REQUESTED && override)
+			reason = why = *reason ? xasprintf(_("%s; requested without its evidence: %s"), reason, override)
+					       : xasprintf(_("requested without its evidence: %s"), override);
 		if (err == DUBAN_OK)
 			err = duban_item_set_status(ctx->st, item.id, to, reason);
+		free(why);
 		if (err != DUBAN_OK)
 			rc = refuse_status(ctx, err, &item, to);
 		else
@@ -439,10 +473,11 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' },
+		{ "override-evidence", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *reason = "";
+	const char *reason = "", *override = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, ":hr:", opts, NULL)) != -1) {
 		switch (c) {
@@ -452,6 +487,13 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		case 'r':
 			reason = optarg;
 			break;
+		case 'E':
+			if (!*optarg) {
+				cli_error(_("--override-evidence needs the reason the evidence is not attached"));
+				return CLI_USAGE;
+			}
+			override = optarg;
+			break;
 		default:
 			return cli_bad_option(ctx, c, argv);
 		}
@@ -460,7 +502,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(_("status needs an item and the new status (see `duban status --help`)"));
 		return CLI_USAGE;
 	}
-	return do_status(ctx, argv[optind], argv[optind + 1], reason);
+	return do_status(ctx, argv[optind], argv[optind + 1], reason, override);
 }
 
 /* ---------------------------------------------------------------- inspect */

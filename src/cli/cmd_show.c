@@ -41,6 +41,9 @@ static char *note_text(const struct duban_note *n)
 
 static char *attachment_text(const struct duban_attachment *a)
 {
+	if (a->kind != DUBAN_EVIDENCE_OTHER)
+		return xasprintf(_("attachment: %s (%s, %lld bytes; evidence: %s)"), a->name, a->mime, a->size,
+				 duban_evidence_name(a->kind));
 	return xasprintf(_("attachment: %s (%s, %lld bytes)"), a->name, a->mime, a->size);
 }
 
@@ -186,6 +189,7 @@ static cJSON *attachment_json(const struct duban_attachment *a)
 	cJSON_AddStringToObject(o, "name", a->name);
 	cJSON_AddStringToObject(o, "mime", a->mime);
 	cJSON_AddNumberToObject(o, "size", (double)a->size);
+	cJSON_AddStringToObject(o, "kind", duban_evidence_id(a->kind));
 	cJSON_AddStringToObject(o, "author", a->author);
 	cJSON_AddStringToObject(o, "created_at", a->created_at);
 	return o;

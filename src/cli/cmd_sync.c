@@ -754,13 +754,38 @@ int cmd_outbox(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
 {
-	int rc = cli_help_only(ctx, argc, argv,
-			       _("Usage: duban attach CODE FILE\n"
-			         "Attach a file (a photo, a scanned letter) to item CODE: to its latest\n"
-			         "inspection if it has one.  The file is copied into the local blob store,\n"
-			         "named by its SHA-256, and sent to the server at the next sync.\n"));
-	if (rc)
-		return rc < 0 ? CLI_OK : rc;
+	static const struct option opts[] = {
+		{ "kind", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, kind = DUBAN_EVIDENCE_OTHER;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hk:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			kind = duban_evidence_parse(optarg);
+			if (kind < 0) {
+				cli_error(_("--kind: unknown kind of evidence '%s' (before, after, penalty, acceptance, "
+					    "notice, feedback or other)"), optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(_("Usage: duban attach CODE FILE [--kind KIND]\n"
+				"Attach a file (a photo, a scanned letter) to item CODE: to its latest\n"
+				"inspection if it has one.  The file is copied into the local blob store,\n"
+				"named by its SHA-256, and sent to the server at the next sync.\n"
+				"  -k, --kind KIND  what it is evidence of (佐证材料): before (整改前照片),\n"
+				"                   after (整改后照片), penalty (处罚决定书), acceptance\n"
+				"                   (验收意见), notice (公示截图), feedback (向投诉人反馈记录)\n"
+				"                   or other (the default)\n"), stdout);
+			return CLI_OK;
+		default:
+			return cli_bad_option(ctx, c, argv);
+		}
+	}
+	int rc;
 	if (argc - optind != 2) {
 		cli_error(_("attach takes an item code and a file: duban attach CODE FILE"));
 		return CLI_USAGE;
@@ -770,7 +795,8 @@ int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	struct duban_attachment att;
 	char err[1024] = "";
-	enum duban_err e = duban_attach_file(ctx->st, argv[optind], argv[optind + 1], &att, err, sizeof err);
+	enum duban_err e = duban_attach_file(ctx->st, argv[optind], argv[optind + 1], (enum duban_evidence_kind)kind,
+					     &att, err, sizeof err);
 	if (e != DUBAN_OK) {
 		cli_error("%s", err);
 		duban_attachment_free(&att);
@@ -778,7 +804,10 @@ int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	fputs(_("attached "), stdout);
 	put_clean(stdout, att.name);
-	printf(" (%lld B, %s)", att.size, att.mime);
+	printf(" (%lld B, %s", att.size, att.mime);
+	if (att.kind != DUBAN_EVIDENCE_OTHER)
+		printf(_(", evidence: %s"), duban_evidence_name(att.kind));
+	fputs(")", stdout);
 	if (att.inspection_id[0])
 		printf(_(" to the latest inspection %.8s of "), att.inspection_id);
 	else

@@ -47,6 +47,8 @@ static const struct cli_command commands[] = {
 	{ "import", cmd_import, N_("import a ledger from a CSV, Excel (.xlsx) or JSON file") },
 	{ "export", cmd_export, N_("export the ledger as CSV, Excel (.xlsx) or JSON; the public list") },
 	{ "report", cmd_report, N_("write the progress bulletin of a week, month or quarter") },
+	{ "accept", cmd_accept, N_("sign one level of an item's acceptance (验收): pass or fail, with the opinion") },
+	{ "evidence", cmd_evidence, N_("list the evidence a request for acceptance needs, and what is missing") },
 	{ "dossier", cmd_dossier, N_("write an item's case dossier (一案一档): page or .zip with its files") },
 	{ "overdue", cmd_overdue, N_("list overdue items on the supervision ladder; issue its steps and letters") },
 	{ "demo", cmd_demo, N_("fill the ledger with a realistic demo") },
@@ -208,6 +210,20 @@ static int local_role(void)
 	return role < 0 ? DUBAN_ROLE_OFFICE : role;
 }
 
+/* The office's close-out policy from the config (a bad line was reported
+ * as FILE:LINE and left the default). */
+static void set_policies(duban_store *st)
+{
+	struct duban_settings s;
+	struct duban_acceptance_chain chain;
+	char err[256];
+
+	duban_settings_load(&s, NULL);
+	if (duban_acceptance_parse(s.acceptance, &chain, err, sizeof err))
+		duban_store_set_acceptance(st, &chain);
+	duban_settings_free(&s);
+}
+
 duban_store *cli_store(struct cli_ctx *ctx, int *exit_code)
 {
 	if (ctx->st)
@@ -237,6 +253,7 @@ duban_store *cli_store(struct cli_ctx *ctx, int *exit_code)
 	duban_account_act(ctx->st, &a, (enum duban_role)role);
 	duban_account_free(&a);
 	free(path);
+	set_policies(ctx->st);
 	return ctx->st;
 }
 

@@ -10,7 +10,7 @@
 #include "duban/util.h"
 
 const char duban_acceptance_default[] = "county:县级初验 city:市级验收";
-const char duban_evidence_default[] = "problem:after complaint:after,feedback";
+const char duban_evidence_default[] = "problem:none complaint:none";
 
 /* 安徽: 分级验收、备案销号 with these five criteria. */
 const char *const duban_acceptance_criteria_zh[DUBAN_CRITERIA_COUNT] = {
@@ -255,7 +255,7 @@ char *duban_evidence_mask_text(unsigned mask, bool zh)
 		if (!(mask & (1u << k)))
 			continue;
 		enum duban_evidence_kind e = (enum duban_evidence_kind)k;
-		duban_buf_printf(&b, "%s%s", first ? "" : "、", zh ? duban_evidence_zh(e) : duban_evidence_name(e));
+		duban_buf_printf(&b, "%s%s", first ? "" : zh ? "、" : ", ", zh ? duban_evidence_zh(e) : duban_evidence_name(e));
 		first = false;
 	}
 	return duban_buf_steal(&b);

@@ -9,6 +9,7 @@
 
 #include <zip.h>
 
+#include "duban/closeout.h"
 #include "duban/dossier.h"
 #include "duban/html.h"
 #include "duban/util.h"
@@ -30,6 +31,7 @@ struct evidence {
 };
 
 struct history {
+	const struct duban_acceptance_chain *chain;
 	struct table timeline, inspections, actions;
 	struct evidence *ev;
 	size_t nev, capev;
@@ -84,11 +86,15 @@ static char *dup_or_empty(const char *s)
 
 /* ---------------------------------------------------------------- texts */
 
-/* The acceptance level as `inspect --level` takes it (county, city,
- * province) in Chinese; anything else as it was typed. */
-static const char *level_zh(const char *level)
+/* The acceptance level: its name in the office's chain (县级初验), else the
+ * level as `inspect --level` takes it (county, city, province) in Chinese;
+ * anything else as it was typed. */
+static const char *level_zh(const struct duban_acceptance_chain *chain, const char *level)
 {
 	static const char *const names[][2] = { { "county", "县级" }, { "city", "市级" }, { "province", "省级" } };
+	int at = duban_acceptance_find(chain, level);
+	if (at >= 0)
+		return chain->level[at].name;
 	for (size_t i = 0; level && i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(level, names[i][0]) == 0)
 			return names[i][1];
@@ -114,20 +120,22 @@ static char *event_zh(const struct duban_event *e)
 	return duban_buf_steal(&b);
 }
 
-static char *inspection_zh(const struct duban_inspection *r)
+static char *inspection_zh(const struct duban_acceptance_chain *chain, const struct duban_inspection *r)
 {
 	char d[11];
 	struct duban_buf b;
 	duban_buf_init(&b);
 	duban_buf_printf(&b, "现场核查 %s：%s", duban_date_format(r->date, d), r->passed ? "通过" : "未通过");
 	if (r->level && *r->level)
-		duban_buf_printf(&b, "；验收级别：%s", level_zh(r->level));
+		duban_buf_printf(&b, "；验收层级：%s", level_zh(chain, r->level));
 	if (r->inspectors && *r->inspectors)
 		duban_buf_printf(&b, "；核查人员：%s", r->inspectors);
 	if (r->place && *r->place)
 		duban_buf_printf(&b, "；地点：%s", r->place);
 	if (r->findings && *r->findings)
-		duban_buf_printf(&b, "；核查情况：%s", r->findings);
+		duban_buf_printf(&b, "；意见：%s", r->findings);
+	if (r->criteria && *r->criteria)
+		duban_buf_printf(&b, "；符合验收标准：%s", r->criteria);
 	return duban_buf_steal(&b);
 }
 
@@ -155,15 +163,29 @@ static void add_timeline(struct history *h, const char *at, const char *author, 
 	r->cell[3] = received && *received ? local_time(received) : xstrdup("");
 }
 
+/* "1,3" as the criteria's texts, one per line. */
+static char *criteria_zh(const char *criteria)
+{
+	struct duban_buf b;
+	duban_buf_init(&b);
+	for (const char *p = criteria ? criteria : ""; *p; p++) {
+		int n = *p - '0';
+		if (n >= 1 && n <= DUBAN_CRITERIA_COUNT)
+			duban_buf_printf(&b, "%s%d. %s", b.len ? "\n" : "", n, duban_acceptance_criteria_zh[n - 1]);
+	}
+	return duban_buf_steal(&b);
+}
+
 static void add_inspection(struct history *h, const struct duban_inspection *i)
 {
 	struct row *r = table_add(&h->inspections);
 	r->cell[0] = date_text(i->date);
-	r->cell[1] = xstrdup(level_zh(i->level));
+	r->cell[1] = xstrdup(i->level && *i->level ? level_zh(h->chain, i->level) : "现场核查");
 	r->cell[2] = dup_or_empty(i->inspectors);
-	r->cell[3] = dup_or_empty(i->place);
-	r->cell[4] = xstrdup(i->passed ? "通过" : "未通过");
-	r->cell[5] = dup_or_empty(i->findings);
+	r->cell[3] = xstrdup(i->passed ? "通过" : "未通过");
+	r->cell[4] = i->place && *i->place ? xasprintf("（%s）%s", i->place, i->findings ? i->findings : "")
+					   : dup_or_empty(i->findings);
+	r->cell[5] = criteria_zh(i->criteria);
 	r->cell[6] = dup_or_empty(i->author);
 	r->cell[7] = local_time(i->created_at);
 }
@@ -199,7 +221,7 @@ static int collect(const struct duban_history_entry *e, void *data)
 		add_timeline(h, e->note->created_at, e->note->author, xasprintf("办理进展：%s", e->note->text),
 			     e->note->received_at);
 	} else if (e->inspection) {
-		add_timeline(h, e->inspection->created_at, e->inspection->author, inspection_zh(e->inspection),
+		add_timeline(h, e->inspection->created_at, e->inspection->author, inspection_zh(h->chain, e->inspection),
 			     e->inspection->received_at);
 		add_inspection(h, e->inspection);
 	} else if (e->action) {
@@ -229,6 +251,7 @@ static void table_reverse(struct table *t)
 static enum duban_err history_read(duban_store *st, const struct duban_item *item, struct history *h)
 {
 	memset(h, 0, sizeof *h);
+	h->chain = duban_store_acceptance(st);
 	enum duban_err err = duban_history_each(st, item->id, collect, h);
 	table_reverse(&h->timeline);
 	table_reverse(&h->inspections);
@@ -268,7 +291,8 @@ static void table_head(FILE *out, const char *const *heads, size_t n)
 static void write_rows(FILE *out, const char *h2, const char *const *heads, size_t ncols,
 		       const struct table *t, const char *none)
 {
-	fprintf(out, "<h2>%s</h2>\n", h2);
+	if (h2)
+		fprintf(out, "<h2>%s</h2>\n", h2);
 	if (t->n == 0) {
 		fprintf(out, "<p>%s</p>\n", none);
 		return;
@@ -302,14 +326,14 @@ static void write_fields(FILE *out, const struct duban_item *item)
 
 static void write_evidence(FILE *out, const struct history *h, bool in_zip)
 {
-	static const char *const heads[] = { "序号", "文件名", "类型", "大小（字节）", "SHA-256", "上传人",
-					     "上传时间", "档案内文件" };
+	static const char *const heads[] = { "序号", "文件名", "材料类型", "文件格式", "大小（字节）", "SHA-256",
+					     "上传人", "上传时间", "档案内文件" };
 	fputs("<h2>五、佐证材料索引</h2>\n", out);
 	if (h->nev == 0) {
 		fputs("<p>无佐证材料。</p>\n", out);
 		return;
 	}
-	table_head(out, heads, in_zip ? 8 : 7);
+	table_head(out, heads, in_zip ? 9 : 8);
 	for (size_t i = 0; i < h->nev; i++) {
 		const struct duban_attachment *a = &h->ev[i].a;
 		char n[24], size[32], when[32];
@@ -318,6 +342,7 @@ static void write_evidence(FILE *out, const struct history *h, bool in_zip)
 		fputs("<tr>", out);
 		cell(out, "num", n);
 		cell(out, NULL, a->name);
+		cell(out, NULL, duban_evidence_zh(a->kind));
 		cell(out, NULL, a->mime);
 		cell(out, "num", size);
 		cell(out, "hash", a->sha256);
@@ -338,8 +363,8 @@ static const char dossier_css[] =
 static void write_page(FILE *out, const struct duban_item *item, const struct history *h, duban_date today,
 		       bool in_zip)
 {
-	static const char *const insp_heads[] = { "日期", "验收级别", "核查人员", "地点", "结论", "核查情况",
-						  "记录人", "记录时间" };
+	static const char *const insp_heads[] = { "日期", "验收层级", "签署（核查）人", "结论", "意见（核查情况）",
+						  "符合的验收标准", "记录人", "记录时间" };
 	static const char *const action_heads[] = { "措施", "日期", "期限", "内容", "经办人" };
 	static const char *const time_heads[] = { "时间", "经办人", "事项", "服务器接收时间" };
 	char *title = xasprintf("%s 整改事项档案", item->code);
@@ -355,8 +380,13 @@ static void write_page(FILE *out, const struct duban_item *item, const struct hi
 	fprintf(out, "<p class=\"meta\">当前状态：%s（整改进度 %d%%）</p>\n", duban_status_zh(item->status),
 		item->progress);
 	write_fields(out, item);
-	write_rows(out, "二、现场核查与验收（谁验收、谁负责）", insp_heads, 8, &h->inspections,
-		   "尚无现场核查或验收记录。");
+	fputs("<h2>二、现场核查与验收（谁验收、谁负责）</h2>\n<p>验收层级：", out);
+	for (int i = 0; i < h->chain->n; i++) {
+		fputs(i ? " → " : "", out);
+		duban_html_escape(out, h->chain->level[i].name);
+	}
+	fputs("。</p>\n", out);
+	write_rows(out, NULL, insp_heads, 8, &h->inspections, "尚无现场核查或验收记录。");
 	write_rows(out, "三、督办措施", action_heads, 5, &h->actions, "无督办措施。");
 	write_rows(out, "四、办理过程", time_heads, 4, &h->timeline, "无记录。");
 	write_evidence(out, h, in_zip);

@@ -269,6 +269,8 @@ cJSON *duban_inspection_to_json(const struct duban_inspection *r)
 	add_str(obj, "place", r->place);
 	add_str(obj, "findings", r->findings);
 	cJSON_AddBoolToObject(obj, "passed", r->passed);
+	if (r->criteria && *r->criteria)
+		cJSON_AddStringToObject(obj, "criteria", r->criteria);
 	add_str(obj, "author", r->author);
 	cJSON_AddStringToObject(obj, "created_at", r->created_at);
 	add_received(obj, r->received_at);
@@ -463,6 +465,7 @@ cJSON *duban_attachment_to_json(const struct duban_attachment *a)
 	add_str(obj, "name", a->name);
 	add_str(obj, "mime", a->mime);
 	cJSON_AddNumberToObject(obj, "size", (double)a->size);
+	cJSON_AddStringToObject(obj, "kind", duban_evidence_id(a->kind));
 	add_str(obj, "author", a->author);
 	cJSON_AddStringToObject(obj, "created_at", a->created_at);
 	add_received(obj, a->received_at);
@@ -574,6 +577,7 @@ enum duban_err duban_inspection_from_json(const cJSON *obj, struct duban_inspect
 	    read_text(obj, "inspectors", false, &r->inspectors, errbuf, errlen) != DUBAN_OK ||
 	    read_text(obj, "place", false, &r->place, errbuf, errlen) != DUBAN_OK ||
 	    read_text(obj, "findings", false, &r->findings, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "criteria", false, &r->criteria, errbuf, errlen) != DUBAN_OK ||
 	    read_text(obj, "author", false, &r->author, errbuf, errlen) != DUBAN_OK)
 		return DUBAN_ERR_INVALID;
 	v = cJSON_GetObjectItemCaseSensitive(obj, "passed");
@@ -641,6 +645,15 @@ enum duban_err duban_attachment_from_json(const cJSON *obj, struct duban_attachm
 	    read_text(obj, "mime", false, &a->mime, errbuf, errlen) != DUBAN_OK ||
 	    read_text(obj, "author", false, &a->author, errbuf, errlen) != DUBAN_OK)
 		return DUBAN_ERR_INVALID;
+	/* Absent from clients before kinds of evidence: other. */
+	a->kind = DUBAN_EVIDENCE_OTHER;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+	if (v && !cJSON_IsNull(v)) {
+		int k = cJSON_IsString(v) ? duban_evidence_parse(v->valuestring) : -1;
+		if (k < 0)
+			return fail(errbuf, errlen, "kind", _("not a kind of evidence"));
+		a->kind = (enum duban_evidence_kind)k;
+	}
 	return DUBAN_OK;
 }
 

@@ -762,8 +762,9 @@ void duban_inspection_free(struct duban_inspection *r)
 	free(r->inspectors);
 	free(r->place);
 	free(r->findings);
+	free(r->criteria);
 	free(r->author);
-	r->level = r->inspectors = r->place = r->findings = r->author = NULL;
+	r->level = r->inspectors = r->place = r->findings = r->criteria = r->author = NULL;
 }
 
 void duban_action_free(struct duban_action *a)
@@ -875,6 +876,8 @@ char *duban_inspection_text(const struct duban_inspection *r)
 		duban_buf_printf(&b, _("; level: %s"), r->level);
 	if (r->place && *r->place)
 		duban_buf_printf(&b, _("; place: %s"), r->place);
+	if (r->criteria && *r->criteria)
+		duban_buf_printf(&b, _("; criteria met: %s"), r->criteria);
 	if (r->inspectors && *r->inspectors)
 		duban_buf_printf(&b, _("; inspectors: %s"), r->inspectors);
 	if (r->findings && *r->findings)

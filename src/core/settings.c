@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "duban/date.h"
+#include "duban/closeout.h"
 #include "duban/ladder.h"
 #include "duban/model.h"
 #include "duban/settings.h"
@@ -116,6 +117,16 @@ bool duban_settings_set(struct duban_settings *s, const char *name, const char *
 	if (strcmp(name, "ladder") == 0) {
 		struct duban_ladder l;
 		if (!duban_ladder_parse(value, &l, err, errlen))
+			return false;
+	}
+	if (strcmp(name, "acceptance") == 0) {
+		struct duban_acceptance_chain c;
+		if (!duban_acceptance_parse(value, &c, err, errlen))
+			return false;
+	}
+	if (strcmp(name, "evidence") == 0) {
+		struct duban_evidence_policy p;
+		if (!duban_evidence_policy_parse(value, &p, err, errlen))
 			return false;
 	}
 	if (strcmp(name, "role") == 0 && duban_role_parse(value) < 0) {

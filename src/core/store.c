@@ -151,6 +151,12 @@ static const char *const migrations[] = {
 	/* Items whose value the user gave up for the server's (a dropped
 	 * refused change): fetched again at the next sync. */
 	"CREATE TABLE refetch (item_id TEXT PRIMARY KEY);",
+	/* 4 -> 5: what an attachment is evidence of (佐证材料), which the
+	 * close-out policy requires per item kind before a request. */
+	"ALTER TABLE attachment ADD COLUMN kind TEXT NOT NULL DEFAULT 'other';"
+	/* A sign-off (an inspection at a level of the acceptance chain) records
+	 * which acceptance criteria were met. */
+	"ALTER TABLE inspection ADD COLUMN criteria TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -285,6 +291,7 @@ duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 	duban_store *st = xcalloc(1, sizeof *st);
 
 	st->rules = duban_light_rules_default;
+	duban_store_set_acceptance(st, NULL);
 	st->today = duban_today();
 	st->outbox = true;
 	st->implied = true;
@@ -401,6 +408,20 @@ void duban_store_set_counties(duban_store *st, const char *const *counties, int 
 		duban_buf_puts(&b, "\n");
 	}
 	st->counties = duban_buf_steal(&b);
+}
+
+void duban_store_set_acceptance(duban_store *st, const struct duban_acceptance_chain *chain)
+{
+	char err[256];
+	if (chain)
+		st->acceptance = *chain;
+	else
+		duban_acceptance_parse(duban_acceptance_default, &st->acceptance, err, sizeof err);
+}
+
+const struct duban_acceptance_chain *duban_store_acceptance(const duban_store *st)
+{
+	return &st->acceptance;
 }
 
 void duban_store_set_source(duban_store *st, const char *source)
@@ -1443,8 +1464,60 @@ out:
 	return err;
 }
 
-/* An acceptance check moves a requested item: pass -> verified, fail ->
- * back to in progress with the findings as the reason. */
+enum duban_err duban_acceptance_progress(duban_store *st, const char *item_id, int *next)
+{
+	/* Since the latest request: a chain signed before the item went back to
+	 * work (a fail, an upheld objection) does not count again. */
+	sqlite3_stmt *s = store_stmt(st, STMT_SIGNOFFS,
+				     "SELECT level, passed FROM inspection WHERE item_id = ?1 AND level <> ''"
+				     " AND created_at >= coalesce((SELECT max(created_at) FROM event WHERE item_id = ?1"
+				     "  AND field = 'status' AND new_value = 'requested'), '')"
+				     " ORDER BY created_at, rowid");
+	struct duban_signoff_ref *refs = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*next = 0;
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			refs = xrealloc(refs, cap * sizeof *refs);
+		}
+		refs[n].level = xstrdup((const char *)sqlite3_column_text(s, 0));
+		refs[n++].passed = sqlite3_column_int(s, 1) != 0;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		*next = duban_acceptance_next(&st->acceptance, refs, n);
+	for (size_t i = 0; i < n; i++)
+		free((char *)refs[i].level);
+	free(refs);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the sign-offs"));
+}
+
+enum duban_err duban_evidence_present(duban_store *st, const char *item_id, unsigned *mask)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_EVIDENCE, "SELECT DISTINCT kind FROM attachment WHERE item_id = ?");
+	int rc;
+
+	*mask = 0;
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int k = duban_evidence_parse((const char *)sqlite3_column_text(s, 0));
+		*mask |= 1u << (k < 0 ? DUBAN_EVIDENCE_OTHER : k);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the attachments"));
+}
+
+/* An acceptance check moves a requested item: a fail sends it back to in
+ * progress with the findings as the reason; a pass verifies it once the
+ * last level of the acceptance chain is signed. */
 static enum duban_err inspection_moves(duban_store *st, struct duban_item *item,
 				       const struct duban_inspection *r)
 {
@@ -1453,6 +1526,12 @@ static enum duban_err inspection_moves(duban_store *st, struct duban_item *item,
 
 	if (!st->implied || item->status != DUBAN_STATUS_REQUESTED)
 		return DUBAN_OK;
+	if (r->passed) {
+		int next = 0;
+		enum duban_err err = duban_acceptance_progress(st, item->id, &next);
+		if (err != DUBAN_OK || next < st->acceptance.n)
+			return err;
+	}
 	to = r->passed ? DUBAN_STATUS_VERIFIED : DUBAN_STATUS_IN_PROGRESS;
 	reason = r->passed ? "" : (r->findings && *r->findings ? r->findings : _("acceptance check failed"));
 	if (duban_status_check(item->status, to, st->role, reason) != DUBAN_OK)
@@ -1489,7 +1568,8 @@ enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 	err = record_prepare(st, r->id, r->item_id, r->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_INSPECTION_INSERT,
 				     "INSERT INTO inspection (id, item_id, date, level, inspectors, place, findings,"
-				     " passed, author, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+				     " passed, author, created_at, received_at, criteria)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
 		err = DUBAN_ERR_DB;
 	if (!err) {
 		if (!r->author || !*r->author)
@@ -1505,6 +1585,7 @@ enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 		bind_text(s, 9, r->author);
 		bind_text(s, 10, r->created_at);
 		bind_text(s, 11, stamp_received(st, r->received_at));
+		bind_text(s, 12, r->criteria ? r->criteria : "");
 		err = finish_record(st, s, "inspection.add", r->item_id, duban_inspection_to_json(r), r->created_at);
 	}
 	if (!err)
@@ -1571,7 +1652,7 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 	err = record_prepare(st, a->id, a->item_id, a->created_at, &item);
 	if (!err && !(s = store_stmt(st, STMT_ATTACHMENT_INSERT,
 				     "INSERT INTO attachment (id, item_id, inspection_id, sha256, name, mime, size,"
-				     " author, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+				     " author, created_at, received_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
 		err = DUBAN_ERR_DB;
 	if (!err) {
 		if (!a->author || !*a->author)
@@ -1586,6 +1667,7 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 		bind_text(s, 8, a->author);
 		bind_text(s, 9, a->created_at);
 		bind_text(s, 10, stamp_received(st, a->received_at));
+		bind_text(s, 11, duban_evidence_id(a->kind));
 		err = finish_record(st, s, "attachment.add", a->item_id, duban_attachment_to_json(a), a->created_at);
 	}
 	err = store_change_end(st, err);
@@ -1603,10 +1685,10 @@ static const char history_sql[] =
 	" SELECT 'note' AS t, created_at, id, author, text, NULL, NULL, NULL, NULL, NULL, 0 AS o, rowid AS r,"
 	"  received_at, NULL FROM note WHERE item_id = ?1"
 	" UNION ALL SELECT 'inspection', created_at, id, author, date, level, inspectors, place, findings, passed, 1, rowid,"
-	"  received_at, NULL FROM inspection WHERE item_id = ?1"
+	"  received_at, criteria FROM inspection WHERE item_id = ?1"
 	" UNION ALL SELECT 'action', created_at, id, author, kind, date, due, text, NULL, NULL, 2, rowid,"
 	"  received_at, NULL FROM action WHERE item_id = ?1"
-	" UNION ALL SELECT 'attachment', created_at, id, author, inspection_id, sha256, name, mime, size, NULL, 3, rowid,"
+	" UNION ALL SELECT 'attachment', created_at, id, author, inspection_id, sha256, name, mime, size, kind, 3, rowid,"
 	"  received_at, NULL FROM attachment WHERE item_id = ?1"
 	" UNION ALL SELECT 'event', created_at, seq, author, field, old_value, new_value, reason, device, op_id, 4, seq,"
 	"  received_at, origin FROM event WHERE item_id = ?1"
@@ -1644,6 +1726,7 @@ static int history_row(sqlite3_stmt *s, const char *item_id, duban_history_cb cb
 		r.place = column_str(s, 7);
 		r.findings = column_str(s, 8);
 		r.passed = sqlite3_column_int(s, 9) != 0;
+		r.criteria = column_str(s, 13);
 		e.inspection = &r;
 		stop = cb(&e, ctx);
 		duban_inspection_free(&r);
@@ -1674,6 +1757,8 @@ static int history_row(sqlite3_stmt *s, const char *item_id, duban_history_cb cb
 		a.name = column_str(s, 6);
 		a.mime = column_str(s, 7);
 		a.size = sqlite3_column_int64(s, 8);
+		int k = duban_evidence_parse((const char *)sqlite3_column_text(s, 9));
+		a.kind = k < 0 ? DUBAN_EVIDENCE_OTHER : (enum duban_evidence_kind)k;
 		e.attachment = &a;
 		stop = cb(&e, ctx);
 		duban_attachment_free(&a);

@@ -936,7 +936,7 @@ static enum duban_err put_inspection(duban_store *st, const cJSON *o, char *jerr
 	if ((err = record_item_known(st, "inspection", r.item_id)) != DUBAN_OK)
 		goto out;
 	s = prep(st, "INSERT INTO inspection (id, item_id, date, level, inspectors, place, findings, passed,"
-		     " author, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		     " author, created_at, received_at, criteria) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 		     " ON CONFLICT (id) DO UPDATE SET " SERVER_STAMPS);
 	if (s) {
 		bind_str(s, 1, r.id);
@@ -950,6 +950,7 @@ static enum duban_err put_inspection(duban_store *st, const cJSON *o, char *jerr
 		bind_str(s, 9, r.author ? r.author : "");
 		bind_str(s, 10, r.created_at);
 		bind_str(s, 11, r.received_at);
+		bind_str(s, 12, r.criteria ? r.criteria : "");
 	}
 	err = run(st, s, _("saving the record"));
 out:
@@ -998,7 +999,7 @@ static enum duban_err put_attachment(duban_store *st, const cJSON *o, char *jerr
 	if ((err = record_item_known(st, "attachment", a.item_id)) != DUBAN_OK)
 		goto out;
 	s = prep(st, "INSERT INTO attachment (id, item_id, inspection_id, sha256, name, mime, size, author,"
-		     " created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		     " created_at, received_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 		     " ON CONFLICT (id) DO UPDATE SET " SERVER_STAMPS);
 	if (s) {
 		bind_str(s, 1, a.id);
@@ -1011,6 +1012,7 @@ static enum duban_err put_attachment(duban_store *st, const cJSON *o, char *jerr
 		bind_str(s, 8, a.author ? a.author : "");
 		bind_str(s, 9, a.created_at);
 		bind_str(s, 10, a.received_at);
+		bind_str(s, 11, duban_evidence_id(a.kind));
 	}
 	err = run(st, s, _("saving the record"));
 out:

@@ -198,7 +198,8 @@ static int find_inspection(const struct duban_history_entry *e, void *ctx)
 }
 
 enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const char *file,
-				 struct duban_attachment *out, char *err, size_t errlen)
+				 enum duban_evidence_kind kind, struct duban_attachment *out, char *err,
+				 size_t errlen)
 {
 	struct duban_item item;
 	duban_item_init(&item);
@@ -243,6 +244,7 @@ enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const 
 	out->name = xstrdup(base);
 	out->mime = xstrdup(mime_of(base));
 	out->size = size;
+	out->kind = kind;
 	duban_item_free(&item);
 	e = duban_attachment_add(st, out);
 	if (e != DUBAN_OK)

@@ -44,7 +44,13 @@ d status ZG-1 requested >/dev/null
 run d inspect ZG-1 --result pass --findings '已完成截污' --inspectors 张三
 exit_is 0 "a passing inspection"
 run d show ZG-1
-like "$out" "Status                    verified" "a passing inspection verifies a requested item"
+like "$out" "Status                    close-out requested" "a site inspection signs no level: still requested"
+run d inspect ZG-1 --result pass --level county --findings '县级初验通过'
+run d show ZG-1
+like "$out" "Status                    close-out requested" "the county level signed: the city's is next"
+run d inspect ZG-1 --result pass --level city --findings '市级验收通过'
+run d show ZG-1
+like "$out" "Status                    verified" "the last level's pass verifies a requested item"
 
 before=$(snapshot)
 run env DUBAN_ROLE=inspector "$DUBAN" --db "$DB" status ZG-1 publicized

@@ -200,6 +200,10 @@ static void test_evidence(void)
 	ok(duban_evidence_policy_parse(duban_evidence_default, &p, err, sizeof err), "the default evidence policy");
 	struct duban_item it = { 0 };
 	it.kind = DUBAN_KIND_COMPLAINT;
+	ok(duban_evidence_missing(&p, &it, 0) == 0, "by default nothing is required");
+	ok(duban_evidence_policy_parse("problem:after complaint:after,feedback", &p, err, sizeof err),
+	   "the policy offices usually set");
+	it.kind = DUBAN_KIND_COMPLAINT;
 	char *m = duban_evidence_mask_text(duban_evidence_missing(&p, &it, 0), true);
 	is_str(m, "整改后照片、向投诉人反馈记录", "a complaint needs the after photo and the feedback");
 	free(m);

@@ -81,10 +81,10 @@ static void test_open(void)
 		diag("%s", err);
 		exit(done_testing());
 	}
-	is_int(duban_store_schema_version(st), 4, "schema version 4");
+	is_int(duban_store_schema_version(st), 5, "schema version 5");
 	is_int(duban_item_total(st), 0, "empty");
 	duban_store_close(st);
-	is_int(scalar("PRAGMA user_version"), 4, "user_version on disk");
+	is_int(scalar("PRAGMA user_version"), 5, "user_version on disk");
 	ok(access(path, F_OK) == 0, "file exists where asked");
 }
 
@@ -180,12 +180,29 @@ static void test_status(duban_store *st)
 		r.passed = true;
 		r.level = xstrdup("county");
 		is_int(duban_inspection_add(st, &r), DUBAN_OK, "inspection added");
+		duban_item_free(&it);
+		duban_item_init(&it);
+		duban_item_get(st, "D3-0001", &it);
+		is_int(it.status, DUBAN_STATUS_REQUESTED, "the county level signed, the city's is next");
+		int next = -1;
+		is_int(duban_acceptance_progress(st, it.id, &next), DUBAN_OK, "acceptance progress read");
+		is_int(next, 1, "the next level is the second");
+		duban_inspection_free(&r);
+		memset(&r, 0, sizeof r);
+		snprintf(r.item_id, sizeof r.item_id, "%s", it.id);
+		r.date = duban_date_from_ymd(2026, 6, 15);
+		r.inspectors = xstrdup("王五");
+		r.place = xstrdup("");
+		r.findings = xstrdup("市级验收通过");
+		r.passed = true;
+		r.level = xstrdup("city");
+		is_int(duban_inspection_add(st, &r), DUBAN_OK, "the city level's sign-off added");
 		duban_inspection_free(&r);
 	}
 	duban_item_free(&it);
 	duban_item_init(&it);
 	duban_item_get(st, "D3-0001", &it);
-	is_int(it.status, DUBAN_STATUS_VERIFIED, "a passed check on a requested item verifies it");
+	is_int(it.status, DUBAN_STATUS_VERIFIED, "a passed check of the last level verifies a requested item");
 	is_int(it.progress, 100, "verified means done");
 	is_int(duban_item_set_status(st, it.id, DUBAN_STATUS_CLOSED, NULL), DUBAN_ERR_PERMISSION, "inspector may not close");
 	duban_store_set_actor(st, "office", "pc", DUBAN_ROLE_OFFICE);
@@ -228,7 +245,7 @@ static void test_records(duban_store *st)
 	is_int(duban_action_add(st, &a), DUBAN_OK, "action added");
 	duban_history_each(st, it.id, count_history, &h);
 	is_int(h.notes, 1, "history: one note");
-	is_int(h.inspections, 1, "history: one inspection");
+	is_int(h.inspections, 2, "history: both sign-offs");
 	is_int(h.actions, 1, "history: one action");
 	ok(h.events >= 7, "history: events");
 	is_str(h.first, "note:已完成隔音改造", "newest first");

@@ -161,7 +161,7 @@ static void test_migration_from_v1(void)
 		diag("%s", err);
 		return;
 	}
-	is_int(duban_store_schema_version(st), 4, "migrated to schema 4");
+	is_int(duban_store_schema_version(st), 5, "migrated to schema 5");
 	is_int(duban_outbox_read(st, 0, 4, ops, &got), DUBAN_OK, "outbox of the migrated ledger reads");
 	is_int(got, 3, "every op kept");
 	if (got == 3) {
@@ -191,8 +191,8 @@ static void test_fresh(duban_store *st)
 	struct duban_op op;
 	long long first;
 
-	is_int(duban_store_schema_version(st), 4, "a new ledger is schema 4");
-	is_int(scalar("PRAGMA user_version"), 4, "user_version 4 on disk");
+	is_int(duban_store_schema_version(st), 5, "a new ledger is schema 5");
+	is_int(scalar("PRAGMA user_version"), 5, "user_version 5 on disk");
 	fill(&it, "S-001", "砂石厂噪声扰民");
 	duban_item_insert(st, &it);
 	ok(first_op(st, 0, &op) == 1, "the create is queued");
