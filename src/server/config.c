@@ -172,8 +172,9 @@ static bool read_config(const char *path, struct args *out, char *err, size_t er
 	return ok;
 }
 
-/* --config FILE or --config=FILE, taken out of the arguments. */
-static const char *take_config(int argc, char **argv, struct args *rest)
+/* --config FILE or --config=FILE, taken out of the arguments; a second
+ * one sets *twice. */
+static const char *take_config(int argc, char **argv, struct args *rest, bool *twice)
 {
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -182,12 +183,17 @@ static const char *take_config(int argc, char **argv, struct args *rest)
 				push(rest, argv[i]);
 			break;
 		}
+		const char *found = NULL;
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			path = argv[++i];
+			found = argv[++i];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
-			path = argv[i] + 9;
+			found = argv[i] + 9;
 		else
 			push(rest, argv[i]);
+		if (found && path)
+			*twice = true;
+		if (found)
+			path = found;
 	}
 	return path;
 }
@@ -196,13 +202,16 @@ int srv_config_args(int argc, char **argv, struct srv_config_argv *out, char *er
 {
 	struct args rest = { 0 }, file = { 0 };
 	memset(out, 0, sizeof *out);
-	const char *path = take_config(argc, argv, &rest);
+	bool twice = false;
+	const char *path = take_config(argc, argv, &rest, &twice);
 	if (!path) {
 		free(rest.v);
 		return 0;
 	}
-	if (!*path || !read_config(path, &file, err, errlen)) {
-		if (!*path)
+	if (twice || !*path || !read_config(path, &file, err, errlen)) {
+		if (twice)
+			snprintf(err, errlen, "serve: one --config only");
+		else if (!*path)
 			snprintf(err, errlen, "--config needs a file");
 		for (int i = 0; i < file.n; i++)
 			free(file.v[i]);
