@@ -105,7 +105,7 @@ stop_server
 # A restore holding the lock keeps a server from starting: flock(1) stands
 # in for a restore that is under way.
 if command -v flock >/dev/null 2>&1; then
-	flock -x "$DATA/serve.lock" sh -c "\"$DUBAND\" serve --listen 127.0.0.1:$(random_port) --tls-cert \"$CERT\" --tls-key \"$KEY\" --data \"$DATA\" >\"$tmp/locked.out\" 2>&1; echo \$? >\"$tmp/locked.rc\""
+	flock -x "$DATA/serve.lock" sh -c "timeout 20 \"$DUBAND\" serve --listen 127.0.0.1:$(random_port) --tls-cert \"$CERT\" --tls-key \"$KEY\" --data \"$DATA\" >\"$tmp/locked.out\" 2>&1; echo \$? >\"$tmp/locked.rc\""
 	is "$(cat "$tmp/locked.rc")" 1 "a server does not start while a restore holds the directory"
 	like "$(cat "$tmp/locked.out")" "is being restored" "and says why"
 else
