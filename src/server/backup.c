@@ -170,6 +170,27 @@ static void remove_tree(const char *path)
 	rmdir(path);
 }
 
+/* chown -R of what restore put in place, to the owner of the data
+ * directory: root restoring /var/lib/duband must not leave files the
+ * service's user cannot open. */
+static void chown_tree(const char *path, uid_t uid, gid_t gid)
+{
+	if (lchown(path, uid, gid) != 0)
+		return;
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *sub = xasprintf("%s/%s", path, e->d_name);
+		chown_tree(sub, uid, gid);
+		free(sub);
+	}
+	closedir(d);
+}
+
 /* Copies (or, with to NULL, only checks) every blob the database at db_path
  * names, from the directory from.  Each file's SHA-256 must be its name.
  * *count and *bytes: what was copied. */
@@ -475,6 +496,14 @@ static bool restore_into(const char *src, const char *data, bool force, char **a
 	ok = ok && copy_blobs(to, src, stage, &n, &bytes, err, errlen);
 	ok = ok && (!had || set_aside(data, aside, err, errlen));
 	ok = ok && move_in(stage, data, "ledger.db", true, err, errlen) && move_in(stage, data, "blobs", false, err, errlen);
+	struct stat sb;
+	if (ok && geteuid() == 0 && stat(data, &sb) == 0 && sb.st_uid != 0) {
+		char *db = xasprintf("%s/ledger.db", data), *blobs = xasprintf("%s/blobs", data);
+		chown_tree(db, sb.st_uid, sb.st_gid);
+		chown_tree(blobs, sb.st_uid, sb.st_gid);
+		free(db);
+		free(blobs);
+	}
 	free(from);
 	free(to);
 	remove_tree(stage);

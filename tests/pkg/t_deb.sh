@@ -40,8 +40,10 @@ getent passwd duband >/dev/null && had_user=yes
 
 # Whatever happens, the machine is left as it was: packages purged, the
 # test's certificate and data gone, the user removed when the test made it.
+bkdir=
 pkg_cleanup() {
 	srv_cleanup
+	[ -z "$bkdir" ] || rm -rf "$bkdir"
 	DEBIAN_FRONTEND=noninteractive dpkg --purge duband duban >/dev/null 2>&1
 	rm -f /etc/duban/cert.pem /etc/duban/key.pem
 	rmdir /etc/duban 2>/dev/null
@@ -235,7 +237,18 @@ for p in duban duband; do
 	fi
 done
 
-# After the upgrade the server comes back on the same data and the client syncs.
+# A backup as duband, restored by root: the files stay the service's.
+# (The test's own directory is root's alone: the backup goes elsewhere.)
+bkdir=$(mktemp -d /tmp/duban-pkg-backup.XXXXXX)
+chown duband "$bkdir"
+setpriv --reuid=duband --regid=duband --init-groups /usr/bin/duband backup "$bkdir/one" --data /var/lib/duband \
+	>"$tmp/bk.out" 2>&1
+ok $? "the installed duband backs up /var/lib/duband as duband"
+run /usr/bin/duband restore "$bkdir/one" --data /var/lib/duband --force
+exit_is 0 "root restores it over /var/lib/duband"
+is "$(stat -c %U /var/lib/duband/ledger.db)" duband "the restored ledger belongs to duband"
+# After the upgrade (and the restore) the server comes back on the same data
+# and the client syncs.
 serve_packaged "the upgraded duband serves from its configuration"
 cl note P-001 升级之后的记录 >/dev/null 2>&1
 run cl sync
