@@ -395,8 +395,8 @@ static int serve_args(int argc, char **argv)
 		case O_OPEN_KEY:
 			cfg.allow_open_key = true;
 			break;
-		case O_CONFIG: /* only a second --config reaches here */
-			die_msg("serve: one --config only");
+		case O_CONFIG: /* srv_config_args took --config FILE: an abbreviation is left */
+			die_msg("serve: write --config in full (it is read before the other options)");
 			return EXIT_USAGE;
 		case O_RETENTION:
 			if (!parse_num(optarg, 0, 36500, &v))
