@@ -44,7 +44,10 @@ out=$(cd "$out" && pwd)
 sh "$top/contrib/build-id.sh" id "$top" >"$src/.build-id"
 
 say "building duban $project in $src"
-if ! (cd "$src" && DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-nocheck parallel=2} \
+# Run from `make check` (tests/pkg/t_deb.sh), the build must not join the
+# outer make's job server nor see the tests' settings.
+if ! (cd "$src" && unset MAKEFLAGS MFLAGS MAKELEVEL top_srcdir top_builddir DUBAN DUBAND DUBAN_NOW DUBAN_TODAY &&
+	DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-nocheck parallel=2} \
 	dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1); then
 	tail -40 "$work/build.log" >&2
 	say "dpkg-buildpackage failed (the end of its output is above)"
