@@ -188,6 +188,9 @@ enum duban_err duban_conflict_resolve(duban_store *st, long long conflict_id, en
 #define DUBAN_SYNC_SERVER "server"       /* base URL */
 #define DUBAN_SYNC_USER "user"
 #define DUBAN_SYNC_LAST "last_sync"      /* timestamp of the last full sync */
+/* Set by `duban backup` in the copy: the device the original syncs as.  The
+ * copy syncs only under another device name (then the key goes). */
+#define DUBAN_SYNC_COPY_OF "copy_of_device"
 
 /* The value (malloc'd) or NULL when unset. */
 char *duban_sync_get(duban_store *st, const char *key);

@@ -118,6 +118,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_action(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_backup(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dossier(struct cli_ctx *ctx, int argc, char **argv);

@@ -52,6 +52,7 @@ static const struct cli_command commands[] = {
 	{ "dossier", cmd_dossier, N_("write an item's case dossier (一案一档): page or .zip with its files") },
 	{ "overdue", cmd_overdue, N_("list overdue items on the supervision ladder; issue its steps and letters") },
 	{ "demo", cmd_demo, N_("fill the ledger with a realistic demo") },
+	{ "backup", cmd_backup, N_("write a consistent copy of the ledger, also while it is open") },
 	{ "login", cmd_login, N_("log in to a duband server and keep the token") },
 	{ "logout", cmd_logout, N_("revoke the token and forget it") },
 	{ "whoami", cmd_whoami, N_("show the account on the server") },

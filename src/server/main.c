@@ -199,8 +199,12 @@ static int exit_of(enum duban_err e)
 static void serve_help(void)
 {
 	fputs("Usage: duband serve --listen ADDR:PORT --tls-cert FILE --tls-key FILE --data DIR [OPTIONS]\n"
+	      "       duband serve --config FILE [OPTIONS]\n"
 	      "Serve the central ledger to duban clients over HTTPS (protocol v1).\n\n"
 	      "Options:\n"
+	      "      --config FILE        read these options from FILE, one \"KEY VALUE\" a line\n"
+	      "                           (the packaged service: /etc/duban/duband.conf);\n"
+	      "                           options given here override it\n"
 	      "      --listen ADDR:PORT   address and port (0.0.0.0:8443, [::]:8443, localhost:8080)\n"
 	      "      --tls-cert FILE      certificate (PEM; a chain may follow)\n"
 	      "      --tls-key FILE       private key (PEM)\n"
@@ -258,12 +262,31 @@ static bool priority_valid(const char *priority)
 	return true;
 }
 
+static int serve_args(int argc, char **argv);
+
+/* --config FILE: the file's lines become options before the command line's. */
 static int cmd_serve(int argc, char **argv)
+{
+	struct srv_config_argv fa;
+	char err[1024] = "";
+	int got = srv_config_args(argc, argv, &fa, err, sizeof err);
+	if (got < 0) {
+		die_msg("%s", err);
+		return EXIT_USAGE;
+	}
+	if (got == 0)
+		return serve_args(argc, argv);
+	int rc = serve_args(fa.argc, fa.argv);
+	srv_config_argv_free(&fa);
+	return rc;
+}
+
+static int serve_args(int argc, char **argv)
 {
 	enum {
 		O_LISTEN = 0x100, O_CERT, O_KEY, O_DATA, O_INSECURE, O_LOG, O_TOKEN_DAYS, O_MAX_BODY, O_MAX_BLOB,
 		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION, O_PER_IP, O_TRUST_PROXY, O_TLS_PRIORITY,
-		O_OPEN_KEY, O_HEAD_TIMEOUT, O_BODY_TIMEOUT,
+		O_OPEN_KEY, O_HEAD_TIMEOUT, O_BODY_TIMEOUT, O_CONFIG,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -285,6 +308,7 @@ static int cmd_serve(int argc, char **argv)
 		{ "allow-open-key", no_argument, NULL, O_OPEN_KEY },
 		{ "head-timeout", required_argument, NULL, O_HEAD_TIMEOUT },
 		{ "body-timeout", required_argument, NULL, O_BODY_TIMEOUT },
+		{ "config", required_argument, NULL, O_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -371,6 +395,9 @@ static int cmd_serve(int argc, char **argv)
 		case O_OPEN_KEY:
 			cfg.allow_open_key = true;
 			break;
+		case O_CONFIG: /* srv_config_args took --config FILE: an abbreviation is left */
+			die_msg("serve: write --config in full (it is read before the other options)");
+			return EXIT_USAGE;
 		case O_RETENTION:
 			if (!parse_num(optarg, 0, 36500, &v))
 				what = "--retention-days: expected days from 0 (keep) to 36500";
@@ -415,11 +442,15 @@ static int cmd_serve(int argc, char **argv)
 	if (!cfg.insecure_http && (!key_private(&cfg) || !priority_valid(cfg.tls_priority)))
 		return EXIT_FAIL;
 	int rc = EXIT_FAIL;
+	/* Shared with other servers on this directory, never with a restore. */
+	int lock = srv_datadir_hold(cfg.data_dir);
+	if (lock < 0)
+		return EXIT_FAIL;
 	srv_db *db = open_data("serve", cfg.data_dir, cfg.readers, &rc);
-	if (!db)
-		return rc;
-	rc = srv_serve(&cfg, db);
+	if (db)
+		rc = srv_serve(&cfg, db);
 	srv_db_close(db);
+	close(lock);
 	return rc;
 }
 
@@ -971,6 +1002,8 @@ static const struct command commands[] = {
 	{ "token", cmd_token, "list or revoke login tokens" },
 	{ "import", cmd_import, "seed or update the central ledger from a CSV or JSON sheet" },
 	{ "export", cmd_export, "write the central ledger as CSV or JSON" },
+	{ "backup", srv_cmd_backup, "copy the data directory of a running server" },
+	{ "restore", srv_cmd_restore, "put a backup back (no server running on it)" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

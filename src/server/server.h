@@ -10,6 +10,8 @@
  *   http.c        libmicrohttpd: TLS, routing, limits, gzip, access log
  *   guard.c       deadlines for slow clients, room for new ones
  *   main.c        command line: serve and the admin commands
+ *   config.c      the configuration file of serve
+ *   backup.c      backup and restore of a data directory
  *   log.c         the diagnostic log, client strings escaped
  */
 #ifndef DUBAN_SERVER_H
@@ -214,6 +216,30 @@ void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct duban_buf;
 /* Appends s to b escaped as srv_log does. */
 void srv_log_escape(struct duban_buf *b, const char *s);
+
+/* ---------------------------------------------------------------- config file (config.c) */
+/* serve's arguments with --config FILE replaced by the file's lines as
+ * options, before the command line's (which therefore override them). */
+struct srv_config_argv {
+	int argc;
+	char **argv;
+	char **owned; /* the strings made from the file */
+	int nowned;
+};
+/* 0: no --config (out untouched); 1: out holds the new arguments; -1: err
+ * says what is wrong with the file (FILE:LINE: message). */
+int srv_config_args(int argc, char **argv, struct srv_config_argv *out, char *err, size_t errlen);
+void srv_config_argv_free(struct srv_config_argv *a);
+
+/* ---------------------------------------------------------------- backup (backup.c) */
+/* A server holds a shared lock on DATA_DIR/serve.lock while it runs (any
+ * number of servers may share a data directory); restore takes it
+ * exclusively.  Returns the descriptor (kept open until exit), or -1 with a
+ * message given. */
+int srv_datadir_hold(const char *data_dir);
+/* `duband backup` and `duband restore`. */
+int srv_cmd_backup(int argc, char **argv);
+int srv_cmd_restore(int argc, char **argv);
 
 /* ---------------------------------------------------------------- errors */
 /* {"error": code, "message": message} */

@@ -1017,13 +1017,35 @@ static int check_origin(struct engine *e)
 	return rc;
 }
 
+/* A copy made by `duban backup` must not sync as the device it was taken
+ * from: both would send the same queued ops and interleave their op numbers
+ * under one name.  Under another device name it is a device of its own. */
+static int check_copy(struct engine *e)
+{
+	char *of = duban_sync_get(e->st, DUBAN_SYNC_COPY_OF);
+	if (!of)
+		return 0;
+	int rc = 0;
+	if (strcmp(of, e->a->device ? e->a->device : "") == 0) {
+		set_error(&e->r->error, DUBAN_REMOTE_LOCAL,
+			  _("this ledger is a copy (duban backup) of the ledger of device %s and does not sync as that "
+			    "device: to use it in place of the original, log in under another device name "
+			    "(duban --db FILE login URL USER --device NAME)"), of);
+		rc = -1;
+	} else if (duban_sync_set(e->st, DUBAN_SYNC_COPY_OF, NULL) != DUBAN_OK) {
+		rc = store_error(e, _("saving the sync state"));
+	}
+	free(of);
+	return rc;
+}
+
 static int run_phases(struct engine *e)
 {
 	if (!e->a || !e->a->url || !e->a->token || !e->a->user) {
 		set_error(&e->r->error, DUBAN_REMOTE_AUTH, "%s", _("not logged in: run duban login URL USER"));
 		return -1;
 	}
-	if (check_origin(e) != 0)
+	if (check_copy(e) != 0 || check_origin(e) != 0)
 		return -1;
 	long long queued = duban_outbox_count(e->st) - duban_outbox_rejected_count(e->st);
 	e->r->to_push = queued > 0 ? queued : 0;

@@ -108,10 +108,10 @@ else
 	done
 	is "$n" 6 "the 6 letter templates in pkgdatadir/templates"
 	n=0
-	for f in README.md doc/PROTOCOL.md doc/nginx-duband.conf; do
+	for f in README.md doc/PROTOCOL.md doc/nginx-duband.conf doc/haproxy-duband.cfg; do
 		cmp -s "$top_srcdir/$f" "$root$docdir/${f#doc/}" && n=$((n + 1))
 	done
-	is "$n" 3 "README, PROTOCOL.md and the nginx example in docdir"
+	is "$n" 4 "README, PROTOCOL.md and the nginx and haproxy examples in docdir"
 	if [ "$USE_NLS" = yes ]; then
 		exists -f "$root$localedir/zh_CN/LC_MESSAGES/duban.mo" "the zh_CN catalogue in localedir"
 	else
