@@ -145,7 +145,17 @@ struct tui_view_ops {
 	/* A mouse event inside the view (may be NULL); y, x in the same screen
 	 * coordinates draw() got its rectangle in. */
 	int (*mouse)(struct tui *t, void *self, int y, int x, mmask_t buttons);
+	/* The actions the view handles itself, ending with TUI_ACT_NONE;
+	 * with the loop's own (quit, help, views, filter, sort, `:` …) they
+	 * are what its help lists.  NULL: only the loop's own. */
+	const enum tui_action *actions;
 };
+/* Whether an action does something in a view: the help lists only these,
+ * and the others say so in a message. */
+bool tui_view_can(const struct tui_view_ops *ops, enum tui_action a);
+/* The movement actions every list view has, for its `actions` list. */
+#define TUI_LIST_MOVES TUI_ACT_MOVE_DOWN, TUI_ACT_MOVE_UP, TUI_ACT_PAGE_DOWN, TUI_ACT_PAGE_UP, \
+	TUI_ACT_HALF_DOWN, TUI_ACT_HALF_UP, TUI_ACT_FIRST, TUI_ACT_LAST
 
 /* tui_ledger_view, tui_detail_view (arg = item id), tui_calendar_view (arg =
  * "month"/"week"/"agenda"), tui_help_view (arg = the view below), …: one per
@@ -364,6 +374,18 @@ char *tui_first_key(struct tui *t, const char *view, enum tui_action a);
 char *tui_conflict_value(const char *field, const char *value);
 /* The field's title as people read it (translated), or the name. */
 const char *tui_field_title(const char *field);
+
+/* ---- The shared selection from any view (select.c) ---- */
+/* The numbered menus of f and o; TUI_* flags. */
+int tui_filter_menu(struct tui *t);
+int tui_sort_menu(struct tui *t);
+/* Clears the filter and the search (the caller reloads the views). */
+void tui_filter_clear(struct tui *t);
+/* The `:` prompt, then the command; TUI_* flags. */
+int tui_command_prompt(struct tui *t);
+/* `/` in the views that show a summary of the selection (calendar,
+ * dashboard, overdue): the search narrows them to the matching items. */
+int tui_search_narrow(struct tui *t);
 
 /* ---- The `:` command line (command.c) ---- */
 int tui_command(struct tui *t, const char *line);

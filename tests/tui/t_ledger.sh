@@ -117,8 +117,8 @@ screen_has "$(L "no such item: NO-SUCH" "没有该事项：NO-SUCH")" ":goto an 
 # Help.
 keys '?'
 screen_has "$(L "Keys in the ledger view" "“台账”视图的按键")" "? opens the help"
-screen_has "$(L "/                search as you type" "/                边输入边搜索")" "the help lists /"
-screen_has "$(L "j, <Down>        next row / next week" "j, <Down>        下一行 / 下一周")" "the help lists j"
+screen_has "$(L "/                find as you type" "/                边输入边查找")" "the help lists /"
+screen_has "$(L "j, <Down>        next row" "j, <Down>        下一行")" "the help lists j"
 keys Escape
 screen_has "$(items 300)" "Esc closes the help"
 quit
