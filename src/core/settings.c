@@ -126,7 +126,7 @@ bool duban_settings_set(struct duban_settings *s, const char *name, const char *
 		return false;
 	}
 	if (strcmp(name, "sort") == 0 && parse_sort(value, NULL) < 0) {
-		snprintf(err, errlen, _("sort: expected deadline, code, updated or light, not \"%s\""), value);
+		snprintf(err, errlen, _("sort: expected deadline, code, updated, light, county, status or progress, not \"%s\""), value);
 		return false;
 	}
 	duban_set_str((char **)field, value);
@@ -706,7 +706,7 @@ static bool parse_term(struct duban_filter_expr *e, const char *key, const char 
 	if (strcmp(key, "sort") == 0) {
 		e->sort = parse_sort(value, &e->descending);
 		if (e->sort < 0) {
-			snprintf(err, errlen, _("sort: expected deadline, code, updated or light, not \"%s\""), value);
+			snprintf(err, errlen, _("sort: expected deadline, code, updated, light, county, status or progress, not \"%s\""), value);
 			return false;
 		}
 		return true;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duban/date.h"
 #include "duban/model.h"
 #include "duban/settings.h"
 #include "duban/store.h"
@@ -36,10 +37,15 @@ static const char *expr_own(struct duban_filter_expr *e, const char *s)
 	return e->strings[e->nstrings++] = xstrdup(s);
 }
 
-enum filter_field { FF_COUNTY, FF_STATUS, FF_LIGHT, FF_CATEGORY, FF_UNIT, FF_KIND, FF_ROUND, FF_COUNT };
+/* Every filter `duban list` has, the most used first: 1-9 pick at once. */
+enum filter_field {
+	FF_COUNTY, FF_TOWNSHIP, FF_STATUS, FF_LIGHT, FF_OVERDUE, FF_DUE_BEFORE, FF_DUE_AFTER, FF_CATEGORY, FF_UNIT,
+	FF_KIND, FF_ROUND, FF_TEXT, FF_COUNT
+};
 
 static const char *const filter_field_names[FF_COUNT] = {
-	N_("County"), N_("Status"), N_("Warning light"), N_("Category"), N_("Unit"), N_("Kind"), N_("Round"),
+	N_("County"), N_("Township"), N_("Status"), N_("Warning light"), N_("Overdue"), N_("Due on or before"),
+	N_("Due on or after"), N_("Category"), N_("Unit"), N_("Kind"), N_("Round"), N_("Text search"),
 };
 
 /* The value lists from the store: the counts are those of the current
@@ -48,6 +54,7 @@ static const char **value_slot(struct duban_filter *f, enum filter_field ff, con
 {
 	switch (ff) {
 	case FF_COUNTY: *column = "county"; return &f->county;
+	case FF_TOWNSHIP: *column = "township"; return &f->township;
 	case FF_CATEGORY: *column = "category"; return &f->category;
 	case FF_UNIT: *column = "lead_unit"; return &f->unit;
 	case FF_ROUND: *column = "round"; return &f->round;
@@ -138,6 +145,68 @@ static bool choose_kind(struct tui *t)
 	return true;
 }
 
+static bool choose_overdue(struct tui *t)
+{
+	const char *choices[] = { _("(any)"), _("overdue only") };
+	int pick = tui_choose(t, _("Overdue"), choices, 2, t->filter.filter.overdue);
+	if (pick < 0)
+		return false;
+	t->filter.filter.overdue = pick == 1;
+	return true;
+}
+
+/* A deadline bound typed as a date (any form duban_date_parse reads);
+ * empty removes it. */
+static bool choose_due(struct tui *t, enum filter_field ff)
+{
+	duban_date *bound = ff == FF_DUE_BEFORE ? &t->filter.filter.due_before : &t->filter.filter.due_after;
+	char now[16] = "";
+	if (*bound != DUBAN_DATE_NONE)
+		duban_date_format(*bound, now);
+	char *label = xasprintf(_("%s: "), _(filter_field_names[ff]));
+	char *text = tui_prompt(t, label, now, NULL, NULL);
+	free(label);
+	if (!text)
+		return false;
+	duban_trim(text);
+	duban_date d = *text ? duban_date_parse(text) : DUBAN_DATE_NONE;
+	bool good = !*text || d != DUBAN_DATE_NONE;
+	if (good)
+		*bound = d;
+	else
+		tui_message(t, true, _("not a date: %s"), text);
+	free(text);
+	return good;
+}
+
+static bool choose_text(struct tui *t)
+{
+	char *label = xasprintf(_("%s: "), _(filter_field_names[FF_TEXT]));
+	char *text = tui_prompt(t, label, t->filter.filter.text, NULL, NULL);
+	free(label);
+	if (!text)
+		return false;
+	duban_trim(text);
+	t->filter.filter.text = *text ? expr_own(&t->filter, text) : NULL;
+	free(text);
+	return true;
+}
+
+/* The field's own question; true when the filter changed. */
+static bool choose_field(struct tui *t, enum filter_field ff)
+{
+	switch (ff) {
+	case FF_STATUS: return choose_status(t);
+	case FF_LIGHT: return choose_light(t);
+	case FF_KIND: return choose_kind(t);
+	case FF_OVERDUE: return choose_overdue(t);
+	case FF_DUE_BEFORE:
+	case FF_DUE_AFTER: return choose_due(t, ff);
+	case FF_TEXT: return choose_text(t);
+	default: return choose_store_value(t, ff);
+	}
+}
+
 void tui_filter_clear(struct tui *t)
 {
 	duban_filter_expr_free(&t->filter);
@@ -165,14 +234,8 @@ int tui_filter_menu(struct tui *t)
 		changed = true;
 	} else if (pick >= FF_COUNT) {
 		tui_filter_apply(t, t->settings.filters[pick - FF_COUNT].expr);
-	} else if (pick == FF_STATUS) {
-		changed = choose_status(t);
-	} else if (pick == FF_LIGHT) {
-		changed = choose_light(t);
-	} else if (pick == FF_KIND) {
-		changed = choose_kind(t);
 	} else if (pick >= 0) {
-		changed = choose_store_value(t, pick);
+		changed = choose_field(t, (enum filter_field)pick);
 	}
 	for (int i = 0; i < nsaved; i++)
 		free(owned[i]);
@@ -185,27 +248,21 @@ int tui_filter_menu(struct tui *t)
 
 int tui_sort_menu(struct tui *t)
 {
-	const char *choices[] = { _("deadline"), _("code"), _("last update"), _("warning light"),
-				  t->descending ? _("ascending order") : _("descending order") };
-	int pick = tui_choose(t, _("Sort by"), choices, 5, t->sort);
+	/* In enum duban_sort's order, then the direction. */
+	const char *choices[DUBAN_SORT_COUNT + 1] = {
+		_("deadline"), _("code"), _("last update"), _("warning light"),
+		_("county"), _("status"), _("progress"),
+	};
+	choices[DUBAN_SORT_COUNT] = t->descending ? _("ascending order") : _("descending order");
+	int pick = tui_choose(t, _("Sort by"), choices, DUBAN_SORT_COUNT + 1, t->sort);
 	if (pick < 0)
 		return TUI_HANDLED | TUI_REDRAW;
-	if (pick == 4)
+	if (pick == DUBAN_SORT_COUNT)
 		t->descending = !t->descending;
 	else
 		t->sort = pick;
 	tui_filter_changed(t);
 	return TUI_HANDLED | TUI_REDRAW;
-}
-
-int tui_command_prompt(struct tui *t)
-{
-	char *line = tui_prompt(t, ":", NULL, NULL, NULL);
-	if (!line)
-		return TUI_HANDLED | TUI_REDRAW;
-	int r = tui_command(t, line);
-	free(line);
-	return r | TUI_HANDLED | TUI_REDRAW;
 }
 
 int tui_search_narrow(struct tui *t)

@@ -566,6 +566,7 @@ static void finish(struct tui *t, SCREEN *screen)
 		for (int i = 0; i < t->settings.nerrors; i++)
 			fprintf(stderr, "duban: %s\n", t->settings.errors[i]);
 	tui_keymap_free();
+	tui_command_history_free();
 	duban_filter_expr_free(&t->filter);
 	free(t->search);
 	duban_settings_free(&t->settings);

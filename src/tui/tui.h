@@ -304,7 +304,12 @@ bool tui_lineedit_vertical(struct tui_lineedit *e, int dir, int cols);
  * when cancelled with Esc. */
 char *tui_prompt(struct tui *t, const char *label, const char *initial,
 		 void (*on_change)(struct tui *t, const char *text, void *ctx), void *ctx);
-/* Pick one of n choices in a small menu; returns the index or -1. */
+/* The same with a hook that sees every key before the line editor (Tab
+ * completion, history); it returns true when it used the key. */
+typedef bool (*tui_prompt_key_fn)(struct tui *t, struct tui_lineedit *e, int key, void *ctx);
+char *tui_prompt_hook(struct tui *t, const char *label, const char *initial, tui_prompt_key_fn hook, void *ctx);
+/* Pick one of n choices in a small menu (the digit beside a choice picks
+ * it at once); returns the index or -1. */
 int tui_choose(struct tui *t, const char *title, const char *const *choices, int n, int initial);
 /* Yes/no question; default no. */
 bool tui_confirm(struct tui *t, const char *question);
@@ -381,13 +386,14 @@ int tui_filter_menu(struct tui *t);
 int tui_sort_menu(struct tui *t);
 /* Clears the filter and the search (the caller reloads the views). */
 void tui_filter_clear(struct tui *t);
-/* The `:` prompt, then the command; TUI_* flags. */
-int tui_command_prompt(struct tui *t);
 /* `/` in the views that show a summary of the selection (calendar,
  * dashboard, overdue): the search narrows them to the matching items. */
 int tui_search_narrow(struct tui *t);
 
 /* ---- The `:` command line (command.c) ---- */
+/* The `:` prompt (Tab completes, Up/Down recall), then the command. */
+int tui_command_prompt(struct tui *t);
+void tui_command_history_free(void);
 int tui_command(struct tui *t, const char *line);
 /* Replaces the shared filter (and the sort, when it names one) with a
  * filter expression and re-applies it; false with a message when it does

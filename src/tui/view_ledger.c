@@ -299,6 +299,9 @@ static void cursor_of_item(struct tui *t, const struct duban_item *item, long lo
 	r.code = item->code;
 	r.deadline = item->deadline;
 	r.deadline_kind = item->deadline_kind;
+	r.county = item->county;
+	r.status = item->status;
+	r.progress = item->progress;
 	r.light = duban_item_light(item, duban_today(), duban_store_light_rules(t->st));
 	snprintf(r.updated_at, sizeof r.updated_at, "%s", item->updated_at);
 	duban_cursor_of_row(&r, t->sort, c);
@@ -915,6 +918,7 @@ static void ledger_reload(struct tui *t, void *self)
 
 static const char *const sort_names[DUBAN_SORT_COUNT] = {
 	N_("by deadline"), N_("by code"), N_("by last update"), N_("by warning light"),
+	N_("by county"), N_("by status"), N_("by progress"),
 };
 
 static char *ledger_title(struct tui *t, void *self)

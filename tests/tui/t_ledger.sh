@@ -90,16 +90,16 @@ screen_has "$(items 300)" "F clears the filter"
 # Sort: o, 1 (deadline), Enter.
 keys o
 wait_for "$(L "Sort by" 排序依据)"
-keys 1 Enter
-screen_has "$(L "│ by deadline" "│ 按整改时限")" "o 1 Enter sorts by deadline"
+keys 1
+screen_has "$(L "│ by deadline" "│ 按整改时限")" "o 1 sorts by deadline at once"
 keys g
 d list --format csv --sort deadline | sed 1d | cut -d, -f1 | head -n 3 >"$tmp/bydl"
 sel_is "$(sed -n 1p "$tmp/bydl")" "the first row is the earliest deadline"
 is "$(row 2) $(row 3)" "$(sed -n 2p "$tmp/bydl") $(sed -n 3p "$tmp/bydl")" "the next rows by deadline"
 keys o
 wait_for "$(L "Sort by" 排序依据)"
-keys 4 Enter
-screen_has "$(L "│ by warning light" "│ 按预警")" "o 4 Enter sorts by warning light again"
+keys 4
+screen_has "$(L "│ by warning light" "│ 按预警")" "o 4 sorts by warning light again at once"
 
 # :goto CODE
 target=$(nth 250)

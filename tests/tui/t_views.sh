@@ -87,4 +87,48 @@ screen_has "$(L "next week (in a day's list: next row)" "下一周（在当天�
 keys q
 quit
 
+# ---------------------------------------------------------------- 9: menus, :
+n_od_may=$(d list --overdue --due-before 2026-05-31 --format csv | sed 1d | wc -l | tr -d ' ')
+start 80 24
+wait_for "$OFFLINE"
+keys f
+screen_has "$(L "Filter by" "筛选依据")" "f: the filter menu"
+screen_is views-filter-menu-80x24 "the filter menu offers every filter of duban list"
+# A digit acts at once: 5 is Overdue, whose menu's 2 is "overdue only".
+keys 5
+screen_has "$(L "overdue only" "只看逾期")" "5 opens the overdue question at once"
+keys 2
+screen_has "$(L "│ overdue │" "│ 已逾期 │")" "2 sets it at once"
+keys f 6
+screen_has "$(L "Due on or before:" "整改时限不晚于：")" "6 asks the latest deadline"
+text 2026-05-31
+keys Enter
+screen_has "$(L "$n_od_may items" "$n_od_may 项")" "overdue and due by 2026-05-31: as duban list counts"
+screen_has "$(L "due by 2026-05-31" "2026-05-31")" "the header names the bound"
+keys F
+keys o
+screen_has "$(L "Sort by" "排序依据")" "o: the sort menu"
+screen_has "$(L "progress" "整改进度")" "it offers progress"
+keys 5
+screen_has "$(L "│ by county" "│ 按行政区域")" "5 sorts by county at once"
+# `:` completes with Tab and recalls with Up.
+keys :
+wait_for ":"
+text fil
+keys Tab
+text cou
+keys Tab Tab
+screen_has ":filter county=东川县" "Tab completes the command, the term and a county"
+keys Enter
+screen_has "│ 东川县 │" ":filter county=东川县 applied"
+keys :
+wait_for ":"
+text "goto D2XX00009"
+keys Tab
+screen_has ":goto D2XX000091" "Tab completes a code"
+keys C-u Up
+screen_has ":filter county=东川县" "Up recalls the last command"
+keys Escape
+quit
+
 done_testing
