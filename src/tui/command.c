@@ -42,6 +42,9 @@ static const struct duban_saved_filter *saved_filter(const struct tui *t, const 
 	return NULL;
 }
 
+static bool is_name(const char *args);
+static void unknown_filter(struct tui *t, const char *name);
+
 static int cmd_filter(struct tui *t, char *args)
 {
 	if (!*args) {
@@ -52,7 +55,90 @@ static int cmd_filter(struct tui *t, char *args)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	const struct duban_saved_filter *sf = saved_filter(t, args);
+	if (!sf && is_name(args)) {
+		unknown_filter(t, args);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
 	tui_filter_apply(t, sf ? sf->expr : args);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+/* One word that is no filter term: it can only mean a saved filter (a text
+ * search is search=TEXT), so an unknown one is an error, not a search. */
+static bool is_name(const char *args)
+{
+	return *args && !strpbrk(args, " \t=<>\"") && strcmp(args, "overdue") != 0;
+}
+
+static void unknown_filter(struct tui *t, const char *name)
+{
+	struct duban_buf names;
+	duban_buf_init(&names);
+	for (int i = 0; i < t->settings.nfilters; i++)
+		duban_buf_printf(&names, "%s%s", i ? ", " : "", t->settings.filters[i].name);
+	if (names.len)
+		tui_message(t, true, _("no saved filter \"%s\"; saved: %s (search=TEXT searches)"), name, names.data);
+	else
+		tui_message(t, true, _("no saved filter \"%s\"; none saved yet (:save NAME keeps the filter)"), name);
+	duban_buf_free(&names);
+}
+
+static void forget_filter(struct tui *t, const char *name)
+{
+	struct duban_settings *s = &t->settings;
+	for (int i = 0; i < s->nfilters; i++) {
+		if (strcmp(s->filters[i].name, name) != 0)
+			continue;
+		free(s->filters[i].expr);
+		memmove(&s->filters[i], &s->filters[i + 1], (size_t)(s->nfilters - i - 1) * sizeof *s->filters);
+		s->nfilters--;
+		return;
+	}
+}
+
+static void remember_filter(struct tui *t, const char *name, const char *expr)
+{
+	struct duban_settings *s = &t->settings;
+	forget_filter(t, name);
+	s->filters = xrealloc(s->filters, (size_t)(s->nfilters + 1) * sizeof *s->filters);
+	snprintf(s->filters[s->nfilters].name, sizeof s->filters[0].name, "%s", name);
+	s->filters[s->nfilters++].expr = xstrdup(expr);
+}
+
+/* :save NAME: the current filter as `filter NAME EXPR` in the config. */
+static int cmd_save(struct tui *t, char *args)
+{
+	char err[512];
+	if (!*args || strpbrk(args, " \t\"") || strlen(args) >= sizeof t->settings.filters[0].name) {
+		tui_message(t, true, "%s", _("usage: save NAME (one word)"));
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	char *expr = duban_filter_expr_format(&t->filter.filter, -1, false);
+	if (!*expr) {
+		tui_message(t, true, "%s", _("nothing to save: no filter is set"));
+	} else if (!duban_config_set_filter(t->config_path, args, expr, err, sizeof err)) {
+		tui_message(t, true, "%s", err);
+	} else {
+		remember_filter(t, args, expr);
+		tui_message(t, false, _("saved filter %s: %s"), args, expr);
+	}
+	free(expr);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+static int cmd_delete_filter(struct tui *t, char *args)
+{
+	char err[512];
+	if (!saved_filter(t, args)) {
+		unknown_filter(t, args);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	if (!duban_config_set_filter(t->config_path, args, NULL, err, sizeof err)) {
+		tui_message(t, true, "%s", err);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	forget_filter(t, args);
+	tui_message(t, false, _("deleted filter %s"), args);
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -202,6 +288,8 @@ static const struct {
 	int (*run)(struct tui *t, char *args);
 } commands[] = {
 	{ "filter", "f", cmd_filter },
+	{ "save", NULL, cmd_save },
+	{ "delete-filter", NULL, cmd_delete_filter },
 	{ "sort", "o", cmd_sort },
 	{ "goto", "g", cmd_goto },
 	{ "set", NULL, cmd_set },
@@ -240,7 +328,7 @@ int tui_command(struct tui *t, const char *line)
 	} else if (strcmp(s, "q!") == 0 || strcmp(s, "wq") == 0 || strcmp(s, "x") == 0) {
 		r = TUI_HANDLED | TUI_QUIT;
 	} else {
-		tui_message(t, true, _("unknown command: %s (try filter, sort, goto, set, theme, sync, conflicts, synclog, overdue, help, quit)"), s);
+		tui_message(t, true, _("unknown command: %s (try filter, save, delete-filter, sort, goto, set, theme, sync, conflicts, synclog, overdue, help, quit)"), s);
 		r = TUI_HANDLED | TUI_REDRAW;
 	}
 	free(copy);

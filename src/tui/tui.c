@@ -532,6 +532,7 @@ static void init_state(struct tui *t, duban_store *st, const struct duban_tui_op
 	free(sort);
 	duban_filter_expr_free(&t->filter);
 	t->db_path = opt ? opt->db_path : NULL;
+	t->config_path = opt ? opt->config_path : NULL;
 	tui_sync_init(t);
 }
 
@@ -594,8 +595,13 @@ int duban_tui_run(duban_store *st, const struct duban_tui_options *opt)
 	tui_keymap_init(&t);
 	tui_theme_init(&t);
 	startup_message(&t, switched);
-	tui_switch_base(&t, &tui_ledger_view, NULL);
+	char *message = xstrdup(t.message);
+	tui_state_restore(&t, opt && opt->fresh);
+	if (*message)
+		tui_message(&t, t.settings.nerrors > 0, "%s", message);
+	free(message);
 	run_loop(&t);
+	tui_state_save(&t);
 	finish(&t, screen);
 	return 0;
 }

@@ -177,6 +177,7 @@ struct tui_sync;
 struct tui {
 	duban_store *st;
 	const char *db_path; /* the ledger's file, for the sync's own connection; may be NULL */
+	const char *config_path; /* NULL: the XDG default (for :save) */
 	struct duban_settings settings;
 	const char *ledger_name;
 	int rows, cols;
@@ -353,6 +354,17 @@ int tui_item_form(struct tui *t, enum tui_action a, const char *item_id);
 /* Positions the ledger's cursor on an item (code or id), clearing the
  * filter when the item is outside it; a message when there is no such item. */
 void tui_ledger_goto(struct tui *t, const char *item_id);
+/* The code of the ledger's selected item; false when there is none. */
+bool tui_ledger_code(struct tui *t, char *buf, size_t n);
+/* The calendar's mode ("month", "week", "agenda"), as its open() takes it. */
+const char *tui_calendar_mode(const void *self);
+
+/* ---- What survives a restart (state.c): the view, filter, search, sort
+ * and selection in $XDG_STATE_HOME/duban/state, per ledger file ---- */
+/* Opens the views as the last run left them (the ledger when nothing was
+ * kept, or fresh). */
+void tui_state_restore(struct tui *t, bool fresh);
+void tui_state_save(struct tui *t);
 
 /* ---- Sync (sync.c): one background job at a time; the loop polls its
  * fd with the keyboard, so the screen never waits for the network ---- */

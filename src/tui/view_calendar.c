@@ -1161,3 +1161,9 @@ const struct tui_view_ops tui_calendar_view = {
 	.mouse = cal_mouse,
 	.actions = cal_actions,
 };
+
+const char *tui_calendar_mode(const void *self)
+{
+	const struct calendar *c = self;
+	return c->mode == MODE_WEEK ? "week" : c->mode == MODE_AGENDA ? "agenda" : "month";
+}

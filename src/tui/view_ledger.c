@@ -1019,6 +1019,16 @@ const struct tui_view_ops tui_ledger_view = {
 
 /* ---------------------------------------------------------------- goto */
 
+bool tui_ledger_code(struct tui *t, char *buf, size_t n)
+{
+	const struct ledger *L = find_ledger(t);
+	const struct duban_row *r = L ? current(L) : NULL;
+	if (!r || !r->code)
+		return false;
+	snprintf(buf, n, "%s", r->code);
+	return true;
+}
+
 void tui_ledger_goto(struct tui *t, const char *item_id)
 {
 	struct duban_item item;

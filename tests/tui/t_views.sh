@@ -131,4 +131,58 @@ screen_has ":filter county=东川县" "Up recalls the last command"
 keys Escape
 quit
 
+# ---------------------------------------------------------------- 8: restart
+# The ledger's red items in its order: the third is selected below.
+third=$(d list --light red --sort light --format csv | sed -n 4p | cut -d, -f1)
+KEEP="XDG_STATE_HOME=$tmp/keep"
+start 80 24 "$KEEP"
+wait_for "$OFFLINE"
+keys :
+wait_for ":"
+text "filter light=red"
+keys Enter
+screen_has "$(L "$n_red items" "$n_red 项")" "a filter to keep"
+keys j j
+keys :
+wait_for ":"
+text "save 红灯"
+keys Enter
+screen_has "$(L "saved filter 红灯: light=red" "已保存筛选 红灯：light=red")" ":save names what it kept"
+grep -qx "filter 红灯 light=red" "$tmp/cfg/duban/config"
+ok $? "the config has the saved filter"
+keys :
+wait_for ":"
+text "filter 红"
+keys Enter
+screen_has "$(L "no saved filter \"红\"; saved: 红灯" "没有名为“红”的已存筛选；已存：红灯")" \
+	":filter with an unknown name lists the saved ones"
+keys f
+screen_has "$(L "saved: 红灯" "已保存的筛选：红灯")" "the filter menu lists it"
+keys Escape
+quit
+start 80 24 "$KEEP"
+screen_has "$(L "$n_red items" "$n_red 项")" "after a restart the filter is back"
+keys Enter
+screen_has "$third" "and the selected item: Enter opens $third"
+keys Escape
+keys 2 w
+screen_has "$(L "week 2026-06-15" "周 2026-06-15")" "the week view"
+quit
+start 80 24 "$KEEP"
+screen_has "$(L "week 2026-06-15 – 2026-06-21 · red" "· 红灯")" "after a restart the week view and the filter are back"
+screen_is views-restored-week-80x24 "the restored week view"
+quit
+start 80 24 "$KEEP" -- --fresh
+screen_has "$(L "300 items" "共 300 项")" "--fresh: the whole ledger"
+screen_lacks "$(L "│ red" "│ 红灯")" "--fresh: no filter"
+keys :
+wait_for ":"
+text "delete-filter 红灯"
+keys Enter
+screen_has "$(L "deleted filter 红灯" "已删除筛选 红灯")" ":delete-filter"
+quit
+grep -q "红灯" "$tmp/cfg/duban/config"
+[ $? -ne 0 ]
+ok $? "the config no longer has it"
+
 done_testing
