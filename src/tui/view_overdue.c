@@ -364,34 +364,19 @@ static int issue_step(struct tui *t, struct overdue_view *ov)
 
 /* ---------------------------------------------------------------- keys */
 
-static int move_to(struct overdue_view *ov, int to)
-{
-	if (to >= ov->n)
-		to = ov->n - 1;
-	if (to < 0)
-		to = 0;
-	ov->cur = to;
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
 static int ov_handle(struct tui *t, void *self, enum tui_action a, int key)
 {
 	struct overdue_view *ov = self;
 	int page = ov->page > 1 ? ov->page : 1;
 	const struct duban_overdue *o = current(ov);
 	(void)key;
+	int r = tui_list_move(&ov->cur, ov->n, page, a);
+	if (r)
+		return r;
 	switch (a) {
 	case TUI_ACT_BACK:
 	case TUI_ACT_QUIT:
 		return TUI_HANDLED | TUI_CLOSE;
-	case TUI_ACT_MOVE_DOWN: return move_to(ov, ov->cur + 1);
-	case TUI_ACT_MOVE_UP: return move_to(ov, ov->cur - 1);
-	case TUI_ACT_PAGE_DOWN: return move_to(ov, ov->cur + page);
-	case TUI_ACT_PAGE_UP: return move_to(ov, ov->cur - page);
-	case TUI_ACT_HALF_DOWN: return move_to(ov, ov->cur + page / 2);
-	case TUI_ACT_HALF_UP: return move_to(ov, ov->cur - page / 2);
-	case TUI_ACT_FIRST: return move_to(ov, 0);
-	case TUI_ACT_LAST: return move_to(ov, ov->n - 1);
 	case TUI_ACT_ENTER:
 		if (o) {
 			char id[37];
@@ -401,6 +386,8 @@ static int ov_handle(struct tui *t, void *self, enum tui_action a, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	case TUI_ACT_ISSUE_STEP:
 		return issue_step(t, ov);
+	case TUI_ACT_SEARCH:
+		return tui_search_narrow(t);
 	case TUI_ACT_ADD_NOTE:
 	case TUI_ACT_ADD_INSPECTION:
 	case TUI_ACT_ADD_ACTION:
@@ -456,6 +443,11 @@ static char *ov_title(struct tui *t, void *self)
 	return title;
 }
 
+static const enum tui_action ov_actions[] = {
+	TUI_LIST_MOVES, TUI_ACT_ENTER, TUI_ACT_ISSUE_STEP, TUI_ACT_SEARCH, TUI_ACT_ADD_NOTE,
+	TUI_ACT_ADD_INSPECTION, TUI_ACT_ADD_ACTION, TUI_ACT_CHANGE_STATUS, TUI_ACT_EDIT_ITEM, TUI_ACT_NONE
+};
+
 const struct tui_view_ops tui_overdue_view = {
 	.name = "overdue",
 	.open = ov_open,
@@ -466,4 +458,5 @@ const struct tui_view_ops tui_overdue_view = {
 	.title = ov_title,
 	.idle = NULL,
 	.mouse = NULL,
+	.actions = ov_actions,
 };
