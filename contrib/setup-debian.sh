@@ -68,7 +68,7 @@ build() {
 packages="build-essential autoconf automake autopoint gettext pkg-config
 	libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev
 	libmicrohttpd-dev zlib1g-dev libcrypt-dev libzip-dev libexpat1-dev
-	libxlsxwriter-dev sqlite3 tmux locales openssl curl jq"
+	libxlsxwriter-dev libpq-dev sqlite3 tmux locales openssl curl jq"
 [ "$test_tools" = yes ] && packages="$packages chromium fonts-wqy-microhei poppler-utils"
 missing=""
 for p in $packages; do
