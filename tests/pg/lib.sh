@@ -2,6 +2,8 @@
 # and by tests/server/lib.sh when DUBAN_STORE=pg.  POSIX sh: CI runs dash.
 #
 #   pg_check            can a cluster be started here?  (reason in $PG_WHY)
+#   pg_require [backend]  skip the test (fail in CI) when not, or when
+#                       duband has no PostgreSQL backend
 #   pg_start            initdb + start a primary in a new temp dir, on a
 #                       Unix socket only; exports PGHOST, PGPORT, PGUSER
 #   pg_new_db NAME      a fresh database; prints its libpq URI
@@ -69,6 +71,25 @@ pg_check_bouncer() {
 	[ -x "$PG_BOUNCER" ] && return 0
 	PG_WHY="pgbouncer is not installed (Debian: apt-get install pgbouncer)"
 	return 1
+}
+
+# pg_require [backend]: skips the test (TAP plan 1..0) when no cluster can be
+# started here, or, with "backend", when duband was built without PostgreSQL
+# (configure --without-postgresql, or no libpq: `duband --version` names
+# libpq when the backend is in).  In CI (CI=true) each is a failure instead:
+# CI installs everything (contrib/setup-debian.sh --test-tools).
+pg_require() {
+	if pg_check; then
+		[ "${1:-}" = backend ] || return 0
+		"${DUBAND:-duband}" --version 2>/dev/null | grep -q libpq && return 0
+		PG_WHY="duband was built without PostgreSQL (configure found no libpq, or --without-postgresql)"
+	fi
+	if [ "${CI:-}" = true ]; then
+		echo "Bail out! $PG_WHY"
+		exit 1
+	fi
+	echo "1..0 # SKIP $PG_WHY"
+	exit 0
 }
 
 # _pg_as CMD...: CMD as the cluster's owner, from inside $PG_DIR (the
