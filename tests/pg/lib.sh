@@ -10,6 +10,8 @@
 #   pg_sql DB SQL       one psql call, unaligned, stops at the first error
 #   pg_replica_start    a streaming replica (pg_basebackup -R) that the
 #                       primary's commits wait for (synchronous_standby_names)
+#   pg_replica_detach   the replica stops streaming and the primary's commits
+#                       no longer wait for it (a lagging async replica)
 #   pg_kill_primary     pg_ctl -m immediate stop of the primary (a crash)
 #   pg_promote          the replica becomes the primary
 #   pg_bouncer_start    pgbouncer in transaction mode in front of the primary
@@ -268,6 +270,23 @@ pg_replica_start() {
 	while [ "$(pg_sql postgres "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'duban_replica'")" != sync ]; do
 		_pgw=$((_pgw + 1))
 		[ $_pgw -lt 300 ] || _pg_fail "the replica did not become synchronous in 30 s" "$PG_DIR/replica.log"
+		sleep 0.1
+	done
+}
+
+# pg_replica_detach: the replica stops receiving WAL (its primary_conninfo
+# emptied) and the primary no longer waits for it: what is committed from now
+# on is on the primary only, as with asynchronous replication that lags.
+pg_replica_detach() {
+	pg_sql postgres "ALTER SYSTEM SET synchronous_standby_names = ''" >/dev/null &&
+		pg_sql postgres "SELECT pg_reload_conf()" >/dev/null &&
+		pg_sql postgres "ALTER SYSTEM SET primary_conninfo = ''" -p "$PG_REPLICA_PORT" >/dev/null &&
+		pg_sql postgres "SELECT pg_reload_conf()" -p "$PG_REPLICA_PORT" >/dev/null ||
+		_pg_fail "could not detach the replica" "$PG_DIR/replica.log"
+	_pgw=0
+	while [ -n "$(pg_sql postgres "SELECT 1 FROM pg_stat_replication")" ]; do
+		_pgw=$((_pgw + 1))
+		[ $_pgw -lt 300 ] || _pg_fail "the replica still streams after 30 s" "$PG_DIR/replica.log"
 		sleep 0.1
 	done
 }

@@ -58,6 +58,14 @@ both=$(pg_uri harness_a "$PG_REPLICA_PORT" "$PGPORT")
 is "$(psql -X -At -d "$both&target_session_attrs=read-write" -c 'SHOW port')" "$PGPORT" \
 	"target_session_attrs=read-write skips the replica"
 
+# ---- detached: the primary's commits stay there
+pg_replica_detach
+is "$(pg_sql postgres "SELECT count(*) FROM pg_stat_replication")" 0 "pg_replica_detach: no standby streams"
+pg_sql harness_a "INSERT INTO t VALUES (1000, 'primary only')" >/dev/null
+ok $? "... the primary commits without waiting"
+sleep 1
+is "$(pg_sql harness_a 'SELECT count(*) FROM t' -p "$PG_REPLICA_PORT")" 50 "... and the replica does not get it"
+
 # ---- the primary dies, the replica is promoted
 primary_pid=$(head -n 1 "$PG_PRIMARY/postmaster.pid")
 pg_kill_primary
@@ -70,7 +78,8 @@ pg_promote
 is "$(pg_sql postgres 'SELECT pg_is_in_recovery()' -p "$PG_REPLICA_PORT")" f "the replica is promoted"
 is "$(psql -X -At -d "$both&target_session_attrs=read-write" -c 'SHOW port')" "$PG_REPLICA_PORT" \
 	"the same URI now finds the promoted server"
-is "$(pg_sql harness_a 'SELECT count(*) FROM t' -p "$PG_REPLICA_PORT")" 50 "every committed row survived"
+is "$(pg_sql harness_a 'SELECT count(*) FROM t' -p "$PG_REPLICA_PORT")" 50 \
+	"every row committed while it was synchronous survived (and not the later one)"
 pg_sql harness_a "INSERT INTO t VALUES (51, 'after')" -p "$PG_REPLICA_PORT" >/dev/null
 ok $? "the promoted server takes writes and does not wait for a standby"
 
