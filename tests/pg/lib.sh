@@ -42,6 +42,8 @@ PG_WHY=
 PG_PRIMARY=
 PG_REPLICA=
 PG_REPLICA_PORT=
+PG_REPLICAS=0
+PG_CLUSTERS=
 PG_BOUNCER_PORT=
 PG_WATCHDOG=
 PGUSER=duban_test
@@ -139,6 +141,7 @@ EOF
 
 # _pg_ctl_start DATADIR PORT LOG: start and wait until it accepts connections.
 _pg_ctl_start() {
+	PG_CLUSTERS="$PG_CLUSTERS $1"
 	_pg_as "$PG_BINDIR/pg_ctl" -D "$1" -o "-p $2" -l "$3" -w -t 60 start >>"$PG_DIR/pg_ctl.log" 2>&1 ||
 		_pg_fail "pg_ctl start of $1 failed" "$3"
 }
@@ -190,7 +193,7 @@ _pg_watchdog() {
 			p=$(cat "$dir/pgbouncer.pid")
 			grep -q pgbouncer "/proc/$p/cmdline" 2>/dev/null && kill -9 "$p"
 		fi
-		for d in "$dir/replica" "$dir/primary"; do
+		for d in "$dir"/*/; do
 			[ -f "$d/postmaster.pid" ] || continue
 			if [ "$as_root" = yes ]; then
 				(cd "$dir" && runuser -u postgres -- "$bindir/pg_ctl" -D "$d" -m immediate stop)
@@ -208,8 +211,9 @@ _pg_watchdog() {
 pg_teardown() {
 	[ -n "$PG_DIR" ] && [ -d "$PG_DIR" ] || return 0
 	pg_bouncer_stop
-	[ -n "$PG_REPLICA" ] && _pg_stop "$PG_REPLICA"
-	[ -n "$PG_PRIMARY" ] && _pg_stop "$PG_PRIMARY"
+	for _pgc in $PG_CLUSTERS; do
+		_pg_stop "$_pgc"
+	done
 	if [ -n "$PG_WATCHDOG" ] && grep -q "$PG_DIR" "/proc/$PG_WATCHDOG/cmdline" 2>/dev/null; then
 		kill "$PG_WATCHDOG" 2>/dev/null
 	fi
@@ -248,28 +252,30 @@ pg_new_db() {
 	pg_uri "$1"
 }
 
-# pg_replica_start: a streaming replica of the primary in $PG_DIR/replica on
-# port PG_REPLICA_PORT.  The primary then waits for it at every commit
+# pg_replica_start [PORT]: a streaming replica of the primary in
+# $PG_DIR/replicaN, on PORT (default random), in PG_REPLICA and
+# PG_REPLICA_PORT.  The primary then waits for it at every commit
 # (synchronous_standby_names), so what the primary answered is on the
 # replica too.  The replica's own synchronous_standby_names is empty: once
 # promoted it has no standby to wait for.
 pg_replica_start() {
-	PG_REPLICA=$PG_DIR/replica
-	PG_REPLICA_PORT=$(_pg_port)
+	PG_REPLICAS=$((PG_REPLICAS + 1))
+	PG_REPLICA=$PG_DIR/replica$PG_REPLICAS
+	PG_REPLICA_PORT=${1:-$(_pg_port)}
 	[ "$PG_REPLICA_PORT" = "$PGPORT" ] && PG_REPLICA_PORT=$((PGPORT + 1))
 	_pg_as "$PG_BINDIR/pg_basebackup" -h "$PG_DIR" -p "$PGPORT" -U "$PGUSER" -D "$PG_REPLICA" \
 		-R -X stream -c fast -d "application_name=duban_replica" \
 		>"$PG_DIR/basebackup.log" 2>&1 ||
 		_pg_fail "pg_basebackup failed" "$PG_DIR/basebackup.log"
 	printf "synchronous_standby_names = ''\n" >>"$PG_REPLICA/postgresql.conf"
-	_pg_ctl_start "$PG_REPLICA" "$PG_REPLICA_PORT" "$PG_DIR/replica.log"
+	_pg_ctl_start "$PG_REPLICA" "$PG_REPLICA_PORT" "$PG_REPLICA.log"
 	pg_sql postgres "ALTER SYSTEM SET synchronous_standby_names = 'duban_replica'" >/dev/null &&
 		pg_sql postgres "SELECT pg_reload_conf()" >/dev/null ||
 		_pg_fail "could not make the replica synchronous" "$PG_DIR/primary.log"
 	_pgw=0
 	while [ "$(pg_sql postgres "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'duban_replica'")" != sync ]; do
 		_pgw=$((_pgw + 1))
-		[ $_pgw -lt 300 ] || _pg_fail "the replica did not become synchronous in 30 s" "$PG_DIR/replica.log"
+		[ $_pgw -lt 300 ] || _pg_fail "the replica did not become synchronous in 30 s" "$PG_REPLICA.log"
 		sleep 0.1
 	done
 }
@@ -282,11 +288,11 @@ pg_replica_detach() {
 		pg_sql postgres "SELECT pg_reload_conf()" >/dev/null &&
 		pg_sql postgres "ALTER SYSTEM SET primary_conninfo = ''" -p "$PG_REPLICA_PORT" >/dev/null &&
 		pg_sql postgres "SELECT pg_reload_conf()" -p "$PG_REPLICA_PORT" >/dev/null ||
-		_pg_fail "could not detach the replica" "$PG_DIR/replica.log"
+		_pg_fail "could not detach the replica" "$PG_REPLICA.log"
 	_pgw=0
 	while [ -n "$(pg_sql postgres "SELECT 1 FROM pg_stat_replication")" ]; do
 		_pgw=$((_pgw + 1))
-		[ $_pgw -lt 300 ] || _pg_fail "the replica still streams after 30 s" "$PG_DIR/replica.log"
+		[ $_pgw -lt 300 ] || _pg_fail "the replica still streams after 30 s" "$PG_REPLICA.log"
 		sleep 0.1
 	done
 }
@@ -297,10 +303,15 @@ pg_kill_primary() {
 	_pg_stop "$PG_PRIMARY" || _pg_fail "pg_ctl -m immediate stop of the primary failed" "$PG_DIR/pg_ctl.log"
 }
 
-# pg_promote: the replica leaves recovery and takes writes.
+# pg_promote: the replica leaves recovery and takes writes; from then on it
+# is the primary (PG_PRIMARY, PGPORT), and pg_replica_start makes a replica
+# of it.
 pg_promote() {
 	_pg_as "$PG_BINDIR/pg_ctl" -D "$PG_REPLICA" -w -t 60 promote >>"$PG_DIR/pg_ctl.log" 2>&1 ||
-		_pg_fail "pg_ctl promote failed" "$PG_DIR/replica.log"
+		_pg_fail "pg_ctl promote failed" "$PG_REPLICA.log"
+	PG_PRIMARY=$PG_REPLICA
+	PGPORT=$PG_REPLICA_PORT
+	export PGPORT
 }
 
 # pg_bouncer_start: pgbouncer (pool_mode = transaction, as Debian's 1.18 is
