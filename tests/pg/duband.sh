@@ -3,6 +3,7 @@
 # tests/sync/lib.sh (which sources it), and tests/pg/lib.sh.  POSIX sh.
 #
 #   inst_start NAME STORE [SERVE-OPTIONS...]   duband serve --store STORE
+#   inst_launch / inst_wait NAME   the same in two steps (several at once)
 #   at NAME              the api/push/pull_all helpers talk to instance NAME
 #   inst_stop NAME       SIGTERM, checked: exit 0, no sanitizer report
 #   inst_kill NAME       SIGKILL (a crash)
@@ -54,6 +55,36 @@ inst_start() {
 		sed 's/^/# /' "$_ierr"
 		exit 1
 	done
+}
+
+# inst_launch NAME STORE [SERVE-OPTIONS...]: inst_start without the wait
+# (several instances coming up at once); inst_wait NAME waits for health
+# (20 s) and returns 1 when it does not come.
+inst_launch() {
+	_in=$1
+	_is=$2
+	shift 2
+	_iport=$(random_port)
+	SRV_N=$((SRV_N + 1))
+	_ierr=$tmp/$_in.$SRV_N.err
+	# shellcheck disable=SC2086
+	env ${INST_ENV:-} ${SRV_NOW:+DUBAN_NOW=$SRV_NOW} "$DUBAND" serve --listen "127.0.0.1:$_iport" \
+		--tls-cert "$CERT" --tls-key "$KEY" --store "$_is" --log "$tmp/access.$_in.log" "$@" \
+		>"$tmp/$_in.$SRV_N.out" 2>"$_ierr" &
+	BG_PIDS="$BG_PIDS $!"
+	eval "PID_$_in=$! URL_$_in=https://127.0.0.1:$_iport ERR_$_in=$_ierr"
+}
+inst_wait() {
+	_iw=0
+	while [ $_iw -lt 200 ]; do
+		health_ok "$(inst_url "$1")" && return 0
+		inst_alive "$1" || break
+		sleep 0.1
+		_iw=$((_iw + 1))
+	done
+	diag "duband $1 did not come up:"
+	sed 's/^/#   /' "$(inst_err "$1")" | head -20
+	return 1
 }
 
 inst_pid() { eval "echo \${PID_$1:-}"; }
