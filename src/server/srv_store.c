@@ -16,6 +16,7 @@
 #include "duban/util.h"
 #include "server.h"
 #include "store_internal.h"
+#include "store_sqlite.h"
 
 /* The server's tables, one entry per schema step (meta 'server_schema' holds
  * how many ran).  Never edit a shipped entry: append a new one. */
@@ -541,3 +542,48 @@ fail:
 		duban_store_rollback(st);
 	return -1;
 }
+
+/* ---------------------------------------------------------------- blobs */
+
+/* 1 when the statement (sha256 bound as ?1, the user as ?2) has a row. */
+static int has_row(sqlite3 *db, const char *sql, const char *sha256, const char *user)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
+	if (user)
+		sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Is the blob attached to an item u sees? */
+static int attached_visible(sqlite3 *db, const struct srv_user *u, const char *sha256)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT i.county FROM attachment a JOIN item i ON i.id = a.item_id"
+			       " WHERE a.sha256 = ?", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
+	int found = 0, rc;
+	while (!found && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		found = srv_user_sees(u, (const char *)sqlite3_column_text(s, 0));
+	if (!found && rc != SQLITE_DONE)
+		found = -1;
+	sqlite3_finalize(s);
+	return found;
+}
+
+int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256)
+{
+	/* The office sees every county, so every blob anybody sent. */
+	if (u->role == DUBAN_ROLE_OFFICE) {
+		int sent = has_row(db, "SELECT 1 FROM blob WHERE sha256 = ?1", sha256, NULL);
+		return sent != 0 ? sent : has_row(db, "SELECT 1 FROM attachment WHERE sha256 = ?1", sha256, NULL);
+	}
+	int mine = has_row(db, "SELECT 1 FROM blob_user WHERE sha256 = ?1 AND user = ?2", sha256, u->name);
+	return mine != 0 ? mine : attached_visible(db, u, sha256);
+}
+
