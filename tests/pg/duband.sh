@@ -14,6 +14,10 @@
 # An instance's PID, URL and stderr are in PID_NAME, URL_NAME, ERR_NAME.
 
 STORE=
+# Blobs: a directory every instance shares (serve --blobs, needed with a
+# PostgreSQL store).
+BLOBS=$tmp/blobs
+mkdir -p "$BLOBS"
 
 # inst_start NAME STORE [SERVE-OPTIONS...]: duband serve on a free loopback
 # port with the test certificate and --store STORE (and the VAR=VALUE words
@@ -30,7 +34,7 @@ inst_start() {
 		_ierr=$tmp/$_in.$SRV_N.err
 		# shellcheck disable=SC2086
 		env ${INST_ENV:-} ${SRV_NOW:+DUBAN_NOW=$SRV_NOW} "$DUBAND" serve --listen "127.0.0.1:$_iport" \
-			--tls-cert "$CERT" --tls-key "$KEY" --store "$_is" --log "$tmp/access.$_in.log" "$@" \
+			--tls-cert "$CERT" --tls-key "$KEY" --store "$_is" --blobs "$BLOBS" --log "$tmp/access.$_in.log" "$@" \
 			>"$tmp/$_in.$SRV_N.out" 2>"$_ierr" &
 		_ipid=$!
 		BG_PIDS="$BG_PIDS $_ipid"
@@ -69,7 +73,7 @@ inst_launch() {
 	_ierr=$tmp/$_in.$SRV_N.err
 	# shellcheck disable=SC2086
 	env ${INST_ENV:-} ${SRV_NOW:+DUBAN_NOW=$SRV_NOW} "$DUBAND" serve --listen "127.0.0.1:$_iport" \
-		--tls-cert "$CERT" --tls-key "$KEY" --store "$_is" --log "$tmp/access.$_in.log" "$@" \
+		--tls-cert "$CERT" --tls-key "$KEY" --store "$_is" --blobs "$BLOBS" --log "$tmp/access.$_in.log" "$@" \
 		>"$tmp/$_in.$SRV_N.out" 2>"$_ierr" &
 	BG_PIDS="$BG_PIDS $!"
 	eval "PID_$_in=$! URL_$_in=https://127.0.0.1:$_iport ERR_$_in=$_ierr"
