@@ -79,13 +79,12 @@ pg_check_bouncer() {
 
 # pg_require [backend]: skips the test (TAP plan 1..0) when no cluster can be
 # started here, or, with "backend", when duband was built without PostgreSQL
-# (configure --without-postgresql, or no libpq: `duband --version` names
-# libpq when the backend is in).  In CI (CI=true) each is a failure instead:
+# (configure --without-postgresql, or no libpq: see pg_backend_built).  In CI (CI=true) each is a failure instead:
 # CI installs everything (contrib/setup-debian.sh --test-tools).
 pg_require() {
 	if pg_check; then
 		[ "${1:-}" = backend ] || return 0
-		"${DUBAND:-duband}" --version 2>/dev/null | grep -q libpq && return 0
+		pg_backend_built && return 0
 		PG_WHY="duband was built without PostgreSQL (configure found no libpq, or --without-postgresql)"
 	fi
 	if [ "${CI:-}" = true ]; then
@@ -94,6 +93,15 @@ pg_require() {
 	fi
 	echo "1..0 # SKIP $PG_WHY"
 	exit 0
+}
+
+# pg_backend_built: duband has its PostgreSQL store: `duband --version` names
+# libpq, or a store URI is not refused with "built without PostgreSQL" (the
+# probe's socket dir does not exist: nothing is reached).
+pg_backend_built() {
+	"${DUBAND:-duband}" --version 2>/dev/null | grep -q libpq && return 0
+	! "${DUBAND:-duband}" user list --store 'postgresql:///duban?host=/nonexistent/duban-probe' 2>&1 |
+		grep -q 'without PostgreSQL\|unknown option'
 }
 
 # _pg_as CMD...: CMD as the cluster's owner, from inside $PG_DIR (the

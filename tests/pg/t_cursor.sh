@@ -95,7 +95,7 @@ is "$(pg_sql race "SELECT count(*) FROM (SELECT how, id FROM seen GROUP BY 1, 2 
 	"no row was read twice ($reads reads)"
 
 # ---------------------------------------------------------------- duband
-if ! "$DUBAND" --version 2>/dev/null | grep -q libpq; then
+if ! pg_backend_built; then
 	if [ "${CI:-}" = true ]; then
 		fail "duband has the PostgreSQL backend"
 	else
