@@ -145,6 +145,9 @@ wal_keep_size = 64MB
 log_min_messages = warning
 log_line_prefix = '%m [%p] %a '
 EOF
+	# PG_CONF_EXTRA: more lines, later ones win (the benchmark turns fsync
+	# back on and gives more memory).
+	[ -z "${PG_CONF_EXTRA:-}" ] || printf '%s\n' "$PG_CONF_EXTRA" >>"$1/postgresql.conf"
 }
 
 # _pg_ctl_start DATADIR PORT LOG: start and wait until it accepts connections.
