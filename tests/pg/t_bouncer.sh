@@ -21,7 +21,7 @@ pg_bouncer_start
 STORE=$(pg_uri_bouncer duban)
 diag "store: $STORE"
 
-store_user boss office || exit 1
+store_user boss office || { echo "Bail out! duband user add --store failed"; exit 1; }
 pass "duband user add through pgbouncer"
 # Both instances at once on the new database: the schema is made once.
 inst_launch A "$STORE"

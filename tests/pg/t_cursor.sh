@@ -113,7 +113,7 @@ load_and_pull() {
 	_ln=$1
 	STORE=$2
 	shift 2
-	store_user boss office || exit 1
+	store_user boss office || { echo "Bail out! duband user add --store failed"; exit 1; }
 	INST_ENV="$*"
 	inst_start A "$STORE"
 	INST_ENV=

@@ -28,7 +28,7 @@ while [ "$P3" = "$P1" ] || [ "$P3" = "$P2" ]; do P3=$(random_port); done
 # does not exist and libpq goes on to the next host.
 STORE="$(pg_uri duban "$P1" "$P2" "$P3")&target_session_attrs=read-write&connect_timeout=5"
 diag "store: $STORE"
-store_user boss office || exit 1
+store_user boss office || { echo "Bail out! duband user add --store failed"; exit 1; }
 inst_start A "$STORE"
 at A
 boss=$(login boss "$PW")

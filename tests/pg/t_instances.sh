@@ -12,7 +12,7 @@ pg_require backend
 pg_start
 STORE=$(pg_new_db duban)
 
-store_user boss office || exit 1
+store_user boss office || { echo "Bail out! duband user add --store failed"; exit 1; }
 inst_start A "$STORE"
 inst_start B "$STORE"
 at A
