@@ -129,6 +129,12 @@ load_and_pull() {
 	_lpids=
 	while [ $_lw -le "$W" ]; do
 		(
+			# each writer numbers its own device's ops (client_seq)
+			next_seq() {
+				_s=$(cat "$tmp/.seq.$_ln.$_lw" 2>/dev/null || echo 0)
+				echo $((_s + 1)) >"$tmp/.seq.$_ln.$_lw"
+				echo $((_s + 1))
+			}
 			_r=1
 			while [ $_r -le $((T / 5)) ]; do
 				printf '{"device":"load-%d","ops":[%s,%s,%s]}' "$_lw" \

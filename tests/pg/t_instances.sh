@@ -53,7 +53,7 @@ while [ $round -le 10 ]; do
 	round=$((round + 1))
 done
 is "$(wc -l <"$tmp/pairs" | tr -d ' ')" 60 "both instances answered every one of the 60 ops"
-is "$(awk '{ print ($2 < $3) ? $2 " " $3 : $3 " " $2 }' "$tmp/pairs" | sort | uniq -c | sed 's/^ *//')" \
+is "$(awk '{ if ($2 < $3) print $2 " " $3; else print $3 " " $2 }' "$tmp/pairs" | sort | uniq -c | sed 's/^ *//')" \
 	"60 applied/- duplicate/applied" "each op: applied by one instance, duplicate (first: applied) at the other"
 diag "applied by A: $(awk '$2 == "applied/-"' "$tmp/pairs" | wc -l | tr -d ' '), by B: $(awk '$3 == "applied/-"' "$tmp/pairs" | wc -l | tr -d ' ')"
 
@@ -93,7 +93,7 @@ while read -r id; do
 	wait "$pb"
 	echo "$id $(jq -r '.results[0].result' "$tmp/ea") $(jq -r '.results[0].result' "$tmp/eb")" >>"$tmp/edits"
 done <"$tmp/items"
-is "$(awk '{ print ($2 < $3) ? $2 " " $3 : $3 " " $2 }' "$tmp/edits" | sort | uniq -c | sed 's/^ *//')" \
+is "$(awk '{ if ($2 < $3) print $2 " " $3; else print $3 " " $2 }' "$tmp/edits" | sort | uniq -c | sed 's/^ *//')" \
 	"12 applied conflict" "progress 0 -> 30 through A and 0 -> 60 through B at once: one applied, one conflict (12 items)"
 pull_all
 bad=0
