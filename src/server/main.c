@@ -18,6 +18,9 @@
 #include <microhttpd.h>
 #include <sqlite3.h>
 #include <zlib.h>
+#ifdef HAVE_POSTGRESQL
+#include <libpq-fe.h>
+#endif
 #ifdef HAVE_GNUTLS
 #include <gnutls/gnutls.h>
 #endif
@@ -118,10 +121,10 @@ static struct srv_store *open_data(const char *cmd, const char *where, const cha
 /* The central ledger as a core store, for import and export. */
 static duban_store *ledger_of(struct srv_store *db, const char *cmd, bool write, int *rc)
 {
-	duban_store *st = db->ops->ledger ? db->ops->ledger(db, write) : NULL;
+	duban_store *st = db->ops->ledger(db, write);
 
 	if (!st) {
-		die_msg("%s is not available on the %s store yet", cmd, db->ops->name);
+		die_msg("%s: cannot read the ledger of the %s store (see the message above)", cmd, db->ops->name);
 		*rc = EXIT_FAIL;
 	}
 	return st;
@@ -818,7 +821,6 @@ static int cmd_import(int argc, char **argv)
 	}
 	const char *who = getenv("USER");
 	duban_store_set_actor(st, who && *who ? who : "duband", "duband import", DUBAN_ROLE_OFFICE);
-	duban_store_set_outbox(st, false);
 	struct duban_import_report rep = { 0 };
 	enum duban_err err = duban_import_file(st, path, &opt, &rep);
 	const char *why = duban_store_errmsg(st);
@@ -845,7 +847,10 @@ static int cmd_import(int argc, char **argv)
 			rc = EXIT_FAIL;
 		}
 	}
-	db->ops->ledger_done(db, st, true);
+	if (!db->ops->ledger_done(db, st, true)) {
+		die_msg("%s: the import could not be saved (see the message above); nothing was written", file);
+		rc = EXIT_FAIL;
+	}
 	free(file);
 	duban_import_report_free(&rep);
 	srv_store_close(db);
@@ -998,6 +1003,11 @@ static void print_version(void)
 #else
 	printf("libraries: libmicrohttpd %s (%s), SQLite %s, cJSON %s, zlib %s\n",
 	       MHD_get_version(), tls, sqlite3_libversion(), cJSON_Version(), zlibVersion());
+#endif
+#ifdef HAVE_POSTGRESQL
+	printf("stores: sqlite, postgresql (libpq %d.%d)\n", PQlibVersion() / 10000, PQlibVersion() % 100);
+#else
+	printf("stores: sqlite (built without PostgreSQL)\n");
 #endif
 	printf("build: %s, compiler %s\n", DUBAN_BUILD_OPTIONS, DUBAN_COMPILER);
 }

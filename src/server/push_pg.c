@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "duban/json.h"
+#include "duban/sync_store.h"
 #include "duban/util.h"
 #include "server.h"
 #include "store.h"
@@ -30,6 +31,7 @@ struct srv_tx {
 	char op_id[37], recorded_at[25];
 	char msg[512];         /* a rule's message */
 	bool rule_msg;
+	bool allow_status;     /* an import sets the status as its sheet says */
 	/* The ops whose stored answers carry versions relative to this
 	 * transaction's first position: fixed at commit. */
 	char **applied;
@@ -56,6 +58,13 @@ static enum duban_err rule(struct srv_tx *tx, enum duban_err err, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(tx->msg, sizeof tx->msg, fmt, ap);
 	va_end(ap);
+	tx->rule_msg = true;
+	return err;
+}
+
+/* A rule's error whose message is in tx->msg already. */
+static enum duban_err ruled(struct srv_tx *tx, enum duban_err err)
+{
 	tx->rule_msg = true;
 	return err;
 }
@@ -431,7 +440,7 @@ static enum duban_err p_item_insert(struct srv_tx *tx, struct duban_item *item)
 	char now[25];
 
 	if ((err = duban_item_check(item, tx->msg, sizeof tx->msg)) != DUBAN_OK)
-		return rule(tx, err, "%s", tx->msg);
+		return ruled(tx, err);
 	if (!item->id[0])
 		duban_uuid(item->id);
 	else if (!duban_uuid_valid(item->id))
@@ -464,10 +473,10 @@ static enum duban_err p_item_update(struct srv_tx *tx, struct duban_item *item, 
 	char now[25];
 
 	if ((err = duban_item_check(item, tx->msg, sizeof tx->msg)) != DUBAN_OK)
-		return rule(tx, err, "%s", tx->msg);
+		return ruled(tx, err);
 	duban_item_init(&old);
 	err = p_item_load(tx, item->id, &old);
-	if (!err && old.status != item->status)
+	if (!err && old.status != item->status && !tx->allow_status)
 		err = rule(tx, DUBAN_ERR_INVALID, _("the status changes only through a status command"));
 	if (!err && strcmp(old.code, item->code) != 0)
 		err = code_taken(tx, item->code, item->id);
@@ -507,11 +516,11 @@ static enum duban_err p_item_status(struct srv_tx *tx, const char *item_id, enum
 	char now[25];
 
 	if (!duban_text_within("reason", reason, DUBAN_MAX_TEXT_CHARS, tx->msg, sizeof tx->msg))
-		return rule(tx, DUBAN_ERR_INVALID, "%s", tx->msg);
+		return ruled(tx, DUBAN_ERR_INVALID);
 	duban_item_init(&item);
 	err = p_item_load(tx, item_id, &item);
 	if (!err && (err = duban_status_move_check(&item, to, tx->u->role, reason, tx->msg, sizeof tx->msg)) != DUBAN_OK)
-		err = rule(tx, err, "%s", tx->msg);
+		err = ruled(tx, err);
 	if (!err) {
 		from = item.status;
 		item.status = to;
@@ -632,7 +641,7 @@ static enum duban_err p_record_add(struct srv_tx *tx, enum srv_record_kind kind,
 	char *doc;
 
 	if ((err = record_check(tx, kind, r)) != DUBAN_OK)
-		return rule(tx, err, "%s", tx->msg);
+		return ruled(tx, err);
 	duban_item_init(&item);
 	if ((err = p_item_load(tx, record_item(kind, r), &item)) != DUBAN_OK) {
 		duban_item_free(&item);
@@ -688,3 +697,64 @@ const struct srv_push_ops srv_pg_push_ops = {
 	.item_delete = p_item_delete,
 	.record_add = p_record_add,
 };
+
+/* ---------------------------------------------------------------- import */
+
+/* One op an import queued in the ledger's temporary copy, as the office. */
+static enum duban_err replay_op(struct srv_tx *tx, const struct duban_op *op)
+{
+	cJSON *body = op->body ? cJSON_Parse(op->body) : NULL;
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(body, "reason");
+	struct duban_item item;
+	enum duban_err err;
+	char msg[256];
+
+	duban_item_init(&item);
+	if (strcmp(op->kind, "item.create") == 0) {
+		err = duban_item_from_json(body, &item, msg, sizeof msg) == DUBAN_OK ? p_item_insert(tx, &item)
+										     : rule(tx, DUBAN_ERR_INVALID, "%s", msg);
+	} else if (strcmp(op->kind, "item.set") == 0) {
+		const struct duban_field *f = op->field ? duban_field_find(op->field) : NULL;
+		err = p_item_load(tx, op->item_id, &item);
+		if (!err && (!f || duban_field_parse(f, &item, op->value ? op->value : "") != DUBAN_OK))
+			err = rule(tx, DUBAN_ERR_INVALID, "%s: cannot read '%s'", op->field ? op->field : "?",
+				   op->value ? op->value : "");
+		tx->allow_status = true;
+		if (!err)
+			err = p_item_update(tx, &item, cJSON_IsString(why) ? why->valuestring : "");
+		tx->allow_status = false;
+	} else {
+		err = rule(tx, DUBAN_ERR_INVALID, "an import does not make %s changes", op->kind);
+	}
+	duban_item_free(&item);
+	cJSON_Delete(body);
+	return err;
+}
+
+bool pg_replay(struct srv_store *s, const char *who, const struct duban_op *ops, int n)
+{
+	struct srv_user u = { .role = DUBAN_ROLE_OFFICE };
+	enum duban_err err = DUBAN_ERR_DB;
+
+	snprintf(u.name, sizeof u.name, "%s", who);
+	for (int tries = 0; tries < 5 && err == DUBAN_ERR_DB; tries++) {
+		struct srv_tx *tx = p_begin(s, &u, "duband import", NULL, 0);
+		bool again = tx == NULL;
+
+		err = tx ? DUBAN_OK : DUBAN_ERR_DB;
+		for (int i = 0; tx && i < n && !err; i++)
+			err = replay_op(tx, &ops[i]);
+		if (tx && !err && p_commit(tx) < 0)
+			err = DUBAN_ERR_DB;
+		if (tx && err) {
+			again = err == DUBAN_ERR_DB && pg_retryable(tx->c);
+			if (!again)
+				srv_log("import: %s", p_errmsg(tx));
+		}
+		if (tx)
+			p_end(tx);
+		if (err && !again)
+			return false;
+	}
+	return err == DUBAN_OK;
+}

@@ -175,10 +175,12 @@ struct srv_store_ops {
 	bool (*blob_record)(struct srv_store *s, const char *sha256, long long size, const char *user);
 	int (*blob_may_use)(struct srv_store *s, const struct srv_user *u, const char *sha256);
 
-	/* The central ledger as a core store, for import and export: NULL when
-	 * the backend has none (PostgreSQL: not yet). */
+	/* The central ledger as a core store, for import and export (the
+	 * SQLite backend's own; PostgreSQL's a temporary copy, its outbox
+	 * written back when done).  NULL on failure. */
 	duban_store *(*ledger)(struct srv_store *s, bool write);
-	void (*ledger_done)(struct srv_store *s, duban_store *st, bool write);
+	/* false when what was written could not be kept (message logged). */
+	bool (*ledger_done)(struct srv_store *s, duban_store *st, bool write);
 };
 
 /* Login failures: a key's count restarts after SRV_RL_WINDOW seconds, a

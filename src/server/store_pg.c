@@ -5,13 +5,17 @@
  * writes. */
 #include <config.h>
 
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
+#include "duban/sync_store.h"
 #include "duban/util.h"
 #include "server.h"
 #include "store.h"
@@ -653,6 +657,120 @@ static int pg_blob_may_use(struct srv_store *s, const struct srv_user *u, const 
 	return may;
 }
 
+/* ---------------------------------------------------------------- the ledger's copy */
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+		unlink(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* Everything the office would download, applied to st as duban does. */
+static bool mirror_ledger(struct srv_store *s, duban_store *st)
+{
+	struct srv_user office = { .role = DUBAN_ROLE_OFFICE };
+	char *cursor = xstrdup("0");
+	bool more = true, ok = true;
+
+	snprintf(office.name, sizeof office.name, "duband");
+	while (ok && more) {
+		cJSON *page = NULL;
+		ok = srv_pull(s, &office, cursor, 2000, &page) == 200 && duban_apply_page(st, page, NULL) == DUBAN_OK;
+		if (!ok)
+			srv_log("copying the ledger: %s", duban_store_errmsg(st));
+		const cJSON *next = cJSON_GetObjectItemCaseSensitive(page, "next");
+		more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(page, "more")) && cJSON_IsString(next);
+		if (more) {
+			free(cursor);
+			cursor = xstrdup(next->valuestring);
+		}
+		cJSON_Delete(page);
+	}
+	free(cursor);
+	return ok;
+}
+
+/* A temporary SQLite ledger holding the store's items, records and
+ * history: the core's import and export run on it unchanged; an import's
+ * outbox is written back by pg_ledger_done. */
+static duban_store *pg_ledger(struct srv_store *s, bool write)
+{
+	struct pg_store *p = pg_of(s);
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/duband-ledger.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	char err[256] = "";
+	duban_store *st = NULL;
+
+	if (!mkdtemp(dir)) {
+		srv_log("cannot make a temporary directory: %s", strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	char *path = xasprintf("%s/ledger.db", dir);
+	st = duban_store_open(path, err, sizeof err);
+	free(path);
+	if (st) {
+		duban_store_set_outbox(st, false);
+		if (!mirror_ledger(s, st)) {
+			duban_store_close(st);
+			st = NULL;
+		}
+	} else {
+		srv_log("cannot open a temporary ledger: %s", err);
+	}
+	if (!st) {
+		remove_dir(dir);
+		free(dir);
+		return NULL;
+	}
+	duban_store_set_outbox(st, write);
+	p->mirror = dir;
+	return st;
+}
+
+static bool pg_ledger_done(struct srv_store *s, duban_store *st, bool write)
+{
+	struct pg_store *p = pg_of(s);
+	const char *who = getenv("USER");
+	struct duban_op *ops = NULL;
+	long long after = 0;
+	int n = 0, got = 0;
+	bool ok = true;
+
+	/* Every op the import queued, then one transaction: all or nothing,
+	 * as on SQLite. */
+	while (write && ok) {
+		ops = xrealloc(ops, (size_t)(n + 500) * sizeof *ops);
+		ok = duban_outbox_read(st, after, 500, ops + n, &got) == DUBAN_OK;
+		if (!ok || got == 0)
+			break;
+		n += got;
+		after = ops[n - 1].seq;
+	}
+	if (ok && n > 0)
+		ok = pg_replay(s, who && *who ? who : "duband", ops, n);
+	for (int i = 0; i < n; i++)
+		duban_op_free(&ops[i]);
+	free(ops);
+	duban_store_close(st);
+	if (p->mirror)
+		remove_dir(p->mirror);
+	free(p->mirror);
+	p->mirror = NULL;
+	return ok;
+}
+
 /* ---------------------------------------------------------------- open, close */
 
 static void pg_close(struct srv_store *s)
@@ -690,9 +808,15 @@ static const struct srv_store_ops pg_ops = {
 	.token_rows = pg_token_rows,
 	.blob_record = pg_blob_record,
 	.blob_may_use = pg_blob_may_use,
-	.ledger = NULL, /* import and export: not yet */
-	.ledger_done = NULL,
+	.ledger = pg_ledger,
+	.ledger_done = pg_ledger_done,
 };
+
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
 
 /* For messages: the database and host, never a password. */
 static char *describe(PGconn *c)
@@ -721,6 +845,8 @@ struct srv_store *srv_pg_open(const char *conninfo, int conns, char *err, size_t
 			PQfinish(c);
 			goto fail;
 		}
+		/* NOTICEs ("relation exists, skipping") are not for the log. */
+		PQsetNoticeProcessor(c, quiet, NULL);
 		p->conns[p->nconns++].c = c;
 	}
 	p->nfree = p->nconns;

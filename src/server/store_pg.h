@@ -45,6 +45,7 @@ struct pg_store {
 	char *conninfo;
 	struct pg_conn *conns;
 	int nconns, nfree;
+	char *mirror;      /* the ledger's temporary copy (import, export) */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
@@ -70,6 +71,11 @@ bool pg_number_changes(struct pg_conn *c, long long *base);
 /* A change-log row for entity (seq given at commit). */
 bool pg_log_change(struct pg_conn *c, const char *entity, const char *entity_id, const char *item_id,
 		   const char *county, const char *old_county, bool deleted);
+
+struct duban_op;
+/* Applies the ops an import queued (item.create, item.set) as the office
+ * user who, in one transaction.  false on failure (logged). */
+bool pg_replay(struct srv_store *s, const char *who, const struct duban_op *ops, int n);
 
 extern const struct srv_push_ops srv_pg_push_ops;
 extern const struct srv_pull_ops srv_pg_pull_ops;
