@@ -98,7 +98,7 @@ static struct srv_tx *p_begin(struct srv_store *s, const struct srv_user *u, con
 	arr = duban_buf_steal(&b);
 	params[0] = arr;
 	ok = pg_run(tx->c, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL) &&
-	     pg_run(tx->c, "SELECT id FROM item WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE", 1, params);
+	     pg_run(tx->c, "SELECT id FROM item_doc WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE", 1, params);
 	free(arr);
 	if (ok)
 		return tx;
@@ -275,7 +275,7 @@ static void p_set_op(struct srv_tx *tx, const char *op_id, const char *recorded_
 static enum duban_err p_item_load(struct srv_tx *tx, const char *id, struct duban_item *item)
 {
 	const char *params[] = { id };
-	PGresult *r = pg_exec(tx->c, "SELECT version, doc FROM item WHERE id = $1", 1, params);
+	PGresult *r = pg_exec(tx->c, "SELECT version, doc FROM item_doc WHERE id = $1", 1, params);
 	enum duban_err err = DUBAN_ERR_NOT_FOUND;
 	char why[256];
 	cJSON *doc;
@@ -324,7 +324,7 @@ static int p_holders(struct srv_tx *tx, const char *id, const char *code, bool (
 		     void *ctx)
 {
 	const char *params[] = { id, code };
-	PGresult *r = pg_exec(tx->c, "SELECT county FROM item WHERE id = $1 OR code = $2"
+	PGresult *r = pg_exec(tx->c, "SELECT county FROM item_doc WHERE id = $1 OR code = $2"
 				     " UNION ALL SELECT county FROM change WHERE item_id = $1 AND deleted", 2, params);
 	bool hit = false;
 
@@ -378,7 +378,7 @@ static enum duban_err write_event(struct srv_tx *tx, const char *item_id, const 
 	if (logged) {
 		PGresult *c = NULL;
 		const char *ip[] = { item_id };
-		c = pg_exec(tx->c, "SELECT county FROM item WHERE id = $1", 1, ip);
+		c = pg_exec(tx->c, "SELECT county FROM item_doc WHERE id = $1", 1, ip);
 		if (!c)
 			err = db_fail(tx);
 		else if (PQntuples(c) > 0 && !pg_log_change(tx->c, "event", PQgetvalue(r, 0, 0), item_id,
@@ -393,7 +393,7 @@ static enum duban_err write_event(struct srv_tx *tx, const char *item_id, const 
 static enum duban_err code_taken(struct srv_tx *tx, const char *code, const char *except_id)
 {
 	const char *params[] = { code, except_id };
-	PGresult *r = pg_exec(tx->c, "SELECT 1 FROM item WHERE code = $1 AND id <> $2", 2, params);
+	PGresult *r = pg_exec(tx->c, "SELECT 1 FROM item_doc WHERE code = $1 AND id <> $2", 2, params);
 	bool taken;
 
 	if (!r)
@@ -411,8 +411,8 @@ static enum duban_err put_item(struct srv_tx *tx, const struct duban_item *item,
 	const char *params[] = { item->id, item->code, item->county, doc };
 	enum duban_err err;
 
-	err = run(tx, fresh ? "INSERT INTO item (id, code, county, version, doc) VALUES ($1, $2, $3, 0, $4)"
-			    : "UPDATE item SET code = $2, county = $3, doc = $4 WHERE id = $1", 4, params);
+	err = run(tx, fresh ? "INSERT INTO item_doc (id, code, county, version, doc) VALUES ($1, $2, $3, 0, $4)"
+			    : "UPDATE item_doc SET code = $2, county = $3, doc = $4 WHERE id = $1", 4, params);
 	free(doc);
 	cJSON_Delete(j);
 	return err;
@@ -546,7 +546,7 @@ static enum duban_err p_item_delete(struct srv_tx *tx, const char *item_id)
 	duban_item_init(&item);
 	err = p_item_load(tx, item_id, &item);
 	if (!err)
-		err = run(tx, "DELETE FROM item WHERE id = $1", 1, params); /* its records cascade */
+		err = run(tx, "DELETE FROM item_doc WHERE id = $1", 1, params); /* its records cascade */
 	if (!err && !pg_log_change(tx->c, "item", item.id, item.id, item.county, item.county, true))
 		err = db_fail(tx);
 	if (!err)

@@ -15,6 +15,7 @@
 
 #include <libpq-fe.h>
 
+#include "duban/model.h"
 #include "duban/sync_store.h"
 #include "duban/util.h"
 #include "server.h"
@@ -30,10 +31,10 @@
 
 static const char *const pg_migrations[] = {
 	/* 0 -> 1 */
-	"CREATE TABLE item (id text PRIMARY KEY, code text NOT NULL UNIQUE, county text NOT NULL,"
+	"CREATE TABLE item_doc (id text PRIMARY KEY, code text NOT NULL UNIQUE, county text NOT NULL,"
 	" version bigint NOT NULL DEFAULT 0, doc text NOT NULL);"
 	"CREATE TABLE record (kind text NOT NULL, id text NOT NULL,"
-	" item_id text NOT NULL REFERENCES item (id) ON DELETE CASCADE, sha256 text, created_at text NOT NULL,"
+	" item_id text NOT NULL REFERENCES item_doc (id) ON DELETE CASCADE, sha256 text, created_at text NOT NULL,"
 	" doc text NOT NULL, ord bigserial, PRIMARY KEY (kind, id));"
 	"CREATE INDEX record_item ON record (item_id);"
 	"CREATE INDEX record_sha256 ON record (sha256) WHERE sha256 IS NOT NULL;"
@@ -70,7 +71,61 @@ static const char *const pg_migrations[] = {
 	" last_at bigint NOT NULL, locked_until bigint NOT NULL DEFAULT 0);"
 	"CREATE INDEX login_fail_last ON login_fail (locked_until, last_at);",
 };
-#define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
+#define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]) + 1)
+
+/* 1 -> 2: the ledger in the shapes of the SQLite tables (item, note,
+ * inspection, action, attachment) as views over the JSON documents, for
+ * reports and for the tests that count rows on either backend.  Built from
+ * the field table: a later change of fields appends a step that replaces
+ * the item view. */
+static char *views_sql(void)
+{
+	struct duban_buf b;
+
+	duban_buf_init(&b);
+	duban_buf_puts(&b, "CREATE VIEW item AS SELECT id, version, doc::jsonb->>'created_at' AS created_at,"
+			   " doc::jsonb->>'updated_at' AS updated_at");
+	for (size_t i = 0; i < duban_field_count; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		switch (f->type) {
+		case DUBAN_FT_INT:
+			duban_buf_printf(&b, ", (doc::jsonb->>'%s')::bigint AS \"%s\"", f->name, f->name);
+			break;
+		case DUBAN_FT_DOUBLE:
+			duban_buf_printf(&b, ", (doc::jsonb->>'%s')::float8 AS \"%s\"", f->name, f->name);
+			break;
+		case DUBAN_FT_BOOL:
+			duban_buf_printf(&b, ", CASE WHEN (doc::jsonb->>'%s')::boolean THEN 1 ELSE 0 END AS \"%s\"",
+					 f->name, f->name);
+			break;
+		default:
+			duban_buf_printf(&b, ", doc::jsonb->>'%s' AS \"%s\"", f->name, f->name);
+		}
+	}
+	duban_buf_puts(&b, " FROM item_doc;"
+			   "CREATE VIEW note AS SELECT id, item_id, doc::jsonb->>'author' AS author,"
+			   " doc::jsonb->>'text' AS text, created_at, doc::jsonb->>'received_at' AS received_at"
+			   " FROM record WHERE kind = 'note';"
+			   "CREATE VIEW inspection AS SELECT id, item_id, doc::jsonb->>'date' AS date,"
+			   " doc::jsonb->>'level' AS level, doc::jsonb->>'inspectors' AS inspectors,"
+			   " doc::jsonb->>'place' AS place, doc::jsonb->>'findings' AS findings,"
+			   " CASE WHEN (doc::jsonb->>'passed')::boolean THEN 1 ELSE 0 END AS passed,"
+			   " doc::jsonb->>'author' AS author, created_at, doc::jsonb->>'received_at' AS received_at"
+			   " FROM record WHERE kind = 'inspection';"
+			   "CREATE VIEW action AS SELECT id, item_id, doc::jsonb->>'kind' AS kind, doc::jsonb->>'date' AS date,"
+			   " doc::jsonb->>'due' AS due, doc::jsonb->>'text' AS text, doc::jsonb->>'author' AS author,"
+			   " created_at, doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'action';"
+			   "CREATE VIEW attachment AS SELECT id, item_id, doc::jsonb->>'inspection_id' AS inspection_id,"
+			   " sha256, doc::jsonb->>'name' AS name, doc::jsonb->>'mime' AS mime,"
+			   " (doc::jsonb->>'size')::bigint AS size, doc::jsonb->>'author' AS author, created_at,"
+			   " doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'attachment';");
+	return duban_buf_steal(&b);
+}
+
+static char *migration_sql(int step)
+{
+	return step < PG_SCHEMA_VERSION - 1 ? xstrdup(pg_migrations[step]) : views_sql();
+}
 
 static struct pg_store *pg_of(struct srv_store *s)
 {
@@ -215,7 +270,9 @@ static bool migrate(struct pg_conn *c, char *err, size_t errlen)
 
 		snprintf(n, sizeof n, "%d", have + 1);
 		/* A multi-statement string runs through the simple protocol. */
-		PGresult *r = PQexec(c->c, pg_migrations[have]);
+		char *sql = migration_sql(have);
+		PGresult *r = PQexec(c->c, sql);
+		free(sql);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			note_error(c, r);
 			PQclear(r);
@@ -273,7 +330,7 @@ bool pg_number_changes(struct pg_conn *c, long long *base)
 	free(v);
 	return pg_run(c, "UPDATE change AS c SET seq = $1::bigint + n.r FROM (SELECT ord, row_number() OVER"
 			 " (ORDER BY ord) AS r FROM change WHERE seq IS NULL) AS n WHERE c.ord = n.ord", 1, bp) &&
-	       pg_run(c, "UPDATE item AS i SET version = v.seq FROM (SELECT entity_id, max(seq) AS seq FROM change"
+	       pg_run(c, "UPDATE item_doc AS i SET version = v.seq FROM (SELECT entity_id, max(seq) AS seq FROM change"
 			 " WHERE seq > $1::bigint AND entity = 'item' AND NOT deleted GROUP BY entity_id) AS v"
 			 " WHERE i.id = v.entity_id", 1, bp);
 }
@@ -310,7 +367,7 @@ static long long pg_prune(struct srv_store *s, int days)
 		v = pg_value(c,
 			     "WITH del AS (DELETE FROM change WHERE seq IS NOT NULL AND created_at < to_char((now()"
 			     "  AT TIME ZONE 'UTC') - make_interval(days => $1::int), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-			     " AND NOT (EXISTS (SELECT 1 FROM item WHERE item.id = change.item_id) AND ("
+			     " AND NOT (EXISTS (SELECT 1 FROM item_doc WHERE item_doc.id = change.item_id) AND ("
 			     "  (change.entity = 'item' AND change.seq = (SELECT max(c.seq) FROM change c"
 			     "    WHERE c.entity_id = change.entity_id AND c.entity = 'item' AND (c.county IS DISTINCT FROM"
 			     "    c.old_county OR c.seq = (SELECT min(m.seq) FROM change m WHERE m.entity_id = change.entity_id"
@@ -638,7 +695,7 @@ int pg_blob_rule(struct pg_conn *c, const struct srv_user *u, const char *sha256
 	PQclear(r);
 	if (may)
 		return 1;
-	r = pg_exec(c, "SELECT DISTINCT i.county FROM record a JOIN item i ON i.id = a.item_id"
+	r = pg_exec(c, "SELECT DISTINCT i.county FROM record a JOIN item_doc i ON i.id = a.item_id"
 		       " WHERE a.kind = 'attachment' AND a.sha256 = $1", 1, params);
 	if (!r)
 		return -1;

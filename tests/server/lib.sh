@@ -111,6 +111,24 @@ pg_data_db() {
 	echo "d$(printf '%s' "${1:-$DATA}" | cksum | cut -d' ' -f1)"
 }
 
+# data_copy DIR COPY / data_move FROM DIR: a server's whole data (the
+# directory, and on PostgreSQL its database) copied, or moved over another
+# (a restore from a backup).  The server must be stopped.
+data_copy() {
+	cp -a "$1" "$2"
+	if [ "${DUBAN_STORE:-}" = pg ]; then
+		pg_sql postgres "CREATE DATABASE $(pg_data_db "$2") TEMPLATE $(pg_data_db "$1")" >/dev/null
+	fi
+}
+data_move() {
+	rm -rf "$2"
+	mv "$1" "$2"
+	if [ "${DUBAN_STORE:-}" = pg ]; then
+		pg_sql postgres "DROP DATABASE IF EXISTS $(pg_data_db "$2")" >/dev/null
+		pg_sql postgres "ALTER DATABASE $(pg_data_db "$1") RENAME TO $(pg_data_db "$2")" >/dev/null
+	fi
+}
+
 # ---------------------------------------------------------------- certificates
 # A CA, and a server certificate for 127.0.0.1 and localhost signed by it.
 make_certs() {
