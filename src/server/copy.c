@@ -32,23 +32,23 @@ static const struct table tables[] = {
 	  "INSERT INTO server_user (name, role, password, disabled, created_at) VALUES ($1, $2, $3, $4::boolean, $5)",
 	  "SELECT count(*) FROM server_user", "SELECT count(*) FROM server_user" },
 	{ "user counties", "SELECT user, county FROM user_county",
-	  "INSERT INTO user_county (user_name, county) VALUES ($1, $2)", "SELECT count(*) FROM user_county",
+	  "INSERT INTO user_county (\"user\", county) VALUES ($1, $2)", "SELECT count(*) FROM user_county",
 	  "SELECT count(*) FROM user_county" },
 	{ "tokens", "SELECT id, hash, user, device, created_at, expires_at, revoked <> 0 FROM token",
-	  "INSERT INTO token (id, hash, user_name, device, created_at, expires_at, revoked)"
+	  "INSERT INTO token (id, hash, \"user\", device, created_at, expires_at, revoked)"
 	  " VALUES ($1, $2, $3, $4, $5, $6, $7::boolean)", "SELECT count(*) FROM token", "SELECT count(*) FROM token" },
 	{ "applied ops", "SELECT op_id, user, device, client_seq, kind, answer, created_at FROM applied_op",
-	  "INSERT INTO applied_op (op_id, user_name, device, client_seq, kind, answer, created_at)"
+	  "INSERT INTO applied_op (op_id, \"user\", device, client_seq, kind, answer, created_at)"
 	  " VALUES ($1, $2, $3, $4::bigint, $5, $6, $7)", "SELECT count(*) FROM applied_op",
 	  "SELECT count(*) FROM applied_op" },
 	{ "device numbers", "SELECT user, device, last_seq FROM device_seq",
-	  "INSERT INTO device_seq (user_name, device, last_seq) VALUES ($1, $2, $3::bigint)",
+	  "INSERT INTO device_seq (\"user\", device, last_seq) VALUES ($1, $2, $3::bigint)",
 	  "SELECT count(*) FROM device_seq", "SELECT count(*) FROM device_seq" },
 	{ "blobs", "SELECT sha256, size, user, created_at FROM blob",
-	  "INSERT INTO blob (sha256, size, user_name, created_at) VALUES ($1, $2::bigint, $3, $4)",
+	  "INSERT INTO blob (sha256, size, \"user\", created_at) VALUES ($1, $2::bigint, $3, $4)",
 	  "SELECT count(*) FROM blob", "SELECT count(*) FROM blob" },
 	{ "blob senders", "SELECT sha256, user, created_at FROM blob_user",
-	  "INSERT INTO blob_user (sha256, user_name, created_at) VALUES ($1, $2, $3)", "SELECT count(*) FROM blob_user",
+	  "INSERT INTO blob_user (sha256, \"user\", created_at) VALUES ($1, $2, $3)", "SELECT count(*) FROM blob_user",
 	  "SELECT count(*) FROM blob_user" },
 	{ "login failures", "SELECT key, fails, first_at, last_at, locked_until FROM login_fail",
 	  "INSERT INTO login_fail (key, fails, first_at, last_at, locked_until)"

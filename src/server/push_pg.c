@@ -176,7 +176,7 @@ static int p_op_claim(struct srv_tx *tx, const char *op_id, const char *kind, co
 	/* At READ COMMITTED a concurrent insert of the same op id makes this
 	 * wait for that transaction: after its commit, nothing is inserted and
 	 * its answer is read; after its rollback, this one inserts. */
-	r = pg_exec(tx->c, "INSERT INTO applied_op (op_id, user_name, device, client_seq, kind, answer, created_at)"
+	r = pg_exec(tx->c, "INSERT INTO applied_op (op_id, \"user\", device, client_seq, kind, answer, created_at)"
 			   " VALUES ($1, $2, $3, $4::bigint, $5, '', $6) ON CONFLICT (op_id) DO NOTHING", 6, params);
 	if (!r) {
 		db_fail(tx);
@@ -190,7 +190,7 @@ static int p_op_claim(struct srv_tx *tx, const char *op_id, const char *kind, co
 static enum duban_err p_op_answer(struct srv_tx *tx, const char *op_id, char **answer, char user[64])
 {
 	const char *params[] = { op_id };
-	PGresult *r = pg_exec(tx->c, "SELECT answer, user_name FROM applied_op WHERE op_id = $1", 1, params);
+	PGresult *r = pg_exec(tx->c, "SELECT answer, \"user\" FROM applied_op WHERE op_id = $1", 1, params);
 
 	*answer = NULL;
 	if (!r)
@@ -226,7 +226,7 @@ static enum duban_err p_seq_track(struct srv_tx *tx, long long seq, long long *l
 
 	snprintf(s, sizeof s, "%lld", seq);
 	*had = false;
-	r = pg_exec(tx->c, "SELECT last_seq FROM device_seq WHERE user_name = $1 AND device = $2", 2, params);
+	r = pg_exec(tx->c, "SELECT last_seq FROM device_seq WHERE \"user\" = $1 AND device = $2", 2, params);
 	if (!r)
 		return db_fail(tx);
 	if (PQntuples(r) > 0) {
@@ -234,8 +234,8 @@ static enum duban_err p_seq_track(struct srv_tx *tx, long long seq, long long *l
 		*last = atoll(PQgetvalue(r, 0, 0));
 	}
 	PQclear(r);
-	return run(tx, "INSERT INTO device_seq (user_name, device, last_seq) VALUES ($1, $2, $3::bigint)"
-		       " ON CONFLICT (user_name, device) DO UPDATE SET last_seq = greatest(device_seq.last_seq,"
+	return run(tx, "INSERT INTO device_seq (\"user\", device, last_seq) VALUES ($1, $2, $3::bigint)"
+		       " ON CONFLICT (\"user\", device) DO UPDATE SET last_seq = greatest(device_seq.last_seq,"
 		       " excluded.last_seq)", 3, params);
 }
 

@@ -53,20 +53,20 @@ static const char *const pg_migrations[] = {
 	"INSERT INTO change_seq (one, last) VALUES (true, 0);"
 	"CREATE TABLE server_user (name text PRIMARY KEY, role text NOT NULL, password text NOT NULL,"
 	" disabled boolean NOT NULL DEFAULT false, created_at text NOT NULL);"
-	"CREATE TABLE user_county (user_name text NOT NULL REFERENCES server_user (name) ON DELETE CASCADE,"
-	" county text NOT NULL, PRIMARY KEY (user_name, county));"
-	"CREATE TABLE token (id text PRIMARY KEY, hash text NOT NULL UNIQUE, user_name text NOT NULL,"
+	"CREATE TABLE user_county (\"user\" text NOT NULL REFERENCES server_user (name) ON DELETE CASCADE,"
+	" county text NOT NULL, PRIMARY KEY (\"user\", county));"
+	"CREATE TABLE token (id text PRIMARY KEY, hash text NOT NULL UNIQUE, \"user\" text NOT NULL,"
 	" device text NOT NULL, created_at text NOT NULL, expires_at text NOT NULL,"
 	" revoked boolean NOT NULL DEFAULT false);"
-	"CREATE INDEX token_user ON token (user_name);"
-	"CREATE TABLE applied_op (op_id text PRIMARY KEY, user_name text NOT NULL, device text NOT NULL,"
+	"CREATE INDEX token_user ON token (\"user\");"
+	"CREATE TABLE applied_op (op_id text PRIMARY KEY, \"user\" text NOT NULL, device text NOT NULL,"
 	" client_seq bigint, kind text NOT NULL, answer text NOT NULL, created_at text NOT NULL);"
-	"CREATE TABLE device_seq (user_name text NOT NULL, device text NOT NULL, last_seq bigint NOT NULL,"
-	" PRIMARY KEY (user_name, device));"
-	"CREATE TABLE blob (sha256 text PRIMARY KEY, size bigint NOT NULL, user_name text NOT NULL,"
+	"CREATE TABLE device_seq (\"user\" text NOT NULL, device text NOT NULL, last_seq bigint NOT NULL,"
+	" PRIMARY KEY (\"user\", device));"
+	"CREATE TABLE blob (sha256 text PRIMARY KEY, size bigint NOT NULL, \"user\" text NOT NULL,"
 	" created_at text NOT NULL);"
-	"CREATE TABLE blob_user (sha256 text NOT NULL, user_name text NOT NULL, created_at text NOT NULL,"
-	" PRIMARY KEY (sha256, user_name));"
+	"CREATE TABLE blob_user (sha256 text NOT NULL, \"user\" text NOT NULL, created_at text NOT NULL,"
+	" PRIMARY KEY (sha256, \"user\"));"
 	"CREATE TABLE login_fail (key text PRIMARY KEY, fails integer NOT NULL, first_at bigint NOT NULL,"
 	" last_at bigint NOT NULL, locked_until bigint NOT NULL DEFAULT 0);"
 	"CREATE INDEX login_fail_last ON login_fail (locked_until, last_at);",
@@ -414,7 +414,7 @@ static bool pg_user_counties(struct srv_store *s, const char *name, struct srv_u
 {
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { name };
-	PGresult *r = pg_exec(c, "SELECT county FROM user_county WHERE user_name = $1 ORDER BY county", 1, params);
+	PGresult *r = pg_exec(c, "SELECT county FROM user_county WHERE \"user\" = $1 ORDER BY county", 1, params);
 
 	for (int i = 0; r && i < PQntuples(r); i++) {
 		u->counties = xrealloc(u->counties, (size_t)(u->ncounties + 1) * sizeof *u->counties);
@@ -447,7 +447,7 @@ static enum duban_err pg_user_insert(struct srv_store *s, const char *name, cons
 
 	for (int i = 0; ok && i < ncounties; i++) {
 		const char *cp[] = { name, counties[i] };
-		ok = pg_run(c, "INSERT INTO user_county (user_name, county) VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, cp);
+		ok = pg_run(c, "INSERT INTO user_county (\"user\", county) VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, cp);
 	}
 	e = finish(c, ok, err, errlen);
 	pg_put(s, c);
@@ -467,7 +467,7 @@ static bool run_counted(struct pg_conn *c, const char *sql, int n, const char *c
 static enum duban_err pg_user_update(struct srv_store *s, int what, const char *a, const char *b, int *changes,
 				     char *err, size_t errlen)
 {
-	static const char revoke_all[] = "UPDATE token SET revoked = true WHERE user_name = $1 AND NOT revoked";
+	static const char revoke_all[] = "UPDATE token SET revoked = true WHERE \"user\" = $1 AND NOT revoked";
 	struct pg_conn *c = pg_get(s);
 	const char *ab[] = { a, b };
 	const char *bb[] = { b };
@@ -487,7 +487,7 @@ static enum duban_err pg_user_update(struct srv_store *s, int what, const char *
 		ok = ok && run_counted(c, revoke_all, 1, ab, changes);
 		break;
 	case SRV_UPD_REVOKE_TOKEN:
-		ok = ok && run_counted(c, "UPDATE token SET revoked = true WHERE user_name = $1 AND NOT revoked"
+		ok = ok && run_counted(c, "UPDATE token SET revoked = true WHERE \"user\" = $1 AND NOT revoked"
 					  " AND substr(id, 1, length($2)) = $2", 2, ab, changes);
 		break;
 	default: /* SRV_UPD_UNLOCK */
@@ -502,7 +502,7 @@ static bool pg_token_insert(struct srv_store *s, const struct srv_user *u, const
 {
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { u->token_id, hash, u->name, u->device, created, u->expires_at };
-	bool ok = pg_run(c, "INSERT INTO token (id, hash, user_name, device, created_at, expires_at, revoked)"
+	bool ok = pg_run(c, "INSERT INTO token (id, hash, \"user\", device, created_at, expires_at, revoked)"
 			    " VALUES ($1, $2, $3, $4, $5, $6, false)", 6, params);
 
 	if (!ok)
@@ -515,8 +515,8 @@ static int pg_token_read(struct srv_store *s, const char *hash, struct srv_token
 {
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { hash };
-	PGresult *r = pg_exec(c, "SELECT t.id, t.user_name, t.device, t.expires_at, t.revoked, u.role, u.disabled"
-				 " FROM token t JOIN server_user u ON u.name = t.user_name WHERE t.hash = $1", 1, params);
+	PGresult *r = pg_exec(c, "SELECT t.id, t.\"user\", t.device, t.expires_at, t.revoked, u.role, u.disabled"
+				 " FROM token t JOIN server_user u ON u.name = t.\"user\" WHERE t.hash = $1", 1, params);
 
 	if (r && PQntuples(r) > 0) {
 		row->found = true;
@@ -614,8 +614,8 @@ static bool pg_user_rows(struct srv_store *s, const char *now,
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { now };
 	PGresult *r = pg_exec(c, "SELECT u.name, u.role, u.disabled,"
-				 " (SELECT string_agg(county, '、' ORDER BY county) FROM user_county WHERE user_name = u.name),"
-				 " (SELECT count(*) FROM token t WHERE t.user_name = u.name AND NOT t.revoked"
+				 " (SELECT string_agg(county, '、' ORDER BY county) FROM user_county WHERE \"user\" = u.name),"
+				 " (SELECT count(*) FROM token t WHERE t.\"user\" = u.name AND NOT t.revoked"
 				 "   AND t.expires_at > $1)"
 				 " FROM server_user u ORDER BY u.name", 1, params);
 
@@ -636,8 +636,8 @@ static bool pg_token_rows(struct srv_store *s, const char *user,
 {
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { user };
-	PGresult *r = pg_exec(c, "SELECT id, user_name, device, created_at, expires_at, revoked FROM token"
-				 " WHERE $1::text IS NULL OR user_name = $1 ORDER BY user_name, created_at", 1, params);
+	PGresult *r = pg_exec(c, "SELECT id, \"user\", device, created_at, expires_at, revoked FROM token"
+				 " WHERE $1::text IS NULL OR \"user\" = $1 ORDER BY \"user\", created_at", 1, params);
 
 	for (int i = 0; r && i < PQntuples(r); i++)
 		cb(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
@@ -661,9 +661,9 @@ static bool pg_blob_record(struct srv_store *s, const char *sha256, long long si
 
 	snprintf(n, sizeof n, "%lld", size);
 	ok = pg_run(c, "BEGIN", 0, NULL) &&
-	     pg_run(c, "INSERT INTO blob (sha256, size, user_name, created_at) VALUES ($1, $2::bigint, $3, " SQL_NOW ")"
+	     pg_run(c, "INSERT INTO blob (sha256, size, \"user\", created_at) VALUES ($1, $2::bigint, $3, " SQL_NOW ")"
 		       " ON CONFLICT DO NOTHING", 3, params) &&
-	     pg_run(c, "INSERT INTO blob_user (sha256, user_name, created_at) VALUES ($1, $2, " SQL_NOW ")"
+	     pg_run(c, "INSERT INTO blob_user (sha256, \"user\", created_at) VALUES ($1, $2, " SQL_NOW ")"
 		       " ON CONFLICT DO NOTHING", 2, pu) &&
 	     pg_run(c, "COMMIT", 0, NULL);
 	if (!ok)
@@ -688,7 +688,7 @@ int pg_blob_rule(struct pg_conn *c, const struct srv_user *u, const char *sha256
 		PQclear(r);
 		return may;
 	}
-	r = pg_exec(c, "SELECT 1 FROM blob_user WHERE sha256 = $1 AND user_name = $2", 2, params);
+	r = pg_exec(c, "SELECT 1 FROM blob_user WHERE sha256 = $1 AND \"user\" = $2", 2, params);
 	if (!r)
 		return -1;
 	may = PQntuples(r) > 0;

@@ -12,7 +12,7 @@
  *              item_id, county, old_county, deleted, created_at)
  *   change_seq (last)  -- one row: the sequencer
  *   server_user, user_county, token, applied_op, device_seq, blob, blob_user,
- *   login_fail: as in SQLite (user columns are user_name), meta (key, value).
+ *   login_fail: as in SQLite, meta (key, value).
  *
  * The pull cursor: change rows are written with seq NULL; the last
  * statements of a writing transaction lock the sequencer row, advance it by

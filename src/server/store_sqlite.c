@@ -417,7 +417,7 @@ static bool sq_blob_record(struct srv_store *s, const char *sha256, long long si
 static int sq_blob_may_use(struct srv_store *s, const struct srv_user *u, const char *sha256)
 {
 	duban_store *st = srv_db_reader(db_of(s));
-	int may = srv_blob_may_use(duban_store_db(st), u, sha256);
+	int may = srv_blob_may_use(st, u, sha256);
 
 	srv_db_reader_done(db_of(s), st);
 	return may;
