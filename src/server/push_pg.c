@@ -32,6 +32,7 @@ struct srv_tx {
 	char msg[512];         /* a rule's message */
 	bool rule_msg;
 	bool allow_status;     /* an import sets the status as its sheet says */
+	long long last;        /* after the commit: the last position given out */
 	/* The ops whose stored answers carry versions relative to this
 	 * transaction's first position: fixed at commit. */
 	char **applied;
@@ -137,7 +138,16 @@ static long long p_commit(struct srv_tx *tx)
 
 	if (PQtransactionStatus(tx->c->c) != PQTRANS_INTRANS)
 		return -1;
-	if (!pg_number_changes(tx->c, &base) || !fix_answers(tx, base) || !pg_run(tx->c, "COMMIT", 0, NULL))
+	if (!pg_number_changes(tx->c, &base) || !fix_answers(tx, base))
+		return -1;
+	/* The server_seq of the answer, read here: asking the pool for a
+	 * connection while this one is held could wait for ever. */
+	PGresult *r = pg_exec(tx->c, "SELECT last FROM change_seq", 0, NULL);
+	if (!r)
+		return -1;
+	tx->last = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (!pg_run(tx->c, "COMMIT", 0, NULL))
 		return -1;
 	return base;
 }
@@ -254,9 +264,12 @@ static enum duban_err p_op_end(struct srv_tx *tx)
 	return run(tx, "RELEASE SAVEPOINT op", 0, NULL);
 }
 
-/* Relative: this transaction's positions are given at commit. */
+/* Relative: this transaction's positions are given at commit (after it,
+ * the last position). */
 static long long p_op_version(struct srv_tx *tx)
 {
+	if (tx->last > 0)
+		return tx->last;
 	PGresult *r = pg_exec(tx->c, "SELECT count(*) FROM change WHERE seq IS NULL", 0, NULL);
 	long long n = r ? atoll(PQgetvalue(r, 0, 0)) : 0;
 

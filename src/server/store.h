@@ -65,7 +65,10 @@ struct srv_push_ops {
 	enum duban_err (*op_begin)(struct srv_tx *tx);
 	enum duban_err (*op_undo)(struct srv_tx *tx);
 	enum duban_err (*op_end)(struct srv_tx *tx);
-	/* The version an applied op reports: the position of the last change. */
+	/* The version an applied op reports: the position of the last change
+	 * (after commit: the server_seq of the answer).  A primitive never
+	 * takes a second connection from the pool: the transaction's own is
+	 * the only one it may wait on. */
 	long long (*op_version)(struct srv_tx *tx);
 	/* Whose change this is (events name them) and the op being applied. */
 	void (*set_op)(struct srv_tx *tx, const char *op_id, const char *recorded_at);
