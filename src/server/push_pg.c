@@ -138,6 +138,7 @@ static long long p_commit(struct srv_tx *tx)
 
 	if (PQtransactionStatus(tx->c->c) != PQTRANS_INTRANS)
 		return -1;
+	pg_test_delay();
 	if (!pg_number_changes(tx->c, &base) || !fix_answers(tx, base))
 		return -1;
 	/* The server_seq of the answer, read here: asking the pool for a

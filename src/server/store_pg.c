@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -49,6 +50,8 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX change_item ON change (item_id, deleted);"
 	"CREATE INDEX change_entity ON change (entity_id, seq);"
 	"CREATE INDEX change_created ON change (created_at);"
+	/* Only for DUBAND_TEST_NAIVE_CURSOR (see pg_log_change). */
+	"CREATE SEQUENCE change_naive_seq;"
 	"CREATE TABLE change_seq (one boolean PRIMARY KEY DEFAULT true CHECK (one), last bigint NOT NULL);"
 	"INSERT INTO change_seq (one, last) VALUES (true, 0);"
 	"CREATE TABLE server_user (name text PRIMARY KEY, role text NOT NULL, password text NOT NULL,"
@@ -293,11 +296,32 @@ fail:
 
 /* ---------------------------------------------------------------- the change log */
 
+/* Test switches, read once at open: DUBAND_TEST_NAIVE_CURSOR=1 numbers
+ * change rows when they are inserted, as a bigserial would (the design the
+ * sequencer replaces: tests/pg/t_cursor.sh shows a client missing changes
+ * with it), and DUBAND_TEST_COMMIT_DELAY_MS=N waits a random 0..N ms before
+ * a push numbers and commits, so that many transactions overlap. */
+static bool naive_cursor;
+static int commit_delay_ms;
+
+void pg_test_delay(void)
+{
+	if (commit_delay_ms <= 0)
+		return;
+	struct timespec ts = { 0, (long)(random() % (commit_delay_ms + 1)) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
 bool pg_log_change(struct pg_conn *c, const char *entity, const char *entity_id, const char *item_id,
 		   const char *county, const char *old_county, bool deleted)
 {
 	const char *params[] = { entity, entity_id, item_id, county, old_county, deleted ? "t" : "f" };
 
+	if (naive_cursor)
+		return pg_run(c, "INSERT INTO change (seq, token, entity, entity_id, item_id, county, old_county, deleted,"
+				 " created_at) VALUES (nextval('change_naive_seq'),"
+				 " substr(md5(random()::text || clock_timestamp()::text), 1, 12), $1, $2, $3, $4, $5, $6, "
+				 SQL_NOW ")", 6, params);
 	return pg_run(c, "INSERT INTO change (token, entity, entity_id, item_id, county, old_county, deleted, created_at)"
 			 " VALUES (substr(md5(random()::text || clock_timestamp()::text), 1, 12), $1, $2, $3, $4, $5, $6, "
 			 SQL_NOW ")", 6, params);
@@ -308,10 +332,13 @@ bool pg_number_changes(struct pg_conn *c, long long *base)
 	char n[24], b[24];
 	const char *params[] = { n };
 	const char *bp[] = { b };
-	bool ok;
-	char *v = pg_value(c, "SELECT count(*) FROM change WHERE seq IS NULL", 0, NULL, &ok);
+	bool ok = true;
+	char *v = naive_cursor ? NULL : pg_value(c, "SELECT count(*) FROM change WHERE seq IS NULL", 0, NULL, &ok);
 
 	*base = 0;
+	if (naive_cursor) /* numbered at insert: only the highest is noted */
+		return pg_run(c, "UPDATE change_seq SET last = greatest(last, (SELECT coalesce(max(seq), 0) FROM change))",
+			      0, NULL);
 	if (!ok)
 		return false;
 	snprintf(n, sizeof n, "%s", v ? v : "0");
@@ -888,6 +915,10 @@ struct srv_store *srv_pg_open(const char *conninfo, int conns, char *err, size_t
 
 	if (conns < 2)
 		conns = 2;
+	naive_cursor = getenv("DUBAND_TEST_NAIVE_CURSOR") && strcmp(getenv("DUBAND_TEST_NAIVE_CURSOR"), "1") == 0;
+	commit_delay_ms = getenv("DUBAND_TEST_COMMIT_DELAY_MS") ? atoi(getenv("DUBAND_TEST_COMMIT_DELAY_MS")) : 0;
+	if (naive_cursor)
+		srv_log("test mode: a naive bigserial cursor (DUBAND_TEST_NAIVE_CURSOR=1): pulls may miss changes");
 	s->ops = &pg_ops;
 	s->be = p;
 	p->conninfo = xstrdup(conninfo);

@@ -68,6 +68,8 @@ bool pg_retryable(const struct pg_conn *c);
  * versions.  The new rows start after *base; false on failure. */
 bool pg_number_changes(struct pg_conn *c, long long *base);
 
+/* DUBAND_TEST_COMMIT_DELAY_MS: a random wait before a push commits. */
+void pg_test_delay(void);
 /* A change-log row for entity (seq given at commit). */
 bool pg_log_change(struct pg_conn *c, const char *entity, const char *entity_id, const char *item_id,
 		   const char *county, const char *old_county, bool deleted);

@@ -167,7 +167,7 @@ UNION ALL SELECT 'attachment', r.id, i.code, r.sha256, r.name, r.size FROM attac
 ORDER BY 1, 2;"
 # The same for PostgreSQL, whose UNION wants one type per column.
 if [ "${DUBAN_STORE:-}" = pg ]; then
-	RECORDS_SQL_SERVER=$(printf '%s' "$RECORDS_SQL" | sed 's/r\.passed,/r.passed::text,/; s/r\.size FROM/r.size::text FROM/; s/ORDER BY 1, 2;/ORDER BY 1 COLLATE "C", 2 COLLATE "C";/')
+	RECORDS_SQL_SERVER=$(printf '%s' "$RECORDS_SQL" | sed 's/r\.passed,/r.passed::text,/; s/r\.size FROM/r.size::text FROM/;')
 else
 	RECORDS_SQL_SERVER=$RECORDS_SQL
 fi
@@ -180,7 +180,8 @@ client_records() {
 }
 server_records() {
 	if [ "${DUBAN_STORE:-}" = pg ]; then
-		sql_server "$RECORDS_SQL_SERVER"
+		# byte order, as SQLite sorts (ids have one length)
+		sql_server "$RECORDS_SQL_SERVER" | LC_ALL=C sort
 	else
 		db_records "$DATA/ledger.db"
 	fi
@@ -244,8 +245,8 @@ same_as_server_in() {
 	_in=$(printf "'%s'," "$@")
 	client_records "$_sn" >"$tmp/.cr"
 	sql_server "$(printf '%s' "$RECORDS_SQL_SERVER" |
-		sed "s/ JOIN item i ON i.id = \([a-z]\)\.item_id/ JOIN item i ON i.id = \1.item_id AND i.county IN (${_in%,})/g")" \
-		>"$tmp/.sr"
+		sed "s/ JOIN item i ON i.id = \([a-z]\)\.item_id/ JOIN item i ON i.id = \1.item_id AND i.county IN (${_in%,})/g")" |
+		LC_ALL=C sort >"$tmp/.sr"
 	if cmp -s "$tmp/.cr" "$tmp/.sr"; then
 		pass "$_st: records of $_sn = server's in $* ($(wc -l <"$tmp/.sr" | tr -d ' ') records)"
 	else
