@@ -5,7 +5,10 @@
 #   --no-run      build but do not start duban
 #   --test-tools  also install what only the tests use: Chromium and a
 #                 Chinese font (the HTML bulletin is rendered to PNG),
-#                 debhelper and lintian (the Debian packages are built)
+#                 debhelper and lintian (the Debian packages are built), and
+#                 PostgreSQL and pgbouncer (the server and sync suites run
+#                 on duband's PostgreSQL backend too; the tests start their
+#                 own throw-away clusters)
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps_only=no
@@ -69,8 +72,9 @@ build() {
 packages="build-essential autoconf automake autopoint gettext pkg-config
 	libsqlite3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev
 	libmicrohttpd-dev zlib1g-dev libcrypt-dev libzip-dev libexpat1-dev
-	libxlsxwriter-dev sqlite3 tmux locales openssl curl jq"
-[ "$test_tools" = yes ] && packages="$packages chromium fonts-wqy-microhei poppler-utils debhelper lintian"
+	libxlsxwriter-dev libpq-dev sqlite3 tmux locales openssl curl jq"
+[ "$test_tools" = yes ] && packages="$packages chromium fonts-wqy-microhei poppler-utils
+	debhelper lintian postgresql pgbouncer"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -33,6 +33,7 @@
 #include "duban/util.h"
 #include "server.h"
 #include "store_internal.h"
+#include "store_sqlite.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 

@@ -12,11 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "duban/date.h"
 #include "duban/sha256.h"
-#include "store_internal.h"
+#include "store.h"
 #include "server.h"
 
 bool srv_sha256_valid(const char *hex)
@@ -26,17 +24,17 @@ bool srv_sha256_valid(const char *hex)
 	return strspn(hex, "0123456789abcdef") == 64;
 }
 
-char *srv_blob_path(const srv_db *db, const char *sha256)
+char *srv_blob_path(const struct srv_store *db, const char *sha256)
 {
-	size_t n = strlen(srv_db_dir(db)) + 100;
+	size_t n = strlen(db->blob_dir) + 100;
 	char *p = malloc(n);
 	if (p)
-		snprintf(p, n, "%s/blobs/%.2s/%s", srv_db_dir(db), sha256, sha256);
+		snprintf(p, n, "%s/%.2s/%s", db->blob_dir, sha256, sha256);
 	return p;
 }
 
 struct srv_blob_upload {
-	srv_db *db;
+	struct srv_store *db;
 	char sha256[65];
 	char *tmp;  /* temporary file, unlinked unless renamed */
 	int fd;
@@ -45,7 +43,7 @@ struct srv_blob_upload {
 	bool failed;
 };
 
-struct srv_blob_upload *srv_blob_begin(srv_db *db, const char *sha256)
+struct srv_blob_upload *srv_blob_begin(struct srv_store *db, const char *sha256)
 {
 	if (!srv_sha256_valid(sha256))
 		return NULL;
@@ -56,13 +54,13 @@ struct srv_blob_upload *srv_blob_begin(srv_db *db, const char *sha256)
 	up->fd = -1;
 	memcpy(up->sha256, sha256, 65);
 	duban_sha256_init(&up->ctx);
-	size_t n = strlen(srv_db_dir(db)) + 64;
+	size_t n = strlen(db->blob_dir) + 64;
 	up->tmp = malloc(n);
 	if (!up->tmp) {
 		free(up);
 		return NULL;
 	}
-	snprintf(up->tmp, n, "%s/blobs/.upload-XXXXXX", srv_db_dir(db));
+	snprintf(up->tmp, n, "%s/.upload-XXXXXX", db->blob_dir);
 	up->fd = mkostemp(up->tmp, O_CLOEXEC);
 	if (up->fd < 0) {
 		srv_log("cannot create %s: %s", up->tmp, strerror(errno));
@@ -118,37 +116,6 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
-/* Remembers the blob (size, first sender) and that this user sent its
- * bytes: whoever proves to hold the bytes may attach and read them. */
-static bool record_blob(srv_db *db, const char *sha256, long long size, const char *user)
-{
-	static const char *const sql[] = {
-		"INSERT OR IGNORE INTO blob (sha256, size, user, created_at) VALUES (?1, ?2, ?3, ?4)",
-		"INSERT OR IGNORE INTO blob_user (sha256, user, created_at) VALUES (?1, ?3, ?4)",
-	};
-	char now[25];
-	duban_timestamp_now(now);
-	duban_store *st = srv_db_writer(db);
-	sqlite3 *sdb = duban_store_db(st);
-	bool ok = true;
-	for (size_t i = 0; ok && i < sizeof sql / sizeof sql[0]; i++) {
-		sqlite3_stmt *s;
-		ok = sqlite3_prepare_v2(sdb, sql[i], -1, &s, NULL) == SQLITE_OK;
-		if (!ok)
-			break;
-		sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, size);
-		sqlite3_bind_text(s, 3, user, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-		ok = sqlite3_step(s) == SQLITE_DONE;
-		sqlite3_finalize(s);
-	}
-	if (!ok)
-		srv_log("cannot record blob %s: %s", sha256, sqlite3_errmsg(sdb));
-	srv_db_writer_done(db);
-	return ok;
-}
-
 int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON **response)
 {
 	unsigned char digest[32];
@@ -198,11 +165,11 @@ int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON 
 	}
 	free(path);
 	long long size = up->size;
-	srv_db *db = up->db;
+	struct srv_store *db = up->db;
 	char sha[65];
 	memcpy(sha, up->sha256, sizeof sha);
 	srv_blob_abort(up); /* the temporary file is gone or renamed: unlink is harmless */
-	if (status != 500 && !record_blob(db, sha, size, u->name))
+	if (status != 500 && !db->ops->blob_record(db, sha, size, u->name))
 		status = 500;
 	if (status == 500) {
 		*response = srv_error("internal", "the blob could not be stored");
@@ -214,49 +181,7 @@ int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON 
 	return status;
 }
 
-/* 1 when the statement (sha256 bound as ?1, the user as ?2) has a row. */
-static int has_row(sqlite3 *db, const char *sql, const char *sha256, const char *user)
-{
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
-	if (user)
-		sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Is the blob attached to an item u sees? */
-static int attached_visible(sqlite3 *db, const struct srv_user *u, const char *sha256)
-{
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, "SELECT DISTINCT i.county FROM attachment a JOIN item i ON i.id = a.item_id"
-			       " WHERE a.sha256 = ?", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
-	int found = 0, rc;
-	while (!found && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		found = srv_user_sees(u, (const char *)sqlite3_column_text(s, 0));
-	if (!found && rc != SQLITE_DONE)
-		found = -1;
-	sqlite3_finalize(s);
-	return found;
-}
-
-int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256)
-{
-	/* The office sees every county, so every blob anybody sent. */
-	if (u->role == DUBAN_ROLE_OFFICE) {
-		int sent = has_row(db, "SELECT 1 FROM blob WHERE sha256 = ?1", sha256, NULL);
-		return sent != 0 ? sent : has_row(db, "SELECT 1 FROM attachment WHERE sha256 = ?1", sha256, NULL);
-	}
-	int mine = has_row(db, "SELECT 1 FROM blob_user WHERE sha256 = ?1 AND user = ?2", sha256, u->name);
-	return mine != 0 ? mine : attached_visible(db, u, sha256);
-}
-
-int srv_blob_access(srv_db *db, const struct srv_user *u, const char *sha256, long long *size)
+int srv_blob_access(struct srv_store *db, const struct srv_user *u, const char *sha256, long long *size)
 {
 	char *path = srv_blob_path(db, sha256);
 	if (!path)
@@ -267,8 +192,6 @@ int srv_blob_access(srv_db *db, const struct srv_user *u, const char *sha256, lo
 	if (!found)
 		return 404;
 	*size = (long long)sb.st_size;
-	duban_store *st = srv_db_reader(db);
-	int may = srv_blob_may_use(duban_store_db(st), u, sha256);
-	srv_db_reader_done(db, st);
+	int may = db->ops->blob_may_use(db, u, sha256);
 	return may < 0 ? 500 : may ? 200 : 404;
 }

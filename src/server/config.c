@@ -20,7 +20,7 @@ static const struct {
 	bool flag;
 } known[] = {
 	{ "listen", false }, { "tls-cert", false }, { "tls-key", false }, { "data", false },
-	{ "store", false }, { "log", false }, { "token-days", false }, { "max-body", false },
+	{ "store", false }, { "blobs", false }, { "log", false }, { "token-days", false }, { "max-body", false },
 	{ "max-blob", false }, { "max-ops", false }, { "timeout", false }, { "head-timeout", false },
 	{ "body-timeout", false }, { "max-connections", false }, { "per-ip-connections", false },
 	{ "retention-days", false }, { "tls-priority", false }, { "insecure-http", true },
@@ -76,16 +76,6 @@ static char *parse_value(const char *p)
 	return out;
 }
 
-/* Until duband serves other stores, "sqlite:DIR" is the data directory. */
-static char *store_to_data(const char *value, char *err, size_t errlen)
-{
-	if (strncmp(value, "sqlite:", 7) == 0 && value[7] != '\0')
-		return xstrdup(value + 7);
-	snprintf(err, errlen, "store: this duband keeps its data in SQLite only: expected sqlite:DIR, got '%s'",
-		 value);
-	return NULL;
-}
-
 /* One line into options; false with err set when it is wrong. */
 static bool parse_line(char *line, struct args *out, char *err, size_t errlen)
 {
@@ -122,15 +112,6 @@ static bool parse_line(char *line, struct args *out, char *err, size_t errlen)
 		}
 		if (yes)
 			push(out, xasprintf("--%s", key));
-		return true;
-	}
-	if (strcmp(key, "store") == 0) {
-		char *dir = store_to_data(value, err, errlen);
-		free(value);
-		if (!dir)
-			return false;
-		push(out, xstrdup("--data"));
-		push(out, dir);
 		return true;
 	}
 	push(out, xasprintf("--%s", key));

@@ -28,7 +28,7 @@
 #include "duban/json.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
-#include "store_internal.h"
+#include "store.h"
 #include "server.h"
 
 #define API_PREFIX "/api/v1/"
@@ -45,7 +45,7 @@
 
 static struct {
 	const struct srv_config *cfg;
-	srv_db *db;
+	struct srv_store *db;
 	FILE *log;
 	pthread_mutex_t log_lock;
 	pthread_mutex_t count_lock;
@@ -432,9 +432,7 @@ static enum MHD_Result body_json(struct MHD_Connection *c, struct request *rq, c
 
 static enum MHD_Result do_health(struct MHD_Connection *c, struct request *rq)
 {
-	duban_store *st = srv_db_reader(S.db);
-	long long seq = srv_server_seq(st);
-	srv_db_reader_done(S.db, st);
+	long long seq = S.db->ops->server_seq(S.db);
 	if (seq < 0)
 		return send_internal(c, rq, "cannot read the server sequence");
 	cJSON *j = cJSON_CreateObject();
@@ -539,9 +537,7 @@ static enum MHD_Result do_logout(struct MHD_Connection *c, struct request *rq)
 {
 	char err[256];
 	int n = 0;
-	duban_store *st = srv_db_writer(S.db);
-	enum duban_err e = srv_token_revoke(st, rq->u.name, rq->u.token_id, &n, err, sizeof err);
-	srv_db_writer_done(S.db);
+	enum duban_err e = srv_token_revoke(S.db, rq->u.name, rq->u.token_id, &n, err, sizeof err);
 	if (e != DUBAN_OK && e != DUBAN_ERR_NOT_FOUND)
 		return send_internal(c, rq, err);
 	cJSON *j = cJSON_CreateObject();
@@ -1107,13 +1103,11 @@ static bool is_loopback(const struct listen_addr *la)
 	return false;
 }
 
-static void prune(srv_db *db, int days)
+static void prune(struct srv_store *db, int days)
 {
 	if (days <= 0)
 		return;
-	duban_store *st = srv_db_writer(db);
-	long long n = srv_prune_changes(st, days);
-	srv_db_writer_done(db);
+	long long n = db->ops->prune(db, days);
 	if (n > 0)
 		srv_log("pruned %lld change-log entries older than %d days", n, days);
 	else if (n < 0)
@@ -1196,7 +1190,7 @@ static void serve_release(char *cert, char *key, sigset_t *sigs)
 	pthread_sigmask(SIG_UNBLOCK, sigs, NULL);
 }
 
-int srv_serve(const struct srv_config *cfg, srv_db *db)
+int srv_serve(const struct srv_config *cfg, struct srv_store *db)
 {
 	struct listen_addr la;
 	char err[512];
@@ -1305,8 +1299,8 @@ int srv_serve(const struct srv_config *cfg, srv_db *db)
 	if (di && di->port)
 		port = di->port;
 	bool v6 = strchr(la.host, ':') != NULL;
-	srv_log("listening on %s://%s%s%s:%u (data %s)", tls ? "https" : "http", v6 ? "[" : "",
-		la.host, v6 ? "]" : "", port, srv_db_dir(db));
+	srv_log("listening on %s://%s%s%s:%u (%s store %s)", tls ? "https" : "http", v6 ? "[" : "",
+		la.host, v6 ? "]" : "", port, db->ops->name, db->where);
 
 	/* Wait for a signal, pruning the change log once a day meanwhile. */
 	for (;;) {

@@ -18,6 +18,9 @@
 #include <microhttpd.h>
 #include <sqlite3.h>
 #include <zlib.h>
+#ifdef HAVE_POSTGRESQL
+#include <libpq-fe.h>
+#endif
 #ifdef HAVE_GNUTLS
 #include <gnutls/gnutls.h>
 #endif
@@ -28,8 +31,8 @@
 #include "duban/ledger_io.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
-#include "store_internal.h"
 #include "server.h"
+#include "store.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -82,28 +85,49 @@ static int bad_option(const char *cmd, int c, char **argv)
 
 /* ---------------------------------------------------------------- shared */
 
+/* The store: --store URL or --data DIR (both set opt), else $DUBAND_STORE,
+ * else $DUBAND_DATA. */
 static const char *data_dir(const char *opt)
 {
 	if (opt && *opt)
 		return opt;
-	const char *env = getenv("DUBAND_DATA");
+	const char *env = getenv("DUBAND_STORE");
+	if (env && *env)
+		return env;
+	env = getenv("DUBAND_DATA");
 	return env && *env ? env : NULL;
 }
 
-static srv_db *open_data(const char *cmd, const char *dir, int readers, int *rc)
+static struct srv_store *open_data(const char *cmd, const char *where, const char *blobs, int readers, int *rc)
 {
-	if (!dir) {
-		die_msg("%s needs the data directory: --data DIR (or DUBAND_DATA)", cmd);
+	if (!where) {
+		die_msg("%s needs the store: --store URL or --data DIR (or DUBAND_STORE, DUBAND_DATA)", cmd);
 		*rc = EXIT_USAGE;
 		return NULL;
 	}
 	char err[512] = "";
-	srv_db *db = srv_db_open(dir, readers, err, sizeof err);
+	struct srv_store *db = srv_store_open(where, blobs, readers, err, sizeof err);
 	if (!db) {
-		die_msg("cannot open the data directory %s: %s", dir, err);
+		/* A conninfo may hold a password: name the store by its kind only. */
+		if (srv_store_is_pg(where))
+			die_msg("cannot open the PostgreSQL store: %s", err);
+		else
+			die_msg("cannot open the data directory %s: %s", where, err);
 		*rc = EXIT_FAIL;
 	}
 	return db;
+}
+
+/* The central ledger as a core store, for import and export. */
+static duban_store *ledger_of(struct srv_store *db, const char *cmd, bool write, int *rc)
+{
+	duban_store *st = db->ops->ledger(db, write);
+
+	if (!st) {
+		die_msg("%s: cannot read the ledger of the %s store (see the message above)", cmd, db->ops->name);
+		*rc = EXIT_FAIL;
+	}
+	return st;
 }
 
 static bool parse_num(const char *arg, long long min, long long max, long long *out)
@@ -209,6 +233,10 @@ static void serve_help(void)
 	      "      --tls-cert FILE      certificate (PEM; a chain may follow)\n"
 	      "      --tls-key FILE       private key (PEM)\n"
 	      "      --data DIR           data directory (default $DUBAND_DATA)\n"
+	      "      --store URL          sqlite:DIR, or a PostgreSQL URI or conninfo (default\n"
+	      "                           $DUBAND_STORE; the password from ~/.pgpass or PGPASSWORD)\n"
+	      "      --blobs DIR          attachment files (default DIR/blobs; required, and shared\n"
+	      "                           by every instance, with PostgreSQL)\n"
 	      "      --insecure-http      plain HTTP, only on a loopback address (behind a proxy)\n"
 	      "      --log FILE           access log (appended; default standard error)\n"
 	      "      --token-days N       token lifetime in days (90)\n"
@@ -286,13 +314,15 @@ static int serve_args(int argc, char **argv)
 	enum {
 		O_LISTEN = 0x100, O_CERT, O_KEY, O_DATA, O_INSECURE, O_LOG, O_TOKEN_DAYS, O_MAX_BODY, O_MAX_BLOB,
 		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION, O_PER_IP, O_TRUST_PROXY, O_TLS_PRIORITY,
-		O_OPEN_KEY, O_HEAD_TIMEOUT, O_BODY_TIMEOUT, O_CONFIG,
+		O_OPEN_KEY, O_HEAD_TIMEOUT, O_BODY_TIMEOUT, O_CONFIG, O_BLOBS,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "tls-cert", required_argument, NULL, O_CERT },
 		{ "tls-key", required_argument, NULL, O_KEY },
 		{ "data", required_argument, NULL, O_DATA },
+		{ "store", required_argument, NULL, O_DATA },
+		{ "blobs", required_argument, NULL, O_BLOBS },
 		{ "insecure-http", no_argument, NULL, O_INSECURE },
 		{ "log", required_argument, NULL, O_LOG },
 		{ "token-days", required_argument, NULL, O_TOKEN_DAYS },
@@ -334,6 +364,9 @@ static int serve_args(int argc, char **argv)
 			break;
 		case O_DATA:
 			data = optarg;
+			break;
+		case O_BLOBS:
+			cfg.blob_dir = optarg;
 			break;
 		case O_INSECURE:
 			cfg.insecure_http = true;
@@ -442,15 +475,21 @@ static int serve_args(int argc, char **argv)
 	if (!cfg.insecure_http && (!key_private(&cfg) || !priority_valid(cfg.tls_priority)))
 		return EXIT_FAIL;
 	int rc = EXIT_FAIL;
-	/* Shared with other servers on this directory, never with a restore. */
-	int lock = srv_datadir_hold(cfg.data_dir);
-	if (lock < 0)
+	if (cfg.data_dir && srv_store_is_pg(cfg.data_dir) && !cfg.blob_dir) {
+		die_msg("serve with a PostgreSQL store needs --blobs DIR: a directory every instance shares");
+		return EXIT_USAGE;
+	}
+	/* SQLite: shared with other servers on this directory, never with a
+	 * restore.  PostgreSQL keeps its own locks. */
+	int lock = -1;
+	if (cfg.data_dir && !srv_store_is_pg(cfg.data_dir) && (lock = srv_datadir_hold(cfg.data_dir)) < 0)
 		return EXIT_FAIL;
-	srv_db *db = open_data("serve", cfg.data_dir, cfg.readers, &rc);
+	struct srv_store *db = open_data("serve", cfg.data_dir, cfg.blob_dir, cfg.readers, &rc);
 	if (db)
 		rc = srv_serve(&cfg, db);
-	srv_db_close(db);
-	close(lock);
+	srv_store_close(db);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }
 
@@ -471,58 +510,40 @@ static void user_help(void)
 }
 
 /* Name, role, counties, state and active tokens of every user. */
-static int user_list(srv_db *db)
+static void user_row(void *ctx, const char *name, const char *role, bool disabled, const char *counties,
+		     int tokens)
 {
-	duban_store *st = srv_db_reader(db);
-	sqlite3 *sdb = duban_store_db(st);
+	char *clean = duban_sanitize(counties ? counties : "", false);
+	const char *shown = *clean ? clean : strcmp(role, "inspector") == 0 ? "-" : "(all)";
+
+	printf("%-20s %-10s %-9s %6d  %s\n", name, role, disabled ? "disabled" : "active", tokens,
+	       strcmp(role, "office") == 0 ? "(all)" : shown);
+	free(clean);
+	(*(int *)ctx)++;
+}
+
+static int user_list(struct srv_store *db)
+{
 	char now[25];
+	int n = 0;
+
 	duban_timestamp_now(now);
-	sqlite3_stmt *s;
-	int rc = EXIT_OK;
-	if (sqlite3_prepare_v2(sdb,
-			       "SELECT u.name, u.role, u.disabled,"
-			       " (SELECT group_concat(county, '、') FROM"
-			       "   (SELECT county FROM user_county WHERE user = u.name ORDER BY county)),"
-			       " (SELECT count(*) FROM token t WHERE t.user = u.name AND t.revoked = 0"
-			       "   AND t.expires_at > ?)"
-			       " FROM server_user u ORDER BY u.name", -1, &s, NULL) != SQLITE_OK) {
-		die_msg("cannot list the users: %s", sqlite3_errmsg(sdb));
-		srv_db_reader_done(db, st);
+	printf("%-20s %-10s %-9s %6s  %s\n", "USER", "ROLE", "STATE", "TOKENS", "COUNTIES");
+	if (!db->ops->user_rows(db, now, user_row, &n)) {
+		die_msg("cannot list the users (see the log above)");
 		return EXIT_FAIL;
 	}
-	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-	printf("%-20s %-10s %-9s %6s  %s\n", "USER", "ROLE", "STATE", "TOKENS", "COUNTIES");
-	int n = 0, step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *role = (const char *)sqlite3_column_text(s, 1);
-		const char *counties = (const char *)sqlite3_column_text(s, 3);
-		char *clean = duban_sanitize(counties ? counties : "", false);
-		const char *shown = *clean ? clean : strcmp(role, "inspector") == 0 ? "-" : "(all)";
-		printf("%-20s %-10s %-9s %6d  %s\n", (const char *)sqlite3_column_text(s, 0), role,
-		       sqlite3_column_int(s, 2) ? "disabled" : "active", sqlite3_column_int(s, 4),
-		       strcmp(role, "office") == 0 ? "(all)" : shown);
-		free(clean);
-		n++;
-	}
-	if (step != SQLITE_DONE) {
-		die_msg("cannot list the users: %s", sqlite3_errmsg(sdb));
-		rc = EXIT_FAIL;
-	}
-	sqlite3_finalize(s);
-	srv_db_reader_done(db, st);
-	if (rc == EXIT_OK && n == 0)
+	if (n == 0)
 		fputs("(no users yet: add one with `duband user add NAME --role office`)\n", stdout);
-	return rc;
+	return EXIT_OK;
 }
 
 /* Lifts a login lockout (failed logins counted against the name). */
-static int user_unlock(srv_db *db, const char *name)
+static int user_unlock(struct srv_store *db, const char *name)
 {
 	char err[512] = "";
 	int n = 0;
-	duban_store *st = srv_db_writer(db);
-	enum duban_err e = srv_user_unlock(st, name, &n, err, sizeof err);
-	srv_db_writer_done(db);
+	enum duban_err e = srv_user_unlock(db, name, &n, err, sizeof err);
 	if (e != DUBAN_OK)
 		die_msg("%s", err);
 	else if (n > 0)
@@ -538,6 +559,7 @@ static int cmd_user(int argc, char **argv)
 		{ "role", required_argument, NULL, 'r' },
 		{ "county", required_argument, NULL, 'c' },
 		{ "data", required_argument, NULL, 'd' },
+		{ "store", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -609,7 +631,7 @@ static int cmd_user(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	srv_db *db = open_data("user", data_dir(data), 1, &rc);
+	struct srv_store *db = open_data("user", data_dir(data), NULL, 1, &rc);
 	if (!db) {
 		free(counties);
 		return rc;
@@ -620,9 +642,7 @@ static int cmd_user(int argc, char **argv)
 		rc = user_unlock(db, name);
 	} else if (strcmp(sub, "disable") == 0) {
 		char err[512] = "";
-		duban_store *st = srv_db_writer(db);
-		enum duban_err e = srv_user_disable(st, name, err, sizeof err);
-		srv_db_writer_done(db);
+		enum duban_err e = srv_user_disable(db, name, err, sizeof err);
 		if (e != DUBAN_OK)
 			die_msg("%s", err);
 		else
@@ -639,22 +659,14 @@ static int cmd_user(int argc, char **argv)
 			char *clean = duban_sanitize(name, false);
 			die_msg("bad user name '%s': 1 to 63 characters among A-Z a-z 0-9 . _ -", clean);
 			free(clean);
-			srv_db_close(db);
+			srv_store_close(db);
 			free(counties);
 			return EXIT_USAGE;
 		}
 		{
-			duban_store *st = srv_db_reader(db);
-			sqlite3_stmt *s;
-			int found = -1;
-			if (sqlite3_prepare_v2(duban_store_db(st), "SELECT 1 FROM server_user WHERE name = ?", -1, &s,
-					       NULL) == SQLITE_OK) {
-				sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-				int step = sqlite3_step(s);
-				found = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
-				sqlite3_finalize(s);
-			}
-			srv_db_reader_done(db, st);
+			struct srv_user_row row = { 0 };
+			int found = db->ops->user_read(db, name, &row) == 200 ? row.found : -1;
+			free(row.hash);
 			if (found < 0 || found == add) {
 				if (found < 0)
 					die_msg("cannot read user %s", name);
@@ -663,23 +675,21 @@ static int cmd_user(int argc, char **argv)
 						name, name);
 				else
 					die_msg("no user %s (see `duband user list`)", name);
-				srv_db_close(db);
+				srv_store_close(db);
 				free(counties);
 				return EXIT_FAIL;
 			}
 		}
 		char *pw = read_password(name);
 		if (!pw) {
-			srv_db_close(db);
+			srv_store_close(db);
 			free(counties);
 			return EXIT_FAIL;
 		}
-		duban_store *st = srv_db_writer(db);
 		if (add)
-			e = srv_user_add(st, name, (enum duban_role)role, counties, ncounties, pw, err, sizeof err);
+			e = srv_user_add(db, name, (enum duban_role)role, counties, ncounties, pw, err, sizeof err);
 		else
-			e = srv_user_passwd(st, name, pw, err, sizeof err);
-		srv_db_writer_done(db);
+			e = srv_user_passwd(db, name, pw, err, sizeof err);
 		free_password(pw);
 		if (e != DUBAN_OK)
 			die_msg("%s", err);
@@ -689,7 +699,7 @@ static int cmd_user(int argc, char **argv)
 			printf("password of %s changed; their tokens are revoked\n", name);
 		rc = exit_of(e);
 	}
-	srv_db_close(db);
+	srv_store_close(db);
 	free(counties);
 	return rc;
 }
@@ -704,47 +714,35 @@ static void token_help(void)
 	      "every token of USER, or the one whose id starts with TOKEN_ID.\n", stdout);
 }
 
-static int token_list(srv_db *db, const char *user)
+static void token_row(void *ctx, const char *id, const char *user, const char *device, const char *created,
+		      const char *expires, bool revoked)
 {
-	duban_store *st = srv_db_reader(db);
-	sqlite3 *sdb = duban_store_db(st);
+	const char *now = ctx;
+	const char *state = revoked ? "revoked" : strcmp(expires, now) <= 0 ? "expired" : "active";
+	char *clean = duban_sanitize(device, false);
+
+	printf("%-16s  %-20s %-8s %-20s %-20s %s\n", id, user, state, created, expires, clean);
+	free(clean);
+}
+
+static int token_list(struct srv_store *db, const char *user)
+{
 	char now[25];
+
 	duban_timestamp_now(now);
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(sdb,
-			       "SELECT id, user, device, created_at, expires_at, revoked FROM token"
-			       " WHERE ?1 IS NULL OR user = ?1 ORDER BY user, created_at", -1, &s, NULL) != SQLITE_OK) {
-		die_msg("cannot list the tokens: %s", sqlite3_errmsg(sdb));
-		srv_db_reader_done(db, st);
+	printf("%-16s  %-20s %-8s %-20s %-20s %s\n", "ID", "USER", "STATE", "CREATED", "EXPIRES", "DEVICE");
+	if (!db->ops->token_rows(db, user, token_row, now)) {
+		die_msg("cannot list the tokens (see the log above)");
 		return EXIT_FAIL;
 	}
-	if (user)
-		sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
-	printf("%-16s  %-20s %-8s %-20s %-20s %s\n", "ID", "USER", "STATE", "CREATED", "EXPIRES", "DEVICE");
-	int step, rc = EXIT_OK;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *expires = (const char *)sqlite3_column_text(s, 4);
-		const char *state = sqlite3_column_int(s, 5) ? "revoked" : strcmp(expires, now) <= 0 ? "expired"
-												  : "active";
-		char *device = duban_sanitize((const char *)sqlite3_column_text(s, 2), false);
-		printf("%-16s  %-20s %-8s %-20s %-20s %s\n", (const char *)sqlite3_column_text(s, 0),
-		       (const char *)sqlite3_column_text(s, 1), state, (const char *)sqlite3_column_text(s, 3),
-		       expires, device);
-		free(device);
-	}
-	if (step != SQLITE_DONE) {
-		die_msg("cannot list the tokens: %s", sqlite3_errmsg(sdb));
-		rc = EXIT_FAIL;
-	}
-	sqlite3_finalize(s);
-	srv_db_reader_done(db, st);
-	return rc;
+	return EXIT_OK;
 }
 
 static int cmd_token(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
+		{ "store", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -773,7 +771,7 @@ static int cmd_token(int argc, char **argv)
 		die_msg(list ? "token list takes at most one USER" : "token revoke needs USER and maybe a TOKEN_ID");
 		return EXIT_USAGE;
 	}
-	srv_db *db = open_data("token", data_dir(data), 1, &rc);
+	struct srv_store *db = open_data("token", data_dir(data), NULL, 1, &rc);
 	if (!db)
 		return rc;
 	if (list) {
@@ -782,16 +780,14 @@ static int cmd_token(int argc, char **argv)
 		const char *user = argv[optind + 1], *id = nargs == 3 ? argv[optind + 2] : NULL;
 		char err[512] = "";
 		int n = 0;
-		duban_store *st = srv_db_writer(db);
-		enum duban_err e = srv_token_revoke(st, user, id, &n, err, sizeof err);
-		srv_db_writer_done(db);
+		enum duban_err e = srv_token_revoke(db, user, id, &n, err, sizeof err);
 		if (e != DUBAN_OK)
 			die_msg("%s", err);
 		else
 			printf(n == 1 ? "%d token of %s revoked\n" : "%d tokens of %s revoked\n", n, user);
 		rc = exit_of(e);
 	}
-	srv_db_close(db);
+	srv_store_close(db);
 	return rc;
 }
 
@@ -821,6 +817,7 @@ static int cmd_import(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "data", required_argument, NULL, 'd' },
+		{ "store", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -851,13 +848,16 @@ static int cmd_import(int argc, char **argv)
 		die_msg("cannot read %s: %s", path, strerror(errno));
 		return EXIT_FAIL;
 	}
-	srv_db *db = open_data("import", data_dir(data), 1, &rc);
+	struct srv_store *db = open_data("import", data_dir(data), NULL, 1, &rc);
 	if (!db)
 		return rc;
-	duban_store *st = srv_db_writer(db);
+	duban_store *st = ledger_of(db, "import", true, &rc);
+	if (!st) {
+		srv_store_close(db);
+		return rc;
+	}
 	const char *who = getenv("USER");
 	duban_store_set_actor(st, who && *who ? who : "duband", "duband import", DUBAN_ROLE_OFFICE);
-	duban_store_set_outbox(st, false);
 	struct duban_import_report rep = { 0 };
 	enum duban_err err = duban_import_file(st, path, &opt, &rep);
 	const char *why = duban_store_errmsg(st);
@@ -884,10 +884,13 @@ static int cmd_import(int argc, char **argv)
 			rc = EXIT_FAIL;
 		}
 	}
-	srv_db_writer_done(db);
+	if (!db->ops->ledger_done(db, st, true)) {
+		die_msg("%s: the import could not be saved (see the message above); nothing was written", file);
+		rc = EXIT_FAIL;
+	}
 	free(file);
 	duban_import_report_free(&rep);
-	srv_db_close(db);
+	srv_store_close(db);
 	return rc;
 }
 
@@ -926,6 +929,7 @@ static int cmd_export(int argc, char **argv)
 		{ "bom", no_argument, NULL, 'b' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "data", required_argument, NULL, 'd' },
+		{ "store", required_argument, NULL, 'd' },
 		{ "history", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -970,10 +974,14 @@ static int cmd_export(int argc, char **argv)
 		die_msg("export: unexpected argument '%s' (write to a file with -o FILE)", argv[optind]);
 		return EXIT_USAGE;
 	}
-	srv_db *db = open_data("export", data_dir(data), 1, &rc);
+	struct srv_store *db = open_data("export", data_dir(data), NULL, 1, &rc);
 	if (!db)
 		return rc;
-	duban_store *st = srv_db_reader(db);
+	duban_store *st = ledger_of(db, "export", false, &rc);
+	if (!st) {
+		srv_store_close(db);
+		return rc;
+	}
 	if (output && strcmp(output, "-") != 0) {
 		rc = export_to_file(st, output, &eo);
 	} else {
@@ -983,9 +991,80 @@ static int cmd_export(int argc, char **argv)
 			rc = EXIT_FAIL;
 		}
 	}
-	srv_db_reader_done(db, st);
-	srv_db_close(db);
+	db->ops->ledger_done(db, st, false);
+	srv_store_close(db);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- copy */
+
+static void copy_help(void)
+{
+	fputs("Usage: duband copy --from sqlite:DIR --to URL\n"
+	      "Copy a whole server (users, tokens, items, records, history, applied ops,\n"
+	      "change log, blob records) from its SQLite store into an empty PostgreSQL\n"
+	      "database, in one transaction, and compare the counts.  Clients keep syncing\n"
+	      "without a reset.  Stop the server first; the blob files stay in DIR/blobs\n"
+	      "(serve with --blobs pointing at them, or at a shared copy).\n", stdout);
+}
+
+static int cmd_copy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *from = NULL, *to = NULL;
+	int c, rc = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'h':
+			copy_help();
+			return EXIT_OK;
+		default:
+			return bad_option("copy", c, argv);
+		}
+	}
+	if (!from || !to || optind < argc) {
+		die_msg("copy needs --from sqlite:DIR and --to a PostgreSQL URL (see duband copy --help)");
+		return EXIT_USAGE;
+	}
+#ifdef HAVE_POSTGRESQL
+	if (srv_store_is_pg(from) || !srv_store_is_pg(to)) {
+		die_msg("copy moves a SQLite store (--from sqlite:DIR) to a PostgreSQL one (--to URL)");
+		return EXIT_USAGE;
+	}
+	struct srv_store *src = open_data("copy", from, NULL, 2, &rc);
+	if (!src)
+		return rc;
+	struct srv_store *dst = open_data("copy", to, NULL, 2, &rc);
+	if (!dst) {
+		srv_store_close(src);
+		return rc;
+	}
+	char err[512] = "";
+	int r = srv_copy(src, dst, stdout, err, sizeof err);
+	if (r != 0)
+		die_msg("copy: %s", err);
+	else
+		printf("copied; serve with --store (the URL) --blobs %s\n", src->blob_dir);
+	rc = r == 0 ? EXIT_OK : r == 2 ? EXIT_USAGE : EXIT_FAIL;
+	srv_store_close(dst);
+	srv_store_close(src);
+	return rc;
+#else
+	die_msg("this duband was built without PostgreSQL (configure found no libpq)");
+	return rc;
+#endif
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1004,6 +1083,7 @@ static const struct command commands[] = {
 	{ "export", cmd_export, "write the central ledger as CSV or JSON" },
 	{ "backup", srv_cmd_backup, "copy the data directory of a running server" },
 	{ "restore", srv_cmd_restore, "put a backup back (no server running on it)" },
+	{ "copy", cmd_copy, "move a whole server from SQLite to PostgreSQL" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -1034,6 +1114,11 @@ static void print_version(void)
 #else
 	printf("libraries: libmicrohttpd %s (%s), SQLite %s, cJSON %s, zlib %s\n",
 	       MHD_get_version(), tls, sqlite3_libversion(), cJSON_Version(), zlibVersion());
+#endif
+#ifdef HAVE_POSTGRESQL
+	printf("stores: sqlite, postgresql (libpq %d.%d)\n", PQlibVersion() / 10000, PQlibVersion() % 100);
+#else
+	printf("stores: sqlite (built without PostgreSQL)\n");
 #endif
 	printf("build: %s, compiler %s\n", DUBAN_BUILD_OPTIONS, DUBAN_COMPILER);
 }

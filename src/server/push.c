@@ -1,5 +1,7 @@
 /* POST /api/v1/push: applying a batch of ops exactly once, each re-checked
- * against the server's own state and the pushing user's role and counties. */
+ * against the server's own state and the pushing user's role and counties.
+ * The rules are here; the store's push primitives (store.h) load, lock,
+ * write and log, for either backend. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -7,12 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "duban/json.h"
 #include "duban/util.h"
 #include "server.h"
-#include "store_internal.h"
+#include "store.h"
 
 enum op_kind {
 	OP_CREATE, OP_SET, OP_STATUS, OP_DELETE, OP_NOTE, OP_INSPECTION, OP_ACTION, OP_ATTACHMENT, OP_KIND_COUNT
@@ -23,27 +23,16 @@ static const char *const kind_names[OP_KIND_COUNT] = {
 	"note.add", "inspection.add", "action.add", "attachment.add",
 };
 
-/* Table names for the existence check of a record, by kind. */
-static const char *const record_exists_sql[OP_KIND_COUNT] = {
-	[OP_NOTE] = "SELECT 1 FROM note WHERE id = ?",
-	[OP_INSPECTION] = "SELECT 1 FROM inspection WHERE id = ?",
-	[OP_ACTION] = "SELECT 1 FROM action WHERE id = ?",
-	[OP_ATTACHMENT] = "SELECT 1 FROM attachment WHERE id = ?",
-};
-
-enum push_stmt {
-	PS_APPLIED_INSERT, PS_APPLIED_ANSWER, PS_APPLIED_SAVE, PS_SEQ_GET, PS_SEQ_PUT, PS_DELETED, PS_TAKEN,
-	PS_EXISTS, /* + kind */
-	PS_COUNT = PS_EXISTS + OP_KIND_COUNT
-};
+/* Serialization failures and deadlocks (PostgreSQL) retry the batch. */
+#define PUSH_TRIES 5
 
 struct push {
-	duban_store *st;
-	sqlite3 *db;
+	struct srv_store *s;
+	const struct srv_push_ops *o;
+	struct srv_tx *tx;
 	const struct srv_user *u;
 	const char *device;
-	sqlite3_stmt *stmt[PS_COUNT];
-	bool db_error; /* the batch cannot be answered: roll it back, 500 */
+	bool db_error; /* the batch cannot be answered: roll it back, 500 (or retry) */
 };
 
 /* One op as it came, its members already checked for shape. */
@@ -53,38 +42,11 @@ struct op {
 	enum op_kind kind;
 };
 
-/* ---------------------------------------------------------------- statements */
-
-static sqlite3_stmt *stmt(struct push *p, int id, const char *sql)
+static void db_failed(struct push *p, const char *what)
 {
-	sqlite3_stmt *s = p->stmt[id];
-
-	if (s) {
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		return s;
-	}
-	if (sqlite3_prepare_v2(p->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		srv_log("push: preparing a statement: %s", sqlite3_errmsg(p->db));
-		p->db_error = true;
-		return NULL;
-	}
-	p->stmt[id] = s;
-	return s;
-}
-
-static void bind(sqlite3_stmt *s, int i, const char *v)
-{
-	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
-}
-
-static bool exec(struct push *p, const char *sql)
-{
-	if (sqlite3_exec(p->db, sql, NULL, NULL, NULL) == SQLITE_OK)
-		return true;
-	srv_log("push: %s: %s", sql, sqlite3_errmsg(p->db));
+	if (!p->db_error && !p->o->retryable(p->tx))
+		srv_log("push: %s: %s", what, p->o->errmsg(p->tx));
 	p->db_error = true;
-	return false;
 }
 
 /* ---------------------------------------------------------------- answers */
@@ -118,7 +80,7 @@ static cJSON *rejected(const struct op *op, const char *reason, const char *fmt,
 /* The answer for what the core store returned. */
 static cJSON *core_answer(struct push *p, const struct op *op, enum duban_err err)
 {
-	const char *msg = duban_store_errmsg(p->st);
+	const char *msg = p->o->errmsg(p->tx);
 
 	switch (err) {
 	case DUBAN_OK:
@@ -135,8 +97,7 @@ static cJSON *core_answer(struct push *p, const struct op *op, enum duban_err er
 	case DUBAN_ERR_PARSE:
 		return rejected(op, "validation", "%s", msg);
 	default:
-		srv_log("push: op %s: %s", op->id, msg);
-		p->db_error = true;
+		db_failed(p, op->id);
 		return NULL;
 	}
 }
@@ -181,14 +142,10 @@ static void add_text_or_null(cJSON *obj, const char *name, const cJSON *from, co
 /* The item with exactly this id.  DUBAN_ERR_NOT_FOUND when it is not there. */
 static enum duban_err load_item(struct push *p, const char *id, struct duban_item *item)
 {
-	enum duban_err err = duban_item_get(p->st, id, item);
+	enum duban_err err = p->o->item_load(p->tx, id, item);
 
-	if (err == DUBAN_OK && strcmp(item->id, id) != 0)
-		return DUBAN_ERR_NOT_FOUND;
-	if (err != DUBAN_OK && err != DUBAN_ERR_NOT_FOUND) {
-		srv_log("push: %s", duban_store_errmsg(p->st));
-		p->db_error = true;
-	}
+	if (err != DUBAN_OK && err != DUBAN_ERR_NOT_FOUND)
+		db_failed(p, "loading an item");
 	return err;
 }
 
@@ -197,23 +154,17 @@ static enum duban_err load_item(struct push *p, const char *id, struct duban_ite
  * county it was deleted in. */
 static long long deleted_at(struct push *p, const char *item_id, bool *seen)
 {
-	sqlite3_stmt *s = stmt(p, PS_DELETED, "SELECT seq, county FROM change WHERE item_id = ? AND deleted = 1"
-					      " ORDER BY seq DESC LIMIT 1");
 	long long seq = 0;
-	int rc;
+	char *county = NULL;
 
 	*seen = true;
-	if (!s)
+	if (p->o->deleted_at(p->tx, item_id, &seq, &county) != DUBAN_OK) {
+		db_failed(p, "reading the change log");
 		return 0;
-	bind(s, 1, item_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		seq = sqlite3_column_int64(s, 0);
-		*seen = srv_user_sees(p->u, (const char *)sqlite3_column_text(s, 1));
-	} else if (rc != SQLITE_DONE) {
-		p->db_error = true;
 	}
-	sqlite3_reset(s);
+	if (seq)
+		*seen = srv_user_sees(p->u, county);
+	free(county);
 	return seq;
 }
 
@@ -318,7 +269,7 @@ static cJSON *op_set(struct push *p, const struct op *op, struct duban_item *ite
 	} else {
 		const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
 		const char *reason = cJSON_IsObject(body) ? member_str(body, "reason") : NULL;
-		a = core_answer(p, op, duban_item_update_ex(p->st, &copy, NULL, false, reason ? reason : ""));
+		a = core_answer(p, op, p->o->item_update(p->tx, &copy, reason ? reason : ""));
 	}
 	duban_item_free(&copy);
 	return a;
@@ -341,29 +292,29 @@ static cJSON *op_status(struct push *p, const struct op *op, const struct duban_
 	if ((int)item->status != from)
 		return rejected(op, "transition", "%s is %s on the server, not %s", item->code,
 				duban_status_id(item->status), duban_status_id((enum duban_status)from));
-	err = duban_item_set_status(p->st, item->id, (enum duban_status)to, reason ? reason : "");
+	err = p->o->item_status(p->tx, item->id, (enum duban_status)to, reason ? reason : "");
 	return core_answer(p, op, err);
 }
 
 /* An item.create whose id or code an item outside the user's counties holds
  * (or held, for a deleted id): one answer for both, naming neither. */
+static bool hidden_county(void *ctx, const char *county)
+{
+	struct push *p = ctx;
+
+	return !srv_user_sees(p->u, county);
+}
+
 static cJSON *taken_elsewhere(struct push *p, const struct op *op, const struct duban_item *item)
 {
-	sqlite3_stmt *s = stmt(p, PS_TAKEN, "SELECT county FROM item WHERE id = ?1 OR code = ?2"
-					    " UNION ALL SELECT county FROM change WHERE item_id = ?1 AND deleted = 1");
-	bool hidden = false;
-	int rc;
+	int hidden;
 
-	if (!s || srv_user_all_counties(p->u))
+	if (srv_user_all_counties(p->u))
 		return NULL;
-	bind(s, 1, item->id);
-	bind(s, 2, item->code);
-	while (!hidden && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		hidden = !srv_user_sees(p->u, (const char *)sqlite3_column_text(s, 0));
-	if (!hidden && rc != SQLITE_DONE)
-		p->db_error = true;
-	sqlite3_reset(s);
-	if (!hidden)
+	hidden = p->o->holders(p->tx, item->id, item->code, hidden_county, p);
+	if (hidden < 0)
+		db_failed(p, "reading the items");
+	if (hidden <= 0)
 		return NULL;
 	return rejected(op, "validation", "the id or the code of this item is already in use");
 }
@@ -418,7 +369,7 @@ static cJSON *op_create(struct push *p, const struct op *op)
 	}
 	/* The server numbers versions: a client's number means nothing here. */
 	item.version = 0;
-	a = core_answer(p, op, duban_item_insert(p->st, &item));
+	a = core_answer(p, op, p->o->item_insert(p->tx, &item));
 out:
 	duban_item_free(&item);
 	duban_item_free(&old);
@@ -440,21 +391,31 @@ static cJSON *op_delete(struct push *p, const struct op *op)
 	else if (err == DUBAN_ERR_NOT_FOUND)
 		a = answer(op, "applied"); /* already gone: converge */
 	else
-		a = core_answer(p, op, duban_item_delete(p->st, item.id));
+		a = core_answer(p, op, p->o->item_delete(p->tx, item.id));
 	duban_item_free(&item);
 	return a;
 }
 
 /* ---------------------------------------------------------------- records */
 
-union record {
-	struct duban_note note;
-	struct duban_inspection inspection;
-	struct duban_action action;
-	struct duban_attachment attachment;
-};
+typedef union srv_record record_t;
 
-static enum duban_err record_read(enum op_kind kind, const cJSON *body, union record *r, char *why, size_t len)
+/* The record kind of a record op. */
+static enum srv_record_kind record_kind(enum op_kind kind)
+{
+	switch (kind) {
+	case OP_NOTE:
+		return SRV_NOTE;
+	case OP_INSPECTION:
+		return SRV_INSPECTION;
+	case OP_ACTION:
+		return SRV_ACTION;
+	default:
+		return SRV_ATTACHMENT;
+	}
+}
+
+static enum duban_err record_read(enum op_kind kind, const cJSON *body, record_t *r, char *why, size_t len)
 {
 	switch (kind) {
 	case OP_NOTE:
@@ -468,7 +429,7 @@ static enum duban_err record_read(enum op_kind kind, const cJSON *body, union re
 	}
 }
 
-static void record_free(enum op_kind kind, union record *r)
+static void record_free(enum op_kind kind, record_t *r)
 {
 	switch (kind) {
 	case OP_NOTE:
@@ -485,7 +446,7 @@ static void record_free(enum op_kind kind, union record *r)
 	}
 }
 
-static const char *record_id(enum op_kind kind, const union record *r)
+static const char *record_id(enum op_kind kind, const record_t *r)
 {
 	switch (kind) {
 	case OP_NOTE:
@@ -499,7 +460,7 @@ static const char *record_id(enum op_kind kind, const union record *r)
 	}
 }
 
-static const char *record_item_id(enum op_kind kind, const union record *r)
+static const char *record_item_id(enum op_kind kind, const record_t *r)
 {
 	switch (kind) {
 	case OP_NOTE:
@@ -513,7 +474,7 @@ static const char *record_item_id(enum op_kind kind, const union record *r)
 	}
 }
 
-static char *record_created(enum op_kind kind, union record *r)
+static char *record_created(enum op_kind kind, record_t *r)
 {
 	switch (kind) {
 	case OP_NOTE:
@@ -538,7 +499,7 @@ static void clamp_created(char created_at[25])
 		snprintf(created_at, 25, "%s", now);
 }
 
-static char **record_author(enum op_kind kind, union record *r)
+static char **record_author(enum op_kind kind, record_t *r)
 {
 	switch (kind) {
 	case OP_NOTE:
@@ -563,33 +524,13 @@ static cJSON *stamp_author(struct push *p, const struct op *op, char **author)
 	return NULL;
 }
 
-static enum duban_err record_add(struct push *p, enum op_kind kind, union record *r)
-{
-	switch (kind) {
-	case OP_NOTE:
-		return duban_note_add(p->st, &r->note);
-	case OP_INSPECTION:
-		return duban_inspection_add(p->st, &r->inspection);
-	case OP_ACTION:
-		return duban_action_add(p->st, &r->action);
-	default:
-		return duban_attachment_add(p->st, &r->attachment);
-	}
-}
-
 static bool record_exists(struct push *p, enum op_kind kind, const char *id)
 {
-	sqlite3_stmt *s = stmt(p, PS_EXISTS + (int)kind, record_exists_sql[kind]);
-	int rc;
+	bool exists = false;
 
-	if (!s)
-		return false;
-	bind(s, 1, id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		p->db_error = true;
-	return rc == SQLITE_ROW;
+	if (p->o->record_exists(p->tx, record_kind(kind), id, &exists) != DUBAN_OK)
+		db_failed(p, "reading the records");
+	return exists;
 }
 
 /* An attachment may only name bytes this user could fetch: ones they sent,
@@ -598,10 +539,10 @@ static bool record_exists(struct push *p, enum op_kind kind, const char *id)
  * refused the same way (the client sends them before the op).  NULL: go on. */
 static cJSON *attachment_blob_check(struct push *p, const struct op *op, const struct duban_attachment *att)
 {
-	int may = srv_blob_may_use(p->db, p->u, att->sha256);
+	int may = p->o->blob_may_use(p->tx, p->u, att->sha256);
 
 	if (may < 0)
-		p->db_error = true;
+		db_failed(p, "reading the blobs");
 	if (may != 0)
 		return NULL;
 	return rejected(op, "validation", "blob %.64s has not been uploaded by %s (PUT /api/v1/blobs/SHA256 first)",
@@ -611,7 +552,7 @@ static cJSON *attachment_blob_check(struct push *p, const struct op *op, const s
 static cJSON *op_record(struct push *p, const struct op *op)
 {
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
-	union record r;
+	record_t r;
 	struct duban_item item;
 	char why[256];
 	cJSON *a = NULL;
@@ -652,7 +593,7 @@ static cJSON *op_record(struct push *p, const struct op *op)
 	if (op->kind == OP_ATTACHMENT && ((a = attachment_blob_check(p, op, &r.attachment)) || p->db_error))
 		goto out;
 	if (!p->db_error)
-		a = core_answer(p, op, record_add(p, op->kind, &r));
+		a = core_answer(p, op, p->o->record_add(p->tx, record_kind(op->kind), &r));
 out:
 	record_free(op->kind, &r);
 	duban_item_free(&item);
@@ -702,36 +643,25 @@ static const char *track_client_seq(struct push *p, const struct op *op)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(op->json, "client_seq");
 	const char *warning = NULL;
-	long long seq, last;
-	sqlite3_stmt *s;
+	long long seq, last = 0;
+	bool had = false;
 
 	if (!cJSON_IsNumber(v))
 		return NULL;
 	seq = (long long)v->valuedouble;
-	if (!(s = stmt(p, PS_SEQ_GET, "SELECT last_seq FROM device_seq WHERE user = ? AND device = ?")))
+	if (p->o->seq_track(p->tx, seq, &last, &had) != DUBAN_OK) {
+		db_failed(p, "numbering the device's ops");
 		return NULL;
-	bind(s, 1, p->u->name);
-	bind(s, 2, p->device);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		last = sqlite3_column_int64(s, 0);
-		if (seq > last + 1)
-			warning = "gap";
-		else if (seq <= last)
-			warning = "replay";
-		if (warning)
-			srv_log("push: %s/%s op %s has client_seq %lld after %lld (%s)", p->u->name,
-				p->device, op->id, seq, last, warning);
 	}
-	sqlite3_reset(s);
-	if (!(s = stmt(p, PS_SEQ_PUT, "INSERT INTO device_seq (user, device, last_seq) VALUES (?, ?, ?)"
-				    " ON CONFLICT (user, device) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)")))
+	if (!had)
 		return NULL;
-	bind(s, 1, p->u->name);
-	bind(s, 2, p->device);
-	sqlite3_bind_int64(s, 3, seq);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		p->db_error = true;
-	sqlite3_reset(s);
+	if (seq > last + 1)
+		warning = "gap";
+	else if (seq <= last)
+		warning = "replay";
+	if (warning)
+		srv_log("push: %s/%s op %s has client_seq %lld after %lld (%s)", p->u->name, p->device, op->id, seq,
+			last, warning);
 	return warning;
 }
 
@@ -739,21 +669,19 @@ static const char *track_client_seq(struct push *p, const struct op *op)
  * user who sent it: the answer may carry values (theirs) of their counties. */
 static cJSON *duplicate(struct push *p, const struct op *op)
 {
-	sqlite3_stmt *s = stmt(p, PS_APPLIED_ANSWER, "SELECT answer, user FROM applied_op WHERE op_id = ?");
-	cJSON *first = NULL, *result;
-	bool other = false;
+	char *text = NULL, user[64] = "";
+	cJSON *first, *result;
 
-	if (!s)
+	if (p->o->op_answer(p->tx, op->id, &text, user) != DUBAN_OK) {
+		db_failed(p, "reading an answer");
 		return NULL;
-	bind(s, 1, op->id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		other = strcmp((const char *)sqlite3_column_text(s, 1), p->u->name) != 0;
-		if (!other)
-			first = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
 	}
-	sqlite3_reset(s);
-	if (other)
+	if (strcmp(user, p->u->name) != 0) {
+		free(text);
 		return rejected(op, "validation", "the op id %s is already used; give the op a new id", op->id);
+	}
+	first = text ? cJSON_Parse(text) : NULL;
+	free(text);
 	result = cJSON_GetObjectItemCaseSensitive(first, "result");
 	if (!cJSON_IsString(result)) {
 		srv_log("push: no stored answer for op %s", op->id);
@@ -768,20 +696,13 @@ static cJSON *duplicate(struct push *p, const struct op *op)
 
 static bool save_answer(struct push *p, const struct op *op, const cJSON *a)
 {
-	sqlite3_stmt *s = stmt(p, PS_APPLIED_SAVE, "UPDATE applied_op SET answer = ? WHERE op_id = ?");
-	char *json;
-	int rc;
+	char *json = cJSON_PrintUnformatted(a);
+	enum duban_err err = p->o->op_save(p->tx, op->id, json);
 
-	if (!s)
-		return false;
-	json = cJSON_PrintUnformatted(a);
-	sqlite3_bind_text(s, 1, json, -1, free);
-	bind(s, 2, op->id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		p->db_error = true;
-	return rc == SQLITE_DONE;
+	free(json);
+	if (err != DUBAN_OK)
+		db_failed(p, "saving an answer");
+	return err == DUBAN_OK;
 }
 
 /* When the person made the change: the op's created_at, kept for display
@@ -802,56 +723,46 @@ static const char *recorded_at(const struct op *op, const char *now)
  * forever. */
 static cJSON *run_op(struct push *p, const struct op *op)
 {
-	sqlite3_stmt *s;
+	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(op->json, "client_seq");
+	long long client_seq = cJSON_IsNumber(cs) ? (long long)cs->valuedouble : 0;
 	const char *warning;
 	const char *result;
 	char now[25];
 	cJSON *a;
+	int fresh;
 
-	if (!(s = stmt(p, PS_APPLIED_INSERT,
-		       "INSERT INTO applied_op (op_id, user, device, client_seq, kind, answer, created_at)"
-		       " VALUES (?, ?, ?, ?, ?, '', ?) ON CONFLICT (op_id) DO NOTHING")))
-		return NULL;
-	bind(s, 1, op->id);
-	bind(s, 2, p->u->name);
-	bind(s, 3, p->device);
-	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(op->json, "client_seq")))
-		sqlite3_bind_int64(s, 4, (long long)cJSON_GetObjectItemCaseSensitive(op->json, "client_seq")->valuedouble);
-	bind(s, 5, kind_names[op->kind]);
-	bind(s, 6, duban_timestamp_now(now));
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		srv_log("push: recording op %s: %s", op->id, sqlite3_errmsg(p->db));
-		sqlite3_reset(s);
-		p->db_error = true;
+	fresh = p->o->op_claim(p->tx, op->id, kind_names[op->kind], cJSON_IsNumber(cs) ? &client_seq : NULL,
+			       duban_timestamp_now(now));
+	if (fresh < 0) {
+		db_failed(p, "recording an op");
 		return NULL;
 	}
-	sqlite3_reset(s);
-	if (sqlite3_changes(p->db) == 0)
+	if (fresh == 0)
 		return duplicate(p, op);
 
 	warning = track_client_seq(p, op);
-	if (p->db_error || !exec(p, "SAVEPOINT op"))
+	if (p->db_error)
 		return NULL;
-	duban_store_set_actor(p->st, p->u->name, p->device, p->u->role);
-	duban_store_set_op(p->st, op->id, recorded_at(op, now));
+	if (p->o->op_begin(p->tx) != DUBAN_OK) {
+		db_failed(p, "beginning an op");
+		return NULL;
+	}
+	p->o->set_op(p->tx, op->id, recorded_at(op, now));
 	a = dispatch(p, op);
-	duban_store_set_op(p->st, NULL, NULL);
+	p->o->set_op(p->tx, NULL, NULL);
 	if (!a || p->db_error) {
 		cJSON_Delete(a);
 		p->db_error = true;
 		return NULL;
 	}
 	result = cJSON_GetObjectItemCaseSensitive(a, "result")->valuestring;
-	if (strcmp(result, "applied") != 0 && !exec(p, "ROLLBACK TO op")) {
-		cJSON_Delete(a);
-		return NULL;
-	}
-	if (!exec(p, "RELEASE op")) {
+	if ((strcmp(result, "applied") != 0 && p->o->op_undo(p->tx) != DUBAN_OK) || p->o->op_end(p->tx) != DUBAN_OK) {
+		db_failed(p, "ending an op");
 		cJSON_Delete(a);
 		return NULL;
 	}
 	if (strcmp(result, "applied") == 0)
-		cJSON_AddNumberToObject(a, "version", (double)srv_server_seq(p->st));
+		cJSON_AddNumberToObject(a, "version", (double)p->o->op_version(p->tx));
 	if (!save_answer(p, op, a)) {
 		cJSON_Delete(a);
 		return NULL;
@@ -908,14 +819,78 @@ static int check_op(const cJSON *json, int i, struct op *op, cJSON **response)
 	return 0;
 }
 
-int srv_push(srv_db *db, const struct srv_user *u, const cJSON *request, int max_ops, cJSON **response)
+static int id_order(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The items the batch names, sorted and without repeats: the order in which
+ * the backend locks them, the same in every transaction. */
+static const char **batch_items(const struct op *list, int n, int *nids)
+{
+	const char **ids = xcalloc((size_t)n + 1, sizeof *ids);
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		ids[i] = list[i].item_id;
+	qsort(ids, (size_t)n, sizeof *ids, id_order);
+	for (int i = 0; i < n; i++) {
+		if (k == 0 || strcmp(ids[k - 1], ids[i]) != 0)
+			ids[k++] = ids[i];
+	}
+	*nids = k;
+	return ids;
+}
+
+/* One attempt at the whole batch: the results, or NULL with p->db_error. */
+static cJSON *run_batch(struct push *p, const struct op *list, int n, const char **ids, int nids,
+			long long *server_seq)
+{
+	cJSON *results = cJSON_CreateArray();
+	long long base;
+
+	p->db_error = false;
+	p->tx = p->o->begin(p->s, p->u, p->device, ids, nids);
+	if (!p->tx) {
+		p->db_error = true;
+		cJSON_Delete(results);
+		return NULL;
+	}
+	for (int i = 0; i < n && !p->db_error; i++) {
+		cJSON *a = run_op(p, &list[i]);
+		if (a)
+			cJSON_AddItemToArray(results, a);
+	}
+	if (!p->db_error && (base = p->o->commit(p->tx)) < 0)
+		db_failed(p, "committing");
+	if (!p->db_error) {
+		/* Positions numbered at commit: the versions become final. */
+		cJSON *a;
+		cJSON_ArrayForEach(a, results)
+		{
+			cJSON *v = cJSON_GetObjectItemCaseSensitive(a, "version");
+			const char *r = cJSON_GetObjectItemCaseSensitive(a, "result")->valuestring;
+			if (base > 0 && cJSON_IsNumber(v) && strcmp(r, "applied") == 0)
+				cJSON_SetNumberValue(v, v->valuedouble + (double)base);
+		}
+		/* On the transaction's own connection: the pool may be empty. */
+		*server_seq = p->o->op_version(p->tx);
+		return results;
+	}
+	cJSON_Delete(results);
+	return NULL;
+}
+
+int srv_push(struct srv_store *s, const struct srv_user *u, const cJSON *request, int max_ops, cJSON **response)
 {
 	const cJSON *ops = cJSON_GetObjectItemCaseSensitive(request, "ops");
 	const char *device = member_str(request, "device");
-	struct push p = { .u = u };
+	struct push p = { .s = s, .o = s->ops->push, .u = u };
 	struct op *list;
-	cJSON *results;
-	int n, status;
+	const char **ids;
+	cJSON *results = NULL;
+	long long server_seq = 0;
+	int n, nids, status;
 
 	*response = NULL;
 	if (!cJSON_IsObject(request) || !cJSON_IsArray(ops))
@@ -934,37 +909,27 @@ int srv_push(srv_db *db, const struct srv_user *u, const cJSON *request, int max
 	}
 	/* The token names the device; the body's name serves requests without one. */
 	p.device = u->device[0] ? u->device : device && *device ? device : "unknown";
-
-	p.st = srv_db_writer(db);
-	p.db = duban_store_db(p.st);
-	results = cJSON_CreateArray();
-	if (duban_store_begin(p.st) != DUBAN_OK) {
-		srv_log("push: %s", duban_store_errmsg(p.st));
-		p.db_error = true;
+	ids = batch_items(list, n, &nids);
+	for (int tries = 1;; tries++) {
+		bool again;
+		results = run_batch(&p, list, n, ids, nids, &server_seq);
+		/* A transaction that could not begin is tried again too. */
+		again = !results && (!p.tx || p.o->retryable(p.tx)) && tries < PUSH_TRIES;
+		if (p.tx)
+			p.o->end(p.tx);
+		p.tx = NULL;
+		if (!again)
+			break;
 	}
-	for (int i = 0; i < n && !p.db_error; i++) {
-		cJSON *a = run_op(&p, &list[i]);
-		if (a)
-			cJSON_AddItemToArray(results, a);
-	}
-	if (!p.db_error && duban_store_commit(p.st) != DUBAN_OK) {
-		srv_log("push: %s", duban_store_errmsg(p.st));
-		p.db_error = true;
-	}
-	if (p.db_error) {
-		duban_store_rollback(p.st);
+	if (!results) {
 		status = fail(response, 500, "internal", "the push could not be saved; nothing was applied");
 	} else {
 		*response = cJSON_CreateObject();
-		cJSON_AddNumberToObject(*response, "server_seq", (double)srv_server_seq(p.st));
+		cJSON_AddNumberToObject(*response, "server_seq", (double)server_seq);
 		cJSON_AddItemToObject(*response, "results", results);
-		results = NULL;
 		status = 200;
 	}
-	for (int i = 0; i < PS_COUNT; i++)
-		sqlite3_finalize(p.stmt[i]);
-	srv_db_writer_done(db);
-	cJSON_Delete(results);
+	free(ids);
 	free(list);
 	return status;
 }

@@ -2,9 +2,13 @@
  * wire protocol is doc/PROTOCOL.md; the shared model, status machine and JSON
  * codec come from src/core.
  *
- *   srv_store.c   data dir, server schema and migrations, change-log
- *                 triggers, the connection pool
+ *   store.h       the store interface (a table of functions per backend):
+ *                 store.c opens the one --store names; store_sqlite.c with
+ *                 srv_store.c, push_sqlite.c, pull_sqlite.c is the SQLite
+ *                 backend (store_sqlite.h), store_pg.c the PostgreSQL one
+ *                 (store_pg.h)
  *   push.c pull.c applying ops exactly once; pages of changes by cursor
+ *                 (the rules; the backends load, lock, write and log)
  *   auth.c        users, passwords (yescrypt), tokens, login rate limits
  *   blobs.c       attachment contents on disk by SHA-256
  *   http.c        libmicrohttpd: TLS, routing, limits, gzip, access log
@@ -21,7 +25,6 @@
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 
 #include "duban/model.h"
 #include "duban/store.h"
@@ -39,6 +42,8 @@ struct srv_config {
 	const char *listen;      /* "ADDR:PORT", "[v6]:PORT" */
 	const char *tls_cert, *tls_key;
 	const char *data_dir;
+	const char *store;       /* --store URL; NULL: sqlite:data_dir */
+	const char *blob_dir;    /* --blobs DIR; NULL: DATA_DIR/blobs (SQLite) */
 	const char *log_path;    /* access log; NULL = stderr */
 	bool insecure_http;
 	bool trust_proxy;        /* X-Forwarded-For from a loopback peer names the client */
@@ -78,104 +83,53 @@ bool srv_user_sees(const struct srv_user *u, const char *county);
  * the client at its next sync). */
 cJSON *srv_account_json(const struct srv_user *u);
 
-/* ---------------------------------------------------------------- store (srv_store.c)
- * DATA_DIR/ledger.db holds the core schema (item, note, …, event) plus the
- * server's own tables, migrated by meta key 'server_schema':
- *
- *   server_user (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL,
- *                disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)
- *   user_county (user TEXT NOT NULL REFERENCES server_user (name) ON DELETE CASCADE,
- *                county TEXT NOT NULL, PRIMARY KEY (user, county))
- *   token       (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, user TEXT NOT NULL,
- *                device TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
- *                revoked INTEGER NOT NULL DEFAULT 0)
- *   applied_op  (op_id TEXT PRIMARY KEY, user TEXT NOT NULL, device TEXT NOT NULL,
- *                client_seq INTEGER, kind TEXT NOT NULL, answer TEXT NOT NULL,
- *                created_at TEXT NOT NULL)
- *   device_seq  (user TEXT NOT NULL, device TEXT NOT NULL, last_seq INTEGER NOT NULL,
- *                PRIMARY KEY (user, device))
- *   change      (seq INTEGER PRIMARY KEY AUTOINCREMENT, token TEXT NOT NULL,
- *                entity TEXT NOT NULL,  -- item note inspection action attachment
- *                entity_id TEXT NOT NULL, item_id TEXT NOT NULL,
- *                county TEXT NOT NULL, old_county TEXT NOT NULL,
- *                deleted INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)
- *   blob        (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, user TEXT NOT NULL,
- *                created_at TEXT NOT NULL)
- *   blob_user   (sha256 TEXT NOT NULL, user TEXT NOT NULL, created_at TEXT NOT NULL,
- *                PRIMARY KEY (sha256, user))   -- every user who sent the bytes
- *   login_fail  (key TEXT PRIMARY KEY, fails INTEGER NOT NULL, first_at INTEGER NOT NULL,
- *                last_at INTEGER NOT NULL, locked_until INTEGER NOT NULL DEFAULT 0)
- *
- * Triggers on item (insert, update, delete) and on the record tables
- * (insert) append to change, so every path that writes the ledger (push,
- * import, admin) feeds the pull log in the same transaction.  When an item's
- * county changes, its records are appended again under the new county. */
-typedef struct srv_db srv_db;
-
-/* Creates DATA_DIR (0700), DATA_DIR/blobs and the database as needed and
- * migrates it.  NULL and a message in err on failure. */
-srv_db *srv_db_open(const char *data_dir, int readers, char *err, size_t errlen);
-void srv_db_close(srv_db *db);
-const char *srv_db_dir(const srv_db *db);
-
-/* The one writer connection, held under a mutex: every write goes through
- * it, so transactions never wait on each other inside the server.  The actor
- * is reset to the server itself on unlock. */
-duban_store *srv_db_writer(srv_db *db);
-void srv_db_writer_done(srv_db *db);
-/* A reader connection from the pool (blocks while all are taken). */
-duban_store *srv_db_reader(srv_db *db);
-void srv_db_reader_done(srv_db *db, duban_store *st);
-
-/* Highest change sequence number (0 on an empty log). */
-long long srv_server_seq(duban_store *st);
-/* Deletes change-log entries older than days (0: nothing).  Returns rows. */
-long long srv_prune_changes(duban_store *st, int days);
+/* ---------------------------------------------------------------- store (store.h) */
+struct srv_store;
 
 /* ---------------------------------------------------------------- sync (push.c, pull.c)
  * Both return the HTTP status and set *response (never NULL on return): the
  * answer of doc/PROTOCOL.md, or {error, message}. */
-int srv_push(srv_db *db, const struct srv_user *u, const cJSON *request, int max_ops, cJSON **response);
-int srv_pull(srv_db *db, const struct srv_user *u, const char *since, int limit, cJSON **response);
+int srv_push(struct srv_store *db, const struct srv_user *u, const cJSON *request, int max_ops, cJSON **response);
+int srv_pull(struct srv_store *db, const struct srv_user *u, const char *since, int limit, cJSON **response);
 /* GET /api/v1/items?ids=ID,ID: those items as they are now, for a client
  * that must set a value back to the server's (a dropped refused change). */
-int srv_items(srv_db *db, const struct srv_user *u, const char *ids, cJSON **response);
+int srv_items(struct srv_store *db, const struct srv_user *u, const char *ids, cJSON **response);
 
 /* ---------------------------------------------------------------- auth (auth.c) */
 /* yescrypt via libcrypt.  Malloc'd hash, NULL on failure. */
 char *srv_password_hash(const char *password);
 bool srv_password_check(const char *password, const char *hash);
 
-enum duban_err srv_user_add(duban_store *st, const char *name, enum duban_role role,
+enum duban_err srv_user_add(struct srv_store *st, const char *name, enum duban_role role,
 			    const char *const *counties, int ncounties, const char *password,
 			    char *err, size_t errlen);
-enum duban_err srv_user_passwd(duban_store *st, const char *name, const char *password, char *err, size_t errlen);
-enum duban_err srv_user_disable(duban_store *st, const char *name, char *err, size_t errlen);
+enum duban_err srv_user_passwd(struct srv_store *st, const char *name, const char *password, char *err, size_t errlen);
+enum duban_err srv_user_disable(struct srv_store *st, const char *name, char *err, size_t errlen);
 /* Revokes every token of user (token_id NULL) or the one token whose id
  * starts with token_id.  *count receives the number revoked. */
-enum duban_err srv_token_revoke(duban_store *st, const char *user, const char *token_id, int *count,
+enum duban_err srv_token_revoke(struct srv_store *st, const char *user, const char *token_id, int *count,
 				char *err, size_t errlen);
 
 /* Forgets the failed logins counted against user name, lifting a lockout
  * (the addresses' counts stay).  *count: the rows removed (0: nothing held). */
-enum duban_err srv_user_unlock(duban_store *st, const char *name, int *count, char *err, size_t errlen);
+enum duban_err srv_user_unlock(struct srv_store *st, const char *name, int *count, char *err, size_t errlen);
 /* Checks user and password and issues a token (hex in token_out).  Returns
  * an HTTP status: 200, 401, 429 (retry_after set), 500. */
-int srv_login(srv_db *db, const char *user, const char *password, const char *device, const char *address,
+int srv_login(struct srv_store *db, const char *user, const char *password, const char *device, const char *address,
 	      int token_days, char token_out[65], struct srv_user *u, int *retry_after);
 /* Resolves "Bearer TOKEN": 200 and *u filled, or 401 with error set to
  * "unauthorized" / "token_expired". */
-int srv_authenticate(srv_db *db, const char *authorization, struct srv_user *u, const char **error);
+int srv_authenticate(struct srv_store *db, const char *authorization, struct srv_user *u, const char **error);
 
 /* ---------------------------------------------------------------- blobs (blobs.c) */
 bool srv_sha256_valid(const char *hex);
-/* DATA_DIR/blobs/ab/abcdef…; malloc'd. */
-char *srv_blob_path(const srv_db *db, const char *sha256);
+/* BLOB_DIR/ab/abcdef…; malloc'd. */
+char *srv_blob_path(const struct srv_store *db, const char *sha256);
 /* An upload streamed into a temporary file in DATA_DIR/blobs while it is
  * hashed; finish verifies it, renames it into place and records it (201, or
  * 200 when the server already had it; 400 hash_mismatch keeps nothing). */
 struct srv_blob_upload;
-struct srv_blob_upload *srv_blob_begin(srv_db *db, const char *sha256);
+struct srv_blob_upload *srv_blob_begin(struct srv_store *db, const char *sha256);
 int srv_blob_write(struct srv_blob_upload *up, const void *data, size_t len);
 int srv_blob_finish(struct srv_blob_upload *up, const struct srv_user *u, cJSON **response);
 void srv_blob_abort(struct srv_blob_upload *up);
@@ -183,10 +137,7 @@ void srv_blob_abort(struct srv_blob_upload *up);
  * the same answer, so that HEAD tells nothing about other counties' files)
  * or 500.  Office users may read every blob; others one they sent
  * themselves or one attached to an item of their counties. */
-int srv_blob_access(srv_db *db, const struct srv_user *u, const char *sha256, long long *size);
-/* The same rule on an open connection (push's writer), for attachment.add:
- * 1 allowed, 0 not (or nobody sent the bytes yet), -1 database error. */
-int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256);
+int srv_blob_access(struct srv_store *db, const struct srv_user *u, const char *sha256, long long *size);
 
 /* ---------------------------------------------------------------- guard (guard.c) */
 /* Where a connection is: reading a request head, reading its body, or
@@ -206,7 +157,7 @@ void srv_guard_bytes(struct MHD_Connection *c, size_t n);
 
 /* ---------------------------------------------------------------- http (http.c) */
 /* Serves until SIGTERM or SIGINT; returns the process exit status. */
-int srv_serve(const struct srv_config *cfg, srv_db *db);
+int srv_serve(const struct srv_config *cfg, struct srv_store *db);
 
 /* ---------------------------------------------------------------- log (log.c) */
 /* One line "duband: MESSAGE" on standard error, every control character,

@@ -4,7 +4,11 @@
 # concurrent clients (tests/bench/load: one kept-alive connection each)
 # mixing pull pages and pushes; then the same as a scoped inspector pulling
 # only.  Prints requests, errors, req/s, latency percentiles and the
-# server's peak RSS.
+# server's peak RSS.  Then the same mixed load side by side on SQLite, on
+# PostgreSQL with one duband and with two duband instances on one database
+# (the clients spread over both), one table of req/s and p50/p99.  The
+# PostgreSQL cluster is a throw-away one (tests/pg/lib.sh) on a Unix socket,
+# fsync on; BENCH_PG=0 leaves it out.
 #
 #   sh tests/bench/bench_server.sh [SIZE]          default: 100000
 #
@@ -12,7 +16,8 @@
 # tests/bench/out), DUBAN, DUBAND (default ./duban, ./duband: use a build
 # without sanitizers), LOAD (default ./tests/bench/load), CLIENTS (100),
 # SECONDS_RUN (20), PUSH_RATIO (0.2), SOURCES (loopback source addresses
-# the clients are spread over, CLIENTS/50), REGEN=1 rebuilds the ledger.
+# the clients are spread over, CLIENTS/50), REGEN=1 rebuilds the ledger,
+# BENCH_PG (1: also PostgreSQL when duband has it and PostgreSQL is installed).
 # Writes the figures to $BENCH_DIR/server.txt.
 set -u
 
@@ -43,10 +48,13 @@ mkdir -p "$BENCH_DIR" || exit 1
 BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/duband-bench.XXXXXX") || exit 1
 pid=
+pg_pids=
 cleanup() {
 	# only while it is still our child: a reaped PID may be another process's
-	[ -n "$pid" ] && [ "$(sed 's/^.*) [^ ]* \([0-9]*\) .*$/\1/' "/proc/$pid/stat" 2>/dev/null)" = "$$" ] &&
-		kill -KILL "$pid" 2>/dev/null
+	for p in $pid $pg_pids; do
+		[ "$(sed 's/^.*) [^ ]* \([0-9]*\) .*$/\1/' "/proc/$p/stat" 2>/dev/null)" = "$$" ] &&
+			kill -KILL "$p" 2>/dev/null
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -164,11 +172,98 @@ out=$BENCH_DIR/server.txt
 	echo "access log lines: $(wc -l <"$work/access.log" | tr -d ' ')"
 } | tee -a "$out"
 
+# ---- side by side: the same mixed load on SQLite and PostgreSQL
+# side NAME URLS: one mixed run (office user) against URLS; a table row.
+side() {
+	"$LOAD" --url "$2" --cacert "$work/ca.pem" --token "$3" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
+		--push-ratio "$PUSH_RATIO" --items-file "$work/ids.txt" --sources "$SOURCES" >"$work/side.out"
+	printf '| %-28s | %8s | %8s | %8s | %6s |\n' "$1" "$(sed -n 's/^@rps //p' "$work/side.out")" \
+		"$(sed -n 's/^@p50 //p' "$work/side.out")" "$(sed -n 's/^@p99 //p' "$work/side.out")" \
+		"$(sed -n 's/^@errors //p' "$work/side.out")"
+}
+# pg_serve STORE: one more duband on STORE; its URL in $srv_url.
+pg_serve() {
+	t=0
+	while :; do
+		t=$((t + 1))
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
+		"$DUBAND" serve --listen "127.0.0.1:$p" --tls-cert "$work/server.pem" --tls-key "$work/server.key" \
+			--store "$1" --blobs "$work/blobs" --log "$work/access-pg.log" 2>>"$work/server-pg.err" &
+		pg_pids="$pg_pids $!"
+		srv_url=https://127.0.0.1:$p
+		i=0
+		while [ $i -lt 300 ]; do
+			curl -s -o /dev/null --max-time 5 --cacert "$work/ca.pem" "$srv_url/api/v1/health" && return 0
+			kill -0 "$!" 2>/dev/null || break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		[ $t -lt 5 ] || { echo "bench_server: duband --store did not start" >&2; cat "$work/server-pg.err" >&2; exit 1; }
+	done
+}
+table_head() {
+	echo "| store                        |    req/s |  p50 ms |  p99 ms | errors |"
+	echo "|------------------------------|---------:|--------:|--------:|-------:|"
+}
+{
+	echo
+	echo "== side by side: office user, mixed pull/push (ratio $PUSH_RATIO), $CLIENTS clients, ${SECONDS_RUN} s each"
+	table_head
+	side "SQLite, 1 duband" "$url" "$boss"
+} | tee -a "$out"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
 pid=
 echo "server exit status after SIGTERM: $rc" | tee -a "$out"
+
+pg_why=
+if [ "${BENCH_PG:-1}" = 0 ]; then
+	pg_why="BENCH_PG=0"
+elif "$DUBAND" user list --store 'postgresql:///duban?host=/nonexistent/duban-probe' 2>&1 |
+	grep -q 'without PostgreSQL\|unknown option'; then
+	pg_why="duband was built without PostgreSQL"
+else
+	top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+	. "$top_srcdir/tests/pg/lib.sh"
+	pg_check || pg_why=$PG_WHY
+fi
+if [ -n "$pg_why" ]; then
+	echo "(PostgreSQL left out: $pg_why)" | tee -a "$out"
+else
+	# A cluster as a small server would run it: fsync on, more memory than
+	# the tests give it.
+	PG_CONF_EXTRA="fsync = on
+full_page_writes = on
+shared_buffers = 256MB
+max_connections = 300"
+	PG_EXIT_CHAIN=cleanup
+	pg_start
+	store=$(pg_new_db duban)
+	mkdir -p "$work/blobs"
+	echo "== duband import ($n rows) into PostgreSQL" >&2
+	start=$(date +%s)
+	"$DUBAND" import "$csv" --store "$store" >&2 || exit 1
+	echo "   $(($(date +%s) - start)) s" >&2
+	printf '%s\n%s\n' "$pw" "$pw" | "$DUBAND" user add boss --role office --store "$store" >/dev/null || exit 1
+	# The pushes go to items of this database: the ids differ from SQLite's.
+	"$DUBAND" export --store "$store" --format csv |
+		grep -o '^[0-9a-f]\{8\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{12\},' | tr -d , >"$work/ids.txt"
+	pg_serve "$store"
+	url1=$srv_url
+	url=$url1
+	pgboss=$(login boss)
+	[ -n "$pgboss" ] || { echo "bench_server: login on PostgreSQL failed" >&2; cat "$work/server-pg.err" >&2; exit 1; }
+	side "PostgreSQL 15, 1 duband" "$url1" "$pgboss" | tee -a "$out"
+	pg_serve "$store"
+	side "PostgreSQL 15, 2 duband" "$url1,$srv_url" "$pgboss" | tee -a "$out"
+	for p in $pg_pids; do
+		kill -TERM "$p"
+		wait "$p"
+		echo "duband --store exit status after SIGTERM: $?" | tee -a "$out"
+	done
+	pg_pids=
+fi
 if grep -q 'Sanitizer' "$work/server.err"; then
 	echo "the server printed a sanitizer report:" >&2
 	head -40 "$work/server.err" >&2

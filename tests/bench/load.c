@@ -5,9 +5,12 @@
  * items.  Prints requests, errors by status, requests per second and
  * latency percentiles.
  *
- *   load --url https://127.0.0.1:PORT --cacert FILE --token T
+ *   load --url https://127.0.0.1:PORT[,https://…] --cacert FILE --token T
  *        [--clients 100] [--seconds 20] [--push-ratio 0.2] [--limit 50]
  *        [--items-file ids.txt] [--sources N]
+ *
+ * With several URLs (instances of one duband on one database), client i
+ * talks to URL i % n: the cursors one instance gives are good at the others.
  *
  * --sources N binds client i to the source address 127.0.0.(1 + i % N), so
  * that a loopback run looks like clients on several machines (duband allows
@@ -47,6 +50,7 @@ struct client {
 	long long seq;
 	char device[32];
 	char source[32]; /* CURLOPT_INTERFACE, "" for the default */
+	const char *base; /* the URL this client talks to */
 };
 
 static struct {
@@ -54,6 +58,10 @@ static struct {
 	int clients, seconds, limit, sources;
 	double push_ratio;
 } opt = { NULL, NULL, NULL, NULL, 100, 20, 50, 1, 0.2 };
+
+#define MAX_URLS 16
+static char *urls[MAX_URLS];
+static int nurls;
 
 static char **items;
 static size_t nitems;
@@ -205,7 +213,7 @@ static void next_request(struct client *c)
 		const char *since = "0";
 		if (ncursors && rnd01() < 0.8)
 			since = cursors[rnd() % ncursors];
-		snprintf(c->url, sizeof c->url, "%s/api/v1/pull?since=%s&limit=%d", opt.url, since, opt.limit);
+		snprintf(c->url, sizeof c->url, "%s/api/v1/pull?since=%s&limit=%d", c->base, since, opt.limit);
 		curl_easy_setopt(c->easy, CURLOPT_URL, c->url);
 		return;
 	}
@@ -234,7 +242,7 @@ static void next_request(struct client *c)
 			 "\"created_at\":\"2026-06-15T08:00:00Z\"}]}",
 			 c->device, op_id, c->seq, item, (int)(rnd() % 101), (int)(rnd() % 101));
 	}
-	snprintf(c->url, sizeof c->url, "%s/api/v1/push", opt.url);
+	snprintf(c->url, sizeof c->url, "%s/api/v1/push", c->base);
 	curl_easy_setopt(c->easy, CURLOPT_URL, c->url);
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body);
 }
@@ -302,11 +310,31 @@ static double pct(double p)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: load --url https://HOST:PORT --cacert FILE --token T [--clients N] [--seconds S]\n"
+	fprintf(stderr, "usage: load --url https://HOST:PORT[,URL...] --cacert FILE --token T [--clients N] [--seconds S]\n"
 			"            [--push-ratio R] [--limit N] [--items-file FILE] [--sources N]\n"
 			"--sources N spreads the clients over the source addresses 127.0.0.1..N\n"
 			"(the server allows 64 connections per address).\n");
 	exit(2);
+}
+
+/* --url A,B,...: one entry per instance. */
+static void split_urls(const char *list)
+{
+	const char *p = list;
+	while (*p && nurls < MAX_URLS) {
+		size_t n = strcspn(p, ",");
+		if (n > 0) {
+			urls[nurls] = xmalloc_or_die(n + 1);
+			memcpy(urls[nurls], p, n);
+			urls[nurls][n] = '\0';
+			nurls++;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (nurls == 0)
+		usage();
 }
 
 static void parse_args(int argc, char **argv)
@@ -340,6 +368,7 @@ static void parse_args(int argc, char **argv)
 	if (!opt.url || !opt.token || opt.clients < 1 || opt.seconds < 1 || opt.limit < 1 || opt.sources < 1 || opt.sources > 250 ||
 	    opt.push_ratio < 0 || opt.push_ratio > 1)
 		usage();
+	split_urls(opt.url);
 }
 
 int main(int argc, char **argv)
@@ -368,6 +397,7 @@ int main(int argc, char **argv)
 		if (!cl[i].easy)
 			die("%s", "curl_easy_init failed");
 		snprintf(cl[i].device, sizeof cl[i].device, "load-%d", i);
+		cl[i].base = urls[i % nurls];
 		if (opt.sources > 1)
 			snprintf(cl[i].source, sizeof cl[i].source, "host!127.0.0.%d", 1 + i % opt.sources);
 		next_request(&cl[i]);
@@ -444,5 +474,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ncursors; i++)
 		free(cursors[i]);
 	free(lat);
+	for (int i = 0; i < nurls; i++)
+		free(urls[i]);
 	return errors ? 1 : 0;
 }

@@ -38,7 +38,7 @@ setup 0 --deps-only
 is "$rc" 0 "root without sudo: exit 0"
 like "$(cat "$tmp/calls")" "apt-get install" "... apt-get ran as root"
 # One line per step; the tools' own output goes to the log (issue 17).
-like "$out" "Installing 22 packages: build-essential" "a progress line per step"
+like "$out" "Installing 23 packages: build-essential" "a progress line per step"
 is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 3 "... and nothing else: update, install, ready"
 like "$out" "(details: " "... naming the log"
 # A step that fails shows what the tool printed, and its exit status.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # duband serve --config FILE: the file's KEY VALUE lines are serve's options,
-# checked as the options are; the command line overrides them; store
-# sqlite:DIR is the data directory and other stores are refused by name.
+# checked as the options are; the command line overrides them; store is
+# --store: sqlite:DIR, or a PostgreSQL URL (which needs blobs).
 . "$(dirname "$0")/../server/lib.sh"
 
 conf=$tmp/duband.conf
@@ -85,8 +85,7 @@ bad() {
 }
 bad 'listen-on 0.0.0.0:1' "bad.conf:10: unknown key 'listen-on'"
 bad 'max-ops many' "--max-ops: expected a count from 1 to 1000000, got 'many'"
-bad 'store postgresql://duband@localhost/duban' "bad.conf:10: store: this duband keeps its data in SQLite only: expected sqlite:DIR, got 'postgresql://duband@localhost/duban'"
-bad 'store /var/lib/duband' "expected sqlite:DIR"
+bad 'store postgresql://duband@localhost/duban' "serve with a PostgreSQL store needs --blobs DIR"
 bad 'trust-proxy maybe' "bad.conf:10: trust-proxy: expected yes or no"
 bad 'log "/tmp/open' "bad.conf:10: log: the quoted value is not closed"
 bad 'timeout' "bad.conf:10: timeout needs a value"

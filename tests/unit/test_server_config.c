@@ -13,7 +13,7 @@
 #include "../../src/server/server.h"
 #include "tap.h"
 
-static const char *const keys[] = { "listen", "tls-cert", "tls-key", "data", "store", "log", "token-days",
+static const char *const keys[] = { "listen", "tls-cert", "tls-key", "data", "store", "blobs", "log", "token-days",
 				    "max-body", "max-blob", "max-ops", "timeout", "head-timeout", "body-timeout",
 				    "max-connections", "per-ip-connections", "retention-days", "tls-priority",
 				    "insecure-http", "trust-proxy", "allow-open-key" };
@@ -105,13 +105,6 @@ static int ref_line(const char *s, struct ref *r)
 			return 0;
 		}
 		return !strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0") ? 0 : -1;
-	}
-	if (!strcmp(keys[k], "store")) {
-		if (strncmp(value, "sqlite:", 7) != 0 || !value[7])
-			return -1;
-		r->args[r->n++] = xstrdup("--data");
-		r->args[r->n++] = xstrdup(value + 7);
-		return 0;
 	}
 	r->args[r->n++] = xasprintf("--%s", keys[k]);
 	r->args[r->n++] = xstrdup(value);

@@ -16,10 +16,13 @@
 #include "duban/util.h"
 #include "../../src/core/store_internal.h"
 #include "../../src/server/server.h"
+#include "../../src/server/store_sqlite.h"
 #include "tap.h"
 
 static char tmp[64], data_dir[128], db_path[160];
 static srv_db *db;
+/* db behind the store interface, as duband opens it. */
+static struct srv_store *store;
 static int last_status;
 static struct srv_user office, insp_jia, insp_yi, viewer;
 
@@ -97,6 +100,7 @@ static bool open_db(const char *name)
 	db = srv_db_open(data_dir, 2, err, sizeof err);
 	if (!db)
 		diag("srv_db_open: %s", err);
+	store = db ? srv_sqlite_wrap(db) : NULL;
 	return db != NULL;
 }
 
@@ -176,7 +180,7 @@ static cJSON *push_array(const struct srv_user *u, cJSON *ops, int max_ops)
 
 	cJSON_AddStringToObject(req, "device", u->device);
 	cJSON_AddItemToObject(req, "ops", ops);
-	last_status = srv_push(db, u, req, max_ops, &resp);
+	last_status = srv_push(store, u, req, max_ops, &resp);
 	cJSON_Delete(req);
 	return resp;
 }
@@ -257,7 +261,7 @@ static cJSON *pull(const struct srv_user *u, const char *since, int limit)
 {
 	cJSON *resp = NULL;
 
-	last_status = srv_pull(db, u, since, limit, &resp);
+	last_status = srv_pull(store, u, since, limit, &resp);
 	return resp;
 }
 
@@ -320,7 +324,7 @@ static void test_open(void)
 	snprintf(path, sizeof path, "%s/blobs", data_dir);
 	ok(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode), "blobs directory created");
 	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 4, "server schema 4");
-	srv_db_close(db);
+	srv_store_close(store);
 	ok(open_db("push"), "opens again");
 	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 4, "migrations run once");
 	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 10,
@@ -329,6 +333,31 @@ static void test_open(void)
 		duban_store *st = srv_db_writer(db);
 		is_int(srv_server_seq(st), 0, "an empty log has sequence 0");
 		srv_db_writer_done(db);
+	}
+}
+
+/* --store: which backend a string names (src/server/store.c). */
+static void test_store_kind(void)
+{
+	static const struct {
+		const char *url;
+		bool pg;
+	} cases[] = {
+		{ "sqlite:/var/lib/duband", false },
+		{ "/var/lib/duband", false },
+		{ "data", false },
+		{ "./a=b/dir", false },
+		{ "sqlite:host=x", false },
+		{ "postgresql://duband@db1,db2/duban?target_session_attrs=read-write", true },
+		{ "postgres:///duban?host=/run/postgresql", true },
+		{ "host=/run/postgresql dbname=duban", true },
+		{ "dbname=duban", true },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char name[160];
+		snprintf(name, sizeof name, "--store %s is %s", cases[i].url, cases[i].pg ? "PostgreSQL" : "SQLite");
+		ok(srv_store_is_pg(cases[i].url) == cases[i].pg, name);
 	}
 }
 
@@ -509,7 +538,7 @@ static void test_shapes(void)
 	is_field(item_a, "owner", "", "... nothing applied");
 
 	req = cJSON_Parse("{\"device\":\"x\",\"ops\":{}}");
-	last_status = srv_push(db, &office, req, 500, &resp);
+	last_status = srv_push(store, &office, req, 500, &resp);
 	is_int(last_status, 400, "ops not an array: 400");
 	is_str(get_str(resp, "error"), "bad_json", "... bad_json");
 	cJSON_Delete(resp);
@@ -659,7 +688,7 @@ static void test_pull_pages(void)
 	char next[64], first_next[64];
 	int seen[5] = { 0 }, pages = 0;
 
-	srv_db_close(db);
+	srv_store_close(store);
 	ok(open_db("pull"), "a second data directory");
 	for (int i = 0; i < 5; i++) {
 		char code[16];
@@ -991,6 +1020,7 @@ int main(void)
 	make_user(&insp_yi, "zhang", DUBAN_ROLE_INSPECTOR, "乙县", "zhang-pc");
 	make_user(&viewer, "zhao", DUBAN_ROLE_VIEWER, "甲县", "zhao-pc");
 
+	test_store_kind();
 	test_open();
 	test_users();
 	if (db) {
@@ -1007,7 +1037,7 @@ int main(void)
 	}
 	test_codecs();
 
-	srv_db_close(db);
+	srv_store_close(store);
 	srv_user_free(&office);
 	srv_user_free(&insp_jia);
 	srv_user_free(&insp_yi);

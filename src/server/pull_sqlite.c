@@ -1,0 +1,352 @@
+/* The SQLite backend's pull primitives (store.h's srv_pull_ops): a reader
+ * connection from the pool, one read transaction per page.  Only
+ * store_sqlite.c uses this file's table. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "duban/json.h"
+#include "duban/util.h"
+#include "server.h"
+#include "store.h"
+#include "store_internal.h"
+#include "store_sqlite.h"
+
+struct srv_rd {
+	srv_db *db;
+	duban_store *st;
+	sqlite3 *sql;
+};
+
+static struct srv_rd *sq_begin(struct srv_store *s)
+{
+	struct srv_rd *rd = xcalloc(1, sizeof *rd);
+
+	rd->db = srv_sqlite_db(s);
+	rd->st = srv_db_reader(rd->db);
+	rd->sql = duban_store_db(rd->st);
+	if (sqlite3_exec(rd->sql, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		srv_log("pull: %s", sqlite3_errmsg(rd->sql));
+		srv_db_reader_done(rd->db, rd->st);
+		free(rd);
+		return NULL;
+	}
+	return rd;
+}
+
+static void sq_end(struct srv_rd *rd)
+{
+	srv_db_reader_done(rd->db, rd->st); /* ends the read transaction */
+	free(rd);
+}
+
+static sqlite3_stmt *stmt(struct srv_rd *rd, const char *sql)
+{
+	sqlite3_stmt *s = store_stmt_sql(rd->st, sql);
+
+	if (!s)
+		srv_log("pull: %s", duban_store_errmsg(rd->st));
+	return s;
+}
+
+static void fixed(char *dst, size_t size, sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static char *str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return xstrdup(t ? (const char *)t : "");
+}
+
+static duban_date date(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) != SQLITE_TEXT)
+		return DUBAN_DATE_NONE;
+	return duban_date_parse((const char *)sqlite3_column_text(s, i));
+}
+
+static long long single_int(struct srv_rd *rd, const char *sql, long long arg, bool bound)
+{
+	sqlite3_stmt *s = stmt(rd, sql);
+	long long v = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	if (bound)
+		sqlite3_bind_int64(s, 1, arg);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		v = -1;
+	sqlite3_reset(s);
+	return v;
+}
+
+static long long sq_server_seq(struct srv_rd *rd)
+{
+	return srv_server_seq(rd->st);
+}
+
+static int sq_token_at(struct srv_rd *rd, long long seq, char token[13])
+{
+	sqlite3_stmt *s = stmt(rd, "/* pull */ SELECT token FROM change WHERE seq = ?");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		fixed(token, 13, s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static long long sq_pruned(struct srv_rd *rd)
+{
+	return single_int(rd, "/* pull */ SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_pruned'", 0, false);
+}
+
+static int sq_more(struct srv_rd *rd, long long seq)
+{
+	long long v = single_int(rd, "/* pull */ SELECT EXISTS (SELECT 1 FROM change WHERE seq > ?)", seq, true);
+
+	return v < 0 ? -1 : v != 0;
+}
+
+static bool sq_changes(struct srv_rd *rd, long long since, long long cap,
+		       bool (*cb)(void *ctx, const struct srv_change_row *row), void *ctx)
+{
+	sqlite3_stmt *s = stmt(rd, "/* pull */ SELECT seq, token, entity, entity_id, county, old_county FROM change"
+				   " WHERE seq > ? ORDER BY seq LIMIT ?");
+	int rc;
+
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int64(s, 2, cap);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct srv_change_row row;
+
+		row.seq = sqlite3_column_int64(s, 0);
+		fixed(row.token, sizeof row.token, s, 1);
+		row.entity = (const char *)sqlite3_column_text(s, 2);
+		row.entity_id = (const char *)sqlite3_column_text(s, 3);
+		row.county = (const char *)sqlite3_column_text(s, 4);
+		row.old_county = (const char *)sqlite3_column_text(s, 5);
+		if (!cb(ctx, &row)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE;
+}
+
+static enum duban_err sq_item_get(struct srv_rd *rd, const char *id, struct duban_item *item)
+{
+	enum duban_err err = duban_item_get_by_id(rd->st, id, item);
+
+	if (err != DUBAN_OK && err != DUBAN_ERR_NOT_FOUND)
+		srv_log("pull: %s", duban_store_errmsg(rd->st));
+	return err;
+}
+
+static int sq_item_county(struct srv_rd *rd, const char *id, char **county)
+{
+	sqlite3_stmt *s = stmt(rd, "/* pull */ SELECT county FROM item WHERE id = ?");
+	int rc;
+
+	*county = NULL;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*county = str(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static long long sq_last_event(struct srv_rd *rd, const char *item_id, const char *field)
+{
+	sqlite3_stmt *s = stmt(rd, "/* pull */ SELECT max(seq) FROM event WHERE item_id = ? AND field = ?");
+	long long seq = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, item_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, field, -1, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		seq = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? seq : -1;
+}
+
+static cJSON *note_json(sqlite3_stmt *s)
+{
+	struct duban_note n = { 0 };
+	cJSON *o;
+
+	fixed(n.id, sizeof n.id, s, 0);
+	fixed(n.item_id, sizeof n.item_id, s, 1);
+	n.author = str(s, 2);
+	n.text = str(s, 3);
+	fixed(n.created_at, sizeof n.created_at, s, 4);
+	fixed(n.received_at, sizeof n.received_at, s, 5);
+	o = duban_note_to_json(&n);
+	duban_note_free(&n);
+	return o;
+}
+
+static cJSON *inspection_json(sqlite3_stmt *s)
+{
+	struct duban_inspection r = { 0 };
+	cJSON *o;
+
+	fixed(r.id, sizeof r.id, s, 0);
+	fixed(r.item_id, sizeof r.item_id, s, 1);
+	r.date = date(s, 2);
+	r.level = str(s, 3);
+	r.inspectors = str(s, 4);
+	r.place = str(s, 5);
+	r.findings = str(s, 6);
+	r.passed = sqlite3_column_int(s, 7) != 0;
+	r.author = str(s, 8);
+	fixed(r.created_at, sizeof r.created_at, s, 9);
+	fixed(r.received_at, sizeof r.received_at, s, 10);
+	o = duban_inspection_to_json(&r);
+	duban_inspection_free(&r);
+	return o;
+}
+
+static cJSON *action_json(sqlite3_stmt *s)
+{
+	struct duban_action a = { 0 };
+	int kind = duban_action_kind_parse((const char *)sqlite3_column_text(s, 2));
+	cJSON *o;
+
+	fixed(a.id, sizeof a.id, s, 0);
+	fixed(a.item_id, sizeof a.item_id, s, 1);
+	a.kind = kind < 0 ? DUBAN_ACTION_REMINDER : (enum duban_action_kind)kind;
+	a.date = date(s, 3);
+	a.due = date(s, 4);
+	a.text = str(s, 5);
+	a.author = str(s, 6);
+	fixed(a.created_at, sizeof a.created_at, s, 7);
+	fixed(a.received_at, sizeof a.received_at, s, 8);
+	o = duban_action_to_json(&a);
+	duban_action_free(&a);
+	return o;
+}
+
+static cJSON *attachment_json(sqlite3_stmt *s)
+{
+	struct duban_attachment a = { 0 };
+	cJSON *o;
+
+	fixed(a.id, sizeof a.id, s, 0);
+	fixed(a.item_id, sizeof a.item_id, s, 1);
+	fixed(a.inspection_id, sizeof a.inspection_id, s, 2);
+	fixed(a.sha256, sizeof a.sha256, s, 3);
+	a.name = str(s, 4);
+	a.mime = str(s, 5);
+	a.size = sqlite3_column_int64(s, 6);
+	a.author = str(s, 7);
+	fixed(a.created_at, sizeof a.created_at, s, 8);
+	fixed(a.received_at, sizeof a.received_at, s, 9);
+	o = duban_attachment_to_json(&a);
+	duban_attachment_free(&a);
+	return o;
+}
+
+static cJSON *event_json(sqlite3_stmt *s)
+{
+	struct duban_event e = { 0 };
+	cJSON *o;
+
+	e.id = sqlite3_column_int64(s, 0);
+	fixed(e.item_id, sizeof e.item_id, s, 1);
+	e.field = str(s, 2);
+	e.old_value = sqlite3_column_type(s, 3) == SQLITE_NULL ? NULL : str(s, 3);
+	e.new_value = sqlite3_column_type(s, 4) == SQLITE_NULL ? NULL : str(s, 4);
+	e.reason = str(s, 5);
+	e.author = str(s, 6);
+	e.device = str(s, 7);
+	fixed(e.created_at, sizeof e.created_at, s, 8);
+	fixed(e.received_at, sizeof e.received_at, s, 9);
+	fixed(e.op_id, sizeof e.op_id, s, 10);
+	o = duban_event_to_json(&e);
+	duban_event_free(&e);
+	return o;
+}
+
+static const struct {
+	const char *entity, *sql;
+	cJSON *(*json)(sqlite3_stmt *s);
+} record_reads[] = {
+	{ "note", "/* pull */ SELECT id, item_id, author, text, created_at, received_at FROM note WHERE id = ?",
+	  note_json },
+	{ "inspection", "/* pull */ SELECT id, item_id, date, level, inspectors, place, findings, passed, author,"
+			" created_at, received_at FROM inspection WHERE id = ?", inspection_json },
+	{ "action", "/* pull */ SELECT id, item_id, kind, date, due, text, author, created_at, received_at FROM action"
+		    " WHERE id = ?", action_json },
+	{ "attachment", "/* pull */ SELECT id, item_id, inspection_id, sha256, name, mime, size, author, created_at,"
+			" received_at FROM attachment WHERE id = ?", attachment_json },
+	{ "event", "/* pull */ SELECT seq, item_id, field, old_value, new_value, reason, author, device, created_at,"
+		   " received_at, op_id FROM event WHERE seq = ?", event_json },
+};
+
+static cJSON *sq_record_json(struct srv_rd *rd, const char *entity, const char *id, bool *error)
+{
+	for (size_t i = 0; i < sizeof record_reads / sizeof record_reads[0]; i++) {
+		sqlite3_stmt *s;
+		cJSON *o = NULL;
+		int rc;
+
+		if (strcmp(entity, record_reads[i].entity) != 0)
+			continue;
+		if (!(s = stmt(rd, record_reads[i].sql))) {
+			*error = true;
+			return NULL;
+		}
+		if (strcmp(entity, "event") == 0)
+			sqlite3_bind_int64(s, 1, atoll(id));
+		else
+			sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			o = record_reads[i].json(s);
+		else if (rc != SQLITE_DONE)
+			*error = true;
+		sqlite3_reset(s);
+		return o;
+	}
+	return NULL;
+}
+
+const struct srv_pull_ops srv_sqlite_pull_ops = {
+	.begin = sq_begin,
+	.end = sq_end,
+	.server_seq = sq_server_seq,
+	.token_at = sq_token_at,
+	.pruned = sq_pruned,
+	.more = sq_more,
+	.changes = sq_changes,
+	.item_get = sq_item_get,
+	.record_json = sq_record_json,
+	.item_county = sq_item_county,
+	.last_event = sq_last_event,
+};

@@ -1,0 +1,171 @@
+#!/bin/sh
+# Failover (issue 13).  duband is given every host of the cluster with
+# target_session_attrs=read-write.  The primary has a synchronous streaming
+# replica; it is killed (pg_ctl -m immediate) in the middle of a stream of
+# pushes and the replica promoted: duband resumes writing without a restart,
+# and every op answered `applied` before the kill is there.  Then, with a
+# replica that lags (asynchronous), a client whose cursor is ahead of the
+# promoted server gets `reset` and loses nothing of its own.
+unset DUBAN_STORE
+. "$(dirname "$0")/../sync/lib.sh"
+. "$top_srcdir/tests/pg/lib.sh"
+. "$top_srcdir/tests/pg/duband.sh"
+pg_require backend
+pg_start
+
+# The items as the database has them (duband export --store).
+server_ledger() {
+	store_export | normalise
+}
+
+pg_new_db duban >/dev/null
+pg_replica_start
+P1=$PGPORT
+P2=$PG_REPLICA_PORT
+P3=$(random_port)
+while [ "$P3" = "$P1" ] || [ "$P3" = "$P2" ]; do P3=$(random_port); done
+# The third host is the replica made later (phase 2); until then its socket
+# does not exist and libpq goes on to the next host.
+STORE="$(pg_uri duban "$P1" "$P2" "$P3")&target_session_attrs=read-write&connect_timeout=5"
+diag "store: $STORE"
+store_user boss office || { echo "Bail out! duband user add --store failed"; exit 1; }
+inst_start A "$STORE"
+at A
+boss=$(login boss "$PW")
+TOKEN=$boss
+X=$(uuid)
+push "$(op_create "$(uuid)" "$X" FO-000 甲县)"
+result_is 0 applied "the item the notes go to"
+
+# ---------------------------------------------------------------- phase 1
+N=300
+i=1
+: >"$tmp/ops"
+while [ $i -le $N ]; do
+	op_note "$(uuid)" "$X" "$(uuid)" "$(printf 'fo-note-%03d' $i)" >>"$tmp/ops"
+	echo >>"$tmp/ops"
+	i=$((i + 1))
+done
+# One op per request, a little apart; each answer is recorded.
+: >"$tmp/answered"
+(
+	while IFS= read -r op; do
+		printf '{"device":"fo-dev","ops":[%s]}' "$op" >"$tmp/stream.req"
+		a=$(push_to "$URL_A" "$boss" "$tmp/stream.req")
+		id=${op#*\"id\":\"}
+		id=${id%%\"*}
+		case $a in
+		*'"results":[{'*'"result":"applied"'*) echo "$id applied" >>"$tmp/answered" ;;
+		*'"result":'*) echo "$id other" >>"$tmp/answered" ;;
+		*) echo "$id none" >>"$tmp/answered" ;;
+		esac
+		sleep 0.02
+	done <"$tmp/ops"
+) &
+stream=$!
+BG_PIDS="$BG_PIDS $stream"
+target=$((40 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 80))
+w=0
+while [ "$(wc -l <"$tmp/answered")" -lt $target ] && [ $w -lt 600 ]; do
+	sleep 0.05
+	w=$((w + 1))
+done
+pg_kill_primary
+grep ' applied$' "$tmp/answered" | cut -d' ' -f1 >"$tmp/applied.before"
+diag "primary killed after $(wc -l <"$tmp/answered") answers ($(wc -l <"$tmp/applied.before") applied)"
+sleep 1
+pg_promote
+diag "replica promoted after $(wc -l <"$tmp/answered") answers"
+wait "$stream"
+inst_alive A
+ok $? "duband was not restarted: the same process"
+before=$(wc -l <"$tmp/applied.before" | tr -d ' ')
+after_kill=$(sed "1,${target}d" "$tmp/answered" | grep -c ' applied$')
+[ "$before" -gt 0 ] && [ "$before" -lt $N ]
+ok $? "the primary died in the middle of the stream ($before of $N applied before)"
+[ "$after_kill" -gt 0 ]
+ok $? "duband resumed writing on the promoted server ($after_kill ops applied after the kill)"
+is "$(tail -n 20 "$tmp/answered" | grep -c ' applied$')" 20 "the last 20 ops of the stream are applied"
+diag "answers: $(cut -d' ' -f2 "$tmp/answered" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+
+# Everything answered applied before the kill is on the promoted server.
+pull_all
+bad=0
+while read -r id; do
+	grep "\"id\":\"$id\"" "$tmp/ops" | grep -o 'fo-note-[0-9]*' >"$tmp/.t"
+	grep -q "$(cat "$tmp/.t")" "$tmp/changes" || { bad=$((bad + 1)); diag "lost: $(cat "$tmp/.t")"; }
+done <"$tmp/applied.before"
+is "$bad" 0 "every op answered applied before the kill ($before) is on the promoted server"
+
+# Resent, every op is applied now, once or before.
+: >"$tmp/resent"
+split -l 50 "$tmp/ops" "$tmp/batch."
+for b in "$tmp"/batch.*; do
+	printf '{"device":"fo-dev","ops":[%s]}' "$(paste -sd, "$b")" >"$tmp/resend.req"
+	push_to "$URL_A" "$boss" "$tmp/resend.req" |
+		jq -r '.results[] | .id + " " + .result + " " + (.first // "-")' >>"$tmp/resent"
+done
+is "$(awk '$2 == "applied" || ($2 == "duplicate" && $3 == "applied")' "$tmp/resent" | wc -l | tr -d ' ')" $N \
+	"resent: every op is applied now, once or before"
+bad=0
+while read -r id; do
+	grep -q "^$id duplicate applied$" "$tmp/resent" || bad=$((bad + 1))
+done <"$tmp/applied.before"
+is "$bad" 0 "... and those applied before the kill are duplicates"
+pull_all
+is "$(grep -o 'fo-note-[0-9]*' "$tmp/changes" | sort | uniq -c | awk '$1 == 1' | wc -l | tr -d ' ')" $N \
+	"the $N notes are there, each once"
+
+# ---------------------------------------------------------------- phase 2
+# A new replica of the promoted server, on the third host of duband's list;
+# then it lags: what is committed now stays on the primary.
+pg_replica_start "$P3"
+login_client c boss "$URL_A" || exit 1
+sync_until c 5
+exit_is 0 "client c is in step with the server"
+pg_replica_detach
+TOKEN=$boss
+push "$(op_create "$(uuid)" "$(uuid)" LAG-001 甲县)" "$(op_note "$(uuid)" "$X" "$(uuid)" lag-note)"
+is "$(j '[.results[] | select(.result == "applied")] | length')" 2 "two ops applied on the primary alone"
+sync_client c -q
+exit_is 0 "c pulls them: its cursor is now ahead of the lagging replica"
+cursor=$(status_of c cursor)
+is "$(client c export --format json | jq -r '.[] | select(.code == "LAG-001") | .code')" LAG-001 "c has LAG-001"
+
+# c's own work, not yet sent.
+crun c edit FO-000 --progress 42
+crun c note FO-000 '切换之后的记录'
+is "$(status_of c queued)" 2 "c has 2 ops queued"
+
+pg_kill_primary
+pg_promote
+# duband finds the new primary by itself (the third host).
+w=0
+while :; do
+	TOKEN=$boss
+	api GET "pull?since=$cursor"
+	[ "$code" = 200 ] && break
+	w=$((w + 1))
+	[ $w -lt 100 ] || break
+	sleep 0.2
+done
+is "$(j .reset) $(j .reason)" "true cursor_unknown" "a cursor ahead of the promoted server: reset, cursor_unknown"
+inst_alive A
+ok $? "duband is still the same process"
+
+sync_until c 5
+exit_is 0 "c's sync after the failover exits 0"
+case $(printf '%s\n%s' "$out" "$err" | tr 'A-Z' 'a-z') in
+*reset* | *重置*) pass "the client says the server was reset" ;;
+*) fail "the client says the server was reset"; diag "stdout: $out" "stderr: $err" ;;
+esac
+is "$(status_of c queued)" 0 "c's outbox is empty"
+is "$(store_export | jq -r '.[] | select(.code == "FO-000") | .progress')" 42 "c's edit reached the server"
+TOKEN=$boss
+pull_all
+is "$(grep -c '切换之后的记录' "$tmp/changes")" 1 "c's note reached the server once"
+is "$(grep -c 'LAG-001' "$tmp/changes")" 0 "what only the lost primary had (LAG-001) is gone from the server"
+same_as_server c "c after the failover"
+
+inst_stop A
+done_testing
