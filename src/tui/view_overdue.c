@@ -343,20 +343,28 @@ static int issue_step(struct tui *t, struct overdue_view *ov)
 	free(question);
 	free(box);
 	int r = TUI_HANDLED | TUI_REDRAW;
-	if (yes) {
+	/* Esc at the letter's prompt cancels the whole command, like Esc at
+	 * the question: an empty name is the way to issue without a letter. */
+	char *path = NULL;
+	bool go = yes;
+	if (go) {
 		char *def = default_letter_name(o, kind);
-		char *path = tui_prompt(t, _("Letter file (.html for print, Esc: no letter):"), def, NULL, NULL);
+		path = tui_prompt(t, _("Letter file (.html for print; empty: no letter; Esc: cancel):"), def, NULL,
+				  NULL);
 		free(def);
-		if (path && !*duban_trim(path)) {
+		go = path != NULL;
+	}
+	if (go) {
+		if (!*duban_trim(path)) {
 			free(path);
 			path = NULL;
 		}
 		if (record(t, &c, &l, path))
 			r |= TUI_RELOAD;
-		free(path);
 	} else {
 		tui_message(t, false, _("%s: nothing issued"), code);
 	}
+	free(path);
 	free(code);
 	duban_letter_free(&l);
 	return r;
