@@ -708,7 +708,7 @@ int tui_form_action(struct tui *t, const char *item_id)
 		return TUI_REDRAW;
 	const char *kinds[DUBAN_ACTION_KIND_COUNT];
 	for (int k = 0; k < DUBAN_ACTION_KIND_COUNT; k++)
-		kinds[k] = duban_action_kind_zh((enum duban_action_kind)k);
+		kinds[k] = duban_action_kind_name((enum duban_action_kind)k);
 	struct form fm;
 	form_init(&fm, xasprintf(_("Supervision action: %s"), item.code), save_action, &item);
 	fm.f[form_choice(&fm, _("Kind"), kinds, DUBAN_ACTION_KIND_COUNT, -1)].required = true;

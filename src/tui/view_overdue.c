@@ -299,9 +299,9 @@ static bool record(struct tui *t, const struct duban_letter_ctx *c, const struct
 		tui_message(t, true, _("%s: nothing issued: %s"), code,
 			    *err ? err : duban_store_errmsg(t->st));
 	} else if (path) {
-		tui_message(t, false, _("%s: %s issued; letter written to %s"), code, duban_action_kind_zh(c->step), path);
+		tui_message(t, false, _("%s: %s issued; letter written to %s"), code, duban_action_kind_name(c->step), path);
 	} else {
-		tui_message(t, false, _("%s: %s issued"), code, duban_action_kind_zh(c->step));
+		tui_message(t, false, _("%s: %s issued"), code, duban_action_kind_name(c->step));
 	}
 	free(code);
 	return okay;
@@ -332,8 +332,8 @@ static int issue_step(struct tui *t, struct overdue_view *ov)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	char *code = duban_sanitize(o->item.code, false);
-	char *box = xasprintf(_("%s for %s"), duban_action_kind_zh(kind), code);
-	char *question = xasprintf(_("Issue %s to %s and record it?"), duban_action_kind_zh(kind), code);
+	char *box = xasprintf(_("%s for %s"), duban_action_kind_name(kind), code);
+	char *question = xasprintf(_("Issue %s to %s and record it?"), duban_action_kind_name(kind), code);
 	ov->preview = l.action_text;
 	ov->preview_title = box;
 	tui_draw_all(t);
