@@ -15,6 +15,7 @@
 #include "duban/ladder.h"
 #include "duban/model.h"
 #include "duban/settings.h"
+#include "duban/tui.h"
 #include "duban/util.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -35,8 +36,10 @@ struct option_info {
 static const struct option_info options[] = { DUBAN_OPTIONS(OPTION_INFO) };
 #undef OPTION_INFO
 
-static const char *const view_names[] = { "generic", "ledger", "detail", "calendar", "dashboard", "help",
-					   "conflicts", "synclog", "overdue" };
+/* `bind VIEW`: the generic key map, then the TUI's views. */
+#define VIEW_NAME(id, title) #id,
+static const char *const view_names[] = { "generic", TUI_VIEWS(VIEW_NAME) };
+#undef VIEW_NAME
 
 static const char *const color_names[] = { "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white" };
 static const char *const attr_names[] = { "bold", "reverse", "underline", "dim", "standout", "normal" };
@@ -293,8 +296,10 @@ static bool parse_bind_line(struct duban_settings *s, char **words, int n, char 
 	for (size_t i = 0; i < ARRAY_LEN(view_names) && !known; i++)
 		known = strcmp(words[1], view_names[i]) == 0;
 	if (!known) {
-		snprintf(err, errlen, _("bind: unknown view \"%s\" (generic, ledger, detail, calendar, dashboard, help, conflicts, synclog, overdue)"),
-			 words[1]);
+		char names[256] = "";
+		for (size_t i = 0; i < ARRAY_LEN(view_names); i++)
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", view_names[i]);
+		snprintf(err, errlen, _("bind: unknown view \"%s\" (%s)"), words[1], names);
 		return false;
 	}
 	struct duban_binding b;

@@ -126,8 +126,18 @@ char *tui_key_name(int key)
 
 /* ---------------------------------------------------------------- key maps */
 
-static const char *const map_names[] = { "generic", "ledger", "detail", "calendar", "dashboard", "help",
-					 "conflicts", "synclog", "overdue" };
+/* The generic map, then one per view. */
+#define TUI_VIEW_MAP_NAME(id, title) #id,
+static const char *const map_names[] = { "generic", TUI_VIEWS(TUI_VIEW_MAP_NAME) };
+#undef TUI_VIEW_MAP_NAME
+
+const char *tui_view_title(const char *name)
+{
+#define TUI_VIEW_TITLE(id, title) if (name && strcmp(name, #id) == 0) return _(title);
+	TUI_VIEWS(TUI_VIEW_TITLE)
+#undef TUI_VIEW_TITLE
+	return name;
+}
 #define NMAPS ARRAY_LEN(map_names)
 
 struct binding {

@@ -147,14 +147,14 @@ struct tui_view_ops {
 	int (*mouse)(struct tui *t, void *self, int y, int x, mmask_t buttons);
 };
 
-extern const struct tui_view_ops tui_ledger_view;    /* view_ledger.c (with its detail pane) */
-extern const struct tui_view_ops tui_detail_view;    /* view_detail.c: arg = item id (char *) */
-extern const struct tui_view_ops tui_calendar_view;  /* view_calendar.c: month/week/agenda */
-extern const struct tui_view_ops tui_dashboard_view; /* view_dashboard.c */
-extern const struct tui_view_ops tui_help_view;      /* view_help.c: arg = the view below */
-extern const struct tui_view_ops tui_conflicts_view; /* view_conflicts.c: conflicts, rejected changes */
-extern const struct tui_view_ops tui_synclog_view;   /* view_synclog.c: the last syncs */
-extern const struct tui_view_ops tui_overdue_view;   /* view_overdue.c: the supervision ladder */
+/* tui_ledger_view, tui_detail_view (arg = item id), tui_calendar_view (arg =
+ * "month"/"week"/"agenda"), tui_help_view (arg = the view below), …: one per
+ * entry of TUI_VIEWS, each in its view_ID.c. */
+#define TUI_VIEW_EXTERN(id, title) extern const struct tui_view_ops tui_##id##_view;
+TUI_VIEWS(TUI_VIEW_EXTERN)
+#undef TUI_VIEW_EXTERN
+/* The view's title as people read it (translated), or the name itself. */
+const char *tui_view_title(const char *name);
 
 #define TUI_MAX_STACK 8
 struct tui_stacked {
@@ -230,6 +230,11 @@ enum tui_action tui_key_action(struct tui *t, const char *view, int key);
 char *tui_keys_for(struct tui *t, const char *view, enum tui_action a);
 /* Whether the view's own map (not the generic one) binds an action. */
 bool tui_view_binds(const char *view, enum tui_action a);
+/* List navigation (list.c), shared by the list views: moves *cur over n
+ * rows for a movement action (a page is `page` rows), clamped to the list;
+ * TUI_IGNORED when a is not one.  tui_list_set clamps a jump to `to`. */
+int tui_list_move(int *cur, int n, int page, enum tui_action a);
+int tui_list_set(int *cur, int n, int to);
 /* Re-applies the shared filter + search to every view. */
 void tui_filter_changed(struct tui *t);
 

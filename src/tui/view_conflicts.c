@@ -558,17 +558,6 @@ static int settle_op(struct tui *t, struct cview *v, bool retry)
 	return TUI_HANDLED | TUI_REDRAW | TUI_RELOAD;
 }
 
-static int move_to(struct cview *v, int to)
-{
-	int n = total(v);
-	if (to >= n)
-		to = n - 1;
-	if (to < 0)
-		to = 0;
-	v->cur = to;
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
 static int goto_item(struct tui *t, struct cview *v)
 {
 	const struct duban_conflict *c = cur_conflict(v);
@@ -586,16 +575,13 @@ static int cv_handle(struct tui *t, void *self, enum tui_action a, int key)
 	struct cview *v = self;
 	int page = v->list_h > 2 ? v->list_h - 1 : 1;
 	(void)key;
+	int r = tui_list_move(&v->cur, total(v), page, a);
+	if (r)
+		return r;
 	switch (a) {
 	case TUI_ACT_BACK:
 	case TUI_ACT_QUIT:
 		return TUI_HANDLED | TUI_CLOSE;
-	case TUI_ACT_MOVE_DOWN: return move_to(v, v->cur + 1);
-	case TUI_ACT_MOVE_UP: return move_to(v, v->cur - 1);
-	case TUI_ACT_PAGE_DOWN: case TUI_ACT_HALF_DOWN: return move_to(v, v->cur + page);
-	case TUI_ACT_PAGE_UP: case TUI_ACT_HALF_UP: return move_to(v, v->cur - page);
-	case TUI_ACT_FIRST: return move_to(v, 0);
-	case TUI_ACT_LAST: return move_to(v, total(v) - 1);
 	case TUI_ACT_KEEP_MINE: return resolve(t, v, DUBAN_RESOLVE_KEEP_MINE);
 	case TUI_ACT_TAKE_THEIRS: return resolve(t, v, DUBAN_RESOLVE_TAKE_THEIRS);
 	case TUI_ACT_EDIT_VALUE: return resolve(t, v, DUBAN_RESOLVE_EDIT);
@@ -640,10 +626,10 @@ static int cv_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons)
 	struct cview *v = self;
 	(void)t, (void)x;
 	if (buttons & BUTTON4_PRESSED)
-		return move_to(v, v->cur - 1);
+		return tui_list_set(&v->cur, total(v), v->cur - 1);
 #ifdef BUTTON5_PRESSED
 	if (buttons & BUTTON5_PRESSED)
-		return move_to(v, v->cur + 1);
+		return tui_list_set(&v->cur, total(v), v->cur + 1);
 #endif
 	if (!(buttons & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
 		return TUI_IGNORED;
@@ -653,7 +639,7 @@ static int cv_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons)
 	int line = v->top + (y - 1);
 	int r = TUI_HANDLED;
 	if (y - 1 < v->list_h && line >= 0 && line < n && entry[line] >= 0)
-		r = move_to(v, entry[line]);
+		r = tui_list_set(&v->cur, total(v), entry[line]);
 	free(entry);
 	return r;
 }

@@ -640,11 +640,9 @@ static int write_bulletin(struct tui *t)
 
 /* ---------------------------------------------------------------- keys */
 
-static int dash_scroll(struct dashboard *d, int by)
+static int max_top(const struct dashboard *d)
 {
-	d->top += by;
-	clamp_top(d);
-	return TUI_HANDLED | TUI_REDRAW;
+	return d->nlines - d->page > 0 ? d->nlines - d->page : 0;
 }
 
 static int dash_handle(struct tui *t, void *self, enum tui_action a, int key)
@@ -655,15 +653,7 @@ static int dash_handle(struct tui *t, void *self, enum tui_action a, int key)
 	(void)key;
 	switch (a) {
 	case TUI_ACT_WRITE_BULLETIN: return write_bulletin(t);
-	case TUI_ACT_MOVE_DOWN: return dash_scroll(d, 1);
-	case TUI_ACT_MOVE_UP: return dash_scroll(d, -1);
-	case TUI_ACT_PAGE_DOWN: return dash_scroll(d, page);
-	case TUI_ACT_PAGE_UP: return dash_scroll(d, -page);
-	case TUI_ACT_HALF_DOWN: return dash_scroll(d, page / 2 ? page / 2 : 1);
-	case TUI_ACT_HALF_UP: return dash_scroll(d, -(page / 2 ? page / 2 : 1));
-	case TUI_ACT_FIRST: return dash_scroll(d, -d->top);
-	case TUI_ACT_LAST: return dash_scroll(d, d->nlines);
-	default: return TUI_IGNORED;
+	default: return tui_list_move(&d->top, max_top(d) + 1, page, a);
 	}
 }
 

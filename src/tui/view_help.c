@@ -22,22 +22,6 @@ struct help {
 	int page;      /* lines on screen at the last draw */
 };
 
-/* View names as the user reads them. */
-static const char *view_title(const char *name)
-{
-	static const struct {
-		const char *name, *title;
-	} titles[] = {
-		{ "ledger", N_("ledger") }, { "detail", N_("item detail") }, { "calendar", N_("calendar") },
-		{ "dashboard", N_("dashboard") }, { "help", N_("help") }, { "conflicts", N_("conflicts") },
-		{ "synclog", N_("sync log") }, { "overdue", N_("overdue items") },
-	};
-	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
-		if (strcmp(name, titles[i].name) == 0)
-			return _(titles[i].title);
-	return name;
-}
-
 static void *help_open(struct tui *t, void *arg)
 {
 	struct help *h = xcalloc(1, sizeof *h);
@@ -90,7 +74,7 @@ static void help_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int 
 	if (keyw > w / 2)
 		keyw = w / 2;
 	char *head = xasprintf(_("Keys in the %s view — Esc or q closes"),
-			       view_title(hp->below ? hp->below->name : "generic"));
+			       tui_view_title(hp->below ? hp->below->name : "generic"));
 	tui_text(win, y, x, head, w, tui_attr(t, TUI_EL_TABLE_HEAD));
 	free(head);
 	for (int r = 1; r < h; r++) {
@@ -106,45 +90,24 @@ static void help_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int 
 	}
 }
 
-static int scroll_to(struct help *h, int top)
-{
-	if (top > max_top(h))
-		top = max_top(h);
-	if (top < 0)
-		top = 0;
-	h->top = top;
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
 static int help_handle(struct tui *t, void *self, enum tui_action a, int key)
 {
 	struct help *h = self;
 	(void)t;
 	(void)key;
 	int page = h->page > 1 ? h->page : 1;
+	int r = tui_list_move(&h->top, max_top(h) + 1, page, a);
+	if (r)
+		return r;
 	switch (a) {
 	case TUI_ACT_BACK:
 	case TUI_ACT_QUIT:
 	case TUI_ACT_HELP:
 		return TUI_HANDLED | TUI_CLOSE;
-	case TUI_ACT_MOVE_DOWN:
 	case TUI_ACT_DETAIL_DOWN:
-		return scroll_to(h, h->top + 1);
-	case TUI_ACT_MOVE_UP:
+		return tui_list_set(&h->top, max_top(h) + 1, h->top + 1);
 	case TUI_ACT_DETAIL_UP:
-		return scroll_to(h, h->top - 1);
-	case TUI_ACT_PAGE_DOWN:
-		return scroll_to(h, h->top + page);
-	case TUI_ACT_PAGE_UP:
-		return scroll_to(h, h->top - page);
-	case TUI_ACT_HALF_DOWN:
-		return scroll_to(h, h->top + page / 2);
-	case TUI_ACT_HALF_UP:
-		return scroll_to(h, h->top - page / 2);
-	case TUI_ACT_FIRST:
-		return scroll_to(h, 0);
-	case TUI_ACT_LAST:
-		return scroll_to(h, max_top(h));
+		return tui_list_set(&h->top, max_top(h) + 1, h->top - 1);
 	case TUI_ACT_VIEW_LEDGER:
 	case TUI_ACT_VIEW_CALENDAR:
 	case TUI_ACT_VIEW_WEEK:
@@ -176,9 +139,9 @@ static int help_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons)
 	(void)x;
 	struct help *h = self;
 	if (buttons & BUTTON4_PRESSED)
-		return scroll_to(h, h->top - 3);
+		return tui_list_set(&h->top, max_top(h) + 1, h->top - 3);
 	if (buttons & BUTTON5_PRESSED)
-		return scroll_to(h, h->top + 3);
+		return tui_list_set(&h->top, max_top(h) + 1, h->top + 3);
 	return TUI_IGNORED;
 }
 

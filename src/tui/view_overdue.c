@@ -372,34 +372,19 @@ static int issue_step(struct tui *t, struct overdue_view *ov)
 
 /* ---------------------------------------------------------------- keys */
 
-static int move_to(struct overdue_view *ov, int to)
-{
-	if (to >= ov->n)
-		to = ov->n - 1;
-	if (to < 0)
-		to = 0;
-	ov->cur = to;
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
 static int ov_handle(struct tui *t, void *self, enum tui_action a, int key)
 {
 	struct overdue_view *ov = self;
 	int page = ov->page > 1 ? ov->page : 1;
 	const struct duban_overdue *o = current(ov);
 	(void)key;
+	int r = tui_list_move(&ov->cur, ov->n, page, a);
+	if (r)
+		return r;
 	switch (a) {
 	case TUI_ACT_BACK:
 	case TUI_ACT_QUIT:
 		return TUI_HANDLED | TUI_CLOSE;
-	case TUI_ACT_MOVE_DOWN: return move_to(ov, ov->cur + 1);
-	case TUI_ACT_MOVE_UP: return move_to(ov, ov->cur - 1);
-	case TUI_ACT_PAGE_DOWN: return move_to(ov, ov->cur + page);
-	case TUI_ACT_PAGE_UP: return move_to(ov, ov->cur - page);
-	case TUI_ACT_HALF_DOWN: return move_to(ov, ov->cur + page / 2);
-	case TUI_ACT_HALF_UP: return move_to(ov, ov->cur - page / 2);
-	case TUI_ACT_FIRST: return move_to(ov, 0);
-	case TUI_ACT_LAST: return move_to(ov, ov->n - 1);
 	case TUI_ACT_ENTER:
 		if (o) {
 			char id[37];

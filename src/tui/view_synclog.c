@@ -222,33 +222,18 @@ static void sl_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int h,
 	draw_detail(t, &v->r[v->cur], win, sep + 1, x, detail_h, w);
 }
 
-static int move_to(struct synclog *v, int to)
-{
-	if (to >= v->n)
-		to = v->n - 1;
-	if (to < 0)
-		to = 0;
-	v->cur = to;
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
 static int sl_handle(struct tui *t, void *self, enum tui_action a, int key)
 {
 	struct synclog *v = self;
 	int page = v->page > 1 ? v->page : 1;
 	(void)t, (void)key;
+	int r = tui_list_move(&v->cur, v->n, page, a);
+	if (r)
+		return r;
 	switch (a) {
 	case TUI_ACT_BACK:
 	case TUI_ACT_QUIT:
 		return TUI_HANDLED | TUI_CLOSE;
-	case TUI_ACT_MOVE_DOWN: return move_to(v, v->cur + 1);
-	case TUI_ACT_MOVE_UP: return move_to(v, v->cur - 1);
-	case TUI_ACT_PAGE_DOWN: return move_to(v, v->cur + page);
-	case TUI_ACT_PAGE_UP: return move_to(v, v->cur - page);
-	case TUI_ACT_HALF_DOWN: return move_to(v, v->cur + page / 2);
-	case TUI_ACT_HALF_UP: return move_to(v, v->cur - page / 2);
-	case TUI_ACT_FIRST: return move_to(v, 0);
-	case TUI_ACT_LAST: return move_to(v, v->n - 1);
 	case TUI_ACT_REFRESH: return TUI_HANDLED | TUI_RELOAD;
 	default:
 		return TUI_IGNORED;
