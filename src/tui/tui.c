@@ -142,7 +142,7 @@ static void draw_header(struct tui *t)
 static void draw_status(struct tui *t)
 {
 	int y = t->rows - 1;
-	attr_t base = tui_attr(t, TUI_EL_STATUS_LINE);
+	attr_t base = tui_attr(t, tui_sync_element(t));
 	char *full = tui_sync_status(t, false);
 	char *brief = tui_sync_status(t, true);
 	int msgw = 0;
@@ -364,6 +364,10 @@ static bool changed_outside(struct tui *t)
 {
 	if (tui_sync_running(t))
 		return false;
+	if (tui_sync_account_changed(t)) {
+		redraw(t);
+		return false;
+	}
 	long long v = duban_store_data_version(t->st);
 	if (v < 0 || v == loop.data_version)
 		return false;

@@ -101,7 +101,10 @@ int tui_action_parse(const char *name);         /* -1 when unknown */
 	X(ERROR, "error") \
 	X(INPUT, "input") \
 	X(HELP_KEY, "help-key") \
-	X(CONFLICT, "conflict")
+	X(CONFLICT, "conflict") \
+	X(STATUS_ONLINE, "status-online") \
+	X(STATUS_OFFLINE, "status-offline") \
+	X(STATUS_ERROR, "status-error")
 
 enum tui_element {
 #define TUI_ELEMENT_ENUM(id, name) TUI_EL_##id,
@@ -357,6 +360,12 @@ int tui_sync_event(struct tui *t);
 void tui_sync_counts(struct tui *t);
 /* The left part of the status line, full or brief.  Malloc'd. */
 char *tui_sync_status(struct tui *t, bool brief);
+/* The status line's element: online, offline or error, as the last sync
+ * (or login) found the server. */
+enum tui_element tui_sync_element(const struct tui *t);
+/* The account file was written or removed since last looked at (a login or
+ * logout elsewhere): online or not logged in follows.  True when it was. */
+bool tui_sync_account_changed(struct tui *t);
 /* The first key of an action in the generic map ("C"), for hints.  Malloc'd. */
 char *tui_first_key(struct tui *t, const char *view, enum tui_action a);
 /* A stored field value as people read it: "(empty)", "(none)" for NULL,
