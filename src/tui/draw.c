@@ -99,6 +99,33 @@ char *tui_due_text(duban_date deadline, enum duban_deadline_kind dk, duban_date 
 	return xasprintf(P_("%d day left", "%d days left", days), days);
 }
 
+char *tui_due_short(duban_date deadline, enum duban_deadline_kind dk, duban_date today)
+{
+	if (dk == DUBAN_DEADLINE_ONGOING || deadline == DUBAN_DATE_NONE)
+		return tui_due_text(deadline, dk, today);
+	int days = deadline - today;
+	if (days == 0)
+		return xstrdup(_("today"));
+	/* TRANSLATORS: overdue by N days, in a narrow column. */
+	if (days < 0)
+		return xasprintf(_("%dd late"), -days);
+	/* TRANSLATORS: N days to the deadline, in a narrow column. */
+	return xasprintf(_("%dd left"), days);
+}
+
+const char *tui_status_short(enum duban_status s)
+{
+	static const char *const shorts[DUBAN_STATUS_COUNT] = {
+		[DUBAN_STATUS_NOT_STARTED] = N_("not begun"),
+		[DUBAN_STATUS_IN_PROGRESS] = N_("in prog."),
+		[DUBAN_STATUS_REQUESTED] = N_("close req."),
+		[DUBAN_STATUS_VERIFIED] = N_("verified"),
+		[DUBAN_STATUS_PUBLICIZED] = N_("public"),
+		[DUBAN_STATUS_CLOSED] = N_("closed"),
+	};
+	return (unsigned)s < DUBAN_STATUS_COUNT ? _(shorts[s]) : "";
+}
+
 void tui_box(WINDOW *w, int y, int x, int h, int wd, const char *title, attr_t attr)
 {
 	if (h < 2 || wd < 2)

@@ -251,6 +251,10 @@ attr_t tui_attr(const struct tui *t, enum tui_element e);
 attr_t tui_light_attr(const struct tui *t, enum duban_light l);
 /* "overdue 12 days" / "3 days left" / "due today" / "ongoing"; translated. */
 char *tui_due_text(duban_date deadline, enum duban_deadline_kind dk, duban_date today);
+/* The same for a narrow column: "159d late", "63d left" (逾期159天). */
+char *tui_due_short(duban_date deadline, enum duban_deadline_kind dk, duban_date today);
+/* A status's short name for a narrow column ("in prog."); 申请销号 stays. */
+const char *tui_status_short(enum duban_status s);
 /* A box with a title, for forms and prompts. */
 void tui_box(WINDOW *w, int y, int x, int h, int wd, const char *title, attr_t attr);
 

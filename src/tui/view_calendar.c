@@ -755,11 +755,14 @@ static void draw_ag_line(struct tui *t, struct calendar *c, WINDOW *win, int y, 
 		return;
 	}
 	r = &c->agenda.rows[l->item];
+	/* Narrow (a phone): the short words, so that they still fit. */
+	bool brief = w < 60;
 	if (r->deadline != DUBAN_DATE_NONE && r->deadline < c->today)
-		extra = tui_due_text(r->deadline, r->deadline_kind, c->today);
+		extra = brief ? tui_due_short(r->deadline, r->deadline_kind, c->today)
+			      : tui_due_text(r->deadline, r->deadline_kind, c->today);
 	else
-		extra = xstrdup(duban_status_name(r->status));
-	draw_item(t, win, y, x + 2, w - 2, r, i == c->ag_sel, extra, w >= 60 ? 16 : 0);
+		extra = xstrdup(brief ? tui_status_short(r->status) : duban_status_name(r->status));
+	draw_item(t, win, y, x + 2, w - 2, r, i == c->ag_sel, extra, brief ? 10 : 16);
 	free(extra);
 }
 
