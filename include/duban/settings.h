@@ -98,6 +98,14 @@ void duban_filter_expr_free(struct duban_filter_expr *e);
  * search=TEXT (or bare words: text search) sort=deadline[-] .
  * Values may be quoted with "".  False with a message when a term is bad. */
 bool duban_filter_expr_parse(struct duban_filter_expr *e, const char *expr, char *err, size_t errlen);
+/* The expression that parses back into f (and the sort when sort >= 0):
+ * "county=东川县 status=in_progress,requested search=\"a b\" sort=code-".
+ * Malloc'd, "" for no filter. */
+char *duban_filter_expr_format(const struct duban_filter *f, int sort, bool descending);
+/* Replaces (or adds) the config file's `filter NAME EXPR` line; expr NULL
+ * removes it.  The file is rewritten atomically, every other line kept.
+ * path NULL: duban_config_path().  False with a message in err. */
+bool duban_config_set_filter(const char *path, const char *name, const char *expr, char *err, size_t errlen);
 /* A one-line summary of a filter for headers ("东川县 · 整改中,申请销号 · 采砂"),
  * translated; "" for no filter.  Malloc'd. */
 char *duban_filter_summary(const struct duban_filter *f);

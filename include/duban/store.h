@@ -120,7 +120,11 @@ struct duban_filter {
 };
 void duban_filter_init(struct duban_filter *f);
 
-enum duban_sort { DUBAN_SORT_DEADLINE, DUBAN_SORT_CODE, DUBAN_SORT_UPDATED, DUBAN_SORT_LIGHT, DUBAN_SORT_COUNT };
+/* County, status (in workflow order) and progress sort by deadline within. */
+enum duban_sort {
+	DUBAN_SORT_DEADLINE, DUBAN_SORT_CODE, DUBAN_SORT_UPDATED, DUBAN_SORT_LIGHT,
+	DUBAN_SORT_COUNTY, DUBAN_SORT_STATUS, DUBAN_SORT_PROGRESS, DUBAN_SORT_COUNT
+};
 const char *duban_sort_id(enum duban_sort s);
 int duban_sort_parse(const char *s);
 
@@ -143,7 +147,7 @@ void duban_row_free(struct duban_row *r);
  * take it from a row with duban_cursor_of_row. */
 struct duban_cursor {
 	int light;
-	char key[192]; /* deadline key, code, or updated_at */
+	char key[192]; /* deadline key, code, updated_at, or MAJOR \x1f deadline key */
 	long long rowid;
 	bool valid;   /* false: start (forward) or end (backward) */
 };

@@ -25,6 +25,7 @@ struct duban_tui_options {
 	const char *config_path;  /* NULL: the XDG default */
 	const char *db_path;      /* the ledger's file: a sync opens its own connection
 				     (NULL: no sync from the interface) */
+	bool fresh;               /* --fresh: not the views the last run left */
 };
 
 /* Runs the interface on an open store until the user quits.  Returns 0, or a

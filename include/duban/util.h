@@ -53,6 +53,9 @@ char *duban_trim(char *s);
  * $XDG_CONFIG_HOME/duban/config.  Malloc'd. */
 char *duban_default_db_path(void);
 char *duban_config_path(void);
+/* $XDG_STATE_HOME/duban/NAME (~/.local/state/duban/NAME): what the
+ * interface keeps between runs. */
+char *duban_state_path(const char *name);
 /* mkdir -p of the directory part of path (mode 0700). 0 on success. */
 int duban_mkdir_parent(const char *path);
 

@@ -36,6 +36,7 @@ struct cli_ctx {
 	char *db_path;     /* owned */
 	duban_store *st;   /* opened by cli_store, closed by main */
 	const char *cmd;   /* the subcommand's name, for messages */
+	bool fresh;        /* --fresh: the interface without the last run's state */
 };
 
 typedef int (*cli_cmd_fn)(struct cli_ctx *ctx, int argc, char **argv);

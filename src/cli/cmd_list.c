@@ -239,7 +239,8 @@ static void list_help(void)
 		"List the items of the ledger, most urgent deadline first.\n\n"), stdout);
 	cli_filter_help(stdout);
 	fputs(_("\nOptions:\n"
-		"      --sort KEY          deadline (default), code, updated or light\n"
+		"      --sort KEY          deadline (default), code, updated, light, county,\n"
+		"                          status or progress\n"
 		"      --reverse           reverse the order\n"
 		"      --limit N           show at most N items\n"
 		"      --count-by FIELD    instead of the items, the number of them per county,\n"
@@ -558,7 +559,7 @@ static int parse_list_opt(struct list_opts *o, int c, const char *arg)
 	case 's': {
 		int s = duban_sort_parse(arg);
 		if (s < 0) {
-			cli_error(_("--sort: unknown key '%s' (deadline, code, updated or light)"), arg);
+			cli_error(_("--sort: unknown key '%s' (deadline, code, updated, light, county, status or progress)"), arg);
 			return CLI_USAGE;
 		}
 		o->sort = s;

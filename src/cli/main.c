@@ -89,6 +89,7 @@ static int default_view(struct cli_ctx *ctx)
 	opt.ledger_name = slash ? slash + 1 : ctx->db_path;
 	/* The background sync opens its own connection to this very file. */
 	opt.db_path = ctx->db_path;
+	opt.fresh = ctx->fresh;
 	return duban_tui_run(ctx->st, &opt);
 }
 
@@ -250,6 +251,8 @@ static void usage(FILE *out)
 		"      --db PATH   the ledger file (default: $DUBAN_DB, else\n"
 		"                  $XDG_DATA_HOME/duban/ledger.db)\n"
 		"      --demo      open the demo ledger (made on first use)\n"
+		"      --fresh     the full-screen interface as on a first start, not\n"
+		"                  the views, filter and item of the last run\n"
 		"  -h, --help      show this help\n"
 		"      --version   show the version\n\n"
 		"`duban COMMAND --help` describes a command; man duban has the details.\n"), out);
@@ -345,6 +348,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "demo", no_argument, NULL, 'D' },
+		{ "fresh", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -363,6 +367,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			demo = true;
+			break;
+		case 'F':
+			ctx.fresh = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -31,7 +31,8 @@ void duban_filter_init(struct duban_filter *f)
 	f->due_after = DUBAN_DATE_NONE;
 }
 
-static const char *const sort_ids[DUBAN_SORT_COUNT] = { "deadline", "code", "updated", "light" };
+static const char *const sort_ids[DUBAN_SORT_COUNT] = { "deadline", "code", "updated", "light",
+							 "county", "status", "progress" };
 
 const char *duban_sort_id(enum duban_sort s)
 {
@@ -74,11 +75,42 @@ void duban_cursor_of_row(const struct duban_row *row, enum duban_sort sort, stru
 	case DUBAN_SORT_UPDATED:
 		snprintf(out->key, sizeof out->key, "%s", row->updated_at);
 		break;
-	default:
-		if (row->deadline == DUBAN_DATE_NONE)
-			strcpy(out->key, "9999-12-31");
+	default: {
+		char due[16] = "9999-12-31";
+		if (row->deadline != DUBAN_DATE_NONE)
+			duban_date_format(row->deadline, due);
+		if (sort == DUBAN_SORT_COUNTY)
+			snprintf(out->key, sizeof out->key, "%s\x1f%s", row->county ? row->county : "", due);
+		else if (sort == DUBAN_SORT_STATUS || sort == DUBAN_SORT_PROGRESS)
+			snprintf(out->key, sizeof out->key, "%d\x1f%s",
+				 sort == DUBAN_SORT_STATUS ? (int)row->status : row->progress, due);
 		else
-			duban_date_format(row->deadline, out->key);
+			snprintf(out->key, sizeof out->key, "%s", due);
+	}
+	}
+}
+
+/* The sorts by another column first, then the deadline: that column's SQL
+ * (status in workflow order), or NULL. */
+static const char *major_expr(enum duban_sort sort)
+{
+	static char status_order[512];
+	switch (sort) {
+	case DUBAN_SORT_COUNTY:
+		return "county";
+	case DUBAN_SORT_PROGRESS:
+		return "progress";
+	case DUBAN_SORT_STATUS:
+		if (!status_order[0]) {
+			size_t n = (size_t)snprintf(status_order, sizeof status_order, "(CASE status");
+			for (int i = 0; i < DUBAN_STATUS_COUNT; i++)
+				n += (size_t)snprintf(status_order + n, sizeof status_order - n, " WHEN '%s' THEN %d",
+						      duban_status_id((enum duban_status)i), i);
+			snprintf(status_order + n, sizeof status_order - n, " ELSE %d END)", DUBAN_STATUS_COUNT);
+		}
+		return status_order;
+	default:
+		return NULL;
 	}
 }
 
@@ -337,7 +369,11 @@ static const char *walk_index(const struct query *q, const struct duban_filter *
 	switch (sort) {
 	case DUBAN_SORT_UPDATED:
 		return " INDEXED BY item_updated";
+	case DUBAN_SORT_COUNTY:
+		return " INDEXED BY item_county_due";
 	case DUBAN_SORT_CODE:
+	case DUBAN_SORT_STATUS:
+	case DUBAN_SORT_PROGRESS:
 		return "";
 	default:
 		if (f->status_mask && !(f->status_mask & (f->status_mask - 1)))
@@ -368,6 +404,25 @@ struct window_req {
 	int light;           /* >= 0: only this light (sorting by light) */
 };
 
+/* "(major, due_key, seq) > (…)" from a cursor key "MAJOR\x1fDUE_KEY". */
+static void cursor_after_major(struct query *q, const struct window_req *w)
+{
+	const char *key = w->cursor->key;
+	const char *sep = strchr(key, '\x1f');
+	char *major = xstrndup(key, sep ? (size_t)(sep - key) : strlen(key));
+	duban_buf_printf(&q->sql, "(%s, due_key, seq) %s (", major_expr(w->sort), w->ascending ? ">" : "<");
+	if (w->sort == DUBAN_SORT_COUNTY)
+		q_text(q, major);
+	else
+		q_int(q, strtoll(major, NULL, 10));
+	duban_buf_puts(&q->sql, ", ");
+	q_text(q, sep ? sep + 1 : "");
+	duban_buf_puts(&q->sql, ", ");
+	q_int(q, w->cursor->rowid);
+	duban_buf_puts(&q->sql, ")");
+	free(major);
+}
+
 /* Builds "SELECT … WHERE filter AND key after cursor ORDER BY key LIMIT n". */
 static void build_window(duban_store *st, struct query *q, const struct window_req *w, int n)
 {
@@ -391,6 +446,8 @@ static void build_window(duban_store *st, struct query *q, const struct window_r
 		if (w->sort == DUBAN_SORT_CODE) {
 			duban_buf_printf(&filter_part.sql, "code %s ", w->ascending ? ">" : "<");
 			q_text(&filter_part, w->cursor->key);
+		} else if (major_expr(w->sort)) {
+			cursor_after_major(&filter_part, w);
 		} else {
 			duban_buf_printf(&filter_part.sql, "(%s, seq) %s (", key, w->ascending ? ">" : "<");
 			q_text(&filter_part, w->cursor->key);
@@ -404,6 +461,9 @@ static void build_window(duban_store *st, struct query *q, const struct window_r
 			 walk_index(&filter_part, w->filter, w->sort), where.data ? where.data : "");
 	if (w->sort == DUBAN_SORT_CODE)
 		duban_buf_printf(&q->sql, " ORDER BY code %s LIMIT %d", dir, n);
+	else if (major_expr(w->sort))
+		duban_buf_printf(&q->sql, " ORDER BY %s %s, due_key %s, seq %s LIMIT %d", major_expr(w->sort), dir, dir,
+				 dir, n);
 	else
 		duban_buf_printf(&q->sql, " ORDER BY %s %s, seq %s LIMIT %d", key, dir, dir, n);
 	/* Hand the binds over to q. */
@@ -542,7 +602,8 @@ static enum duban_err status_aware_window(duban_store *st, const struct window_r
 	struct duban_filter narrowed;
 	struct window_req one;
 
-	if (w->sort == DUBAN_SORT_CODE || w->sort == DUBAN_SORT_UPDATED || statuses == ALL_STATUSES)
+	if (w->sort == DUBAN_SORT_CODE || w->sort == DUBAN_SORT_UPDATED || major_expr(w->sort) ||
+	    statuses == ALL_STATUSES)
 		return run_window(st, w, n, rows, got);
 	if (statuses == 0)
 		return DUBAN_OK; /* e.g. grey asked of open statuses: nothing can match */
@@ -779,6 +840,11 @@ enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filt
 		break;
 	case DUBAN_SORT_LIGHT:
 		duban_buf_puts(&q.sql, " ORDER BY " LIGHT_EXPR ", due_key, seq");
+		break;
+	case DUBAN_SORT_COUNTY:
+	case DUBAN_SORT_STATUS:
+	case DUBAN_SORT_PROGRESS:
+		duban_buf_printf(&q.sql, " ORDER BY %s, due_key, seq", major_expr(sort));
 		break;
 	default:
 		duban_buf_puts(&q.sql, " ORDER BY due_key, seq");

@@ -126,7 +126,7 @@ bool duban_settings_set(struct duban_settings *s, const char *name, const char *
 		return false;
 	}
 	if (strcmp(name, "sort") == 0 && parse_sort(value, NULL) < 0) {
-		snprintf(err, errlen, _("sort: expected deadline, code, updated or light, not \"%s\""), value);
+		snprintf(err, errlen, _("sort: expected deadline, code, updated, light, county, status or progress, not \"%s\""), value);
 		return false;
 	}
 	duban_set_str((char **)field, value);
@@ -706,7 +706,7 @@ static bool parse_term(struct duban_filter_expr *e, const char *key, const char 
 	if (strcmp(key, "sort") == 0) {
 		e->sort = parse_sort(value, &e->descending);
 		if (e->sort < 0) {
-			snprintf(err, errlen, _("sort: expected deadline, code, updated or light, not \"%s\""), value);
+			snprintf(err, errlen, _("sort: expected deadline, code, updated, light, county, status or progress, not \"%s\""), value);
 			return false;
 		}
 		return true;
@@ -868,4 +868,146 @@ char *duban_filter_summary(const struct duban_filter *f)
 		duban_buf_printf(&b, "“%s”", f->text);
 	}
 	return duban_buf_steal(&b);
+}
+
+/* ---------------------------------------------------------------- writing filters */
+
+/* A value as next_word reads it back: quoted when it holds a space, a quote
+ * or a backslash, or is empty. */
+static void put_value(struct duban_buf *b, const char *v)
+{
+	if (*v && !strpbrk(v, " \t\"\\")) {
+		duban_buf_puts(b, v);
+		return;
+	}
+	duban_buf_putc(b, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			duban_buf_putc(b, '\\');
+		duban_buf_putc(b, *v);
+	}
+	duban_buf_putc(b, '"');
+}
+
+static void put_term(struct duban_buf *b, const char *key, const char *value)
+{
+	if (b->len)
+		duban_buf_putc(b, ' ');
+	duban_buf_puts(b, key);
+	if (value)
+		put_value(b, value);
+}
+
+/* key=a,b or, when most are in, key!=what is left out ("status!=closed"). */
+static void put_mask(struct duban_buf *b, const char *key, unsigned mask, int count, const char *(*id)(int))
+{
+	struct duban_buf ids, name;
+	int n = 0;
+	for (int i = 0; i < count; i++)
+		n += (mask >> i) & 1;
+	bool invert = n > count / 2 && n < count;
+	if (invert)
+		mask = ~mask & ((1u << count) - 1);
+	duban_buf_init(&ids);
+	duban_buf_init(&name);
+	for (int i = 0; i < count; i++)
+		if (mask & (1u << i))
+			duban_buf_printf(&ids, "%s%s", ids.len ? "," : "", id(i));
+	duban_buf_printf(&name, "%s%s", key, invert ? "!=" : "=");
+	put_term(b, name.data, ids.data ? ids.data : "");
+	duban_buf_free(&ids);
+	duban_buf_free(&name);
+}
+
+static const char *status_id_of(int i) { return duban_status_id((enum duban_status)i); }
+static const char *light_id_of(int i) { return duban_light_id((enum duban_light)i); }
+
+char *duban_filter_expr_format(const struct duban_filter *f, int sort, bool descending)
+{
+	struct duban_buf b;
+	char d[16];
+	duban_buf_init(&b);
+	const struct {
+		const char *key, *value;
+	} strings[] = {
+		{ "county=", f->county }, { "township=", f->township }, { "category=", f->category },
+		{ "unit=", f->unit }, { "round=", f->round },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(strings); i++)
+		if (strings[i].value && *strings[i].value)
+			put_term(&b, strings[i].key, strings[i].value);
+	if (f->status_mask)
+		put_mask(&b, "status", f->status_mask, DUBAN_STATUS_COUNT, status_id_of);
+	if (f->light_mask)
+		put_mask(&b, "light", f->light_mask, DUBAN_LIGHT_COUNT, light_id_of);
+	if (f->kind >= 0)
+		put_term(&b, "kind=", duban_kind_id((enum duban_kind)f->kind));
+	if (f->overdue)
+		put_term(&b, "overdue", NULL);
+	if (f->due_after != DUBAN_DATE_NONE)
+		put_term(&b, "due>=", duban_date_format(f->due_after, d));
+	if (f->due_before != DUBAN_DATE_NONE)
+		put_term(&b, "due<=", duban_date_format(f->due_before, d));
+	if (f->text && *f->text)
+		put_term(&b, "search=", f->text);
+	if (sort >= 0 && sort < DUBAN_SORT_COUNT) {
+		char *s = xasprintf("%s%s", duban_sort_id((enum duban_sort)sort), descending ? "-" : "");
+		put_term(&b, "sort=", s);
+		free(s);
+	}
+	return duban_buf_steal(&b);
+}
+
+/* Whether a config line is `filter NAME …`. */
+static bool is_filter_line(const char *line, const char *name)
+{
+	const char *p = skip_space(line);
+	if (strncmp(p, "filter", 6) != 0 || !is_space(p[6]))
+		return false;
+	p += 6;
+	bool bad = false;
+	char *word = next_word(&p, &bad);
+	bool same = word && !bad && strcmp(word, name) == 0;
+	free(word);
+	return same;
+}
+
+bool duban_config_set_filter(const char *path, const char *name, const char *expr, char *err, size_t errlen)
+{
+	char *own = path ? NULL : duban_config_path();
+	const char *file = path ? path : own;
+	size_t len = 0;
+	char *old = duban_read_file(file, &len);
+	if (!old && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		free(own);
+		return false;
+	}
+	struct duban_buf out;
+	duban_buf_init(&out);
+	/* Every line but this filter's, in order; then its new line. */
+	for (char *line = old, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		size_t n = next ? (size_t)(next - line) : strlen(line);
+		next = next ? next + 1 : line + n;
+		char *copy = xstrndup(line, n);
+		if (!is_filter_line(copy, name)) {
+			duban_buf_add(&out, line, n);
+			duban_buf_putc(&out, '\n');
+		}
+		free(copy);
+	}
+	if (expr) {
+		duban_buf_puts(&out, "filter ");
+		put_value(&out, name);
+		duban_buf_printf(&out, " %s\n", expr);
+	}
+	bool okay = duban_mkdir_parent(file) == 0 &&
+		    duban_write_file_atomic(file, out.data ? out.data : "", out.len, 0600) == 0;
+	if (!okay)
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+	duban_buf_free(&out);
+	free(old);
+	free(own);
+	return okay;
 }

@@ -338,6 +338,11 @@ char *duban_config_path(void)
 	return xdg_path("XDG_CONFIG_HOME", ".config", "config");
 }
 
+char *duban_state_path(const char *name)
+{
+	return xdg_path("XDG_STATE_HOME", ".local/state", name);
+}
+
 int duban_mkdir_parent(const char *path)
 {
 	char *dir = xstrdup(path);

@@ -41,8 +41,9 @@ static void prompt_draw(struct tui *t, const char *label, const struct tui_linee
 	doupdate();
 }
 
-char *tui_prompt(struct tui *t, const char *label, const char *initial,
-		 void (*on_change)(struct tui *t, const char *text, void *ctx), void *ctx)
+static char *prompt_run(struct tui *t, const char *label, const char *initial,
+			void (*on_change)(struct tui *t, const char *text, void *ctx), void *ctx,
+			tui_prompt_key_fn hook, void *hook_ctx)
 {
 	struct tui_lineedit e;
 	tui_lineedit_init(&e, initial, false);
@@ -59,6 +60,8 @@ char *tui_prompt(struct tui *t, const char *label, const char *initial,
 			result = xstrdup(e.text);
 			break;
 		}
+		if (hook && hook(t, &e, key, hook_ctx))
+			continue;
 		char *before = on_change ? xstrdup(e.text) : NULL;
 		if (tui_lineedit_key(&e, key) && before && strcmp(before, e.text) != 0) {
 			on_change(t, e.text, ctx);
@@ -69,6 +72,17 @@ char *tui_prompt(struct tui *t, const char *label, const char *initial,
 	tui_lineedit_free(&e);
 	cursor_restore(old_cursor);
 	return result;
+}
+
+char *tui_prompt(struct tui *t, const char *label, const char *initial,
+		 void (*on_change)(struct tui *t, const char *text, void *ctx), void *ctx)
+{
+	return prompt_run(t, label, initial, on_change, ctx, NULL, NULL);
+}
+
+char *tui_prompt_hook(struct tui *t, const char *label, const char *initial, tui_prompt_key_fn hook, void *ctx)
+{
+	return prompt_run(t, label, initial, NULL, NULL, hook, ctx);
 }
 
 /* ---------------------------------------------------------------- choose */
@@ -176,9 +190,10 @@ int tui_choose(struct tui *t, const char *title, const char *const *choices, int
 			result = m.sel;
 			break;
 		}
+		/* The number shown beside a choice picks it at once. */
 		if (key >= '1' && key <= '9' && key - '1' < n) {
-			m.sel = key - '1';
-			continue;
+			result = key - '1';
+			break;
 		}
 		int found = key > ' ' ? menu_find(&m, key) : -1;
 		if (found >= 0)

@@ -241,6 +241,31 @@ static int open_on_top(struct tui *t, const struct tui_view_ops *ops)
 	return TUI_REDRAW;
 }
 
+/* The actions the loop handles in every view (generic_action below). */
+static bool loop_action(enum tui_action a)
+{
+	switch (a) {
+	case TUI_ACT_QUIT: case TUI_ACT_HELP: case TUI_ACT_BACK:
+	case TUI_ACT_VIEW_LEDGER: case TUI_ACT_VIEW_CALENDAR: case TUI_ACT_VIEW_WEEK: case TUI_ACT_VIEW_AGENDA:
+	case TUI_ACT_VIEW_DASHBOARD: case TUI_ACT_VIEW_CONFLICTS: case TUI_ACT_VIEW_SYNCLOG: case TUI_ACT_VIEW_OVERDUE:
+	case TUI_ACT_REFRESH: case TUI_ACT_SYNC:
+	case TUI_ACT_FILTER: case TUI_ACT_CLEAR_FILTER: case TUI_ACT_SORT: case TUI_ACT_COMMAND:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool tui_view_can(const struct tui_view_ops *ops, enum tui_action a)
+{
+	if (loop_action(a))
+		return true;
+	for (const enum tui_action *p = ops ? ops->actions : NULL; p && *p != TUI_ACT_NONE; p++)
+		if (*p == a)
+			return true;
+	return false;
+}
+
 /* Actions no view handled. */
 static int generic_action(struct tui *t, enum tui_action a)
 {
@@ -276,10 +301,23 @@ static int generic_action(struct tui *t, enum tui_action a)
 		return open_on_top(t, &tui_synclog_view);
 	case TUI_ACT_VIEW_OVERDUE:
 		return open_on_top(t, &tui_overdue_view);
+	case TUI_ACT_FILTER:
+		return tui_filter_menu(t);
+	case TUI_ACT_CLEAR_FILTER:
+		tui_filter_clear(t);
+		tui_filter_changed(t);
+		return TUI_REDRAW;
+	case TUI_ACT_SORT:
+		return tui_sort_menu(t);
+	case TUI_ACT_COMMAND:
+		return tui_command_prompt(t);
 	case TUI_ACT_NONE:
 		return TUI_IGNORED;
 	default:
-		tui_message(t, false, _("%s: not available here"), tui_action_name(a));
+		/* The action's meaning, not its config name: the user may
+		 * read Chinese. */
+		tui_message(t, false, _("not in the %s view: %s"), tui_view_title(top(t)->ops->name),
+			    tui_action_help(a));
 		return TUI_REDRAW;
 	}
 }
@@ -521,6 +559,7 @@ static void init_state(struct tui *t, duban_store *st, const struct duban_tui_op
 	free(sort);
 	duban_filter_expr_free(&t->filter);
 	t->db_path = opt ? opt->db_path : NULL;
+	t->config_path = opt ? opt->config_path : NULL;
 	tui_sync_init(t);
 }
 
@@ -555,6 +594,7 @@ static void finish(struct tui *t, SCREEN *screen)
 		for (int i = 0; i < t->settings.nerrors; i++)
 			fprintf(stderr, "duban: %s\n", t->settings.errors[i]);
 	tui_keymap_free();
+	tui_command_history_free();
 	duban_filter_expr_free(&t->filter);
 	free(t->search);
 	duban_settings_free(&t->settings);
@@ -582,8 +622,13 @@ int duban_tui_run(duban_store *st, const struct duban_tui_options *opt)
 	tui_keymap_init(&t);
 	tui_theme_init(&t);
 	startup_message(&t, switched);
-	tui_switch_base(&t, &tui_ledger_view, NULL);
+	char *message = xstrdup(t.message);
+	tui_state_restore(&t, opt && opt->fresh);
+	if (*message)
+		tui_message(&t, t.settings.nerrors > 0, "%s", message);
+	free(message);
 	run_loop(&t);
+	tui_state_save(&t);
 	finish(&t, screen);
 	return 0;
 }

@@ -148,7 +148,17 @@ struct tui_view_ops {
 	/* A mouse event inside the view (may be NULL); y, x in the same screen
 	 * coordinates draw() got its rectangle in. */
 	int (*mouse)(struct tui *t, void *self, int y, int x, mmask_t buttons);
+	/* The actions the view handles itself, ending with TUI_ACT_NONE;
+	 * with the loop's own (quit, help, views, filter, sort, `:` …) they
+	 * are what its help lists.  NULL: only the loop's own. */
+	const enum tui_action *actions;
 };
+/* Whether an action does something in a view: the help lists only these,
+ * and the others say so in a message. */
+bool tui_view_can(const struct tui_view_ops *ops, enum tui_action a);
+/* The movement actions every list view has, for its `actions` list. */
+#define TUI_LIST_MOVES TUI_ACT_MOVE_DOWN, TUI_ACT_MOVE_UP, TUI_ACT_PAGE_DOWN, TUI_ACT_PAGE_UP, \
+	TUI_ACT_HALF_DOWN, TUI_ACT_HALF_UP, TUI_ACT_FIRST, TUI_ACT_LAST
 
 /* tui_ledger_view, tui_detail_view (arg = item id), tui_calendar_view (arg =
  * "month"/"week"/"agenda"), tui_help_view (arg = the view below), …: one per
@@ -170,6 +180,7 @@ struct tui_sync;
 struct tui {
 	duban_store *st;
 	const char *db_path; /* the ledger's file, for the sync's own connection; may be NULL */
+	const char *config_path; /* NULL: the XDG default (for :save) */
 	struct duban_settings settings;
 	const char *ledger_name;
 	int rows, cols;
@@ -301,7 +312,12 @@ bool tui_lineedit_vertical(struct tui_lineedit *e, int dir, int cols);
  * when cancelled with Esc. */
 char *tui_prompt(struct tui *t, const char *label, const char *initial,
 		 void (*on_change)(struct tui *t, const char *text, void *ctx), void *ctx);
-/* Pick one of n choices in a small menu; returns the index or -1. */
+/* The same with a hook that sees every key before the line editor (Tab
+ * completion, history); it returns true when it used the key. */
+typedef bool (*tui_prompt_key_fn)(struct tui *t, struct tui_lineedit *e, int key, void *ctx);
+char *tui_prompt_hook(struct tui *t, const char *label, const char *initial, tui_prompt_key_fn hook, void *ctx);
+/* Pick one of n choices in a small menu (the digit beside a choice picks
+ * it at once); returns the index or -1. */
 int tui_choose(struct tui *t, const char *title, const char *const *choices, int n, int initial);
 /* Yes/no question; default no. */
 bool tui_confirm(struct tui *t, const char *question);
@@ -345,6 +361,17 @@ int tui_item_form(struct tui *t, enum tui_action a, const char *item_id);
 /* Positions the ledger's cursor on an item (code or id), clearing the
  * filter when the item is outside it; a message when there is no such item. */
 void tui_ledger_goto(struct tui *t, const char *item_id);
+/* The code of the ledger's selected item; false when there is none. */
+bool tui_ledger_code(struct tui *t, char *buf, size_t n);
+/* The calendar's mode ("month", "week", "agenda"), as its open() takes it. */
+const char *tui_calendar_mode(const void *self);
+
+/* ---- What survives a restart (state.c): the view, filter, search, sort
+ * and selection in $XDG_STATE_HOME/duban/state, per ledger file ---- */
+/* Opens the views as the last run left them (the ledger when nothing was
+ * kept, or fresh). */
+void tui_state_restore(struct tui *t, bool fresh);
+void tui_state_save(struct tui *t);
 
 /* ---- Sync (sync.c): one background job at a time; the loop polls its
  * fd with the keyboard, so the screen never waits for the network ---- */
@@ -378,7 +405,20 @@ char *tui_conflict_value(const char *field, const char *value);
 /* The field's title as people read it (translated), or the name. */
 const char *tui_field_title(const char *field);
 
+/* ---- The shared selection from any view (select.c) ---- */
+/* The numbered menus of f and o; TUI_* flags. */
+int tui_filter_menu(struct tui *t);
+int tui_sort_menu(struct tui *t);
+/* Clears the filter and the search (the caller reloads the views). */
+void tui_filter_clear(struct tui *t);
+/* `/` in the views that show a summary of the selection (calendar,
+ * dashboard, overdue): the search narrows them to the matching items. */
+int tui_search_narrow(struct tui *t);
+
 /* ---- The `:` command line (command.c) ---- */
+/* The `:` prompt (Tab completes, Up/Down recall), then the command. */
+int tui_command_prompt(struct tui *t);
+void tui_command_history_free(void);
 int tui_command(struct tui *t, const char *line);
 /* Replaces the shared filter (and the sort, when it names one) with a
  * filter expression and re-applies it; false with a message when it does

@@ -963,6 +963,7 @@ static int cal_handle(struct tui *t, void *self, enum tui_action a, int key)
 	case TUI_ACT_VIEW_CALENDAR: return set_mode(c, MODE_MONTH);
 	case TUI_ACT_VIEW_WEEK: return set_mode(c, MODE_WEEK);
 	case TUI_ACT_VIEW_AGENDA: return set_mode(c, MODE_AGENDA);
+	case TUI_ACT_SEARCH: return tui_search_narrow(t);
 	case TUI_ACT_REFRESH:
 		invalidate(c);
 		return TUI_HANDLED | TUI_REDRAW;
@@ -1146,6 +1147,11 @@ static bool cal_idle(struct tui *t, void *self)
 	return true;
 }
 
+static const enum tui_action cal_actions[] = {
+	TUI_LIST_MOVES, TUI_ACT_MOVE_LEFT, TUI_ACT_MOVE_RIGHT, TUI_ACT_ENTER, TUI_ACT_NEXT_PANE,
+	TUI_ACT_TODAY, TUI_ACT_SEARCH, TUI_ACT_NONE
+};
+
 const struct tui_view_ops tui_calendar_view = {
 	.name = "calendar",
 	.open = cal_open,
@@ -1156,4 +1162,11 @@ const struct tui_view_ops tui_calendar_view = {
 	.title = cal_title,
 	.idle = cal_idle,
 	.mouse = cal_mouse,
+	.actions = cal_actions,
 };
+
+const char *tui_calendar_mode(const void *self)
+{
+	const struct calendar *c = self;
+	return c->mode == MODE_WEEK ? "week" : c->mode == MODE_AGENDA ? "agenda" : "month";
+}

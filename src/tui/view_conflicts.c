@@ -644,6 +644,11 @@ static int cv_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons)
 	return r;
 }
 
+static const enum tui_action cv_actions[] = {
+	TUI_LIST_MOVES, TUI_ACT_ENTER, TUI_ACT_KEEP_MINE, TUI_ACT_TAKE_THEIRS, TUI_ACT_EDIT_VALUE,
+	TUI_ACT_RETRY_OP, TUI_ACT_DROP_OP, TUI_ACT_NONE
+};
+
 const struct tui_view_ops tui_conflicts_view = {
 	.name = "conflicts",
 	.open = cv_open,
@@ -654,4 +659,5 @@ const struct tui_view_ops tui_conflicts_view = {
 	.title = cv_title,
 	.idle = NULL,
 	.mouse = cv_mouse,
+	.actions = cv_actions,
 };

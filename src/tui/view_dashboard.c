@@ -653,6 +653,7 @@ static int dash_handle(struct tui *t, void *self, enum tui_action a, int key)
 	(void)key;
 	switch (a) {
 	case TUI_ACT_WRITE_BULLETIN: return write_bulletin(t);
+	case TUI_ACT_SEARCH: return tui_search_narrow(t);
 	default: return tui_list_move(&d->top, max_top(d) + 1, page, a);
 	}
 }
@@ -726,6 +727,10 @@ static char *dash_title(struct tui *t, void *self)
 	return s;
 }
 
+static const enum tui_action dash_actions[] = {
+	TUI_LIST_MOVES, TUI_ACT_WRITE_BULLETIN, TUI_ACT_SEARCH, TUI_ACT_NONE
+};
+
 const struct tui_view_ops tui_dashboard_view = {
 	.name = "dashboard",
 	.open = dash_open,
@@ -736,4 +741,5 @@ const struct tui_view_ops tui_dashboard_view = {
 	.title = dash_title,
 	.idle = dash_idle,
 	.mouse = dash_mouse,
+	.actions = dash_actions,
 };

@@ -490,6 +490,11 @@ static int detail_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons
 	return scroll_to(v, top);
 }
 
+static const enum tui_action detail_actions[] = {
+	TUI_LIST_MOVES, TUI_ACT_DETAIL_DOWN, TUI_ACT_DETAIL_UP, TUI_ACT_ENTER, TUI_ACT_ADD_NOTE,
+	TUI_ACT_ADD_INSPECTION, TUI_ACT_ADD_ACTION, TUI_ACT_CHANGE_STATUS, TUI_ACT_EDIT_ITEM, TUI_ACT_NONE
+};
+
 const struct tui_view_ops tui_detail_view = {
 	.name = "detail",
 	.open = detail_open,
@@ -500,4 +505,5 @@ const struct tui_view_ops tui_detail_view = {
 	.title = detail_title,
 	.idle = NULL,
 	.mouse = detail_mouse,
+	.actions = detail_actions,
 };

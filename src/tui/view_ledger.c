@@ -301,6 +301,9 @@ static void cursor_of_item(struct tui *t, const struct duban_item *item, long lo
 	r.code = item->code;
 	r.deadline = item->deadline;
 	r.deadline_kind = item->deadline_kind;
+	r.county = item->county;
+	r.status = item->status;
+	r.progress = item->progress;
 	r.light = duban_item_light(item, duban_today(), duban_store_light_rules(t->st));
 	snprintf(r.updated_at, sizeof r.updated_at, "%s", item->updated_at);
 	duban_cursor_of_row(&r, t->sort, c);
@@ -828,191 +831,6 @@ static int search_next(struct tui *t, struct ledger *L, bool backward)
 	return search_from(t, L, t->search, &c, backward);
 }
 
-/* ---------------------------------------------------------------- filter and sort */
-
-/* A copy of s owned by the expression; when its slots are full the
- * expression is rebuilt with only the strings still in use. */
-static const char *expr_own(struct duban_filter_expr *e, const char *s)
-{
-	if (e->nstrings == (int)(sizeof e->strings / sizeof e->strings[0])) {
-		struct duban_filter_expr fresh;
-		duban_filter_expr_init(&fresh);
-		fresh.filter = e->filter;
-		fresh.sort = e->sort;
-		fresh.descending = e->descending;
-		const char **slots[] = { &fresh.filter.county, &fresh.filter.township, &fresh.filter.category,
-					 &fresh.filter.unit, &fresh.filter.round, &fresh.filter.text };
-		for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
-			if (*slots[i])
-				*slots[i] = fresh.strings[fresh.nstrings++] = xstrdup(*slots[i]);
-		duban_filter_expr_free(e);
-		*e = fresh;
-	}
-	return e->strings[e->nstrings++] = xstrdup(s);
-}
-
-enum filter_field { FF_COUNTY, FF_STATUS, FF_LIGHT, FF_CATEGORY, FF_UNIT, FF_KIND, FF_ROUND, FF_COUNT };
-
-static const char *const filter_field_names[FF_COUNT] = {
-	N_("County"), N_("Status"), N_("Warning light"), N_("Category"), N_("Unit"), N_("Kind"), N_("Round"),
-};
-
-/* The value lists from the store: the counts are those of the current
- * selection without this field's own condition. */
-static const char **value_slot(struct duban_filter *f, enum filter_field ff, const char **column)
-{
-	switch (ff) {
-	case FF_COUNTY: *column = "county"; return &f->county;
-	case FF_CATEGORY: *column = "category"; return &f->category;
-	case FF_UNIT: *column = "lead_unit"; return &f->unit;
-	case FF_ROUND: *column = "round"; return &f->round;
-	default: return NULL;
-	}
-}
-
-static bool choose_store_value(struct tui *t, enum filter_field ff)
-{
-	struct duban_filter f = t->filter.filter;
-	const char *column = NULL;
-	const char **slot = value_slot(&f, ff, &column);
-	char **values = NULL;
-	long long *counts = NULL;
-	int n = 0;
-
-	*slot = NULL;
-	if (duban_query_values(t->st, &f, column, &values, &counts, &n) != DUBAN_OK) {
-		tui_message(t, true, "%s", duban_store_errmsg(t->st));
-		return false;
-	}
-	if (n == 0) {
-		tui_message(t, true, "%s", _("no values to choose from"));
-		duban_values_free(values, counts, n);
-		return false;
-	}
-	char **choices = xcalloc((size_t)n + 1, sizeof *choices);
-	choices[0] = xstrdup(_("(any)"));
-	for (int i = 0; i < n; i++)
-		choices[i + 1] = xasprintf("%s (%lld)", values[i], counts[i]);
-	int pick = tui_choose(t, _(filter_field_names[ff]), (const char *const *)choices, n + 1, 0);
-	if (pick >= 0) {
-		slot = value_slot(&t->filter.filter, ff, &column);
-		*slot = pick == 0 ? NULL : expr_own(&t->filter, values[pick - 1]);
-	}
-	for (int i = 0; i <= n; i++)
-		free(choices[i]);
-	free(choices);
-	duban_values_free(values, counts, n);
-	return pick >= 0;
-}
-
-static bool choose_status(struct tui *t)
-{
-	const char *choices[DUBAN_STATUS_COUNT + 2];
-	int n = 0;
-	choices[n++] = _("(any)");
-	choices[n++] = _("open (not closed)");
-	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
-		choices[n++] = duban_status_name(s);
-	int pick = tui_choose(t, _("Status"), choices, n, 0);
-	if (pick < 0)
-		return false;
-	unsigned all = (1u << DUBAN_STATUS_COUNT) - 1;
-	t->filter.filter.status_mask = pick == 0 ? 0 : pick == 1 ? all & ~(1u << DUBAN_STATUS_CLOSED)
-		: 1u << (pick - 2);
-	return true;
-}
-
-static bool choose_light(struct tui *t)
-{
-	const char *choices[DUBAN_LIGHT_COUNT + 1];
-	char *owned[DUBAN_LIGHT_COUNT];
-	int n = 0;
-	choices[n++] = _("(any)");
-	for (int l = 0; l < DUBAN_LIGHT_COUNT; l++)
-		choices[n++] = owned[l] = xasprintf("%s %s", duban_light_symbol(l), duban_light_name(l));
-	int pick = tui_choose(t, _("Warning light"), choices, n, 0);
-	for (int l = 0; l < DUBAN_LIGHT_COUNT; l++)
-		free(owned[l]);
-	if (pick < 0)
-		return false;
-	t->filter.filter.light_mask = pick == 0 ? 0 : 1u << (pick - 1);
-	return true;
-}
-
-static bool choose_kind(struct tui *t)
-{
-	const char *choices[DUBAN_KIND_COUNT + 1];
-	int n = 0;
-	choices[n++] = _("(any)");
-	for (int k = 0; k < DUBAN_KIND_COUNT; k++)
-		choices[n++] = duban_kind_name(k);
-	int pick = tui_choose(t, _("Kind"), choices, n, 0);
-	if (pick < 0)
-		return false;
-	t->filter.filter.kind = pick - 1;
-	return true;
-}
-
-static void clear_filter(struct tui *t)
-{
-	duban_filter_expr_free(&t->filter);
-	duban_filter_expr_init(&t->filter);
-	free(t->search);
-	t->search = NULL;
-}
-
-static int do_filter(struct tui *t)
-{
-	int nsaved = t->settings.nfilters;
-	int n = FF_COUNT + nsaved + 1;
-	const char **choices = xcalloc((size_t)n, sizeof *choices);
-	char **owned = xcalloc((size_t)nsaved + 1, sizeof *owned);
-
-	for (int i = 0; i < FF_COUNT; i++)
-		choices[i] = _(filter_field_names[i]);
-	for (int i = 0; i < nsaved; i++)
-		choices[FF_COUNT + i] = owned[i] = xasprintf(_("saved: %s"), t->settings.filters[i].name);
-	choices[n - 1] = _("clear the filter");
-	int pick = tui_choose(t, _("Filter by"), choices, n, 0);
-	bool changed = false;
-	if (pick == n - 1) {
-		clear_filter(t);
-		changed = true;
-	} else if (pick >= FF_COUNT) {
-		tui_filter_apply(t, t->settings.filters[pick - FF_COUNT].expr);
-	} else if (pick == FF_STATUS) {
-		changed = choose_status(t);
-	} else if (pick == FF_LIGHT) {
-		changed = choose_light(t);
-	} else if (pick == FF_KIND) {
-		changed = choose_kind(t);
-	} else if (pick >= 0) {
-		changed = choose_store_value(t, pick);
-	}
-	for (int i = 0; i < nsaved; i++)
-		free(owned[i]);
-	free(owned);
-	free(choices);
-	if (changed)
-		tui_filter_changed(t);
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
-static int do_sort(struct tui *t)
-{
-	const char *choices[] = { _("deadline"), _("code"), _("last update"), _("warning light"),
-				  t->descending ? _("ascending order") : _("descending order") };
-	int pick = tui_choose(t, _("Sort by"), choices, 5, t->sort);
-	if (pick < 0)
-		return TUI_HANDLED | TUI_REDRAW;
-	if (pick == 4)
-		t->descending = !t->descending;
-	else
-		t->sort = pick;
-	tui_filter_changed(t);
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
 /* ---------------------------------------------------------------- the view ops */
 
 static void *ledger_open(struct tui *t, void *arg)
@@ -1052,16 +870,6 @@ static int item_action(struct tui *t, struct ledger *L, enum tui_action a)
 	/* The form may reload the view under us: keep the id apart. */
 	snprintf(id, sizeof id, "%s", r->id);
 	return TUI_HANDLED | TUI_REDRAW | tui_item_form(t, a, id);
-}
-
-static int do_command(struct tui *t)
-{
-	char *line = tui_prompt(t, ":", NULL, NULL, NULL);
-	if (!line)
-		return TUI_HANDLED | TUI_REDRAW;
-	int r = tui_command(t, line);
-	free(line);
-	return r | TUI_HANDLED | TUI_REDRAW;
 }
 
 static int enter(struct tui *t, struct ledger *L)
@@ -1139,16 +947,6 @@ static int ledger_handle(struct tui *t, void *self, enum tui_action a, int key)
 		return search_next(t, L, false);
 	case TUI_ACT_SEARCH_PREV:
 		return search_next(t, L, true);
-	case TUI_ACT_FILTER:
-		return do_filter(t);
-	case TUI_ACT_CLEAR_FILTER:
-		clear_filter(t);
-		tui_filter_changed(t);
-		return TUI_HANDLED | TUI_REDRAW;
-	case TUI_ACT_SORT:
-		return do_sort(t);
-	case TUI_ACT_COMMAND:
-		return do_command(t);
 	case TUI_ACT_ADD_NOTE:
 	case TUI_ACT_ADD_INSPECTION:
 	case TUI_ACT_ADD_ACTION:
@@ -1171,6 +969,7 @@ static void ledger_reload(struct tui *t, void *self)
 
 static const char *const sort_names[DUBAN_SORT_COUNT] = {
 	N_("by deadline"), N_("by code"), N_("by last update"), N_("by warning light"),
+	N_("by county"), N_("by status"), N_("by progress"),
 };
 
 static char *ledger_title(struct tui *t, void *self)
@@ -1250,6 +1049,12 @@ static int ledger_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+static const enum tui_action ledger_actions[] = {
+	TUI_LIST_MOVES, TUI_ACT_DETAIL_DOWN, TUI_ACT_DETAIL_UP, TUI_ACT_ENTER, TUI_ACT_NEXT_PANE,
+	TUI_ACT_SEARCH, TUI_ACT_SEARCH_NEXT, TUI_ACT_SEARCH_PREV, TUI_ACT_ADD_NOTE, TUI_ACT_ADD_INSPECTION,
+	TUI_ACT_ADD_ACTION, TUI_ACT_CHANGE_STATUS, TUI_ACT_EDIT_ITEM, TUI_ACT_NEW_ITEM, TUI_ACT_NONE
+};
+
 const struct tui_view_ops tui_ledger_view = {
 	.name = "ledger",
 	.open = ledger_open,
@@ -1260,9 +1065,20 @@ const struct tui_view_ops tui_ledger_view = {
 	.title = ledger_title,
 	.idle = ledger_idle,
 	.mouse = ledger_mouse,
+	.actions = ledger_actions,
 };
 
 /* ---------------------------------------------------------------- goto */
+
+bool tui_ledger_code(struct tui *t, char *buf, size_t n)
+{
+	const struct ledger *L = find_ledger(t);
+	const struct duban_row *r = L ? current(L) : NULL;
+	if (!r || !r->code)
+		return false;
+	snprintf(buf, n, "%s", r->code);
+	return true;
+}
 
 void tui_ledger_goto(struct tui *t, const char *item_id)
 {
@@ -1291,7 +1107,7 @@ void tui_ledger_goto(struct tui *t, const char *item_id)
 		bool filtered = summary && *summary;
 		free(summary);
 		if (filtered) {
-			clear_filter(t);
+			tui_filter_clear(t);
 			tui_filter_changed(t);
 			cursor_of_item(t, &item, 0, &c);
 		}

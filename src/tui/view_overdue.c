@@ -445,6 +445,8 @@ static int ov_handle(struct tui *t, void *self, enum tui_action a, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	case TUI_ACT_ISSUE_STEP:
 		return issue_step(t, ov);
+	case TUI_ACT_SEARCH:
+		return tui_search_narrow(t);
 	case TUI_ACT_ADD_NOTE:
 	case TUI_ACT_ADD_INSPECTION:
 	case TUI_ACT_ADD_ACTION:
@@ -500,6 +502,11 @@ static char *ov_title(struct tui *t, void *self)
 	return title;
 }
 
+static const enum tui_action ov_actions[] = {
+	TUI_LIST_MOVES, TUI_ACT_ENTER, TUI_ACT_ISSUE_STEP, TUI_ACT_SEARCH, TUI_ACT_ADD_NOTE,
+	TUI_ACT_ADD_INSPECTION, TUI_ACT_ADD_ACTION, TUI_ACT_CHANGE_STATUS, TUI_ACT_EDIT_ITEM, TUI_ACT_NONE
+};
+
 const struct tui_view_ops tui_overdue_view = {
 	.name = "overdue",
 	.open = ov_open,
@@ -510,4 +517,5 @@ const struct tui_view_ops tui_overdue_view = {
 	.title = ov_title,
 	.idle = NULL,
 	.mouse = NULL,
+	.actions = ov_actions,
 };

@@ -269,6 +269,10 @@ static char *sl_title(struct tui *t, void *self)
 	return xasprintf(_("sync log: the last %d syncs"), v->n);
 }
 
+static const enum tui_action sl_actions[] = {
+	TUI_LIST_MOVES, TUI_ACT_NONE
+};
+
 const struct tui_view_ops tui_synclog_view = {
 	.name = "synclog",
 	.open = sl_open,
@@ -279,4 +283,5 @@ const struct tui_view_ops tui_synclog_view = {
 	.title = sl_title,
 	.idle = NULL,
 	.mouse = NULL,
+	.actions = sl_actions,
 };

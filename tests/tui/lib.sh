@@ -36,7 +36,8 @@ TZ=UTC
 LC_ALL=C.UTF-8
 USER=tester
 export DUBAN_TODAY DUBAN_NOW TZ LC_ALL USER
-unset LANG LANGUAGE DUBAN_DB DUBAN_ROLE DUBAN_LOCALEDIR XDG_DATA_HOME XDG_CONFIG_HOME NO_COLOR COLUMNS LINES
+unset LANG LANGUAGE DUBAN_DB DUBAN_ROLE DUBAN_LOCALEDIR XDG_DATA_HOME XDG_CONFIG_HOME XDG_STATE_HOME NO_COLOR \
+	COLUMNS LINES
 : "${ASAN_OPTIONS:=detect_leaks=1}"
 : "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1}"
 export ASAN_OPTIONS UBSAN_OPTIONS
@@ -185,8 +186,10 @@ t() {
 # start W H [VAR=VALUE...] [-- ARGS...]: a new private tmux server whose only
 # pane runs duban --db $DB ARGS in a W×H terminal.  The environment is fixed
 # (TERM=screen-256color, $TUI_LOCALE, DUBAN_TODAY, HOME and XDG dirs in $tmp);
-# VAR=VALUE pairs override it (TERM=vt100, LANG=C, NO_COLOR=1 …).  The pane
-# stays after duban exits so that a crash or a sanitizer report shows.
+# VAR=VALUE pairs override it (TERM=vt100, LANG=C, NO_COLOR=1 …).  Each start
+# gets an empty XDG_STATE_HOME, so that what one run keeps (view, filter,
+# item) never shows in the next; a test of that passes XDG_STATE_HOME=DIR.
+# The pane stays after duban exits so that a crash or a sanitizer report shows.
 start() {
 	w=$1 h=$2
 	shift 2
@@ -207,6 +210,7 @@ start() {
 		DUBAN_LOCALEDIR="$LOCALEDIR_T" \
 		DUBAN_TODAY="$DUBAN_TODAY" DUBAN_NOW="$DUBAN_NOW" USER=tester \
 		HOME="$HOME" XDG_CONFIG_HOME="$tmp/cfg" XDG_DATA_HOME="$tmp/data" \
+		XDG_STATE_HOME="$tmp/state-$nserver" \
 		DUBAN_THEMEDIR="$top_srcdir/themes" \
 		ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
 		$envs sh -c '"$@"; printf "\\r\\n[duban exit status %s]\\r\\n" $?' sh "$DUBAN" --db "$DB" "$@"

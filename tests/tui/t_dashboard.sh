@@ -134,7 +134,7 @@ ok $? "the file is duban report --format html, byte for byte"
 # The week, as Markdown: the format follows the name typed.
 keys w
 wait_for "2026-06-01 – 2026-06-15"
-keys 1 Enter
+keys 1
 wait_for "通报-2026-W25.html"
 ok $? "1 picks the week, named for its ISO week"
 keys C-u
@@ -150,7 +150,7 @@ ok $? "Markdown, as duban report --period week --format md"
 printf 'old\n' >"$tmp/周报.md"
 keys w
 wait_for "2026-06-01 – 2026-06-15"
-keys 1 Enter
+keys 1
 wait_for "通报-2026-W25.html"
 keys C-u
 text "周报.md"
@@ -162,7 +162,7 @@ wait_quiet
 is "$(cat "$tmp/周报.md")" "old" "n keeps it"
 keys w
 wait_for "2026-06-01 – 2026-06-15"
-keys 1 Enter
+keys 1
 wait_for "通报-2026-W25.html"
 keys C-u
 text "周报.md"
@@ -197,7 +197,7 @@ keys Escape
 wait_gone "2026-06-01 – 2026-06-15"
 keys w
 wait_for "2026-06-01 – 2026-06-15"
-keys 3 Enter
+keys 3
 wait_for "通报-2026-Q2.html"
 keys Escape
 wait_gone "通报-2026-Q2.html"

@@ -90,16 +90,16 @@ screen_has "$(items 300)" "F clears the filter"
 # Sort: o, 1 (deadline), Enter.
 keys o
 wait_for "$(L "Sort by" 排序依据)"
-keys 1 Enter
-screen_has "$(L "│ by deadline" "│ 按整改时限")" "o 1 Enter sorts by deadline"
+keys 1
+screen_has "$(L "│ by deadline" "│ 按整改时限")" "o 1 sorts by deadline at once"
 keys g
 d list --format csv --sort deadline | sed 1d | cut -d, -f1 | head -n 3 >"$tmp/bydl"
 sel_is "$(sed -n 1p "$tmp/bydl")" "the first row is the earliest deadline"
 is "$(row 2) $(row 3)" "$(sed -n 2p "$tmp/bydl") $(sed -n 3p "$tmp/bydl")" "the next rows by deadline"
 keys o
 wait_for "$(L "Sort by" 排序依据)"
-keys 4 Enter
-screen_has "$(L "│ by warning light" "│ 按预警")" "o 4 Enter sorts by warning light again"
+keys 4
+screen_has "$(L "│ by warning light" "│ 按预警")" "o 4 sorts by warning light again at once"
 
 # :goto CODE
 target=$(nth 250)
@@ -117,8 +117,8 @@ screen_has "$(L "no such item: NO-SUCH" "没有该事项：NO-SUCH")" ":goto an 
 # Help.
 keys '?'
 screen_has "$(L "Keys in the ledger view" "“台账”视图的按键")" "? opens the help"
-screen_has "$(L "/                search as you type" "/                边输入边搜索")" "the help lists /"
-screen_has "$(L "j, <Down>        next row / next week" "j, <Down>        下一行 / 下一周")" "the help lists j"
+screen_has "$(L "/                find as you type" "/                边输入边查找")" "the help lists /"
+screen_has "$(L "j, <Down>        next row" "j, <Down>        下一行")" "the help lists j"
 keys Escape
 screen_has "$(items 300)" "Esc closes the help"
 quit

@@ -323,6 +323,56 @@ static void test_filter_expr(void)
 	duban_filter_expr_free(&e);
 }
 
+/* duban_filter_expr_format writes what parses back to the same filter. */
+static void test_filter_format(void)
+{
+	static const char *const exprs[] = {
+		"",
+		"county=东川县 status!=closed light=red,yellow",
+		"township=\"a b\" category=采砂 unit=水务局 round=第二轮 kind=complaint",
+		"overdue due>=2026-06-01 due<2026-07-01 search=\"非法 采砂\" sort=code-",
+		"search=\"say \\\"hi\\\"\" sort=progress",
+	};
+	char err[256];
+	for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+		struct duban_filter_expr a, b;
+		duban_filter_expr_init(&a);
+		duban_filter_expr_init(&b);
+		ok(duban_filter_expr_parse(&a, exprs[i], err, sizeof err), "an expression parses");
+		char *text = duban_filter_expr_format(&a.filter, a.sort, a.descending);
+		diag("%s -> %s", exprs[i], text);
+		ok(duban_filter_expr_parse(&b, text, err, sizeof err), "its format parses");
+		char *again = duban_filter_expr_format(&b.filter, b.sort, b.descending);
+		is_str(again, text, "and formats the same");
+		is_int(b.filter.status_mask, a.filter.status_mask, "same statuses");
+		is_int(b.filter.due_before, a.filter.due_before, "same due bound");
+		is_int(b.sort, a.sort, "same sort");
+		free(again);
+		free(text);
+		duban_filter_expr_free(&a);
+		duban_filter_expr_free(&b);
+	}
+}
+
+/* :save and :delete-filter rewrite one line of the config, keeping the rest. */
+static void test_config_filter(void)
+{
+	char err[256];
+	const char *path = write_file("cfg-filters", "set warn-days 5\nfilter red light=red\n# note\n");
+	ok(duban_config_set_filter(path, "mine", "county=东川县", err, sizeof err), "save a new filter");
+	ok(duban_config_set_filter(path, "red", "light=red,yellow", err, sizeof err), "replace one");
+	char *text = duban_read_file(path, NULL);
+	is_str(text, "set warn-days 5\n# note\nfilter mine county=东川县\nfilter red light=red,yellow\n",
+	       "other lines kept, filters replaced");
+	free(text);
+	ok(duban_config_set_filter(path, "mine", NULL, err, sizeof err), "delete one");
+	struct duban_settings s;
+	duban_settings_load(&s, path);
+	is_int(s.nfilters, 1, "one filter left");
+	is_int(s.nerrors, 0, "the file still reads cleanly");
+	duban_settings_free(&s);
+}
+
 static void test_summary(void)
 {
 	struct duban_filter_expr e;
@@ -427,6 +477,8 @@ int main(void)
 	test_nul_byte();
 	test_themes();
 	test_filter_expr();
+	test_filter_format();
+	test_config_filter();
 	test_summary();
 	test_manual();
 	cleanup();
