@@ -66,7 +66,9 @@
 	X(DROP_OP, "drop-op", N_("rejected change: drop it (back to the server's value)")) \
 	X(REFRESH, "refresh", N_("reload and redraw")) \
 	X(VIEW_OVERDUE, "view-overdue", N_("overdue items on the supervision ladder")) \
-	X(ISSUE_STEP, "issue-step", N_("issue the step due: record it and write its letter"))
+	X(ISSUE_STEP, "issue-step", N_("issue the step due: record it and write its letter")) \
+	X(NEXT_SECTION, "next-section", N_("agenda: next section (overdue, this week, next week, ongoing)")) \
+	X(PREV_SECTION, "prev-section", N_("agenda: previous section"))
 
 enum tui_action {
 #define TUI_ACTION_ENUM(id, name, help) TUI_ACT_##id,
