@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "duban/date.h"
 #include "duban/model.h"
@@ -55,6 +56,44 @@ int tui_text(WINDOW *w, int y, int x, const char *s, int cols, attr_t attr)
 int tui_text_right(WINDOW *w, int y, int x, const char *s, int cols, attr_t attr)
 {
 	return text_aligned(w, y, x, s, cols, attr, true);
+}
+
+/* The first place of term in s, ASCII letters in either case (as the
+ * search finds them); NULL when none. */
+static const char *find_term(const char *s, const char *term, size_t n)
+{
+	for (const char *p = s; *p; p++) {
+		size_t i = 0;
+		while (i < n && p[i] && (p[i] == term[i] || ((unsigned char)p[i] < 0x80 &&
+			(p[i] | 0x20) == (term[i] | 0x20) && (term[i] | 0x20) >= 'a' && (term[i] | 0x20) <= 'z')))
+			i++;
+		if (i == n)
+			return p;
+	}
+	return NULL;
+}
+
+void tui_text_mark(WINDOW *w, int y, int x, const char *s, int cols, const char *terms, attr_t attr)
+{
+	if (!s || !terms)
+		return;
+	for (const char *t = terms; *t;) {
+		while (*t == ' ')
+			t++;
+		size_t n = strcspn(t, " ");
+		const char *at = n ? find_term(s, t, n) : NULL;
+		if (at) {
+			char *head = xstrndup(s, (size_t)(at - s));
+			char *hit = xstrndup(at, n);
+			int from = duban_str_width(head), width = duban_str_width(hit);
+			/* Only a match shown whole, left of a cut's "…". */
+			if (from + width < cols || (from + width == cols && duban_str_width(s) <= cols))
+				tui_text(w, y, x + from, hit, width, attr);
+			free(head);
+			free(hit);
+		}
+		t += n;
+	}
 }
 
 void tui_fill(WINDOW *w, int y, int x, int cols, attr_t attr)

@@ -264,6 +264,9 @@ attr_t tui_attr(const struct tui *t, enum tui_element e);
 attr_t tui_light_attr(const struct tui *t, enum duban_light l);
 /* "overdue 12 days" / "3 days left" / "due today" / "ongoing"; translated. */
 char *tui_due_text(duban_date deadline, enum duban_deadline_kind dk, duban_date today);
+/* Draws over s (already drawn at x in cols columns) the first place of each
+ * space-separated term, in attr: the search's match highlighted. */
+void tui_text_mark(WINDOW *w, int y, int x, const char *s, int cols, const char *terms, attr_t attr);
 /* The same for a narrow column: "159d late", "63d left" (逾期159天). */
 char *tui_due_short(duban_date deadline, enum duban_deadline_kind dk, duban_date today);
 /* A status's short name for a narrow column ("in prog."); 申请销号 stays. */

@@ -48,6 +48,7 @@ struct ledger {
 	/* The last draw, for the mouse. */
 	int y, x, h, w, table_w;
 	bool wide, pane_focus;
+	char *typing;           /* the search being typed, highlighted meanwhile */
 	struct tui_detail pane;
 	char pane_id[37];
 	int pane_top, pane_h;
@@ -541,9 +542,12 @@ static bool has_conflict(struct tui *t, struct ledger *L, const char *id)
 }
 
 static void draw_row(struct tui *t, WINDOW *win, int y, int x, int w, int light_w, const int width[COL_COUNT],
-		     int full_due, const struct duban_row *r, bool selected, bool conflict, duban_date today)
+		     int full_due, const struct duban_row *r, bool selected, bool quiet, bool conflict,
+		     const char *search, duban_date today)
 {
 	attr_t base = tui_attr(t, selected ? TUI_EL_CURSOR : TUI_EL_DEFAULT);
+	if (selected && quiet)
+		base = tui_attr(t, TUI_EL_LABEL) | A_UNDERLINE;
 	char date[11];
 	char *due = due_text(r, today);
 	/* A column shrunk below the full words gets the short ones. */
@@ -586,6 +590,8 @@ static void draw_row(struct tui *t, WINDOW *win, int y, int x, int w, int light_
 		case COL_STATUS: s = status; break;
 		}
 		tui_text(win, y, cx, s, width[c], a);
+		if (search && (c == COL_CODE || c == COL_TITLE))
+			tui_text_mark(win, y, cx, s, width[c], search, tui_attr(t, TUI_EL_TODAY));
 		cx += width[c] + 1;
 	}
 	free(due);
@@ -635,17 +641,21 @@ static void draw_table(struct tui *t, struct ledger *L, WINDOW *win, int y, int 
 		int i = L->top + r;
 		if (i >= 0 && i < L->n)
 			draw_row(t, win, y + 1 + r, x, w, light_w, width, due_full_width(L), &L->rows[i], i == L->cur,
-				 has_conflict(t, L, L->rows[i].id), today);
+				 L->pane_focus && L->wide, has_conflict(t, L, L->rows[i].id),
+				 L->typing ? L->typing : t->search, today);
 	}
 }
 
 static void draw_pane(struct tui *t, struct ledger *L, WINDOW *win, int y, int x, int h, int w)
 {
 	const struct duban_row *r = current(L);
-	attr_t border = tui_attr(t, L->pane_focus ? TUI_EL_LABEL : TUI_EL_BORDER);
+	/* The focused pane has a heavy, bold border (and the table's cursor
+	 * goes quiet): where the keys go shows without colour too. */
+	attr_t border = L->pane_focus ? tui_attr(t, TUI_EL_LABEL) | A_BOLD : tui_attr(t, TUI_EL_BORDER);
+	const char *bar = L->pane_focus ? (t->utf8 ? "┃" : "#") : (t->utf8 ? "│" : "|");
 
 	for (int i = 0; i < h; i++)
-		tui_text(win, y + i, x, t->utf8 ? "│" : "|", 1, border);
+		tui_text(win, y + i, x, bar, 1, border);
 	int cols = w - 2;
 	if (!r) {
 		tui_detail_free(&L->pane);
@@ -711,19 +721,27 @@ static void cursor_before(struct tui *t, struct ledger *L, int idx, struct duban
 	}
 }
 
+/* The filter of the selection narrowed to text.  *joined to free. */
+static struct duban_filter search_filter(struct tui *t, const char *text, char **joined)
+{
+	struct duban_filter f = t->filter.filter;
+	*joined = NULL;
+	if (f.text && *f.text)
+		f.text = *joined = xasprintf("%s %s", f.text, text);
+	else
+		f.text = text;
+	return f;
+}
+
 /* The first row matching text after (or before) c, in the current
  * selection; false when there is none. */
 static bool find_match(struct tui *t, const char *text, const struct duban_cursor *c, bool backward,
 		       struct duban_row *out)
 {
-	struct duban_filter f = t->filter.filter;
-	char *joined = NULL;
+	char *joined;
+	struct duban_filter f = search_filter(t, text, &joined);
 	int got = 0;
 
-	if (f.text && *f.text)
-		f.text = joined = xasprintf("%s %s", f.text, text);
-	else
-		f.text = text;
 	bool ok = fetch(t, &f, c, backward, 1, out, &got) && got == 1;
 	free(joined);
 	return ok;
@@ -746,8 +764,40 @@ static void show_row(struct tui *t, struct ledger *L, const struct duban_row *ro
 	load_around(t, L, &at, row->id, L->page / 3);
 }
 
+/* Matches counted before the hit at most: past that, "over N". */
+#define MATCH_RANK_MAX 2000
+#define MATCH_RANK_STEP 200
+
+/* "match N of M": the hit's place among the matches of the selection. */
+static char *match_place(struct tui *t, const char *text, const struct duban_row *hit)
+{
+	char *joined;
+	struct duban_filter f = search_filter(t, text, &joined);
+	long long all = 0;
+	if (duban_query_count(t->st, &f, &all) != DUBAN_OK)
+		all = 0;
+	struct duban_row *rows = xcalloc(MATCH_RANK_STEP, sizeof *rows);
+	struct duban_cursor c;
+	duban_cursor_of_row(hit, t->sort, &c);
+	int before = 0, got = 0;
+	do {
+		if (!fetch(t, &f, &c, true, MATCH_RANK_STEP, rows, &got))
+			break;
+		before += got;
+		if (got > 0)
+			duban_cursor_of_row(&rows[0], t->sort, &c);
+		for (int i = 0; i < got; i++)
+			duban_row_free(&rows[i]);
+	} while (got == MATCH_RANK_STEP && before < MATCH_RANK_MAX);
+	free(rows);
+	free(joined);
+	if (before >= MATCH_RANK_MAX)
+		return xasprintf(_("match %d+ of %lld"), before + 1, all);
+	return xasprintf(_("match %d of %lld"), before + 1, all);
+}
+
 /* Searches from c, wrapping around the selection once; puts the cursor on
- * the match.  Returns TUI_* flags. */
+ * the match and says which of how many it is.  Returns TUI_* flags. */
 static int search_from(struct tui *t, struct ledger *L, const char *text, const struct duban_cursor *c,
 		       bool backward)
 {
@@ -757,16 +807,23 @@ static int search_from(struct tui *t, struct ledger *L, const char *text, const 
 	if (!text || !*text)
 		return TUI_HANDLED;
 	bool found = find_match(t, text, c, backward, &hit);
+	bool wrapped = false;
 	if (!found && c->valid) {
 		found = find_match(t, text, &none, backward, &hit);
-		if (found)
-			tui_message(t, false, backward ? _("search wrapped to the end") : _("search wrapped to the start"));
+		wrapped = found;
 	}
 	if (!found) {
 		tui_message(t, true, _("not found: %s"), text);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	show_row(t, L, &hit);
+	char *place = match_place(t, text, &hit);
+	if (wrapped)
+		tui_message(t, false, "%s · %s", backward ? _("search wrapped to the end") : _("search wrapped to the start"),
+			    place);
+	else
+		tui_message(t, false, "%s", place);
+	free(place);
 	duban_row_free(&hit);
 	return TUI_HANDLED | TUI_REDRAW;
 }
@@ -783,6 +840,8 @@ static void search_changed(struct tui *t, const char *text, void *data)
 {
 	struct search_ctx *sc = data;
 	t->message[0] = '\0';
+	free(sc->L->typing);
+	sc->L->typing = text && *text ? xstrdup(text) : NULL;
 	if (!text || !*text) {
 		if (sc->home_id[0])
 			load_around(t, sc->L, &sc->home, sc->home_id, sc->offset);
@@ -803,6 +862,8 @@ static int do_search(struct tui *t, struct ledger *L)
 		sc.offset = L->cur - L->top;
 	}
 	char *text = tui_prompt(t, "/", NULL, search_changed, &sc);
+	free(L->typing);
+	L->typing = NULL;
 	if (!text) {
 		if (sc.home_id[0])
 			load_around(t, L, &sc.home, sc.home_id, sc.offset);
@@ -848,6 +909,7 @@ static void ledger_close(void *self)
 	cache_clear(L);
 	free(L->rows);
 	free(L->marks);
+	free(L->typing);
 	tui_detail_free(&L->pane);
 	free(L);
 }
