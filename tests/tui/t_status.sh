@@ -45,7 +45,7 @@ ok $? "a login elsewhere: online at once"
 online_colour=$(colour)
 
 keys S
-wait_for "$(L "(retry 1 of 3)" "（第 1 次重试，共 3 次）")" 15
+wait_for "$(L " of 3)" "次重试，共 3 次）")" 15
 ok $? "connecting shows the retry count"
 # The failure's message covers the status line until the next key.
 wait_for "$(L "offline: cannot connect" "离线：")" 30
