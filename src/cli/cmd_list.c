@@ -239,8 +239,7 @@ static void list_help(void)
 		"List the items of the ledger, most urgent deadline first.\n\n"), stdout);
 	cli_filter_help(stdout);
 	fputs(_("\nOptions:\n"
-		"      --sort KEY          deadline (default), code, updated, light, county,\n"
-		"                          status or progress\n"
+		"      --sort KEY          deadline (default), code, updated, light, county, status or progress\n"
 		"      --reverse           reverse the order\n"
 		"      --limit N           show at most N items\n"
 		"      --count-by FIELD    instead of the items, the number of them per county,\n"

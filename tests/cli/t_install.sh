@@ -211,8 +211,11 @@ week" "report --period values"
 is "$(complete_words "$DUBAN" report -p q)" "quarter" "report -p, the short option"
 is "$(complete_words "$DUBAN" report --format=m)" "md" "report --format=VALUE"
 is "$(complete_words "$DUBAN" list --sort "")" "code
+county
 deadline
 light
+progress
+status
 updated" "list --sort keys"
 is "$(complete_words "$DUBAN" list --kind "")" "complaint
 problem" "list --kind"

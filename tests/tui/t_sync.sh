@@ -49,6 +49,14 @@ keys C
 screen_has "$(L "Conflicts (4): changed here and on the server" "冲突（4）：本机和服务器都有修改")" "C opens the conflict view"
 screen_has "$(L "Mine (this device)" "我的（本设备）")" "base, mine and theirs are shown"
 screen_is conflicts-80x24 "80×24: base, mine and theirs stacked"
+# The list views share one navigation (issue 16): C-d is half a page here
+# too, from the first conflict to the fourth, not a whole page to the
+# rejected change.
+keys C-d
+screen_has "$(L "was deleted on the server" "仍有未发送的修改")" \
+	"C-d moves half a page in the conflict view, as in every list view"
+keys g
+screen_has "$(L "Title was changed here" "本机和服务器都修改了")" "g: back to the first"
 keys '?'
 screen_has "$(L "conflict: take the server's value" "冲突：采用服务器的值")" "help lists the conflict keys"
 keys q

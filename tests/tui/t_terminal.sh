@@ -68,7 +68,9 @@ screen_has "$(L 'config:1: unknown option "nonsense"' 'config:1: 未知选项“
 keys j
 screen_has "$(L "│ Code        " "│ 受理编号    ")$second" "the program still works (j selects the second item)"
 keys '?'
-screen_has "$(L " q, x             quit duban" " q, x             退出 duban")" "help lists the bound x"
+# q is among the views' keys, below the first page of help.
+keys G
+screen_has "$(L "q, x             quit duban" "q, x             退出 duban")" "help lists the bound x"
 keys Escape
 wait_for "$ITEMS300"
 keys x
