@@ -340,6 +340,15 @@ struct duban_event {
 /* One line for an inspection in a history: "inspection 2026-06-14: passed;
  * level: …; inspectors: …; place: …; findings: …" (translated).  Malloc'd. */
 char *duban_inspection_text(const struct duban_inspection *r);
+
+/* An inspection's level (county, city) as shown: translated, the stored
+ * word for one this client does not know. */
+const char *duban_level_name(const char *level);
+
+/* A history entry's reason as shown: the words the sync and an import
+ * write ("conflict: edited", "import FILE") translated, anything else as
+ * typed.  Malloc'd. */
+char *duban_event_reason_display(const char *reason);
 /* A list of names typed with "," or "，" joined the ledger's way, with "、".
  * Malloc'd. */
 char *duban_names_join(const char *s);

@@ -21,6 +21,10 @@ void duban_store_close(duban_store *st);
 /* Last error message (English msgid already translated), for the user. */
 const char *duban_store_errmsg(const duban_store *st);
 int duban_store_schema_version(duban_store *st);
+/* SQLite's data_version of this connection: it changes when another
+ * connection (another duban, a sync) commits to the ledger, never for this
+ * one's own writes.  -1 when it cannot be read. */
+long long duban_store_data_version(duban_store *st);
 
 /* Who makes the changes: written into events and ops.  Defaults: user from
  * $USER, device from the host name, role office. */

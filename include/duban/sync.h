@@ -286,6 +286,9 @@ int duban_sync_run(duban_store *st, const struct duban_account *a, const struct 
  * so.  duban_sync_start calls duban_transport_init itself (and
  * duban_sync_job_free the cleanup); NULL when no thread could be started. */
 typedef struct duban_sync_job duban_sync_job;
+/* While a request of the running sync waits to be tried again: the retry
+ * coming (1 …) and how many there may be; *retry is 0 otherwise. */
+void duban_sync_retry_state(int *retry, int *retries_max);
 duban_sync_job *duban_sync_start(const char *db_path, const struct duban_account *a,
 				 const struct duban_sync_options *o);
 int duban_sync_job_fd(const duban_sync_job *job);

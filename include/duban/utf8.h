@@ -44,6 +44,9 @@ char *duban_pad(const char *s, int cols, bool right);
  * free with duban_lines_free. */
 char **duban_wrap(const char *s, int cols);
 void duban_lines_free(char **lines);
+/* Closing punctuation that must not start a line (，。；：）」 …), as
+ * duban_wrap avoids it: for editors that wrap on their own. */
+bool duban_no_line_start(uint32_t cp);
 
 /* Copy of s safe to print on a terminal: invalid UTF-8 -> U+FFFD, escape
  * sequences (CSI, OSC, DCS, …) and C0/C1 control characters removed; tabs and

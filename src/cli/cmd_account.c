@@ -167,6 +167,16 @@ static void wipe_free(char *s)
 
 /* ---------------------------------------------------------------- helpers */
 
+/* The role's display name (整改办 in zh_CN), or the server's word, cleaned,
+ * for a role this client does not know. */
+static char *role_text(const char *role)
+{
+	int r = role ? duban_role_parse(role) : -1;
+	if (r >= 0)
+		return xstrdup(duban_role_name((enum duban_role)r));
+	return duban_sanitize(role ? role : "?", false);
+}
+
 /* "甲县、乙县", or "all counties". */
 static char *counties_text(const cJSON *answer)
 {
@@ -387,7 +397,7 @@ int cmd_login(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	const char *role = json_str(answer, "role");
 	char *counties = counties_text(answer);
-	char *clean_role = duban_sanitize(role ? role : "?", false);
+	char *clean_role = role_text(role);
 	printf(_("logged in to %s as %s (%s, %s)\n"), acct.url, acct.user, clean_role, counties);
 	free(clean_role);
 	free(counties);
@@ -522,7 +532,7 @@ int cmd_whoami(struct cli_ctx *ctx, int argc, char **argv)
 	s = duban_sanitize(user ? user : a.user ? a.user : "?", false);
 	printf(_("user:     %s\n"), s);
 	free(s);
-	s = duban_sanitize(role ? role : "?", false);
+	s = role_text(role);
 	printf(_("role:     %s\n"), s);
 	free(s);
 	printf(_("counties: %s\n"), counties);

@@ -58,9 +58,11 @@ static char *event_text(const struct duban_event *e)
 	char *old_v = f ? duban_value_display(f, e->old_value) : xstrdup(e->old_value);
 	char *new_v = f ? duban_value_display(f, e->new_value) : xstrdup(e->new_value);
 	char *s;
-	if (e->reason && *e->reason)
-		s = xasprintf(_("%s: %s → %s (%s)"), name, *old_v ? old_v : "—", *new_v ? new_v : "—", e->reason);
-	else
+	if (e->reason && *e->reason) {
+		char *why = duban_event_reason_display(e->reason);
+		s = xasprintf(_("%s: %s → %s (%s)"), name, *old_v ? old_v : "—", *new_v ? new_v : "—", why);
+		free(why);
+	} else
 		s = xasprintf(_("%s: %s → %s"), name, *old_v ? old_v : "—", *new_v ? new_v : "—");
 	free(old_v);
 	free(new_v);

@@ -86,7 +86,8 @@ static void summary_text(struct duban_buf *b, const struct duban_sync_report *r,
 				duban_buf_printf(b, _(", conflicts %lld"), r->conflicts);
 			if (r->rejected)
 				duban_buf_printf(b, _(", rejected %lld"), r->rejected);
-			duban_buf_puts(b, ")");
+			/* TRANSLATORS: closes " (applied %lld"; full width in Chinese. */
+			duban_buf_puts(b, _(")"));
 		} else if (r->rejected) {
 			duban_buf_printf(b, _(" (rejected %lld)"), r->rejected);
 		}

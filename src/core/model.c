@@ -866,6 +866,35 @@ char *duban_field_zh(const struct duban_field *f, const struct duban_item *item)
 	return zh;
 }
 
+const char *duban_level_name(const char *level)
+{
+	if (level && strcmp(level, "county") == 0)
+		return _("county level");
+	if (level && strcmp(level, "city") == 0)
+		return _("city level");
+	return level ? level : "";
+}
+
+char *duban_event_reason_display(const char *reason)
+{
+	static const struct {
+		const char *id, *text;
+	} reasons[] = {
+		{ "sync", N_("sync") },
+		{ "conflict: took server value", N_("conflict: took the server's value") },
+		{ "conflict: kept my value", N_("conflict: kept my value") },
+		{ "conflict: edited", N_("conflict: edited") },
+	};
+	if (!reason)
+		return xstrdup("");
+	for (size_t i = 0; i < ARRAY_LEN(reasons); i++)
+		if (strcmp(reason, reasons[i].id) == 0)
+			return xstrdup(_(reasons[i].text));
+	if (strncmp(reason, "import ", 7) == 0)
+		return xasprintf(_("import %s"), reason + 7);
+	return xstrdup(reason);
+}
+
 char *duban_inspection_text(const struct duban_inspection *r)
 {
 	char d[11];
@@ -875,7 +904,7 @@ char *duban_inspection_text(const struct duban_inspection *r)
 	duban_buf_printf(&b, r->passed ? _("inspection %s: passed") : _("inspection %s: failed"),
 			 duban_date_format(r->date, d));
 	if (r->level && *r->level)
-		duban_buf_printf(&b, _("; level: %s"), r->level);
+		duban_buf_printf(&b, _("; level: %s"), duban_level_name(r->level));
 	if (r->place && *r->place)
 		duban_buf_printf(&b, _("; place: %s"), r->place);
 	if (r->criteria && *r->criteria)

@@ -187,6 +187,16 @@ sqlite3 *duban_store_db(duban_store *st)
 	return st->db;
 }
 
+long long duban_store_data_version(duban_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	long long v = -1;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 /* ---------------------------------------------------------------- light() */
 
 static duban_date column_date(sqlite3_value *v)

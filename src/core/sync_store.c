@@ -115,6 +115,55 @@ static enum duban_err set_sync_flag(duban_store *st, const char *item_id, const 
 
 #define OP_COLUMNS "seq, id, kind, item_id, field, base, value, body, created_at, state, reason"
 
+/* A refusal is kept as "CODE\tMESSAGE": the server's machine code and its
+ * English message (older servers send no code, older rows hold the message
+ * alone).  Shown in the user's language: the message itself when the
+ * catalogue has it (the core's own refusals), else the code's sentence when
+ * that is translated, else the message, which says the most in English. */
+static const struct {
+	const char *code, *text;
+} refusals[] = {
+	{ "permission", N_("your role or counties do not allow this change") },
+	{ "transition", N_("the workflow does not allow this status change from the item's status on the server") },
+	{ "validation", N_("the server found a value it cannot accept") },
+	{ "not_found", N_("the server does not have the item this record belongs to") },
+	{ "not_in_counties", N_("you may not change this item: it is not in your counties, or not on the server") },
+	{ "no_item", N_("the server does not have this item") },
+	{ "county_forbidden", N_("your role may not change items of this county") },
+	{ "bad_implied_by", N_("the change names a cause the server does not know") },
+	{ "status_void", N_("the item's status changed on the server, so the change that followed it is void") },
+	{ "not_settable", N_("this field cannot be changed this way") },
+	{ "bad_value", N_("the server cannot read the value") },
+	{ "bad_status_op", N_("the status change is incomplete") },
+	{ "status_moved", N_("the item's status on the server is no longer the one this change started from") },
+	{ "in_use", N_("the id or the code of this item is already in use") },
+	{ "no_body", N_("the change carries no record") },
+	{ "id_mismatch", N_("the record belongs to another item than the change") },
+	{ "exists", N_("the item already exists on the server") },
+	{ "create_status", N_("your role may not create an item with this status") },
+	{ "delete_office_only", N_("only the office may delete items") },
+	{ "author", N_("a record's author must be the user who sends it") },
+	{ "blob_missing", N_("the attachment's file has not been uploaded") },
+	{ "read_only", N_("a viewer may not change the ledger") },
+	{ "op_id_used", N_("the change's id is already used") },
+};
+
+static char *refusal_text(const char *stored)
+{
+	if (!stored)
+		return NULL;
+	const char *tab = strchr(stored, '\t');
+	const char *message = tab ? tab + 1 : stored;
+	if (*message && _(message) != message)
+		return xstrdup(_(message));
+	for (size_t i = 0; tab && i < sizeof refusals / sizeof refusals[0]; i++)
+		if (strlen(refusals[i].code) == (size_t)(tab - stored) &&
+		    strncmp(stored, refusals[i].code, (size_t)(tab - stored)) == 0 &&
+		    (_(refusals[i].text) != refusals[i].text || !*message))
+			return xstrdup(_(refusals[i].text));
+	return xstrdup(message);
+}
+
 static void read_op(sqlite3_stmt *s, struct duban_op *op)
 {
 	memset(op, 0, sizeof *op);
@@ -128,7 +177,9 @@ static void read_op(sqlite3_stmt *s, struct duban_op *op)
 	op->body = col_dup(s, 7);
 	col_copy(op->created_at, sizeof op->created_at, s, 8);
 	col_copy(op->state, sizeof op->state, s, 9);
-	op->reason = col_dup(s, 10);
+	char *stored = col_dup(s, 10);
+	op->reason = refusal_text(stored);
+	free(stored);
 }
 
 void duban_op_free(struct duban_op *op)
@@ -397,13 +448,18 @@ enum duban_err duban_outbox_settle(duban_store *st, const struct duban_op *op, c
 	duban_timestamp_now(now);
 	if (kind == ANSWER_REJECTED) {
 		const char *msg = jstr(answer, "message");
+		const char *code = jstr(answer, "code");
 		if (!msg || !*msg)
 			msg = jstr(answer, "reason");
+		/* A code of plain letters only: it is stored before a tab. */
+		bool coded = code && *code && strspn(code, "abcdefghijklmnopqrstuvwxyz_") == strlen(code);
+		char *kept = coded ? xasprintf("%s\t%s", code, msg && *msg ? msg : "") : NULL;
 		s = prep(st, "UPDATE op SET state = 'rejected', reason = ?2 WHERE id = ?1");
 		if (s) {
 			bind_str(s, 1, op->id);
-			bind_str(s, 2, msg && *msg ? msg : _("refused by the server"));
+			bind_str(s, 2, kept ? kept : msg && *msg ? msg : _("refused by the server"));
 		}
+		free(kept);
 		err = run(st, s, _("saving the server's answer"));
 	} else {
 		s = prep(st, "DELETE FROM op WHERE id = ?");

@@ -421,6 +421,11 @@ static bool is_closing(uint32_t cp)
 	return false;
 }
 
+bool duban_no_line_start(uint32_t cp)
+{
+	return is_closing(cp);
+}
+
 /* Punctuation that must not end a line. */
 static bool is_opening(uint32_t cp)
 {

@@ -63,6 +63,44 @@ static cJSON *answer(const struct op *op, const char *result)
 static cJSON *rejected(const struct op *op, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The machine code of a refusal, for clients to show in their user's
+ * language (the message stays English, for older clients and logs).  Found
+ * by the message's format, so that every refusal has one without its call
+ * site naming it; a message passed through whole has its reason as code. */
+static const char *refusal_code(const char *reason, const char *fmt)
+{
+	static const struct {
+		const char *fmt, *code;
+	} codes[] = {
+		{ "%s %s may not write item %s (not in their counties, or not on the server)", "not_in_counties" },
+		{ "no item %s on the server", "no_item" },
+		{ "%s %s may not write items of %s", "county_forbidden" },
+		{ "unknown implied_by '%s'", "bad_implied_by" },
+		{ "%s is %s on the server: the change that followed its status is void", "status_void" },
+		{ "'%s' is not a field that item.set may change", "not_settable" },
+		{ "base and value must be text or null", "bad_value" },
+		{ "%s: cannot read '%s'", "bad_value" },
+		{ "item.status needs base and value statuses", "bad_status_op" },
+		{ "%s is %s on the server, not %s", "status_moved" },
+		{ "the id or the code of this item is already in use", "in_use" },
+		{ "item.create needs the item as its body", "no_body" },
+		{ "%s needs the record as its body", "no_body" },
+		{ "the body's id %s is not the op's item_id", "id_mismatch" },
+		{ "the record's item_id is not the op's item_id", "id_mismatch" },
+		{ "the item %s already exists", "exists" },
+		{ "the %s role may not create an item with status %s", "create_status" },
+		{ "only the office may delete items", "delete_office_only" },
+		{ "the author of a record is the user who sends it (%s), not '%s'", "author" },
+		{ "blob %.64s has not been uploaded by %s (PUT /api/v1/blobs/SHA256 first)", "blob_missing" },
+		{ "viewer %s may not change the ledger", "read_only" },
+		{ "the op id %s is already used; give the op a new id", "op_id_used" },
+	};
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (strcmp(fmt, codes[i].fmt) == 0)
+			return codes[i].code;
+	return reason;
+}
+
 static cJSON *rejected(const struct op *op, const char *reason, const char *fmt, ...)
 {
 	cJSON *a = answer(op, "rejected");
@@ -73,6 +111,7 @@ static cJSON *rejected(const struct op *op, const char *reason, const char *fmt,
 	vsnprintf(message, sizeof message, fmt, ap);
 	va_end(ap);
 	cJSON_AddStringToObject(a, "reason", reason);
+	cJSON_AddStringToObject(a, "code", refusal_code(reason, fmt));
 	cJSON_AddStringToObject(a, "message", message);
 	return a;
 }

@@ -144,6 +144,24 @@ static void pause_for(const struct wire *w, double seconds)
 	}
 }
 
+/* The retry a request waits for, for the interface to show while it
+ * waits: any thread may write it, the interface reads it when it draws.
+ * One sync at a time, so one number is enough. */
+static atomic_int retry_now;
+
+static void retry_note(int retry)
+{
+	atomic_store(&retry_now, retry);
+}
+
+void duban_sync_retry_state(int *retry, int *retries_max)
+{
+	struct duban_retry r;
+	duban_transport_get_retry(&r);
+	*retry = atomic_load(&retry_now);
+	*retries_max = r.max_attempts - 1;
+}
+
 /* Runs rq to its end with the transport's retries, on the shared
  * connection, counting the bytes in w.  0 on a 2xx answer, -1 with *err.
  * Touches nothing of the engine but the share, which only one thread uses
@@ -185,7 +203,9 @@ static int perform_wire(struct wire *w, duban_request *rq, struct duban_remote_e
 		case DUBAN_STEP_FAILED:
 			return -1;
 		case DUBAN_STEP_RETRY:
+			retry_note(err->attempts);
 			pause_for(w, wait);
+			retry_note(0);
 			break;
 		}
 	}

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "duban/date.h"
 #include "duban/model.h"
@@ -57,6 +58,44 @@ int tui_text_right(WINDOW *w, int y, int x, const char *s, int cols, attr_t attr
 	return text_aligned(w, y, x, s, cols, attr, true);
 }
 
+/* The first place of term in s, ASCII letters in either case (as the
+ * search finds them); NULL when none. */
+static const char *find_term(const char *s, const char *term, size_t n)
+{
+	for (const char *p = s; *p; p++) {
+		size_t i = 0;
+		while (i < n && p[i] && (p[i] == term[i] || ((unsigned char)p[i] < 0x80 &&
+			(p[i] | 0x20) == (term[i] | 0x20) && (term[i] | 0x20) >= 'a' && (term[i] | 0x20) <= 'z')))
+			i++;
+		if (i == n)
+			return p;
+	}
+	return NULL;
+}
+
+void tui_text_mark(WINDOW *w, int y, int x, const char *s, int cols, const char *terms, attr_t attr)
+{
+	if (!s || !terms)
+		return;
+	for (const char *t = terms; *t;) {
+		while (*t == ' ')
+			t++;
+		size_t n = strcspn(t, " ");
+		const char *at = n ? find_term(s, t, n) : NULL;
+		if (at) {
+			char *head = xstrndup(s, (size_t)(at - s));
+			char *hit = xstrndup(at, n);
+			int from = duban_str_width(head), width = duban_str_width(hit);
+			/* Only a match shown whole, left of a cut's "…". */
+			if (from + width < cols || (from + width == cols && duban_str_width(s) <= cols))
+				tui_text(w, y, x + from, hit, width, attr);
+			free(head);
+			free(hit);
+		}
+		t += n;
+	}
+}
+
 void tui_fill(WINDOW *w, int y, int x, int cols, attr_t attr)
 {
 	cols = clip(w, x, cols);
@@ -97,6 +136,33 @@ char *tui_due_text(duban_date deadline, enum duban_deadline_kind dk, duban_date 
 	if (days < 0)
 		return xasprintf(P_("overdue %d day", "overdue %d days", -days), -days);
 	return xasprintf(P_("%d day left", "%d days left", days), days);
+}
+
+char *tui_due_short(duban_date deadline, enum duban_deadline_kind dk, duban_date today)
+{
+	if (dk == DUBAN_DEADLINE_ONGOING || deadline == DUBAN_DATE_NONE)
+		return tui_due_text(deadline, dk, today);
+	int days = deadline - today;
+	if (days == 0)
+		return xstrdup(_("today"));
+	/* TRANSLATORS: overdue by N days, in a narrow column. */
+	if (days < 0)
+		return xasprintf(_("%dd late"), -days);
+	/* TRANSLATORS: N days to the deadline, in a narrow column. */
+	return xasprintf(_("%dd left"), days);
+}
+
+const char *tui_status_short(enum duban_status s)
+{
+	static const char *const shorts[DUBAN_STATUS_COUNT] = {
+		[DUBAN_STATUS_NOT_STARTED] = N_("not begun"),
+		[DUBAN_STATUS_IN_PROGRESS] = N_("in prog."),
+		[DUBAN_STATUS_REQUESTED] = N_("close req."),
+		[DUBAN_STATUS_VERIFIED] = N_("verified"),
+		[DUBAN_STATUS_PUBLICIZED] = N_("public"),
+		[DUBAN_STATUS_CLOSED] = N_("closed"),
+	};
+	return (unsigned)s < DUBAN_STATUS_COUNT ? _(shorts[s]) : "";
 }
 
 void tui_box(WINDOW *w, int y, int x, int h, int wd, const char *title, attr_t attr)

@@ -265,8 +265,9 @@ static void draw_value(struct tui *t, const struct form_field *f, int y, int x, 
 		return;
 	}
 	tui_lineedit_draw(&f->ed, stdscr, y, x, rows, cols, input);
+	/* Where typed text would start, so the hint reads as its example. */
 	if (f->ed.len == 0 && f->hint)
-		tui_text(stdscr, y, x + 1, f->hint, cols - 1, input | tui_attr(t, TUI_EL_DIM));
+		tui_text(stdscr, y, x, f->hint, cols, input | tui_attr(t, TUI_EL_DIM));
 }
 
 static const char *form_help(const struct form_field *f)
@@ -276,6 +277,39 @@ static const char *form_help(const struct form_field *f)
 	case FORM_CHECK: return _("Space toggle · Tab next · C-s save · Esc cancel");
 	case FORM_MULTILINE: return _("Tab next · S-Tab previous · C-s save · Esc cancel");
 	default: return _("Tab/Enter next · S-Tab previous · C-s save · Esc cancel");
+	}
+}
+
+/* The keys' line in cols columns: when it is too wide the hints before
+ * "C-s save" go one by one, nearest first, so that saving and Esc always
+ * show.  Malloc'd. */
+static char *help_fit(const char *help, int cols)
+{
+	char *parts[8];
+	int n = 0;
+	char *copy = xstrdup(help);
+	/* Split at " · " (not strtok: "·" is two bytes, each also found
+	 * inside Chinese characters). */
+	for (char *p = copy; p && n < 8;) {
+		char *sep = strstr(p, " · ");
+		if (sep)
+			*sep = '\0';
+		parts[n++] = p;
+		p = sep ? sep + strlen(" · ") : NULL;
+	}
+	for (;;) {
+		struct duban_buf b;
+		duban_buf_init(&b);
+		for (int i = 0; i < n; i++)
+			duban_buf_printf(&b, "%s%s", i ? " · " : "", parts[i]);
+		char *line = duban_buf_steal(&b);
+		if (duban_str_width(line) <= cols || n <= 2) {
+			free(copy);
+			return line;
+		}
+		free(line);
+		memmove(&parts[n - 3], &parts[n - 2], 2 * sizeof *parts);
+		n--;
 	}
 }
 
@@ -348,7 +382,9 @@ static void form_draw(struct tui *t, struct form *fm)
 		tui_text(stdscr, l.y + l.h - 1, l.x + l.w - 3, "↓", 1, border);
 	tui_text(stdscr, l.y + l.h - 3, l.x + 2, fm->msg, l.w - 4,
 		 tui_attr(t, fm->msg[0] ? TUI_EL_ERROR : TUI_EL_DEFAULT));
-	tui_text(stdscr, l.y + l.h - 2, l.x + 2, form_help(&fm->f[fm->focus]), l.w - 4, tui_attr(t, TUI_EL_DIM));
+	char *help = help_fit(form_help(&fm->f[fm->focus]), l.w - 4);
+	tui_text(stdscr, l.y + l.h - 2, l.x + 2, help, l.w - 4, tui_attr(t, TUI_EL_DIM));
+	free(help);
 	const struct form_field *f = &fm->f[fm->focus];
 	if (fy >= 0 && is_text(f)) {
 		int dy, dx;
@@ -708,7 +744,7 @@ int tui_form_action(struct tui *t, const char *item_id)
 		return TUI_REDRAW;
 	const char *kinds[DUBAN_ACTION_KIND_COUNT];
 	for (int k = 0; k < DUBAN_ACTION_KIND_COUNT; k++)
-		kinds[k] = duban_action_kind_zh((enum duban_action_kind)k);
+		kinds[k] = duban_action_kind_name((enum duban_action_kind)k);
 	struct form fm;
 	form_init(&fm, xasprintf(_("Supervision action: %s"), item.code), save_action, &item);
 	fm.f[form_choice(&fm, _("Kind"), kinds, DUBAN_ACTION_KIND_COUNT, -1)].required = true;

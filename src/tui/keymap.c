@@ -203,6 +203,8 @@ static const struct duban_binding default_bindings[] = {
 	{ "generic", "O", "view-overdue" },
 	{ "overdue", "I", "issue-step" },
 	{ "calendar", "m", "view-calendar" },
+	{ "calendar", "]", "next-section" },
+	{ "calendar", "[", "prev-section" },
 	{ "dashboard", "w", "write-bulletin" },
 	{ "conflicts", "m", "keep-mine" },
 	{ "conflicts", "t", "take-theirs" },

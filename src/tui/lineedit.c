@@ -201,6 +201,13 @@ struct row {
 	bool wrapped;
 };
 
+static bool starts_badly(const struct tui_lineedit *e, size_t pos)
+{
+	uint32_t cp = 0;
+	duban_utf8_decode(e->text + pos, e->len - pos, &cp);
+	return duban_no_line_start(cp);
+}
+
 /* The rows of the text wrapped at cols columns (cols <= 0: at newlines
  * only).  A full last row, or a final newline, is followed by an empty row
  * where the cursor at the end of the text is shown. */
@@ -216,6 +223,10 @@ static struct row *layout(const struct tui_lineedit *e, int cols, size_t *nrows)
 		int w = at_end || newline ? 0 : cluster_width(e, pos);
 		bool full = cols > 0 && !at_end && !newline && col + w > cols && pos > start;
 		bool last_full = at_end && cols > 0 && col >= cols;
+		/* 避头尾: a closing mark would start the next row; the character
+		 * before it goes down with it, when the row keeps something. */
+		for (size_t back; full && starts_badly(e, pos) && (back = prev_boundary(e, pos)) > start;)
+			pos = back;
 		if (at_end || newline || full || last_full) {
 			if (n + 2 > cap)
 				rows = xrealloc(rows, (cap *= 2) * sizeof *rows);

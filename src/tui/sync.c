@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "duban/date.h"
@@ -37,6 +38,8 @@ struct tui_sync {
 	struct duban_account account; /* kept while the job may read it */
 	struct duban_sync_report report;
 	enum net_state net;
+	enum duban_remote_kind cause; /* why the last sync failed (offline, failed) */
+	time_t account_mtime; /* of the account file when last looked at, 0 none */
 	char last[32];        /* the last full sync in local time, "" never */
 	time_t last_attempt;  /* wall clock of the last sync started (or stored) */
 	bool auto_paused;     /* a failure retrying cannot fix (login, TLS) */
@@ -104,6 +107,38 @@ void tui_sync_counts(struct tui *t)
 		t->conflicts = 0;
 }
 
+/* The account file's modification time; 0 when there is none. */
+static time_t account_mtime(void)
+{
+	char *path = duban_account_path();
+	struct stat sb;
+	time_t m = path && stat(path, &sb) == 0 ? sb.st_mtime : 0;
+	free(path);
+	return m;
+}
+
+bool tui_sync_account_changed(struct tui *t)
+{
+	struct tui_sync *s = t->sync;
+	if (!s || s->job)
+		return false;
+	time_t m = account_mtime();
+	if (m == s->account_mtime)
+		return false;
+	s->account_mtime = m;
+	struct duban_account a;
+	char err[256];
+	/* Written anew: a login (or whoami) has just reached the server. */
+	if (load_account(&a, err, sizeof err) == 1) {
+		duban_account_free(&a);
+		s->net = NET_ONLINE;
+		s->auto_paused = false;
+	} else {
+		s->net = NET_NOLOGIN;
+	}
+	return true;
+}
+
 void tui_sync_init(struct tui *t)
 {
 	struct tui_sync *s = xcalloc(1, sizeof *s);
@@ -123,10 +158,18 @@ void tui_sync_init(struct tui *t)
 		 * next one: no request at start-up. */
 		struct duban_sync_report *logs = NULL;
 		int got = 0;
-		if (duban_sync_log_read(t->st, 1, &logs, &got) == DUBAN_OK && got > 0)
+		if (duban_sync_log_read(t->st, 1, &logs, &got) == DUBAN_OK && got > 0) {
 			s->net = state_of(&logs[0].error);
+			s->cause = logs[0].error.kind;
+		}
+		/* Logged in since the last sync (or never synced): the
+		 * login reached the server. */
+		time_t started = got > 0 ? parse_utc(logs[0].started_at) : 0;
+		if (account_mtime() > started)
+			s->net = NET_ONLINE;
 		free(logs);
 	}
+	s->account_mtime = account_mtime();
 	tui_sync_counts(t);
 }
 
@@ -235,6 +278,8 @@ static int finished(struct tui *t)
 	s->job = NULL;
 	duban_account_free(&s->account);
 	s->net = state_of(&r->error);
+	s->cause = r->error.kind;
+	s->account_mtime = account_mtime(); /* the sync may write the role */
 	/* The sync brought the account's role and counties as the server has
 	 * them now: what this screen offers follows at once. */
 	char *path = duban_account_path();
@@ -305,7 +350,7 @@ int tui_sync_event(struct tui *t)
 
 /* ---------------------------------------------------------------- status */
 
-static char *progress(const struct duban_sync_report *r)
+static char *progress_phase(const struct duban_sync_report *r)
 {
 	switch (r->phase) {
 	case DUBAN_SYNC_CONNECTING:
@@ -319,6 +364,48 @@ static char *progress(const struct duban_sync_report *r)
 				 r->pulled, r->pages);
 	default:
 		return xstrdup(_("syncing…"));
+	}
+}
+
+/* The phase, and the retry a request waits for ("retry 2 of 4"). */
+static char *progress(const struct duban_sync_report *r)
+{
+	char *phase = progress_phase(r);
+	int retry, retries_max;
+	duban_sync_retry_state(&retry, &retries_max);
+	if (retry <= 0)
+		return phase;
+	char *s = xasprintf(_("%s (retry %d of %d)"), phase, retry, retries_max);
+	free(phase);
+	return s;
+}
+
+/* Why the last sync failed, in a few words for the status line. */
+static const char *cause_word(enum duban_remote_kind k)
+{
+	switch (k) {
+	case DUBAN_REMOTE_OFFLINE: return _("server unreachable");
+	case DUBAN_REMOTE_TLS: return _("certificate not trusted");
+	case DUBAN_REMOTE_FORBIDDEN: return _("access refused");
+	case DUBAN_REMOTE_NOT_FOUND: return _("no duban server at that address");
+	case DUBAN_REMOTE_TOO_LARGE: return _("too large for the server");
+	case DUBAN_REMOTE_RATE_LIMITED: return _("server busy");
+	case DUBAN_REMOTE_SERVER: return _("server error");
+	case DUBAN_REMOTE_PROTOCOL: return _("unexpected answer");
+	case DUBAN_REMOTE_LOCAL: return _("stopped here");
+	default: return "";
+	}
+}
+
+enum tui_element tui_sync_element(const struct tui *t)
+{
+	const struct tui_sync *s = t->sync;
+	if (!s)
+		return TUI_EL_STATUS_OFFLINE;
+	switch (s->net) {
+	case NET_ONLINE: return TUI_EL_STATUS_ONLINE;
+	case NET_FAILED: return TUI_EL_STATUS_ERROR;
+	default: return TUI_EL_STATUS_OFFLINE;
 	}
 }
 
@@ -362,6 +449,10 @@ char *tui_sync_status(struct tui *t, bool brief)
 		duban_buf_puts(&b, _("offline"));
 	} else {
 		duban_buf_puts(&b, s ? net_word(t, s) : _("offline"));
+		/* A failed sync says why until the next one works. */
+		const char *why = s && (s->net == NET_OFFLINE || s->net == NET_FAILED) ? cause_word(s->cause) : "";
+		if (!brief && *why)
+			duban_buf_printf(&b, _(" (%s)"), why);
 	}
 	/* "never" says nothing new next to "not logged in". */
 	if (!brief && s && s->last[0])

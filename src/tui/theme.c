@@ -42,6 +42,10 @@ static const attr_t mono_attrs[TUI_EL_COUNT] = {
 	[TUI_EL_INPUT] = A_UNDERLINE,
 	[TUI_EL_HELP_KEY] = A_BOLD,
 	[TUI_EL_CONFLICT] = A_BOLD | A_UNDERLINE,
+	/* Online, offline and a failed sync look different in mono too. */
+	[TUI_EL_STATUS_ONLINE] = A_REVERSE | A_BOLD,
+	[TUI_EL_STATUS_OFFLINE] = A_REVERSE,
+	[TUI_EL_STATUS_ERROR] = A_REVERSE | A_UNDERLINE,
 };
 
 const char *tui_element_name(enum tui_element e)

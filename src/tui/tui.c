@@ -29,7 +29,12 @@
 static struct {
 	bool running;
 	bool ctrl_c;          /* C-c was the last key */
+	long long data_version; /* the ledger's change counter at the last reload */
 } loop;
+
+/* How often an idle screen looks for changes made outside it (another
+ * duban command, a cron sync). */
+#define WATCH_MS 500
 
 /* ---------------------------------------------------------------- messages */
 
@@ -85,6 +90,7 @@ void tui_switch_base(struct tui *t, const struct tui_view_ops *ops, void *arg)
 
 static void reload_all(struct tui *t)
 {
+	loop.data_version = duban_store_data_version(t->st);
 	for (int i = 0; i < t->depth; i++)
 		if (t->stack[i].ops->reload)
 			t->stack[i].ops->reload(t, t->stack[i].self);
@@ -136,7 +142,7 @@ static void draw_header(struct tui *t)
 static void draw_status(struct tui *t)
 {
 	int y = t->rows - 1;
-	attr_t base = tui_attr(t, TUI_EL_STATUS_LINE);
+	attr_t base = tui_attr(t, tui_sync_element(t));
 	char *full = tui_sync_status(t, false);
 	char *brief = tui_sync_status(t, true);
 	int msgw = 0;
@@ -390,17 +396,35 @@ static bool sync_event(struct tui *t)
 	return (r & TUI_RELOAD) != 0;
 }
 
-/* The next key; meanwhile the sync job's fd and the auto-sync timer are
- * watched too.  ncurses may hold keys it has read already, so it is asked
- * first and poll() only runs when it has none.  ERR after a sync reloaded
- * the views, so that their idle work runs. */
+/* Another connection committed to the ledger since the last reload: the
+ * views reload and redraw.  Not while our own sync runs: its end reloads. */
+static bool changed_outside(struct tui *t)
+{
+	if (tui_sync_running(t))
+		return false;
+	if (tui_sync_account_changed(t)) {
+		redraw(t);
+		return false;
+	}
+	long long v = duban_store_data_version(t->st);
+	if (v < 0 || v == loop.data_version)
+		return false;
+	reload_all(t);
+	redraw(t);
+	return true;
+}
+
+/* The next key; meanwhile the sync job's fd, the auto-sync timer and the
+ * ledger's change counter are watched too.  ncurses may hold keys it has
+ * read already, so it is asked first and poll() only runs when it has none.
+ * ERR after the views reloaded, so that their idle work runs. */
 static int wait_key(struct tui *t)
 {
 	for (;;) {
 		int fd = tui_sync_fd(t);
 		int ms = tui_sync_wait_ms(t);
-		if (fd < 0 && ms < 0)
-			return tui_getkey(t);
+		if (ms < 0 || ms > WATCH_MS)
+			ms = WATCH_MS;
 		int key = read_key(t, 0);
 		if (key != ERR)
 			return key;
@@ -409,6 +433,8 @@ static int wait_key(struct tui *t)
 		if (n < 0 && errno != EINTR)
 			return tui_getkey(t);
 		if ((n == 0 || (fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))) && sync_event(t))
+			return ERR;
+		if (n == 0 && changed_outside(t))
 			return ERR;
 	}
 }
@@ -427,6 +453,7 @@ static void run_loop(struct tui *t)
 {
 	bool idle_pending = true;
 	loop.running = true;
+	loop.data_version = duban_store_data_version(t->st);
 	redraw(t);
 	while (loop.running && t->depth > 0) {
 		int key = ERR;

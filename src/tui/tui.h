@@ -66,7 +66,9 @@
 	X(DROP_OP, "drop-op", N_("rejected change: drop it (back to the server's value)")) \
 	X(REFRESH, "refresh", N_("reload and redraw")) \
 	X(VIEW_OVERDUE, "view-overdue", N_("overdue items on the supervision ladder")) \
-	X(ISSUE_STEP, "issue-step", N_("issue the step due: record it and write its letter"))
+	X(ISSUE_STEP, "issue-step", N_("issue the step due: record it and write its letter")) \
+	X(NEXT_SECTION, "next-section", N_("agenda: next section (overdue, this week, next week, ongoing)")) \
+	X(PREV_SECTION, "prev-section", N_("agenda: previous section"))
 
 enum tui_action {
 #define TUI_ACTION_ENUM(id, name, help) TUI_ACT_##id,
@@ -101,7 +103,10 @@ int tui_action_parse(const char *name);         /* -1 when unknown */
 	X(ERROR, "error") \
 	X(INPUT, "input") \
 	X(HELP_KEY, "help-key") \
-	X(CONFLICT, "conflict")
+	X(CONFLICT, "conflict") \
+	X(STATUS_ONLINE, "status-online") \
+	X(STATUS_OFFLINE, "status-offline") \
+	X(STATUS_ERROR, "status-error")
 
 enum tui_element {
 #define TUI_ELEMENT_ENUM(id, name) TUI_EL_##id,
@@ -259,6 +264,13 @@ attr_t tui_attr(const struct tui *t, enum tui_element e);
 attr_t tui_light_attr(const struct tui *t, enum duban_light l);
 /* "overdue 12 days" / "3 days left" / "due today" / "ongoing"; translated. */
 char *tui_due_text(duban_date deadline, enum duban_deadline_kind dk, duban_date today);
+/* Draws over s (already drawn at x in cols columns) the first place of each
+ * space-separated term, in attr: the search's match highlighted. */
+void tui_text_mark(WINDOW *w, int y, int x, const char *s, int cols, const char *terms, attr_t attr);
+/* The same for a narrow column: "159d late", "63d left" (逾期159天). */
+char *tui_due_short(duban_date deadline, enum duban_deadline_kind dk, duban_date today);
+/* A status's short name for a narrow column ("in prog."); 申请销号 stays. */
+const char *tui_status_short(enum duban_status s);
 /* A box with a title, for forms and prompts. */
 void tui_box(WINDOW *w, int y, int x, int h, int wd, const char *title, attr_t attr);
 
@@ -384,6 +396,12 @@ int tui_sync_event(struct tui *t);
 void tui_sync_counts(struct tui *t);
 /* The left part of the status line, full or brief.  Malloc'd. */
 char *tui_sync_status(struct tui *t, bool brief);
+/* The status line's element: online, offline or error, as the last sync
+ * (or login) found the server. */
+enum tui_element tui_sync_element(const struct tui *t);
+/* The account file was written or removed since last looked at (a login or
+ * logout elsewhere): online or not logged in follows.  True when it was. */
+bool tui_sync_account_changed(struct tui *t);
 /* The first key of an action in the generic map ("C"), for hints.  Malloc'd. */
 char *tui_first_key(struct tui *t, const char *view, enum tui_action a);
 /* A stored field value as people read it: "(empty)", "(none)" for NULL,

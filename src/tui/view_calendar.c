@@ -5,6 +5,7 @@
  * the end of the agenda.  Layout decisions live in calendar_layout.c. */
 #include <config.h>
 
+#include <limits.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 #define DAY_CAP 300
 #define WEEK_CAP 40
 #define AGENDA_CAP 400
+/* The week view's days side by side from this column width. */
+#define WEEK_COLUMN_MIN 26
 
 enum mode { MODE_MONTH, MODE_WEEK, MODE_AGENDA };
 
@@ -419,7 +422,7 @@ static void draw_item(struct tui *t, WINDOW *win, int y, int x, int w, const str
 		      bool selected, const char *extra, int extra_w)
 {
 	attr_t base = tui_attr(t, selected ? TUI_EL_CURSOR : TUI_EL_DEFAULT);
-	int code_w = w >= 56 ? 11 : w >= 36 ? 10 : 0;
+	int code_w = w >= 56 ? 11 : w >= 24 ? 10 : 0;
 	int title_w;
 
 	if (w < 12 || !extra)
@@ -490,6 +493,7 @@ static void draw_rows(struct tui *t, struct calendar *c, WINDOW *win, int y, int
 		return;
 	if (focused) {
 		visible = list_fit(c, s->n, s->total, h);
+		top = c->top; /* list_fit scrolls: G shows the last row at once */
 	} else {
 		visible = s->total > h && h > 1 ? h - 1 : h;
 		if (visible > s->n)
@@ -551,14 +555,19 @@ static void draw_cell(struct tui *t, struct calendar *c, WINDOW *win, int y, int
 			char num[3] = { buf[1], buf[2], '\0' };
 			tui_text(win, y, x + 1, num, 2, tui_attr(t, TUI_EL_TODAY));
 		}
-		if (!cw || cursor)
+		if (!cw)
 			continue;
+		/* The selected day keeps its light: in the cursor's colours,
+		 * its symbol still says which. */
+		attr_t light = cursor ? base : tui_light_attr(t, c->worst[idx]);
 		buf[cx + cw] = '\0';
-		tui_text(win, y + line, x + cx, buf + cx, cw, tui_light_attr(t, c->worst[idx]));
-		/* the light's symbol tells lights apart without colour */
+		tui_text(win, y + line, x + cx, buf + cx, cw, light);
+		/* the light's symbol tells lights apart without colour; on one
+		 * line it also keeps the count apart from the day number */
 		if (g->cell_h == 2 && cx >= 3)
-			tui_text(win, y + line, x + 1, light_mark(t, c->worst[idx]), 1,
-				 tui_light_attr(t, c->worst[idx]));
+			tui_text(win, y + line, x + 1, light_mark(t, c->worst[idx]), 1, light);
+		else if (g->cell_h == 1 && cx >= 4)
+			tui_text(win, y + line, x + cx - 1, light_mark(t, c->worst[idx]), 1, light);
 	}
 }
 
@@ -707,7 +716,9 @@ static void draw_week(struct tui *t, struct calendar *c, WINDOW *win, int y, int
 		draw_too_small(t, win, y, x, w);
 		return;
 	}
-	if (w >= 7 * 12)
+	/* Columns only when each is wide enough for a code and a title worth
+	 * reading; below that, the days one under the other, full width. */
+	if (w >= 7 * WEEK_COLUMN_MIN)
 		draw_week_columns(t, c, win, y, x, h - 1, w, mon);
 	else
 		draw_week_rows(t, c, win, y, x, h - 1, w, mon);
@@ -755,11 +766,14 @@ static void draw_ag_line(struct tui *t, struct calendar *c, WINDOW *win, int y, 
 		return;
 	}
 	r = &c->agenda.rows[l->item];
+	/* Narrow (a phone): the short words, so that they still fit. */
+	bool brief = w < 60;
 	if (r->deadline != DUBAN_DATE_NONE && r->deadline < c->today)
-		extra = tui_due_text(r->deadline, r->deadline_kind, c->today);
+		extra = brief ? tui_due_short(r->deadline, r->deadline_kind, c->today)
+			      : tui_due_text(r->deadline, r->deadline_kind, c->today);
 	else
-		extra = xstrdup(duban_status_name(r->status));
-	draw_item(t, win, y, x + 2, w - 2, r, i == c->ag_sel, extra, w >= 60 ? 16 : 0);
+		extra = xstrdup(brief ? tui_status_short(r->status) : duban_status_name(r->status));
+	draw_item(t, win, y, x + 2, w - 2, r, i == c->ag_sel, extra, brief ? 10 : 16);
 	free(extra);
 }
 
@@ -834,10 +848,31 @@ static int move_sel(struct calendar *c, int by)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+/* The list of the cursor's day read further when the selection is about
+ * to pass its last row read, so that "+N more" is reachable. */
+static void read_further(struct tui *t, struct calendar *c, int want)
+{
+	struct rowset *s = c->mode == MODE_WEEK ? &c->week[duban_date_weekday(c->cursor)] : &c->day;
+	if (want < s->n - 1 || s->total <= s->n)
+		return;
+	long long total = s->total;
+	int cap = s->n * 2 > want + 1 ? s->n * 2 : want + 1;
+	load_day(t, c, c->cursor, cap, s);
+	if (total > s->total)
+		s->total = total;
+}
+
 static int list_handle(struct tui *t, struct calendar *c, enum tui_action a)
 {
-	const struct rowset *s = current_rows(c);
 	int page = c->page > 1 ? c->page : 1;
+	switch (a) {
+	case TUI_ACT_MOVE_DOWN: read_further(t, c, c->sel + 1); break;
+	case TUI_ACT_PAGE_DOWN: read_further(t, c, c->sel + page); break;
+	case TUI_ACT_HALF_DOWN: read_further(t, c, c->sel + page / 2); break;
+	case TUI_ACT_LAST: read_further(t, c, INT_MAX / 2); break;
+	default: break;
+	}
+	const struct rowset *s = current_rows(c);
 
 	switch (a) {
 	case TUI_ACT_MOVE_DOWN: return move_sel(c, 1);
@@ -872,6 +907,9 @@ static int days_handle(struct tui *t, struct calendar *c, enum tui_action a)
 	if (c->focus_list)
 		return list_handle(t, c, a);
 	cal_week_range(c->cursor, &mon, &sun);
+	/* In the week, down goes into the day's list (PgDn is the next week). */
+	if (week && a == TUI_ACT_MOVE_DOWN)
+		a = TUI_ACT_ENTER;
 	switch (a) {
 	case TUI_ACT_MOVE_UP: return move_cursor(c, cal_move(c->cursor, CAL_PREV_WEEK));
 	case TUI_ACT_MOVE_DOWN: return move_cursor(c, cal_move(c->cursor, CAL_NEXT_WEEK));
@@ -911,6 +949,58 @@ static int ag_move(struct calendar *c, int by)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+/* The section of agenda line i: overdue, each week of the coming days
+ * (this week, next week …), ongoing; from the heading at or above it. */
+static long long ag_section(const struct calendar *c, int i)
+{
+	duban_date mon, sun;
+
+	cal_week_range(c->today, &mon, &sun);
+	for (; i >= 0; i--) {
+		const struct ag_line *l = &c->ag[i];
+		if (l->kind == CAL_AG_OVERDUE)
+			return -1;
+		if (l->kind == CAL_AG_ONGOING)
+			return 1LL << 40;
+		if (l->kind == CAL_AG_DAY)
+			return ((long long)l->day - mon) / 7;
+	}
+	return -2;
+}
+
+/* To the first line of the next (dir 1) or previous (-1) section, or the
+ * start of the current one when going back from inside it; the section's
+ * first line shows at the top. */
+static int ag_jump(struct calendar *c, int dir)
+{
+	int from = c->ag_sel >= 0 ? c->ag_sel : 0;
+	long long cur = ag_section(c, from);
+	int start = from;
+	while (start > 0 && ag_section(c, start - 1) == cur)
+		start--;
+	int to = -1;
+	if (dir > 0) {
+		for (int i = from + 1; i < c->nag && to < 0; i++)
+			if (ag_section(c, i) != cur)
+				to = i;
+	} else if (item_line_from(c, start, 1) != c->ag_sel) {
+		to = start;
+	} else if (start > 0) {
+		long long prev = ag_section(c, start - 1);
+		to = start - 1;
+		while (to > 0 && ag_section(c, to - 1) == prev)
+			to--;
+	}
+	if (to < 0)
+		return TUI_HANDLED;
+	int item = item_line_from(c, to, 1);
+	if (item < 0)
+		return TUI_HANDLED;
+	c->ag_sel = item;
+	c->ag_top = to;
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
 static int agenda_handle(struct tui *t, struct calendar *c, enum tui_action a)
 {
 	int page = c->page > 1 ? c->page - 1 : 1;
@@ -934,6 +1024,11 @@ static int agenda_handle(struct tui *t, struct calendar *c, enum tui_action a)
 		if (!is_item_line(c, c->ag_sel))
 			return TUI_HANDLED;
 		return open_item(t, &c->agenda.rows[c->ag[c->ag_sel].item]);
+	case TUI_ACT_NEXT_SECTION:
+	case TUI_ACT_NEXT_PANE:
+		return ag_jump(c, 1);
+	case TUI_ACT_PREV_SECTION:
+		return ag_jump(c, -1);
 	default:
 		return TUI_IGNORED;
 	}
@@ -1146,7 +1241,7 @@ static bool cal_idle(struct tui *t, void *self)
 
 static const enum tui_action cal_actions[] = {
 	TUI_LIST_MOVES, TUI_ACT_MOVE_LEFT, TUI_ACT_MOVE_RIGHT, TUI_ACT_ENTER, TUI_ACT_NEXT_PANE,
-	TUI_ACT_TODAY, TUI_ACT_SEARCH, TUI_ACT_NONE
+	TUI_ACT_TODAY, TUI_ACT_NEXT_SECTION, TUI_ACT_PREV_SECTION, TUI_ACT_SEARCH, TUI_ACT_NONE
 };
 
 const struct tui_view_ops tui_calendar_view = {

@@ -457,6 +457,26 @@ static void cv_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int h,
 
 /* ---------------------------------------------------------------- actions */
 
+/* The question before keep-mine or take-theirs: either throws one side
+ * away, so it names what is kept and what is lost.  NULL for an edit, whose
+ * prompt is the asking. */
+static char *resolve_question(const struct duban_conflict *c, enum duban_resolution how)
+{
+	bool mine = how == DUBAN_RESOLVE_KEEP_MINE;
+	if (how == DUBAN_RESOLVE_EDIT)
+		return NULL;
+	if (strcmp(c->kind, "field") == 0) {
+		const char *title = tui_field_title(c->field);
+		return mine ? xasprintf(_("%s: keep your value of %s and discard the server's?"), c->code, title)
+			    : xasprintf(_("%s: take the server's value of %s and discard yours?"), c->code, title);
+	}
+	if (strcmp(c->kind, "deleted") == 0)
+		return mine ? xasprintf(_("%s: create it again on the server?"), c->code)
+			    : xasprintf(_("%s: delete it here too, discarding your changes?"), c->code);
+	return mine ? xasprintf(_("%s: keep the local copy?"), c->code)
+		    : xasprintf(_("%s: remove it from this device, discarding your changes?"), c->code);
+}
+
 static int resolve(struct tui *t, struct cview *v, enum duban_resolution how)
 {
 	const struct duban_conflict *c = cur_conflict(v);
@@ -478,6 +498,13 @@ static int resolve(struct tui *t, struct cview *v, enum duban_resolution how)
 			tui_message(t, false, "%s", _("not changed"));
 			return TUI_HANDLED | TUI_REDRAW;
 		}
+	}
+	char *question = resolve_question(c, how);
+	bool yes = !question || tui_confirm(t, question);
+	free(question);
+	if (!yes) {
+		tui_message(t, false, "%s", _("not changed"));
+		return TUI_HANDLED | TUI_REDRAW;
 	}
 	/* The list is reloaded below: keep what the message needs. */
 	char code[64], fieldname[64], kind[12];

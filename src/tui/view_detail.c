@@ -215,9 +215,11 @@ static char *event_text(const struct duban_event *e)
 	char *old_v = f ? value_display(f, e->old_value ? e->old_value : "") : xstrdup(e->old_value ? e->old_value : "");
 	char *new_v = f ? value_display(f, e->new_value ? e->new_value : "") : xstrdup(e->new_value ? e->new_value : "");
 	char *s;
-	if (e->reason && *e->reason)
-		s = xasprintf(_("%s: %s → %s (%s)"), name, *old_v ? old_v : "—", *new_v ? new_v : "—", e->reason);
-	else
+	if (e->reason && *e->reason) {
+		char *why = duban_event_reason_display(e->reason);
+		s = xasprintf(_("%s: %s → %s (%s)"), name, *old_v ? old_v : "—", *new_v ? new_v : "—", why);
+		free(why);
+	} else
 		s = xasprintf(_("%s: %s → %s"), name, *old_v ? old_v : "—", *new_v ? new_v : "—");
 	free(old_v);
 	free(new_v);
@@ -229,6 +231,7 @@ struct history_ctx {
 	int cols;
 };
 
+/* Every history line alike: "YYYY-MM-DD HH:MM author: what". */
 static int add_entry(const struct duban_history_entry *e, void *data)
 {
 	struct history_ctx *hc = data;
@@ -237,26 +240,26 @@ static int add_entry(const struct duban_history_entry *e, void *data)
 	enum tui_element el = TUI_EL_DEFAULT;
 
 	if (e->note) {
-		line = xasprintf("%s %s: %s", duban_timestamp_local(e->note->created_at, true, when),
+		line = xasprintf("%s %s: %s", duban_timestamp_local(e->note->created_at, false, when),
 				 e->note->author, e->note->text);
 	} else if (e->inspection) {
 		char *what = duban_inspection_text(e->inspection);
-		line = xasprintf("%s %s: %s", duban_timestamp_local(e->inspection->created_at, true, when),
+		line = xasprintf("%s %s: %s", duban_timestamp_local(e->inspection->created_at, false, when),
 				 e->inspection->author, what);
 		free(what);
 		el = e->inspection->passed ? TUI_EL_DEFAULT : TUI_EL_OVERDUE;
 	} else if (e->action) {
 		char *what = duban_action_summary(e->action);
-		line = xasprintf("%s %s: %s", duban_timestamp_local(e->action->created_at, true, when),
+		line = xasprintf("%s %s: %s", duban_timestamp_local(e->action->created_at, false, when),
 				 e->action->author, what);
 		free(what);
 	} else if (e->attachment) {
 		const struct duban_attachment *a = e->attachment;
-		line = xasprintf(_("%s %s: attachment %s (%s, %lld bytes)"), duban_timestamp_local(a->created_at, true, when),
+		line = xasprintf(_("%s %s: attachment %s (%s, %lld bytes)"), duban_timestamp_local(a->created_at, false, when),
 				 a->author, a->name, a->mime, a->size);
 	} else if (e->event) {
 		char *what = event_text(e->event);
-		line = xasprintf("%s %s %s", e->event->author, duban_timestamp_local(e->event->created_at, false, when), what);
+		line = xasprintf("%s %s: %s", duban_timestamp_local(e->event->created_at, false, when), e->event->author, what);
 		free(what);
 		el = TUI_EL_DIM;
 	} else {

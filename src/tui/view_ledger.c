@@ -34,8 +34,10 @@ static const char *const column_titles[COL_COUNT] = {
 	N_("Code"), N_("Title"), N_("County"), N_("Lead unit"), N_("Deadline"), N_("Due"), N_("Status"),
 };
 
-/* Dropped in this order when the table is narrow. */
-static const enum column drop_order[] = { COL_LEAD, COL_COUNTY, COL_DEADLINE, COL_STATUS };
+/* The columns by importance, least first: when the table is narrow each in
+ * turn is shrunk to its minimum (a status or due abbreviated) and, when that
+ * is not enough, dropped.  Code, light, title, county and due stay longest. */
+static const enum column drop_order[] = { COL_LEAD, COL_DEADLINE, COL_STATUS, COL_DUE, COL_COUNTY };
 
 struct ledger {
 	struct duban_row *rows; /* a contiguous stretch of the list, in order */
@@ -46,12 +48,13 @@ struct ledger {
 	/* The last draw, for the mouse. */
 	int y, x, h, w, table_w;
 	bool wide, pane_focus;
+	char *typing;           /* the search being typed, highlighted meanwhile */
 	struct tui_detail pane;
 	char pane_id[37];
 	int pane_top, pane_h;
 	/* Sticky column widths: they grow as wider values scroll by, so the
 	 * table does not jitter; reset when the selection changes. */
-	int wcode, wcounty, wlead, wdue;
+	int wcode, wcounty, wlead, wdue, wdue_short;
 	/* Header figures, computed in idle() once the first screen is up. */
 	bool counted;
 	struct duban_totals counting; /* in progress, a slice per idle call */
@@ -374,6 +377,11 @@ static int max_int(int a, int b)
 	return a > b ? a : b;
 }
 
+static int min_int(int a, int b)
+{
+	return a < b ? a : b;
+}
+
 static int clamp_int(int v, int lo, int hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
@@ -392,6 +400,14 @@ static char *due_text(const struct duban_row *r, duban_date today)
 	if (r->status >= DUBAN_STATUS_VERIFIED)
 		return xstrdup("");
 	char *s = tui_due_text(r->deadline, r->deadline_kind, today);
+	return s ? s : xstrdup("");
+}
+
+static char *due_short(const struct duban_row *r, duban_date today)
+{
+	if (r->status >= DUBAN_STATUS_VERIFIED)
+		return xstrdup("");
+	char *s = tui_due_short(r->deadline, r->deadline_kind, today);
 	return s ? s : xstrdup("");
 }
 
@@ -416,15 +432,34 @@ static void measure(struct ledger *L, duban_date today)
 		char *due = due_text(r, today);
 		L->wdue = max_int(L->wdue, duban_str_width(due));
 		free(due);
+		due = due_short(r, today);
+		L->wdue_short = max_int(L->wdue_short, duban_str_width(due));
+		free(due);
 	}
 }
 
-static int status_width(void)
+static int status_width(bool brief)
 {
 	int w = 0;
 	for (int s = 0; s < DUBAN_STATUS_COUNT; s++)
-		w = max_int(w, duban_str_width(duban_status_name(s)));
+		w = max_int(w, duban_str_width(brief ? tui_status_short(s) : duban_status_name(s)));
 	return w;
+}
+
+/* The due column's width with the full words. */
+static int due_full_width(const struct ledger *L)
+{
+	return clamp_int(max_int(L->wdue, duban_str_width(_(column_titles[COL_DUE]))), 3, 18);
+}
+
+/* The table's width without the title: the light and every column shown. */
+static int used_width(int light_w, const int width[COL_COUNT])
+{
+	int used = light_w;
+	for (int c = 0; c < COL_COUNT; c++)
+		if (c != COL_TITLE && width[c] > 0)
+			used += width[c] + 1;
+	return used;
 }
 
 /* Column widths for a table w columns wide: the title takes the slack; the
@@ -435,22 +470,30 @@ static void layout(const struct ledger *L, int w, int light_w, int width[COL_COU
 	width[COL_COUNTY] = clamp_int(max_int(L->wcounty, duban_str_width(_(column_titles[COL_COUNTY]))), 4, 10);
 	width[COL_LEAD] = clamp_int(max_int(L->wlead, duban_str_width(_(column_titles[COL_LEAD]))), 4, 18);
 	width[COL_DEADLINE] = max_int(10, duban_str_width(duban_deadline_kind_name(DUBAN_DEADLINE_ONGOING)));
-	width[COL_DUE] = clamp_int(max_int(L->wdue, duban_str_width(_(column_titles[COL_DUE]))), 3, 18);
-	width[COL_STATUS] = clamp_int(status_width(), 4, 14);
+	width[COL_DUE] = due_full_width(L);
+	width[COL_STATUS] = clamp_int(status_width(false), 4, 14);
 	width[COL_TITLE] = 0;
+	/* What each column can do with, before it goes. */
+	int least[COL_COUNT] = {
+		[COL_CODE] = width[COL_CODE], [COL_COUNTY] = width[COL_COUNTY],
+		[COL_LEAD] = min_int(width[COL_LEAD], 8), [COL_DEADLINE] = width[COL_DEADLINE],
+		[COL_DUE] = clamp_int(max_int(L->wdue_short, 3), 3, width[COL_DUE]),
+		[COL_STATUS] = min_int(status_width(true), width[COL_STATUS]),
+	};
 
-	int title_min = w >= 60 ? 24 : max_int(12, w * 2 / 5);
-	for (size_t d = 0;; d++) {
-		int used = light_w;
-		for (int c = 0; c < COL_COUNT; c++)
-			if (c != COL_TITLE && width[c] > 0)
-				used += width[c] + 1;
-		if (w - used >= title_min || d == sizeof drop_order / sizeof drop_order[0]) {
-			width[COL_TITLE] = w - used;
+	int title_min = w >= 60 ? 20 : max_int(12, w / 3);
+	for (size_t d = 0; d < sizeof drop_order / sizeof drop_order[0]; d++) {
+		int c = drop_order[d];
+		int short_of = title_min - (w - used_width(light_w, width));
+		if (short_of <= 0)
 			break;
-		}
-		width[drop_order[d]] = 0;
+		/* All short or all full: "in progress" beside "close req."
+		 * would read as two kinds of status. */
+		width[c] = least[c];
+		if (title_min - (w - used_width(light_w, width)) > 0)
+			width[c] = 0;
 	}
+	width[COL_TITLE] = w - used_width(light_w, width);
 	/* Still too narrow (below 40 columns): shrink the code and due. */
 	while (width[COL_TITLE] < 6 && (width[COL_CODE] > 6 || width[COL_DUE] > 6)) {
 		if (width[COL_DUE] > 6)
@@ -499,11 +542,22 @@ static bool has_conflict(struct tui *t, struct ledger *L, const char *id)
 }
 
 static void draw_row(struct tui *t, WINDOW *win, int y, int x, int w, int light_w, const int width[COL_COUNT],
-		     const struct duban_row *r, bool selected, bool conflict, duban_date today)
+		     int full_due, const struct duban_row *r, bool selected, bool quiet, bool conflict,
+		     const char *search, duban_date today)
 {
 	attr_t base = tui_attr(t, selected ? TUI_EL_CURSOR : TUI_EL_DEFAULT);
+	if (selected && quiet)
+		base = tui_attr(t, TUI_EL_LABEL) | A_UNDERLINE;
 	char date[11];
 	char *due = due_text(r, today);
+	/* A column shrunk below the full words gets the short ones. */
+	if (width[COL_DUE] > 0 && width[COL_DUE] < full_due) {
+		free(due);
+		due = due_short(r, today);
+	}
+	const char *status = duban_status_name(r->status);
+	if (width[COL_STATUS] < clamp_int(status_width(false), 4, 14))
+		status = tui_status_short(r->status);
 
 	tui_fill(win, y, x, w, base);
 	/* The light keeps its colour on the cursor row too. */
@@ -530,11 +584,14 @@ static void draw_row(struct tui *t, WINDOW *win, int y, int x, int w, int light_
 				a = tui_attr(t, due_element(r, today));
 			/* Narrow: without a status column, say why nothing is due. */
 			if (!*s && width[COL_STATUS] == 0)
-				s = duban_status_name(r->status);
+				s = duban_str_width(duban_status_name(r->status)) > width[COL_DUE] ? tui_status_short(r->status)
+												    : duban_status_name(r->status);
 			break;
-		case COL_STATUS: s = duban_status_name(r->status); break;
+		case COL_STATUS: s = status; break;
 		}
 		tui_text(win, y, cx, s, width[c], a);
+		if (search && (c == COL_CODE || c == COL_TITLE))
+			tui_text_mark(win, y, cx, s, width[c], search, tui_attr(t, TUI_EL_TODAY));
 		cx += width[c] + 1;
 	}
 	free(due);
@@ -583,18 +640,22 @@ static void draw_table(struct tui *t, struct ledger *L, WINDOW *win, int y, int 
 	for (int r = 0; r < L->page; r++) {
 		int i = L->top + r;
 		if (i >= 0 && i < L->n)
-			draw_row(t, win, y + 1 + r, x, w, light_w, width, &L->rows[i], i == L->cur,
-				 has_conflict(t, L, L->rows[i].id), today);
+			draw_row(t, win, y + 1 + r, x, w, light_w, width, due_full_width(L), &L->rows[i], i == L->cur,
+				 L->pane_focus && L->wide, has_conflict(t, L, L->rows[i].id),
+				 L->typing ? L->typing : t->search, today);
 	}
 }
 
 static void draw_pane(struct tui *t, struct ledger *L, WINDOW *win, int y, int x, int h, int w)
 {
 	const struct duban_row *r = current(L);
-	attr_t border = tui_attr(t, L->pane_focus ? TUI_EL_LABEL : TUI_EL_BORDER);
+	/* The focused pane has a heavy, bold border (and the table's cursor
+	 * goes quiet): where the keys go shows without colour too. */
+	attr_t border = L->pane_focus ? tui_attr(t, TUI_EL_LABEL) | A_BOLD : tui_attr(t, TUI_EL_BORDER);
+	const char *bar = L->pane_focus ? (t->utf8 ? "┃" : "#") : (t->utf8 ? "│" : "|");
 
 	for (int i = 0; i < h; i++)
-		tui_text(win, y + i, x, t->utf8 ? "│" : "|", 1, border);
+		tui_text(win, y + i, x, bar, 1, border);
 	int cols = w - 2;
 	if (!r) {
 		tui_detail_free(&L->pane);
@@ -660,19 +721,27 @@ static void cursor_before(struct tui *t, struct ledger *L, int idx, struct duban
 	}
 }
 
+/* The filter of the selection narrowed to text.  *joined to free. */
+static struct duban_filter search_filter(struct tui *t, const char *text, char **joined)
+{
+	struct duban_filter f = t->filter.filter;
+	*joined = NULL;
+	if (f.text && *f.text)
+		f.text = *joined = xasprintf("%s %s", f.text, text);
+	else
+		f.text = text;
+	return f;
+}
+
 /* The first row matching text after (or before) c, in the current
  * selection; false when there is none. */
 static bool find_match(struct tui *t, const char *text, const struct duban_cursor *c, bool backward,
 		       struct duban_row *out)
 {
-	struct duban_filter f = t->filter.filter;
-	char *joined = NULL;
+	char *joined;
+	struct duban_filter f = search_filter(t, text, &joined);
 	int got = 0;
 
-	if (f.text && *f.text)
-		f.text = joined = xasprintf("%s %s", f.text, text);
-	else
-		f.text = text;
 	bool ok = fetch(t, &f, c, backward, 1, out, &got) && got == 1;
 	free(joined);
 	return ok;
@@ -695,8 +764,40 @@ static void show_row(struct tui *t, struct ledger *L, const struct duban_row *ro
 	load_around(t, L, &at, row->id, L->page / 3);
 }
 
+/* Matches counted before the hit at most: past that, "over N". */
+#define MATCH_RANK_MAX 2000
+#define MATCH_RANK_STEP 200
+
+/* "match N of M": the hit's place among the matches of the selection. */
+static char *match_place(struct tui *t, const char *text, const struct duban_row *hit)
+{
+	char *joined;
+	struct duban_filter f = search_filter(t, text, &joined);
+	long long all = 0;
+	if (duban_query_count(t->st, &f, &all) != DUBAN_OK)
+		all = 0;
+	struct duban_row *rows = xcalloc(MATCH_RANK_STEP, sizeof *rows);
+	struct duban_cursor c;
+	duban_cursor_of_row(hit, t->sort, &c);
+	int before = 0, got = 0;
+	do {
+		if (!fetch(t, &f, &c, true, MATCH_RANK_STEP, rows, &got))
+			break;
+		before += got;
+		if (got > 0)
+			duban_cursor_of_row(&rows[0], t->sort, &c);
+		for (int i = 0; i < got; i++)
+			duban_row_free(&rows[i]);
+	} while (got == MATCH_RANK_STEP && before < MATCH_RANK_MAX);
+	free(rows);
+	free(joined);
+	if (before >= MATCH_RANK_MAX)
+		return xasprintf(_("match %d+ of %lld"), before + 1, all);
+	return xasprintf(_("match %d of %lld"), before + 1, all);
+}
+
 /* Searches from c, wrapping around the selection once; puts the cursor on
- * the match.  Returns TUI_* flags. */
+ * the match and says which of how many it is.  Returns TUI_* flags. */
 static int search_from(struct tui *t, struct ledger *L, const char *text, const struct duban_cursor *c,
 		       bool backward)
 {
@@ -706,16 +807,23 @@ static int search_from(struct tui *t, struct ledger *L, const char *text, const 
 	if (!text || !*text)
 		return TUI_HANDLED;
 	bool found = find_match(t, text, c, backward, &hit);
+	bool wrapped = false;
 	if (!found && c->valid) {
 		found = find_match(t, text, &none, backward, &hit);
-		if (found)
-			tui_message(t, false, backward ? _("search wrapped to the end") : _("search wrapped to the start"));
+		wrapped = found;
 	}
 	if (!found) {
 		tui_message(t, true, _("not found: %s"), text);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	show_row(t, L, &hit);
+	char *place = match_place(t, text, &hit);
+	if (wrapped)
+		tui_message(t, false, "%s · %s", backward ? _("search wrapped to the end") : _("search wrapped to the start"),
+			    place);
+	else
+		tui_message(t, false, "%s", place);
+	free(place);
 	duban_row_free(&hit);
 	return TUI_HANDLED | TUI_REDRAW;
 }
@@ -732,6 +840,8 @@ static void search_changed(struct tui *t, const char *text, void *data)
 {
 	struct search_ctx *sc = data;
 	t->message[0] = '\0';
+	free(sc->L->typing);
+	sc->L->typing = text && *text ? xstrdup(text) : NULL;
 	if (!text || !*text) {
 		if (sc->home_id[0])
 			load_around(t, sc->L, &sc->home, sc->home_id, sc->offset);
@@ -752,6 +862,8 @@ static int do_search(struct tui *t, struct ledger *L)
 		sc.offset = L->cur - L->top;
 	}
 	char *text = tui_prompt(t, "/", NULL, search_changed, &sc);
+	free(L->typing);
+	L->typing = NULL;
 	if (!text) {
 		if (sc.home_id[0])
 			load_around(t, L, &sc.home, sc.home_id, sc.offset);
@@ -797,6 +909,7 @@ static void ledger_close(void *self)
 	cache_clear(L);
 	free(L->rows);
 	free(L->marks);
+	free(L->typing);
 	tui_detail_free(&L->pane);
 	free(L);
 }

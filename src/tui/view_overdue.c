@@ -27,6 +27,8 @@ struct overdue_view {
 	int n, due;
 	int cur, top, page;
 	duban_date today;
+	bool taken_brief;    /* the Taken column in short (layout) */
+	bool next_brief;     /* the step due without its date (layout) */
 	const char *preview; /* the action text shown while asking to confirm */
 	const char *preview_title;
 };
@@ -64,9 +66,27 @@ static const char *const col_titles[C_COUNT] = {
 	N_("Next step due"),
 };
 static const int col_max[C_COUNT] = { 14, 0, 8, 16, 10, 5, 22, 26 };
-/* Dropped in this order until the title has room. */
-static const enum col drop_order[] = { C_TAKEN, C_UNIT, C_COUNTY, C_DEADLINE };
+/* Dropped in this order until the title has room: the steps taken (in
+ * short, the last one and how many before it) outlast the unit and the
+ * deadline; code, title, county, days and the step due stay. */
+static const enum col drop_order[] = { C_UNIT, C_DEADLINE, C_TAKEN, C_COUNTY };
 #define TITLE_MIN 12
+
+/* The steps taken in short: the last one, and how many came before it. */
+static char *taken_short(const struct overdue_view *ov, const struct duban_ladder_state *s)
+{
+	int n = 0, last = -1;
+	for (int i = 0; i < ov->ladder.n; i++)
+		if (s->taken[i]) {
+			n++;
+			last = i;
+		}
+	if (last < 0)
+		return xstrdup("");
+	const char *name = duban_action_kind_name(ov->ladder.steps[last].kind);
+	/* TRANSLATORS: the last step taken and the number taken before it. */
+	return n > 1 ? xasprintf(_("%s +%d"), name, n - 1) : xstrdup(name);
+}
 
 static char *cell(const struct overdue_view *ov, const struct duban_overdue *o, enum col c)
 {
@@ -80,6 +100,8 @@ static char *cell(const struct overdue_view *ov, const struct duban_overdue *o, 
 	case C_DEADLINE: return xstrdup(duban_date_format(o->item.deadline, day));
 	case C_DAYS: return xasprintf("%d", s->days);
 	case C_TAKEN: {
+		if (ov->taken_brief)
+			return taken_short(ov, s);
 		struct duban_buf b;
 		duban_buf_init(&b);
 		for (int i = 0; i < ov->ladder.n; i++)
@@ -91,28 +113,40 @@ static char *cell(const struct overdue_view *ov, const struct duban_overdue *o, 
 	case C_NEXT:
 		if (s->next < 0)
 			return xstrdup("");
+		if (ov->next_brief)
+			return xstrdup(duban_action_kind_name(ov->ladder.steps[s->next].kind));
 		return xasprintf(_("%s since %s"), duban_action_kind_name(ov->ladder.steps[s->next].kind),
 				 duban_date_format(s->next_since, day));
 	default: return xstrdup("");
 	}
 }
 
-static void layout(const struct overdue_view *ov, int w, int width[C_COUNT])
+/* A column's width: its widest cell or title, at most its maximum. */
+static int column_width(const struct overdue_view *ov, enum col c)
 {
-	for (int c = 0; c < C_COUNT; c++) {
-		width[c] = duban_str_width(_(col_titles[c]));
-		if (c == C_TITLE)
-			continue;
-		for (int i = 0; i < ov->n; i++) {
-			char *s = cell(ov, &ov->v[i], c);
-			int sw = duban_str_width(s);
-			free(s);
-			if (sw > width[c])
-				width[c] = sw;
-		}
-		if (width[c] > col_max[c])
-			width[c] = col_max[c];
+	int w = duban_str_width(_(col_titles[c]));
+	for (int i = 0; i < ov->n; i++) {
+		char *s = cell(ov, &ov->v[i], c);
+		int sw = duban_str_width(s);
+		free(s);
+		if (sw > w)
+			w = sw;
 	}
+	return w > col_max[c] ? col_max[c] : w;
+}
+
+static void layout(struct overdue_view *ov, int w, int width[C_COUNT])
+{
+	/* The steps taken in full when they fit their column, else all short. */
+	ov->taken_brief = false;
+	ov->next_brief = false;
+	for (int i = 0; i < ov->n && !ov->taken_brief; i++) {
+		char *s = cell(ov, &ov->v[i], C_TAKEN);
+		ov->taken_brief = duban_str_width(s) > col_max[C_TAKEN];
+		free(s);
+	}
+	for (int c = 0; c < C_COUNT; c++)
+		width[c] = c == C_TITLE ? 0 : column_width(ov, (enum col)c);
 	for (size_t d = 0;; d++) {
 		int used = 1;
 		for (int c = 0; c < C_COUNT; c++)
@@ -121,7 +155,24 @@ static void layout(const struct overdue_view *ov, int w, int width[C_COUNT])
 		width[C_TITLE] = w - used - 1;
 		if (width[C_TITLE] >= TITLE_MIN || d == sizeof drop_order / sizeof drop_order[0])
 			break;
+		/* The steps taken go short before they go. */
+		if (drop_order[d] == C_TAKEN && !ov->taken_brief) {
+			ov->taken_brief = true;
+			width[C_TAKEN] = column_width(ov, C_TAKEN);
+			d--;
+			continue;
+		}
 		width[drop_order[d]] = 0;
+	}
+	/* Still cramped (a phone): the step due without its date, which the
+	 * days column and the ladder below tell anyway. */
+	if (width[C_TITLE] < TITLE_MIN) {
+		ov->next_brief = true;
+		int was = width[C_NEXT];
+		width[C_NEXT] = column_width(ov, C_NEXT);
+		if (width[C_NEXT] > 12)
+			width[C_NEXT] = 12;
+		width[C_TITLE] += was - width[C_NEXT];
 	}
 	if (width[C_TITLE] < 1)
 		width[C_TITLE] = 1;
@@ -299,9 +350,9 @@ static bool record(struct tui *t, const struct duban_letter_ctx *c, const struct
 		tui_message(t, true, _("%s: nothing issued: %s"), code,
 			    *err ? err : duban_store_errmsg(t->st));
 	} else if (path) {
-		tui_message(t, false, _("%s: %s issued; letter written to %s"), code, duban_action_kind_zh(c->step), path);
+		tui_message(t, false, _("%s: %s issued; letter written to %s"), code, duban_action_kind_name(c->step), path);
 	} else {
-		tui_message(t, false, _("%s: %s issued"), code, duban_action_kind_zh(c->step));
+		tui_message(t, false, _("%s: %s issued"), code, duban_action_kind_name(c->step));
 	}
 	free(code);
 	return okay;
@@ -332,8 +383,8 @@ static int issue_step(struct tui *t, struct overdue_view *ov)
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	char *code = duban_sanitize(o->item.code, false);
-	char *box = xasprintf(_("%s for %s"), duban_action_kind_zh(kind), code);
-	char *question = xasprintf(_("Issue %s to %s and record it?"), duban_action_kind_zh(kind), code);
+	char *box = xasprintf(_("%s for %s"), duban_action_kind_name(kind), code);
+	char *question = xasprintf(_("Issue %s to %s and record it?"), duban_action_kind_name(kind), code);
 	ov->preview = l.action_text;
 	ov->preview_title = box;
 	tui_draw_all(t);
@@ -343,20 +394,28 @@ static int issue_step(struct tui *t, struct overdue_view *ov)
 	free(question);
 	free(box);
 	int r = TUI_HANDLED | TUI_REDRAW;
-	if (yes) {
+	/* Esc at the letter's prompt cancels the whole command, like Esc at
+	 * the question: an empty name is the way to issue without a letter. */
+	char *path = NULL;
+	bool go = yes;
+	if (go) {
 		char *def = default_letter_name(o, kind);
-		char *path = tui_prompt(t, _("Letter file (.html for print, Esc: no letter):"), def, NULL, NULL);
+		path = tui_prompt(t, _("Letter file (.html for print; empty: no letter; Esc: cancel):"), def, NULL,
+				  NULL);
 		free(def);
-		if (path && !*duban_trim(path)) {
+		go = path != NULL;
+	}
+	if (go) {
+		if (!*duban_trim(path)) {
 			free(path);
 			path = NULL;
 		}
 		if (record(t, &c, &l, path))
 			r |= TUI_RELOAD;
-		free(path);
 	} else {
 		tui_message(t, false, _("%s: nothing issued"), code);
 	}
+	free(path);
 	free(code);
 	duban_letter_free(&l);
 	return r;

@@ -113,7 +113,7 @@ exit_is 4 "an unknown action kind exits 4"
 run d action FK-2026-01 --kind reminder
 exit_is 2 "action without --text exits 2"
 run env COLUMNS=200 "$DUBAN" --db "$DB" show FK-2026-01
-like "$out" "inspection 2026-06-12: passed; level: county; place: 滨江街道; inspectors: 王五、赵六; findings: 水体已无黑臭" "the inspection is in the history"
+like "$out" "inspection 2026-06-12: passed; level: county level; place: 滨江街道; inspectors: 王五、赵六; findings: 水体已无黑臭" "the inspection is in the history"
 like "$out" "summons 2026-06-15: 约谈临江市分管副市长 (due 2026-07-01)" "the action is in the history"
 
 done_testing

@@ -89,11 +89,13 @@ result_is 0 rejected:permission "a viewer's item.set is rejected: permission"
 result_is 1 rejected:permission "a viewer's note.add is rejected: permission"
 [ -n "$(r 0 .message)" ] && [ "$(r 0 .message)" != null ]
 ok $? "a rejection carries a message"
+is "$(r 0 .code) $(r 1 .code)" "read_only read_only" "… and a machine code for the client to translate"
 
 TOKEN=$li
 push "$(op_set "$(uuid)" "$B" progress 0 10)" "$(op_note "$(uuid)" "$B" "$(uuid)" '乙县的备注')"
 result_is 0 rejected:permission "an inspector of 甲县 writing a 乙县 item: permission"
 result_is 1 rejected:permission "... a note on it too"
+is "$(r 0 .code)" not_in_counties "... code not_in_counties"
 push "$(op_delete "$(uuid)" "$A")"
 result_is 0 rejected:permission "an inspector's item.delete: permission"
 push "$(op_set "$(uuid)" "$A" county 甲县 乙县)"

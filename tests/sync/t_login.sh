@@ -87,6 +87,24 @@ like "$out" "server:   $URL" "whoami: server"
 like "$out" "device:   a-device" "whoami: device"
 like "$out" "expires:  2026-09-13 08:00" "whoami: the token expires in 90 days"
 
+# In Chinese the role and "all counties" are display names, not the
+# server's words (the catalogue compiled from po/zh_CN.po).
+if command -v msgfmt >/dev/null 2>&1 && locale -a 2>/dev/null | grep -qi '^zh_CN\.utf-\{0,1\}8$' &&
+	mkdir -p "$tmp/locale/zh_CN/LC_MESSAGES" &&
+	msgfmt -o "$tmp/locale/zh_CN/LC_MESSAGES/duban.mo" "$top_srcdir/po/zh_CN.po"; then
+	LC_ALL=zh_CN.UTF-8 DUBAN_LOCALEDIR=$tmp/locale
+	export DUBAN_LOCALEDIR
+	crun a whoami
+	like "$out" "角色：    核查人员" "zh_CN: whoami shows the role's display name"
+	crun z login "$URL" boss --cacert "$CA" <"$tmp/.pw"
+	like "$out" "（整改办，全部行政区域）" "zh_CN: login shows the role's display name"
+	LC_ALL=C.UTF-8
+	unset DUBAN_LOCALEDIR
+else
+	skip "no msgfmt or zh_CN.UTF-8 locale"
+	skip "no msgfmt or zh_CN.UTF-8 locale"
+fi
+
 # A token file others may read is tightened, with a warning.
 chmod 644 "$ACC"
 crun a whoami

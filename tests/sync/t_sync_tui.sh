@@ -100,6 +100,9 @@ ok $? "C opens the conflict view with the server's value"
 grep -qF "我的负责人" "$tmp/.screen"
 ok $? "... and mine"
 tm send-keys m
+# m throws the server's value away: it asks first.
+wait_for "(y/N)"
+tm send-keys y
 wait_for "0 conflicts"
 ok $? "m keeps mine: no conflict left"
 tm send-keys S

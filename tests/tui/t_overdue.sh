@@ -85,6 +85,14 @@ while ! line $((i + 2)) | grep -q "^ $code " && [ "$i" -lt 30 ]; do
 	sleep 0.05
 done
 screen_has "$code" "the row of $code"
+# Esc at the letter's prompt cancels the whole command: nothing recorded.
+keys I
+wait_for "(y/N)"
+keys y
+screen_has "$(L "Letter file" "函件文件")" "I y: the letter's prompt"
+keys Escape
+screen_has "$(L "$code: nothing issued" "$code：未发出")" "Esc at the letter's prompt: nothing issued"
+is "$(d show "$code" | grep -c "^- .* $step 2026-06-15:")" "$actions_before" "… and no action recorded"
 keys I
 screen_has "$(L "and record it? (y/N)" "并记录？（y/N）")" "I asks to confirm"
 screen_has "$(L "for $code" "$code")" "over the action's text"

@@ -77,11 +77,29 @@ keys C
 wait_for "$(L "Conflicts (4)" "冲突（4）")"
 screen_is conflicts-120x40 "120×40: base, mine and theirs side by side"
 
+# t and m throw one side away: each asks once, naming what it does, and
+# Esc (or n) leaves the conflict as it was.
 keys t
+screen_has "$(L "$c1: take the server's value of Title and discard yours? (y/N)" "$c1：采用服务器的问题名称并丢弃你的？（y/N）")" \
+	"t asks first, naming what it throws away"
+keys Escape
+screen_has "$(L "not changed" "未修改")" "Esc at the question: not changed"
+screen_has "$(conflicts 4)" "… and the conflict is still there"
+keys t
+wait_for "(y/N)"
+keys y
 screen_has "$(L "$c1: took the server's value of Title" "$c1：已采用服务器的问题名称")" "t takes the server's value"
 screen_has "$(conflicts 3)" "the status line counts one conflict less"
 
 keys m
+screen_has "$(L "$c2: keep your value of Measures and discard the server's? (y/N)" "$c2：保留你的整改措施并丢弃服务器的？（y/N）")" \
+	"m asks first"
+keys n
+screen_has "$(L "not changed" "未修改")" "n at the question: not changed"
+screen_has "$(conflicts 3)" "… still three conflicts"
+keys m
+wait_for "(y/N)"
+keys y
 screen_has "$(L "$c2: kept your value of Measures, queued for the next sync" "$c2：已保留你的整改措施，将在下次同步时发送")" "m keeps mine"
 screen_has "$(queued 1)" "… and queues it"
 

@@ -334,6 +334,25 @@ static void test_multiline(void)
 	is_int(col, 0, "... at column 0");
 	is_int(tui_lineedit_top_row(&e, 4, 1), 1, "one-row view follows the cursor");
 	tui_lineedit_free(&e);
+
+	/* 避头尾: "甲乙，丙" at 4 columns would put ， first on row 1; 乙 goes
+	 * down with it: 甲 | 乙，| 丙. */
+	tui_lineedit_init(&e, "甲乙，丙", true);
+	is_int(tui_lineedit_rows(&e, 4), 3, "no row starts with ，: three rows");
+	e.cursor = strlen("甲");
+	tui_lineedit_locate(&e, 4, &row, &col);
+	is_int(row * 100 + col, 100, "乙 starts row 1");
+	e.cursor = strlen("甲乙，");
+	tui_lineedit_locate(&e, 4, &row, &col);
+	is_int(row * 100 + col, 200, "丙 starts row 2");
+	tui_lineedit_free(&e);
+
+	/* Two closing marks in a row go down with the character before them. */
+	tui_lineedit_init(&e, "甲乙。）丙", true);
+	e.cursor = strlen("甲");
+	tui_lineedit_locate(&e, 4, &row, &col);
+	is_int(row * 100 + col, 100, "。）: 乙 goes down with them");
+	tui_lineedit_free(&e);
 }
 
 /* ---------------------------------------------------------------- paste */

@@ -221,7 +221,7 @@ static void test_themes(void)
 		n = nerrors = 0;
 		if (p && duban_theme_load(p, &colors, &n, &errors, &nerrors)) {
 			is_int(nerrors, 0, "shipped theme has no errors");
-			is_int(n, 22, "shipped theme covers every element");
+			is_int(n, 25, "shipped theme covers every element");
 		}
 		for (int j = 0; j < nerrors; j++)
 			free(errors[j]);
