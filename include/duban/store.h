@@ -53,6 +53,15 @@ void duban_store_set_op(duban_store *st, const char *op_id, const char *recorded
 enum duban_err duban_store_begin(duban_store *st);
 enum duban_err duban_store_commit(duban_store *st);
 void duban_store_rollback(duban_store *st);
+/* Bulk loading (the demo generator; a ledger made from scratch): one
+ * transaction in which the item, record and audit indexes and the search
+ * index are not kept up row by row but built once when it ends, with sync to
+ * disk off while it runs and a large page cache.  The ledger ends up with
+ * the same content as when filled change by change.  A change that fails
+ * inside it leaves its rows: the caller must end with commit false (roll
+ * everything back) after any error. */
+enum duban_err duban_store_bulk_begin(duban_store *st);
+enum duban_err duban_store_bulk_end(duban_store *st, bool commit);
 
 /* ---- Items ---- */
 /* Finds an item by code (exact), id, or unique id prefix of >= 8 chars. */

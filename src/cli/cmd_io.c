@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "duban/demo.h"
+#include "duban/progress.h"
 #include "duban/ledger_io.h"
 #include "duban/public.h"
 #include "duban/store.h"
@@ -366,16 +367,6 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---------------------------------------------------------------- demo */
 
-static void demo_progress(long done, long total, void *data)
-{
-	(void)data;
-	fputc('\r', stderr);
-	fprintf(stderr, _("generating the demo ledger: %ld/%ld"), done, total);
-	if (done >= total)
-		fputc('\n', stderr);
-	fflush(stderr);
-}
-
 static void remove_db_files(const char *path)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
@@ -409,11 +400,14 @@ int cli_demo_fill(struct cli_ctx *ctx, long items, unsigned long seed)
 	}
 	struct duban_demo_options opt = {
 		.items = items, .seed = seed, .today = duban_today(),
-		.progress = isatty(STDERR_FILENO) ? demo_progress : NULL,
+		.progress = cli_progress(ctx, _("generating the demo ledger"), items),
 	};
 	enum duban_err e = duban_demo_generate(st, &opt);
+	duban_progress_end(opt.progress);
 	int rc = CLI_OK;
-	if (e != DUBAN_OK) {
+	if (e == DUBAN_ERR_INTERRUPTED) {
+		rc = cli_interrupted();
+	} else if (e != DUBAN_OK) {
 		cli_error(_("cannot generate the demo ledger: %s"), duban_store_errmsg(st));
 		rc = cli_exit_of(e);
 	}
@@ -461,14 +455,18 @@ int cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
 		{ "items", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long items = 300, seed = 1;
 	bool force = false;
 	int c, rc;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			ctx->quiet = true;
+			break;
 		case 'h':
 			demo_help();
 			return CLI_OK;

@@ -20,6 +20,7 @@
 
 #include "build-id.h"
 #include "duban/model.h"
+#include "duban/progress.h"
 #include "duban/settings.h"
 #include "duban/store.h"
 #include "duban/sync.h"
@@ -160,13 +161,29 @@ int cli_exit_of(enum duban_err err)
 	case DUBAN_ERR_IO:
 	case DUBAN_ERR_PARSE:
 		return CLI_DB;
+	case DUBAN_ERR_INTERRUPTED:
+		return CLI_INTERRUPTED;
 	default:
 		return CLI_FAIL;
 	}
 }
 
+struct duban_progress *cli_progress(struct cli_ctx *ctx, const char *what, long long total)
+{
+	duban_interrupt_catch();
+	return duban_progress_new(what, total, stderr, ctx->quiet);
+}
+
+int cli_interrupted(void)
+{
+	cli_error(_("interrupted: nothing was written"));
+	return CLI_INTERRUPTED;
+}
+
 int cli_store_error(struct cli_ctx *ctx, enum duban_err err, const char *what)
 {
+	if (err == DUBAN_ERR_INTERRUPTED)
+		return cli_interrupted();
 	const char *why = ctx->st ? duban_store_errmsg(ctx->st) : NULL;
 	if (!why || !*why)
 		why = duban_err_message(err);
@@ -250,6 +267,8 @@ static void usage(FILE *out)
 		"      --db PATH   the ledger file (default: $DUBAN_DB, else\n"
 		"                  $XDG_DATA_HOME/duban/ledger.db)\n"
 		"      --demo      open the demo ledger (made on first use)\n"
+		"  -q, --quiet     no progress line for long work (import, export, report,\n"
+		"                  demo)\n"
 		"  -h, --help      show this help\n"
 		"      --version   show the version\n\n"
 		"`duban COMMAND --help` describes a command; man duban has the details.\n"), out);
@@ -347,6 +366,7 @@ int main(int argc, char **argv)
 		{ "demo", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	duban_i18n_init();
@@ -356,13 +376,16 @@ int main(int argc, char **argv)
 	bool demo = false;
 	int c;
 	/* "+": global options stop at the subcommand. */
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
 			break;
 		case 'D':
 			demo = true;
+			break;
+		case 'q':
+			ctx.quiet = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -30,6 +30,7 @@ static const char *const err_messages[DUBAN_ERR_COUNT] = {
 	[DUBAN_ERR_IO] = N_("input/output error"),
 	[DUBAN_ERR_PARSE] = N_("cannot parse the input"),
 	[DUBAN_ERR_NOMEM] = N_("out of memory"),
+	[DUBAN_ERR_INTERRUPTED] = N_("interrupted"),
 };
 
 const char *duban_err_message(enum duban_err err)

@@ -800,6 +800,37 @@ enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filt
 	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
 }
 
+sqlite3_stmt *store_filter_stmt(duban_store *st, const struct duban_filter *filter, const char *head,
+			       bool where_open, const char *tail)
+{
+	struct query q;
+	bool first = !where_open;
+	sqlite3_stmt *s = NULL;
+
+	st->today = duban_today();
+	q_init(&q);
+	duban_buf_puts(&q.sql, head);
+	if (filter)
+		where_filter(st, &q, filter, &first);
+	if (tail)
+		duban_buf_puts(&q.sql, tail);
+	if (sqlite3_prepare_v2(st->db, q.sql.data, (int)q.sql.len, &s, NULL) != SQLITE_OK) {
+		store_db_fail(st, _("preparing a query"));
+		q_free(&q);
+		return NULL;
+	}
+	/* The filter's plain '?' are the last parameters: head's own come first. */
+	int base = sqlite3_bind_parameter_count(s) - q.nbinds;
+	for (int i = 0; i < q.nbinds; i++) {
+		if (q.binds[i].is_int)
+			sqlite3_bind_int64(s, base + i + 1, q.binds[i].i);
+		else
+			sqlite3_bind_text(s, base + i + 1, q.binds[i].s, -1, SQLITE_TRANSIENT);
+	}
+	q_free(&q);
+	return s;
+}
+
 /* ---------------------------------------------------------------- aggregates */
 
 /* The column behind a grouping field; only these may be grouped. */
