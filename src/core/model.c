@@ -104,6 +104,13 @@ static int enum_parse(const struct enum_entry *tab, size_t n, const char *s)
 {
 	if (!s)
 		return -1;
+	/* The stored form first: every row read from the ledger holds an id,
+	 * and this spares it the copy and the translated names.  (No id is
+	 * another entry's name or alias: test_model checks each id parses to
+	 * its own entry.) */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, tab[i].id) == 0)
+			return (int)i;
 	char *t = duban_trim(xstrdup(s));
 	int found = -1;
 	for (size_t i = 0; i < n && found < 0; i++) {

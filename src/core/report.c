@@ -155,10 +155,61 @@ static bool is_done(int s)
 
 /* A stored UTC timestamp as a local calendar day, like everything else the
  * user sees. */
-static duban_date local_day(const char *utc)
+static duban_date local_day_of(const char *utc)
 {
 	char buf[32];
 	return duban_date_parse(duban_timestamp_local(utc, true, buf));
+}
+
+/* Each item's creation day is asked for: the local days of UTC hours are
+ * cached.  An hour whose first and last second fall on the same local day
+ * (every hour in a zone of whole-hour offsets) gives that day to all of
+ * its timestamps; one split by midnight is worked out for each.  Only the
+ * stored shape "YYYY-MM-DDTHH:MM:SSZ" is cached. */
+#define HOUR_SLOTS 65536
+#define HOUR_SPLIT (DUBAN_DATE_NONE + 1) /* no day is that far back */
+
+struct hour_cache {
+	long long hour[HOUR_SLOTS]; /* the hour's number, 0: empty */
+	duban_date day[HOUR_SLOTS];
+};
+
+static bool stored_stamp(const char *s, int v[6])
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	int k = 0;
+	memset(v, 0, 6 * sizeof *v);
+	for (int i = 0; shape[i]; i++) {
+		if (shape[i] != 'd') {
+			if (s[i] != shape[i])
+				return false;
+			k++;
+		} else if (s[i] >= '0' && s[i] <= '9') {
+			v[k] = v[k] * 10 + (s[i] - '0');
+		} else {
+			return false;
+		}
+	}
+	return s[20] == '\0' && v[3] < 24 && v[4] < 60 && v[5] <= 60;
+}
+
+static duban_date local_day(struct hour_cache *hc, const char *utc)
+{
+	int v[6];
+	duban_date date;
+	if (!hc || !stored_stamp(utc, v) || (date = duban_date_from_ymd(v[0], v[1], v[2])) == DUBAN_DATE_NONE)
+		return local_day_of(utc);
+	long long hour = (long long)date * 24 + v[3] + (1LL << 40); /* never 0 */
+	size_t slot = (size_t)hour & (HOUR_SLOTS - 1);
+	if (hc->hour[slot] != hour) {
+		char a[32], b[32];
+		snprintf(a, sizeof a, "%.13s:00:00Z", utc);
+		snprintf(b, sizeof b, "%.13s:59:59Z", utc);
+		duban_date first = local_day_of(a), last = local_day_of(b);
+		hc->hour[slot] = hour;
+		hc->day[slot] = first == last ? first : HOUR_SPLIT;
+	}
+	return hc->day[slot] == HOUR_SPLIT ? local_day_of(utc) : hc->day[slot];
 }
 
 /* ---- a string -> index map (open addressing), for item ids and groups */
@@ -235,7 +286,8 @@ static const char *run_id(const void *ctx, int i)
 	return ((const struct history *)ctx)->runs[i].id;
 }
 
-static void history_add(struct history *h, const char *id, const char *old, const char *new, const char *at)
+static void history_add(struct history *h, struct hour_cache *hc, const char *id, const char *old, const char *new,
+			const char *at)
 {
 	struct run *last = h->nruns ? &h->runs[h->nruns - 1] : NULL;
 	if (!last || strcmp(last->id, id) != 0) {
@@ -256,7 +308,7 @@ static void history_add(struct history *h, const char *id, const char *old, cons
 		h->ev = xrealloc(h->ev, h->evcap * sizeof *h->ev);
 	}
 	struct status_event *v = &h->ev[h->nev++];
-	v->day = local_day(at);
+	v->day = local_day(hc, at);
 	v->from = old ? duban_status_parse(old) : -1;
 	v->to = new ? duban_status_parse(new) : -1;
 	last->n++;
@@ -278,10 +330,13 @@ static void history_free(struct history *h)
 	free(h->by_id.slot);
 }
 
-static enum duban_err load_history(duban_store *st, struct history *h)
+static enum duban_err load_history(duban_store *st, struct history *h, struct hour_cache *hc)
 {
+	/* NOT INDEXED: one pass over the table and a sort of the status
+	 * events, not a walk of the item index that visits every event row
+	 * (creations, field changes) at random. */
 	sqlite3_stmt *s = store_stmt_sql(st, "/* report */ SELECT item_id, old_value, new_value, created_at"
-					     " FROM event WHERE field = 'status' ORDER BY item_id, seq");
+					     " FROM event NOT INDEXED WHERE field = 'status' ORDER BY item_id, seq");
 	if (!s)
 		return DUBAN_ERR_DB;
 	int rc;
@@ -289,7 +344,7 @@ static enum duban_err load_history(duban_store *st, struct history *h)
 		const char *id = (const char *)sqlite3_column_text(s, 0);
 		const char *at = (const char *)sqlite3_column_text(s, 3);
 		if (id && at)
-			history_add(h, id, (const char *)sqlite3_column_text(s, 1),
+			history_add(h, hc, id, (const char *)sqlite3_column_text(s, 1),
 				    (const char *)sqlite3_column_text(s, 2), at);
 	}
 	sqlite3_reset(s);
@@ -587,7 +642,7 @@ static int col_enum(sqlite3_stmt *s, enum col c, int (*parse)(const char *), int
 	return v < 0 ? dflt : v;
 }
 
-static void read_entry(sqlite3_stmt *s, const struct history *h, struct entry *e)
+static void read_entry(sqlite3_stmt *s, const struct history *h, struct hour_cache *hc, struct entry *e)
 {
 	memset(e, 0, sizeof *e);
 	e->kind = (enum duban_kind)col_enum(s, C_KIND, duban_kind_parse, DUBAN_KIND_PROBLEM);
@@ -605,7 +660,7 @@ static void read_entry(sqlite3_stmt *s, const struct history *h, struct entry *e
 	e->en.detentions = sqlite3_column_int(s, C_DETENTIONS);
 	e->en.summons = sqlite3_column_int(s, C_SUMMONS);
 	e->en.accountability = sqlite3_column_int(s, C_ACCOUNTABILITY);
-	e->created = local_day(col_text(s, C_CREATED));
+	e->created = local_day(hc, col_text(s, C_CREATED));
 	e->ev = history_of(h, col_text(s, C_ID), &e->nev);
 }
 
@@ -620,6 +675,7 @@ static char *deadline_cell(const struct entry *e)
 struct build {
 	long long *kover, *kdone, *kup;
 	struct strmap groups;
+	struct hour_cache *hours;
 };
 
 /* Adds one item (the row s, decoded into e) to the figures and lists. */
@@ -708,22 +764,25 @@ static enum duban_err scan_items(duban_store *st, const struct duban_filter *f, 
 				 struct build *b, const struct history *h, struct duban_progress *progress)
 {
 	const struct duban_light_rules *rules = duban_store_light_rules(st);
-	sqlite3_stmt *s = store_filter_stmt(st, f, item_sql, false, NULL);
+	sqlite3_stmt *s;
 	struct entry e;
 	long long n = 0;
 	int rc;
 
+	s = store_filter_stmt(st, f, item_sql, false, NULL);
 	if (!s)
 		return DUBAN_ERR_DB;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_entry(s, h, &e);
+		read_entry(s, h, b->hours, &e);
 		add_item(st, r, b, s, &e, rules);
 		if ((++n & 1023) == 0 && duban_progress_update(progress, n) != 0) {
-			sqlite3_finalize(s);
-			return DUBAN_ERR_INTERRUPTED;
+			rc = SQLITE_INTERRUPT;
+			break;
 		}
 	}
 	sqlite3_finalize(s);
+	if (rc == SQLITE_INTERRUPT)
+		return DUBAN_ERR_INTERRUPTED;
 	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, "report");
 }
 
@@ -758,7 +817,8 @@ enum duban_err duban_report_build_progress(duban_store *st, struct duban_period 
 	r->scope = scope_of(&f);
 	*out = NULL;
 
-	err = load_history(st, &h);
+	b.hours = xcalloc(1, sizeof *b.hours);
+	err = load_history(st, &h, b.hours);
 	if (err == DUBAN_OK)
 		err = count_actions(st, &f, r);
 	if (err == DUBAN_OK) {
@@ -779,6 +839,7 @@ enum duban_err duban_report_build_progress(duban_store *st, struct duban_period 
 	free(b.kdone);
 	free(b.kup);
 	free(b.groups.slot);
+	free(b.hours);
 	history_free(&h);
 	if (err != DUBAN_OK) {
 		duban_report_free(r);
