@@ -20,6 +20,9 @@ void duban_progress_set_total(struct duban_progress *p, long long total);
  * Returns nonzero once Ctrl-C was pressed (duban_interrupt_catch): the work
  * stops and undoes what it began.  With p NULL it only answers that. */
 int duban_progress_update(struct duban_progress *p, long long done);
+/* Says what the work does now when it cannot count it ("building the
+ * indexes"): drawn at once, after what. */
+void duban_progress_note(struct duban_progress *p, const char *phase);
 /* Erases the line and frees p. */
 void duban_progress_end(struct duban_progress *p);
 

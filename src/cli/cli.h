@@ -43,9 +43,10 @@ struct cli_ctx {
 struct duban_progress;
 /* For a command that can run for more than a second: catches Ctrl-C (the
  * work polls it and stops cleanly) and returns its progress line on stderr,
- * or NULL when stderr is not a terminal or with -q.  End it with
- * duban_progress_end. */
-struct duban_progress *cli_progress(struct cli_ctx *ctx, const char *what, long long total);
+ * or NULL when stderr is not a terminal, with -q, or when the command's
+ * output goes to stdout and that is a terminal (the line would cut into
+ * it).  End it with duban_progress_end. */
+struct duban_progress *cli_progress(struct cli_ctx *ctx, const char *what, long long total, bool to_stdout);
 /* After Ctrl-C stopped the work: says so (nothing was written) and returns
  * CLI_INTERRUPTED. */
 int cli_interrupted(void);

@@ -167,7 +167,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	if (!cli_store(ctx, &rc))
 		return rc;
 	struct duban_report *r = NULL;
-	struct duban_progress *progress = cli_progress(ctx, _("reading the ledger"), -1);
+	struct duban_progress *progress = cli_progress(ctx, _("building the bulletin"), -1, to_stdout);
 	enum duban_err err = duban_report_build_progress(ctx->st, period, filter, (enum duban_report_by)by, today,
 							 progress, &r);
 	duban_progress_end(progress);

@@ -168,10 +168,10 @@ int cli_exit_of(enum duban_err err)
 	}
 }
 
-struct duban_progress *cli_progress(struct cli_ctx *ctx, const char *what, long long total)
+struct duban_progress *cli_progress(struct cli_ctx *ctx, const char *what, long long total, bool to_stdout)
 {
 	duban_interrupt_catch();
-	return duban_progress_new(what, total, stderr, ctx->quiet);
+	return duban_progress_new(what, total, stderr, ctx->quiet || (to_stdout && isatty(STDOUT_FILENO)));
 }
 
 int cli_interrupted(void)

@@ -1028,6 +1028,7 @@ static enum duban_err generate_all(struct gen *g, const struct duban_demo_option
 		duban_store_bulk_end(g->st, false);
 		return e;
 	}
+	duban_progress_note(opt->progress, _("building the indexes"));
 	return duban_store_bulk_end(g->st, true);
 }
 

@@ -113,6 +113,15 @@ int duban_progress_update(struct duban_progress *p, long long done)
 	return interrupted != 0;
 }
 
+void duban_progress_note(struct duban_progress *p, const char *phase)
+{
+	if (!p)
+		return;
+	fprintf(p->out, "\r%s: %s\033[K", p->what, phase);
+	fflush(p->out);
+	p->drawn = now_ms();
+}
+
 void duban_progress_end(struct duban_progress *p)
 {
 	if (!p)
