@@ -27,8 +27,11 @@ void duban_progress_note(struct duban_progress *p, const char *phase);
 void duban_progress_end(struct duban_progress *p);
 
 /* From now on the first Ctrl-C (SIGINT) only sets the flag
- * duban_interrupted reads; a second one ends the program as usual. */
+ * duban_interrupted reads; a second one ends the program as usual.
+ * duban_interrupt_release puts back what SIGINT did before and clears the
+ * flag (the full-screen interface that may follow has its own ways). */
 void duban_interrupt_catch(void);
+void duban_interrupt_release(void);
 bool duban_interrupted(void);
 
 /* The line as it would be drawn, for tests: what, done, total, seconds

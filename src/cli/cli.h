@@ -45,8 +45,9 @@ struct duban_progress;
  * work polls it and stops cleanly) and returns its progress line on stderr,
  * or NULL when stderr is not a terminal, with -q, or when the command's
  * output goes to stdout and that is a terminal (the line would cut into
- * it).  End it with duban_progress_end. */
+ * it).  End it with cli_progress_end, which also gives Ctrl-C back. */
 struct duban_progress *cli_progress(struct cli_ctx *ctx, const char *what, long long total, bool to_stdout);
+void cli_progress_end(struct duban_progress *p);
 /* After Ctrl-C stopped the work: says so (nothing was written) and returns
  * CLI_INTERRUPTED. */
 int cli_interrupted(void);

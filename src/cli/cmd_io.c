@@ -110,11 +110,13 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	struct duban_import_report rep = { 0 };
 	char *file = duban_sanitize(path, false);
-	char *what = xasprintf(_("importing %s"), file);
+	/* The file's name, not its path: the line must fit the terminal. */
+	const char *base = strrchr(file, '/');
+	char *what = xasprintf(_("importing %s"), base ? base + 1 : file);
 	opt.progress = cli_progress(ctx, what, -1, false);
 	free(what);
 	enum duban_err err = duban_import_file(ctx->st, path, &opt, &rep);
-	duban_progress_end(opt.progress);
+	cli_progress_end(opt.progress);
 	if (err == DUBAN_ERR_INTERRUPTED) {
 		rc = cli_interrupted();
 	} else if (err != DUBAN_OK && err != DUBAN_ERR_PARSE) {
@@ -385,7 +387,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 		rc = export_to_file(ctx, output, &eo);
 	else
 		rc = export_to_stdout(ctx, &eo);
-	duban_progress_end(eo.progress);
+	cli_progress_end(eo.progress);
 	return rc;
 }
 
@@ -427,7 +429,7 @@ int cli_demo_fill(struct cli_ctx *ctx, long items, unsigned long seed)
 		.progress = cli_progress(ctx, _("generating the demo ledger"), items, false),
 	};
 	enum duban_err e = duban_demo_generate(st, &opt);
-	duban_progress_end(opt.progress);
+	cli_progress_end(opt.progress);
 	int rc = CLI_OK;
 	if (e == DUBAN_ERR_INTERRUPTED) {
 		rc = cli_interrupted();

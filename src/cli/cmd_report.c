@@ -170,7 +170,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	struct duban_progress *progress = cli_progress(ctx, _("building the bulletin"), -1, to_stdout);
 	enum duban_err err = duban_report_build_progress(ctx->st, period, filter, (enum duban_report_by)by, today,
 							 progress, &r);
-	duban_progress_end(progress);
+	cli_progress_end(progress);
 	if (err != DUBAN_OK)
 		return cli_store_error(ctx, err, _("cannot write the bulletin"));
 

@@ -174,6 +174,12 @@ struct duban_progress *cli_progress(struct cli_ctx *ctx, const char *what, long 
 	return duban_progress_new(what, total, stderr, ctx->quiet || (to_stdout && isatty(STDOUT_FILENO)));
 }
 
+void cli_progress_end(struct duban_progress *p)
+{
+	duban_progress_end(p);
+	duban_interrupt_release();
+}
+
 int cli_interrupted(void)
 {
 	cli_error(_("interrupted: nothing was written"));

@@ -20,6 +20,8 @@ struct duban_progress {
 };
 
 static volatile sig_atomic_t interrupted;
+static struct sigaction before; /* SIGINT's disposition before the catch */
+static bool caught;
 
 static void on_sigint(int sig)
 {
@@ -35,7 +37,16 @@ void duban_interrupt_catch(void)
 	sigemptyset(&sa.sa_mask);
 	/* A second Ctrl-C is the default again: a user who insists wins. */
 	sa.sa_flags = SA_RESETHAND;
-	sigaction(SIGINT, &sa, NULL);
+	if (sigaction(SIGINT, &sa, caught ? NULL : &before) == 0)
+		caught = true;
+}
+
+void duban_interrupt_release(void)
+{
+	if (caught)
+		sigaction(SIGINT, &before, NULL);
+	caught = false;
+	interrupted = 0;
 }
 
 bool duban_interrupted(void)

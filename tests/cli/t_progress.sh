@@ -11,9 +11,15 @@ if ! command -v tmux >/dev/null 2>&1; then
 	exit 0
 fi
 
-sock=duban-progress-$$
+# One private tmux server per command (a server being killed must not meet
+# the next one starting on its socket).
+npane=0
+sock=
+socks=
 cleanup_tmux() {
-	tmux -L "$sock" -f /dev/null kill-server >/dev/null 2>&1
+	for s in $socks; do
+		tmux -L "$s" -f /dev/null kill-server >/dev/null 2>&1
+	done
 	rm -rf "$tmp"
 }
 trap cleanup_tmux EXIT
@@ -21,7 +27,7 @@ trap cleanup_tmux EXIT
 # A ledger large enough that every command runs past the first redraw
 # (250 ms), even unsanitized on a fast machine.
 BIG=$tmp/big.db
-"$DUBAN" --db "$BIG" -q demo --items 60000 >/dev/null || { echo "Bail out! demo failed"; exit 1; }
+"$DUBAN" --db "$BIG" demo --items 30000 >/dev/null 2>&1 || { echo "Bail out! demo failed"; exit 1; }
 "$DUBAN" --db "$BIG" export -o "$tmp/big.csv" || { echo "Bail out! export failed"; exit 1; }
 "$DUBAN" --db "$BIG" export --kind problem -o "$tmp/problems.xlsx" || { echo "Bail out! export failed"; exit 1; }
 
@@ -32,7 +38,7 @@ progress_bytes() {
 
 # ---------------------------------------------------------------- piped
 
-run "$DUBAN" --db "$tmp/p.db" demo --items 20000
+run "$DUBAN" --db "$tmp/p.db" demo --items 10000
 exit_is 0 "demo into a pipe"
 is "$err" "" "demo: no progress bytes when stderr is not a terminal"
 cp "$tmp/p.db" "$tmp/p2.db"
@@ -50,7 +56,10 @@ is "$err" "" "report: no progress bytes piped"
 # survives Ctrl-C and prints the exit status; stdout goes to $tmp/pane.out
 # when OUT=file, else to the terminal.
 pane() {
-	tmux -L "$sock" -f /dev/null kill-server >/dev/null 2>&1
+	[ -n "$sock" ] && tmux -L "$sock" -f /dev/null kill-server >/dev/null 2>&1
+	npane=$((npane + 1))
+	sock=duban-progress-$$-$npane
+	socks="$socks $sock"
 	tmux -L "$sock" -f /dev/null start-server \; set-option -g remain-on-exit on \
 		\; set-option -g status off \; new-session -d -x 150 -y 20 \
 		env -i PATH="$PATH" TERM=screen-256color LC_ALL=C.UTF-8 TZ=UTC HOME="$HOME" \
@@ -87,15 +96,15 @@ shows() {
 	fi
 }
 
-pane "$DUBAN" --db "$tmp/t1.db" demo --items 200000
+pane "$DUBAN" --db "$tmp/t1.db" demo --items 40000
 shows "generating the demo ledger: " "demo shows a progress line on a terminal"
-like "$(screen)" "/200000 (" "with done/total"
+like "$(screen)" "/40000 (" "with done/total"
 like "$(screen)" " left" "and the time left"
 wait_screen "[exit " 300
 is "$(screen | grep -c 'generating the demo ledger')" 0 "the line is erased when done"
 like "$(screen)" "[exit 0]" "demo on a terminal exits 0"
 
-pane "$DUBAN" --db "$tmp/t2.db" -q demo --items 100000
+pane "$DUBAN" --db "$tmp/t2.db" -q demo --items 20000
 wait_screen "[exit " 300
 unlike "$(screen)" "generating" "-q: no progress line"
 
@@ -128,7 +137,7 @@ interrupt() {
 }
 
 # demo --force over a ledger: stopped, the ledger keeps its items.
-"$DUBAN" --db "$tmp/keep.db" -q demo --items 300 --seed 3 >/dev/null
+"$DUBAN" --db "$tmp/keep.db" demo --items 300 --seed 3 >/dev/null 2>&1
 sum_before=$(cksum <"$tmp/keep.db")
 pane "$DUBAN" --db "$tmp/keep.db" demo --items 3000000 --force
 interrupt "generating the demo ledger: "
