@@ -8,11 +8,16 @@
 
 #include "duban/store.h"
 
+struct duban_progress;
+
 struct duban_import_options {
 	bool dry_run;
 	const char *mapping_path; /* file of "HEADER = field" lines, or NULL */
 	int default_kind;         /* -1: decide per row (受理编号/是否属实 => complaint) */
 	const char *sheet;        /* .xlsx: the sheet to read; NULL: every sheet with a header row */
+	/* Lines, rows or items read so far (may be NULL); after Ctrl-C the
+	 * import stops, writes nothing and returns DUBAN_ERR_INTERRUPTED. */
+	struct duban_progress *progress;
 };
 
 struct duban_import_report {
@@ -49,6 +54,9 @@ struct duban_export_options {
 	 * device, recorded_at (when the person did it) and received_at (when
 	 * the server had it; "" for what was not sent yet). */
 	bool history;
+	/* Items written so far (may be NULL; not for xlsx); after Ctrl-C the
+	 * export stops with DUBAN_ERR_INTERRUPTED (a file is then not made). */
+	struct duban_progress *progress;
 };
 /* Writes every field of every matching item, in code order.  Export then
  * import into an empty ledger gives the same items.  XLSX: a workbook of one sheet

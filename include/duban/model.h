@@ -72,6 +72,7 @@ enum duban_err {
 	DUBAN_ERR_IO,
 	DUBAN_ERR_PARSE,
 	DUBAN_ERR_NOMEM,
+	DUBAN_ERR_INTERRUPTED, /* the user pressed Ctrl-C: nothing was written */
 	DUBAN_ERR_COUNT
 };
 const char *duban_err_message(enum duban_err err); /* translated */

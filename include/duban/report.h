@@ -76,6 +76,14 @@ struct duban_report {
  * Free with duban_report_free. */
 enum duban_err duban_report_build(duban_store *st, struct duban_period period, const struct duban_filter *filter,
 				  enum duban_report_by by, duban_date today, struct duban_report **out);
+/* The same, showing its progress on p (may be NULL); DUBAN_ERR_INTERRUPTED
+ * after Ctrl-C (see progress.h).  The figures come from one pass over the
+ * filtered items' rows and aggregate queries: the ledger is never loaded,
+ * only the rows of the lists are kept. */
+struct duban_progress;
+enum duban_err duban_report_build_progress(duban_store *st, struct duban_period period,
+					   const struct duban_filter *filter, enum duban_report_by by,
+					   duban_date today, struct duban_progress *p, struct duban_report **out);
 void duban_report_free(struct duban_report *r);
 
 enum duban_report_format {

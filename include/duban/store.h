@@ -70,6 +70,16 @@ void duban_store_set_op(duban_store *st, const char *op_id, const char *recorded
 enum duban_err duban_store_begin(duban_store *st);
 enum duban_err duban_store_commit(duban_store *st);
 void duban_store_rollback(duban_store *st);
+/* Bulk loading (the demo generator; a ledger made from scratch, in a file
+ * renamed into place when whole): one transaction in which the item, record
+ * and audit indexes and the search index are not kept up row by row but
+ * built once when it ends, with the journal in memory, sync to disk off and
+ * a large page cache while it runs (a crash can leave the file unusable).  The ledger ends up with
+ * the same content as when filled change by change.  A change that fails
+ * inside it leaves its rows: the caller must end with commit false (roll
+ * everything back) after any error. */
+enum duban_err duban_store_bulk_begin(duban_store *st);
+enum duban_err duban_store_bulk_end(duban_store *st, bool commit);
 
 /* ---- Items ---- */
 /* Finds an item by code (exact), id, or unique id prefix of >= 8 chars. */
@@ -221,6 +231,13 @@ void duban_groups_free(struct duban_group_stats *groups, int n);
 
 /* Iterates over every matching item (full records), in sort order, for export
  * and reports.  Returning non-zero from cb stops. */
+/* Every matching row in the order of a window walk (the same rows, in the
+ * same order, as duban_query_window page after page), read by one query
+ * and handed to cb one at a time: a listing of everything holds one row.
+ * cb returns nonzero to stop early. */
+typedef int (*duban_row_cb)(const struct duban_row *row, void *ctx);
+enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *filter, enum duban_sort sort,
+				  bool descending, duban_row_cb cb, void *ctx);
 typedef int (*duban_item_cb)(const struct duban_item *item, void *ctx);
 enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filter,
 				enum duban_sort sort, duban_item_cb cb, void *ctx);

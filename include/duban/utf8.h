@@ -53,5 +53,8 @@ bool duban_no_line_start(uint32_t cp);
  * newlines become spaces unless keep_newlines is set (then '\n' stays).
  * Malloc'd. */
 char *duban_sanitize(const char *s, bool keep_newlines);
+/* True when duban_sanitize would return s unchanged (NULL: true), so a
+ * caller can use s as it is without the copy. */
+bool duban_is_clean(const char *s, bool keep_newlines);
 
 #endif

@@ -27,8 +27,9 @@ enum cli_exit {
 	CLI_OFFLINE = 7,   /* the server cannot be reached (or not safely) */
 	CLI_AUTH = 8,      /* not logged in, wrong password, token expired */
 	CLI_CONFLICTS = 9, /* sync done, but conflicts or refused changes wait */
-	CLI_TLS = 10       /* the server's certificate cannot be verified: not "offline",
+	CLI_TLS = 10,      /* the server's certificate cannot be verified: not "offline",
 			    * which cron wrappers take as benign; trying again will not help */
+	CLI_INTERRUPTED = 130 /* Ctrl-C: stopped, nothing half-written (128 + SIGINT, as shells do) */
 };
 
 /* What every subcommand gets: where the ledger is and, once opened, the store. */
@@ -37,7 +38,20 @@ struct cli_ctx {
 	duban_store *st;   /* opened by cli_store, closed by main */
 	const char *cmd;   /* the subcommand's name, for messages */
 	bool fresh;        /* --fresh: the interface without the last run's state */
+	bool quiet;        /* -q: no progress line */
 };
+
+struct duban_progress;
+/* For a command that can run for more than a second: catches Ctrl-C (the
+ * work polls it and stops cleanly) and returns its progress line on stderr,
+ * or NULL when stderr is not a terminal, with -q, or when the command's
+ * output goes to stdout and that is a terminal (the line would cut into
+ * it).  End it with cli_progress_end, which also gives Ctrl-C back. */
+struct duban_progress *cli_progress(struct cli_ctx *ctx, const char *what, long long total, bool to_stdout);
+void cli_progress_end(struct duban_progress *p);
+/* After Ctrl-C stopped the work: says so (nothing was written) and returns
+ * CLI_INTERRUPTED. */
+int cli_interrupted(void);
 
 typedef int (*cli_cmd_fn)(struct cli_ctx *ctx, int argc, char **argv);
 

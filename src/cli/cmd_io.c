@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "duban/demo.h"
+#include "duban/progress.h"
 #include "duban/ledger_io.h"
 #include "duban/public.h"
 #include "duban/store.h"
@@ -66,17 +67,21 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 		{ "mapping", required_argument, NULL, 'm' },
 		{ "kind", required_argument, NULL, 'k' },
 		{ "sheet", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct duban_import_options opt = { .dry_run = false, .mapping_path = NULL, .default_kind = -1,
 					     .sheet = NULL };
 	int c, rc;
-	while ((c = getopt_long(argc, argv, ":hn", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hnq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			import_help();
 			return CLI_OK;
+		case 'q':
+			ctx->quiet = true;
+			break;
 		case 'n':
 			opt.dry_run = true;
 			break;
@@ -104,9 +109,17 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 	if (!cli_store(ctx, &rc))
 		return rc;
 	struct duban_import_report rep = { 0 };
-	enum duban_err err = duban_import_file(ctx->st, path, &opt, &rep);
 	char *file = duban_sanitize(path, false);
-	if (err != DUBAN_OK && err != DUBAN_ERR_PARSE) {
+	/* The file's name, not its path: the line must fit the terminal. */
+	const char *base = strrchr(file, '/');
+	char *what = xasprintf(_("importing %s"), base ? base + 1 : file);
+	opt.progress = cli_progress(ctx, what, -1, false);
+	free(what);
+	enum duban_err err = duban_import_file(ctx->st, path, &opt, &rep);
+	cli_progress_end(opt.progress);
+	if (err == DUBAN_ERR_INTERRUPTED) {
+		rc = cli_interrupted();
+	} else if (err != DUBAN_OK && err != DUBAN_ERR_PARSE) {
 		/* The file, the mapping or the ledger failed, not a row. */
 		if (rep.nerrors > 0)
 			cli_error("%s", rep.errors[rep.nerrors - 1]);
@@ -157,6 +170,14 @@ static int export_to_file(struct cli_ctx *ctx, const char *path, const struct du
 		cli_error(_("cannot write %s: %s"), path, strerror(errno));
 		return CLI_DB;
 	}
+	if (err != DUBAN_OK)
+		return cli_store_error(ctx, err, _("cannot export the ledger"));
+	return CLI_OK;
+}
+
+static int export_to_stdout(struct cli_ctx *ctx, const struct duban_export_options *eo)
+{
+	enum duban_err err = duban_export(ctx->st, stdout, eo);
 	if (err != DUBAN_OK)
 		return cli_store_error(ctx, err, _("cannot export the ledger"));
 	return CLI_OK;
@@ -297,6 +318,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 		{ "bom", no_argument, NULL, 'b' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "history", no_argument, NULL, 'H' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -306,7 +328,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 	const char *output = NULL;
 	bool format_given = false;
 	int c, rc;
-	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hqo:", opts, NULL)) != -1) {
 		int handled = cli_filter_option(&cf, c, optarg);
 		if (handled < 0)
 			return -handled;
@@ -316,6 +338,9 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 		case 'h':
 			export_help();
 			return CLI_OK;
+		case 'q':
+			ctx->quiet = true;
+			break;
 		case 'f':
 			format_given = true;
 			if (strcmp(optarg, "csv") == 0)
@@ -356,25 +381,17 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (!cli_store(ctx, &rc))
 		return rc;
-	if (output && strcmp(output, "-") != 0)
-		return export_to_file(ctx, output, &eo);
-	enum duban_err err = duban_export(ctx->st, stdout, &eo);
-	if (err != DUBAN_OK)
-		return cli_store_error(ctx, err, _("cannot export the ledger"));
-	return CLI_OK;
+	/* The trail has no item count to show: no line for it. */
+	eo.progress = eo.history ? NULL : cli_progress(ctx, _("exporting"), -1, to_stdout);
+	if (!to_stdout)
+		rc = export_to_file(ctx, output, &eo);
+	else
+		rc = export_to_stdout(ctx, &eo);
+	cli_progress_end(eo.progress);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- demo */
-
-static void demo_progress(long done, long total, void *data)
-{
-	(void)data;
-	fputc('\r', stderr);
-	fprintf(stderr, _("generating the demo ledger: %ld/%ld"), done, total);
-	if (done >= total)
-		fputc('\n', stderr);
-	fflush(stderr);
-}
 
 static void remove_db_files(const char *path)
 {
@@ -409,11 +426,14 @@ int cli_demo_fill(struct cli_ctx *ctx, long items, unsigned long seed)
 	}
 	struct duban_demo_options opt = {
 		.items = items, .seed = seed, .today = duban_today(),
-		.progress = isatty(STDERR_FILENO) ? demo_progress : NULL,
+		.progress = cli_progress(ctx, _("generating the demo ledger"), items, false),
 	};
 	enum duban_err e = duban_demo_generate(st, &opt);
+	cli_progress_end(opt.progress);
 	int rc = CLI_OK;
-	if (e != DUBAN_OK) {
+	if (e == DUBAN_ERR_INTERRUPTED) {
+		rc = cli_interrupted();
+	} else if (e != DUBAN_OK) {
 		cli_error(_("cannot generate the demo ledger: %s"), duban_store_errmsg(st));
 		rc = cli_exit_of(e);
 	}
@@ -461,14 +481,18 @@ int cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
 		{ "items", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long items = 300, seed = 1;
 	bool force = false;
 	int c, rc;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			ctx->quiet = true;
+			break;
 		case 'h':
 			demo_help();
 			return CLI_OK;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -226,12 +227,55 @@ static const struct {
 
 enum { COL_LIGHT, COL_CODE, COL_TITLE, COL_COUNTY, COL_UNIT, COL_DEADLINE, COL_DUE, COL_STATUS, NCOLS };
 
+/* The "Due" texts by days left: a listing has few distinct ones, each
+ * translated once (a translation lookup per row is a tenth of a listing). */
+#define DUE_SLOTS 1024
+struct due_cache {
+	long days[DUE_SLOTS];
+	char *text[DUE_SLOTS];
+};
+
 struct list_state {
 	const struct list_opts *o;
 	duban_date today;
 	struct cli_column cols[NCOLS];
 	long shown, red, yellow;
+	const char *status_names[DUBAN_STATUS_COUNT];
+	struct due_cache *due;
 };
+
+static void list_state_init(struct list_state *ls, const struct list_opts *o)
+{
+	memset(ls, 0, sizeof *ls);
+	ls->o = o;
+	ls->today = duban_today();
+	for (int i = 0; i < DUBAN_STATUS_COUNT; i++)
+		ls->status_names[i] = duban_status_name((enum duban_status)i);
+	ls->due = xcalloc(1, sizeof *ls->due);
+}
+
+static void list_state_free(struct list_state *ls)
+{
+	for (int i = 0; i < DUE_SLOTS; i++)
+		free(ls->due->text[i]);
+	free(ls->due);
+}
+
+/* cli_due_text, remembered by days left. */
+static const char *due_text(struct list_state *ls, const struct duban_row *r)
+{
+	if (r->deadline == DUBAN_DATE_NONE || r->status >= DUBAN_STATUS_VERIFIED)
+		return "";
+	long days = (long)r->deadline - (long)ls->today;
+	size_t slot = (size_t)days & (DUE_SLOTS - 1);
+	struct due_cache *c = ls->due;
+	if (!c->text[slot] || c->days[slot] != days) {
+		free(c->text[slot]);
+		c->text[slot] = cli_due_text(r->deadline, r->status, ls->today);
+		c->days[slot] = days;
+	}
+	return c->text[slot];
+}
 
 static void list_help(void)
 {
@@ -248,18 +292,18 @@ static void list_help(void)
 		"  -h, --help              show this help\n"), stdout);
 }
 
-static void row_cells(struct list_state *ls, const struct duban_row *r, char **due,
-		      const char *cells[NCOLS], char date_buf[11])
+static void row_cells(struct list_state *ls, const struct duban_row *r, const char *cells[NCOLS],
+		      char date_buf[11])
 {
-	*due = cli_due_text(r->deadline, r->status, ls->today);
 	cells[COL_LIGHT] = duban_light_symbol(r->light);
 	cells[COL_CODE] = r->code;
 	cells[COL_TITLE] = r->title;
 	cells[COL_COUNTY] = r->county;
 	cells[COL_UNIT] = r->lead_unit;
 	cells[COL_DEADLINE] = cli_deadline_text(r->deadline, r->deadline_kind, date_buf);
-	cells[COL_DUE] = *due;
-	cells[COL_STATUS] = duban_status_name(r->status);
+	cells[COL_DUE] = due_text(ls, r);
+	cells[COL_STATUS] = (unsigned)r->status < DUBAN_STATUS_COUNT ? ls->status_names[r->status]
+								   : duban_status_name(r->status);
 }
 
 /* Column widths from the headers and the first window; later rows that are
@@ -293,12 +337,11 @@ static void table_layout(struct list_state *ls, const struct duban_row *rows, in
 	cli_column_fit(&ls->cols[COL_DEADLINE], "YYYY-MM-DD");
 	for (int i = 0; i < n; i++) {
 		const char *cells[NCOLS];
-		char *due, buf[11];
-		row_cells(ls, &rows[i], &due, cells, buf);
+		char buf[11];
+		row_cells(ls, &rows[i], cells, buf);
 		for (int c = 0; c < NCOLS; c++)
 			if (c != COL_TITLE)
 				cli_column_fit(&ls->cols[c], cells[c]);
-		free(due);
 	}
 	ls->cols[COL_TITLE].min = 12;
 	cli_table_layout(ls->cols, NCOLS, COL_TITLE, cli_term_width());
@@ -311,10 +354,9 @@ static void table_layout(struct list_state *ls, const struct duban_row *rows, in
 static void print_table_row(struct list_state *ls, const struct duban_row *r)
 {
 	const char *cells[NCOLS];
-	char *due, buf[11];
-	row_cells(ls, r, &due, cells, buf);
+	char buf[11];
+	row_cells(ls, r, cells, buf);
 	cli_table_row(stdout, ls->cols, NCOLS, cells);
-	free(due);
 }
 
 static const char *const csv_headers[] = {
@@ -347,6 +389,10 @@ static void print_csv_row(const struct duban_row *r)
 	row_values(r, v, date_buf, num);
 	for (size_t i = 0; i < NCSV; i++) {
 		/* Listing is for reading: no terminal controls even here. */
+		if (duban_is_clean(v[i], true)) {
+			duban_csv_write_cell(stdout, v[i] ? v[i] : "", i == 0);
+			continue;
+		}
 		char *clean = duban_sanitize(v[i], true);
 		duban_csv_write_cell(stdout, clean, i == 0);
 		free(clean);
@@ -428,10 +474,12 @@ static void free_rows(struct duban_row *rows, int n)
 		duban_row_free(&rows[i]);
 }
 
-/* Streams the matching rows window by window: memory stays one window. */
-static int list_rows(struct cli_ctx *ctx, const struct list_opts *o)
+/* With --limit: window by window (a window is an index walk that stops
+ * early), memory one window. */
+static int list_windows(struct cli_ctx *ctx, const struct list_opts *o)
 {
-	struct list_state ls = { .o = o, .today = duban_today() };
+	struct list_state ls;
+	list_state_init(&ls, o);
 	struct duban_row *rows = xcalloc(WINDOW, sizeof *rows);
 	struct duban_cursor cursor = { .valid = false };
 	bool started = false, more = false;
@@ -447,6 +495,7 @@ static int list_rows(struct cli_ctx *ctx, const struct list_opts *o)
 		if (err != DUBAN_OK) {
 			fflush(stdout);
 			free(rows);
+			list_state_free(&ls);
 			return cli_store_error(ctx, err, _("cannot list the ledger"));
 		}
 		if (!started) {
@@ -468,7 +517,77 @@ static int list_rows(struct cli_ctx *ctx, const struct list_opts *o)
 	}
 	free(rows);
 	print_end(&ls, more);
+	list_state_free(&ls);
 	return CLI_OK;
+}
+
+/* Everything: one query streamed.  The first FIRST_WINDOW rows are held to
+ * size the columns, as the windowed listing sizes them; then each row is
+ * printed as it is read. */
+struct stream {
+	struct list_state ls;
+	struct duban_row first[FIRST_WINDOW];
+	int nfirst;
+	bool started;
+};
+
+static void stream_start(struct stream *sm)
+{
+	print_start(&sm->ls, sm->first, sm->nfirst);
+	for (int i = 0; i < sm->nfirst; i++)
+		print_row(&sm->ls, &sm->first[i]);
+	free_rows(sm->first, sm->nfirst);
+	sm->started = true;
+}
+
+static int stream_row(const struct duban_row *r, void *ctx)
+{
+	struct stream *sm = ctx;
+	if (sm->started) {
+		print_row(&sm->ls, r);
+		return 0;
+	}
+	/* Taken over: the stream frees only what it still holds. */
+	sm->first[sm->nfirst++] = *r;
+	struct duban_row *held = &sm->first[sm->nfirst - 1];
+	held->code = xstrdup(r->code);
+	held->title = xstrdup(r->title);
+	held->county = xstrdup(r->county);
+	held->lead_unit = xstrdup(r->lead_unit);
+	if (sm->nfirst == FIRST_WINDOW)
+		stream_start(sm);
+	return 0;
+}
+
+static int list_stream(struct cli_ctx *ctx, const struct list_opts *o)
+{
+	struct stream *sm = xcalloc(1, sizeof *sm);
+	list_state_init(&sm->ls, o);
+	enum duban_err err = o->cf.none ? DUBAN_OK :
+		duban_query_stream(ctx->st, &o->cf.f, o->sort, o->reverse, stream_row, sm);
+	if (err != DUBAN_OK) {
+		fflush(stdout);
+		free_rows(sm->first, sm->nfirst);
+		list_state_free(&sm->ls);
+		free(sm);
+		return cli_store_error(ctx, err, _("cannot list the ledger"));
+	}
+	if (!sm->started)
+		stream_start(sm);
+	print_end(&sm->ls, false);
+	list_state_free(&sm->ls);
+	free(sm);
+	return CLI_OK;
+}
+
+static int list_rows(struct cli_ctx *ctx, const struct list_opts *o)
+{
+	/* Into a pipe or a file, large writes (a terminal keeps its line
+	 * buffering, so rows show as they come). */
+	static char buf[1 << 16];
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, buf, _IOFBF, sizeof buf);
+	return o->limit > 0 ? list_windows(ctx, o) : list_stream(ctx, o);
 }
 
 /* ---------------------------------------------------------------- --count-by */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "duban/date.h"
+#include "duban/progress.h"
 #include "duban/report.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -62,6 +63,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,7 +75,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	int c, rc;
 
 	cli_filter_init(&cf);
-	while ((c = getopt_long(argc, argv, ":hp:f:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hqp:f:o:", opts, NULL)) != -1) {
 		int handled = cli_filter_option(&cf, c, optarg);
 		if (handled < 0)
 			return -handled;
@@ -115,6 +117,9 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 'q':
+			ctx->quiet = true;
 			break;
 		default:
 			return cli_bad_option(ctx, c, argv);
@@ -162,7 +167,10 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	if (!cli_store(ctx, &rc))
 		return rc;
 	struct duban_report *r = NULL;
-	enum duban_err err = duban_report_build(ctx->st, period, filter, (enum duban_report_by)by, today, &r);
+	struct duban_progress *progress = cli_progress(ctx, _("building the bulletin"), -1, to_stdout);
+	enum duban_err err = duban_report_build_progress(ctx->st, period, filter, (enum duban_report_by)by, today,
+							 progress, &r);
+	cli_progress_end(progress);
 	if (err != DUBAN_OK)
 		return cli_store_error(ctx, err, _("cannot write the bulletin"));
 

@@ -20,6 +20,7 @@
 
 #include "build-id.h"
 #include "duban/model.h"
+#include "duban/progress.h"
 #include "duban/settings.h"
 #include "duban/store.h"
 #include "duban/sync.h"
@@ -165,13 +166,35 @@ int cli_exit_of(enum duban_err err)
 	case DUBAN_ERR_IO:
 	case DUBAN_ERR_PARSE:
 		return CLI_DB;
+	case DUBAN_ERR_INTERRUPTED:
+		return CLI_INTERRUPTED;
 	default:
 		return CLI_FAIL;
 	}
 }
 
+struct duban_progress *cli_progress(struct cli_ctx *ctx, const char *what, long long total, bool to_stdout)
+{
+	duban_interrupt_catch();
+	return duban_progress_new(what, total, stderr, ctx->quiet || (to_stdout && isatty(STDOUT_FILENO)));
+}
+
+void cli_progress_end(struct duban_progress *p)
+{
+	duban_progress_end(p);
+	duban_interrupt_release();
+}
+
+int cli_interrupted(void)
+{
+	cli_error(_("interrupted: nothing was written"));
+	return CLI_INTERRUPTED;
+}
+
 int cli_store_error(struct cli_ctx *ctx, enum duban_err err, const char *what)
 {
+	if (err == DUBAN_ERR_INTERRUPTED)
+		return cli_interrupted();
 	const char *why = ctx->st ? duban_store_errmsg(ctx->st) : NULL;
 	if (!why || !*why)
 		why = duban_err_message(err);
@@ -272,6 +295,8 @@ static void usage(FILE *out)
 		"      --demo      open the demo ledger (made on first use)\n"
 		"      --fresh     the full-screen interface as on a first start, not\n"
 		"                  the views, filter and item of the last run\n"
+		"  -q, --quiet     no progress line for long work (import, export, report,\n"
+		"                  demo)\n"
 		"  -h, --help      show this help\n"
 		"      --version   show the version\n\n"
 		"`duban COMMAND --help` describes a command; man duban has the details.\n"), out);
@@ -370,6 +395,7 @@ int main(int argc, char **argv)
 		{ "fresh", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	duban_i18n_init();
@@ -379,7 +405,7 @@ int main(int argc, char **argv)
 	bool demo = false;
 	int c;
 	/* "+": global options stop at the subcommand. */
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
@@ -389,6 +415,9 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			ctx.fresh = true;
+			break;
+		case 'q':
+			ctx.quiet = true;
 			break;
 		case 'h':
 			usage(stdout);

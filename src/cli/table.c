@@ -136,6 +136,37 @@ void cli_table_layout(struct cli_column *cols, int n, int flex, int total)
 	}
 }
 
+static void put_spaces(FILE *out, int n)
+{
+	static const char blanks[] = "                                ";
+	for (; n > 0; n -= (int)sizeof blanks - 1)
+		fwrite(blanks, 1, n < (int)sizeof blanks - 1 ? (size_t)n : sizeof blanks - 1, out);
+}
+
+/* What cli_cell makes, written straight out: a listing calls this for every
+ * cell, and a clean cell that fits (nearly all) needs no copy. */
+static void put_cell(FILE *out, const char *s, int cols, bool right)
+{
+	char *owned = NULL;
+	if (!s)
+		s = "";
+	if (!duban_is_clean(s, false))
+		s = owned = duban_sanitize(s, false);
+	int w = duban_str_width(s);
+	if (w > cols) {
+		char *cut = duban_truncate(s, cols);
+		free(owned);
+		s = owned = cut;
+		w = duban_str_width(s);
+	}
+	if (right)
+		put_spaces(out, cols - w);
+	fputs(s, out);
+	if (!right)
+		put_spaces(out, cols - w);
+	free(owned);
+}
+
 void cli_table_row(FILE *out, const struct cli_column *cols, int n, const char *const cells[])
 {
 	bool first = true;
@@ -145,9 +176,7 @@ void cli_table_row(FILE *out, const struct cli_column *cols, int n, const char *
 		if (!first)
 			fputc(' ', out);
 		first = false;
-		char *cell = cli_cell(cells[i], cols[i].width, cols[i].right);
-		fputs(cell, out);
-		free(cell);
+		put_cell(out, cells[i], cols[i].width, cols[i].right);
 	}
 	fputc('\n', out);
 }

@@ -244,10 +244,32 @@ static duban_date parse_folded(const char *p)
 	return parse_numeric(p, y);
 }
 
+/* The stored form, "YYYY-MM-DD", read at once: every row read from the
+ * ledger holds dates in it.  NONE sends anything else the general way. */
+static duban_date parse_stored(const char *s)
+{
+	int v[3] = { 0, 0, 0 };
+	for (int i = 0, k = 0; i < 10; i++) {
+		if (i == 4 || i == 7) {
+			if (s[i] != '-')
+				return DUBAN_DATE_NONE;
+			k++;
+		} else if (s[i] >= '0' && s[i] <= '9') {
+			v[k] = v[k] * 10 + (s[i] - '0');
+		} else {
+			return DUBAN_DATE_NONE;
+		}
+	}
+	return s[10] ? DUBAN_DATE_NONE : duban_date_from_ymd(v[0], v[1], v[2]);
+}
+
 duban_date duban_date_parse(const char *s)
 {
 	if (!s)
 		return DUBAN_DATE_NONE;
+	duban_date quick = parse_stored(s);
+	if (quick != DUBAN_DATE_NONE)
+		return quick;
 	char *folded = fold_fullwidth(s);
 	if (!folded)
 		return DUBAN_DATE_NONE;

@@ -17,12 +17,12 @@
 #include "duban/date.h"
 #include "duban/demo.h"
 #include "duban/model.h"
+#include "duban/progress.h"
 #include "duban/store.h"
 #include "duban/util.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define BATCH_ITEMS 20000   /* items per transaction: bounds the journal and memory */
-#define PROGRESS_EVERY 5000
+#define PROGRESS_EVERY 1000
 #define RECORDS_FIRST 2000  /* the first items all get history ... */
 #define RECORDS_EVERY 50    /* ... and then one in this many */
 
@@ -1013,30 +1013,23 @@ static enum duban_err generate_one(struct gen *g, long i)
 	return e;
 }
 
-static void report(const struct duban_demo_options *opt, long done)
-{
-	if (opt->progress)
-		opt->progress(done, opt->items, opt->progress_ctx);
-}
-
 static enum duban_err generate_all(struct gen *g, const struct duban_demo_options *opt)
 {
-	enum duban_err e = duban_store_begin(g->st);
+	enum duban_err e = duban_store_bulk_begin(g->st);
+	if (e != DUBAN_OK)
+		return e;
+	duban_progress_set_total(opt->progress, opt->items);
 	for (long i = 0; e == DUBAN_OK && i < opt->items; i++) {
 		e = generate_one(g, i);
-		if (e == DUBAN_OK && (i + 1) % BATCH_ITEMS == 0 && i + 1 < opt->items) {
-			e = duban_store_commit(g->st);
-			if (e == DUBAN_OK)
-				e = duban_store_begin(g->st);
-		}
-		if (e == DUBAN_OK && (i + 1) % PROGRESS_EVERY == 0)
-			report(opt, i + 1);
+		if (e == DUBAN_OK && (i + 1) % PROGRESS_EVERY == 0 && duban_progress_update(opt->progress, i + 1))
+			e = DUBAN_ERR_INTERRUPTED;
 	}
 	if (e != DUBAN_OK) {
-		duban_store_rollback(g->st);
+		duban_store_bulk_end(g->st, false);
 		return e;
 	}
-	return duban_store_commit(g->st);
+	duban_progress_note(opt->progress, _("building the indexes"));
+	return duban_store_bulk_end(g->st, true);
 }
 
 enum duban_err duban_demo_generate(duban_store *st, const struct duban_demo_options *opt)
@@ -1051,8 +1044,6 @@ enum duban_err duban_demo_generate(duban_store *st, const struct duban_demo_opti
 	enum duban_err e = generate_all(g, opt);
 	/* the demo is not real work, but what the user does next is */
 	duban_store_set_outbox(st, true);
-	if (e == DUBAN_OK)
-		report(opt, opt->items);
 	free(g);
 	return e;
 }

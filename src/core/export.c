@@ -17,6 +17,7 @@
 #include "duban/csv.h"
 #include "duban/json.h"
 #include "duban/ledger_io.h"
+#include "duban/progress.h"
 #include "duban/util.h"
 #include "duban/xlsx.h"
 #include "store_internal.h"
@@ -25,7 +26,27 @@ struct export_ctx {
 	FILE *out;
 	int count;
 	bool nomem;
+	struct duban_progress *progress;
+	bool interrupted;
 };
+
+/* Shows how many items are written; 1 (stop) after Ctrl-C. */
+static int tick(struct duban_progress *p, long long count, bool *interrupted)
+{
+	if (duban_progress_update(p, count) == 0)
+		return 0;
+	*interrupted = true;
+	return 1;
+}
+
+/* The items to come, for the progress line (only when one is shown). */
+static void set_total(duban_store *st, struct duban_progress *p, const struct duban_filter *f)
+{
+	long long n = -1;
+	if (p && duban_query_count(st, f, &n) != DUBAN_OK)
+		n = -1;
+	duban_progress_set_total(p, n);
+}
 
 static void write_csv_header(FILE *out)
 {
@@ -46,7 +67,7 @@ static int write_csv_item(const struct duban_item *item, void *vctx)
 	}
 	duban_csv_end_record(ctx->out);
 	ctx->count++;
-	return 0;
+	return tick(ctx->progress, ctx->count, &ctx->interrupted);
 }
 
 /* Each object as cJSON pretty-prints it, indented one level as an array
@@ -69,7 +90,7 @@ static int write_json_item(const struct duban_item *item, void *vctx)
 	}
 	free(text);
 	ctx->count++;
-	return 0;
+	return tick(ctx->progress, ctx->count, &ctx->interrupted);
 }
 
 /* ---------------------------------------------------------------- xlsx */
@@ -83,6 +104,9 @@ struct xlsx_ctx {
 	bool started;   /* the kind's sheet is there */
 	duban_date today;
 	enum duban_err err;
+	struct duban_progress *progress;
+	long long count;
+	bool interrupted;
 };
 
 static enum duban_xlsx_col_type xlsx_type(const struct duban_field *f)
@@ -129,7 +153,9 @@ static int write_xlsx_item(const struct duban_item *item, void *vctx)
 	for (int i = 0; i < x->ncols; i++)
 		free(cells[i]);
 	free(cells);
-	return x->err != DUBAN_OK;
+	if (x->err != DUBAN_OK)
+		return 1;
+	return tick(x->progress, ++x->count, &x->interrupted);
 }
 
 static struct duban_xlsx_column *xlsx_columns(int *n)
@@ -144,13 +170,15 @@ static struct duban_xlsx_column *xlsx_columns(int *n)
 
 /* One sheet per kind that has matching items (an empty ledger still gets
  * its header row).  Sets errno on an I/O failure. */
-static enum duban_err export_xlsx(duban_store *st, const char *path, const struct duban_filter *filter)
+static enum duban_err export_xlsx(duban_store *st, const char *path, const struct duban_filter *filter,
+				  struct duban_progress *progress)
 {
 	char msg[512];
 	duban_xlsx_book *book = duban_xlsx_create(path, msg, sizeof msg);
 	if (!book)
 		return DUBAN_ERR_IO;
-	struct xlsx_ctx x = { .book = book, .today = duban_today(), .err = DUBAN_OK };
+	struct xlsx_ctx x = { .book = book, .today = duban_today(), .err = DUBAN_OK, .progress = progress };
+	set_total(st, progress, filter);
 	struct duban_xlsx_column *cols = xlsx_columns(&x.ncols);
 	x.cols = cols;
 	enum duban_err err = DUBAN_OK;
@@ -165,6 +193,8 @@ static enum duban_err export_xlsx(duban_store *st, const char *path, const struc
 		err = duban_query_each(st, &f, DUBAN_SORT_CODE, write_xlsx_item, &x);
 		if (x.err != DUBAN_OK)
 			err = x.err;
+		if (err == DUBAN_OK && x.interrupted)
+			err = DUBAN_ERR_INTERRUPTED;
 		any |= x.started;
 	}
 	if (err == DUBAN_OK && !any)
@@ -180,7 +210,8 @@ static enum duban_err export_xlsx(duban_store *st, const char *path, const struc
 }
 
 /* A workbook for a stream: built in a temporary file, then copied. */
-static enum duban_err export_xlsx_stream(duban_store *st, FILE *out, const struct duban_filter *filter)
+static enum duban_err export_xlsx_stream(duban_store *st, FILE *out, const struct duban_filter *filter,
+					 struct duban_progress *progress)
 {
 	const char *dir = getenv("TMPDIR");
 	char *path = xasprintf("%s/duban-export-XXXXXX", dir && *dir ? dir : "/tmp");
@@ -190,7 +221,7 @@ static enum duban_err export_xlsx_stream(duban_store *st, FILE *out, const struc
 		return DUBAN_ERR_IO;
 	}
 	close(fd);
-	enum duban_err err = export_xlsx(st, path, filter);
+	enum duban_err err = export_xlsx(st, path, filter, progress);
 	FILE *in = err == DUBAN_OK ? fopen(path, "rb") : NULL;
 	if (err == DUBAN_OK && !in)
 		err = DUBAN_ERR_IO;
@@ -303,14 +334,15 @@ enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_expor
 	duban_filter_init(&all);
 	const struct duban_filter *filter = opt && opt->filter ? opt->filter : &all;
 	if (opt && opt->format == DUBAN_EXPORT_XLSX) {
-		enum duban_err e = export_xlsx_stream(st, out, filter);
+		enum duban_err e = export_xlsx_stream(st, out, filter, opt->progress);
 		if (e == DUBAN_OK && (fflush(out) != 0 || ferror(out)))
 			e = DUBAN_ERR_IO;
 		return e;
 	}
 	bool json = opt && opt->format == DUBAN_EXPORT_JSON;
-	struct export_ctx ctx = { out, 0, false };
+	struct export_ctx ctx = { out, 0, false, opt ? opt->progress : NULL, false };
 	enum duban_err err;
+	set_total(st, ctx.progress, filter);
 	if (json) {
 		fputs("[\n", out);
 		err = duban_query_each(st, filter, DUBAN_SORT_CODE, write_json_item, &ctx);
@@ -323,6 +355,8 @@ enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_expor
 	}
 	if (err == DUBAN_OK && ctx.nomem)
 		err = DUBAN_ERR_NOMEM;
+	if (err == DUBAN_OK && ctx.interrupted)
+		err = DUBAN_ERR_INTERRUPTED;
 	if (err == DUBAN_OK && (fflush(out) != 0 || ferror(out)))
 		err = DUBAN_ERR_IO;
 	return err;
@@ -357,7 +391,7 @@ enum duban_err duban_export_file(duban_store *st, const char *path, const struct
 	if (opt && opt->format == DUBAN_EXPORT_XLSX) {
 		struct duban_filter all;
 		duban_filter_init(&all);
-		return export_xlsx(st, path, opt->filter ? opt->filter : &all);
+		return export_xlsx(st, path, opt->filter ? opt->filter : &all, opt->progress);
 	}
 	char *target = NULL;
 	int kind = duban_output_target(path, &target);

@@ -14,6 +14,7 @@
 #include "duban/csv.h"
 #include "duban/json.h"
 #include "duban/ledger_io.h"
+#include "duban/progress.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
 #include "duban/xlsx.h"
@@ -148,8 +149,20 @@ struct importer {
 					  * whether it has a second header row */
 	bool has_pending;
 	bool failed;         /* a bad row: nothing will be written */
+	bool interrupted;    /* Ctrl-C: nothing will be written */
+	long long done;      /* lines, rows or items read, for the progress line */
 	enum duban_err store_err;
 };
+
+/* Shows how far the import is; false after Ctrl-C, which fails it. */
+static bool tick(struct importer *im, long long done)
+{
+	im->done = done;
+	if (duban_progress_update(im->opt->progress, done) == 0)
+		return true;
+	im->failed = im->interrupted = true;
+	return false;
+}
 
 static void list_add(char ***list, int *n, char *msg)
 {
@@ -976,6 +989,11 @@ static void import_csv(struct importer *im, const char *text)
 	struct duban_csv_reader rd;
 	struct duban_csv_record rec;
 	duban_csv_reader_init(&rd, text, strlen(text));
+	/* Lines, not records, are counted ahead: a cheap bound of the work. */
+	long long lines = 0;
+	for (const char *p = text; (p = strchr(p, '\n')); p++)
+		lines++;
+	duban_progress_set_total(im->opt->progress, lines + 1);
 	int r;
 	while ((r = duban_csv_read(&rd, &rec)) != 0) {
 		if (r < 0) {
@@ -986,7 +1004,11 @@ static void import_csv(struct importer *im, const char *text)
 		}
 		feed_record(im, &rec);
 		duban_csv_record_free(&rec);
+		if (!tick(im, rec.line))
+			break;
 	}
+	if (im->interrupted)
+		return;
 	if (!end_table(im) && !im->failed) {
 		report_error(im, xstrdup(_("no header row: no row names two known columns")));
 		im->failed = true;
@@ -1071,8 +1093,12 @@ static void import_json(struct importer *im, const char *text)
 	} else {
 		int n = 0;
 		const cJSON *obj;
-		cJSON_ArrayForEach(obj, items)
+		duban_progress_set_total(im->opt->progress, cJSON_GetArraySize(items));
+		cJSON_ArrayForEach(obj, items) {
 			import_json_item(im, obj, ++n);
+			if (!tick(im, n))
+				break;
+		}
 	}
 	cJSON_Delete(root);
 }
@@ -1157,12 +1183,18 @@ static void import_workbook(struct importer *im, struct workbook_rows *wr)
 {
 	im->unit = "row";
 	int tables = 0;
-	for (int s = 0; s < wr->n; s++) {
+	long long total = 0, done = 0;
+	for (int s = 0; s < wr->n; s++)
+		total += wr->sheets[s].nrows;
+	duban_progress_set_total(im->opt->progress, total);
+	for (int s = 0; s < wr->n && !im->interrupted; s++) {
 		struct duban_xlsx_sheet *sh = &wr->sheets[s];
 		im->sheet = wr->several ? sh->name : NULL;
 		begin_table(im);
-		for (int r = 0; r < sh->nrows; r++)
+		for (int r = 0; r < sh->nrows && tick(im, done); r++, done++)
 			feed_record(im, &sh->rows[r]);
+		if (im->interrupted)
+			return;
 		if (end_table(im))
 			tables++;
 		else if (wr->several)
@@ -1240,6 +1272,8 @@ static enum duban_err run_import(struct importer *im, const char *text, struct w
 	}
 	if (im->store_err != DUBAN_OK)
 		return im->store_err;
+	if (im->interrupted)
+		return DUBAN_ERR_INTERRUPTED;
 	return im->failed ? DUBAN_ERR_PARSE : DUBAN_OK;
 }
 
@@ -1247,7 +1281,7 @@ enum duban_err duban_import_file(duban_store *st, const char *path,
 				 const struct duban_import_options *opt,
 				 struct duban_import_report *report)
 {
-	static const struct duban_import_options defaults = { false, NULL, -1, NULL };
+	static const struct duban_import_options defaults = { false, NULL, -1, NULL, NULL };
 	memset(report, 0, sizeof *report);
 	if (!opt)
 		opt = &defaults;

@@ -32,6 +32,7 @@ static const char *const err_messages[DUBAN_ERR_COUNT] = {
 	[DUBAN_ERR_IO] = N_("input/output error"),
 	[DUBAN_ERR_PARSE] = N_("cannot parse the input"),
 	[DUBAN_ERR_NOMEM] = N_("out of memory"),
+	[DUBAN_ERR_INTERRUPTED] = N_("interrupted"),
 };
 
 const char *duban_err_message(enum duban_err err)
@@ -105,6 +106,13 @@ static int enum_parse(const struct enum_entry *tab, size_t n, const char *s)
 {
 	if (!s)
 		return -1;
+	/* The stored form first: every row read from the ledger holds an id,
+	 * and this spares it the copy and the translated names.  (No id is
+	 * another entry's name or alias: test_model checks each id parses to
+	 * its own entry.) */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, tab[i].id) == 0)
+			return (int)i;
 	char *t = duban_trim(xstrdup(s));
 	int found = -1;
 	for (size_t i = 0; i < n && found < 0; i++) {

@@ -688,6 +688,59 @@ enum duban_err duban_query_window(duban_store *st, const struct duban_filter *fi
 	return DUBAN_OK;
 }
 
+enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *filter, enum duban_sort sort,
+				  bool descending, duban_row_cb cb, void *ctx)
+{
+	struct duban_filter all;
+	struct query q, where;
+	bool first = true;
+	const char *dir = descending ? "DESC" : "ASC";
+	sqlite3_stmt *s;
+	struct duban_row row;
+	int rc;
+
+	if (!filter) {
+		duban_filter_init(&all);
+		filter = &all;
+	}
+	st->today = duban_today();
+	/* Window 0: a text filter's matches are collected once, as a whole
+	 * listing wants them all. */
+	q_init(&where);
+	where_filter_for(st, &where, filter, 0, &first);
+	q_init(&q);
+	duban_buf_printf(&q.sql, "SELECT " ROW_COLUMNS " FROM item%s%s",
+			 sort == DUBAN_SORT_LIGHT ? "" : walk_index(&where, filter, sort),
+			 where.sql.data ? where.sql.data : "");
+	/* The windows' total order: their key, then seq (codes are unique);
+	 * by light, the lights in turn, each in deadline order. */
+	if (sort == DUBAN_SORT_CODE)
+		duban_buf_printf(&q.sql, " ORDER BY code %s", dir);
+	else if (sort == DUBAN_SORT_LIGHT)
+		duban_buf_printf(&q.sql, " ORDER BY " LIGHT_EXPR " %s, due_key %s, seq %s", dir, dir, dir);
+	else
+		duban_buf_printf(&q.sql, " ORDER BY %s %s, seq %s", sort_key_column(sort), dir, dir);
+	memcpy(q.binds, where.binds, sizeof q.binds);
+	q.nbinds = where.nbinds;
+	where.nbinds = 0;
+	q_free(&where);
+	s = q_prepare(st, &q);
+	q_free(&q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_row(s, &row);
+		int stop = cb(&row, ctx);
+		duban_row_free(&row);
+		if (stop) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
+}
+
 /* ---------------------------------------------------------------- counts */
 
 static bool filter_is_text_only(const struct duban_filter *f)
@@ -864,6 +917,37 @@ enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filt
 	duban_item_free(&item);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
+}
+
+sqlite3_stmt *store_filter_stmt(duban_store *st, const struct duban_filter *filter, const char *head,
+			       bool where_open, const char *tail)
+{
+	struct query q;
+	bool first = !where_open;
+	sqlite3_stmt *s = NULL;
+
+	st->today = duban_today();
+	q_init(&q);
+	duban_buf_puts(&q.sql, head);
+	if (filter)
+		where_filter(st, &q, filter, &first);
+	if (tail)
+		duban_buf_puts(&q.sql, tail);
+	if (sqlite3_prepare_v2(st->db, q.sql.data, (int)q.sql.len, &s, NULL) != SQLITE_OK) {
+		store_db_fail(st, _("preparing a query"));
+		q_free(&q);
+		return NULL;
+	}
+	/* The filter's plain '?' are the last parameters: head's own come first. */
+	int base = sqlite3_bind_parameter_count(s) - q.nbinds;
+	for (int i = 0; i < q.nbinds; i++) {
+		if (q.binds[i].is_int)
+			sqlite3_bind_int64(s, base + i + 1, q.binds[i].i);
+		else
+			sqlite3_bind_text(s, base + i + 1, q.binds[i].s, -1, SQLITE_TRANSIENT);
+	}
+	q_free(&q);
+	return s;
 }
 
 /* ---------------------------------------------------------------- aggregates */

@@ -12,6 +12,7 @@
 
 #include "duban/csv.h"
 #include "duban/html.h"
+#include "duban/progress.h"
 #include "duban/report.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -123,14 +124,18 @@ struct status_event {
 	int from, to; /* enum duban_status, -1 when unreadable */
 };
 
+/* What the figures need of one item, decoded from its row as the rows
+ * stream by: the ledger is never held, only the rows the lists show. */
 struct entry {
-	struct duban_item item;
-	duban_date created;
-	struct status_event *ev;
-	int nev, cap;
-	int status_at, prev_status; /* at asof and at the previous end; -1 = not yet created */
-	duban_date done_on;         /* first day within the period it reached done, else NONE */
-	int done_to;
+	enum duban_kind kind;
+	enum duban_status status;
+	enum duban_deadline_kind deadline_kind;
+	enum duban_verdict verdict;
+	duban_date start, deadline, created;
+	int progress;
+	struct duban_enforcement en;
+	const struct status_event *ev; /* its status events, in order */
+	int nev;
 };
 
 /* A row of a list section: the cells, owned. */
@@ -150,44 +155,200 @@ static bool is_done(int s)
 
 /* A stored UTC timestamp as a local calendar day, like everything else the
  * user sees. */
-static duban_date local_day(const char *utc)
+static duban_date local_day_of(const char *utc)
 {
 	char buf[32];
 	return duban_date_parse(duban_timestamp_local(utc, true, buf));
 }
 
-struct collect {
-	struct entry *e;
-	size_t n, cap;
+/* Each item's creation day is asked for: the local days of UTC hours are
+ * cached.  An hour whose first and last second fall on the same local day
+ * (every hour in a zone of whole-hour offsets) gives that day to all of
+ * its timestamps; one split by midnight is worked out for each.  Only the
+ * stored shape "YYYY-MM-DDTHH:MM:SSZ" is cached. */
+#define HOUR_SLOTS 65536
+#define HOUR_SPLIT (DUBAN_DATE_NONE + 1) /* no day is that far back */
+
+struct hour_cache {
+	long long hour[HOUR_SLOTS]; /* the hour's number, 0: empty */
+	duban_date day[HOUR_SLOTS];
 };
 
-static int collect_item(const struct duban_item *item, void *ctx)
+static bool stored_stamp(const char *s, int v[6])
 {
-	struct collect *c = ctx;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 64;
-		c->e = xrealloc(c->e, c->cap * sizeof *c->e);
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	int k = 0;
+	memset(v, 0, 6 * sizeof *v);
+	for (int i = 0; shape[i]; i++) {
+		if (shape[i] != 'd') {
+			if (s[i] != shape[i])
+				return false;
+			k++;
+		} else if (s[i] >= '0' && s[i] <= '9') {
+			v[k] = v[k] * 10 + (s[i] - '0');
+		} else {
+			return false;
+		}
 	}
-	struct entry *e = &c->e[c->n++];
-	memset(e, 0, sizeof *e);
-	/* copy fills every string of a blank item */
-	duban_item_copy(&e->item, item);
-	e->created = local_day(item->created_at);
-	return 0;
+	return s[20] == '\0' && v[3] < 24 && v[4] < 60 && v[5] <= 60;
 }
 
-static int entry_cmp(const void *a, const void *b)
+static duban_date local_day(struct hour_cache *hc, const char *utc)
 {
-	return strcmp(((const struct entry *)a)->item.id, ((const struct entry *)b)->item.id);
+	int v[6];
+	duban_date date;
+	if (!hc || !stored_stamp(utc, v) || (date = duban_date_from_ymd(v[0], v[1], v[2])) == DUBAN_DATE_NONE)
+		return local_day_of(utc);
+	long long hour = (long long)date * 24 + v[3] + (1LL << 40); /* never 0 */
+	size_t slot = (size_t)hour & (HOUR_SLOTS - 1);
+	if (hc->hour[slot] != hour) {
+		char a[32], b[32];
+		snprintf(a, sizeof a, "%.13s:00:00Z", utc);
+		snprintf(b, sizeof b, "%.13s:59:59Z", utc);
+		duban_date first = local_day_of(a), last = local_day_of(b);
+		hc->hour[slot] = hour;
+		hc->day[slot] = first == last ? first : HOUR_SPLIT;
+	}
+	return hc->day[slot] == HOUR_SPLIT ? local_day_of(utc) : hc->day[slot];
 }
 
-static struct entry *find_entry(struct collect *c, const char *id)
+/* ---- a string -> index map (open addressing), for item ids and groups */
+
+struct strmap {
+	int *slot; /* index + 1, 0 = empty */
+	size_t cap; /* a power of two */
+	size_t n;
+};
+
+static size_t str_hash(const char *s)
 {
-	struct entry key;
-	if (strlen(id) >= sizeof key.item.id)
-		return NULL;
-	memcpy(key.item.id, id, strlen(id) + 1);
-	return bsearch(&key, c->e, c->n, sizeof *c->e, entry_cmp);
+	size_t h = 14695981039346656037u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The index key(i) stored under s, or -1; *at gets the slot to fill. */
+static int strmap_find(const struct strmap *m, const char *s, const char *(*key)(const void *, int),
+		       const void *ctx, size_t *at)
+{
+	if (!m->cap)
+		return -1;
+	for (size_t i = str_hash(s) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->slot[i]) {
+			*at = i;
+			return -1;
+		}
+		if (strcmp(key(ctx, m->slot[i] - 1), s) == 0)
+			return m->slot[i] - 1;
+	}
+}
+
+static void strmap_grow(struct strmap *m, const char *(*key)(const void *, int), const void *ctx)
+{
+	struct strmap g = { xcalloc(m->cap ? m->cap * 2 : 64, sizeof *g.slot), m->cap ? m->cap * 2 : 64, m->n };
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t at = 0;
+		if (m->slot[i] && strmap_find(&g, key(ctx, m->slot[i] - 1), key, ctx, &at) < 0)
+			g.slot[at] = m->slot[i];
+	}
+	free(m->slot);
+	*m = g;
+}
+
+/* Stores index under key(ctx, index), which must not be there yet. */
+static void strmap_add(struct strmap *m, int index, const char *(*key)(const void *, int), const void *ctx)
+{
+	size_t at = 0;
+	if ((m->n + 1) * 2 > m->cap)
+		strmap_grow(m, key, ctx);
+	strmap_find(m, key(ctx, index), key, ctx, &at);
+	m->slot[at] = index + 1;
+	m->n++;
+}
+
+/* ---- the status events of every item, grouped by item */
+
+struct history {
+	struct status_event *ev;
+	size_t nev, evcap;
+	struct run {
+		char id[37];
+		size_t first;
+		int n;
+	} *runs;
+	int nruns, runcap;
+	struct strmap by_id;
+};
+
+static const char *run_id(const void *ctx, int i)
+{
+	return ((const struct history *)ctx)->runs[i].id;
+}
+
+static void history_add(struct history *h, struct hour_cache *hc, const char *id, const char *old, const char *new,
+			const char *at)
+{
+	struct run *last = h->nruns ? &h->runs[h->nruns - 1] : NULL;
+	if (!last || strcmp(last->id, id) != 0) {
+		if (strlen(id) >= sizeof last->id)
+			return; /* not an item id: no item has it */
+		if (h->nruns == h->runcap) {
+			h->runcap = h->runcap ? h->runcap * 2 : 256;
+			h->runs = xrealloc(h->runs, (size_t)h->runcap * sizeof *h->runs);
+		}
+		last = &h->runs[h->nruns];
+		memcpy(last->id, id, strlen(id) + 1);
+		last->first = h->nev;
+		last->n = 0;
+		strmap_add(&h->by_id, h->nruns++, run_id, h);
+	}
+	if (h->nev == h->evcap) {
+		h->evcap = h->evcap ? h->evcap * 2 : 1024;
+		h->ev = xrealloc(h->ev, h->evcap * sizeof *h->ev);
+	}
+	struct status_event *v = &h->ev[h->nev++];
+	v->day = local_day(hc, at);
+	v->from = old ? duban_status_parse(old) : -1;
+	v->to = new ? duban_status_parse(new) : -1;
+	last->n++;
+}
+
+/* The events of the item id, in order (none: n = 0). */
+static const struct status_event *history_of(const struct history *h, const char *id, int *n)
+{
+	size_t at;
+	int i = strmap_find(&h->by_id, id, run_id, h, &at);
+	*n = i < 0 ? 0 : h->runs[i].n;
+	return i < 0 ? NULL : &h->ev[h->runs[i].first];
+}
+
+static void history_free(struct history *h)
+{
+	free(h->ev);
+	free(h->runs);
+	free(h->by_id.slot);
+}
+
+static enum duban_err load_history(duban_store *st, struct history *h, struct hour_cache *hc)
+{
+	/* NOT INDEXED: one pass over the table and a sort of the status
+	 * events, not a walk of the item index that visits every event row
+	 * (creations, field changes) at random. */
+	sqlite3_stmt *s = store_stmt_sql(st, "/* report */ SELECT item_id, old_value, new_value, created_at"
+					     " FROM event NOT INDEXED WHERE field = 'status' ORDER BY item_id, seq");
+	if (!s)
+		return DUBAN_ERR_DB;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		const char *at = (const char *)sqlite3_column_text(s, 3);
+		if (id && at)
+			history_add(h, hc, id, (const char *)sqlite3_column_text(s, 1),
+				    (const char *)sqlite3_column_text(s, 2), at);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, "report");
 }
 
 /* The status at the end of day t: the last status event on or before t; with
@@ -207,7 +368,7 @@ static int status_at(const struct entry *e, duban_date t)
 	for (int i = 0; i < e->nev; i++)
 		if (e->ev[i].day > t && e->ev[i].from >= 0)
 			return e->ev[i].from;
-	return (int)e->item.status;
+	return (int)e->status;
 }
 
 /* Did the item move from not done to done (or to closed) within p?  Returns
@@ -229,38 +390,15 @@ static duban_date reached_in(const struct entry *e, struct duban_period p, bool 
 	return DUBAN_DATE_NONE;
 }
 
-static enum duban_err load_status_events(duban_store *st, struct collect *c)
+/* Supervision actions issued within the period on the items the bulletin
+ * covers, counted by kind in one aggregate query. */
+static enum duban_err count_actions(duban_store *st, const struct duban_filter *f, struct duban_report *r)
 {
-	sqlite3_stmt *s = store_stmt_sql(st, "/* report */ SELECT item_id, old_value, new_value, created_at"
-					     " FROM event WHERE field = 'status' ORDER BY item_id, seq");
-	if (!s)
-		return DUBAN_ERR_DB;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
-		const char *old = (const char *)sqlite3_column_text(s, 1);
-		const char *new = (const char *)sqlite3_column_text(s, 2);
-		const char *at = (const char *)sqlite3_column_text(s, 3);
-		struct entry *e = id ? find_entry(c, id) : NULL;
-		if (!e || !at)
-			continue;
-		if (e->nev == e->cap) {
-			e->cap = e->cap ? e->cap * 2 : 4;
-			e->ev = xrealloc(e->ev, (size_t)e->cap * sizeof *e->ev);
-		}
-		struct status_event *v = &e->ev[e->nev++];
-		v->day = local_day(at);
-		v->from = old ? duban_status_parse(old) : -1;
-		v->to = new ? duban_status_parse(new) : -1;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, "report");
-}
-
-static enum duban_err count_actions(duban_store *st, struct collect *c, struct duban_report *r)
-{
-	sqlite3_stmt *s = store_stmt_sql(st, "/* report */ SELECT item_id, kind, date FROM action"
-					     " WHERE date >= ?1 AND date <= ?2");
+	sqlite3_stmt *s = store_filter_stmt(st, f,
+					    "/* report */ SELECT kind, count(*) FROM action"
+					    " WHERE date >= ?1 AND date <= ?2"
+					    " AND EXISTS (SELECT 1 FROM item WHERE id = action.item_id",
+					    true, ") GROUP BY kind");
 	char a[11], b[11];
 	if (!s)
 		return DUBAN_ERR_DB;
@@ -268,15 +406,12 @@ static enum duban_err count_actions(duban_store *st, struct collect *c, struct d
 	sqlite3_bind_text(s, 2, duban_date_format(r->period.to, b), -1, SQLITE_TRANSIENT);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
-		const char *kind = (const char *)sqlite3_column_text(s, 1);
+		const char *kind = (const char *)sqlite3_column_text(s, 0);
 		int k = kind ? duban_action_kind_parse(kind) : -1;
-		/* Only the actions on items the bulletin covers (--county). */
-		if (k >= 0 && id && find_entry(c, id))
-			r->actions[k]++;
+		if (k >= 0)
+			r->actions[k] += sqlite3_column_int64(s, 1);
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, "report");
 }
 
@@ -310,13 +445,6 @@ static char *date_str(duban_date d)
 {
 	char buf[11];
 	return xstrdup(duban_date_format(d, buf));
-}
-
-static char *deadline_str(const struct duban_item *it)
-{
-	if (it->deadline == DUBAN_DATE_NONE)
-		return xstrdup(duban_deadline_kind_zh(it->deadline_kind));
-	return date_str(it->deadline);
 }
 
 /* A county or unit as the tables show it. */
@@ -355,9 +483,11 @@ static void sort_list(struct list *l, long long *keys, int code_col)
 	free(k);
 }
 
+/* n: the keys so far; the array doubles when n is a power of two. */
 static long long *key_add(long long *keys, int n, long long key)
 {
-	keys = xrealloc(keys, (size_t)(n + 1) * sizeof *keys);
+	if ((n & (n - 1)) == 0)
+		keys = xrealloc(keys, (size_t)(n ? 2 * n : 1) * sizeof *keys);
 	keys[n] = key;
 	return keys;
 }
@@ -376,15 +506,22 @@ static int group_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static struct duban_report_group *group_get(struct duban_report *r, const char *name)
+static const char *group_name(const void *ctx, int i)
 {
-	for (int i = 0; i < r->ngroups; i++)
-		if (strcmp(r->groups[i].name, name) == 0)
-			return &r->groups[i];
+	return ((const struct duban_report *)ctx)->groups[i].name;
+}
+
+static struct duban_report_group *group_get(struct duban_report *r, struct strmap *names, const char *name)
+{
+	size_t at;
+	int i = strmap_find(names, name, group_name, r, &at);
+	if (i >= 0)
+		return &r->groups[i];
 	r->groups = xrealloc(r->groups, (size_t)(r->ngroups + 1) * sizeof *r->groups);
-	struct duban_report_group *g = &r->groups[r->ngroups++];
+	struct duban_report_group *g = &r->groups[r->ngroups];
 	memset(g, 0, sizeof *g);
 	g->name = xstrdup(name);
+	strmap_add(names, r->ngroups++, group_name, r);
 	return g;
 }
 
@@ -473,14 +610,197 @@ static char *scope_of(const struct duban_filter *f)
 	return duban_buf_steal(&b);
 }
 
+/* The columns a bulletin reads of an item, in the order of enum col. */
+static const char item_sql[] =
+	"/* report */ SELECT id, kind, code, title, county, lead_unit, leader, start, deadline, deadline_kind,"
+	" status, progress, verdict, rectify_orders, fines, penalty_cases, criminal_cases, detentions, summons,"
+	" accountability_count, created_at FROM item";
+enum col {
+	C_ID, C_KIND, C_CODE, C_TITLE, C_COUNTY, C_LEAD, C_LEADER, C_START, C_DEADLINE, C_DKIND,
+	C_STATUS, C_PROGRESS, C_VERDICT, C_ORDERS, C_FINES, C_PENALTY, C_CRIMINAL, C_DETENTIONS, C_SUMMONS,
+	C_ACCOUNTABILITY, C_CREATED
+};
+
+static const char *col_text(sqlite3_stmt *s, enum col c)
+{
+	const char *t = (const char *)sqlite3_column_text(s, (int)c);
+	return t ? t : "";
+}
+
+static duban_date col_date(sqlite3_stmt *s, enum col c)
+{
+	if (sqlite3_column_type(s, (int)c) != SQLITE_TEXT)
+		return DUBAN_DATE_NONE;
+	return duban_date_parse((const char *)sqlite3_column_text(s, (int)c));
+}
+
+/* An enum column as the item reader decodes it: an unreadable value is the
+ * new item's default. */
+static int col_enum(sqlite3_stmt *s, enum col c, int (*parse)(const char *), int dflt)
+{
+	int v = parse(col_text(s, c));
+	return v < 0 ? dflt : v;
+}
+
+static void read_entry(sqlite3_stmt *s, const struct history *h, struct hour_cache *hc, struct entry *e)
+{
+	memset(e, 0, sizeof *e);
+	e->kind = (enum duban_kind)col_enum(s, C_KIND, duban_kind_parse, DUBAN_KIND_PROBLEM);
+	e->status = (enum duban_status)col_enum(s, C_STATUS, duban_status_parse, DUBAN_STATUS_NOT_STARTED);
+	e->deadline_kind = (enum duban_deadline_kind)col_enum(s, C_DKIND, duban_deadline_kind_parse,
+							     DUBAN_DEADLINE_DATE);
+	e->verdict = (enum duban_verdict)col_enum(s, C_VERDICT, duban_verdict_parse, DUBAN_VERDICT_NONE);
+	e->start = col_date(s, C_START);
+	e->deadline = col_date(s, C_DEADLINE);
+	e->progress = sqlite3_column_int(s, C_PROGRESS);
+	e->en.rectify_orders = sqlite3_column_int(s, C_ORDERS);
+	e->en.fines = sqlite3_column_double(s, C_FINES);
+	e->en.penalty_cases = sqlite3_column_int(s, C_PENALTY);
+	e->en.criminal_cases = sqlite3_column_int(s, C_CRIMINAL);
+	e->en.detentions = sqlite3_column_int(s, C_DETENTIONS);
+	e->en.summons = sqlite3_column_int(s, C_SUMMONS);
+	e->en.accountability = sqlite3_column_int(s, C_ACCOUNTABILITY);
+	e->created = local_day(hc, col_text(s, C_CREATED));
+	e->ev = history_of(h, col_text(s, C_ID), &e->nev);
+}
+
+static char *deadline_cell(const struct entry *e)
+{
+	if (e->deadline == DUBAN_DATE_NONE)
+		return xstrdup(duban_deadline_kind_zh(e->deadline_kind));
+	return date_str(e->deadline);
+}
+
+/* The state of the build: the sort keys of the list rows, the group names. */
+struct build {
+	long long *kover, *kdone, *kup;
+	struct strmap groups;
+	struct hour_cache *hours;
+};
+
+/* Adds one item (the row s, decoded into e) to the figures and lists. */
+static void add_item(duban_store *st, struct duban_report *r, struct build *b, sqlite3_stmt *s,
+		     const struct entry *e, const struct duban_light_rules *rules)
+{
+	int sn = status_at(e, r->asof), ps = status_at(e, r->previous.to);
+	int to = 0;
+
+	if (ps >= 0) {
+		r->prev_items++;
+		r->prev_done += is_done(ps);
+	}
+	if (reached_in(e, r->previous, false, NULL) != DUBAN_DATE_NONE)
+		r->prev_completed++;
+	if (reached_in(e, r->previous, true, NULL) != DUBAN_DATE_NONE)
+		r->prev_closed++;
+	if (sn < 0)
+		return;
+	r->items++;
+	r->by_status[sn]++;
+	enum duban_light light = duban_light_of((enum duban_status)sn, e->deadline_kind, e->start, e->deadline,
+						e->progress, r->asof, rules);
+	r->by_light[light]++;
+	bool done = is_done(sn);
+	bool overdue = !done && e->deadline != DUBAN_DATE_NONE && e->deadline < r->asof
+		       && e->deadline_kind != DUBAN_DEADLINE_ONGOING;
+	/* Lagging: behind its schedule by the light rules' margin, not yet overdue. */
+	bool lagging = !done && !overdue && e->deadline_kind != DUBAN_DEADLINE_ONGOING
+		       && duban_schedule_lag(e->start, e->deadline, e->progress, r->asof) > rules->lag_yellow;
+	struct duban_report_group *g = group_get(
+		r, &b->groups, county_name(col_text(s, r->by == DUBAN_REPORT_BY_UNIT ? C_LEAD : C_COUNTY)));
+	g->items++;
+	g->done += done;
+	g->overdue += overdue;
+	g->lagging += lagging;
+	r->done += done;
+	r->overdue += overdue;
+
+	if (overdue) {
+		char *note = duban_latest_note(st, col_text(s, C_ID));
+		list_add(&r->priv->overdue, 7, xstrdup(col_text(s, C_CODE)), xstrdup(col_text(s, C_TITLE)),
+			 xstrdup(col_text(s, C_LEAD)), xstrdup(col_text(s, C_LEADER)), deadline_cell(e),
+			 xasprintf("%d", r->asof - e->deadline), note ? note : xstrdup(""));
+		b->kover = key_add(b->kover, r->priv->overdue.n - 1, -(long long)(r->asof - e->deadline));
+	}
+	duban_date day = reached_in(e, r->period, false, &to);
+	if (day != DUBAN_DATE_NONE) {
+		r->completed++;
+		list_add(&r->priv->completed, 5, date_str(day), xstrdup(col_text(s, C_CODE)),
+			 xstrdup(col_text(s, C_TITLE)), xstrdup(county_name(col_text(s, C_COUNTY))),
+			 xstrdup(duban_status_zh((enum duban_status)to)));
+		b->kdone = key_add(b->kdone, r->priv->completed.n - 1, day);
+	}
+	if (reached_in(e, r->period, true, NULL) != DUBAN_DATE_NONE)
+		r->closed++;
+	if (!done && e->deadline != DUBAN_DATE_NONE && e->deadline_kind != DUBAN_DEADLINE_ONGOING
+	    && e->deadline > r->asof && e->deadline <= r->asof + UPCOMING_DAYS) {
+		list_add(&r->priv->upcoming, 6, xstrdup(col_text(s, C_CODE)), xstrdup(col_text(s, C_TITLE)),
+			 xstrdup(county_name(col_text(s, C_COUNTY))), xstrdup(col_text(s, C_LEAD)), deadline_cell(e),
+			 xasprintf("%d", e->deadline - r->asof));
+		b->kup = key_add(b->kup, r->priv->upcoming.n - 1, e->deadline);
+	}
+	if (e->kind == DUBAN_KIND_COMPLAINT) {
+		r->complaints++;
+		r->by_verdict[e->verdict]++;
+		if (sn == DUBAN_STATUS_CLOSED)
+			r->handled_closed++;
+		else if (done)
+			r->handled_stage++;
+		else
+			r->handled_open++;
+		r->enforcement.rectify_orders += e->en.rectify_orders;
+		r->enforcement.fines += e->en.fines;
+		r->enforcement.penalty_cases += e->en.penalty_cases;
+		r->enforcement.criminal_cases += e->en.criminal_cases;
+		r->enforcement.detentions += e->en.detentions;
+		r->enforcement.summons += e->en.summons;
+		r->enforcement.accountability += e->en.accountability;
+	}
+}
+
+/* One pass over the filtered items' rows, in storage order (the lists and
+ * groups are sorted on keys that do not depend on it). */
+static enum duban_err scan_items(duban_store *st, const struct duban_filter *f, struct duban_report *r,
+				 struct build *b, const struct history *h, struct duban_progress *progress)
+{
+	const struct duban_light_rules *rules = duban_store_light_rules(st);
+	sqlite3_stmt *s;
+	struct entry e;
+	long long n = 0;
+	int rc;
+
+	s = store_filter_stmt(st, f, item_sql, false, NULL);
+	if (!s)
+		return DUBAN_ERR_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_entry(s, h, b->hours, &e);
+		add_item(st, r, b, s, &e, rules);
+		if ((++n & 1023) == 0 && duban_progress_update(progress, n) != 0) {
+			rc = SQLITE_INTERRUPT;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_INTERRUPT)
+		return DUBAN_ERR_INTERRUPTED;
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, "report");
+}
+
 enum duban_err duban_report_build(duban_store *st, struct duban_period period, const struct duban_filter *filter,
 				  enum duban_report_by by, duban_date today, struct duban_report **out)
 {
+	return duban_report_build_progress(st, period, filter, by, today, NULL, out);
+}
+
+enum duban_err duban_report_build_progress(duban_store *st, struct duban_period period,
+					   const struct duban_filter *filter, enum duban_report_by by,
+					   duban_date today, struct duban_progress *progress,
+					   struct duban_report **out)
+{
 	struct duban_filter f;
-	struct collect c = { 0 };
-	const struct duban_light_rules *rules = duban_store_light_rules(st);
+	struct history h = { 0 };
+	struct build b = { 0 };
 	struct duban_report *r = xcalloc(1, sizeof *r);
-	long long *kover = NULL, *kdone = NULL, *kup = NULL;
 	enum duban_err err;
 
 	r->priv = xcalloc(1, sizeof *r->priv);
@@ -497,107 +817,30 @@ enum duban_err duban_report_build(duban_store *st, struct duban_period period, c
 	r->scope = scope_of(&f);
 	*out = NULL;
 
-	err = duban_query_each(st, &f, DUBAN_SORT_CODE, collect_item, &c);
-	if (err == DUBAN_OK && c.n > 1)
-		qsort(c.e, c.n, sizeof *c.e, entry_cmp);
+	b.hours = xcalloc(1, sizeof *b.hours);
+	err = load_history(st, &h, b.hours);
 	if (err == DUBAN_OK)
-		err = load_status_events(st, &c);
-	if (err == DUBAN_OK)
-		err = count_actions(st, &c, r);
-
-	for (size_t i = 0; err == DUBAN_OK && i < c.n; i++) {
-		struct entry *e = &c.e[i];
-		const struct duban_item *it = &e->item;
-		int s = status_at(e, r->asof), ps = status_at(e, r->previous.to);
-		int to = 0;
-
-		if (ps >= 0) {
-			r->prev_items++;
-			r->prev_done += is_done(ps);
-		}
-		if (reached_in(e, r->previous, false, NULL) != DUBAN_DATE_NONE)
-			r->prev_completed++;
-		if (reached_in(e, r->previous, true, NULL) != DUBAN_DATE_NONE)
-			r->prev_closed++;
-		if (s < 0)
-			continue;
-		r->items++;
-		r->by_status[s]++;
-		enum duban_light light = duban_light_of((enum duban_status)s, it->deadline_kind, it->start,
-							it->deadline, it->progress, r->asof, rules);
-		r->by_light[light]++;
-		bool done = is_done(s);
-		bool overdue = !done && it->deadline != DUBAN_DATE_NONE && it->deadline < r->asof
-			       && it->deadline_kind != DUBAN_DEADLINE_ONGOING;
-		/* Lagging: behind its schedule by the light rules' margin, not yet overdue. */
-		bool lagging = !done && !overdue && it->deadline_kind != DUBAN_DEADLINE_ONGOING
-			       && duban_schedule_lag(it->start, it->deadline, it->progress, r->asof) > rules->lag_yellow;
-		struct duban_report_group *g =
-			group_get(r, county_name(by == DUBAN_REPORT_BY_UNIT ? it->lead_unit : it->county));
-		g->items++;
-		g->done += done;
-		g->overdue += overdue;
-		g->lagging += lagging;
-		r->done += done;
-		r->overdue += overdue;
-
-		if (overdue) {
-			char *note = duban_latest_note(st, it->id);
-			list_add(&r->priv->overdue, 7, xstrdup(it->code), xstrdup(it->title), xstrdup(it->lead_unit),
-				 xstrdup(it->leader), deadline_str(it), xasprintf("%d", r->asof - it->deadline),
-				 note ? note : xstrdup(""));
-			kover = key_add(kover, r->priv->overdue.n - 1, -(long long)(r->asof - it->deadline));
-		}
-		duban_date day = reached_in(e, period, false, &to);
-		if (day != DUBAN_DATE_NONE) {
-			r->completed++;
-			list_add(&r->priv->completed, 5, date_str(day), xstrdup(it->code), xstrdup(it->title),
-				 xstrdup(county_name(it->county)), xstrdup(duban_status_zh((enum duban_status)to)));
-			kdone = key_add(kdone, r->priv->completed.n - 1, day);
-		}
-		if (reached_in(e, period, true, NULL) != DUBAN_DATE_NONE)
-			r->closed++;
-		if (!done && it->deadline != DUBAN_DATE_NONE && it->deadline_kind != DUBAN_DEADLINE_ONGOING
-		    && it->deadline > r->asof && it->deadline <= r->asof + UPCOMING_DAYS) {
-			list_add(&r->priv->upcoming, 6, xstrdup(it->code), xstrdup(it->title),
-				 xstrdup(county_name(it->county)), xstrdup(it->lead_unit), deadline_str(it),
-				 xasprintf("%d", it->deadline - r->asof));
-			kup = key_add(kup, r->priv->upcoming.n - 1, it->deadline);
-		}
-		if (it->kind == DUBAN_KIND_COMPLAINT) {
-			r->complaints++;
-			r->by_verdict[it->verdict]++;
-			if (s == DUBAN_STATUS_CLOSED)
-				r->handled_closed++;
-			else if (done)
-				r->handled_stage++;
-			else
-				r->handled_open++;
-			const struct duban_enforcement *en = &it->enforcement;
-			r->enforcement.rectify_orders += en->rectify_orders;
-			r->enforcement.fines += en->fines;
-			r->enforcement.penalty_cases += en->penalty_cases;
-			r->enforcement.criminal_cases += en->criminal_cases;
-			r->enforcement.detentions += en->detentions;
-			r->enforcement.summons += en->summons;
-			r->enforcement.accountability += en->accountability;
-		}
+		err = count_actions(st, &f, r);
+	if (err == DUBAN_OK) {
+		long long total = -1;
+		if (progress && duban_query_count(st, &f, &total) != DUBAN_OK)
+			total = -1;
+		duban_progress_set_total(progress, total);
+		err = scan_items(st, &f, r, &b, &h, progress);
 	}
 	if (err == DUBAN_OK) {
-		sort_list(&r->priv->overdue, kover, 0);
-		sort_list(&r->priv->completed, kdone, 1);
-		sort_list(&r->priv->upcoming, kup, 0);
+		sort_list(&r->priv->overdue, b.kover, 0);
+		sort_list(&r->priv->completed, b.kdone, 1);
+		sort_list(&r->priv->upcoming, b.kup, 0);
 		if (r->ngroups > 1)
 			qsort(r->groups, (size_t)r->ngroups, sizeof *r->groups, group_cmp);
 	}
-	free(kover);
-	free(kdone);
-	free(kup);
-	for (size_t i = 0; i < c.n; i++) {
-		duban_item_free(&c.e[i].item);
-		free(c.e[i].ev);
-	}
-	free(c.e);
+	free(b.kover);
+	free(b.kdone);
+	free(b.kup);
+	free(b.groups.slot);
+	free(b.hours);
+	history_free(&h);
 	if (err != DUBAN_OK) {
 		duban_report_free(r);
 		return err;

@@ -73,4 +73,14 @@ enum duban_err store_item_put(duban_store *st, const struct duban_item *old, con
 /* Deletes an item's row (its records cascade) and its index entry. */
 enum duban_err store_item_remove(duban_store *st, const struct duban_item *item);
 
+/* Prepares head (a SELECT over item, or one that ends inside a subquery
+ * over item), the filter's conditions and tail, the filter's values bound.
+ * The conditions start with WHERE, or with AND when where_open says head
+ * ends inside a WHERE clause already.  head may use numbered parameters
+ * (?1, ?2) of its own, tail none: the filter's plain '?' come after them.
+ * NULL and a message on failure; finalize it.  A NULL filter selects every
+ * item. */
+sqlite3_stmt *store_filter_stmt(duban_store *st, const struct duban_filter *filter, const char *head,
+			       bool where_open, const char *tail);
+
 #endif

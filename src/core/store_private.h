@@ -34,6 +34,9 @@ struct duban_store {
 	char op_id[37];        /* duband: the pushed op being applied */
 	char recorded_at[25];  /* duband: when its author made it */
 	char last_op_id[37];   /* the op the current change just queued */
+	bool bulk;             /* duban_store_bulk_begin: no per-change savepoint or search index */
+	long long bulk_seq;    /* the item seq the bulk load began after */
+	char **bulk_indexes;   /* the CREATE INDEX statements it dropped, NULL-terminated */
 	char errmsg[512];
 };
 

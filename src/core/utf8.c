@@ -312,6 +312,11 @@ int duban_cp_width(uint32_t cp)
 {
 	if (cp >= 0x20 && cp < 0x7F)
 		return 1;
+	/* CJK ideographs, most of a Chinese ledger: the wide table holds the
+	 * whole block and no zero-width or ambiguous range touches it, so it is
+	 * answered without a search. */
+	if (cp >= 0x4E00 && cp <= 0x9FFF)
+		return 2;
 	if (is_control(cp))
 		return -1;
 	if (in_table(cp, zero_width_ranges, COUNT(zero_width_ranges)))
@@ -752,13 +757,42 @@ static size_t skip_c1(const char *s, size_t len, size_t i, uint32_t cp)
 	return i;
 }
 
+/* True when sanitising s would change nothing (printable text, valid
+ * UTF-8: nearly every cell), so it is copied as it is. */
+static bool already_clean(const char *s, size_t len, bool keep_newlines)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 0x20 && c < 0x7F) || (c == '\n' && keep_newlines)) {
+			i++;
+			continue;
+		}
+		if (c < 0x80)
+			return false;
+		uint32_t cp;
+		size_t n = duban_utf8_decode(s + i, len - i, &cp);
+		/* A bad sequence decodes to a one-byte U+FFFD, written as three. */
+		if ((cp == 0xFFFD && n != 3) || cp <= 0x9F || is_bidi_control(cp))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+bool duban_is_clean(const char *s, bool keep_newlines)
+{
+	return !s || already_clean(s, strlen(s), keep_newlines);
+}
+
 char *duban_sanitize(const char *s, bool keep_newlines)
 {
 	if (!s)
 		s = "";
+	size_t len = strlen(s), i = 0;
+	if (already_clean(s, len, keep_newlines))
+		return xstrdup(s);
 	struct duban_buf b;
 	duban_buf_init(&b);
-	size_t len = strlen(s), i = 0;
 	while (i < len) {
 		uint32_t cp;
 		size_t n = duban_utf8_decode(s + i, len - i, &cp);

@@ -16,10 +16,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 #include "duban/date.h"
 #include "duban/demo.h"
+#include "duban/progress.h"
 #include "duban/store.h"
 #include "duban/util.h"
+#include "store_internal.h"
 
 #define WINDOW 50
 #define MAX_RUNS 200
@@ -51,15 +55,6 @@ static duban_store *open_or_die(const char *path)
 
 /* ---------------------------------------------------------------- generate */
 
-static void show_progress(long done, long total, void *ctx)
-{
-	double *t0 = ctx;
-	double s = (now_ms() - *t0) / 1e3;
-	fprintf(stderr, "\r  %ld / %ld items, %.1f s", done, total, s);
-	if (done == total)
-		fputc('\n', stderr);
-}
-
 static int cmd_generate(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -77,8 +72,9 @@ static int cmd_generate(int argc, char **argv)
 	double t0 = now_ms();
 	duban_store *st = open_or_die(path);
 	struct duban_demo_options opt = { .items = n, .seed = seed, .today = duban_today(),
-					  .progress = show_progress, .progress_ctx = &t0 };
+					  .progress = duban_progress_new("generating", n, stderr, false) };
 	enum duban_err e = duban_demo_generate(st, &opt);
+	duban_progress_end(opt.progress);
 	if (e != DUBAN_OK) {
 		fprintf(stderr, "bench_core: demo: %s\n", duban_store_errmsg(st));
 		duban_store_close(st);
@@ -453,14 +449,47 @@ static int cmd_taskjson(int argc, char **argv)
 	return rc;
 }
 
+/* ---------------------------------------------------------------- ftsdump */
+
+/* The search index's content, term by term (ledger_dump.sh: the sqlite3
+ * shell cannot open the index without duban's tokenizer). */
+static int cmd_ftsdump(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench_core ftsdump DB\n");
+		return 2;
+	}
+	duban_store *st = open_or_die(argv[2]);
+	sqlite3 *db = duban_store_db(st);
+	sqlite3_stmt *s = NULL;
+	int rc = 1;
+	if (sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, item_fts, instance)", NULL, NULL,
+			 NULL) == SQLITE_OK
+	    && sqlite3_prepare_v2(db, "SELECT term, doc, col, offset FROM temp.v ORDER BY doc, col, offset, term", -1,
+				  &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW)
+			printf("%s|%lld|%s|%d\n", (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1),
+			       (const char *)sqlite3_column_text(s, 2), sqlite3_column_int(s, 3));
+		rc = 0;
+	} else {
+		fprintf(stderr, "bench_core: %s\n", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(s);
+	duban_store_close(st);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "ftsdump") == 0)
+		return cmd_ftsdump(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "generate") == 0)
 		return cmd_generate(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "measure") == 0)
 		return cmd_measure(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "taskjson") == 0)
 		return cmd_taskjson(argc, argv);
-	fprintf(stderr, "usage: bench_core generate DB N [SEED] | measure DB [RUNS] [COUNTY] | taskjson DB OUT\n");
+	fprintf(stderr, "usage: bench_core generate DB N [SEED] | measure DB [RUNS] [COUNTY] | taskjson DB OUT"
+			" | ftsdump DB\n");
 	return 2;
 }

@@ -44,7 +44,7 @@ static char *tmpfile_with(const char *name, const char *text)
 static enum duban_err import(duban_store *st, const char *path, bool dry, const char *mapping,
 			     struct duban_import_report *rep)
 {
-	struct duban_import_options opt = { dry, mapping, -1, NULL };
+	struct duban_import_options opt = { dry, mapping, -1, NULL, NULL };
 	enum duban_err err = duban_import_file(st, path, &opt, rep);
 	for (int i = 0; i < rep->nerrors; i++)
 		diag("error: %s", rep->errors[i]);
@@ -326,7 +326,7 @@ static void test_mapping(void)
 	is_str(date_str(it.deadline, buf), "2022-06-30", "deadline 2022.6.30");
 	duban_item_free(&it);
 
-	struct duban_import_options opt = { false, map, DUBAN_KIND_COMPLAINT, NULL };
+	struct duban_import_options opt = { false, map, DUBAN_KIND_COMPLAINT, NULL, NULL };
 	is_int(duban_import_file(st, csv, &opt, &rep), DUBAN_OK, "again, with default kind complaint");
 	is_int(rep.updated, 2, "updates both");
 	duban_import_report_free(&rep);
