@@ -227,6 +227,7 @@ static cJSON *inspection_json(sqlite3_stmt *s)
 	r.author = str(s, 8);
 	fixed(r.created_at, sizeof r.created_at, s, 9);
 	fixed(r.received_at, sizeof r.received_at, s, 10);
+	r.criteria = str(s, 11);
 	o = duban_inspection_to_json(&r);
 	duban_inspection_free(&r);
 	return o;
@@ -267,6 +268,8 @@ static cJSON *attachment_json(sqlite3_stmt *s)
 	a.author = str(s, 7);
 	fixed(a.created_at, sizeof a.created_at, s, 8);
 	fixed(a.received_at, sizeof a.received_at, s, 9);
+	int kind = duban_evidence_parse((const char *)sqlite3_column_text(s, 10));
+	a.kind = kind < 0 ? DUBAN_EVIDENCE_OTHER : (enum duban_evidence_kind)kind;
 	o = duban_attachment_to_json(&a);
 	duban_attachment_free(&a);
 	return o;
@@ -300,11 +303,11 @@ static const struct {
 	{ "note", "/* pull */ SELECT id, item_id, author, text, created_at, received_at FROM note WHERE id = ?",
 	  note_json },
 	{ "inspection", "/* pull */ SELECT id, item_id, date, level, inspectors, place, findings, passed, author,"
-			" created_at, received_at FROM inspection WHERE id = ?", inspection_json },
+			" created_at, received_at, criteria FROM inspection WHERE id = ?", inspection_json },
 	{ "action", "/* pull */ SELECT id, item_id, kind, date, due, text, author, created_at, received_at FROM action"
 		    " WHERE id = ?", action_json },
 	{ "attachment", "/* pull */ SELECT id, item_id, inspection_id, sha256, name, mime, size, author, created_at,"
-			" received_at FROM attachment WHERE id = ?", attachment_json },
+			" received_at, kind FROM attachment WHERE id = ?", attachment_json },
 	{ "event", "/* pull */ SELECT seq, item_id, field, old_value, new_value, reason, author, device, created_at,"
 		   " received_at, op_id FROM event WHERE seq = ?", event_json },
 };

@@ -113,7 +113,8 @@ static char *views_sql(void)
 			   " doc::jsonb->>'level' AS level, doc::jsonb->>'inspectors' AS inspectors,"
 			   " doc::jsonb->>'place' AS place, doc::jsonb->>'findings' AS findings,"
 			   " CASE WHEN (doc::jsonb->>'passed')::boolean THEN 1 ELSE 0 END AS passed,"
-			   " doc::jsonb->>'author' AS author, created_at, doc::jsonb->>'received_at' AS received_at"
+			   " doc::jsonb->>'author' AS author, created_at, doc::jsonb->>'received_at' AS received_at,"
+			   " coalesce(doc::jsonb->>'criteria', '') AS criteria"
 			   " FROM record WHERE kind = 'inspection';"
 			   "CREATE VIEW action AS SELECT id, item_id, doc::jsonb->>'kind' AS kind, doc::jsonb->>'date' AS date,"
 			   " doc::jsonb->>'due' AS due, doc::jsonb->>'text' AS text, doc::jsonb->>'author' AS author,"
@@ -121,7 +122,8 @@ static char *views_sql(void)
 			   "CREATE VIEW attachment AS SELECT id, item_id, doc::jsonb->>'inspection_id' AS inspection_id,"
 			   " sha256, doc::jsonb->>'name' AS name, doc::jsonb->>'mime' AS mime,"
 			   " (doc::jsonb->>'size')::bigint AS size, doc::jsonb->>'author' AS author, created_at,"
-			   " doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'attachment';");
+			   " doc::jsonb->>'received_at' AS received_at, coalesce(doc::jsonb->>'kind', 'other') AS kind"
+			   " FROM record WHERE kind = 'attachment';");
 	return duban_buf_steal(&b);
 }
 
