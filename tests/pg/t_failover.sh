@@ -13,9 +13,14 @@ unset DUBAN_STORE
 pg_require backend
 pg_start
 
-# The items as the database has them (duband export --store).
+# The items as the database has them (duband export --store), and the
+# records (tests/sync/lib.sh's RECORDS_SQL, through psql: the PostgreSQL
+# backend keeps the tables and columns of the SQLite one).
 server_ledger() {
 	store_export | normalise
+}
+server_records() {
+	psql -X -q -At -F '|' -d "$STORE" -c "$RECORDS_SQL" 2>>"$tmp/psql.err"
 }
 
 pg_new_db duban >/dev/null
