@@ -160,6 +160,20 @@ struct duban_field {
 /* Whether s (NULL: empty) holds at most max characters; when not, says so
  * in err, naming the field what and the limit. */
 bool duban_text_within(const char *what, const char *s, size_t max, char *err, size_t errlen);
+/* Whether an item may be saved: a code, a title, progress 0..100, the
+ * deadline not before the start, and the text limits.  DUBAN_OK, else
+ * DUBAN_ERR_INVALID with the reason in msg.  The store and every duband
+ * backend check items and records with these. */
+enum duban_err duban_item_check(const struct duban_item *item, char *msg, size_t msglen);
+struct duban_note;
+struct duban_inspection;
+struct duban_action;
+struct duban_attachment;
+enum duban_err duban_note_check(const struct duban_note *n, char *msg, size_t msglen);
+enum duban_err duban_inspection_check(const struct duban_inspection *r, char *msg, size_t msglen);
+/* An action's text; the date it lacks is today's (filled in). */
+enum duban_err duban_action_check(struct duban_action *a, char *msg, size_t msglen);
+enum duban_err duban_attachment_check(const struct duban_attachment *a, char *msg, size_t msglen);
 
 extern const struct duban_field duban_fields[];
 extern const size_t duban_field_count;
@@ -223,6 +237,11 @@ extern const char *const duban_categories[];
 enum duban_err duban_status_check(enum duban_status from, enum duban_status to,
 				  enum duban_role role, const char *reason);
 bool duban_status_needs_reason(enum duban_status from, enum duban_status to);
+/* duban_status_check with the message a person reads (in msg) naming the
+ * item's code: the one rule both the client's store and each of duband's
+ * backends apply. */
+enum duban_err duban_status_move_check(const struct duban_item *item, enum duban_status to, enum duban_role role,
+				       const char *reason, char *msg, size_t msglen);
 /* Fills TO with the statuses ROLE may move to from FROM; returns how many. */
 int duban_status_next(enum duban_status from, enum duban_role role, enum duban_status to[DUBAN_STATUS_COUNT]);
 

@@ -6,11 +6,13 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "duban/date.h"
+#include "duban/json.h"
 #include "duban/model.h"
 #include "duban/util.h"
 
@@ -911,4 +913,97 @@ bool duban_text_within(const char *what, const char *s, size_t max, char *err, s
 		return true;
 	snprintf(err, errlen, _("%s is too long: %zu characters, the limit is %zu"), what, n, max);
 	return false;
+}
+
+/* ---------------------------------------------------------------- the write rules */
+
+static enum duban_err check_fail(char *msg, size_t msglen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static enum duban_err check_fail(char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	return DUBAN_ERR_INVALID;
+}
+
+static enum duban_err check_text(const char *what, const char *s, char *msg, size_t msglen)
+{
+	return duban_text_within(what, s, DUBAN_MAX_TEXT_CHARS, msg, msglen) ? DUBAN_OK : DUBAN_ERR_INVALID;
+}
+
+enum duban_err duban_item_check(const struct duban_item *item, char *msg, size_t msglen)
+{
+	if (!item->code[0])
+		return check_fail(msg, msglen, _("an item needs a code (受理编号)"));
+	if (!item->title[0])
+		return check_fail(msg, msglen, _("item %s needs a title"), item->code);
+	if (item->progress < 0 || item->progress > 100)
+		return check_fail(msg, msglen, _("progress must be between 0 and 100, not %d"), item->progress);
+	if (item->start != DUBAN_DATE_NONE && item->deadline != DUBAN_DATE_NONE && item->deadline < item->start) {
+		char a[11], b[11];
+		return check_fail(msg, msglen, _("the deadline %s is before the start %s"),
+				  duban_date_format(item->deadline, a), duban_date_format(item->start, b));
+	}
+	return duban_item_within_limits(item, msg, msglen) ? DUBAN_OK : DUBAN_ERR_INVALID;
+}
+
+enum duban_err duban_status_move_check(const struct duban_item *item, enum duban_status to, enum duban_role role,
+				       const char *reason, char *msg, size_t msglen)
+{
+	enum duban_err err = duban_status_check(item->status, to, role, reason);
+
+	switch (err) {
+	case DUBAN_OK:
+		return DUBAN_OK;
+	case DUBAN_ERR_PERMISSION:
+		snprintf(msg, msglen, _("the %s role may not move %s from %s to %s"), duban_role_name(role), item->code,
+			 duban_status_name(item->status), duban_status_name(to));
+		return err;
+	case DUBAN_ERR_REASON:
+		snprintf(msg, msglen, _("moving %s from %s back to %s needs a reason"), item->code,
+			 duban_status_name(item->status), duban_status_name(to));
+		return err;
+	default:
+		snprintf(msg, msglen, _("illegal status change for %s: %s → %s"), item->code,
+			 duban_status_name(item->status), duban_status_name(to));
+		return DUBAN_ERR_TRANSITION;
+	}
+}
+
+enum duban_err duban_note_check(const struct duban_note *n, char *msg, size_t msglen)
+{
+	if (!n->text || !*n->text)
+		return check_fail(msg, msglen, _("a note needs some text"));
+	return check_text("note text", n->text, msg, msglen);
+}
+
+enum duban_err duban_inspection_check(const struct duban_inspection *r, char *msg, size_t msglen)
+{
+	if (r->date == DUBAN_DATE_NONE)
+		return check_fail(msg, msglen, _("an inspection needs a date"));
+	if (check_text("inspection level", r->level, msg, msglen) || check_text("inspection inspectors", r->inspectors, msg, msglen) ||
+	    check_text("inspection place", r->place, msg, msglen) || check_text("inspection findings", r->findings, msg, msglen))
+		return DUBAN_ERR_INVALID;
+	return DUBAN_OK;
+}
+
+enum duban_err duban_action_check(struct duban_action *a, char *msg, size_t msglen)
+{
+	if (check_text("action text", a->text, msg, msglen))
+		return DUBAN_ERR_INVALID;
+	if (a->date == DUBAN_DATE_NONE)
+		a->date = duban_today();
+	return DUBAN_OK;
+}
+
+enum duban_err duban_attachment_check(const struct duban_attachment *a, char *msg, size_t msglen)
+{
+	if (strlen(a->sha256) != 64)
+		return check_fail(msg, msglen, _("an attachment needs its SHA-256"));
+	if (check_text("attachment name", a->name, msg, msglen) || check_text("attachment mime", a->mime, msg, msglen))
+		return DUBAN_ERR_INVALID;
+	return DUBAN_OK;
 }

@@ -843,28 +843,13 @@ static enum duban_err check_text(duban_store *st, const char *what, const char *
 	return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
 }
 
-static enum duban_err check_item_limits(duban_store *st, const struct duban_item *item)
-{
-	char msg[256];
-	if (duban_item_within_limits(item, msg, sizeof msg))
-		return DUBAN_OK;
-	return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
-}
-
 static enum duban_err validate_item(duban_store *st, const struct duban_item *item)
 {
-	if (!item->code[0])
-		return store_fail(st, DUBAN_ERR_INVALID, _("an item needs a code (受理编号)"));
-	if (!item->title[0])
-		return store_fail(st, DUBAN_ERR_INVALID, _("item %s needs a title"), item->code);
-	if (item->progress < 0 || item->progress > 100)
-		return store_fail(st, DUBAN_ERR_INVALID, _("progress must be between 0 and 100, not %d"), item->progress);
-	if (item->start != DUBAN_DATE_NONE && item->deadline != DUBAN_DATE_NONE && item->deadline < item->start) {
-		char a[11], b[11];
-		return store_fail(st, DUBAN_ERR_INVALID, _("the deadline %s is before the start %s"),
-				  duban_date_format(item->deadline, a), duban_date_format(item->start, b));
-	}
-	return check_item_limits(st, item);
+	char msg[256];
+
+	if (duban_item_check(item, msg, sizeof msg) != DUBAN_OK)
+		return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
+	return DUBAN_OK;
 }
 
 static long long item_seq(duban_store *st, const char *id)
@@ -1234,21 +1219,10 @@ static enum duban_err apply_status(duban_store *st, struct duban_item *item, enu
 static enum duban_err check_move(duban_store *st, const struct duban_item *item, enum duban_status to,
 				 const char *reason)
 {
-	enum duban_err err = duban_status_check(item->status, to, st->role, reason);
+	char msg[256];
+	enum duban_err err = duban_status_move_check(item, to, st->role, reason, msg, sizeof msg);
 
-	switch (err) {
-	case DUBAN_OK:
-		return DUBAN_OK;
-	case DUBAN_ERR_PERMISSION:
-		return store_fail(st, err, _("the %s role may not move %s from %s to %s"), duban_role_name(st->role),
-				  item->code, duban_status_name(item->status), duban_status_name(to));
-	case DUBAN_ERR_REASON:
-		return store_fail(st, err, _("moving %s from %s back to %s needs a reason"), item->code,
-				  duban_status_name(item->status), duban_status_name(to));
-	default:
-		return store_fail(st, DUBAN_ERR_TRANSITION, _("illegal status change for %s: %s → %s"), item->code,
-				  duban_status_name(item->status), duban_status_name(to));
-	}
+	return err == DUBAN_OK ? DUBAN_OK : store_fail(st, err, "%s", msg);
 }
 
 enum duban_err duban_item_set_status(duban_store *st, const char *item_id, enum duban_status to, const char *reason)
@@ -1415,10 +1389,10 @@ enum duban_err duban_note_add(duban_store *st, struct duban_note *n)
 	enum duban_err err;
 	sqlite3_stmt *s;
 
-	if (!n->text || !*n->text)
-		return store_fail(st, DUBAN_ERR_INVALID, _("a note needs some text"));
-	if ((err = check_text(st, "note text", n->text, DUBAN_MAX_TEXT_CHARS)) != DUBAN_OK)
-		return err;
+	char msg[256];
+
+	if (duban_note_check(n, msg, sizeof msg) != DUBAN_OK)
+		return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
 	duban_item_init(&item);
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
@@ -1460,18 +1434,6 @@ static enum duban_err inspection_moves(duban_store *st, struct duban_item *item,
 	return apply_status(st, item, to, reason, r->created_at);
 }
 
-static enum duban_err check_inspection_limits(duban_store *st, const struct duban_inspection *r)
-{
-	enum duban_err err = check_text(st, "inspection level", r->level, DUBAN_MAX_TEXT_CHARS);
-	if (!err)
-		err = check_text(st, "inspection inspectors", r->inspectors, DUBAN_MAX_TEXT_CHARS);
-	if (!err)
-		err = check_text(st, "inspection place", r->place, DUBAN_MAX_TEXT_CHARS);
-	if (!err)
-		err = check_text(st, "inspection findings", r->findings, DUBAN_MAX_TEXT_CHARS);
-	return err;
-}
-
 enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 {
 	struct duban_item item;
@@ -1479,10 +1441,10 @@ enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *r)
 	sqlite3_stmt *s;
 	char date[11];
 
-	if (r->date == DUBAN_DATE_NONE)
-		return store_fail(st, DUBAN_ERR_INVALID, _("an inspection needs a date"));
-	if ((err = check_inspection_limits(st, r)) != DUBAN_OK)
-		return err;
+	char msg[256];
+
+	if (duban_inspection_check(r, msg, sizeof msg) != DUBAN_OK)
+		return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
 	duban_item_init(&item);
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
@@ -1522,10 +1484,10 @@ enum duban_err duban_action_add(duban_store *st, struct duban_action *a)
 	sqlite3_stmt *s;
 	char date[11];
 
-	if ((err = check_text(st, "action text", a->text, DUBAN_MAX_TEXT_CHARS)) != DUBAN_OK)
-		return err;
-	if (a->date == DUBAN_DATE_NONE)
-		a->date = duban_today();
+	char msg[256];
+
+	if (duban_action_check(a, msg, sizeof msg) != DUBAN_OK)
+		return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
 	duban_item_init(&item);
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;
@@ -1560,11 +1522,10 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 	enum duban_err err;
 	sqlite3_stmt *s;
 
-	if (strlen(a->sha256) != 64)
-		return store_fail(st, DUBAN_ERR_INVALID, _("an attachment needs its SHA-256"));
-	if ((err = check_text(st, "attachment name", a->name, DUBAN_MAX_TEXT_CHARS)) != DUBAN_OK
-	    || (err = check_text(st, "attachment mime", a->mime, DUBAN_MAX_TEXT_CHARS)) != DUBAN_OK)
-		return err;
+	char msg[256];
+
+	if (duban_attachment_check(a, msg, sizeof msg) != DUBAN_OK)
+		return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
 	duban_item_init(&item);
 	if ((err = store_change_begin(st)) != DUBAN_OK)
 		goto out;

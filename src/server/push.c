@@ -852,7 +852,6 @@ static cJSON *run_batch(struct push *p, const struct op *list, int n, const char
 	p->db_error = false;
 	p->tx = p->o->begin(p->s, p->u, p->device, ids, nids);
 	if (!p->tx) {
-		srv_log("push: cannot begin a transaction");
 		p->db_error = true;
 		cJSON_Delete(results);
 		return NULL;
@@ -913,7 +912,8 @@ int srv_push(struct srv_store *s, const struct srv_user *u, const cJSON *request
 	for (int tries = 1;; tries++) {
 		bool again;
 		results = run_batch(&p, list, n, ids, nids, &server_seq);
-		again = !results && p.tx && p.o->retryable(p.tx) && tries < PUSH_TRIES;
+		/* A transaction that could not begin is tried again too. */
+		again = !results && (!p.tx || p.o->retryable(p.tx)) && tries < PUSH_TRIES;
 		if (p.tx)
 			p.o->end(p.tx);
 		p.tx = NULL;
