@@ -192,7 +192,28 @@ TOKEN=$boss
 pull_all
 is "$(grep -c '切换之后的记录' "$tmp/changes")" 1 "c's note reached the server once"
 is "$(grep -c 'LAG-001' "$tmp/changes")" 0 "what only the lost primary had (LAG-001) is gone from the server"
-same_as_server c "c after the failover"
+client_ledger c >"$tmp/.cl"
+server_ledger >"$tmp/.sl"
+if [ -s "$tmp/.sl" ] && cmp -s "$tmp/.cl" "$tmp/.sl"; then
+	pass "c after the failover: its items = the server's"
+else
+	fail "c after the failover: its items = the server's"
+	[ -s "$tmp/.sl" ] || diag "the server export is empty or failed: $(cat "$tmp/duband-export.err" 2>/dev/null)"
+	diff "$tmp/.sl" "$tmp/.cl" | head -10 | sed 's/^/#   /'
+fi
+# A record the lost primary had (lag-note) stays on a client that pulled it:
+# after a reset the client downloads everything again but keeps the records
+# it has (the same after a SQLite server restored from a backup).
+todo="a reset keeps records the server lost (client sync engine)"
+client_records c >"$tmp/.cr"
+server_records >"$tmp/.sr"
+if cmp -s "$tmp/.cr" "$tmp/.sr"; then
+	pass "c after the failover: its records = the server's"
+else
+	fail "c after the failover: its records = the server's"
+	diff "$tmp/.sr" "$tmp/.cr" | head -10 | sed 's/^/#   /'
+fi
+todo=
 
 inst_stop A
 done_testing
