@@ -140,10 +140,13 @@ load_and_pull() {
 			}
 			_r=1
 			while [ $_r -le $((T / 5)) ]; do
-				printf '{"device":"load-%d","ops":[%s,%s,%s]}' "$_lw" \
-					"$(op_note "$(uuid)" "$_x" "$(uuid)" "load-$_lw-$_r-1")" \
-					"$(op_note "$(uuid)" "$_x" "$(uuid)" "load-$_lw-$_r-2")" \
-					"$(op_note "$(uuid)" "$_x" "$(uuid)" "load-$_lw-$_r-3")" >"$tmp/ld.$_lw.req"
+				_ops=
+				for _k in 1 2 3; do
+					_oid=$(uuid)
+					echo "$_oid load-$_lw-$_r-$_k" >>"$tmp/$_ln.sent.$_lw"
+					_ops="$_ops,$(op_note "$_oid" "$_x" "$(uuid)" "load-$_lw-$_r-$_k")"
+				done
+				printf '{"device":"load-%d","ops":[%s]}' "$_lw" "${_ops#,}" >"$tmp/ld.$_lw.req"
 				push_to "$URL_A" "$_tok" "$tmp/ld.$_lw.req" |
 					jq -r '.results[] | select(.result == "applied") | .id' >>"$tmp/$_ln.applied.$_lw"
 				_r=$((_r + 1))
@@ -174,9 +177,13 @@ load_and_pull() {
 	applied=$(cat "$tmp/$_ln".applied.* | wc -l | tr -d ' ')
 	seen=$(sort -u "$tmp/$_ln.pulled" | grep -c '^load-')
 	twice=$(sort "$tmp/$_ln.pulled" | uniq -d | wc -l | tr -d ' ')
-	# the applied notes' texts: all of them, as every op here is a note.add
-	missed=$((applied - seen))
-	diag "$_ln: $applied ops applied through A, $seen distinct notes pulled from B in $_pulls pages"
+	# missed: the notes of ops answered applied that the client never got
+	cat "$tmp/$_ln".applied.* | sort >"$tmp/$_ln.applied"
+	cat "$tmp/$_ln".sent.* | sort >"$tmp/$_ln.sent"
+	join "$tmp/$_ln.applied" "$tmp/$_ln.sent" | cut -d' ' -f2 | sort >"$tmp/$_ln.want"
+	sort -u "$tmp/$_ln.pulled" >"$tmp/$_ln.got"
+	missed=$(comm -23 "$tmp/$_ln.want" "$tmp/$_ln.got" | wc -l | tr -d ' ')
+	diag "$_ln: $applied ops applied through A, $seen distinct notes pulled from B in $_pulls pages, $missed applied ones missed"
 	inst_stop A
 	inst_stop B
 }
