@@ -18,6 +18,9 @@
 #include <microhttpd.h>
 #include <sqlite3.h>
 #include <zlib.h>
+#ifdef HAVE_POSTGRESQL
+#include <libpq-fe.h>
+#endif
 #ifdef HAVE_GNUTLS
 #include <gnutls/gnutls.h>
 #endif
@@ -118,10 +121,10 @@ static struct srv_store *open_data(const char *cmd, const char *where, const cha
 /* The central ledger as a core store, for import and export. */
 static duban_store *ledger_of(struct srv_store *db, const char *cmd, bool write, int *rc)
 {
-	duban_store *st = db->ops->ledger ? db->ops->ledger(db, write) : NULL;
+	duban_store *st = db->ops->ledger(db, write);
 
 	if (!st) {
-		die_msg("%s is not available on the %s store yet", cmd, db->ops->name);
+		die_msg("%s: cannot read the ledger of the %s store (see the message above)", cmd, db->ops->name);
 		*rc = EXIT_FAIL;
 	}
 	return st;
@@ -818,7 +821,6 @@ static int cmd_import(int argc, char **argv)
 	}
 	const char *who = getenv("USER");
 	duban_store_set_actor(st, who && *who ? who : "duband", "duband import", DUBAN_ROLE_OFFICE);
-	duban_store_set_outbox(st, false);
 	struct duban_import_report rep = { 0 };
 	enum duban_err err = duban_import_file(st, path, &opt, &rep);
 	const char *why = duban_store_errmsg(st);
@@ -845,7 +847,10 @@ static int cmd_import(int argc, char **argv)
 			rc = EXIT_FAIL;
 		}
 	}
-	db->ops->ledger_done(db, st, true);
+	if (!db->ops->ledger_done(db, st, true)) {
+		die_msg("%s: the import could not be saved (see the message above); nothing was written", file);
+		rc = EXIT_FAIL;
+	}
 	free(file);
 	duban_import_report_free(&rep);
 	srv_store_close(db);
@@ -954,6 +959,77 @@ static int cmd_export(int argc, char **argv)
 	return rc;
 }
 
+/* ---------------------------------------------------------------- copy */
+
+static void copy_help(void)
+{
+	fputs("Usage: duband copy --from sqlite:DIR --to URL\n"
+	      "Copy a whole server (users, tokens, items, records, history, applied ops,\n"
+	      "change log, blob records) from its SQLite store into an empty PostgreSQL\n"
+	      "database, in one transaction, and compare the counts.  Clients keep syncing\n"
+	      "without a reset.  Stop the server first; the blob files stay in DIR/blobs\n"
+	      "(serve with --blobs pointing at them, or at a shared copy).\n", stdout);
+}
+
+static int cmd_copy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *from = NULL, *to = NULL;
+	int c, rc = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'h':
+			copy_help();
+			return EXIT_OK;
+		default:
+			return bad_option("copy", c, argv);
+		}
+	}
+	if (!from || !to || optind < argc) {
+		die_msg("copy needs --from sqlite:DIR and --to a PostgreSQL URL (see duband copy --help)");
+		return EXIT_USAGE;
+	}
+#ifdef HAVE_POSTGRESQL
+	if (srv_store_is_pg(from) || !srv_store_is_pg(to)) {
+		die_msg("copy moves a SQLite store (--from sqlite:DIR) to a PostgreSQL one (--to URL)");
+		return EXIT_USAGE;
+	}
+	struct srv_store *src = open_data("copy", from, NULL, 2, &rc);
+	if (!src)
+		return rc;
+	struct srv_store *dst = open_data("copy", to, NULL, 2, &rc);
+	if (!dst) {
+		srv_store_close(src);
+		return rc;
+	}
+	char err[512] = "";
+	int r = srv_copy(src, dst, stdout, err, sizeof err);
+	if (r != 0)
+		die_msg("copy: %s", err);
+	else
+		printf("copied; serve with --store (the URL) --blobs %s\n", src->blob_dir);
+	rc = r == 0 ? EXIT_OK : r == 2 ? EXIT_USAGE : EXIT_FAIL;
+	srv_store_close(dst);
+	srv_store_close(src);
+	return rc;
+#else
+	die_msg("this duband was built without PostgreSQL (configure found no libpq)");
+	return rc;
+#endif
+}
+
 /* ---------------------------------------------------------------- main */
 
 struct command {
@@ -968,6 +1044,7 @@ static const struct command commands[] = {
 	{ "token", cmd_token, "list or revoke login tokens" },
 	{ "import", cmd_import, "seed or update the central ledger from a CSV or JSON sheet" },
 	{ "export", cmd_export, "write the central ledger as CSV or JSON" },
+	{ "copy", cmd_copy, "move a whole server from SQLite to PostgreSQL" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -998,6 +1075,11 @@ static void print_version(void)
 #else
 	printf("libraries: libmicrohttpd %s (%s), SQLite %s, cJSON %s, zlib %s\n",
 	       MHD_get_version(), tls, sqlite3_libversion(), cJSON_Version(), zlibVersion());
+#endif
+#ifdef HAVE_POSTGRESQL
+	printf("stores: sqlite, postgresql (libpq %d.%d)\n", PQlibVersion() / 10000, PQlibVersion() % 100);
+#else
+	printf("stores: sqlite (built without PostgreSQL)\n");
 #endif
 	printf("build: %s, compiler %s\n", DUBAN_BUILD_OPTIONS, DUBAN_COMPILER);
 }

@@ -136,7 +136,7 @@ static bool r_changes(struct srv_rd *rd, long long since, long long cap,
 static enum duban_err r_item_get(struct srv_rd *rd, const char *id, struct duban_item *item)
 {
 	const char *params[] = { id };
-	PGresult *r = q(rd, "SELECT version, doc FROM item WHERE id = $1", 1, params);
+	PGresult *r = q(rd, "SELECT version, doc FROM item_doc WHERE id = $1", 1, params);
 	enum duban_err err = DUBAN_ERR_NOT_FOUND;
 	char why[256];
 
@@ -204,7 +204,7 @@ static cJSON *r_record_json(struct srv_rd *rd, const char *entity, const char *i
 static int r_item_county(struct srv_rd *rd, const char *id, char **county)
 {
 	const char *params[] = { id };
-	PGresult *r = q(rd, "SELECT county FROM item WHERE id = $1", 1, params);
+	PGresult *r = q(rd, "SELECT county FROM item_doc WHERE id = $1", 1, params);
 	int found;
 
 	*county = NULL;

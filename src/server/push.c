@@ -873,7 +873,8 @@ static cJSON *run_batch(struct push *p, const struct op *list, int n, const char
 			if (base > 0 && cJSON_IsNumber(v) && strcmp(r, "applied") == 0)
 				cJSON_SetNumberValue(v, v->valuedouble + (double)base);
 		}
-		*server_seq = p->s->ops->server_seq(p->s);
+		/* On the transaction's own connection: the pool may be empty. */
+		*server_seq = p->o->op_version(p->tx);
 		return results;
 	}
 	cJSON_Delete(results);

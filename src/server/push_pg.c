@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "duban/json.h"
+#include "duban/sync_store.h"
 #include "duban/util.h"
 #include "server.h"
 #include "store.h"
@@ -30,6 +31,8 @@ struct srv_tx {
 	char op_id[37], recorded_at[25];
 	char msg[512];         /* a rule's message */
 	bool rule_msg;
+	bool allow_status;     /* an import sets the status as its sheet says */
+	long long last;        /* after the commit: the last position given out */
 	/* The ops whose stored answers carry versions relative to this
 	 * transaction's first position: fixed at commit. */
 	char **applied;
@@ -56,6 +59,13 @@ static enum duban_err rule(struct srv_tx *tx, enum duban_err err, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(tx->msg, sizeof tx->msg, fmt, ap);
 	va_end(ap);
+	tx->rule_msg = true;
+	return err;
+}
+
+/* A rule's error whose message is in tx->msg already. */
+static enum duban_err ruled(struct srv_tx *tx, enum duban_err err)
+{
 	tx->rule_msg = true;
 	return err;
 }
@@ -89,7 +99,7 @@ static struct srv_tx *p_begin(struct srv_store *s, const struct srv_user *u, con
 	arr = duban_buf_steal(&b);
 	params[0] = arr;
 	ok = pg_run(tx->c, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL) &&
-	     pg_run(tx->c, "SELECT id FROM item WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE", 1, params);
+	     pg_run(tx->c, "SELECT id FROM item_doc WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE", 1, params);
 	free(arr);
 	if (ok)
 		return tx;
@@ -128,7 +138,17 @@ static long long p_commit(struct srv_tx *tx)
 
 	if (PQtransactionStatus(tx->c->c) != PQTRANS_INTRANS)
 		return -1;
-	if (!pg_number_changes(tx->c, &base) || !fix_answers(tx, base) || !pg_run(tx->c, "COMMIT", 0, NULL))
+	pg_test_delay();
+	if (!pg_number_changes(tx->c, &base) || !fix_answers(tx, base))
+		return -1;
+	/* The server_seq of the answer, read here: asking the pool for a
+	 * connection while this one is held could wait for ever. */
+	PGresult *r = pg_exec(tx->c, "SELECT last FROM change_seq", 0, NULL);
+	if (!r)
+		return -1;
+	tx->last = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (!pg_run(tx->c, "COMMIT", 0, NULL))
 		return -1;
 	return base;
 }
@@ -167,7 +187,7 @@ static int p_op_claim(struct srv_tx *tx, const char *op_id, const char *kind, co
 	/* At READ COMMITTED a concurrent insert of the same op id makes this
 	 * wait for that transaction: after its commit, nothing is inserted and
 	 * its answer is read; after its rollback, this one inserts. */
-	r = pg_exec(tx->c, "INSERT INTO applied_op (op_id, user_name, device, client_seq, kind, answer, created_at)"
+	r = pg_exec(tx->c, "INSERT INTO applied_op (op_id, \"user\", device, client_seq, kind, answer, created_at)"
 			   " VALUES ($1, $2, $3, $4::bigint, $5, '', $6) ON CONFLICT (op_id) DO NOTHING", 6, params);
 	if (!r) {
 		db_fail(tx);
@@ -181,7 +201,7 @@ static int p_op_claim(struct srv_tx *tx, const char *op_id, const char *kind, co
 static enum duban_err p_op_answer(struct srv_tx *tx, const char *op_id, char **answer, char user[64])
 {
 	const char *params[] = { op_id };
-	PGresult *r = pg_exec(tx->c, "SELECT answer, user_name FROM applied_op WHERE op_id = $1", 1, params);
+	PGresult *r = pg_exec(tx->c, "SELECT answer, \"user\" FROM applied_op WHERE op_id = $1", 1, params);
 
 	*answer = NULL;
 	if (!r)
@@ -217,7 +237,7 @@ static enum duban_err p_seq_track(struct srv_tx *tx, long long seq, long long *l
 
 	snprintf(s, sizeof s, "%lld", seq);
 	*had = false;
-	r = pg_exec(tx->c, "SELECT last_seq FROM device_seq WHERE user_name = $1 AND device = $2", 2, params);
+	r = pg_exec(tx->c, "SELECT last_seq FROM device_seq WHERE \"user\" = $1 AND device = $2", 2, params);
 	if (!r)
 		return db_fail(tx);
 	if (PQntuples(r) > 0) {
@@ -225,8 +245,8 @@ static enum duban_err p_seq_track(struct srv_tx *tx, long long seq, long long *l
 		*last = atoll(PQgetvalue(r, 0, 0));
 	}
 	PQclear(r);
-	return run(tx, "INSERT INTO device_seq (user_name, device, last_seq) VALUES ($1, $2, $3::bigint)"
-		       " ON CONFLICT (user_name, device) DO UPDATE SET last_seq = greatest(device_seq.last_seq,"
+	return run(tx, "INSERT INTO device_seq (\"user\", device, last_seq) VALUES ($1, $2, $3::bigint)"
+		       " ON CONFLICT (\"user\", device) DO UPDATE SET last_seq = greatest(device_seq.last_seq,"
 		       " excluded.last_seq)", 3, params);
 }
 
@@ -245,9 +265,12 @@ static enum duban_err p_op_end(struct srv_tx *tx)
 	return run(tx, "RELEASE SAVEPOINT op", 0, NULL);
 }
 
-/* Relative: this transaction's positions are given at commit. */
+/* Relative: this transaction's positions are given at commit (after it,
+ * the last position). */
 static long long p_op_version(struct srv_tx *tx)
 {
+	if (tx->last > 0)
+		return tx->last;
 	PGresult *r = pg_exec(tx->c, "SELECT count(*) FROM change WHERE seq IS NULL", 0, NULL);
 	long long n = r ? atoll(PQgetvalue(r, 0, 0)) : 0;
 
@@ -266,7 +289,7 @@ static void p_set_op(struct srv_tx *tx, const char *op_id, const char *recorded_
 static enum duban_err p_item_load(struct srv_tx *tx, const char *id, struct duban_item *item)
 {
 	const char *params[] = { id };
-	PGresult *r = pg_exec(tx->c, "SELECT version, doc FROM item WHERE id = $1", 1, params);
+	PGresult *r = pg_exec(tx->c, "SELECT version, doc FROM item_doc WHERE id = $1", 1, params);
 	enum duban_err err = DUBAN_ERR_NOT_FOUND;
 	char why[256];
 	cJSON *doc;
@@ -315,7 +338,7 @@ static int p_holders(struct srv_tx *tx, const char *id, const char *code, bool (
 		     void *ctx)
 {
 	const char *params[] = { id, code };
-	PGresult *r = pg_exec(tx->c, "SELECT county FROM item WHERE id = $1 OR code = $2"
+	PGresult *r = pg_exec(tx->c, "SELECT county FROM item_doc WHERE id = $1 OR code = $2"
 				     " UNION ALL SELECT county FROM change WHERE item_id = $1 AND deleted", 2, params);
 	bool hit = false;
 
@@ -369,7 +392,7 @@ static enum duban_err write_event(struct srv_tx *tx, const char *item_id, const 
 	if (logged) {
 		PGresult *c = NULL;
 		const char *ip[] = { item_id };
-		c = pg_exec(tx->c, "SELECT county FROM item WHERE id = $1", 1, ip);
+		c = pg_exec(tx->c, "SELECT county FROM item_doc WHERE id = $1", 1, ip);
 		if (!c)
 			err = db_fail(tx);
 		else if (PQntuples(c) > 0 && !pg_log_change(tx->c, "event", PQgetvalue(r, 0, 0), item_id,
@@ -384,7 +407,7 @@ static enum duban_err write_event(struct srv_tx *tx, const char *item_id, const 
 static enum duban_err code_taken(struct srv_tx *tx, const char *code, const char *except_id)
 {
 	const char *params[] = { code, except_id };
-	PGresult *r = pg_exec(tx->c, "SELECT 1 FROM item WHERE code = $1 AND id <> $2", 2, params);
+	PGresult *r = pg_exec(tx->c, "SELECT 1 FROM item_doc WHERE code = $1 AND id <> $2", 2, params);
 	bool taken;
 
 	if (!r)
@@ -402,8 +425,8 @@ static enum duban_err put_item(struct srv_tx *tx, const struct duban_item *item,
 	const char *params[] = { item->id, item->code, item->county, doc };
 	enum duban_err err;
 
-	err = run(tx, fresh ? "INSERT INTO item (id, code, county, version, doc) VALUES ($1, $2, $3, 0, $4)"
-			    : "UPDATE item SET code = $2, county = $3, doc = $4 WHERE id = $1", 4, params);
+	err = run(tx, fresh ? "INSERT INTO item_doc (id, code, county, version, doc) VALUES ($1, $2, $3, 0, $4)"
+			    : "UPDATE item_doc SET code = $2, county = $3, doc = $4 WHERE id = $1", 4, params);
 	free(doc);
 	cJSON_Delete(j);
 	return err;
@@ -431,7 +454,7 @@ static enum duban_err p_item_insert(struct srv_tx *tx, struct duban_item *item)
 	char now[25];
 
 	if ((err = duban_item_check(item, tx->msg, sizeof tx->msg)) != DUBAN_OK)
-		return rule(tx, err, "%s", tx->msg);
+		return ruled(tx, err);
 	if (!item->id[0])
 		duban_uuid(item->id);
 	else if (!duban_uuid_valid(item->id))
@@ -464,10 +487,10 @@ static enum duban_err p_item_update(struct srv_tx *tx, struct duban_item *item, 
 	char now[25];
 
 	if ((err = duban_item_check(item, tx->msg, sizeof tx->msg)) != DUBAN_OK)
-		return rule(tx, err, "%s", tx->msg);
+		return ruled(tx, err);
 	duban_item_init(&old);
 	err = p_item_load(tx, item->id, &old);
-	if (!err && old.status != item->status)
+	if (!err && old.status != item->status && !tx->allow_status)
 		err = rule(tx, DUBAN_ERR_INVALID, _("the status changes only through a status command"));
 	if (!err && strcmp(old.code, item->code) != 0)
 		err = code_taken(tx, item->code, item->id);
@@ -507,11 +530,11 @@ static enum duban_err p_item_status(struct srv_tx *tx, const char *item_id, enum
 	char now[25];
 
 	if (!duban_text_within("reason", reason, DUBAN_MAX_TEXT_CHARS, tx->msg, sizeof tx->msg))
-		return rule(tx, DUBAN_ERR_INVALID, "%s", tx->msg);
+		return ruled(tx, DUBAN_ERR_INVALID);
 	duban_item_init(&item);
 	err = p_item_load(tx, item_id, &item);
 	if (!err && (err = duban_status_move_check(&item, to, tx->u->role, reason, tx->msg, sizeof tx->msg)) != DUBAN_OK)
-		err = rule(tx, err, "%s", tx->msg);
+		err = ruled(tx, err);
 	if (!err) {
 		from = item.status;
 		item.status = to;
@@ -537,7 +560,7 @@ static enum duban_err p_item_delete(struct srv_tx *tx, const char *item_id)
 	duban_item_init(&item);
 	err = p_item_load(tx, item_id, &item);
 	if (!err)
-		err = run(tx, "DELETE FROM item WHERE id = $1", 1, params); /* its records cascade */
+		err = run(tx, "DELETE FROM item_doc WHERE id = $1", 1, params); /* its records cascade */
 	if (!err && !pg_log_change(tx->c, "item", item.id, item.id, item.county, item.county, true))
 		err = db_fail(tx);
 	if (!err)
@@ -632,7 +655,7 @@ static enum duban_err p_record_add(struct srv_tx *tx, enum srv_record_kind kind,
 	char *doc;
 
 	if ((err = record_check(tx, kind, r)) != DUBAN_OK)
-		return rule(tx, err, "%s", tx->msg);
+		return ruled(tx, err);
 	duban_item_init(&item);
 	if ((err = p_item_load(tx, record_item(kind, r), &item)) != DUBAN_OK) {
 		duban_item_free(&item);
@@ -688,3 +711,64 @@ const struct srv_push_ops srv_pg_push_ops = {
 	.item_delete = p_item_delete,
 	.record_add = p_record_add,
 };
+
+/* ---------------------------------------------------------------- import */
+
+/* One op an import queued in the ledger's temporary copy, as the office. */
+static enum duban_err replay_op(struct srv_tx *tx, const struct duban_op *op)
+{
+	cJSON *body = op->body ? cJSON_Parse(op->body) : NULL;
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(body, "reason");
+	struct duban_item item;
+	enum duban_err err;
+	char msg[256];
+
+	duban_item_init(&item);
+	if (strcmp(op->kind, "item.create") == 0) {
+		err = duban_item_from_json(body, &item, msg, sizeof msg) == DUBAN_OK ? p_item_insert(tx, &item)
+										     : rule(tx, DUBAN_ERR_INVALID, "%s", msg);
+	} else if (strcmp(op->kind, "item.set") == 0) {
+		const struct duban_field *f = op->field ? duban_field_find(op->field) : NULL;
+		err = p_item_load(tx, op->item_id, &item);
+		if (!err && (!f || duban_field_parse(f, &item, op->value ? op->value : "") != DUBAN_OK))
+			err = rule(tx, DUBAN_ERR_INVALID, "%s: cannot read '%s'", op->field ? op->field : "?",
+				   op->value ? op->value : "");
+		tx->allow_status = true;
+		if (!err)
+			err = p_item_update(tx, &item, cJSON_IsString(why) ? why->valuestring : "");
+		tx->allow_status = false;
+	} else {
+		err = rule(tx, DUBAN_ERR_INVALID, "an import does not make %s changes", op->kind);
+	}
+	duban_item_free(&item);
+	cJSON_Delete(body);
+	return err;
+}
+
+bool pg_replay(struct srv_store *s, const char *who, const struct duban_op *ops, int n)
+{
+	struct srv_user u = { .role = DUBAN_ROLE_OFFICE };
+	enum duban_err err = DUBAN_ERR_DB;
+
+	snprintf(u.name, sizeof u.name, "%s", who);
+	for (int tries = 0; tries < 5 && err == DUBAN_ERR_DB; tries++) {
+		struct srv_tx *tx = p_begin(s, &u, "duband import", NULL, 0);
+		bool again = tx == NULL;
+
+		err = tx ? DUBAN_OK : DUBAN_ERR_DB;
+		for (int i = 0; tx && i < n && !err; i++)
+			err = replay_op(tx, &ops[i]);
+		if (tx && !err && p_commit(tx) < 0)
+			err = DUBAN_ERR_DB;
+		if (tx && err) {
+			again = err == DUBAN_ERR_DB && pg_retryable(tx->c);
+			if (!again)
+				srv_log("import: %s", p_errmsg(tx));
+		}
+		if (tx)
+			p_end(tx);
+		if (err && !again)
+			return false;
+	}
+	return err == DUBAN_OK;
+}

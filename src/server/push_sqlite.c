@@ -265,7 +265,7 @@ static enum duban_err sq_record_exists(struct srv_tx *tx, enum srv_record_kind k
 
 static int sq_blob_may_use(struct srv_tx *tx, const struct srv_user *u, const char *sha256)
 {
-	return srv_blob_may_use(tx->sql, u, sha256);
+	return srv_blob_may_use(tx->st, u, sha256);
 }
 
 static enum duban_err sq_item_insert(struct srv_tx *tx, struct duban_item *item)

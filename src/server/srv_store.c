@@ -469,12 +469,11 @@ long long srv_server_seq(duban_store *st)
 	sqlite3_stmt *s;
 	long long seq = 0;
 
-	if (sqlite3_prepare_v2(duban_store_db(st), "SELECT seq FROM sqlite_sequence WHERE name = 'change'", -1, &s,
-			       NULL) != SQLITE_OK)
+	if (!(s = store_stmt_sql(st, "/* server */ SELECT seq FROM sqlite_sequence WHERE name = 'change'")))
 		return 0;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		seq = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return seq;
 }
 
@@ -546,44 +545,47 @@ fail:
 /* ---------------------------------------------------------------- blobs */
 
 /* 1 when the statement (sha256 bound as ?1, the user as ?2) has a row. */
-static int has_row(sqlite3 *db, const char *sql, const char *sha256, const char *user)
+static int has_row(duban_store *st, const char *sql, const char *sha256, const char *user)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+	sqlite3_stmt *s = store_stmt_sql(st, sql);
+	int rc;
+
+	if (!s)
 		return -1;
-	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_TRANSIENT);
 	if (user)
-		sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+		sqlite3_bind_text(s, 2, user, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Is the blob attached to an item u sees? */
-static int attached_visible(sqlite3 *db, const struct srv_user *u, const char *sha256)
+static int attached_visible(duban_store *st, const struct srv_user *u, const char *sha256)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, "SELECT DISTINCT i.county FROM attachment a JOIN item i ON i.id = a.item_id"
-			       " WHERE a.sha256 = ?", -1, &s, NULL) != SQLITE_OK)
+	sqlite3_stmt *s = store_stmt_sql(st, "/* blobs */ SELECT DISTINCT i.county FROM attachment a"
+					     " JOIN item i ON i.id = a.item_id WHERE a.sha256 = ?");
+	int found = 0, rc = SQLITE_DONE;
+
+	if (!s)
 		return -1;
-	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
-	int found = 0, rc;
+	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_TRANSIENT);
 	while (!found && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		found = srv_user_sees(u, (const char *)sqlite3_column_text(s, 0));
 	if (!found && rc != SQLITE_DONE)
 		found = -1;
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return found;
 }
 
-int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256)
+int srv_blob_may_use(duban_store *st, const struct srv_user *u, const char *sha256)
 {
 	/* The office sees every county, so every blob anybody sent. */
 	if (u->role == DUBAN_ROLE_OFFICE) {
-		int sent = has_row(db, "SELECT 1 FROM blob WHERE sha256 = ?1", sha256, NULL);
-		return sent != 0 ? sent : has_row(db, "SELECT 1 FROM attachment WHERE sha256 = ?1", sha256, NULL);
+		int sent = has_row(st, "/* blobs */ SELECT 1 FROM blob WHERE sha256 = ?1", sha256, NULL);
+		return sent != 0 ? sent : has_row(st, "/* blobs */ SELECT 1 FROM attachment WHERE sha256 = ?1", sha256, NULL);
 	}
-	int mine = has_row(db, "SELECT 1 FROM blob_user WHERE sha256 = ?1 AND user = ?2", sha256, u->name);
-	return mine != 0 ? mine : attached_visible(db, u, sha256);
+	int mine = has_row(st, "/* blobs */ SELECT 1 FROM blob_user WHERE sha256 = ?1 AND user = ?2", sha256, u->name);
+	return mine != 0 ? mine : attached_visible(st, u, sha256);
 }
-

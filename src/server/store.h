@@ -65,7 +65,10 @@ struct srv_push_ops {
 	enum duban_err (*op_begin)(struct srv_tx *tx);
 	enum duban_err (*op_undo)(struct srv_tx *tx);
 	enum duban_err (*op_end)(struct srv_tx *tx);
-	/* The version an applied op reports: the position of the last change. */
+	/* The version an applied op reports: the position of the last change
+	 * (after commit: the server_seq of the answer).  A primitive never
+	 * takes a second connection from the pool: the transaction's own is
+	 * the only one it may wait on. */
 	long long (*op_version)(struct srv_tx *tx);
 	/* Whose change this is (events name them) and the op being applied. */
 	void (*set_op)(struct srv_tx *tx, const char *op_id, const char *recorded_at);
@@ -175,10 +178,12 @@ struct srv_store_ops {
 	bool (*blob_record)(struct srv_store *s, const char *sha256, long long size, const char *user);
 	int (*blob_may_use)(struct srv_store *s, const struct srv_user *u, const char *sha256);
 
-	/* The central ledger as a core store, for import and export: NULL when
-	 * the backend has none (PostgreSQL: not yet). */
+	/* The central ledger as a core store, for import and export (the
+	 * SQLite backend's own; PostgreSQL's a temporary copy, its outbox
+	 * written back when done).  NULL on failure. */
 	duban_store *(*ledger)(struct srv_store *s, bool write);
-	void (*ledger_done)(struct srv_store *s, duban_store *st, bool write);
+	/* false when what was written could not be kept (message logged). */
+	bool (*ledger_done)(struct srv_store *s, duban_store *st, bool write);
 };
 
 /* Login failures: a key's count restarts after SRV_RL_WINDOW seconds, a
@@ -209,6 +214,10 @@ bool srv_store_is_pg(const char *url);
 struct srv_store *srv_sqlite_open(const char *dir, int readers, char *err, size_t errlen);
 #ifdef HAVE_POSTGRESQL
 struct srv_store *srv_pg_open(const char *conninfo, int conns, char *err, size_t errlen);
+/* duband copy (copy.c): every table of from (SQLite) into to (an empty
+ * PostgreSQL database) in one transaction, the counts of both printed to
+ * out and compared.  0, or 1 (2: wrong kinds of store) with err set. */
+int srv_copy(struct srv_store *from, struct srv_store *to, FILE *out, char *err, size_t errlen);
 #endif
 
 #endif

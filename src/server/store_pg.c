@@ -5,13 +5,19 @@
  * writes. */
 #include <config.h>
 
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
+#include "duban/model.h"
+#include "duban/sync_store.h"
 #include "duban/util.h"
 #include "server.h"
 #include "store.h"
@@ -26,10 +32,10 @@
 
 static const char *const pg_migrations[] = {
 	/* 0 -> 1 */
-	"CREATE TABLE item (id text PRIMARY KEY, code text NOT NULL UNIQUE, county text NOT NULL,"
+	"CREATE TABLE item_doc (id text PRIMARY KEY, code text NOT NULL UNIQUE, county text NOT NULL,"
 	" version bigint NOT NULL DEFAULT 0, doc text NOT NULL);"
 	"CREATE TABLE record (kind text NOT NULL, id text NOT NULL,"
-	" item_id text NOT NULL REFERENCES item (id) ON DELETE CASCADE, sha256 text, created_at text NOT NULL,"
+	" item_id text NOT NULL REFERENCES item_doc (id) ON DELETE CASCADE, sha256 text, created_at text NOT NULL,"
 	" doc text NOT NULL, ord bigserial, PRIMARY KEY (kind, id));"
 	"CREATE INDEX record_item ON record (item_id);"
 	"CREATE INDEX record_sha256 ON record (sha256) WHERE sha256 IS NOT NULL;"
@@ -44,29 +50,85 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX change_item ON change (item_id, deleted);"
 	"CREATE INDEX change_entity ON change (entity_id, seq);"
 	"CREATE INDEX change_created ON change (created_at);"
+	/* Only for DUBAND_TEST_NAIVE_CURSOR (see pg_log_change). */
+	"CREATE SEQUENCE change_naive_seq;"
 	"CREATE TABLE change_seq (one boolean PRIMARY KEY DEFAULT true CHECK (one), last bigint NOT NULL);"
 	"INSERT INTO change_seq (one, last) VALUES (true, 0);"
 	"CREATE TABLE server_user (name text PRIMARY KEY, role text NOT NULL, password text NOT NULL,"
 	" disabled boolean NOT NULL DEFAULT false, created_at text NOT NULL);"
-	"CREATE TABLE user_county (user_name text NOT NULL REFERENCES server_user (name) ON DELETE CASCADE,"
-	" county text NOT NULL, PRIMARY KEY (user_name, county));"
-	"CREATE TABLE token (id text PRIMARY KEY, hash text NOT NULL UNIQUE, user_name text NOT NULL,"
+	"CREATE TABLE user_county (\"user\" text NOT NULL REFERENCES server_user (name) ON DELETE CASCADE,"
+	" county text NOT NULL, PRIMARY KEY (\"user\", county));"
+	"CREATE TABLE token (id text PRIMARY KEY, hash text NOT NULL UNIQUE, \"user\" text NOT NULL,"
 	" device text NOT NULL, created_at text NOT NULL, expires_at text NOT NULL,"
 	" revoked boolean NOT NULL DEFAULT false);"
-	"CREATE INDEX token_user ON token (user_name);"
-	"CREATE TABLE applied_op (op_id text PRIMARY KEY, user_name text NOT NULL, device text NOT NULL,"
+	"CREATE INDEX token_user ON token (\"user\");"
+	"CREATE TABLE applied_op (op_id text PRIMARY KEY, \"user\" text NOT NULL, device text NOT NULL,"
 	" client_seq bigint, kind text NOT NULL, answer text NOT NULL, created_at text NOT NULL);"
-	"CREATE TABLE device_seq (user_name text NOT NULL, device text NOT NULL, last_seq bigint NOT NULL,"
-	" PRIMARY KEY (user_name, device));"
-	"CREATE TABLE blob (sha256 text PRIMARY KEY, size bigint NOT NULL, user_name text NOT NULL,"
+	"CREATE TABLE device_seq (\"user\" text NOT NULL, device text NOT NULL, last_seq bigint NOT NULL,"
+	" PRIMARY KEY (\"user\", device));"
+	"CREATE TABLE blob (sha256 text PRIMARY KEY, size bigint NOT NULL, \"user\" text NOT NULL,"
 	" created_at text NOT NULL);"
-	"CREATE TABLE blob_user (sha256 text NOT NULL, user_name text NOT NULL, created_at text NOT NULL,"
-	" PRIMARY KEY (sha256, user_name));"
+	"CREATE TABLE blob_user (sha256 text NOT NULL, \"user\" text NOT NULL, created_at text NOT NULL,"
+	" PRIMARY KEY (sha256, \"user\"));"
 	"CREATE TABLE login_fail (key text PRIMARY KEY, fails integer NOT NULL, first_at bigint NOT NULL,"
 	" last_at bigint NOT NULL, locked_until bigint NOT NULL DEFAULT 0);"
 	"CREATE INDEX login_fail_last ON login_fail (locked_until, last_at);",
 };
-#define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
+#define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]) + 1)
+
+/* 1 -> 2: the ledger in the shapes of the SQLite tables (item, note,
+ * inspection, action, attachment) as views over the JSON documents, for
+ * reports and for the tests that count rows on either backend.  Built from
+ * the field table: a later change of fields appends a step that replaces
+ * the item view. */
+static char *views_sql(void)
+{
+	struct duban_buf b;
+
+	duban_buf_init(&b);
+	duban_buf_puts(&b, "CREATE VIEW item AS SELECT id, version, doc::jsonb->>'created_at' AS created_at,"
+			   " doc::jsonb->>'updated_at' AS updated_at");
+	for (size_t i = 0; i < duban_field_count; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		switch (f->type) {
+		case DUBAN_FT_INT:
+			duban_buf_printf(&b, ", (doc::jsonb->>'%s')::bigint AS \"%s\"", f->name, f->name);
+			break;
+		case DUBAN_FT_DOUBLE:
+			duban_buf_printf(&b, ", (doc::jsonb->>'%s')::float8 AS \"%s\"", f->name, f->name);
+			break;
+		case DUBAN_FT_BOOL:
+			duban_buf_printf(&b, ", CASE WHEN (doc::jsonb->>'%s')::boolean THEN 1 ELSE 0 END AS \"%s\"",
+					 f->name, f->name);
+			break;
+		default:
+			duban_buf_printf(&b, ", doc::jsonb->>'%s' AS \"%s\"", f->name, f->name);
+		}
+	}
+	duban_buf_puts(&b, " FROM item_doc;"
+			   "CREATE VIEW note AS SELECT id, item_id, doc::jsonb->>'author' AS author,"
+			   " doc::jsonb->>'text' AS text, created_at, doc::jsonb->>'received_at' AS received_at"
+			   " FROM record WHERE kind = 'note';"
+			   "CREATE VIEW inspection AS SELECT id, item_id, doc::jsonb->>'date' AS date,"
+			   " doc::jsonb->>'level' AS level, doc::jsonb->>'inspectors' AS inspectors,"
+			   " doc::jsonb->>'place' AS place, doc::jsonb->>'findings' AS findings,"
+			   " CASE WHEN (doc::jsonb->>'passed')::boolean THEN 1 ELSE 0 END AS passed,"
+			   " doc::jsonb->>'author' AS author, created_at, doc::jsonb->>'received_at' AS received_at"
+			   " FROM record WHERE kind = 'inspection';"
+			   "CREATE VIEW action AS SELECT id, item_id, doc::jsonb->>'kind' AS kind, doc::jsonb->>'date' AS date,"
+			   " doc::jsonb->>'due' AS due, doc::jsonb->>'text' AS text, doc::jsonb->>'author' AS author,"
+			   " created_at, doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'action';"
+			   "CREATE VIEW attachment AS SELECT id, item_id, doc::jsonb->>'inspection_id' AS inspection_id,"
+			   " sha256, doc::jsonb->>'name' AS name, doc::jsonb->>'mime' AS mime,"
+			   " (doc::jsonb->>'size')::bigint AS size, doc::jsonb->>'author' AS author, created_at,"
+			   " doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'attachment';");
+	return duban_buf_steal(&b);
+}
+
+static char *migration_sql(int step)
+{
+	return step < PG_SCHEMA_VERSION - 1 ? xstrdup(pg_migrations[step]) : views_sql();
+}
 
 static struct pg_store *pg_of(struct srv_store *s)
 {
@@ -211,7 +273,9 @@ static bool migrate(struct pg_conn *c, char *err, size_t errlen)
 
 		snprintf(n, sizeof n, "%d", have + 1);
 		/* A multi-statement string runs through the simple protocol. */
-		PGresult *r = PQexec(c->c, pg_migrations[have]);
+		char *sql = migration_sql(have);
+		PGresult *r = PQexec(c->c, sql);
+		free(sql);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			note_error(c, r);
 			PQclear(r);
@@ -232,11 +296,32 @@ fail:
 
 /* ---------------------------------------------------------------- the change log */
 
+/* Test switches, read once at open: DUBAND_TEST_NAIVE_CURSOR=1 numbers
+ * change rows when they are inserted, as a bigserial would (the design the
+ * sequencer replaces: tests/pg/t_cursor.sh shows a client missing changes
+ * with it), and DUBAND_TEST_COMMIT_DELAY_MS=N waits a random 0..N ms before
+ * a push numbers and commits, so that many transactions overlap. */
+static bool naive_cursor;
+static int commit_delay_ms;
+
+void pg_test_delay(void)
+{
+	if (commit_delay_ms <= 0)
+		return;
+	struct timespec ts = { 0, (long)(random() % (commit_delay_ms + 1)) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
 bool pg_log_change(struct pg_conn *c, const char *entity, const char *entity_id, const char *item_id,
 		   const char *county, const char *old_county, bool deleted)
 {
 	const char *params[] = { entity, entity_id, item_id, county, old_county, deleted ? "t" : "f" };
 
+	if (naive_cursor)
+		return pg_run(c, "INSERT INTO change (seq, token, entity, entity_id, item_id, county, old_county, deleted,"
+				 " created_at) VALUES (nextval('change_naive_seq'),"
+				 " substr(md5(random()::text || clock_timestamp()::text), 1, 12), $1, $2, $3, $4, $5, $6, "
+				 SQL_NOW ")", 6, params);
 	return pg_run(c, "INSERT INTO change (token, entity, entity_id, item_id, county, old_county, deleted, created_at)"
 			 " VALUES (substr(md5(random()::text || clock_timestamp()::text), 1, 12), $1, $2, $3, $4, $5, $6, "
 			 SQL_NOW ")", 6, params);
@@ -247,10 +332,13 @@ bool pg_number_changes(struct pg_conn *c, long long *base)
 	char n[24], b[24];
 	const char *params[] = { n };
 	const char *bp[] = { b };
-	bool ok;
-	char *v = pg_value(c, "SELECT count(*) FROM change WHERE seq IS NULL", 0, NULL, &ok);
+	bool ok = true;
+	char *v = naive_cursor ? NULL : pg_value(c, "SELECT count(*) FROM change WHERE seq IS NULL", 0, NULL, &ok);
 
 	*base = 0;
+	if (naive_cursor) /* numbered at insert: only the highest is noted */
+		return pg_run(c, "UPDATE change_seq SET last = greatest(last, (SELECT coalesce(max(seq), 0) FROM change))",
+			      0, NULL);
 	if (!ok)
 		return false;
 	snprintf(n, sizeof n, "%s", v ? v : "0");
@@ -269,7 +357,7 @@ bool pg_number_changes(struct pg_conn *c, long long *base)
 	free(v);
 	return pg_run(c, "UPDATE change AS c SET seq = $1::bigint + n.r FROM (SELECT ord, row_number() OVER"
 			 " (ORDER BY ord) AS r FROM change WHERE seq IS NULL) AS n WHERE c.ord = n.ord", 1, bp) &&
-	       pg_run(c, "UPDATE item AS i SET version = v.seq FROM (SELECT entity_id, max(seq) AS seq FROM change"
+	       pg_run(c, "UPDATE item_doc AS i SET version = v.seq FROM (SELECT entity_id, max(seq) AS seq FROM change"
 			 " WHERE seq > $1::bigint AND entity = 'item' AND NOT deleted GROUP BY entity_id) AS v"
 			 " WHERE i.id = v.entity_id", 1, bp);
 }
@@ -306,7 +394,7 @@ static long long pg_prune(struct srv_store *s, int days)
 		v = pg_value(c,
 			     "WITH del AS (DELETE FROM change WHERE seq IS NOT NULL AND created_at < to_char((now()"
 			     "  AT TIME ZONE 'UTC') - make_interval(days => $1::int), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-			     " AND NOT (EXISTS (SELECT 1 FROM item WHERE item.id = change.item_id) AND ("
+			     " AND NOT (EXISTS (SELECT 1 FROM item_doc WHERE item_doc.id = change.item_id) AND ("
 			     "  (change.entity = 'item' AND change.seq = (SELECT max(c.seq) FROM change c"
 			     "    WHERE c.entity_id = change.entity_id AND c.entity = 'item' AND (c.county IS DISTINCT FROM"
 			     "    c.old_county OR c.seq = (SELECT min(m.seq) FROM change m WHERE m.entity_id = change.entity_id"
@@ -353,7 +441,7 @@ static bool pg_user_counties(struct srv_store *s, const char *name, struct srv_u
 {
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { name };
-	PGresult *r = pg_exec(c, "SELECT county FROM user_county WHERE user_name = $1 ORDER BY county", 1, params);
+	PGresult *r = pg_exec(c, "SELECT county FROM user_county WHERE \"user\" = $1 ORDER BY county", 1, params);
 
 	for (int i = 0; r && i < PQntuples(r); i++) {
 		u->counties = xrealloc(u->counties, (size_t)(u->ncounties + 1) * sizeof *u->counties);
@@ -386,7 +474,7 @@ static enum duban_err pg_user_insert(struct srv_store *s, const char *name, cons
 
 	for (int i = 0; ok && i < ncounties; i++) {
 		const char *cp[] = { name, counties[i] };
-		ok = pg_run(c, "INSERT INTO user_county (user_name, county) VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, cp);
+		ok = pg_run(c, "INSERT INTO user_county (\"user\", county) VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, cp);
 	}
 	e = finish(c, ok, err, errlen);
 	pg_put(s, c);
@@ -406,7 +494,7 @@ static bool run_counted(struct pg_conn *c, const char *sql, int n, const char *c
 static enum duban_err pg_user_update(struct srv_store *s, int what, const char *a, const char *b, int *changes,
 				     char *err, size_t errlen)
 {
-	static const char revoke_all[] = "UPDATE token SET revoked = true WHERE user_name = $1 AND NOT revoked";
+	static const char revoke_all[] = "UPDATE token SET revoked = true WHERE \"user\" = $1 AND NOT revoked";
 	struct pg_conn *c = pg_get(s);
 	const char *ab[] = { a, b };
 	const char *bb[] = { b };
@@ -426,7 +514,7 @@ static enum duban_err pg_user_update(struct srv_store *s, int what, const char *
 		ok = ok && run_counted(c, revoke_all, 1, ab, changes);
 		break;
 	case SRV_UPD_REVOKE_TOKEN:
-		ok = ok && run_counted(c, "UPDATE token SET revoked = true WHERE user_name = $1 AND NOT revoked"
+		ok = ok && run_counted(c, "UPDATE token SET revoked = true WHERE \"user\" = $1 AND NOT revoked"
 					  " AND substr(id, 1, length($2)) = $2", 2, ab, changes);
 		break;
 	default: /* SRV_UPD_UNLOCK */
@@ -441,7 +529,7 @@ static bool pg_token_insert(struct srv_store *s, const struct srv_user *u, const
 {
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { u->token_id, hash, u->name, u->device, created, u->expires_at };
-	bool ok = pg_run(c, "INSERT INTO token (id, hash, user_name, device, created_at, expires_at, revoked)"
+	bool ok = pg_run(c, "INSERT INTO token (id, hash, \"user\", device, created_at, expires_at, revoked)"
 			    " VALUES ($1, $2, $3, $4, $5, $6, false)", 6, params);
 
 	if (!ok)
@@ -454,8 +542,8 @@ static int pg_token_read(struct srv_store *s, const char *hash, struct srv_token
 {
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { hash };
-	PGresult *r = pg_exec(c, "SELECT t.id, t.user_name, t.device, t.expires_at, t.revoked, u.role, u.disabled"
-				 " FROM token t JOIN server_user u ON u.name = t.user_name WHERE t.hash = $1", 1, params);
+	PGresult *r = pg_exec(c, "SELECT t.id, t.\"user\", t.device, t.expires_at, t.revoked, u.role, u.disabled"
+				 " FROM token t JOIN server_user u ON u.name = t.\"user\" WHERE t.hash = $1", 1, params);
 
 	if (r && PQntuples(r) > 0) {
 		row->found = true;
@@ -553,8 +641,8 @@ static bool pg_user_rows(struct srv_store *s, const char *now,
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { now };
 	PGresult *r = pg_exec(c, "SELECT u.name, u.role, u.disabled,"
-				 " (SELECT string_agg(county, '、' ORDER BY county) FROM user_county WHERE user_name = u.name),"
-				 " (SELECT count(*) FROM token t WHERE t.user_name = u.name AND NOT t.revoked"
+				 " (SELECT string_agg(county, '、' ORDER BY county) FROM user_county WHERE \"user\" = u.name),"
+				 " (SELECT count(*) FROM token t WHERE t.\"user\" = u.name AND NOT t.revoked"
 				 "   AND t.expires_at > $1)"
 				 " FROM server_user u ORDER BY u.name", 1, params);
 
@@ -575,8 +663,8 @@ static bool pg_token_rows(struct srv_store *s, const char *user,
 {
 	struct pg_conn *c = pg_get(s);
 	const char *params[] = { user };
-	PGresult *r = pg_exec(c, "SELECT id, user_name, device, created_at, expires_at, revoked FROM token"
-				 " WHERE $1::text IS NULL OR user_name = $1 ORDER BY user_name, created_at", 1, params);
+	PGresult *r = pg_exec(c, "SELECT id, \"user\", device, created_at, expires_at, revoked FROM token"
+				 " WHERE $1::text IS NULL OR \"user\" = $1 ORDER BY \"user\", created_at", 1, params);
 
 	for (int i = 0; r && i < PQntuples(r); i++)
 		cb(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
@@ -600,9 +688,9 @@ static bool pg_blob_record(struct srv_store *s, const char *sha256, long long si
 
 	snprintf(n, sizeof n, "%lld", size);
 	ok = pg_run(c, "BEGIN", 0, NULL) &&
-	     pg_run(c, "INSERT INTO blob (sha256, size, user_name, created_at) VALUES ($1, $2::bigint, $3, " SQL_NOW ")"
+	     pg_run(c, "INSERT INTO blob (sha256, size, \"user\", created_at) VALUES ($1, $2::bigint, $3, " SQL_NOW ")"
 		       " ON CONFLICT DO NOTHING", 3, params) &&
-	     pg_run(c, "INSERT INTO blob_user (sha256, user_name, created_at) VALUES ($1, $2, " SQL_NOW ")"
+	     pg_run(c, "INSERT INTO blob_user (sha256, \"user\", created_at) VALUES ($1, $2, " SQL_NOW ")"
 		       " ON CONFLICT DO NOTHING", 2, pu) &&
 	     pg_run(c, "COMMIT", 0, NULL);
 	if (!ok)
@@ -627,14 +715,14 @@ int pg_blob_rule(struct pg_conn *c, const struct srv_user *u, const char *sha256
 		PQclear(r);
 		return may;
 	}
-	r = pg_exec(c, "SELECT 1 FROM blob_user WHERE sha256 = $1 AND user_name = $2", 2, params);
+	r = pg_exec(c, "SELECT 1 FROM blob_user WHERE sha256 = $1 AND \"user\" = $2", 2, params);
 	if (!r)
 		return -1;
 	may = PQntuples(r) > 0;
 	PQclear(r);
 	if (may)
 		return 1;
-	r = pg_exec(c, "SELECT DISTINCT i.county FROM record a JOIN item i ON i.id = a.item_id"
+	r = pg_exec(c, "SELECT DISTINCT i.county FROM record a JOIN item_doc i ON i.id = a.item_id"
 		       " WHERE a.kind = 'attachment' AND a.sha256 = $1", 1, params);
 	if (!r)
 		return -1;
@@ -651,6 +739,120 @@ static int pg_blob_may_use(struct srv_store *s, const struct srv_user *u, const 
 
 	pg_put(s, c);
 	return may;
+}
+
+/* ---------------------------------------------------------------- the ledger's copy */
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+		unlink(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* Everything the office would download, applied to st as duban does. */
+static bool mirror_ledger(struct srv_store *s, duban_store *st)
+{
+	struct srv_user office = { .role = DUBAN_ROLE_OFFICE };
+	char *cursor = xstrdup("0");
+	bool more = true, ok = true;
+
+	snprintf(office.name, sizeof office.name, "duband");
+	while (ok && more) {
+		cJSON *page = NULL;
+		ok = srv_pull(s, &office, cursor, 2000, &page) == 200 && duban_apply_page(st, page, NULL) == DUBAN_OK;
+		if (!ok)
+			srv_log("copying the ledger: %s", duban_store_errmsg(st));
+		const cJSON *next = cJSON_GetObjectItemCaseSensitive(page, "next");
+		more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(page, "more")) && cJSON_IsString(next);
+		if (more) {
+			free(cursor);
+			cursor = xstrdup(next->valuestring);
+		}
+		cJSON_Delete(page);
+	}
+	free(cursor);
+	return ok;
+}
+
+/* A temporary SQLite ledger holding the store's items, records and
+ * history: the core's import and export run on it unchanged; an import's
+ * outbox is written back by pg_ledger_done. */
+static duban_store *pg_ledger(struct srv_store *s, bool write)
+{
+	struct pg_store *p = pg_of(s);
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/duband-ledger.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	char err[256] = "";
+	duban_store *st = NULL;
+
+	if (!mkdtemp(dir)) {
+		srv_log("cannot make a temporary directory: %s", strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	char *path = xasprintf("%s/ledger.db", dir);
+	st = duban_store_open(path, err, sizeof err);
+	free(path);
+	if (st) {
+		duban_store_set_outbox(st, false);
+		if (!mirror_ledger(s, st)) {
+			duban_store_close(st);
+			st = NULL;
+		}
+	} else {
+		srv_log("cannot open a temporary ledger: %s", err);
+	}
+	if (!st) {
+		remove_dir(dir);
+		free(dir);
+		return NULL;
+	}
+	duban_store_set_outbox(st, write);
+	p->mirror = dir;
+	return st;
+}
+
+static bool pg_ledger_done(struct srv_store *s, duban_store *st, bool write)
+{
+	struct pg_store *p = pg_of(s);
+	const char *who = getenv("USER");
+	struct duban_op *ops = NULL;
+	long long after = 0;
+	int n = 0, got = 0;
+	bool ok = true;
+
+	/* Every op the import queued, then one transaction: all or nothing,
+	 * as on SQLite. */
+	while (write && ok) {
+		ops = xrealloc(ops, (size_t)(n + 500) * sizeof *ops);
+		ok = duban_outbox_read(st, after, 500, ops + n, &got) == DUBAN_OK;
+		if (!ok || got == 0)
+			break;
+		n += got;
+		after = ops[n - 1].seq;
+	}
+	if (ok && n > 0)
+		ok = pg_replay(s, who && *who ? who : "duband", ops, n);
+	for (int i = 0; i < n; i++)
+		duban_op_free(&ops[i]);
+	free(ops);
+	duban_store_close(st);
+	if (p->mirror)
+		remove_dir(p->mirror);
+	free(p->mirror);
+	p->mirror = NULL;
+	return ok;
 }
 
 /* ---------------------------------------------------------------- open, close */
@@ -690,9 +892,15 @@ static const struct srv_store_ops pg_ops = {
 	.token_rows = pg_token_rows,
 	.blob_record = pg_blob_record,
 	.blob_may_use = pg_blob_may_use,
-	.ledger = NULL, /* import and export: not yet */
-	.ledger_done = NULL,
+	.ledger = pg_ledger,
+	.ledger_done = pg_ledger_done,
 };
+
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
 
 /* For messages: the database and host, never a password. */
 static char *describe(PGconn *c)
@@ -707,6 +915,10 @@ struct srv_store *srv_pg_open(const char *conninfo, int conns, char *err, size_t
 
 	if (conns < 2)
 		conns = 2;
+	naive_cursor = getenv("DUBAND_TEST_NAIVE_CURSOR") && strcmp(getenv("DUBAND_TEST_NAIVE_CURSOR"), "1") == 0;
+	commit_delay_ms = getenv("DUBAND_TEST_COMMIT_DELAY_MS") ? atoi(getenv("DUBAND_TEST_COMMIT_DELAY_MS")) : 0;
+	if (naive_cursor)
+		srv_log("test mode: a naive bigserial cursor (DUBAND_TEST_NAIVE_CURSOR=1): pulls may miss changes");
 	s->ops = &pg_ops;
 	s->be = p;
 	p->conninfo = xstrdup(conninfo);
@@ -721,6 +933,8 @@ struct srv_store *srv_pg_open(const char *conninfo, int conns, char *err, size_t
 			PQfinish(c);
 			goto fail;
 		}
+		/* NOTICEs ("relation exists, skipping") are not for the log. */
+		PQsetNoticeProcessor(c, quiet, NULL);
 		p->conns[p->nconns++].c = c;
 	}
 	p->nfree = p->nconns;

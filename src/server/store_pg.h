@@ -12,7 +12,7 @@
  *              item_id, county, old_county, deleted, created_at)
  *   change_seq (last)  -- one row: the sequencer
  *   server_user, user_county, token, applied_op, device_seq, blob, blob_user,
- *   login_fail: as in SQLite (user columns are user_name), meta (key, value).
+ *   login_fail: as in SQLite, meta (key, value).
  *
  * The pull cursor: change rows are written with seq NULL; the last
  * statements of a writing transaction lock the sequencer row, advance it by
@@ -45,6 +45,7 @@ struct pg_store {
 	char *conninfo;
 	struct pg_conn *conns;
 	int nconns, nfree;
+	char *mirror;      /* the ledger's temporary copy (import, export) */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
@@ -67,9 +68,16 @@ bool pg_retryable(const struct pg_conn *c);
  * versions.  The new rows start after *base; false on failure. */
 bool pg_number_changes(struct pg_conn *c, long long *base);
 
+/* DUBAND_TEST_COMMIT_DELAY_MS: a random wait before a push commits. */
+void pg_test_delay(void);
 /* A change-log row for entity (seq given at commit). */
 bool pg_log_change(struct pg_conn *c, const char *entity, const char *entity_id, const char *item_id,
 		   const char *county, const char *old_county, bool deleted);
+
+struct duban_op;
+/* Applies the ops an import queued (item.create, item.set) as the office
+ * user who, in one transaction.  false on failure (logged). */
+bool pg_replay(struct srv_store *s, const char *who, const struct duban_op *ops, int n);
 
 extern const struct srv_push_ops srv_pg_push_ops;
 extern const struct srv_pull_ops srv_pg_pull_ops;

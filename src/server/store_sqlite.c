@@ -417,7 +417,7 @@ static bool sq_blob_record(struct srv_store *s, const char *sha256, long long si
 static int sq_blob_may_use(struct srv_store *s, const struct srv_user *u, const char *sha256)
 {
 	duban_store *st = srv_db_reader(db_of(s));
-	int may = srv_blob_may_use(duban_store_db(st), u, sha256);
+	int may = srv_blob_may_use(st, u, sha256);
 
 	srv_db_reader_done(db_of(s), st);
 	return may;
@@ -430,12 +430,13 @@ static duban_store *sq_ledger(struct srv_store *s, bool write)
 	return write ? srv_db_writer(db_of(s)) : srv_db_reader(db_of(s));
 }
 
-static void sq_ledger_done(struct srv_store *s, duban_store *st, bool write)
+static bool sq_ledger_done(struct srv_store *s, duban_store *st, bool write)
 {
 	if (write)
 		srv_db_writer_done(db_of(s));
 	else
 		srv_db_reader_done(db_of(s), st);
+	return true;
 }
 
 static void sq_close(struct srv_store *s)

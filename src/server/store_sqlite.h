@@ -68,7 +68,7 @@ long long srv_server_seq(duban_store *st);
 long long srv_prune_changes(duban_store *st, int days);
 
 /* srv_blob_may_use's rule on an open connection. */
-int srv_blob_may_use(sqlite3 *db, const struct srv_user *u, const char *sha256);
+int srv_blob_may_use(duban_store *st, const struct srv_user *u, const char *sha256);
 
 /* ---------------------------------------------------------------- store_sqlite.c */
 /* The store over an open srv_db (which it then owns). */

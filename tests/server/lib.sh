@@ -56,6 +56,79 @@ srv_cleanup() {
 BG_PIDS=
 trap 'srv_cleanup' EXIT
 
+# DUBAN_STORE=pg: the same tests on PostgreSQL.  This test gets a throw-away
+# cluster (tests/pg/lib.sh), and duband runs through a wrapper that gives
+# each --data DIR a database of its own (created on first use: every
+# started server, restart and admin command on DIR uses it) and keeps its
+# blobs in DIR/blobs, so the tests' commands stay as they are.
+if [ "${DUBAN_STORE:-}" = pg ]; then
+	. "$top_srcdir/tests/pg/lib.sh"
+	pg_require backend
+	pg_start
+	DUBAND_REAL=$DUBAND
+	DUBAND=$tmp/duband-pg
+	export DUBAND_REAL
+	mkdir -p "$tmp"
+	cat >"$DUBAND" <<'WRAPPER'
+#!/bin/sh
+# duband, with --data DIR standing for DIR's PostgreSQL database.
+data=
+want=
+first=1
+for a do
+	if [ -n "$first" ]; then
+		set --
+		first=
+	fi
+	if [ -n "$want" ]; then
+		want=
+		data=$a
+		continue
+	fi
+	case $a in
+	--data) want=1; continue ;;
+	--data=*) data=${a#--data=}; continue ;;
+	esac
+	set -- "$@" "$a"
+done
+[ -n "$data" ] || exec "$DUBAND_REAL" "$@"
+db=d$(printf '%s' "$data" | cksum | cut -d' ' -f1)
+if [ "$(psql -X -Atq -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'" 2>/dev/null)" != 1 ]; then
+	psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null 2>&1 || :
+fi
+mkdir -p -m 700 "$data" "$data/blobs"
+store="postgresql:///$db?host=$PGHOST&port=$PGPORT"
+if [ "${1:-}" = serve ]; then
+	exec "$DUBAND_REAL" "$@" --store "$store" --blobs "$data/blobs"
+fi
+exec "$DUBAND_REAL" "$@" --store "$store"
+WRAPPER
+	chmod +x "$DUBAND"
+fi
+
+# pg_data_db [DIR]: the database the wrapper uses for DIR ($DATA).
+pg_data_db() {
+	echo "d$(printf '%s' "${1:-$DATA}" | cksum | cut -d' ' -f1)"
+}
+
+# data_copy DIR COPY / data_move FROM DIR: a server's whole data (the
+# directory, and on PostgreSQL its database) copied, or moved over another
+# (a restore from a backup).  The server must be stopped.
+data_copy() {
+	cp -a "$1" "$2"
+	if [ "${DUBAN_STORE:-}" = pg ]; then
+		pg_sql postgres "CREATE DATABASE $(pg_data_db "$2") TEMPLATE $(pg_data_db "$1")" >/dev/null
+	fi
+}
+data_move() {
+	rm -rf "$2"
+	mv "$1" "$2"
+	if [ "${DUBAN_STORE:-}" = pg ]; then
+		pg_sql postgres "DROP DATABASE IF EXISTS $(pg_data_db "$2")" >/dev/null
+		pg_sql postgres "ALTER DATABASE $(pg_data_db "$1") RENAME TO $(pg_data_db "$2")" >/dev/null
+	fi
+}
+
 # ---------------------------------------------------------------- certificates
 # A CA, and a server certificate for 127.0.0.1 and localhost signed by it.
 make_certs() {

@@ -159,7 +159,7 @@ is "$(j .reset) $(j .reason)" "true cursor_unknown" "a cursor whose check token 
 
 # ---- a server restored from an older copy of its data dir
 stop_server
-cp -a "$DATA" "$tmp/data.bak"
+data_copy "$DATA" "$tmp/data.bak"
 start_server
 TOKEN=$boss
 push "$(op_note "$(uuid)" "$last" "$(uuid)" '备份之后 1')" "$(op_note "$(uuid)" "$last" "$(uuid)" '备份之后 2')" \
@@ -169,8 +169,7 @@ after=$(j .next)
 api GET "pull?since=$after"
 is "$(j .reset)" null "the client's cursor is served before the restore"
 stop_server
-rm -rf "$DATA"
-mv "$tmp/data.bak" "$DATA"
+data_move "$tmp/data.bak" "$DATA"
 start_server
 TOKEN=$boss
 i=1

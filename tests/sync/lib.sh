@@ -165,6 +165,12 @@ UNION ALL SELECT 'inspection', r.id, i.code, r.date, r.passed, r.findings FROM i
 UNION ALL SELECT 'action', r.id, i.code, r.kind, r.text, r.date FROM action r JOIN item i ON i.id = r.item_id
 UNION ALL SELECT 'attachment', r.id, i.code, r.sha256, r.name, r.size FROM attachment r JOIN item i ON i.id = r.item_id
 ORDER BY 1, 2;"
+# The same for PostgreSQL, whose UNION wants one type per column.
+if [ "${DUBAN_STORE:-}" = pg ]; then
+	RECORDS_SQL_SERVER=$(printf '%s' "$RECORDS_SQL" | sed 's/r\.passed,/r.passed::text,/; s/r\.size FROM/r.size::text FROM/;')
+else
+	RECORDS_SQL_SERVER=$RECORDS_SQL
+fi
 
 db_records() {
 	sqlite3 -readonly -separator '|' "$1" "$RECORDS_SQL" 2>>"$tmp/sqlite.err"
@@ -173,15 +179,26 @@ client_records() {
 	db_records "$(client_db "$1")"
 }
 server_records() {
-	db_records "$DATA/ledger.db"
+	if [ "${DUBAN_STORE:-}" = pg ]; then
+		# byte order, as SQLite sorts (ids have one length)
+		sql_server "$RECORDS_SQL_SERVER" | LC_ALL=C sort
+	else
+		db_records "$DATA/ledger.db"
+	fi
 }
 
 # sql_client NAME SQL / sql_server SQL: one read-only query.
 sql_client() {
 	sqlite3 -readonly -separator '|' "$(client_db "$1")" "$2" 2>>"$tmp/sqlite.err"
 }
+# On PostgreSQL the ledger's tables are views of the same shape (see
+# src/server/store_pg.c), read with psql.
 sql_server() {
-	sqlite3 -readonly -separator '|' "$DATA/ledger.db" "$1" 2>>"$tmp/sqlite.err"
+	if [ "${DUBAN_STORE:-}" = pg ]; then
+		psql -X -q -At -F '|' -d "$(pg_data_db)" -c "$1" 2>>"$tmp/sqlite.err"
+	else
+		sqlite3 -readonly -separator '|' "$DATA/ledger.db" "$1" 2>>"$tmp/sqlite.err"
+	fi
 }
 
 # same_as_server NAME TEXT: two tests: client NAME's items and records equal
@@ -227,9 +244,9 @@ same_as_server_in() {
 	fi
 	_in=$(printf "'%s'," "$@")
 	client_records "$_sn" >"$tmp/.cr"
-	sqlite3 -readonly -separator '|' "$DATA/ledger.db" "$(printf '%s' "$RECORDS_SQL" |
-		sed "s/ JOIN item i ON i.id = \([a-z]\)\.item_id/ JOIN item i ON i.id = \1.item_id AND i.county IN (${_in%,})/g")" \
-		>"$tmp/.sr" 2>>"$tmp/sqlite.err"
+	sql_server "$(printf '%s' "$RECORDS_SQL_SERVER" |
+		sed "s/ JOIN item i ON i.id = \([a-z]\)\.item_id/ JOIN item i ON i.id = \1.item_id AND i.county IN (${_in%,})/g")" |
+		LC_ALL=C sort >"$tmp/.sr"
 	if cmp -s "$tmp/.cr" "$tmp/.sr"; then
 		pass "$_st: records of $_sn = server's in $* ($(wc -l <"$tmp/.sr" | tr -d ' ') records)"
 	else

@@ -22,7 +22,7 @@ exit_is 0 "b's first sync"
 
 # ---------------------------------------------------------------- the backup
 stop_server
-cp -a "$DATA" "$tmp/backup"
+data_copy "$DATA" "$tmp/backup"
 start_server
 retarget_proxy 1
 backup_seq=$(sql_server "SELECT max(seq) FROM change")
@@ -39,8 +39,7 @@ diag "backup at change $backup_seq; a's cursor $cursor_old"
 
 # ---------------------------------------------------------------- the restore
 stop_server
-rm -rf "$DATA"
-cp -a "$tmp/backup" "$DATA"
+data_move "$tmp/backup" "$DATA"
 start_server
 retarget_proxy 1
 is "$(sql_server "SELECT max(seq) FROM change")" "$backup_seq" "the server is back at the backup"
