@@ -190,13 +190,13 @@ load_and_pull() {
 
 # Many transactions at once through A: with a commit delay when duband
 # offers one (DUBAND_TEST_COMMIT_DELAY_MS, a random 0..N ms before COMMIT).
-load_and_pull sequenced "$(pg_new_db duban)" DUBAND_TEST_COMMIT_DELAY_MS=20
+load_and_pull sequenced "$(pg_new_db duban)" DUBAND_TEST_COMMIT_DELAY_MS=100
 is "$applied" "$((W * T / 5 * 3))" "every one of the $((W * T / 5 * 3)) ops pushed through A is applied"
 is "$missed" 0 "the client pulling from B while A was written to missed no change"
 is "$twice" 0 "... and got none twice"
 
 # duband with a bigserial position: the same load must catch it.
-load_and_pull naive "$(pg_new_db duban_b)" DUBAND_TEST_NAIVE_CURSOR=1 DUBAND_TEST_COMMIT_DELAY_MS=20
+load_and_pull naive "$(pg_new_db duban_b)" DUBAND_TEST_NAIVE_CURSOR=1 DUBAND_TEST_COMMIT_DELAY_MS=100
 if grep -q 'naive bigserial cursor' "$ERR_A" 2>/dev/null; then
 	[ "$missed" -gt 0 ]
 	ok $? "duband with a bigserial cursor (DUBAND_TEST_NAIVE_CURSOR=1): the same check finds $missed missed changes"

@@ -192,6 +192,11 @@ TOKEN=$boss
 pull_all
 is "$(grep -c '切换之后的记录' "$tmp/changes")" 1 "c's note reached the server once"
 is "$(grep -c 'LAG-001' "$tmp/changes")" 0 "what only the lost primary had (LAG-001) is gone from the server"
+# What the lost primary had (the item LAG-001, the record lag-note) stays
+# on a client that pulled it: after a reset the client downloads everything
+# again but keeps what it has (the same after a SQLite server restored from
+# a backup, tests/sync/t_sync_reset.sh, which loses no whole item).
+todo="after a reset the client keeps items and records the server lost (client sync engine)"
 client_ledger c >"$tmp/.cl"
 server_ledger >"$tmp/.sl"
 if [ -s "$tmp/.sl" ] && cmp -s "$tmp/.cl" "$tmp/.sl"; then
@@ -201,10 +206,6 @@ else
 	[ -s "$tmp/.sl" ] || diag "the server export is empty or failed: $(cat "$tmp/duband-export.err" 2>/dev/null)"
 	diff "$tmp/.sl" "$tmp/.cl" | head -10 | sed 's/^/#   /'
 fi
-# A record the lost primary had (lag-note) stays on a client that pulled it:
-# after a reset the client downloads everything again but keeps the records
-# it has (the same after a SQLite server restored from a backup).
-todo="a reset keeps records the server lost (client sync engine)"
 client_records c >"$tmp/.cr"
 server_records >"$tmp/.sr"
 if cmp -s "$tmp/.cr" "$tmp/.sr"; then
