@@ -19,7 +19,10 @@
  * the number of the transaction's rows and number them in the order they
  * were written (pg_number_changes).  The lock is held until commit, so
  * positions become visible in the order they were given out and no reader
- * ever sees position N+1 before N: gap-free, in commit order.
+ * ever sees position N+1 before N: gap-free, in commit order.  (Pushes
+ * touching one item are serialized anyway by its row lock, taken FOR UPDATE
+ * before anything is read; the sequencer is what keeps pushes to different
+ * items from overtaking each other in the log.)
  *
  * Every statement is PQexecParams (unnamed, never PQprepare), and no
  * session state outlives a transaction (advisory locks are transaction

@@ -336,6 +336,31 @@ static void test_open(void)
 	}
 }
 
+/* --store: which backend a string names (src/server/store.c). */
+static void test_store_kind(void)
+{
+	static const struct {
+		const char *url;
+		bool pg;
+	} cases[] = {
+		{ "sqlite:/var/lib/duband", false },
+		{ "/var/lib/duband", false },
+		{ "data", false },
+		{ "./a=b/dir", false },
+		{ "sqlite:host=x", false },
+		{ "postgresql://duband@db1,db2/duban?target_session_attrs=read-write", true },
+		{ "postgres:///duban?host=/run/postgresql", true },
+		{ "host=/run/postgresql dbname=duban", true },
+		{ "dbname=duban", true },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char name[160];
+		snprintf(name, sizeof name, "--store %s is %s", cases[i].url, cases[i].pg ? "PostgreSQL" : "SQLite");
+		ok(srv_store_is_pg(cases[i].url) == cases[i].pg, name);
+	}
+}
+
 static void test_users(void)
 {
 	ok(srv_user_all_counties(&office), "the office sees every county");
@@ -995,6 +1020,7 @@ int main(void)
 	make_user(&insp_yi, "zhang", DUBAN_ROLE_INSPECTOR, "乙县", "zhang-pc");
 	make_user(&viewer, "zhao", DUBAN_ROLE_VIEWER, "甲县", "zhao-pc");
 
+	test_store_kind();
 	test_open();
 	test_users();
 	if (db) {
