@@ -154,7 +154,7 @@ store_user() {
 # push_to URL TOKEN FILE: the answer of POST FILE to URL/api/v1/push (empty
 # when there was none).
 push_to() {
-	curl -s --max-time 60 --cacert "$CA" -H "Authorization: Bearer $2" \
+	curl -s --max-time "${PUSH_MAX_TIME:-60}" --cacert "$CA" -H "Authorization: Bearer $2" \
 		-H 'Content-Type: application/json' --data-binary @"$3" "$1/api/v1/push" 2>/dev/null
 }
 

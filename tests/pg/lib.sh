@@ -82,6 +82,12 @@ pg_check_bouncer() {
 # (configure --without-postgresql, or no libpq: see pg_backend_built).  In CI (CI=true) each is a failure instead:
 # CI installs everything (contrib/setup-debian.sh --test-tools).
 pg_require() {
+	# CI runs the PostgreSQL tests once, in tests/run.sh, not again inside
+	# make distcheck (.ci/run sets DUBAN_PG_TESTS=elsewhere there).
+	if [ "${DUBAN_PG_TESTS:-}" = elsewhere ]; then
+		echo "1..0 # SKIP the PostgreSQL tests run in tests/run.sh (DUBAN_PG_TESTS=elsewhere)"
+		exit 0
+	fi
 	if pg_check; then
 		[ "${1:-}" = backend ] || return 0
 		pg_backend_built && return 0

