@@ -33,6 +33,7 @@
 #include "duban/util.h"
 #include "server.h"
 #include "store_internal.h"
+#include "store.h"
 #include "store_sqlite.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -275,12 +276,16 @@ static long long query_num(const char *path, const char *sql)
 static const char seq_sql[] = "SELECT seq FROM sqlite_sequence WHERE name = 'change'";
 static const char items_sql[] = "SELECT count(*) FROM item";
 
+/* The SQLite store's directory: --data DIR or --store sqlite:DIR, else
+ * DUBAND_STORE or DUBAND_DATA.  A PostgreSQL store has its own tools. */
 static const char *data_dir_of(const char *opt)
 {
-	if (opt && *opt)
-		return opt;
-	const char *env = getenv("DUBAND_DATA");
-	return env && *env ? env : NULL;
+	const char *store = getenv("DUBAND_STORE");
+	if (!opt || !*opt)
+		opt = store && *store ? store : getenv("DUBAND_DATA");
+	if (!opt || !*opt)
+		return NULL;
+	return strncmp(opt, "sqlite:", 7) == 0 ? opt + 7 : opt;
 }
 
 /* Options of backup and restore: --data DIR, --force (restore), --help. */
@@ -288,6 +293,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, const char **data,
 {
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
+		{ "store", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -321,6 +327,11 @@ static int parse_opts(const char *cmd, int argc, char **argv, const char **data,
 	}
 	if (!data_dir_of(*data)) {
 		say("%s needs the data directory: --data DIR (or DUBAND_DATA)", cmd);
+		return EXIT_USAGE;
+	}
+	if (srv_store_is_pg(data_dir_of(*data))) {
+		say("%s copies a SQLite store; back up a PostgreSQL store with pg_dump or pg_basebackup "
+		    "(duband(8), BACKUPS)", cmd);
 		return EXIT_USAGE;
 	}
 	*data = data_dir_of(*data);

@@ -482,7 +482,8 @@ static int serve_args(int argc, char **argv)
 	/* SQLite: shared with other servers on this directory, never with a
 	 * restore.  PostgreSQL keeps its own locks. */
 	int lock = -1;
-	if (cfg.data_dir && !srv_store_is_pg(cfg.data_dir) && (lock = srv_datadir_hold(cfg.data_dir)) < 0)
+	if (cfg.data_dir && !srv_store_is_pg(cfg.data_dir) &&
+	    (lock = srv_datadir_hold(strncmp(cfg.data_dir, "sqlite:", 7) == 0 ? cfg.data_dir + 7 : cfg.data_dir)) < 0)
 		return EXIT_FAIL;
 	struct srv_store *db = open_data("serve", cfg.data_dir, cfg.blob_dir, cfg.readers, &rc);
 	if (db)

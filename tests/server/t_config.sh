@@ -43,7 +43,7 @@ DATA=$store
 add_user boss office || exit 1
 serve_bg --config "$conf"
 if health_ok; then pass "the server starts from the file alone"; else fail "the server starts from the file alone"; sed 's/^/# /' "$SRV_ERR"; fi
-like "$(cat "$SRV_ERR")" "data $store" "store sqlite:DIR is the data directory, a quoted value keeps its space"
+like "$(cat "$SRV_ERR")" "sqlite store $store)" "store sqlite:DIR is the data directory, a quoted value keeps its space"
 [ -s "$tmp/access from config.log" ]
 ok $? "log names the access log"
 login_as boss
