@@ -771,6 +771,31 @@ static enum duban_err delete_set_ops(duban_store *st, const char *item_id, const
 	return run(st, s, _("updating the outbox"));
 }
 
+/* An open conflict on f keeps the server's latest value as theirs: taking
+ * theirs later must write what the server has now, not what it had when
+ * the conflict arose.  *found is set when there is one. */
+static enum duban_err refresh_conflict(duban_store *st, const struct pending *p, const struct duban_field *f,
+				       const struct duban_item *remote, const char *theirs, bool *found)
+{
+	for (int i = 0; i < p->nconflicts; i++) {
+		sqlite3_stmt *s;
+
+		if (!text_eq(p->conflicts[i].field, f->name))
+			continue;
+		*found = true;
+		if (text_eq(p->conflicts[i].theirs, theirs))
+			return DUBAN_OK;
+		s = prep(st, "UPDATE conflict SET theirs = ?2, version = ?3 WHERE id = ?1");
+		if (s) {
+			sqlite3_bind_int64(s, 1, p->conflicts[i].id);
+			bind_str(s, 2, theirs);
+			sqlite3_bind_int64(s, 3, remote->version);
+		}
+		return run(st, s, _("saving a conflict"));
+	}
+	return DUBAN_OK;
+}
+
 /* A field the server changed while the user has an unsent edit of it.
  * *keep is set when the local value stays. */
 static enum duban_err merge_pending_field(duban_store *st, const struct pending *p, const struct duban_field *f,
@@ -803,23 +828,7 @@ static enum duban_err merge_pending_field(duban_store *st, const struct pending 
 		err = conflict_put(st, &c, now);
 		return err ? err : delete_set_ops(st, remote->id, f->name, true);
 	}
-	for (int i = 0; i < p->nconflicts; i++) {
-		sqlite3_stmt *s;
-
-		if (!text_eq(p->conflicts[i].field, f->name))
-			continue;
-		*keep = true;
-		if (text_eq(p->conflicts[i].theirs, theirs))
-			return DUBAN_OK;
-		s = prep(st, "UPDATE conflict SET theirs = ?2, version = ?3 WHERE id = ?1");
-		if (s) {
-			sqlite3_bind_int64(s, 1, p->conflicts[i].id);
-			bind_str(s, 2, theirs);
-			sqlite3_bind_int64(s, 3, remote->version);
-		}
-		return run(st, s, _("saving a conflict"));
-	}
-	return DUBAN_OK;
+	return refresh_conflict(st, p, f, remote, theirs, keep);
 }
 
 static enum duban_err merge_remote(duban_store *st, const struct duban_item *local, const struct duban_item *remote,
@@ -842,8 +851,16 @@ static enum duban_err merge_remote(duban_store *st, const struct duban_item *loc
 		char *mine, *theirs;
 		bool keep = false;
 
-		if (duban_field_equal(f, local, remote))
+		if (duban_field_equal(f, local, remote)) {
+			/* The server came round to the local value (someone else
+			 * set it too): a conflict on it now offers that value. */
+			if (p.nconflicts) {
+				char *now_theirs = duban_field_format(f, remote);
+				err = refresh_conflict(st, &p, f, remote, now_theirs, &keep);
+				free(now_theirs);
+			}
 			continue;
+		}
 		mine = duban_field_format(f, local);
 		theirs = duban_field_format(f, remote);
 		/* The status is the server's: it ran the machine on its own state. */

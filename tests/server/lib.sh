@@ -51,7 +51,8 @@ srv_cleanup() {
 	fi
 	# shellcheck disable=SC2086
 	kill_child KILL $BG_PIDS
-	rm -rf "$tmp"
+	# KEEP_TMP=1: the test's directory (ledgers, logs) stays for a post-mortem.
+	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi
 }
 BG_PIDS=
 trap 'srv_cleanup' EXIT

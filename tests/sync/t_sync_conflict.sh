@@ -97,6 +97,25 @@ exit_is 0 "resolve --theirs"
 is "$(field b S-00003 progress)" 45 "b takes theirs at once"
 sync_all
 all_have S-00003 progress 45 "--theirs: everyone has 45"
+# The server comes round to b's value while the conflict waits (a sets it
+# too): theirs is what the server has now, so --theirs keeps the replicas
+# equal (the simulation found b left on the old value).
+crun a edit S-00006 --progress 30
+crun b edit S-00006 --progress 70
+sync_client a
+sync_client b
+exit_is 9 "a conflict on S-00006: a has 30, b 70"
+crun a edit S-00006 --progress 70
+sync_client a
+sync_client b
+id=$(conflict_id b S-00006)
+line=$(client b conflicts 2>>"$CLIENT_ERR" | grep S-00006)
+like "$line" "theirs: 70" "the waiting conflict offers the server's value now"
+crun b resolve "$id" --theirs
+exit_is 0 "resolve --theirs"
+sync_all
+all_have S-00006 progress 70 "the server's latest value everywhere"
+
 show=$(client b show S-00003 2>>"$CLIENT_ERR")
 like "$show" "Progress: 21 → 65" "b's history: its own edit"
 like "$show" "Progress: 65 → 45" "b's history: the server's value taken"
