@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duban/closeout.h"
 #include "duban/date.h"
 #include "duban/model.h"
 #include "duban/store.h"
@@ -713,6 +714,133 @@ int tui_form_inspection(struct tui *t, const char *item_id)
 	bool saved = form_run(t, &fm);
 	form_free(&fm);
 	duban_item_free(&item);
+	return saved ? TUI_RELOAD : TUI_REDRAW;
+}
+
+/* ---------------------------------------------------------------- accept */
+
+/* A sign-off is an inspection with the level's id, as `duban accept`
+ * records it: findings = the opinion, the criteria met as "1,2,5". */
+enum { ACC_RESULT, ACC_OPINION, ACC_DATE, ACC_CRITERIA };
+
+struct accept_ctx {
+	struct duban_item item;
+	const struct duban_acceptance_chain *chain;
+	int level;
+};
+
+static char *criteria_met(const struct form *fm)
+{
+	struct duban_buf b;
+	duban_buf_init(&b);
+	for (int i = 0; i < DUBAN_CRITERIA_COUNT; i++)
+		if (fm->f[ACC_CRITERIA + i].checked)
+			duban_buf_printf(&b, "%s%d", b.len ? "," : "", i + 1);
+	return b.data ? duban_buf_steal(&b) : xstrdup("");
+}
+
+static bool save_accept(struct tui *t, struct form *fm, void *ctx)
+{
+	struct accept_ctx *ac = ctx;
+	const struct duban_acceptance_level *lv = &ac->chain->level[ac->level];
+	struct duban_inspection r = {
+		.date = field_date(&fm->f[ACC_DATE]),
+		.level = xstrdup(lv->id),
+		.inspectors = xstrdup(""),
+		.place = xstrdup(""),
+		.findings = field_value(&fm->f[ACC_OPINION]),
+		.passed = fm->f[ACC_RESULT].choice == 0,
+		.criteria = criteria_met(fm),
+		.author = xstrdup(""),
+	};
+	memcpy(r.item_id, ac->item.id, sizeof r.item_id);
+	enum duban_err err = duban_inspection_add(t->st, &r);
+	bool passed = r.passed;
+	duban_inspection_free(&r);
+	if (err != DUBAN_OK) {
+		form_error(fm, -1, "%s", store_error(t, err));
+		return false;
+	}
+	struct duban_item now;
+	duban_item_init(&now);
+	duban_item_get_by_id(t->st, ac->item.id, &now);
+	char *head = xasprintf(passed ? _("%s: %s signed, passed") : _("%s: %s signed, failed"), ac->item.code, lv->name);
+	char *tail;
+	if (now.status != ac->item.status)
+		tail = xasprintf(_(" (%s → %s)"), duban_status_name(ac->item.status), duban_status_name(now.status));
+	else if (passed && ac->level + 1 < ac->chain->n)
+		tail = xasprintf(_("; next: %s"), ac->chain->level[ac->level + 1].name);
+	else
+		tail = xstrdup("");
+	tui_message(t, false, "%s%s", head, tail);
+	free(tail);
+	free(head);
+	duban_item_free(&now);
+	return true;
+}
+
+/* "县级初验 ✓ → 市级验收 (next)": what is signed and what comes next. */
+char *tui_chain_text(const struct duban_acceptance_chain *c, int next)
+{
+	struct duban_buf b;
+	duban_buf_init(&b);
+	for (int i = 0; i < c->n; i++) {
+		if (i)
+			duban_buf_puts(&b, " → ");
+		if (i == next)
+			duban_buf_printf(&b, _("%s (next)"), c->level[i].name);
+		else
+			duban_buf_printf(&b, i < next ? "%s ✓" : "%s", c->level[i].name);
+	}
+	return duban_buf_steal(&b);
+}
+
+/* Why the next level may not be signed here, or NULL (as `duban accept`
+ * refuses). */
+static char *accept_refusal(struct tui *t, const struct accept_ctx *ac)
+{
+	const struct duban_item *it = &ac->item;
+	enum duban_role role = duban_store_role(t->st);
+	if (it->status != DUBAN_STATUS_REQUESTED)
+		return xasprintf(_("%s is %s: only an item whose close-out was requested is accepted "
+				   "(duban status %s requested)"), it->code, duban_status_name(it->status), it->code);
+	if (ac->level >= ac->chain->n)
+		return xasprintf(_("%s: every acceptance level is signed"), it->code);
+	if (!duban_acceptance_may_sign(ac->chain, ac->level, role))
+		return xasprintf(_("%s is signed by the office, not by an %s"), ac->chain->level[ac->level].name,
+				 duban_role_name(role));
+	return NULL;
+}
+
+int tui_form_accept(struct tui *t, const char *item_id)
+{
+	struct accept_ctx ac = { .chain = duban_store_acceptance(t->st) };
+	if (!open_item(t, item_id, &ac.item))
+		return TUI_REDRAW;
+	enum duban_err err = duban_acceptance_progress(t->st, ac.item.id, &ac.level);
+	char *why = err != DUBAN_OK ? xstrdup(store_error(t, err)) : accept_refusal(t, &ac);
+	if (why) {
+		tui_message(t, true, "%s", why);
+		free(why);
+		duban_item_free(&ac.item);
+		return TUI_REDRAW;
+	}
+	const char *results[] = { _("pass"), _("fail") };
+	char *state = tui_chain_text(ac.chain, ac.level);
+	struct form fm;
+	form_init(&fm, xasprintf(_("Acceptance of %s: %s"), ac.item.code, state), save_accept, &ac);
+	free(state);
+	fm.f[form_choice(&fm, _("Result"), results, 2, -1)].required = true;
+	fm.f[form_text(&fm, _("Opinion"), FORM_MULTILINE, "")].required = true;
+	fm.f[ACC_OPINION].rows = 3;
+	char *today = today_text();
+	fm.f[form_text(&fm, _("Date"), FORM_DATE, today)].required = true;
+	free(today);
+	for (int i = 0; i < DUBAN_CRITERIA_COUNT; i++)
+		form_check(&fm, duban_acceptance_criteria_zh[i], false);
+	bool saved = form_run(t, &fm);
+	form_free(&fm);
+	duban_item_free(&ac.item);
 	return saved ? TUI_RELOAD : TUI_REDRAW;
 }
 

@@ -68,7 +68,10 @@
 	X(VIEW_OVERDUE, "view-overdue", N_("overdue items on the supervision ladder")) \
 	X(ISSUE_STEP, "issue-step", N_("issue the step due: record it and write its letter")) \
 	X(NEXT_SECTION, "next-section", N_("agenda: next section (overdue, this week, next week, ongoing)")) \
-	X(PREV_SECTION, "prev-section", N_("agenda: previous section"))
+	X(PREV_SECTION, "prev-section", N_("agenda: previous section")) \
+	X(ATTACH_FILE, "attach-file", N_("attach a file as evidence (a photo, a decision…)")) \
+	X(OPEN_ATTACHMENT, "open-attachment", N_("open an attachment (downloaded first if need be)")) \
+	X(SIGN_ACCEPTANCE, "sign-acceptance", N_("sign the next acceptance level"))
 
 enum tui_action {
 #define TUI_ACTION_ENUM(id, name, help) TUI_ACT_##id,
@@ -335,6 +338,25 @@ int tui_form_action(struct tui *t, const char *item_id);
 int tui_form_status(struct tui *t, const char *item_id);
 int tui_form_edit(struct tui *t, const char *item_id);
 int tui_form_new_item(struct tui *t);
+/* Signs the next level of the acceptance chain of a requested item, as
+ * `duban accept` does; offered only to a role that may sign that level. */
+int tui_form_accept(struct tui *t, const char *item_id);
+/* "县级初验 ✓ → 市级验收 (next)": the levels signed and the next.  Malloc'd. */
+struct duban_acceptance_chain;
+char *tui_chain_text(const struct duban_acceptance_chain *c, int next);
+/* Attachments (attach.c): a path prompt (Tab completes file names, ~ is
+ * the home directory) and the kind of evidence, then duban_attach_file;
+ * opening one fetches it when not local and runs $DUBAN_OPEN or xdg-open
+ * when a display exists, else shows its path.  Esc at any step does
+ * nothing.  TUI_* flags. */
+int tui_attach(struct tui *t, const char *item_id);
+int tui_open_attachment(struct tui *t, const char *item_id);
+/* "~/x" with the home directory; anything else copied.  Malloc'd. */
+char *tui_expand_home(const char *path);
+/* Completes the file name being typed in text (after ~ expansion) to the
+ * longest common prefix of the names in its directory; a directory gets
+ * "/".  Malloc'd; NULL when nothing matches. */
+char *tui_complete_path(const char *text);
 
 /* ---- Item detail (view_detail.c): shared by the ledger's pane and the
  * full-screen detail view ---- */

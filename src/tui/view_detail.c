@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "duban/closeout.h"
 #include "duban/date.h"
 #include "duban/model.h"
 #include "duban/store.h"
@@ -229,6 +230,7 @@ static char *event_text(const struct duban_event *e)
 struct history_ctx {
 	struct tui_detail *d;
 	int cols;
+	int count;
 };
 
 /* Every history line alike: "YYYY-MM-DD HH:MM author: what". */
@@ -277,6 +279,68 @@ static int add_entry(const struct duban_history_entry *e, void *data)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- close-out */
+
+/* "验收：县级初验 ✓ → 市级验收 (next)" for a requested item. */
+static void add_acceptance(struct tui *t, struct tui_detail *d, const struct duban_item *item, int cols)
+{
+	if (item->status != DUBAN_STATUS_REQUESTED)
+		return;
+	const struct duban_acceptance_chain *c = duban_store_acceptance(t->st);
+	int next = 0;
+	if (duban_acceptance_progress(t->st, item->id, &next) != DUBAN_OK)
+		return;
+	char *chain = tui_chain_text(c, next);
+	add_field(d, _("Acceptance"), chain, cols, TUI_EL_DEFAULT);
+	free(chain);
+}
+
+/* "1.2 MB" as people read sizes. */
+static char *size_text(long long n)
+{
+	if (n < 1024)
+		return xasprintf(_("%lld B"), n);
+	if (n < 1024 * 1024)
+		return xasprintf(_("%.1f KB"), (double)n / 1024);
+	return xasprintf(_("%.1f MB"), (double)n / (1024 * 1024));
+}
+
+static int add_attachment(const struct duban_history_entry *e, void *data)
+{
+	struct history_ctx *hc = data;
+	const struct duban_attachment *a = e->attachment;
+	if (!a)
+		return 0;
+	char *size = size_text(a->size);
+	/* received_at is set when duband has the record: until then it is
+	 * queued on this device. */
+	char *line = xasprintf("%s · %s · %s · %s", a->name, duban_evidence_name(a->kind), size,
+			       a->received_at[0] ? _("sent") : _("queued"));
+	add_wrapped(hc->d, NULL, line, 4, 2, hc->cols, TUI_EL_DEFAULT);
+	hc->count++;
+	free(line);
+	free(size);
+	return 0;
+}
+
+/* The attachments (佐证材料), each with its kind, size and sync state. */
+static void add_attachments(struct tui *t, struct tui_detail *d, const char *item_id, int cols)
+{
+	struct history_ctx hc = { d, cols, 0 };
+	int head = d->n;
+	add_line(d, NULL, "", 0, TUI_EL_DEFAULT);
+	add_line(d, NULL, _("Attachments"), 0, TUI_EL_TABLE_HEAD);
+	duban_history_each(t->st, item_id, add_attachment, &hc);
+	if (hc.count)
+		return;
+	/* No section for an item without attachments. */
+	for (int i = head; i < d->n; i++) {
+		free(d->lines[i].label);
+		free(d->lines[i].text);
+	}
+	d->n = head;
+}
+
 /* ---------------------------------------------------------------- render */
 
 bool tui_detail_render(struct tui *t, const char *item_id, int cols, struct tui_detail *out)
@@ -299,10 +363,14 @@ bool tui_detail_render(struct tui *t, const char *item_id, int cols, struct tui_
 	/* Conflicts first: they wait for the user, so they must not hide
 	 * below a long item. */
 	add_conflicts(t, out, item.id, cols);
+	/* Where a requested item stands in its acceptance chain is what the
+	 * signer looks for: above the fields. */
+	add_acceptance(t, out, &item, cols);
 	add_fields(t, out, &item, cols);
+	add_attachments(t, out, item.id, cols);
 	add_line(out, NULL, "", 0, TUI_EL_DEFAULT);
 	add_line(out, NULL, _("History"), 0, TUI_EL_TABLE_HEAD);
-	struct history_ctx hc = { out, cols };
+	struct history_ctx hc = { out, cols, 0 };
 	if (duban_history_each(t->st, item.id, add_entry, &hc) != DUBAN_OK)
 		add_line(out, NULL, duban_store_errmsg(t->st), 0, TUI_EL_ERROR);
 	duban_item_free(&item);
@@ -429,6 +497,9 @@ int tui_item_form(struct tui *t, enum tui_action a, const char *item_id)
 	case TUI_ACT_ADD_ACTION: return tui_form_action(t, item_id);
 	case TUI_ACT_CHANGE_STATUS: return tui_form_status(t, item_id);
 	case TUI_ACT_EDIT_ITEM: return tui_form_edit(t, item_id);
+	case TUI_ACT_ATTACH_FILE: return tui_attach(t, item_id);
+	case TUI_ACT_OPEN_ATTACHMENT: return tui_open_attachment(t, item_id);
+	case TUI_ACT_SIGN_ACCEPTANCE: return tui_form_accept(t, item_id);
 	default: return TUI_IGNORED;
 	}
 }
@@ -447,6 +518,9 @@ static int detail_handle(struct tui *t, void *self, enum tui_action a, int key)
 	case TUI_ACT_ADD_ACTION:
 	case TUI_ACT_CHANGE_STATUS:
 	case TUI_ACT_EDIT_ITEM:
+	case TUI_ACT_ATTACH_FILE:
+	case TUI_ACT_OPEN_ATTACHMENT:
+	case TUI_ACT_SIGN_ACCEPTANCE:
 		if (!v->lines.item_id[0])
 			return TUI_HANDLED;
 		return TUI_HANDLED | tui_item_form(t, a, v->lines.item_id);
@@ -493,7 +567,8 @@ static int detail_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons
 
 static const enum tui_action detail_actions[] = {
 	TUI_LIST_MOVES, TUI_ACT_DETAIL_DOWN, TUI_ACT_DETAIL_UP, TUI_ACT_ENTER, TUI_ACT_ADD_NOTE,
-	TUI_ACT_ADD_INSPECTION, TUI_ACT_ADD_ACTION, TUI_ACT_CHANGE_STATUS, TUI_ACT_EDIT_ITEM, TUI_ACT_NONE
+	TUI_ACT_ADD_INSPECTION, TUI_ACT_ADD_ACTION, TUI_ACT_CHANGE_STATUS, TUI_ACT_EDIT_ITEM, TUI_ACT_ATTACH_FILE,
+	TUI_ACT_OPEN_ATTACHMENT, TUI_ACT_SIGN_ACCEPTANCE, TUI_ACT_NONE
 };
 
 const struct tui_view_ops tui_detail_view = {

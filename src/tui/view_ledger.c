@@ -1014,6 +1014,9 @@ static int ledger_handle(struct tui *t, void *self, enum tui_action a, int key)
 	case TUI_ACT_ADD_ACTION:
 	case TUI_ACT_CHANGE_STATUS:
 	case TUI_ACT_EDIT_ITEM:
+	case TUI_ACT_ATTACH_FILE:
+	case TUI_ACT_OPEN_ATTACHMENT:
+	case TUI_ACT_SIGN_ACCEPTANCE:
 		return item_action(t, L, a);
 	case TUI_ACT_NEW_ITEM:
 		return TUI_HANDLED | TUI_REDRAW | tui_form_new_item(t);
@@ -1114,7 +1117,8 @@ static int ledger_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons
 static const enum tui_action ledger_actions[] = {
 	TUI_LIST_MOVES, TUI_ACT_DETAIL_DOWN, TUI_ACT_DETAIL_UP, TUI_ACT_ENTER, TUI_ACT_NEXT_PANE,
 	TUI_ACT_SEARCH, TUI_ACT_SEARCH_NEXT, TUI_ACT_SEARCH_PREV, TUI_ACT_ADD_NOTE, TUI_ACT_ADD_INSPECTION,
-	TUI_ACT_ADD_ACTION, TUI_ACT_CHANGE_STATUS, TUI_ACT_EDIT_ITEM, TUI_ACT_NEW_ITEM, TUI_ACT_NONE
+	TUI_ACT_ADD_ACTION, TUI_ACT_CHANGE_STATUS, TUI_ACT_EDIT_ITEM, TUI_ACT_NEW_ITEM, TUI_ACT_ATTACH_FILE,
+	TUI_ACT_OPEN_ATTACHMENT, TUI_ACT_SIGN_ACCEPTANCE, TUI_ACT_NONE
 };
 
 const struct tui_view_ops tui_ledger_view = {
