@@ -384,7 +384,7 @@ int cmd_accept(struct cli_ctx *ctx, int argc, char **argv)
 		duban_item_get_by_id(ctx->st, item.id, &now);
 		printf(r.passed ? _("%s: %s signed, passed") : _("%s: %s signed, failed"), item.code, c->level[level].name);
 		if (now.status != item.status)
-			printf(" (%s → %s)", duban_status_name(item.status), duban_status_name(now.status));
+			printf(_(" (%s → %s)"), duban_status_name(item.status), duban_status_name(now.status));
 		else if (r.passed && level + 1 < c->n)
 			printf(_("; next: %s"), c->level[level + 1].name);
 		putchar('\n');
