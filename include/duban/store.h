@@ -25,6 +25,12 @@ int duban_store_schema_version(duban_store *st);
  * connection (another duban, a sync) commits to the ledger, never for this
  * one's own writes.  -1 when it cannot be read. */
 long long duban_store_data_version(duban_store *st);
+/* While stop is set, a running query asks it every few thousand steps and
+ * is abandoned (failing) when it returns true: the TUI's idle work gives
+ * way to a key at once.  NULL removes it.  duban_store_stopped tells
+ * whether the last failure was such an abandon, not an error. */
+void duban_store_set_stop(duban_store *st, bool (*stop)(void *), void *ctx);
+bool duban_store_stopped(const duban_store *st);
 
 /* Who makes the changes: written into events and ops.  Defaults: user from
  * $USER, device from the host name, role office. */

@@ -187,6 +187,29 @@ sqlite3 *duban_store_db(duban_store *st)
 	return st->db;
 }
 
+static int stop_handler(void *ctx)
+{
+	duban_store *st = ctx;
+	if (!st->stop || !st->stop(st->stop_ctx))
+		return 0;
+	st->stopped = true;
+	return 1;
+}
+
+void duban_store_set_stop(duban_store *st, bool (*stop)(void *), void *ctx)
+{
+	st->stop = stop;
+	st->stop_ctx = ctx;
+	st->stopped = false;
+	/* Every 4000 virtual machine steps: well under a millisecond. */
+	sqlite3_progress_handler(st->db, stop ? 4000 : 0, stop ? stop_handler : NULL, st);
+}
+
+bool duban_store_stopped(const duban_store *st)
+{
+	return st->stopped;
+}
+
 long long duban_store_data_version(duban_store *st)
 {
 	sqlite3_stmt *s = NULL;

@@ -286,7 +286,7 @@ static long long count_matching(struct tui *t, const struct duban_filter *f)
 {
 	long long n = 0;
 
-	if (duban_query_count(t->st, f, &n) != DUBAN_OK)
+	if (duban_query_count(t->st, f, &n) != DUBAN_OK && !duban_store_stopped(t->st))
 		tui_message(t, true, "%s", duban_store_errmsg(t->st));
 	return n;
 }
@@ -1235,7 +1235,10 @@ static bool cal_idle(struct tui *t, void *self)
 
 	if (c->ongoing >= 0)
 		return false;
-	c->ongoing = ongoing_filter(t, c, &f) ? count_matching(t, &f) : 0;
+	long long n = ongoing_filter(t, c, &f) ? count_matching(t, &f) : 0;
+	if (duban_store_stopped(t->st))
+		return false; /* a key came first: counted again later */
+	c->ongoing = n;
 	return true;
 }
 
