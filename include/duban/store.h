@@ -247,5 +247,11 @@ enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *fi
 typedef int (*duban_item_cb)(const struct duban_item *item, void *ctx);
 enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filter,
 				enum duban_sort sort, duban_item_cb cb, void *ctx);
+/* Up to limit items matching filter by deadline, then code, after the item
+ * (after_deadline, after_code) when after_code is set: a list read a window
+ * at a time in that order (the overdue view's). */
+enum duban_err duban_query_each_by_due_code(duban_store *st, const struct duban_filter *filter,
+					    duban_date after_deadline, const char *after_code, int limit,
+					    duban_item_cb cb, void *ctx);
 
 #endif
