@@ -191,8 +191,8 @@ static void test_fresh(duban_store *st)
 	struct duban_op op;
 	long long first;
 
-	is_int(duban_store_schema_version(st), 5, "a new ledger is schema 5");
-	is_int(scalar("PRAGMA user_version"), 5, "user_version 5 on disk");
+	is_int(duban_store_schema_version(st), 6, "a new ledger is schema 6");
+	is_int(scalar("PRAGMA user_version"), 6, "user_version 6 on disk");
 	fill(&it, "S-001", "砂石厂噪声扰民");
 	duban_item_insert(st, &it);
 	ok(first_op(st, 0, &op) == 1, "the create is queued");
