@@ -25,7 +25,7 @@ enum col { C_CODE, C_TITLE, C_COUNTY, C_UNIT, C_DEADLINE, C_DAYS, C_TAKEN, C_NEX
 
 /* Entries read for the first screen, and then per idle slice: a million
  * items' ledger can have 200,000 overdue, each with its history read. */
-#define FIRST_WINDOW 400
+#define FIRST_WINDOW 200
 #define IDLE_WINDOW 500
 
 struct overdue_view {
