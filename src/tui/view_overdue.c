@@ -539,7 +539,15 @@ static void ov_reload(struct tui *t, void *self)
 	char id[37] = "";
 	if (current(ov))
 		snprintf(id, sizeof id, "%s", current(ov)->item.id);
+	int was = ov->cur;
 	load(t, ov);
+	/* Read on to where the cursor was (an item deep in a long list). */
+	while (!ov->more.done && ov->n <= was)
+		if (!read_more(t, ov, IDLE_WINDOW))
+			break;
+	ov->cur = was < ov->n ? was : ov->n - 1;
+	if (ov->cur < 0)
+		ov->cur = 0;
 	for (int i = 0; i < ov->n && *id; i++)
 		if (strcmp(ov->v[i].item.id, id) == 0)
 			ov->cur = i;
