@@ -61,6 +61,20 @@ enum duban_err duban_overdue_list(duban_store *st, const struct duban_filter *fi
 				  const struct duban_ladder *l, duban_date today, bool due_only,
 				  struct duban_overdue **out, int *n);
 void duban_overdue_free(struct duban_overdue *v, int n);
+/* The same list a window at a time: up to n more entries appended to *v
+ * (*count of them, room for *cap), in the same order.  Zero the cursor to
+ * start; done when the list ended.  On an error nothing is appended and the
+ * cursor may have moved: start again. */
+struct duban_overdue_cursor {
+	duban_date deadline; /* of the last item read */
+	char *code;          /* its code; NULL: from the start */
+	bool done;
+};
+enum duban_err duban_overdue_window(duban_store *st, const struct duban_filter *filter,
+				    const struct duban_ladder *l, duban_date today,
+				    struct duban_overdue_cursor *cur, int n, struct duban_overdue **v, int *count,
+				    int *cap);
+void duban_overdue_cursor_free(struct duban_overdue_cursor *cur);
 /* Whether an item is overdue as the list counts it. */
 bool duban_item_overdue(const struct duban_item *item, duban_date today);
 /* One item's entry (copied into out, whether overdue or not); free with

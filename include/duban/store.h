@@ -25,6 +25,12 @@ int duban_store_schema_version(duban_store *st);
  * connection (another duban, a sync) commits to the ledger, never for this
  * one's own writes.  -1 when it cannot be read. */
 long long duban_store_data_version(duban_store *st);
+/* While stop is set, a running query asks it every few thousand steps and
+ * is abandoned (failing) when it returns true: the TUI's idle work gives
+ * way to a key at once.  NULL removes it.  duban_store_stopped tells
+ * whether the last failure was such an abandon, not an error. */
+void duban_store_set_stop(duban_store *st, bool (*stop)(void *), void *ctx);
+bool duban_store_stopped(const duban_store *st);
 
 /* Who makes the changes: written into events and ops.  Defaults: user from
  * $USER, device from the host name, role office. */
@@ -241,5 +247,11 @@ enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *fi
 typedef int (*duban_item_cb)(const struct duban_item *item, void *ctx);
 enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filter,
 				enum duban_sort sort, duban_item_cb cb, void *ctx);
+/* Up to limit items matching filter by deadline, then code, after the item
+ * (after_deadline, after_code) when after_code is set: a list read a window
+ * at a time in that order (the overdue view's). */
+enum duban_err duban_query_each_by_due_code(duban_store *st, const struct duban_filter *filter,
+					    duban_date after_deadline, const char *after_code, int limit,
+					    duban_item_cb cb, void *ctx);
 
 #endif

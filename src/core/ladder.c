@@ -333,6 +333,74 @@ enum duban_err duban_overdue_list(duban_store *st, const struct duban_filter *fi
 	return DUBAN_OK;
 }
 
+/* The window's reading: every row read moves the cursor, overdue or not. */
+struct window_read {
+	struct collect c;
+	struct duban_overdue_cursor *cur;
+	int rows;
+};
+
+static int read_window_item(const struct duban_item *item, void *ctx)
+{
+	struct window_read *w = ctx;
+	w->rows++;
+	w->cur->deadline = item->deadline;
+	free(w->cur->code);
+	w->cur->code = xstrdup(item->code);
+	return collect_item(item, &w->c);
+}
+
+enum duban_err duban_overdue_window(duban_store *st, const struct duban_filter *filter,
+				    const struct duban_ladder *l, duban_date today,
+				    struct duban_overdue_cursor *cur, int n, struct duban_overdue **v, int *count,
+				    int *cap)
+{
+	struct duban_filter f;
+	if (filter)
+		f = *filter;
+	else
+		duban_filter_init(&f);
+	f.overdue = true;
+	if (cur->done)
+		return DUBAN_OK;
+	struct duban_overdue_cursor was = { cur->deadline, cur->code ? xstrdup(cur->code) : NULL, false };
+	struct window_read w = { .c = { .v = *v, .n = *count, .cap = *cap, .today = today }, .cur = cur };
+	enum duban_err err = duban_query_each_by_due_code(st, &f, cur->deadline, cur->code, n, read_window_item, &w);
+	int i = *count;
+	for (; i < w.c.n && err == DUBAN_OK; i++) {
+		struct duban_overdue *o = &w.c.v[i];
+		struct actions a = { 0 };
+		err = duban_history_each(st, o->item.id, collect_action, &a);
+		duban_ladder_eval(l, o->item.deadline, today, a.kinds, a.dates, a.n, &o->state);
+		free(a.kinds);
+		free(a.dates);
+		char *note = err == DUBAN_OK ? duban_latest_note(st, o->item.id) : NULL;
+		o->latest_note = note ? note : xstrdup("");
+	}
+	for (int j = i; j < w.c.n; j++) /* never looked at: drop them, read again next time */
+		duban_item_free(&w.c.v[j].item);
+	if (err != DUBAN_OK) {
+		for (int k = *count; k < i; k++)
+			duban_overdue_entry_free(&w.c.v[k]);
+		w.c.n = *count;
+		duban_overdue_cursor_free(cur);
+		*cur = was; /* the same window again next time */
+	} else {
+		cur->done = w.rows < n;
+		free(was.code);
+	}
+	*v = w.c.v;
+	*count = w.c.n;
+	*cap = w.c.cap;
+	return err;
+}
+
+void duban_overdue_cursor_free(struct duban_overdue_cursor *cur)
+{
+	free(cur->code);
+	memset(cur, 0, sizeof *cur);
+}
+
 /* ---------------------------------------------------------------- templates */
 
 static const char *const template_names[DUBAN_ACTION_KIND_COUNT] = {

@@ -919,6 +919,55 @@ enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filt
 	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
 }
 
+enum duban_err duban_query_each_by_due_code(duban_store *st, const struct duban_filter *filter,
+					    duban_date after_deadline, const char *after_code, int limit,
+					    duban_item_cb cb, void *ctx)
+{
+	struct query q;
+	sqlite3_stmt *s;
+	struct duban_item item;
+	bool first = true;
+	char *head;
+	int rc;
+
+	st->today = duban_today();
+	q_init(&q);
+	head = store_item_select_sql(st, "");
+	duban_buf_puts(&q.sql, head);
+	free(head);
+	if (filter)
+		where_filter(st, &q, filter, &first);
+	if (after_code) {
+		/* The walk of item_due stops after the window's last deadline:
+		 * SQLite sorts only that day's items by code. */
+		q_and(&q, &first);
+		duban_buf_puts(&q.sql, "(due_key, code) > (");
+		if (after_deadline == DUBAN_DATE_NONE)
+			q_text(&q, "9999-12-31");
+		else
+			q_date(&q, after_deadline);
+		duban_buf_puts(&q.sql, ", ");
+		q_text(&q, after_code);
+		duban_buf_puts(&q.sql, ")");
+	}
+	duban_buf_printf(&q.sql, " ORDER BY due_key, code LIMIT %d", limit);
+	s = q_prepare(st, &q);
+	q_free(&q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	duban_item_init(&item);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_read_item(s, &item);
+		if (cb(&item, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	duban_item_free(&item);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
+}
+
 sqlite3_stmt *store_filter_stmt(duban_store *st, const struct duban_filter *filter, const char *head,
 			       bool where_open, const char *tail)
 {

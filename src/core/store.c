@@ -157,6 +157,11 @@ static const char *const migrations[] = {
 	/* A sign-off (an inspection at a level of the acceptance chain) records
 	 * which acceptance criteria were met. */
 	"ALTER TABLE inspection ADD COLUMN criteria TEXT NOT NULL DEFAULT '';",
+	/* 5 -> 6: the calendar's and the dashboard's deadlines per day (count
+	 * and worst light over a month: 28,000 rows of a million-item ledger)
+	 * from the index alone, without a table lookup per item: it holds
+	 * every column duban_light() reads. */
+	"CREATE INDEX item_due_light ON item (due_key, status, deadline_kind, start, deadline, progress);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -185,6 +190,29 @@ const char *duban_store_errmsg(const duban_store *st)
 sqlite3 *duban_store_db(duban_store *st)
 {
 	return st->db;
+}
+
+static int stop_handler(void *ctx)
+{
+	duban_store *st = ctx;
+	if (!st->stop || !st->stop(st->stop_ctx))
+		return 0;
+	st->stopped = true;
+	return 1;
+}
+
+void duban_store_set_stop(duban_store *st, bool (*stop)(void *), void *ctx)
+{
+	st->stop = stop;
+	st->stop_ctx = ctx;
+	st->stopped = false;
+	/* Every 4000 virtual machine steps: well under a millisecond. */
+	sqlite3_progress_handler(st->db, stop ? 4000 : 0, stop ? stop_handler : NULL, st);
+}
+
+bool duban_store_stopped(const duban_store *st)
+{
+	return st->stopped;
 }
 
 long long duban_store_data_version(duban_store *st)

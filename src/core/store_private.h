@@ -37,6 +37,9 @@ struct duban_store {
 	bool bulk;             /* duban_store_bulk_begin: no per-change savepoint or search index */
 	long long bulk_seq;    /* the item seq the bulk load began after */
 	char **bulk_indexes;   /* the CREATE INDEX statements it dropped, NULL-terminated */
+	bool (*stop)(void *); /* duban_store_set_stop: abandon a long query */
+	void *stop_ctx;
+	bool stopped;          /* the last query was abandoned by stop */
 	char errmsg[512];
 };
 

@@ -439,11 +439,28 @@ static int wait_key(struct tui *t)
 	}
 }
 
-/* Deferred work of the top view while no key waits; true when it drew. */
+/* Whether a key waits on the terminal (the store's stop check). */
+static bool key_waiting(void *ctx)
+{
+	(void)ctx;
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+/* Deferred work of the top view while no key waits; true when it drew.
+ * A query of it that runs when a key comes is abandoned (the view sees
+ * duban_store_stopped and tries again later): a view switch must not wait
+ * for a dashboard's county figures over a million items. */
 static bool run_idle(struct tui *t)
 {
 	struct tui_stacked *v = top(t);
-	if (too_small(t) || !v || !v->ops->idle || !v->ops->idle(t, v->self))
+	if (too_small(t) || !v || !v->ops->idle)
+		return false;
+	duban_store_set_stop(t->st, key_waiting, NULL);
+	bool drew = v->ops->idle(t, v->self);
+	bool stopped = duban_store_stopped(t->st);
+	duban_store_set_stop(t->st, NULL, NULL);
+	if (stopped || !drew)
 		return false;
 	redraw(t);
 	return true;

@@ -73,6 +73,10 @@ struct calendar {
 	struct rowset agenda;     /* overdue, upcoming, ongoing rows together */
 	struct ag_line *ag;
 	int nag, ag_sel, ag_top;
+	/* Each section's full count (overdue, coming days, ongoing); -1 while
+	 * a section cut at AGENDA_CAP waits for idle() to count it: counting
+	 * 200,000 overdue items must not hold up the first screen. */
+	long long ag_totals[3];
 
 	long long ongoing;        /* -1 until counted in idle() */
 
@@ -286,7 +290,7 @@ static long long count_matching(struct tui *t, const struct duban_filter *f)
 {
 	long long n = 0;
 
-	if (duban_query_count(t->st, f, &n) != DUBAN_OK)
+	if (duban_query_count(t->st, f, &n) != DUBAN_OK && !duban_store_stopped(t->st))
 		tui_message(t, true, "%s", duban_store_errmsg(t->st));
 	return n;
 }
@@ -363,7 +367,8 @@ static int agenda_days(const struct tui *t)
 	return t->settings.agenda_days > 0 ? t->settings.agenda_days : 14;
 }
 
-/* Reads one section into the agenda; its full count in *total. */
+/* Reads one section into the agenda; its full count in *total, -1 when
+ * it was cut (counted later, in idle()). */
 static void agenda_section(struct tui *t, struct calendar *c, const struct duban_filter *f,
 			   enum duban_sort sort, long long *total)
 {
@@ -371,8 +376,25 @@ static void agenda_section(struct tui *t, struct calendar *c, const struct duban
 
 	memset(&s, 0, sizeof s);
 	fetch(t, f, sort, AGENDA_CAP, &s);
-	*total = s.n == AGENDA_CAP ? count_matching(t, f) : s.n;
+	*total = s.n == AGENDA_CAP ? -1 : s.n;
 	agenda_take(c, &s);
+}
+
+/* The filter of agenda section sec (0 overdue, 1 coming days, 2 ongoing);
+ * false when the section is empty by the filter. */
+static bool agenda_filter(struct tui *t, struct calendar *c, int sec, struct duban_filter *f)
+{
+	if (sec == 2)
+		return ongoing_filter(t, c, f);
+	if (!dated_filter(t, c, f))
+		return false;
+	if (sec == 0) {
+		f->overdue = true;
+	} else {
+		f->due_after = c->today;
+		f->due_before = c->today + agenda_days(t) - 1;
+	}
+	return true;
 }
 
 static bool is_item_line(const struct calendar *c, int i)
@@ -399,20 +421,45 @@ static void ensure_agenda(struct tui *t, struct calendar *c)
 		return;
 	c->agenda_valid = true;
 	rowset_clear(&c->agenda);
-	if (dated_filter(t, c, &f)) {
-		f.overdue = true;
-		agenda_section(t, c, &f, DUBAN_SORT_DEADLINE, &totals[0]);
-		dated_filter(t, c, &f);
-		f.due_after = c->today;
-		f.due_before = c->today + days - 1;
-		agenda_section(t, c, &f, DUBAN_SORT_DEADLINE, &totals[1]);
-	}
-	if (ongoing_filter(t, c, &f))
-		agenda_section(t, c, &f, DUBAN_SORT_CODE, &totals[2]);
+	for (int sec = 0; sec < 3; sec++)
+		if (agenda_filter(t, c, sec, &f))
+			agenda_section(t, c, &f, sec == 2 ? DUBAN_SORT_CODE : DUBAN_SORT_DEADLINE, &totals[sec]);
+	memcpy(c->ag_totals, totals, sizeof totals);
 	c->ongoing = totals[2];
 	agenda_lines(c, days, totals);
 	c->ag_sel = item_line_from(c, 0, 1);
 	c->ag_top = 0;
+}
+
+/* Counts one agenda section that was cut; true when it did (the lines
+ * are rebuilt with the count, the selection kept on its item). */
+static bool agenda_count_step(struct tui *t, struct calendar *c)
+{
+	struct duban_filter f;
+	int sec = 0;
+
+	while (sec < 3 && c->ag_totals[sec] >= 0)
+		sec++;
+	if (!c->agenda_valid || sec == 3)
+		return false;
+	long long n = agenda_filter(t, c, sec, &f) ? count_matching(t, &f) : 0;
+	if (duban_store_stopped(t->st))
+		return false; /* a key came first: counted later */
+	c->ag_totals[sec] = n;
+	if (sec == 2)
+		c->ongoing = n;
+	if (c->ag_totals[0] < 0 || c->ag_totals[1] < 0 || c->ag_totals[2] < 0)
+		return true;
+	int item = is_item_line(c, c->ag_sel) ? c->ag[c->ag_sel].item : -1;
+	int off = c->ag_sel - c->ag_top;
+	agenda_lines(c, agenda_days(t), c->ag_totals);
+	for (int i = 0; i < c->nag && item >= 0; i++) {
+		if (is_item_line(c, i) && c->ag[i].item == item) {
+			c->ag_sel = i;
+			c->ag_top = i - off < 0 ? 0 : i - off;
+		}
+	}
+	return true;
 }
 
 /* ---------------------------------------------------------------- drawing */
@@ -732,11 +779,13 @@ static void draw_ag_heading(struct tui *t, struct calendar *c, WINDOW *win, int 
 
 	switch (l->kind) {
 	case CAL_AG_OVERDUE:
-		s = xasprintf(_("overdue · %lld"), l->count);
+		s = l->count < 0 ? xstrdup(_("overdue · counting…")) : xasprintf(_("overdue · %lld"), l->count);
 		tui_text(win, y, x, s, w, tui_attr(t, TUI_EL_OVERDUE) | A_BOLD);
 		break;
 	case CAL_AG_ONGOING:
-		s = xasprintf(_("ongoing (%s) · %lld"), duban_deadline_kind_zh(DUBAN_DEADLINE_ONGOING), l->count);
+		s = l->count < 0 ? xasprintf(_("ongoing (%s) · counting…"), duban_deadline_kind_zh(DUBAN_DEADLINE_ONGOING))
+				 : xasprintf(_("ongoing (%s) · %lld"), duban_deadline_kind_zh(DUBAN_DEADLINE_ONGOING),
+					     l->count);
 		tui_text(win, y, x, s, w, tui_attr(t, TUI_EL_LIGHT_BLUE) | A_BOLD);
 		break;
 	default:
@@ -1233,9 +1282,14 @@ static bool cal_idle(struct tui *t, void *self)
 	struct calendar *c = self;
 	struct duban_filter f;
 
+	if (c->mode == MODE_AGENDA && agenda_count_step(t, c))
+		return true;
 	if (c->ongoing >= 0)
 		return false;
-	c->ongoing = ongoing_filter(t, c, &f) ? count_matching(t, &f) : 0;
+	long long n = ongoing_filter(t, c, &f) ? count_matching(t, &f) : 0;
+	if (duban_store_stopped(t->st))
+		return false; /* a key came first: counted again later */
+	c->ongoing = n;
 	return true;
 }
 

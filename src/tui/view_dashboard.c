@@ -108,6 +108,8 @@ static bool check(struct tui *t, enum duban_err err)
 {
 	if (err == DUBAN_OK)
 		return true;
+	if (duban_store_stopped(t->st))
+		return false; /* a key came: the step runs again later */
 	tui_message(t, true, "%s", duban_store_errmsg(t->st));
 	return false;
 }
@@ -137,6 +139,8 @@ static void compute_step(struct tui *t, struct dashboard *d)
 	case STEP_DAYS:
 		check(t, duban_query_by_day(t->st, &d->filter, fg->today, fg->today + SPARK_DAYS - 1, fg->spark,
 					    fg->spark_worst));
+		if (duban_store_stopped(t->st))
+			return;
 		figures_free(&d->cur);
 		d->cur = *fg;
 		memset(fg, 0, sizeof *fg);
@@ -145,6 +149,8 @@ static void compute_step(struct tui *t, struct dashboard *d)
 	case STEP_DONE:
 		return;
 	}
+	if (duban_store_stopped(t->st))
+		return; /* the same step again when no key waits */
 	d->step++;
 }
 

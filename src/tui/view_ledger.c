@@ -1069,7 +1069,12 @@ static bool ledger_idle(struct tui *t, void *self)
 	if (L->counted)
 		return false;
 	/* Slices small enough that a key pressed meanwhile waits a few ms. */
+	struct duban_totals before = L->counting;
 	if (duban_totals_step(t->st, &t->filter.filter, &L->counting, 4096) != DUBAN_OK) {
+		if (duban_store_stopped(t->st)) {
+			L->counting = before; /* the slice again, from its start */
+			return false;
+		}
 		L->counted = true;
 		tui_message(t, true, "%s", duban_store_errmsg(t->st));
 		return true;

@@ -21,10 +21,22 @@
 #define P_(one, many, n) ((n) == 1 ? (one) : (many))
 #endif
 
+enum col { C_CODE, C_TITLE, C_COUNTY, C_UNIT, C_DEADLINE, C_DAYS, C_TAKEN, C_NEXT, C_COUNT };
+
+/* Entries read for the first screen, and then per idle slice: a million
+ * items' ledger can have 200,000 overdue, each with its history read. */
+#define FIRST_WINDOW 200
+#define IDLE_WINDOW 500
+
 struct overdue_view {
 	struct duban_ladder ladder;
 	struct duban_overdue *v;
-	int n, due;
+	int n, cap, due;
+	struct duban_overdue_cursor more; /* the rest, read in idle() */
+	/* The widest cell of each column over the entries read so far (the
+	 * steps taken and the step due also in short), from entry measured on
+	 * measured again only when entries come. */
+	int measured, widest[C_COUNT], widest_taken_short, widest_next_short;
 	int cur, top, page;
 	duban_date today;
 	bool taken_brief;    /* the Taken column in short (layout) */
@@ -33,6 +45,24 @@ struct overdue_view {
 	const char *preview_title;
 };
 
+/* The next window of the list; false when it could not be read (a key
+ * came during idle(), or an error, shown). */
+static bool read_more(struct tui *t, struct overdue_view *ov, int n)
+{
+	int was = ov->n;
+	if (duban_overdue_window(t->st, &t->filter.filter, &ov->ladder, ov->today, &ov->more, n, &ov->v, &ov->n,
+				 &ov->cap) != DUBAN_OK) {
+		if (!duban_store_stopped(t->st)) {
+			tui_message(t, true, "%s", duban_store_errmsg(t->st));
+			ov->more.done = true;
+		}
+		return false;
+	}
+	for (int i = was; i < ov->n; i++)
+		ov->due += ov->v[i].state.next >= 0;
+	return true;
+}
+
 static void load(struct tui *t, struct overdue_view *ov)
 {
 	char err[256];
@@ -40,12 +70,12 @@ static void load(struct tui *t, struct overdue_view *ov)
 		duban_ladder_default(&ov->ladder);
 	duban_overdue_free(ov->v, ov->n);
 	ov->v = NULL;
-	ov->n = ov->due = 0;
+	ov->n = ov->cap = ov->due = 0;
+	ov->measured = ov->widest_taken_short = ov->widest_next_short = 0;
+	memset(ov->widest, 0, sizeof ov->widest);
+	duban_overdue_cursor_free(&ov->more);
 	ov->today = duban_today();
-	if (duban_overdue_list(t->st, &t->filter.filter, &ov->ladder, ov->today, false, &ov->v, &ov->n) != DUBAN_OK)
-		tui_message(t, true, "%s", duban_store_errmsg(t->st));
-	for (int i = 0; i < ov->n; i++)
-		ov->due += ov->v[i].state.next >= 0;
+	read_more(t, ov, FIRST_WINDOW);
 	if (ov->cur >= ov->n)
 		ov->cur = ov->n - 1;
 	if (ov->cur < 0)
@@ -59,7 +89,6 @@ static const struct duban_overdue *current(const struct overdue_view *ov)
 
 /* ---------------------------------------------------------------- drawing */
 
-enum col { C_CODE, C_TITLE, C_COUNTY, C_UNIT, C_DEADLINE, C_DAYS, C_TAKEN, C_NEXT, C_COUNT };
 
 static const char *const col_titles[C_COUNT] = {
 	N_("Code"), N_("Title"), N_("County"), N_("Lead unit"), N_("Deadline"), N_("Days"), N_("Taken"),
@@ -121,30 +150,55 @@ static char *cell(const struct overdue_view *ov, const struct duban_overdue *o, 
 	}
 }
 
+static int cell_width(const struct overdue_view *ov, const struct duban_overdue *o, enum col c)
+{
+	char *s = cell(ov, o, c);
+	int w = duban_str_width(s);
+	free(s);
+	return w;
+}
+
+static int max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* Widens the cached column widths by the entries read since the last call:
+ * a redraw then costs the screen's rows, not the list's. */
+static void measure(struct overdue_view *ov)
+{
+	bool taken_brief = ov->taken_brief, next_brief = ov->next_brief;
+	for (; ov->measured < ov->n; ov->measured++) {
+		const struct duban_overdue *o = &ov->v[ov->measured];
+		ov->taken_brief = ov->next_brief = false;
+		for (int c = 0; c < C_COUNT; c++)
+			if (c != C_TITLE)
+				ov->widest[c] = max_int(ov->widest[c], cell_width(ov, o, (enum col)c));
+		ov->taken_brief = ov->next_brief = true;
+		ov->widest_taken_short = max_int(ov->widest_taken_short, cell_width(ov, o, C_TAKEN));
+		ov->widest_next_short = max_int(ov->widest_next_short, cell_width(ov, o, C_NEXT));
+	}
+	ov->taken_brief = taken_brief;
+	ov->next_brief = next_brief;
+}
+
 /* A column's width: its widest cell or title, at most its maximum. */
 static int column_width(const struct overdue_view *ov, enum col c)
 {
 	int w = duban_str_width(_(col_titles[c]));
-	for (int i = 0; i < ov->n; i++) {
-		char *s = cell(ov, &ov->v[i], c);
-		int sw = duban_str_width(s);
-		free(s);
-		if (sw > w)
-			w = sw;
-	}
+	int widest = c == C_TAKEN && ov->taken_brief ? ov->widest_taken_short
+		     : c == C_NEXT && ov->next_brief ? ov->widest_next_short
+						     : ov->widest[c];
+	w = max_int(w, widest);
 	return w > col_max[c] ? col_max[c] : w;
 }
 
 static void layout(struct overdue_view *ov, int w, int width[C_COUNT])
 {
 	/* The steps taken in full when they fit their column, else all short. */
-	ov->taken_brief = false;
+	measure(ov);
 	ov->next_brief = false;
-	for (int i = 0; i < ov->n && !ov->taken_brief; i++) {
-		char *s = cell(ov, &ov->v[i], C_TAKEN);
-		ov->taken_brief = duban_str_width(s) > col_max[C_TAKEN];
-		free(s);
-	}
+	ov->taken_brief = ov->widest[C_TAKEN] > col_max[C_TAKEN];
 	for (int c = 0; c < C_COUNT; c++)
 		width[c] = c == C_TITLE ? 0 : column_width(ov, (enum col)c);
 	for (size_t d = 0;; d++) {
@@ -474,6 +528,7 @@ static void ov_close(void *self)
 {
 	struct overdue_view *ov = self;
 	duban_overdue_free(ov->v, ov->n);
+	duban_overdue_cursor_free(&ov->more);
 	free(ov);
 }
 
@@ -484,7 +539,15 @@ static void ov_reload(struct tui *t, void *self)
 	char id[37] = "";
 	if (current(ov))
 		snprintf(id, sizeof id, "%s", current(ov)->item.id);
+	int was = ov->cur;
 	load(t, ov);
+	/* Read on to where the cursor was (an item deep in a long list). */
+	while (!ov->more.done && ov->n <= was)
+		if (!read_more(t, ov, IDLE_WINDOW))
+			break;
+	ov->cur = was < ov->n ? was : ov->n - 1;
+	if (ov->cur < 0)
+		ov->cur = 0;
 	for (int i = 0; i < ov->n && *id; i++)
 		if (strcmp(ov->v[i].item.id, id) == 0)
 			ov->cur = i;
@@ -494,12 +557,22 @@ static char *ov_title(struct tui *t, void *self)
 {
 	struct overdue_view *ov = self;
 	char *summary = duban_filter_summary(&t->filter.filter);
-	char *counts = xasprintf(P_("overdue: %d item, %d with a step due", "overdue: %d items, %d with a step due",
-				    ov->n), ov->n, ov->due);
+	char *counts = ov->more.done ? xasprintf(P_("overdue: %d item, %d with a step due",
+						    "overdue: %d items, %d with a step due", ov->n), ov->n, ov->due)
+				     : xasprintf(_("overdue: %d+ items, counting…"), ov->n);
 	char *title = *summary ? xasprintf("%s · %s", counts, summary) : xstrdup(counts);
 	free(counts);
 	free(summary);
 	return title;
+}
+
+/* The rest of the list, a window per call while no key waits. */
+static bool ov_idle(struct tui *t, void *self)
+{
+	struct overdue_view *ov = self;
+	if (ov->more.done)
+		return false;
+	return read_more(t, ov, IDLE_WINDOW);
 }
 
 static const enum tui_action ov_actions[] = {
@@ -515,7 +588,7 @@ const struct tui_view_ops tui_overdue_view = {
 	.handle = ov_handle,
 	.reload = ov_reload,
 	.title = ov_title,
-	.idle = NULL,
+	.idle = ov_idle,
 	.mouse = NULL,
 	.actions = ov_actions,
 };

@@ -3,7 +3,9 @@
 # (tests/bench/pty_probe) on a big demo ledger and reports, against the
 # budgets of DESIGN §7: time to the first full screen, the answer time of a
 # line scroll (j), a page (PgDn), the end (G) and each search keystroke
-# (/ then 采 then 砂), the bytes written per one-line scroll, and peak RSS.
+# (/ then 采 then 砂), the bytes written per one-line scroll, peak RSS, and
+# each view switch (ledger -> dashboard -> ledger, O, the calendar's month,
+# week and agenda), each against the first-screen budget.
 #
 #   sh tests/bench/bench_tui.sh [SIZE]          default: 1000000
 #
@@ -72,14 +74,43 @@ quit q
 EOF
 }
 
-# probe COLS ROWS: RUNS runs; the raw figures of each in $BENCH_DIR.
+# The view switches, in a run of their own (no search left active): each
+# key's answer is its first screen (its first byte waited for, then over
+# after 50 ms of quiet: the counts
+# that follow in idle slices are not part of it); the idle work of the
+# view before is allowed to finish first.
+switches() {
+	cat <<'EOF'
+start first
+settle counts 3000
+keyw to_dashboard 3
+settle idle1 1000
+keyw to_ledger 1
+settle idle2 1000
+keyw to_overdue O
+settle idle3 1000
+keyw overdue_back \e
+settle idle4 1000
+keyw to_month 2
+settle idle5 1000
+keyw to_week w
+settle idle6 1000
+keyw to_agenda v
+settle idle7 1000
+keyw agenda_to_ledger 1
+settle idle8 1000
+quit q
+EOF
+}
+
+# probe COLS ROWS [SCRIPT]: RUNS runs; the raw figures of each in $BENCH_DIR.
 probe() {
-	raw=$BENCH_DIR/tui-$1x$2.raw
+	raw=$BENCH_DIR/tui-$1x$2${3:+-$3}.raw
 	: >"$raw"
 	r=0
 	while [ "$r" -lt "$RUNS" ]; do
-		script | env TERM=xterm-256color HOME="$BENCH_DIR" XDG_CONFIG_HOME="$BENCH_DIR/cfg" \
-			"$PTY_PROBE" -c "$1" -r "$2" -q 50 -- "$DUBAN" --db "$db" >>"$raw" ||
+		${3:-script} | env TERM=xterm-256color HOME="$BENCH_DIR" XDG_CONFIG_HOME="$BENCH_DIR/cfg" \
+			"$PTY_PROBE" -c "$1" -r "$2" -q 50 -- "$DUBAN" --db "$db" --fresh >>"$raw" ||
 			echo "bench_tui: run $r at $1x$2 ended badly" >&2
 		r=$((r + 1))
 	done
@@ -102,6 +133,8 @@ out=$BENCH_DIR/tui.txt
 } >"$out"
 probe 80 24
 probe 120 40
+probe 80 24 switches
+probe 120 40 switches
 a=$BENCH_DIR/tui-80x24.raw
 b=$BENCH_DIR/tui-120x40.raw
 line() { printf '%-34s %10s %10s %8s\n' "$1" "$2" "$3" "$4" >>"$out"; }
@@ -120,6 +153,18 @@ line "bytes per cursor move (j)" "$(med "$a" j_move 3)" "$(med "$b" j_move 3)" -
 line "bytes per PgDn" "$(med "$a" pgdn 3)" "$(med "$b" pgdn 3)" -
 line "bytes per search keystroke (2nd)" "$(med "$a" s_sha 3)" "$(med "$b" s_sha 3)" -
 line "bytes of the first screen" "$(med "$a" first 3)" "$(med "$b" first 3)" -
+a=$BENCH_DIR/tui-80x24-switches.raw
+b=$BENCH_DIR/tui-120x40-switches.raw
+line "ledger -> dashboard, 3 (ms)" "$(med "$a" to_dashboard 2)" "$(med "$b" to_dashboard 2)" 100
+line "dashboard -> ledger, 1 (ms)" "$(med "$a" to_ledger 2)" "$(med "$b" to_ledger 2)" 100
+line "ledger -> overdue, O (ms)" "$(med "$a" to_overdue 2)" "$(med "$b" to_overdue 2)" 100
+line "overdue -> ledger, Esc (ms)" "$(med "$a" overdue_back 2)" "$(med "$b" overdue_back 2)" 100
+line "ledger -> calendar month, 2 (ms)" "$(med "$a" to_month 2)" "$(med "$b" to_month 2)" 100
+line "month -> week, w (ms)" "$(med "$a" to_week 2)" "$(med "$b" to_week 2)" 100
+line "week -> agenda, v (ms)" "$(med "$a" to_agenda 2)" "$(med "$b" to_agenda 2)" 100
+line "agenda -> ledger, 1 (ms)" "$(med "$a" agenda_to_ledger 2)" "$(med "$b" agenda_to_ledger 2)" 100
+a=$BENCH_DIR/tui-80x24.raw
+b=$BENCH_DIR/tui-120x40.raw
 ra=$(med "$a" rss_kb 2)
 rb=$(med "$b" rss_kb 2)
 line "peak RSS, VmHWM (MB)" "$(awk -v k="$ra" 'BEGIN { printf "%.1f", k / 1024 }')" \

@@ -10,6 +10,8 @@
  *   settle LABEL MS      wait until quiet for MS ms; ms since the start
  *   key LABEL KEYS       type KEYS (C escapes: \e \r \n \xHH); "LABEL ms bytes"
  *   keyq LABEL MS KEYS   the same, the answer over after MS ms of quiet
+ *   keyw LABEL KEYS      the same, but waits up to 10 s for the answer's
+ *                        first byte (a slow view switch), then QUIET ms
  *   repeat N KEYS        type KEYS N times, waiting for each, no report
  *   rss                  "rss_kb N" (VmHWM of the program)
  *   quit KEYS            type KEYS and wait for the program to exit
@@ -60,6 +62,16 @@ static long drain(int quiet, double since, double *last)
 		*last = now_ms();
 	}
 	return total;
+}
+
+/* Waits up to ms for the first byte, then as drain(). */
+static long drain_after(int ms, double since, double *last)
+{
+	struct pollfd p = { master, POLLIN, 0 };
+	*last = since;
+	while (poll(&p, 1, ms) < 0 && errno == EINTR)
+		;
+	return drain(quiet_ms, since, last);
 }
 
 /* Decodes \e \r \n \t \\ \xHH in place; returns the length. */
@@ -165,6 +177,13 @@ int main(int argc, char **argv)
 		} else if (sscanf(line, "settle %127s %1023s", label, rest) == 2) {
 			drain(atoi(rest), now_ms(), &last);
 			printf("%s %.1f\n", label, last - t0);
+		} else if (sscanf(line, "keyw %127s %1023[^\n]", label, rest) == 2) {
+			size_t n = unescape(rest);
+			drain(5, now_ms(), &last);
+			double t = now_ms();
+			type_keys(rest, n);
+			long b = drain_after(10000, t, &last);
+			printf("%s %.2f %ld\n", label, last - t, b);
 		} else if (strncmp(line, "keyq ", 5) == 0 ? sscanf(line, "keyq %127s %d %1023[^\n]", label, &q, rest) == 3
 			   : sscanf(line, "key %127s %1023[^\n]", label, rest) == 2) {
 			size_t n = unescape(rest);

@@ -207,6 +207,72 @@ static void test_list(void)
 	unlink(path);
 }
 
+/* The list a window at a time (the overdue view's reading) against the
+ * whole list: the same entries in the same order for any window size, on
+ * many items sharing a few deadlines with codes out of insertion order. */
+static void test_window(void)
+{
+	char path[] = "/tmp/test_ladder_XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	unlink(path);
+	char err[256];
+	duban_store *st = duban_store_open(path, err, sizeof err);
+	ok(st != NULL, "a store for the windows");
+	if (!st)
+		return;
+	duban_store_set_actor(st, "tester", "host", DUBAN_ROLE_OFFICE);
+	unsigned seed = 7;
+	duban_store_begin(st);
+	for (int i = 0; i < 700; i++) {
+		char code[32], day[11];
+		seed = seed * 1103515245u + 12345u;
+		snprintf(code, sizeof code, "W-%05u", (seed >> 8) % 100000u);
+		/* 12 deadlines, two of them not yet passed */
+		duban_date_format(D("2026-06-05") + (int)((seed >> 4) % 12u), day);
+		struct duban_item it = make_item(code, day, DUBAN_STATUS_NOT_STARTED);
+		duban_item_insert(st, &it);
+		if (i % 5 == 0) {
+			struct duban_action a = { .kind = DUBAN_ACTION_REMINDER, .date = D("2026-06-14"),
+						  .due = DUBAN_DATE_NONE };
+			memcpy(a.item_id, it.id, sizeof a.item_id);
+			a.text = xstrdup("提醒函");
+			duban_action_add(st, &a);
+			duban_action_free(&a);
+		}
+		duban_item_free(&it);
+	}
+	duban_store_commit(st);
+	struct duban_ladder l;
+	duban_ladder_default(&l);
+	struct duban_overdue *all;
+	int n;
+	ok(duban_overdue_list(st, NULL, &l, D("2026-06-15"), false, &all, &n) == DUBAN_OK, "the whole list");
+	ok(n > 400, "hundreds overdue");
+	const int sizes[] = { 1, 7, 200, 1000 };
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		struct duban_overdue_cursor cur = { DUBAN_DATE_NONE, NULL, false };
+		struct duban_overdue *v = NULL;
+		int got = 0, cap = 0, calls = 0;
+		enum duban_err e = DUBAN_OK;
+		while (!cur.done && e == DUBAN_OK && calls++ < 2000)
+			e = duban_overdue_window(st, NULL, &l, D("2026-06-15"), &cur, sizes[k], &v, &got, &cap);
+		int same = got == n;
+		for (int i = 0; same && i < n; i++)
+			same = strcmp(v[i].item.code, all[i].item.code) == 0 && v[i].state.days == all[i].state.days &&
+			       v[i].state.next == all[i].state.next && v[i].state.last == all[i].state.last &&
+			       strcmp(v[i].latest_note, all[i].latest_note) == 0;
+		char name[96];
+		snprintf(name, sizeof name, "windows of %d: the list's %d entries in its order (got %d)", sizes[k], n, got);
+		ok(e == DUBAN_OK && same, name);
+		duban_overdue_free(v, got);
+		duban_overdue_cursor_free(&cur);
+	}
+	duban_overdue_free(all, n);
+	duban_store_close(st);
+	unlink(path);
+}
+
 static void test_templates(void)
 {
 	struct duban_item it = make_item("FK-001", "2026-06-10", DUBAN_STATUS_IN_PROGRESS);
@@ -293,6 +359,7 @@ int main(void)
 	test_parse();
 	test_eval();
 	test_list();
+	test_window();
 	test_templates();
 	return done_testing();
 }
