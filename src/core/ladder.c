@@ -285,9 +285,8 @@ enum duban_err duban_overdue_of(duban_store *st, const struct duban_item *item, 
 	return err;
 }
 
-enum duban_err duban_overdue_list(duban_store *st, const struct duban_filter *filter,
-				  const struct duban_ladder *l, duban_date today, bool due_only,
-				  struct duban_overdue **out, int *n)
+/* filter (or none) narrowed to overdue items. */
+static struct duban_filter overdue_filter(const struct duban_filter *filter)
 {
 	struct duban_filter f;
 	if (filter)
@@ -295,6 +294,14 @@ enum duban_err duban_overdue_list(duban_store *st, const struct duban_filter *fi
 	else
 		duban_filter_init(&f);
 	f.overdue = true;
+	return f;
+}
+
+enum duban_err duban_overdue_list(duban_store *st, const struct duban_filter *filter,
+				  const struct duban_ladder *l, duban_date today, bool due_only,
+				  struct duban_overdue **out, int *n)
+{
+	struct duban_filter f = overdue_filter(filter);
 	struct collect c = { .today = today };
 	*out = NULL;
 	*n = 0;
@@ -355,12 +362,7 @@ enum duban_err duban_overdue_window(duban_store *st, const struct duban_filter *
 				    struct duban_overdue_cursor *cur, int n, struct duban_overdue **v, int *count,
 				    int *cap)
 {
-	struct duban_filter f;
-	if (filter)
-		f = *filter;
-	else
-		duban_filter_init(&f);
-	f.overdue = true;
+	struct duban_filter f = overdue_filter(filter);
 	if (cur->done)
 		return DUBAN_OK;
 	struct duban_overdue_cursor was = { cur->deadline, cur->code ? xstrdup(cur->code) : NULL, false };

@@ -867,23 +867,51 @@ enum duban_err duban_totals_step(duban_store *st, const struct duban_filter *fil
 	return DUBAN_OK;
 }
 
+/* "SELECT <item columns> FROM item WHERE <filter>" into q; *first says
+ * whether the WHERE is still to open. */
+static void items_select(duban_store *st, struct query *q, const struct duban_filter *filter, bool *first)
+{
+	char *head = store_item_select_sql(st, "");
+
+	st->today = duban_today();
+	q_init(q);
+	duban_buf_puts(&q->sql, head);
+	free(head);
+	*first = true;
+	if (filter)
+		where_filter(st, q, filter, first);
+}
+
+/* Runs q (and frees it), calling cb on each item until it returns non-zero. */
+static enum duban_err items_each(duban_store *st, struct query *q, duban_item_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = q_prepare(st, q);
+	struct duban_item item;
+	int rc;
+
+	q_free(q);
+	if (!s)
+		return DUBAN_ERR_DB;
+	duban_item_init(&item);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_read_item(s, &item);
+		if (cb(&item, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	duban_item_free(&item);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
+}
+
 enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filter,
 				enum duban_sort sort, duban_item_cb cb, void *ctx)
 {
 	struct query q;
-	sqlite3_stmt *s;
-	struct duban_item item;
-	bool first = true;
-	char *head;
-	int rc;
+	bool first;
 
-	st->today = duban_today();
-	q_init(&q);
-	head = store_item_select_sql(st, "");
-	duban_buf_puts(&q.sql, head);
-	free(head);
-	if (filter)
-		where_filter(st, &q, filter, &first);
+	items_select(st, &q, filter, &first);
 	switch (sort) {
 	case DUBAN_SORT_CODE:
 		duban_buf_puts(&q.sql, " ORDER BY code");
@@ -902,21 +930,7 @@ enum duban_err duban_query_each(duban_store *st, const struct duban_filter *filt
 	default:
 		duban_buf_puts(&q.sql, " ORDER BY due_key, seq");
 	}
-	s = q_prepare(st, &q);
-	q_free(&q);
-	if (!s)
-		return DUBAN_ERR_DB;
-	duban_item_init(&item);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_read_item(s, &item);
-		if (cb(&item, ctx)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	duban_item_free(&item);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
+	return items_each(st, &q, cb, ctx);
 }
 
 enum duban_err duban_query_each_by_due_code(duban_store *st, const struct duban_filter *filter,
@@ -924,19 +938,9 @@ enum duban_err duban_query_each_by_due_code(duban_store *st, const struct duban_
 					    duban_item_cb cb, void *ctx)
 {
 	struct query q;
-	sqlite3_stmt *s;
-	struct duban_item item;
-	bool first = true;
-	char *head;
-	int rc;
+	bool first;
 
-	st->today = duban_today();
-	q_init(&q);
-	head = store_item_select_sql(st, "");
-	duban_buf_puts(&q.sql, head);
-	free(head);
-	if (filter)
-		where_filter(st, &q, filter, &first);
+	items_select(st, &q, filter, &first);
 	if (after_code) {
 		/* The walk of item_due stops after the window's last deadline:
 		 * SQLite sorts only that day's items by code. */
@@ -951,21 +955,7 @@ enum duban_err duban_query_each_by_due_code(duban_store *st, const struct duban_
 		duban_buf_puts(&q.sql, ")");
 	}
 	duban_buf_printf(&q.sql, " ORDER BY due_key, code LIMIT %d", limit);
-	s = q_prepare(st, &q);
-	q_free(&q);
-	if (!s)
-		return DUBAN_ERR_DB;
-	duban_item_init(&item);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_read_item(s, &item);
-		if (cb(&item, ctx)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	duban_item_free(&item);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the ledger"));
+	return items_each(st, &q, cb, ctx);
 }
 
 sqlite3_stmt *store_filter_stmt(duban_store *st, const struct duban_filter *filter, const char *head,

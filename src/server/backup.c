@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +37,6 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	fflush(stdout);
-	fputs("duband: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* ---------------------------------------------------------------- the lock */
 
@@ -71,14 +59,14 @@ static int lock_datadir(const char *dir, int how)
 int srv_datadir_hold(const char *data_dir)
 {
 	if ((duban_mkdir_parent(data_dir) != 0 && errno != EEXIST) || (mkdir(data_dir, 0700) != 0 && errno != EEXIST)) {
-		say("cannot create the directory %s: %s", data_dir, strerror(errno));
+		srv_log("cannot create the directory %s: %s", data_dir, strerror(errno));
 		return -1;
 	}
 	int fd = lock_datadir(data_dir, LOCK_SH);
 	if (fd < 0 && errno == EWOULDBLOCK)
-		say("%s is being restored (duband restore): start the server when it is done", data_dir);
+		srv_log("%s is being restored (duband restore): start the server when it is done", data_dir);
 	else if (fd < 0)
-		say("cannot lock %s/serve.lock: %s", data_dir, strerror(errno));
+		srv_log("cannot lock %s/serve.lock: %s", data_dir, strerror(errno));
 	return fd;
 }
 
@@ -309,28 +297,28 @@ static int parse_opts(const char *cmd, int argc, char **argv, const char **data,
 			break;
 		case 'f':
 			if (!force) {
-				say("%s takes no --force (see `duband %s --help`)", cmd, cmd);
+				srv_log("%s takes no --force (see `duband %s --help`)", cmd, cmd);
 				return EXIT_USAGE;
 			}
 			*force = true;
 			break;
 		default:
-			say(c == ':' ? "option '%s' needs a value (see `duband %s --help`)"
+			srv_log(c == ':' ? "option '%s' needs a value (see `duband %s --help`)"
 				     : "unknown option '%s' (see `duband %s --help`)",
 			    argv[optind - 1], cmd);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1) {
-		say("%s needs one directory (see `duband %s --help`)", cmd, cmd);
+		srv_log("%s needs one directory (see `duband %s --help`)", cmd, cmd);
 		return EXIT_USAGE;
 	}
 	if (!data_dir_of(*data)) {
-		say("%s needs the data directory: --data DIR (or DUBAND_DATA)", cmd);
+		srv_log("%s needs the data directory: --data DIR (or DUBAND_DATA)", cmd);
 		return EXIT_USAGE;
 	}
 	if (srv_store_is_pg(data_dir_of(*data))) {
-		say("%s copies a SQLite store; back up a PostgreSQL store with pg_dump or pg_basebackup "
+		srv_log("%s copies a SQLite store; back up a PostgreSQL store with pg_dump or pg_basebackup "
 		    "(duband(8), BACKUPS)", cmd);
 		return EXIT_USAGE;
 	}
@@ -393,22 +381,22 @@ int srv_cmd_backup(int argc, char **argv)
 	bool have = access(ledger, F_OK) == 0;
 	free(ledger);
 	if (!have) {
-		say("there is no ledger in %s (nothing to back up)", data);
+		srv_log("there is no ledger in %s (nothing to back up)", data);
 		return EXIT_FAIL;
 	}
 	struct stat sb;
 	if (lstat(dest, &sb) == 0) {
-		say("%s exists already: a backup goes into a new directory", dest);
+		srv_log("%s exists already: a backup goes into a new directory", dest);
 		return EXIT_FAIL;
 	}
 	char *tmp = xasprintf("%s.tmp-%ld", dest, (long)getpid());
 	if (duban_mkdir_parent(tmp) != 0 && errno != EEXIST) {
-		say("cannot create the directory of %s: %s", dest, strerror(errno));
+		srv_log("cannot create the directory of %s: %s", dest, strerror(errno));
 		free(tmp);
 		return EXIT_FAIL;
 	}
 	if (mkdir(tmp, 0700) != 0) {
-		say("cannot create %s: %s", tmp, strerror(errno));
+		srv_log("cannot create %s: %s", tmp, strerror(errno));
 		free(tmp);
 		return EXIT_FAIL;
 	}
@@ -420,7 +408,7 @@ int srv_cmd_backup(int argc, char **argv)
 		ok = false;
 	}
 	if (!ok) {
-		say("backup failed, nothing was kept: %s", err);
+		srv_log("backup failed, nothing was kept: %s", err);
 		remove_tree(tmp);
 		free(tmp);
 		return EXIT_FAIL;
@@ -534,27 +522,27 @@ int srv_cmd_restore(int argc, char **argv)
 	char err[1024] = "";
 	long long blobs = 0, bytes = 0;
 	if (!check_backup(src, &blobs, &bytes, err, sizeof err)) {
-		say("%s; nothing was restored", err);
+		srv_log("%s; nothing was restored", err);
 		return EXIT_FAIL;
 	}
 	if ((duban_mkdir_parent(data) != 0 && errno != EEXIST) || (mkdir(data, 0700) != 0 && errno != EEXIST)) {
-		say("cannot create %s: %s", data, strerror(errno));
+		srv_log("cannot create %s: %s", data, strerror(errno));
 		return EXIT_FAIL;
 	}
 	/* Held until the new files are in place: no server starts meanwhile. */
 	int lock = lock_datadir(data, LOCK_EX);
 	if (lock < 0) {
 		if (errno == EWOULDBLOCK)
-			say("a server is running on %s: stop it first (systemctl stop duband); nothing was restored", data);
+			srv_log("a server is running on %s: stop it first (systemctl stop duband); nothing was restored", data);
 		else
-			say("cannot lock %s/serve.lock: %s", data, strerror(errno));
+			srv_log("cannot lock %s/serve.lock: %s", data, strerror(errno));
 		return EXIT_FAIL;
 	}
 	char *aside = NULL;
 	bool ok = restore_into(src, data, force, &aside, err, sizeof err);
 	close(lock);
 	if (!ok) {
-		say("restore failed: %s", err);
+		srv_log("restore failed: %s", err);
 		free(aside);
 		return EXIT_FAIL;
 	}
