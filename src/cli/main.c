@@ -261,7 +261,7 @@ duban_store *cli_store(struct cli_ctx *ctx, int *exit_code)
 	char err[512] = "";
 	ctx->st = duban_store_open(ctx->db_path, err, sizeof err);
 	if (!ctx->st) {
-		cli_error(_("cannot open the ledger %s: %s"), ctx->db_path, err);
+		cli_error("%s", err);	/* the store's message names the ledger */
 		*exit_code = CLI_DB;
 		return NULL;
 	}

@@ -84,5 +84,7 @@ printf 'not a database at all, not even close to one......................\n' >"
 run "$DUBAN" --db "$tmp/ro/bad.db" list
 exit_is 5 "a file that is not a ledger exits 5"
 like "$err" "duban: " "the database error is reported"
+[ "$(printf '%s\n' "$err" | grep -o "bad.db" | wc -l)" = 1 ]
+ok $? "the ledger is named once, not twice (\"cannot open … : cannot open …\")"
 
 done_testing
