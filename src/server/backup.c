@@ -28,6 +28,7 @@
 
 #include "duban/backup.h"
 #include "duban/date.h"
+#include "duban/progress.h"
 #include "duban/sha256.h"
 #include "duban/util.h"
 #include "server.h"
@@ -35,7 +36,7 @@
 #include "store.h"
 #include "store_sqlite.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
 
 /* ---------------------------------------------------------------- the lock */
@@ -181,24 +182,36 @@ static void chown_tree(const char *path, uid_t uid, gid_t gid)
 	closedir(d);
 }
 
+/* No progress lines (-q): set once by the command. */
+static bool quiet;
+
 /* Copies (or, with to NULL, only checks) every blob the database at db_path
- * names, from the directory from.  Each file's SHA-256 must be its name.
- * *count and *bytes: what was copied. */
-static bool copy_blobs(const char *db_path, const char *from, const char *to, long long *count, long long *bytes,
-		       char *err, size_t errlen)
+ * names, from the directory from, with a progress line saying what on a
+ * terminal.  Each file's SHA-256 must be its name.  *count and *bytes:
+ * what was copied.  Ctrl-C stops it (false, err says so). */
+static bool copy_blobs(const char *db_path, const char *from, const char *to, const char *what, long long *count,
+		       long long *bytes, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
 	*count = *bytes = 0;
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT sha256, size FROM blob ORDER BY sha256", -1, &s, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(db, "SELECT sha256, size, count(*) OVER () FROM blob ORDER BY sha256", -1, &s, NULL)
+		    != SQLITE_OK) {
 		snprintf(err, errlen, "cannot read the blob list of %s: %s", db_path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return false;
 	}
+	struct duban_progress *line = duban_progress_new(what, -1, stderr, quiet);
 	bool ok = true;
 	int rc;
 	while (ok && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		duban_progress_set_total(line, sqlite3_column_int64(s, 2));
+		if (duban_progress_update(line, *count) != 0) {
+			snprintf(err, errlen, "interrupted");
+			ok = false;
+			break;
+		}
 		const char *sha = (const char *)sqlite3_column_text(s, 0);
 		long long size = sqlite3_column_int64(s, 1);
 		if (!sha || !srv_sha256_valid(sha)) {
@@ -240,6 +253,7 @@ static bool copy_blobs(const char *db_path, const char *from, const char *to, lo
 		snprintf(err, errlen, "cannot read the blob list of %s: %s", db_path, sqlite3_errmsg(db));
 		ok = false;
 	}
+	duban_progress_end(line);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return ok;
@@ -283,12 +297,16 @@ static int parse_opts(const char *cmd, int argc, char **argv, const char **data,
 		{ "data", required_argument, NULL, 'd' },
 		{ "store", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			quiet = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -323,17 +341,26 @@ static int parse_opts(const char *cmd, int argc, char **argv, const char **data,
 		return EXIT_USAGE;
 	}
 	*data = data_dir_of(*data);
+	duban_interrupt_catch();
 	return EXIT_OK;
+}
+
+/* The exit code of a command that failed: 130 when Ctrl-C stopped it. */
+static int failed(void)
+{
+	return duban_interrupted() ? EXIT_INTERRUPTED : EXIT_FAIL;
 }
 
 /* ---------------------------------------------------------------- backup */
 
 static const char backup_usage[] =
-	"Usage: duband backup DEST [--data DIR]\n"
+	"Usage: duband backup DEST [--data DIR] [-q]\n"
 	"Copy the data directory into the new directory DEST while a server may be\n"
 	"running on it: the database as one consistent state (SQLite's online backup)\n"
 	"and every attachment file that state names, each checked against its SHA-256.\n"
-	"Put it back with `duband restore DEST --data DIR`.\n";
+	"Put it back with `duband restore DEST --data DIR`.  On a terminal a progress\n"
+	"line counts the attachments (-q, --quiet: none); Ctrl-C stops and keeps\n"
+	"nothing (exit 130).\n";
 
 static bool write_manifest(const char *dir, long long seq, long long items, long long blobs, long long bytes,
 			   char *err, size_t errlen)
@@ -362,7 +389,7 @@ static bool backup_into(const char *data, const char *tmp, long long *seq, long 
 	bool ok = duban_db_backup(duban_store_db(st), copy, 0600, err, errlen);
 	srv_db_reader_done(db, st);
 	srv_db_close(db);
-	ok = ok && copy_blobs(copy, data, tmp, blobs, bytes, err, errlen);
+	ok = ok && copy_blobs(copy, data, tmp, "copying the attachments", blobs, bytes, err, errlen);
 	*seq = ok ? query_num(copy, seq_sql) : -1;
 	long long items = ok ? query_num(copy, items_sql) : -1;
 	ok = ok && write_manifest(tmp, *seq, items, *blobs, *bytes, err, errlen);
@@ -411,7 +438,7 @@ int srv_cmd_backup(int argc, char **argv)
 		srv_log("backup failed, nothing was kept: %s", err);
 		remove_tree(tmp);
 		free(tmp);
-		return EXIT_FAIL;
+		return failed();
 	}
 	free(tmp);
 	printf("backup of %s in %s: up to change %lld, %lld blobs (%lld bytes)\n", data, dest, seq, blobs, bytes);
@@ -421,7 +448,7 @@ int srv_cmd_backup(int argc, char **argv)
 /* ---------------------------------------------------------------- restore */
 
 static const char restore_usage[] =
-	"Usage: duband restore SRC --data DIR [--force]\n"
+	"Usage: duband restore SRC --data DIR [--force] [-q]\n"
 	"Put the backup SRC (made by `duband backup`) into the data directory DIR.\n"
 	"Refused while a server runs on DIR.  The backup is checked first (database\n"
 	"integrity, every attachment against its SHA-256); nothing is changed when a\n"
@@ -470,7 +497,7 @@ static bool check_backup(const char *src, long long *blobs, long long *bytes, ch
 		snprintf(err, errlen, "%s fails the integrity check: %s", db, why);
 		ok = false;
 	}
-	ok = ok && copy_blobs(db, src, NULL, blobs, bytes, err, errlen);
+	ok = ok && copy_blobs(db, src, NULL, "checking the attachments", blobs, bytes, err, errlen);
 	free(db);
 	return ok;
 }
@@ -493,7 +520,7 @@ static bool restore_into(const char *src, const char *data, bool force, char **a
 	char hex[DUBAN_SHA256_HEX_LEN + 1];
 	long long n, bytes;
 	ok = ok && copy_hashed(from, to, hex, err, errlen);
-	ok = ok && copy_blobs(to, src, stage, &n, &bytes, err, errlen);
+	ok = ok && copy_blobs(to, src, stage, "copying the attachments", &n, &bytes, err, errlen);
 	ok = ok && (!had || set_aside(data, aside, err, errlen));
 	ok = ok && move_in(stage, data, "ledger.db", true, err, errlen) && move_in(stage, data, "blobs", false, err, errlen);
 	struct stat sb;
@@ -523,7 +550,7 @@ int srv_cmd_restore(int argc, char **argv)
 	long long blobs = 0, bytes = 0;
 	if (!check_backup(src, &blobs, &bytes, err, sizeof err)) {
 		srv_log("%s; nothing was restored", err);
-		return EXIT_FAIL;
+		return failed();
 	}
 	if ((duban_mkdir_parent(data) != 0 && errno != EEXIST) || (mkdir(data, 0700) != 0 && errno != EEXIST)) {
 		srv_log("cannot create %s: %s", data, strerror(errno));
@@ -544,7 +571,7 @@ int srv_cmd_restore(int argc, char **argv)
 	if (!ok) {
 		srv_log("restore failed: %s", err);
 		free(aside);
-		return EXIT_FAIL;
+		return failed();
 	}
 	char *db = xasprintf("%s/ledger.db", data);
 	printf("restored %s into %s: up to change %lld, %lld items, %lld blobs (%lld bytes) checked\n", src, data,

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "duban/json.h"
+#include "duban/progress.h"
 #include "duban/util.h"
 #include "server.h"
 #include "store.h"
@@ -69,7 +70,24 @@ static const struct table tables[] = {
 	  "SELECT count(*) FROM meta WHERE key = 'change_pruned'" },
 };
 
-static bool copy_rows(sqlite3 *src, struct pg_conn *dst, const char *from, const char *to, char *err, size_t errlen)
+/* Rows copied so far, for the progress line; Ctrl-C sets stopped. */
+struct copy_progress {
+	struct duban_progress *line;
+	long long done;
+	bool stopped;
+};
+
+/* One more row; false when Ctrl-C asked to stop (the transaction is then
+ * rolled back, nothing is kept). */
+static bool step_done(struct copy_progress *cp)
+{
+	if (duban_progress_update(cp->line, ++cp->done) != 0)
+		cp->stopped = true;
+	return !cp->stopped;
+}
+
+static bool copy_rows(sqlite3 *src, struct pg_conn *dst, const char *from, const char *to, struct copy_progress *cp,
+		      char *err, size_t errlen)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -88,6 +106,10 @@ static bool copy_rows(sqlite3 *src, struct pg_conn *dst, const char *from, const
 			sqlite3_finalize(s);
 			return false;
 		}
+		if (!step_done(cp)) {
+			sqlite3_finalize(s);
+			return false;
+		}
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -97,7 +119,8 @@ static bool copy_rows(sqlite3 *src, struct pg_conn *dst, const char *from, const
 
 /* Items as their JSON documents, records as pull sends them (the SQLite
  * backend's own readers), in the order they were written. */
-static bool copy_ledger(struct srv_store *from, struct pg_conn *dst, char *err, size_t errlen)
+static bool copy_ledger(struct srv_store *from, struct pg_conn *dst, struct copy_progress *cp, char *err,
+			size_t errlen)
 {
 	static const char *const kinds[] = { "note", "inspection", "action", "attachment" };
 	struct srv_rd *rd = from->ops->pull->begin(from);
@@ -122,6 +145,7 @@ static bool copy_ledger(struct srv_store *from, struct pg_conn *dst, char *err, 
 				cJSON_Delete(j);
 			}
 			duban_item_free(&item);
+			ok = ok && step_done(cp);
 		}
 		sqlite3_finalize(s);
 	}
@@ -142,12 +166,13 @@ static bool copy_ledger(struct srv_store *from, struct pg_conn *dst, char *err, 
 						" VALUES ($1, $2, $3, $4, $5, $6)", 6, params);
 			free(doc);
 			cJSON_Delete(j);
+			ok = ok && step_done(cp);
 		}
 		if (s)
 			sqlite3_finalize(s);
 		s = NULL;
 	}
-	if (!ok)
+	if (!ok && !cp->stopped)
 		snprintf(err, errlen, "copying the ledger: %s", dst->err[0] ? dst->err : sqlite3_errmsg(src));
 	srv_db_reader_done(srv_sqlite_db(from), st);
 	if (rd)
@@ -203,8 +228,21 @@ static bool check_counts(sqlite3 *src, struct pg_conn *dst, FILE *out)
 	return same;
 }
 
-int srv_copy(struct srv_store *from, struct srv_store *to, FILE *out, char *err, size_t errlen)
+/* Every row the copy will write, for the progress line's total. */
+static long long rows_to_copy(sqlite3 *src)
 {
+	long long total = sqlite_count(src, "SELECT count(*) FROM item")
+			  + sqlite_count(src, "SELECT (SELECT count(*) FROM note) + (SELECT count(*) FROM inspection) +"
+					      " (SELECT count(*) FROM action) + (SELECT count(*) FROM attachment)");
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		total += sqlite_count(src, tables[i].count_from);
+	return total;
+}
+
+int srv_copy(struct srv_store *from, struct srv_store *to, FILE *out, struct duban_progress *line, char *err,
+	     size_t errlen)
+{
+	struct copy_progress cp = { .line = line };
 	duban_store *st;
 	sqlite3 *src;
 	struct pg_conn *dst;
@@ -224,14 +262,15 @@ int srv_copy(struct srv_store *from, struct srv_store *to, FILE *out, char *err,
 	/* The source's writer is held: nothing changes it while it is copied. */
 	st = srv_db_writer(srv_sqlite_db(from));
 	src = duban_store_db(st);
+	duban_progress_set_total(line, rows_to_copy(src));
 	ok = pg_run(dst, "BEGIN", 0, NULL);
 	if (!ok)
 		snprintf(err, errlen, "%s", dst->err);
 	if (ok)
-		ok = copy_ledger(from, dst, err, errlen);
+		ok = copy_ledger(from, dst, &cp, err, errlen);
 	for (size_t i = 0; ok && i < sizeof tables / sizeof tables[0]; i++) {
-		ok = copy_rows(src, dst, tables[i].from, tables[i].to, err, errlen);
-		if (!ok) {
+		ok = copy_rows(src, dst, tables[i].from, tables[i].to, &cp, err, errlen);
+		if (!ok && !cp.stopped) {
 			char what[512];
 			snprintf(what, sizeof what, "%s", err);
 			snprintf(err, errlen, "%s: %s", tables[i].name, what);
@@ -250,6 +289,8 @@ int srv_copy(struct srv_store *from, struct srv_store *to, FILE *out, char *err,
 			snprintf(err, errlen, "%s", dst->err);
 	}
 	if (ok) {
+		duban_progress_end(line);
+		line = NULL;
 		fprintf(out, "%-16s %10s %10s\n", "", "sqlite", "postgresql");
 		if (!check_counts(src, dst, out)) {
 			snprintf(err, errlen, "the counts differ: nothing was kept");
@@ -258,7 +299,10 @@ int srv_copy(struct srv_store *from, struct srv_store *to, FILE *out, char *err,
 	}
 	if (ok && !(ok = pg_run(dst, "COMMIT", 0, NULL)))
 		snprintf(err, errlen, "%s", dst->err);
+	duban_progress_end(line);
 	srv_db_writer_done(srv_sqlite_db(from));
 	pg_put(to, dst); /* rolls back what failed */
-	return ok ? 0 : 1;
+	if (cp.stopped)
+		snprintf(err, errlen, "interrupted: nothing was written");
+	return ok ? 0 : cp.stopped ? 3 : 1;
 }

@@ -29,12 +29,13 @@
 
 #include "duban/date.h"
 #include "duban/ledger_io.h"
+#include "duban/progress.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
 #include "server.h"
 #include "store.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
 void srv_config_defaults(struct srv_config *c)
 {
@@ -796,13 +797,15 @@ static int cmd_token(int argc, char **argv)
 
 static void import_help(void)
 {
-	fputs("Usage: duband import FILE [--dry-run] [--data DIR]\n"
+	fputs("Usage: duband import FILE [--dry-run] [-q] [--data DIR]\n"
 	      "Seed or update the central ledger from a ledger sheet (CSV in UTF-8 or GBK, or\n"
 	      "JSON), as the office.  Rows whose code exists update that item field by field;\n"
 	      "new codes are added.  All or nothing: when a row is bad, every bad row is listed\n"
 	      "and nothing is written.  Clients receive the changes on their next sync.\n\n"
 	      "Options:\n"
 	      "      --dry-run   check and count, write nothing\n"
+	      "  -q, --quiet     no progress line (shown on a terminal; Ctrl-C stops the\n"
+	      "                  import and writes nothing, exit 130)\n"
 	      "  -h, --help      show this help\n", stdout);
 }
 
@@ -819,14 +822,19 @@ static int cmd_import(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "store", required_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct duban_import_options opt = { .dry_run = false, .mapping_path = NULL, .default_kind = -1 };
 	const char *data = NULL;
+	bool quiet = false;
 	int c, rc = EXIT_OK;
-	while ((c = getopt_long(argc, argv, ":hn", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hnq", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			quiet = true;
+			break;
 		case 'h':
 			import_help();
 			return EXIT_OK;
@@ -860,10 +868,20 @@ static int cmd_import(int argc, char **argv)
 	const char *who = getenv("USER");
 	duban_store_set_actor(st, who && *who ? who : "duband", "duband import", DUBAN_ROLE_OFFICE);
 	struct duban_import_report rep = { 0 };
-	enum duban_err err = duban_import_file(st, path, &opt, &rep);
-	const char *why = duban_store_errmsg(st);
 	char *file = duban_sanitize(path, false);
-	if (err != DUBAN_OK && err != DUBAN_ERR_PARSE) {
+	const char *base = strrchr(file, '/');
+	char *what = xasprintf("importing %s", base ? base + 1 : file);
+	duban_interrupt_catch();
+	opt.progress = duban_progress_new(what, -1, stderr, quiet);
+	free(what);
+	enum duban_err err = duban_import_file(st, path, &opt, &rep);
+	duban_progress_end(opt.progress);
+	duban_interrupt_release();
+	const char *why = duban_store_errmsg(st);
+	if (err == DUBAN_ERR_INTERRUPTED) {
+		die_msg("%s: interrupted: nothing was written", file);
+		rc = EXIT_INTERRUPTED;
+	} else if (err != DUBAN_OK && err != DUBAN_ERR_PARSE) {
 		if (rep.nerrors > 0)
 			die_msg("%s", rep.errors[rep.nerrors - 1]);
 		else
@@ -885,7 +903,7 @@ static int cmd_import(int argc, char **argv)
 			rc = EXIT_FAIL;
 		}
 	}
-	if (!db->ops->ledger_done(db, st, true)) {
+	if (!db->ops->ledger_done(db, st, rc != EXIT_INTERRUPTED) && rc != EXIT_INTERRUPTED) {
 		die_msg("%s: the import could not be saved (see the message above); nothing was written", file);
 		rc = EXIT_FAIL;
 	}
@@ -1001,12 +1019,14 @@ static int cmd_export(int argc, char **argv)
 
 static void copy_help(void)
 {
-	fputs("Usage: duband copy --from sqlite:DIR --to URL\n"
+	fputs("Usage: duband copy --from sqlite:DIR --to URL [-q]\n"
 	      "Copy a whole server (users, tokens, items, records, history, applied ops,\n"
 	      "change log, blob records) from its SQLite store into an empty PostgreSQL\n"
 	      "database, in one transaction, and compare the counts.  Clients keep syncing\n"
 	      "without a reset.  Stop the server first; the blob files stay in DIR/blobs\n"
-	      "(serve with --blobs pointing at them, or at a shared copy).\n", stdout);
+	      "(serve with --blobs pointing at them, or at a shared copy).  On a terminal a\n"
+	      "progress line shows the rows copied (-q, --quiet: none); Ctrl-C stops and\n"
+	      "keeps nothing (exit 130).\n", stdout);
 }
 
 static int cmd_copy(int argc, char **argv)
@@ -1014,14 +1034,19 @@ static int cmd_copy(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *from = NULL, *to = NULL;
+	bool quiet = false;
 	int c, rc = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			quiet = true;
+			break;
 		case 'f':
 			from = optarg;
 			break;
@@ -1053,12 +1078,14 @@ static int cmd_copy(int argc, char **argv)
 		return rc;
 	}
 	char err[512] = "";
-	int r = srv_copy(src, dst, stdout, err, sizeof err);
+	duban_interrupt_catch();
+	int r = srv_copy(src, dst, stdout, duban_progress_new("copying", -1, stderr, quiet), err, sizeof err);
+	duban_interrupt_release();
 	if (r != 0)
 		die_msg("copy: %s", err);
 	else
 		printf("copied; serve with --store (the URL) --blobs %s\n", src->blob_dir);
-	rc = r == 0 ? EXIT_OK : r == 2 ? EXIT_USAGE : EXIT_FAIL;
+	rc = r == 0 ? EXIT_OK : r == 2 ? EXIT_USAGE : r == 3 ? EXIT_INTERRUPTED : EXIT_FAIL;
 	srv_store_close(dst);
 	srv_store_close(src);
 	return rc;

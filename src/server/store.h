@@ -216,8 +216,12 @@ struct srv_store *srv_sqlite_open(const char *dir, int readers, char *err, size_
 struct srv_store *srv_pg_open(const char *conninfo, int conns, char *err, size_t errlen);
 /* duband copy (copy.c): every table of from (SQLite) into to (an empty
  * PostgreSQL database) in one transaction, the counts of both printed to
- * out and compared.  0, or 1 (2: wrong kinds of store) with err set. */
-int srv_copy(struct srv_store *from, struct srv_store *to, FILE *out, char *err, size_t errlen);
+ * out and compared, with a progress line on line (NULL: none), which it
+ * ends.  0, or 1 (2: wrong kinds of store, 3: stopped by Ctrl-C, nothing
+ * kept) with err set. */
+struct duban_progress;
+int srv_copy(struct srv_store *from, struct srv_store *to, FILE *out, struct duban_progress *line, char *err,
+	     size_t errlen);
 #endif
 
 #endif

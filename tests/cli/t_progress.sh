@@ -11,18 +11,7 @@ if ! command -v tmux >/dev/null 2>&1; then
 	exit 0
 fi
 
-# One private tmux server per command (a server being killed must not meet
-# the next one starting on its socket).
-npane=0
-sock=
-socks=
-cleanup_tmux() {
-	for s in $socks; do
-		tmux -L "$s" -f /dev/null kill-server >/dev/null 2>&1
-	done
-	rm -rf "$tmp"
-}
-trap cleanup_tmux EXIT
+. "$top_srcdir/tests/progress_lib.sh"
 
 # A ledger large enough that every command runs past the first redraw
 # (250 ms), even unsanitized on a fast machine.
@@ -30,11 +19,6 @@ BIG=$tmp/big.db
 "$DUBAN" --db "$BIG" demo --items 30000 >/dev/null 2>&1 || { echo "Bail out! demo failed"; exit 1; }
 "$DUBAN" --db "$BIG" export -o "$tmp/big.csv" || { echo "Bail out! export failed"; exit 1; }
 "$DUBAN" --db "$BIG" export --kind problem -o "$tmp/problems.xlsx" || { echo "Bail out! export failed"; exit 1; }
-
-# The bytes a command writes to stderr when that is not a terminal.
-progress_bytes() {
-	printf '%s' "$1" | grep -c "$(printf '\r')" | tr -d ' '
-}
 
 # ---------------------------------------------------------------- piped
 
@@ -51,50 +35,6 @@ run "$DUBAN" --db "$BIG" report
 is "$err" "" "report: no progress bytes piped"
 
 # ---------------------------------------------------------------- a terminal
-
-# pane CMD...: a new private tmux server whose pane runs CMD in a shell that
-# survives Ctrl-C and prints the exit status; stdout goes to $tmp/pane.out
-# when OUT=file, else to the terminal.
-pane() {
-	[ -n "$sock" ] && tmux -L "$sock" -f /dev/null kill-server >/dev/null 2>&1
-	npane=$((npane + 1))
-	sock=duban-progress-$$-$npane
-	socks="$socks $sock"
-	tmux -L "$sock" -f /dev/null start-server \; set-option -g remain-on-exit on \
-		\; set-option -g status off \; new-session -d -x 150 -y 20 \
-		env -i PATH="$PATH" TERM=screen-256color LC_ALL=C.UTF-8 TZ=UTC HOME="$HOME" \
-		DUBAN_TODAY="$DUBAN_TODAY" DUBAN_NOW="$DUBAN_NOW" USER=tester \
-		ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
-		sh -c 'trap : INT; "$@"; printf "[exit %s]\n" $?' sh "$@"
-}
-
-screen() {
-	tmux -L "$sock" -f /dev/null capture-pane -p -S - 2>/dev/null | sed 's/ *$//'
-}
-
-# wait_screen TEXT [SECONDS]: until the pane shows TEXT; 1 when the time
-# is up or the command ended without showing it.
-wait_screen() {
-	n=$((${2:-60} * 20))
-	while [ "$n" -gt 0 ]; do
-		screen >"$tmp/.screen"
-		grep -qF -- "$1" "$tmp/.screen" && return 0
-		grep -qF -- "[exit " "$tmp/.screen" && return 1
-		sleep 0.05
-		n=$((n - 1))
-	done
-	return 1
-}
-
-# shows TEXT NAME: the pane shows TEXT (waits for it).
-shows() {
-	if wait_screen "$1" 60; then
-		pass "$2"
-	else
-		fail "$2"
-		screen | sed 's/^/#   /'
-	fi
-}
 
 pane "$DUBAN" --db "$tmp/t1.db" demo --items 40000
 shows "generating the demo ledger: " "demo shows a progress line on a terminal"
@@ -124,17 +64,6 @@ wait_screen "[exit " 60
 unlike "$(screen)" "reading" "a short command draws nothing"
 
 # ---------------------------------------------------------------- Ctrl-C
-
-# interrupt TEXT: once the pane shows TEXT, Ctrl-C, then the exit.
-interrupt() {
-	if ! wait_screen "$1" 120; then
-		fail "the progress line '$1' appears"
-		screen | sed 's/^/#   /'
-		return
-	fi
-	tmux -L "$sock" -f /dev/null send-keys C-c
-	wait_screen "[exit " 60
-}
 
 # demo --force over a ledger: stopped, the ledger keeps its items.
 "$DUBAN" --db "$tmp/keep.db" demo --items 300 --seed 3 >/dev/null 2>&1
