@@ -430,6 +430,10 @@ int srv_cmd_backup(int argc, char **argv)
 	char err[1024] = "";
 	long long seq = 0, blobs = 0, bytes = 0;
 	bool ok = backup_into(data, tmp, &seq, &blobs, &bytes, err, sizeof err);
+	if (ok && duban_interrupted()) {	/* pressed while the database was copied */
+		snprintf(err, sizeof err, "interrupted");
+		ok = false;
+	}
 	if (ok && rename(tmp, dest) != 0) {
 		snprintf(err, sizeof err, "cannot rename %s to %s: %s", tmp, dest, strerror(errno));
 		ok = false;
@@ -521,6 +525,10 @@ static bool restore_into(const char *src, const char *data, bool force, char **a
 	long long n, bytes;
 	ok = ok && copy_hashed(from, to, hex, err, errlen);
 	ok = ok && copy_blobs(to, src, stage, "copying the attachments", &n, &bytes, err, errlen);
+	if (ok && duban_interrupted()) {	/* the last moment nothing has changed yet */
+		snprintf(err, errlen, "interrupted");
+		ok = false;
+	}
 	ok = ok && (!had || set_aside(data, aside, err, errlen));
 	ok = ok && move_in(stage, data, "ledger.db", true, err, errlen) && move_in(stage, data, "blobs", false, err, errlen);
 	struct stat sb;
