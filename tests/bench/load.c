@@ -226,10 +226,12 @@ static void next_request(struct client *c)
 	c->seq++;
 	if (rnd01() < 0.5) {
 		c->kind = REQ_PUSH_NOTE;
+		/* No author: the server credits the token's user, and refuses a
+		 * note that names anyone else. */
 		snprintf(c->body, cap,
 			 "{\"device\":\"%s\",\"ops\":[{\"id\":\"%s\",\"client_seq\":%lld,\"kind\":\"note.add\","
 			 "\"item_id\":\"%s\",\"created_at\":\"2026-06-15T08:00:00Z\",\"body\":{\"id\":\"%s\","
-			 "\"item_id\":\"%s\",\"author\":\"load\",\"text\":\"压力测试备注 %s\","
+			 "\"item_id\":\"%s\",\"text\":\"压力测试备注 %s\","
 			 "\"created_at\":\"2026-06-15T08:00:00Z\"}}]}",
 			 c->device, op_id, c->seq, item, rec_id, item, rec_id);
 	} else {
