@@ -36,6 +36,9 @@ bool duban_item_within_limits(const struct duban_item *item, char *err, size_t e
 
 /* Every field of duban_fields under its name; dates as "YYYY-MM-DD" or null. */
 cJSON *duban_item_to_json(const struct duban_item *item);
+/* The same item as the text cJSON_PrintUnformatted would make of it, byte
+ * for byte, without building the tree (for cJSON_CreateRaw).  Malloc'd. */
+char *duban_item_to_json_text(const struct duban_item *item);
 /* Reads the fields present in obj into item (absent fields unchanged).
  * On error returns DUBAN_ERR_INVALID and names the field in errbuf. */
 enum duban_err duban_item_from_json(const cJSON *obj, struct duban_item *item, char *errbuf, size_t errlen);

@@ -2,6 +2,7 @@
  * driven by duban_fields[], so a new field needs no change here. */
 #include <config.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -129,6 +130,8 @@ size_t duban_json_size(const cJSON *j)
 		return n + string_size(j->valuestring);
 	if (cJSON_IsNumber(j))
 		return n + 26; /* cJSON prints at most 17 significant digits */
+	if (cJSON_IsRaw(j))
+		return n + strlen(j->valuestring);
 	if (!cJSON_IsArray(j) && !cJSON_IsObject(j))
 		return n + 5; /* true, false, null */
 	n += 2;
@@ -240,6 +243,141 @@ cJSON *duban_item_to_json(const struct duban_item *item)
 	cJSON_AddStringToObject(obj, "updated_at", item->updated_at);
 	cJSON_AddNumberToObject(obj, "version", (double)item->version);
 	return obj;
+}
+
+/* ---------------------------------------------------------------- item as text
+ * The bytes cJSON_PrintUnformatted(duban_item_to_json(item)) writes, with no
+ * tree built: a pull page of 50 items is otherwise ~7,000 allocations, the
+ * largest part of the server's time.  tests/unit/test_json_text compares
+ * both over thousands of generated items. */
+
+static void text_string(struct duban_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
+	duban_buf_putc(b, '"');
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		duban_buf_add(b, (const char *)run, (size_t)(p - run));
+		run = p + 1;
+		char esc[7] = { '\\', 0 };
+		switch (*p) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			duban_buf_add(b, esc, 6);
+			continue;
+		}
+		duban_buf_add(b, esc, 2);
+	}
+	duban_buf_add(b, (const char *)run, (size_t)(p - run));
+	duban_buf_putc(b, '"');
+}
+
+/* cJSON's compare_double. */
+static bool same_double(double a, double b)
+{
+	double max = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+	return fabs(a - b) <= max * DBL_EPSILON;
+}
+
+/* As cJSON 1.7.15's print_number: the shorter of %1.15g and %1.17g that
+ * reads back as the same double (an integral value below 10^15 prints as
+ * its digits either way: that case skips the formatting of doubles). */
+static void text_number(struct duban_buf *b, double d)
+{
+	char num[32];
+
+	if (isnan(d) || isinf(d)) {
+		duban_buf_puts(b, "null");
+		return;
+	}
+	if (fabs(d) < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+		snprintf(num, sizeof num, "%lld", (long long)d);
+	} else {
+		double back = 0;
+		snprintf(num, sizeof num, "%1.15g", d);
+		if (sscanf(num, "%lg", &back) != 1 || !same_double(back, d))
+			snprintf(num, sizeof num, "%1.17g", d);
+	}
+	duban_buf_puts(b, num);
+}
+
+static void text_key(struct duban_buf *b, const char *name, bool *first)
+{
+	if (!*first)
+		duban_buf_putc(b, ',');
+	*first = false;
+	text_string(b, name);
+	duban_buf_putc(b, ':');
+}
+
+static void text_field(struct duban_buf *b, const struct duban_field *f, const struct duban_item *item, bool *first)
+{
+	char buf[11];
+
+	text_key(b, f->name, first);
+	switch (f->type) {
+	case DUBAN_FT_TEXT: {
+		const char *v = *FIELD_CPTR(char *, item, f);
+		text_string(b, v ? v : "");
+		return;
+	}
+	case DUBAN_FT_DATE: {
+		duban_date d = *FIELD_CPTR(duban_date, item, f);
+		if (d == DUBAN_DATE_NONE)
+			duban_buf_puts(b, "null");
+		else
+			text_string(b, duban_date_format(d, buf));
+		return;
+	}
+	case DUBAN_FT_INT:
+		text_number(b, *FIELD_CPTR(int, item, f));
+		return;
+	case DUBAN_FT_DOUBLE:
+		text_number(b, *FIELD_CPTR(double, item, f));
+		return;
+	case DUBAN_FT_BOOL:
+		duban_buf_puts(b, *FIELD_CPTR(bool, item, f) ? "true" : "false");
+		return;
+	default: {
+		char *s = duban_field_format(f, item);
+		text_string(b, s);
+		free(s);
+		return;
+	}
+	}
+}
+
+char *duban_item_to_json_text(const struct duban_item *item)
+{
+	struct duban_buf b;
+	bool first = true;
+
+	duban_buf_init(&b);
+	duban_buf_putc(&b, '{');
+	text_key(&b, "id", &first);
+	text_string(&b, item->id);
+	for (size_t i = 0; i < duban_field_count; i++)
+		text_field(&b, &duban_fields[i], item, &first);
+	text_key(&b, "created_at", &first);
+	text_string(&b, item->created_at);
+	text_key(&b, "updated_at", &first);
+	text_string(&b, item->updated_at);
+	text_key(&b, "version", &first);
+	text_number(&b, (double)item->version);
+	duban_buf_putc(&b, '}');
+	return duban_buf_steal(&b);
 }
 
 cJSON *duban_note_to_json(const struct duban_note *n)

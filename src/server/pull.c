@@ -105,6 +105,17 @@ static void add_cause(struct pull *p, cJSON *tomb, const char *item_id, const ch
 		cJSON_AddItemToObject(tomb, "event", e);
 }
 
+/* The item's JSON as text in the tree: printed as it is, without the
+ * ~140 nodes of duban_item_to_json. */
+static cJSON *item_raw(const struct duban_item *item)
+{
+	char *text = duban_item_to_json_text(item);
+	cJSON *raw = cJSON_CreateRaw(text);
+
+	free(text);
+	return raw;
+}
+
 /* An item entry: the item as it is now, whatever this entry changed. */
 static cJSON *item_change(struct pull *p, long long seq, const char *id)
 {
@@ -118,7 +129,7 @@ static cJSON *item_change(struct pull *p, long long seq, const char *id)
 		c = cJSON_CreateObject();
 		cJSON_AddNumberToObject(c, "seq", (double)seq);
 		cJSON_AddStringToObject(c, "type", "item");
-		cJSON_AddItemToObject(c, "item", duban_item_to_json(&item));
+		cJSON_AddItemToObject(c, "item", item_raw(&item));
 	} else if (err == DUBAN_OK) {
 		c = tombstone(seq, id, "scope");
 		add_cause(p, c, id, "county");
@@ -400,7 +411,7 @@ int srv_items(struct srv_store *s, const struct srv_user *u, const char *ids, cJ
 		/* An item this user may not see is answered like one that does
 		 * not exist: the answer reveals nothing of other counties. */
 		if (err == DUBAN_OK && srv_user_sees(u, item.county))
-			cJSON_AddItemToArray(items, duban_item_to_json(&item));
+			cJSON_AddItemToArray(items, item_raw(&item));
 		else if (err == DUBAN_OK || err == DUBAN_ERR_NOT_FOUND)
 			cJSON_AddItemToArray(missing, cJSON_CreateString(id));
 		else

@@ -488,6 +488,133 @@ static void test_json_size(void)
 	duban_item_free(&it);
 }
 
+/* ---- duban_item_to_json_text against cJSON_PrintUnformatted ---- */
+
+#define ITEM_PTR(type, item, f) ((type *)(void *)((char *)(item) + (f)->offset))
+
+static unsigned long long rng = 88172645463325252ULL;
+static unsigned long long next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Any bytes but NUL: ASCII, every control character, quotes, backslashes,
+ * Chinese in UTF-8, stray high bytes. */
+static char *random_text(void)
+{
+	static const char *const pieces[] = { "整改", "\"", "\\", "\n", "\t", "\b", "\f", "\r", "\x01", "\x1f",
+					       "\x7f", "\xc2\x9b", "\xe2\x80\xa8", "a", " ", "/", "\xff", "{}[],:" };
+	size_t n = next_rand() % 12;
+	char *s = calloc(1, n * 8 + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (next_rand() % 3 == 0) {
+			char c = (char)(1 + next_rand() % 255);
+			strncat(s, &c, 1);
+		} else {
+			strcat(s, pieces[next_rand() % (sizeof pieces / sizeof pieces[0])]);
+		}
+	}
+	return s;
+}
+
+static double random_double(void)
+{
+	static const double specials[] = { 0.0, -0.0, 1.0, -1.0, 0.1, 2147483647.0, 2147483648.0, -2147483648.0,
+					   -2147483649.0, 1e15, 1e16, 1e300, 5e-324, 123456.789, 116.397128 };
+	unsigned long long bits;
+	double d;
+	switch (next_rand() % 4) {
+	case 0:
+		return specials[next_rand() % (sizeof specials / sizeof specials[0])];
+	case 1:
+		bits = next_rand();
+		memcpy(&d, &bits, sizeof d);
+		return d; /* any double, NaN and infinities included */
+	case 2:
+		return (double)(long long)(next_rand() % 2000000) / 1000.0 - 1000.0;
+	default:
+		return (double)(next_rand() % 100000000) / 1e6;
+	}
+}
+
+static void random_item(struct duban_item *it)
+{
+	duban_item_init(it);
+	snprintf(it->id, sizeof it->id, "%016llx", next_rand());
+	for (size_t i = 0; i < duban_field_count; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		switch (f->type) {
+		case DUBAN_FT_TEXT: {
+			char *t = random_text();
+			duban_set_str(ITEM_PTR(char *, it, f), next_rand() % 5 ? t : NULL);
+			free(t);
+			break;
+		}
+		case DUBAN_FT_DATE:
+			*ITEM_PTR(duban_date, it, f) = next_rand() % 4 ? duban_date_from_ymd(1990 + (int)(next_rand() % 60),
+										 1 + (int)(next_rand() % 12),
+										 1 + (int)(next_rand() % 28))
+								      : DUBAN_DATE_NONE;
+			break;
+		case DUBAN_FT_INT:
+			*ITEM_PTR(int, it, f) = (int)(next_rand() % 4 ? next_rand() % 200 : next_rand());
+			break;
+		case DUBAN_FT_DOUBLE:
+			*ITEM_PTR(double, it, f) = random_double();
+			break;
+		case DUBAN_FT_BOOL:
+			*ITEM_PTR(bool, it, f) = next_rand() % 2;
+			break;
+		case DUBAN_FT_KIND:
+			*ITEM_PTR(int, it, f) = (int)(next_rand() % DUBAN_KIND_COUNT);
+			break;
+		case DUBAN_FT_STATUS:
+			*ITEM_PTR(int, it, f) = (int)(next_rand() % DUBAN_STATUS_COUNT);
+			break;
+		case DUBAN_FT_DEADLINE_KIND:
+			*ITEM_PTR(int, it, f) = (int)(next_rand() % DUBAN_DEADLINE_KIND_COUNT);
+			break;
+		case DUBAN_FT_SCOPE:
+			*ITEM_PTR(int, it, f) = (int)(next_rand() % DUBAN_SCOPE_COUNT);
+			break;
+		case DUBAN_FT_VERDICT:
+			*ITEM_PTR(int, it, f) = (int)(next_rand() % DUBAN_VERDICT_COUNT);
+			break;
+		}
+	}
+	snprintf(it->created_at, sizeof it->created_at, "2026-0%d-15T08:00:00Z", 1 + (int)(next_rand() % 9));
+	snprintf(it->updated_at, sizeof it->updated_at, "2026-12-07T2%d:00:00Z", (int)(next_rand() % 4));
+	it->version = next_rand() % 3 == 0 ? (long long)(next_rand() >> 10) : (long long)(next_rand() % 100000);
+}
+
+static void test_item_text_differential(void)
+{
+	int same = 0, shown = 0, n = 5000;
+	for (int i = 0; i < n; i++) {
+		struct duban_item it;
+		random_item(&it);
+		cJSON *j = duban_item_to_json(&it);
+		char *want = cJSON_PrintUnformatted(j), *got = duban_item_to_json_text(&it);
+		if (strcmp(want, got) == 0)
+			same++;
+		else if (shown++ < 3) {
+			size_t at = 0;
+			while (want[at] && want[at] == got[at])
+				at++;
+			at = at > 40 ? at - 40 : 0;
+			diag("item %d differs:\n  cJSON: %.100s\n  text:  %.100s", i, want + at, got + at);
+		}
+		free(want);
+		free(got);
+		cJSON_Delete(j);
+		duban_item_free(&it);
+	}
+	is_int(same, n, "duban_item_to_json_text = cJSON_PrintUnformatted(duban_item_to_json) on 5000 random items");
+}
+
 int main(void)
 {
 	test_round_trip();
@@ -497,5 +624,6 @@ int main(void)
 	test_nul_differential();
 	test_print_escapes();
 	test_json_size();
+	test_item_text_differential();
 	return done_testing();
 }
