@@ -99,7 +99,7 @@ static bool copy_rows(sqlite3 *src, struct pg_conn *dst, const char *from, const
  * backend's own readers), in the order they were written. */
 static bool copy_ledger(struct srv_store *from, struct pg_conn *dst, char *err, size_t errlen)
 {
-	static const char *const kinds[] = { "note", "inspection", "action", "attachment" };
+	static const char *const kinds[] = { "note", "inspection", "action", "attachment", "notice" };
 	struct srv_rd *rd = from->ops->pull->begin(from);
 	duban_store *st = srv_db_reader(srv_sqlite_db(from));
 	sqlite3 *src = duban_store_db(st);
