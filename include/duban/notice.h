@@ -29,4 +29,25 @@ enum duban_err duban_objection_raise(duban_store *st, const char *item, const ch
 enum duban_err duban_objection_settle(duban_store *st, const char *item, int number, bool upheld, const char *text,
 				      duban_date date);
 
+/* Items under notice whose notice ended before today and which are still
+ * not closed: due for 销号 (the overdue list's companion), by notice end,
+ * then code, among the items filter selects (NULL: all). */
+struct duban_notice_due {
+	char id[37];
+	char *code, *title, *county;
+	duban_date end;
+};
+enum duban_err duban_notice_due_list(duban_store *st, const struct duban_filter *filter, duban_date today,
+				     struct duban_notice_due **out, int *n);
+void duban_notice_due_free(struct duban_notice_due *v, int n);
+
+/* The bulletin's figures of the notice among the items filter selects:
+ * items publicized with the notice running / ended (due for 销号),
+ * objections recorded, and of them still open. */
+struct duban_notice_figures {
+	long long running, ended, objections, open;
+};
+enum duban_err duban_notice_figures(duban_store *st, const struct duban_filter *filter, duban_date today,
+				    struct duban_notice_figures *out);
+
 #endif

@@ -151,3 +151,110 @@ enum duban_err duban_objection_settle(duban_store *st, const char *code, int num
 	duban_item_free(&item);
 	return in_transaction(st, err);
 }
+
+/* ---------------------------------------------------------------- lists and figures */
+
+void duban_notice_due_free(struct duban_notice_due *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(v[i].code);
+		free(v[i].title);
+		free(v[i].county);
+	}
+	free(v);
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return xstrdup(t ? (const char *)t : "");
+}
+
+enum duban_err duban_notice_due_list(duban_store *st, const struct duban_filter *filter, duban_date today,
+				     struct duban_notice_due **out, int *n)
+{
+	/* status = 'publicized' walks the status index: the items under
+	 * notice, not the ledger. */
+	sqlite3_stmt *s = store_filter_stmt(st, filter,
+					    "/* notice */ SELECT id, code, title, county, notice_end FROM item"
+					    " WHERE status = 'publicized' AND notice_end IS NOT NULL AND notice_end <> ''"
+					    " AND notice_end < ?1",
+					    true, " ORDER BY notice_end, code");
+	char d[11];
+	int rc, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return DUBAN_ERR_DB;
+	sqlite3_bind_text(s, 1, duban_date_format(today, d), -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct duban_notice_due *e;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, (size_t)cap * sizeof **out);
+		}
+		e = &(*out)[(*n)++];
+		snprintf(e->id, sizeof e->id, "%s", (const char *)sqlite3_column_text(s, 0));
+		e->code = col_dup(s, 1);
+		e->title = col_dup(s, 2);
+		e->county = col_dup(s, 3);
+		e->end = duban_date_parse((const char *)sqlite3_column_text(s, 4));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		duban_notice_due_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return store_db_fail(st, _("reading the items under notice"));
+	}
+	return DUBAN_OK;
+}
+
+/* One count over the items filter selects: head's ?1 is today when
+ * dated (the filter's own parameters come after it). */
+static enum duban_err count_one(duban_store *st, const struct duban_filter *filter, const char *head,
+				const char *tail, bool dated, duban_date today, long long *out)
+{
+	sqlite3_stmt *s = store_filter_stmt(st, filter, head, true, tail);
+	char d[11];
+	int rc;
+
+	*out = 0;
+	if (!s)
+		return DUBAN_ERR_DB;
+	if (dated)
+		sqlite3_bind_text(s, 1, duban_date_format(today, d), -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? DUBAN_OK : store_db_fail(st, _("counting the notices"));
+}
+
+enum duban_err duban_notice_figures(duban_store *st, const struct duban_filter *filter, duban_date today,
+				    struct duban_notice_figures *out)
+{
+	enum duban_err err;
+
+	memset(out, 0, sizeof *out);
+	err = count_one(st, filter,
+			"/* notice */ SELECT count(*) FROM item WHERE status = 'publicized'"
+			" AND (notice_end IS NULL OR notice_end = '' OR notice_end >= ?1)", NULL, true, today,
+			&out->running);
+	if (!err)
+		err = count_one(st, filter,
+				"/* notice */ SELECT count(*) FROM item WHERE status = 'publicized'"
+				" AND notice_end IS NOT NULL AND notice_end <> '' AND notice_end < ?1", NULL, true, today,
+				&out->ended);
+	if (!err)
+		err = count_one(st, filter,
+				"/* notice */ SELECT count(*) FROM notice o WHERE o.kind = 'objection'"
+				" AND EXISTS (SELECT 1 FROM item WHERE id = o.item_id", ")", false, today, &out->objections);
+	if (!err)
+		err = count_one(st, filter,
+				"/* notice */ SELECT count(*) FROM notice o WHERE o.kind = 'objection'"
+				" AND NOT EXISTS (SELECT 1 FROM notice r WHERE r.kind = 'resolution' AND r.objection_id = o.id)"
+				" AND EXISTS (SELECT 1 FROM item WHERE id = o.item_id", ")", false, today, &out->open);
+	return err;
+}

@@ -58,6 +58,13 @@ is "$(printf '%s' "$out" | python3 -c "import json,sys; print(' '.join(o['state'
 run at 2026-06-30 status ZG-1 closed
 exit_is 4 "closing after the notice with an open objection is refused"
 like "$err" "objection 1 is open" "naming the objection"
+run at 2026-06-30 overdue
+exit_is 0 "overdue after the notice's end"
+like "$out" "ZG-1  非法采砂  notice ended 2026-06-25 (5 days ago)" "the overdue list names the item due for closing"
+run at 2026-06-30 report
+like "$out" "公示：0项正在公示，1项公示期满待销号；收到异议2件，其中尚未处理2件。" "the bulletin counts the notice and objections"
+run at 2026-06-20 report
+like "$out" "公示：1项正在公示，0项公示期满待销号" "... a running notice"
 
 run env DUBAN_ROLE=inspector "$DUBAN" --db "$DB" objection resolve ZG-1 2 --dismissed --text '不成立'
 exit_is 4 "an inspector does not settle objections"
