@@ -89,6 +89,18 @@ run d objection list ZG-1
 like "$out" "Objection 1 (2026-06-17, 村民王某): 采砂点夜间仍有运输车辆 [upheld 2026-06-21: 经核查属实，责令整改]" "list: upheld"
 like "$out" "Objection 2 (2026-06-15): 公示地点不便查看 [dismissed 2026-06-20: 已在县政府网站同步公示]" "list: dismissed"
 
+# ---------------------------------------------------------------- the dossier
+d dossier ZG-1 -o "$tmp/zg1.html" >/dev/null
+grep -q "<h3>公示与异议</h3>" "$tmp/zg1.html"
+ok $? "the dossier has the notice and its objections"
+grep -q "公示：2026-06-15 至 2026-06-25；公示地点：东川日报、县政府网站；异议受理：0871-6212345" "$tmp/zg1.html"
+ok $? "... the notice with place and contact"
+grep -q "<td>收到异议1（2026-06-17，村民王某）：采砂点夜间仍有运输车辆</td><td>成立</td>" "$tmp/zg1.html"
+ok $? "... objection 1, upheld"
+grep -q "异议2处理（2026-06-20）：异议不成立，已在县政府网站同步公示" "$tmp/zg1.html"
+ok $? "... the dismissal of objection 2"
+is "$(grep -c '收到异议' "$tmp/zg1.html")" 4 "... each objection in the notice's table and in the timeline"
+
 # ---------------------------------------------------------------- a second round, then closing allowed
 d status ZG-1 requested >/dev/null && d status ZG-1 verified >/dev/null
 run at 2026-07-01 status ZG-1 publicized --start 2026-07-01
