@@ -74,6 +74,7 @@ enum duban_err duban_objection_raise(duban_store *st, const char *code, const ch
 		return err;
 	}
 	r.kind = DUBAN_NOTICE_OBJECTION;
+	r.end = DUBAN_DATE_NONE;
 	snprintf(r.item_id, sizeof r.item_id, "%s", item.id);
 	r.date = date != DUBAN_DATE_NONE ? date : duban_today();
 	r.text = xstrdup(text ? text : "");
@@ -133,6 +134,7 @@ enum duban_err duban_objection_settle(duban_store *st, const char *code, int num
 		return err;
 	}
 	r.kind = DUBAN_NOTICE_RESOLUTION;
+	r.end = DUBAN_DATE_NONE;
 	snprintf(r.item_id, sizeof r.item_id, "%s", item.id);
 	snprintf(r.objection_id, sizeof r.objection_id, "%s", obj.id);
 	r.date = date != DUBAN_DATE_NONE ? date : duban_today();

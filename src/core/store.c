@@ -1855,6 +1855,9 @@ enum duban_err duban_notice_add(duban_store *st, struct duban_notice *r)
 	sqlite3_stmt *s;
 	char date[11], end[11], msg[256];
 
+	/* Only an opening has an end (a zeroed struct would say 1970). */
+	if (r->kind != DUBAN_NOTICE_OPEN)
+		r->end = DUBAN_DATE_NONE;
 	if (duban_notice_check(r, msg, sizeof msg) != DUBAN_OK)
 		return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
 	duban_item_init(&item);
