@@ -56,6 +56,7 @@ is "$(sql_client o "SELECT substr(reason, 1, instr(reason, char(9)) - 1) FROM op
 crun o outbox
 like "$out" "refused: S-00001 cannot be closed: objection 1 to its public notice is open" "the outbox says why"
 gmo=$top_builddir/po/zh_CN.gmo
+[ -f "$gmo" ] || gmo=$top_srcdir/po/zh_CN.gmo
 if [ -f "$gmo" ] && locale -a 2>/dev/null | grep -qi '^zh_CN\.utf-\{0,1\}8$'; then
 	mkdir -p "$tmp/locale/zh_CN/LC_MESSAGES" && cp "$gmo" "$tmp/locale/zh_CN/LC_MESSAGES/duban.mo"
 	zh_out=$(export LANG=zh_CN.UTF-8 LC_ALL=zh_CN.UTF-8 DUBAN_LOCALEDIR=$tmp/locale; client o outbox 2>&1)
