@@ -104,6 +104,9 @@ int duban_objection_settled_by(const struct duban_notice *r, size_t n, size_t i)
 int duban_objection_index(const struct duban_notice *r, size_t n, int k);
 /* Number (1-based) of the objection at index i. */
 int duban_objection_number(const struct duban_notice *r, size_t n, size_t i);
+/* "2026-06-17, 村民王某" (translated), or the date alone when nobody is
+ * named: when an objection came and from whom.  Malloc'd. */
+char *duban_objection_when(const struct duban_notice *r);
 /* Orders records as duban_notice_state reads them (created_at, then id). */
 void duban_notice_sort(struct duban_notice *r, size_t n);
 

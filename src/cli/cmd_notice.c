@@ -89,12 +89,12 @@ void cli_notice_print(struct cli_ctx *ctx, const struct duban_item *item)
 		if (r[i].kind != DUBAN_NOTICE_OBJECTION)
 			continue;
 		char *state = objection_state(r, n, i);
-		char *text = duban_sanitize(r[i].text, false), *who = duban_sanitize(r[i].person, false),
-		     *st = duban_sanitize(state, false);
-		printf(_("Objection %d (%s%s%s): %s [%s]\n"), duban_objection_number(r, n, i),
-		       duban_date_format(r[i].date, a), *who ? ", " : "", who, text, st);
+		char *text = duban_sanitize(r[i].text, false), *st = duban_sanitize(state, false);
+		char *when = duban_objection_when(&r[i]), *when_clean = duban_sanitize(when, false);
+		printf(_("Objection %d (%s): %s [%s]\n"), duban_objection_number(r, n, i), when_clean, text, st);
+		free(when);
+		free(when_clean);
 		free(text);
-		free(who);
 		free(st);
 		free(state);
 	}

@@ -271,6 +271,17 @@ static int notice_order(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
+char *duban_objection_when(const struct duban_notice *r)
+{
+	char d[11];
+
+	duban_date_format(r->date, d);
+	if (!r->person || !*r->person)
+		return xstrdup(d);
+	/* TRANSLATORS: an objection's date and who raised it. */
+	return xasprintf(_("%s, %s"), d, r->person);
+}
+
 void duban_notice_sort(struct duban_notice *r, size_t n)
 {
 	if (n > 1)

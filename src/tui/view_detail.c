@@ -328,9 +328,11 @@ static void add_notice(struct tui *t, struct tui_detail *d, const struct duban_i
 		char *state = by < 0 ? xstrdup(_("open"))
 				     : xasprintf(r[by].upheld ? _("upheld %s: %s") : _("dismissed %s: %s"),
 						 duban_date_format(r[by].date, b), r[by].text ? r[by].text : "");
-		char *text = xasprintf("%s%s%s: %s [%s]", duban_date_format(r[i].date, a),
-				       r[i].person && *r[i].person ? ", " : "", r[i].person ? r[i].person : "",
-				       r[i].text ? r[i].text : "", state);
+		char *when = duban_objection_when(&r[i]);
+		/* TRANSLATORS: an objection in the detail: when (and who), the
+		 * text, its state. */
+		char *text = xasprintf(_("%s: %s [%s]"), when, r[i].text ? r[i].text : "", state);
+		free(when);
 		add_field(d, label, text, cols, by < 0 ? TUI_EL_ERROR : TUI_EL_DEFAULT);
 		free(label);
 		free(state);
