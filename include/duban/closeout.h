@@ -81,4 +81,44 @@ char *duban_evidence_mask_text(unsigned mask, bool zh);
 #define DUBAN_CRITERIA_COUNT 5
 extern const char *const duban_acceptance_criteria_zh[DUBAN_CRITERIA_COUNT];
 
+/* ---- The public notice (公示) and its objections ---- */
+/* The notice's days when neither the command nor the setting notice-days
+ * says (江苏: seven days or more). */
+#define DUBAN_NOTICE_DAYS_DEFAULT 7
+/* Where an item's notice stands, from its notice records in the order they
+ * were made (created_at, then id: the same on every replica).  The latest
+ * opening counts; an objection is settled by its first resolution (a later
+ * one, made offline on another replica, stays in the file but changes
+ * nothing). */
+struct duban_notice_state {
+	int notice;          /* index of the latest opening, -1 when none */
+	int objections;      /* objections raised */
+	int open;            /* of them not yet settled */
+	int first_open;      /* number (1-based, in order made) of the first open one, 0 when none */
+	int upheld, dismissed;
+};
+void duban_notice_state(const struct duban_notice *r, size_t n, struct duban_notice_state *out);
+/* Index of the record that settles record i (an objection), -1 when open. */
+int duban_objection_settled_by(const struct duban_notice *r, size_t n, size_t i);
+/* Index of objection number k (1-based, in order made), -1 when none. */
+int duban_objection_index(const struct duban_notice *r, size_t n, int k);
+/* Number (1-based) of the objection at index i. */
+int duban_objection_number(const struct duban_notice *r, size_t n, size_t i);
+/* "2026-06-17, 村民王某" (translated), or the date alone when nobody is
+ * named: when an objection came and from whom.  Malloc'd. */
+char *duban_objection_when(const struct duban_notice *r);
+/* Orders records as duban_notice_state reads them (created_at, then id). */
+void duban_notice_sort(struct duban_notice *r, size_t n);
+
+/* Why an item with these notice records may not be closed (销号) today:
+ * DUBAN_CLOSE_OK, or the notice still runs (through its end date), or an
+ * objection is open.  *date: the notice's end; *number: the open
+ * objection's. */
+enum duban_close_block { DUBAN_CLOSE_OK, DUBAN_CLOSE_NOTICE_RUNNING, DUBAN_CLOSE_OBJECTION_OPEN };
+enum duban_close_block duban_close_check(const struct duban_notice *r, size_t n, duban_date today, duban_date *date,
+					 int *number);
+/* The refusal's machine code, as duband answers it: notice_running,
+ * objection_open ("" for DUBAN_CLOSE_OK). */
+const char *duban_close_block_code(enum duban_close_block b);
+
 #endif

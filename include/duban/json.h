@@ -47,6 +47,9 @@ cJSON *duban_note_to_json(const struct duban_note *n);
 cJSON *duban_inspection_to_json(const struct duban_inspection *r);
 cJSON *duban_action_to_json(const struct duban_action *a);
 cJSON *duban_event_to_json(const struct duban_event *e);
+/* id, item_id, kind (open, objection, resolution), date, end, place,
+ * contact, from, text, objection_id, upheld, author, created_at. */
+cJSON *duban_notice_to_json(const struct duban_notice *r);
 /* id, item_id, inspection_id, sha256, name, mime, size, author, created_at;
  * every record and event also carries received_at once the server has it. */
 cJSON *duban_attachment_to_json(const struct duban_attachment *a);
@@ -62,6 +65,7 @@ enum duban_err duban_note_from_json(const cJSON *obj, struct duban_note *n, char
 enum duban_err duban_inspection_from_json(const cJSON *obj, struct duban_inspection *r, char *errbuf,
 					  size_t errlen);
 enum duban_err duban_action_from_json(const cJSON *obj, struct duban_action *a, char *errbuf, size_t errlen);
+enum duban_err duban_notice_from_json(const cJSON *obj, struct duban_notice *r, char *errbuf, size_t errlen);
 enum duban_err duban_attachment_from_json(const cJSON *obj, struct duban_attachment *a, char *errbuf,
 					  size_t errlen);
 /* An event as the server sends it in a pull: id (the server's number, kept

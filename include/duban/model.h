@@ -324,6 +324,33 @@ struct duban_attachment {
 	char created_at[25];  /* recorded at: when the person did it (their clock) */
 	char received_at[25]; /* when duband received it; "" until then */
 };
+/* The public notice (公示) of a close-out and what came of it, as records
+ * of one type (op notice.add), each with its own id, append-only: the
+ * opening of a notice, an objection (异议) raised during it, and the
+ * resolution of an objection (a record of its own naming the objection, so
+ * that two replicas settling one offline both keep theirs; the first made
+ * counts, see duban_notice_state). */
+enum duban_notice_kind { DUBAN_NOTICE_OPEN, DUBAN_NOTICE_OBJECTION, DUBAN_NOTICE_RESOLUTION, DUBAN_NOTICE_KIND_COUNT };
+struct duban_notice {
+	char id[37], item_id[37];
+	enum duban_notice_kind kind;
+	duban_date date;        /* open: the first day; objection: when it came; resolution: when settled */
+	duban_date end;         /* open: the last day of the notice */
+	char *place, *contact;  /* open: where it was published, who takes objections */
+	char *person;           /* objection: who raised it (may be empty) */
+	char *text;             /* objection: what it says; resolution: how it was settled */
+	char objection_id[37];  /* resolution: the objection it settles */
+	bool upheld;            /* resolution: upheld (the item goes back to work) or dismissed */
+	char *author;
+	char created_at[25];  /* recorded at: when the person did it (their clock) */
+	char received_at[25]; /* when duband received it; "" until then */
+};
+const char *duban_notice_kind_id(enum duban_notice_kind k); /* open, objection, resolution */
+int duban_notice_kind_parse(const char *s);
+/* Dates, texts and the objection a resolution names; an open notice's end
+ * not before its start. */
+enum duban_err duban_notice_check(const struct duban_notice *r, char *msg, size_t msglen);
+void duban_notice_free(struct duban_notice *r);
 /* One audit event: a field of an item changed (or the item was created). */
 struct duban_event {
 	long long id;

@@ -67,6 +67,9 @@ struct duban_report {
 	long long by_verdict[DUBAN_VERDICT_COUNT];
 	long long handled_closed, handled_stage, handled_open; /* 已办结, 阶段性办结, 正在办理 */
 	struct duban_enforcement enforcement; /* summed over the complaints */
+	/* The public notice (公示) today: items under notice, of them with the
+	 * notice ended (due for 销号); objections recorded, still open. */
+	long long notice_running, notice_ended, objections, objections_open;
 	struct duban_report_priv *priv;       /* the item lists behind the tables */
 };
 

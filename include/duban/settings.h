@@ -28,7 +28,8 @@
 	X(acceptance, "acceptance", STRING, "county:县级初验 city:市级验收", \
 	  N_("acceptance chain: levels LEVEL:NAME[@ROLE] in signing order")) \
 	X(evidence, "evidence", STRING, "problem:none complaint:none", \
-	  N_("evidence a request for acceptance needs: KIND:EVIDENCE,... per item kind"))
+	  N_("evidence a request for acceptance needs: KIND:EVIDENCE,... per item kind")) \
+	X(notice_days, "notice-days", INT, "7", N_("days a public notice (公示) runs when the command does not say"))
 
 struct duban_binding {
 	char view[16];   /* "generic", "ledger", "calendar", … */
@@ -51,6 +52,7 @@ struct duban_settings {
 	char *theme;
 	bool mouse, ambiguous_wide;
 	int warn_days, lag_yellow, lag_red, detail_min_width, agenda_days, auto_sync_minutes, reply_days;
+	int notice_days; /* the days of a public notice (公示) */
 	char *default_sort;
 	char *ladder;    /* the supervision ladder, as duban_ladder_parse reads it */
 	char *acceptance; /* the acceptance chain, as duban_acceptance_parse reads it */

@@ -114,6 +114,16 @@ enum duban_err duban_note_add(duban_store *st, struct duban_note *note);
 enum duban_err duban_inspection_add(duban_store *st, struct duban_inspection *insp);
 enum duban_err duban_action_add(duban_store *st, struct duban_action *action);
 enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *att);
+/* A notice record (the opening of a 公示, an objection, a resolution): no
+ * status moves here (duban/notice.h does both in one transaction). */
+enum duban_err duban_notice_add(duban_store *st, struct duban_notice *r);
+/* An item's notice records in the order they were made (created_at, id).
+ * Free with duban_notices_free. */
+enum duban_err duban_notice_list(duban_store *st, const char *item_id, struct duban_notice **out, size_t *n);
+void duban_notices_free(struct duban_notice *r, size_t n);
+/* DUBAN_ERR_TRANSITION, the reason in msg (translated), while the item's
+ * notice runs or an objection is open; DUBAN_OK when it may be closed. */
+enum duban_err duban_close_allowed(duban_store *st, const struct duban_item *item, char *msg, size_t msglen);
 
 /* History of an item, newest first.  The callback gets exactly one non-NULL
  * record pointer; returning non-zero stops the walk. */

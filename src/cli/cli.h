@@ -143,6 +143,14 @@ int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv);
  * (a mask); CLI_OK or the exit code after reporting a store error. */
 int cli_evidence_missing(struct cli_ctx *ctx, const struct duban_item *item, unsigned *missing);
 int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_objection(struct cli_ctx *ctx, int argc, char **argv);
+/* The days of a public notice: the config's notice-days, else 7. */
+int cli_notice_days_default(void);
+/* --days N read, 0 (reported) when it is not 1..3650. */
+int cli_notice_days_arg(const char *arg);
+/* The item's public notice and objections, for duban show (nothing when
+ * it has none). */
+void cli_notice_print(struct cli_ctx *ctx, const struct duban_item *item);
 int cmd_login(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_logout(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_whoami(struct cli_ctx *ctx, int argc, char **argv);

@@ -8,6 +8,7 @@
 
 #include "duban/date.h"
 #include "duban/model.h"
+#include "duban/notice.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -393,7 +394,7 @@ static int refuse_status(struct cli_ctx *ctx, enum duban_err err, const struct d
 
 static void status_help(void)
 {
-	fputs(_("Usage: duban status CODE|ID NEW [--reason TEXT]\n"
+	fputs(_("Usage: duban status CODE|ID NEW [--reason TEXT] [--days N --place TEXT --contact TEXT]\n"
 		"Move an item through the workflow: not_started 尚未启动 → in_progress 整改中 →\n"
 		"requested 申请销号 → verified 已验收 → publicized 公示中 → closed 已销号.\n"
 		"Returning an item to in_progress (退回) needs a reason.  Only the office\n"
@@ -402,7 +403,13 @@ static void status_help(void)
 		"      --reason TEXT       why (kept in the history)\n"
 		"      --override-evidence REASON\n"
 		"                          the office requests acceptance although evidence the\n"
-		"                          policy requires is missing (duban evidence CODE)\n"
+		"                          policy requires is missing (duban evidence CODE)\n"		"The move to publicized opens the public notice (公示):\n"
+		"      --start DATE        its first day (default today)\n"
+		"      --days N            it runs until start + N days (default: set notice-days, 7)\n"
+		"      --place TEXT        where it was published\n"
+		"      --contact TEXT      who takes objections (phone, address)\n"
+		"Closing (销号) waits for the notice's end and for every objection to be settled\n"
+		"(duban objection).\n"
 		"  -h, --help              show this help\n"), stdout);
 }
 
@@ -428,8 +435,30 @@ static int evidence_check(struct cli_ctx *ctx, const struct duban_item *item, co
 	return CLI_REFUSED;
 }
 
+/* The move to publicized opens the public notice (公示). */
+static int publicize(struct cli_ctx *ctx, const struct duban_item *item, const char *code_shown, const char *reason,
+		     struct duban_notice_open *notice)
+{
+	duban_date end;
+	char a[11], b[11];
+	enum duban_err err;
+
+	if (notice->days < 1)
+		notice->days = cli_notice_days_default();
+	err = duban_notice_publicize(ctx->st, item->id, notice, reason, &end);
+	if (err == DUBAN_ERR_TRANSITION || err == DUBAN_ERR_PERMISSION || err == DUBAN_ERR_REASON)
+		return refuse_status(ctx, err, item, DUBAN_STATUS_PUBLICIZED);
+	if (err != DUBAN_OK)
+		return cli_store_error(ctx, err, _("cannot open the public notice"));
+	printf(_("%s: %s → %s\n"), code_shown, duban_status_name(item->status), duban_status_name(DUBAN_STATUS_PUBLICIZED));
+	printf(_("%s: public notice %s to %s; objections: duban objection add %s TEXT\n"), code_shown,
+	       duban_date_format(notice->start != DUBAN_DATE_NONE ? notice->start : duban_today(), a),
+	       duban_date_format(end, b), code_shown);
+	return CLI_OK;
+}
+
 static int do_status(struct cli_ctx *ctx, const char *code, const char *new_name, const char *reason,
-		     const char *override)
+		     const char *override, struct duban_notice_open *notice)
 {
 	int to = duban_status_parse(new_name);
 	if (to < 0) {
@@ -449,17 +478,26 @@ static int do_status(struct cli_ctx *ctx, const char *code, const char *new_name
 	} else if (rc == CLI_OK && to == DUBAN_STATUS_REQUESTED &&
 		   (rc = evidence_check(ctx, &item, override)) != CLI_OK) {
 		/* refused: said */
+	} else if (rc == CLI_OK && to == DUBAN_STATUS_PUBLICIZED) {
+		rc = publicize(ctx, &item, code_shown, reason, notice);
 	} else if (rc == CLI_OK) {
 		enum duban_err err = duban_status_check(item.status, to, duban_store_role(ctx->st), reason);
 		char *why = NULL;
+		bool legal = err == DUBAN_OK;
 		if (to == DUBAN_STATUS_REQUESTED && override)
 			reason = why = *reason ? xasprintf(_("%s; requested without its evidence: %s"), reason, override)
 					       : xasprintf(_("requested without its evidence: %s"), override);
 		if (err == DUBAN_OK)
 			err = duban_item_set_status(ctx->st, item.id, to, reason);
 		free(why);
-		if (err != DUBAN_OK)
+		if (err == DUBAN_ERR_TRANSITION && legal) {
+			/* A rule beyond the workflow (销号 during the notice, an
+			 * open objection): the store's message says which. */
+			cli_error("%s", duban_store_errmsg(ctx->st));
+			rc = CLI_REFUSED;
+		} else if (err != DUBAN_OK) {
 			rc = refuse_status(ctx, err, &item, to);
+		}
 		else
 			printf(_("%s: %s → %s\n"), code_shown, duban_status_name(item.status),
 			       duban_status_name(to));
@@ -474,10 +512,15 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		{ "override-evidence", required_argument, NULL, 'E' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "start", required_argument, NULL, 's' },
+		{ "place", required_argument, NULL, 'p' },
+		{ "contact", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *reason = "", *override = NULL;
+	struct duban_notice_open notice = { .start = DUBAN_DATE_NONE, .days = 0 };
 	int c;
 	while ((c = getopt_long(argc, argv, ":hr:", opts, NULL)) != -1) {
 		switch (c) {
@@ -486,6 +529,23 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 			return CLI_OK;
 		case 'r':
 			reason = optarg;
+			break;
+		case 'd':
+			notice.days = cli_notice_days_arg(optarg);
+			if (notice.days < 1)
+				return CLI_USAGE;
+			break;
+		case 's':
+			if ((notice.start = duban_date_parse(optarg)) == DUBAN_DATE_NONE) {
+				cli_error(_("cannot read the date '%s'"), optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'p':
+			notice.place = optarg;
+			break;
+		case 'c':
+			notice.contact = optarg;
 			break;
 		case 'E':
 			if (!*optarg) {
@@ -502,7 +562,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(_("status needs an item and the new status (see `duban status --help`)"));
 		return CLI_USAGE;
 	}
-	return do_status(ctx, argv[optind], argv[optind + 1], reason, override);
+	return do_status(ctx, argv[optind], argv[optind + 1], reason, override, &notice);
 }
 
 /* ---------------------------------------------------------------- inspect */

@@ -14,6 +14,7 @@
 #include "duban/csv.h"
 #include "duban/date.h"
 #include "duban/json.h"
+#include "duban/notice.h"
 #include "duban/ladder.h"
 #include "duban/settings.h"
 #include "duban/store.h"
@@ -287,6 +288,27 @@ static void print_json(const struct duban_ladder *l, const struct duban_overdue 
 	cJSON_Delete(arr);
 }
 
+/* Items whose public notice ended and which wait for 销号: after the
+ * table, so the office sees what it can close. */
+static void print_notice_due(const struct duban_notice_due *v, int n, duban_date today)
+{
+	char d[11];
+
+	if (!n)
+		return;
+	printf(ngettext("\n%d item's public notice has ended: due for closing (duban status CODE closed)\n",
+			"\n%d items' public notices have ended: due for closing (duban status CODE closed)\n",
+			(unsigned long)n), n);
+	for (int i = 0; i < n; i++) {
+		char *code = duban_sanitize(v[i].code, false), *title = duban_sanitize(v[i].title, false);
+		int days = (int)(today - v[i].end);
+		printf(ngettext("  %s  %s  notice ended %s (%d day ago)\n", "  %s  %s  notice ended %s (%d days ago)\n",
+				(unsigned long)days), code, title, duban_date_format(v[i].end, d), days);
+		free(code);
+		free(title);
+	}
+}
+
 static int list_overdue(struct cli_ctx *ctx, const struct ov_opts *o, const struct duban_ladder *l)
 {
 	struct duban_overdue *v = NULL;
@@ -295,12 +317,24 @@ static int list_overdue(struct cli_ctx *ctx, const struct ov_opts *o, const stru
 		duban_overdue_list(ctx->st, &o->cf.f, l, duban_today(), o->due_only, &v, &n);
 	if (err != DUBAN_OK)
 		return cli_store_error(ctx, err, _("cannot list the overdue items"));
-	if (o->format == OV_TABLE)
+	struct duban_notice_due *nd = NULL;
+	int nn = 0;
+	/* The table only: the CSV and JSON keep their shape, one row an
+	 * overdue item. */
+	if (o->format == OV_TABLE && !o->cf.none && !o->due_only &&
+	    (err = duban_notice_due_list(ctx->st, &o->cf.f, duban_today(), &nd, &nn)) != DUBAN_OK) {
+		duban_overdue_free(v, n);
+		return cli_store_error(ctx, err, _("cannot list the items under notice"));
+	}
+	if (o->format == OV_TABLE) {
 		print_table(l, v, n);
-	else if (o->format == OV_CSV)
+		print_notice_due(nd, nn, duban_today());
+	} else if (o->format == OV_CSV) {
 		print_csv(l, v, n);
-	else
+	} else {
 		print_json(l, v, n);
+	}
+	duban_notice_due_free(nd, nn);
 	duban_overdue_free(v, n);
 	return CLI_OK;
 }

@@ -170,6 +170,7 @@ static int show_text(struct cli_ctx *ctx, const struct duban_item *item)
 {
 	int width = cli_term_width();
 	print_fields(item, width);
+	cli_notice_print(ctx, item);
 	printf("\n%s\n", _("History"));
 	struct text_ctx tc = { .width = width };
 	enum duban_err err = duban_history_each(ctx->st, item->id, print_entry, &tc);
@@ -230,6 +231,14 @@ static int show_json(struct cli_ctx *ctx, const struct duban_item *item)
 	cJSON_AddStringToObject(root, "light", duban_light_id(light));
 	cJSON_AddNumberToObject(root, "schedule_lag",
 				duban_schedule_lag(item->start, item->deadline, item->progress, today));
+	struct duban_notice *nr;
+	size_t nn;
+	if (duban_notice_list(ctx->st, item->id, &nr, &nn) == DUBAN_OK) {
+		cJSON *notice = cJSON_AddArrayToObject(root, "notice");
+		for (size_t i = 0; i < nn; i++)
+			cJSON_AddItemToArray(notice, duban_notice_to_json(&nr[i]));
+		duban_notices_free(nr, nn);
+	}
 	cJSON *hist = cJSON_AddArrayToObject(root, "history");
 	enum duban_err err = duban_history_each(ctx->st, item->id, add_json_entry, hist);
 	if (err != DUBAN_OK) {

@@ -51,6 +51,7 @@ static const struct cli_command commands[] = {
 	{ "accept", cmd_accept, N_("sign one level of an item's acceptance (验收): pass or fail, with the opinion") },
 	{ "evidence", cmd_evidence, N_("list the evidence a request for acceptance needs, and what is missing") },
 	{ "dossier", cmd_dossier, N_("write an item's case dossier (一案一档): page or .zip with its files") },
+	{ "objection", cmd_objection, N_("record and settle objections (异议) to an item's public notice (公示)") },
 	{ "overdue", cmd_overdue, N_("list overdue items on the supervision ladder; issue its steps and letters") },
 	{ "demo", cmd_demo, N_("fill the ledger with a realistic demo") },
 	{ "backup", cmd_backup, N_("write a consistent copy of the ledger, also while it is open") },

@@ -260,3 +260,109 @@ char *duban_evidence_mask_text(unsigned mask, bool zh)
 	}
 	return duban_buf_steal(&b);
 }
+
+/* ---------------------------------------------------------------- the notice */
+
+static int notice_order(const void *a, const void *b)
+{
+	const struct duban_notice *x = a, *y = b;
+	int c = strcmp(x->created_at, y->created_at);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
+char *duban_objection_when(const struct duban_notice *r)
+{
+	char d[11];
+
+	duban_date_format(r->date, d);
+	if (!r->person || !*r->person)
+		return xstrdup(d);
+	/* TRANSLATORS: an objection's date and who raised it. */
+	return xasprintf(_("%s, %s"), d, r->person);
+}
+
+void duban_notice_sort(struct duban_notice *r, size_t n)
+{
+	if (n > 1)
+		qsort(r, n, sizeof *r, notice_order);
+}
+
+int duban_objection_settled_by(const struct duban_notice *r, size_t n, size_t i)
+{
+	for (size_t j = 0; j < n; j++)
+		if (r[j].kind == DUBAN_NOTICE_RESOLUTION && strcmp(r[j].objection_id, r[i].id) == 0)
+			return (int)j;
+	return -1;
+}
+
+int duban_objection_index(const struct duban_notice *r, size_t n, int k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].kind == DUBAN_NOTICE_OBJECTION && --k == 0)
+			return (int)i;
+	return -1;
+}
+
+int duban_objection_number(const struct duban_notice *r, size_t n, size_t i)
+{
+	int k = 0;
+
+	for (size_t j = 0; j <= i && j < n; j++)
+		k += r[j].kind == DUBAN_NOTICE_OBJECTION;
+	return k;
+}
+
+void duban_notice_state(const struct duban_notice *r, size_t n, struct duban_notice_state *out)
+{
+	memset(out, 0, sizeof *out);
+	out->notice = -1;
+	for (size_t i = 0; i < n; i++) {
+		int by;
+		if (r[i].kind == DUBAN_NOTICE_OPEN)
+			out->notice = (int)i;
+		if (r[i].kind != DUBAN_NOTICE_OBJECTION)
+			continue;
+		out->objections++;
+		by = duban_objection_settled_by(r, n, i);
+		if (by < 0) {
+			if (!out->open++)
+				out->first_open = out->objections;
+		} else if (r[by].upheld) {
+			out->upheld++;
+		} else {
+			out->dismissed++;
+		}
+	}
+}
+
+enum duban_close_block duban_close_check(const struct duban_notice *r, size_t n, duban_date today, duban_date *date,
+					 int *number)
+{
+	struct duban_notice_state s;
+
+	duban_notice_state(r, n, &s);
+	*date = DUBAN_DATE_NONE;
+	*number = 0;
+	if (s.notice >= 0 && r[s.notice].end != DUBAN_DATE_NONE && today <= r[s.notice].end) {
+		*date = r[s.notice].end;
+		return DUBAN_CLOSE_NOTICE_RUNNING;
+	}
+	if (s.open) {
+		*number = s.first_open;
+		return DUBAN_CLOSE_OBJECTION_OPEN;
+	}
+	return DUBAN_CLOSE_OK;
+}
+
+const char *duban_close_block_code(enum duban_close_block b)
+{
+	switch (b) {
+	case DUBAN_CLOSE_NOTICE_RUNNING:
+		return "notice_running";
+	case DUBAN_CLOSE_OBJECTION_OPEN:
+		return "objection_open";
+	default:
+		return "";
+	}
+}

@@ -18,6 +18,7 @@
 #include "duban/demo.h"
 #include "duban/model.h"
 #include "duban/progress.h"
+#include "duban/sha256.h"
 #include "duban/store.h"
 #include "duban/util.h"
 
@@ -550,6 +551,14 @@ struct gen {
 	struct schedule sched;
 	int county, town;
 	const char *source, *act;
+	/* The close-out stages a handful of items show (evidence, sign-offs,
+	 * the notice and its objections): drawn from a stream of their own, so
+	 * the rest of the ledger is what it was without them. */
+	struct rng co;
+	int staged[DUBAN_STATUS_COUNT];
+	/* ... each recorded at the item's last change, which a record sets
+	 * its updated_at to: the item's row stays as it was. */
+	char touched[25];
 };
 
 static void coords(struct gen *g, struct duban_item *it)
@@ -989,6 +998,124 @@ static enum duban_err add_actions(struct gen *g, const struct duban_item *it)
 	return e;
 }
 
+/* ---------------------------------------------------------------- close-out stages */
+
+/* An "after" photo record (the bytes are not in the demo: a dossier lists
+ * it as missing). */
+static enum duban_err add_evidence(struct gen *g, const struct duban_item *it, duban_date d)
+{
+	struct duban_attachment a;
+	struct duban_sha256 c;
+	unsigned char digest[DUBAN_SHA256_LEN];
+	memset(&a, 0, sizeof a);
+	rng_uuid(&g->co, a.id);
+	memcpy(a.item_id, it->id, sizeof a.item_id);
+	duban_sha256_init(&c);
+	duban_sha256_update(&c, a.id, strlen(a.id));
+	duban_sha256_final(&c, digest);
+	duban_sha256_hex(digest, a.sha256);
+	a.name = (char *)"整改后现场照片.jpg";
+	a.mime = (char *)"image/jpeg";
+	a.size = rng_range(&g->co, 200000, 900000);
+	a.kind = DUBAN_EVIDENCE_AFTER;
+	a.author = (char *)"县整改办";
+	(void)d;
+	memcpy(a.created_at, g->touched, sizeof a.created_at);
+	return duban_attachment_add(g->st, &a);
+}
+
+static enum duban_err add_signoff(struct gen *g, const struct duban_item *it, duban_date d, const char *level)
+{
+	struct duban_inspection in;
+	memset(&in, 0, sizeof in);
+	rng_uuid(&g->co, in.id);
+	memcpy(in.item_id, it->id, sizeof in.item_id);
+	in.date = d;
+	in.level = (char *)level;
+	in.inspectors = (char *)(strcmp(level, "city") == 0 ? "市生态环境局验收组" : "县级验收组");
+	in.place = (char *)"";
+	in.findings = (char *)"整改措施已全部落实，整改成效达到要求，同意通过验收。";
+	in.passed = true;
+	in.criteria = (char *)"1,2,3,4,5";
+	in.author = (char *)"验收组";
+	memcpy(in.created_at, g->touched, sizeof in.created_at);
+	return duban_inspection_add(g->st, &in);
+}
+
+static enum duban_err add_notice_rec(struct gen *g, const struct duban_item *it, struct duban_notice *r, duban_date d)
+{
+	rng_uuid(&g->co, r->id);
+	memcpy(r->item_id, it->id, sizeof r->item_id);
+	r->date = d;
+	r->author = (char *)"市整改办";
+	memcpy(r->created_at, g->touched, sizeof r->created_at);
+	return duban_notice_add(g->st, r);
+}
+
+/* A notice from start to end; objection: none, open (1) or dismissed (2). */
+static enum duban_err add_public_notice(struct gen *g, const struct duban_item *it, duban_date start, duban_date end,
+					int objection)
+{
+	struct duban_notice open = { .kind = DUBAN_NOTICE_OPEN, .end = end }, obj = { .kind = DUBAN_NOTICE_OBJECTION },
+			    res = { .kind = DUBAN_NOTICE_RESOLUTION };
+	open.place = (char *)"市人民政府网站、《临江日报》";
+	open.contact = (char *)"市整改办 0871-6212345，临江市环城路 8 号";
+	enum duban_err e = add_notice_rec(g, it, &open, start);
+	if (e != DUBAN_OK || !objection)
+		return e;
+	obj.person = (char *)"附近居民";
+	obj.text = (char *)"整改后夜间仍有异味，反映问题未彻底解决。";
+	e = add_notice_rec(g, it, &obj, start + 2);
+	if (e != DUBAN_OK || objection == 1)
+		return e;
+	memcpy(res.objection_id, obj.id, sizeof res.objection_id);
+	res.text = (char *)"经现场复核和第三方检测，排放达标，异味系周边农田施肥所致，异议不成立。";
+	return add_notice_rec(g, it, &res, start + 5);
+}
+
+/* The first items of each finished status show a later stage of the
+ * close-out than the rest: evidence and the county's sign-off on requested
+ * items, the city's on verified ones, a notice (one with an open
+ * objection, one with a dismissed one) on publicized ones, and a notice
+ * with a dismissed objection before closing.  A handful in all, whatever
+ * the ledger's size. */
+static enum duban_err add_closeout(struct gen *g, const struct duban_item *it)
+{
+	int k = g->staged[it->status]++;
+	duban_date t = g->today;
+	struct duban_item now;
+
+	if (k >= 3)
+		return DUBAN_OK;
+	duban_item_init(&now);
+	enum duban_err err = duban_item_get_by_id(g->st, it->id, &now);
+	memcpy(g->touched, now.updated_at, sizeof g->touched);
+	duban_item_free(&now);
+	if (err != DUBAN_OK)
+		return err;
+
+	switch (it->status) {
+	case DUBAN_STATUS_REQUESTED:
+		if (k >= 3)
+			return DUBAN_OK;
+		if (k == 0)
+			return add_evidence(g, it, t - 3);
+		enum duban_err e = add_evidence(g, it, t - 4);
+		return e != DUBAN_OK ? e : add_signoff(g, it, t - 2, "county");
+	case DUBAN_STATUS_VERIFIED:
+		return k < 2 ? add_signoff(g, it, t - rng_range(&g->co, 1, 10), "city") : DUBAN_OK;
+	case DUBAN_STATUS_PUBLICIZED:
+		if (k >= 3 || it->notice_end == DUBAN_DATE_NONE)
+			return DUBAN_OK;
+		return add_public_notice(g, it, it->notice_end - 15 < t - 6 ? it->notice_end - 15 : t - 6, it->notice_end,
+					 k);
+	case DUBAN_STATUS_CLOSED:
+		return k < 2 ? add_public_notice(g, it, it->notice_end - 10, it->notice_end - 3, k ? 2 : 0) : DUBAN_OK;
+	default:
+		return DUBAN_OK;
+	}
+}
+
 static enum duban_err add_records(struct gen *g, const struct duban_item *it)
 {
 	enum duban_err e = add_notes(g, it);
@@ -996,6 +1123,8 @@ static enum duban_err add_records(struct gen *g, const struct duban_item *it)
 		e = add_inspections(g, it);
 	if (e == DUBAN_OK)
 		e = add_actions(g, it);
+	if (e == DUBAN_OK)
+		e = add_closeout(g, it);
 	return e;
 }
 
@@ -1039,6 +1168,7 @@ enum duban_err duban_demo_generate(duban_store *st, const struct duban_demo_opti
 	struct gen *g = xcalloc(1, sizeof *g);
 	g->st = st;
 	g->rng.s = (uint64_t)opt->seed * 0x2545f4914f6cdd1dULL + 0x5851f42d4c957f2dULL;
+	g->co.s = g->rng.s ^ 0x9e3779b97f4a7c15ULL;
 	g->today = opt->today != DUBAN_DATE_NONE ? opt->today : duban_today();
 	duban_store_set_outbox(st, false);
 	enum duban_err e = generate_all(g, opt);

@@ -12,6 +12,7 @@
 #include "duban/closeout.h"
 #include "duban/dossier.h"
 #include "duban/html.h"
+#include "duban/store.h"
 #include "duban/util.h"
 
 /* One line of a table: cells of text owned by the row. */
@@ -32,9 +33,13 @@ struct evidence {
 
 struct history {
 	const struct duban_acceptance_chain *chain;
-	struct table timeline, inspections, actions;
+	struct table timeline, inspections, actions, notice;
 	struct evidence *ev;
 	size_t nev, capev;
+	/* The notice records oldest first, merged into the timeline (read
+	 * newest first) from the end: next is the newest not yet added. */
+	struct duban_notice *notices;
+	size_t nnotices, next;
 };
 
 static struct row *table_add(struct table *t)
@@ -60,6 +65,8 @@ static void history_free(struct history *h)
 	table_free(&h->timeline);
 	table_free(&h->inspections);
 	table_free(&h->actions);
+	table_free(&h->notice);
+	duban_notices_free(h->notices, h->nnotices);
 	for (size_t i = 0; i < h->nev; i++) {
 		duban_attachment_free(&h->ev[i].a);
 		free(h->ev[i].place);
@@ -214,9 +221,61 @@ static void add_evidence(struct history *h, const struct duban_attachment *a)
 	e->a.author = dup_or_empty(a->author);
 }
 
+/* A notice record as the timeline and the notice's table say it. */
+static char *notice_zh(const struct duban_notice *all, size_t n, size_t i)
+{
+	const struct duban_notice *r = &all[i];
+	char a[11], b[11];
+
+	switch (r->kind) {
+	case DUBAN_NOTICE_OPEN:
+		return xasprintf("公示：%s 至 %s；公示地点：%s；异议受理：%s", duban_date_format(r->date, a),
+				 duban_date_format(r->end, b), r->place && *r->place ? r->place : "—",
+				 r->contact && *r->contact ? r->contact : "—");
+	case DUBAN_NOTICE_OBJECTION:
+		return xasprintf("收到异议%d（%s%s%s）：%s", duban_objection_number(all, n, i), duban_date_format(r->date, a),
+				 r->person && *r->person ? "，" : "", r->person ? r->person : "", r->text ? r->text : "");
+	default:
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(all[j].id, r->objection_id) == 0)
+				return xasprintf("异议%d处理（%s）：%s，%s", duban_objection_number(all, n, j),
+						 duban_date_format(r->date, a), r->upheld ? "异议成立，退回整改" : "异议不成立",
+						 r->text ? r->text : "");
+		return xasprintf("异议处理（%s）：%s", duban_date_format(r->date, a), r->text ? r->text : "");
+	}
+}
+
+static void add_notice(struct history *h, size_t i)
+{
+	const struct duban_notice *r = &h->notices[i];
+	struct row *row = table_add(&h->notice);
+	const char *kind = r->kind == DUBAN_NOTICE_OPEN ? "公示" : r->kind == DUBAN_NOTICE_OBJECTION ? "异议" : "异议处理";
+	int by = r->kind == DUBAN_NOTICE_OBJECTION ? duban_objection_settled_by(h->notices, h->nnotices, i) : -1;
+
+	row->cell[0] = xstrdup(kind);
+	row->cell[1] = date_text(r->date);
+	row->cell[2] = notice_zh(h->notices, h->nnotices, i);
+	row->cell[3] = xstrdup(r->kind != DUBAN_NOTICE_OBJECTION ? "" : by < 0 ? "未处理"
+							  : h->notices[by].upheld ? "成立" : "不成立");
+	row->cell[4] = dup_or_empty(r->author);
+	add_timeline(h, r->created_at, r->author, notice_zh(h->notices, h->nnotices, i), r->received_at);
+}
+
+/* The notice records made after at (newest first), into the timeline. */
+static void notices_after(struct history *h, const char *at)
+{
+	while (h->next > 0 && (!at || strcmp(h->notices[h->next - 1].created_at, at) > 0)) {
+		h->next--;
+		add_notice(h, h->next);
+	}
+}
+
 static int collect(const struct duban_history_entry *e, void *data)
 {
 	struct history *h = data;
+	notices_after(h, e->note ? e->note->created_at : e->inspection ? e->inspection->created_at
+		      : e->action ? e->action->created_at : e->attachment ? e->attachment->created_at
+		      : e->event ? e->event->created_at : NULL);
 	if (e->note) {
 		add_timeline(h, e->note->created_at, e->note->author, xasprintf("办理进展：%s", e->note->text),
 			     e->note->received_at);
@@ -252,8 +311,13 @@ static enum duban_err history_read(duban_store *st, const struct duban_item *ite
 {
 	memset(h, 0, sizeof *h);
 	h->chain = duban_store_acceptance(st);
-	enum duban_err err = duban_history_each(st, item->id, collect, h);
+	enum duban_err err = duban_notice_list(st, item->id, &h->notices, &h->nnotices);
+	h->next = h->nnotices;
+	if (err == DUBAN_OK)
+		err = duban_history_each(st, item->id, collect, h);
+	notices_after(h, NULL);
 	table_reverse(&h->timeline);
+	table_reverse(&h->notice);
 	table_reverse(&h->inspections);
 	table_reverse(&h->actions);
 	for (size_t i = 0, j = h->nev; i + 1 < j; i++, j--) {
@@ -387,6 +451,11 @@ static void write_page(FILE *out, const struct duban_item *item, const struct hi
 	}
 	fputs("。</p>\n", out);
 	write_rows(out, NULL, insp_heads, 8, &h->inspections, "尚无现场核查或验收记录。");
+	if (h->notice.n) {
+		static const char *const notice_heads[] = { "事项", "日期", "内容", "异议结论", "记录人" };
+		fputs("<h3>公示与异议</h3>\n", out);
+		write_rows(out, NULL, notice_heads, 5, &h->notice, "");
+	}
 	write_rows(out, "三、督办措施", action_heads, 5, &h->actions, "无督办措施。");
 	write_rows(out, "四、办理过程", time_heads, 4, &h->timeline, "无记录。");
 	write_evidence(out, h, in_zip);

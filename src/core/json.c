@@ -415,6 +415,28 @@ cJSON *duban_inspection_to_json(const struct duban_inspection *r)
 	return obj;
 }
 
+cJSON *duban_notice_to_json(const struct duban_notice *r)
+{
+	cJSON *obj = cJSON_CreateObject();
+	if (!obj)
+		return NULL;
+	cJSON_AddStringToObject(obj, "id", r->id);
+	cJSON_AddStringToObject(obj, "item_id", r->item_id);
+	cJSON_AddStringToObject(obj, "kind", duban_notice_kind_id(r->kind));
+	add_date(obj, "date", r->date);
+	add_date(obj, "end", r->end);
+	add_str(obj, "place", r->place);
+	add_str(obj, "contact", r->contact);
+	add_str(obj, "from", r->person);
+	add_str(obj, "text", r->text);
+	cJSON_AddStringToObject(obj, "objection_id", r->objection_id);
+	cJSON_AddBoolToObject(obj, "upheld", r->upheld);
+	add_str(obj, "author", r->author);
+	cJSON_AddStringToObject(obj, "created_at", r->created_at);
+	add_received(obj, r->received_at);
+	return obj;
+}
+
 cJSON *duban_action_to_json(const struct duban_action *a)
 {
 	cJSON *obj = cJSON_CreateObject();
@@ -722,6 +744,37 @@ enum duban_err duban_inspection_from_json(const cJSON *obj, struct duban_inspect
 	if (!cJSON_IsBool(v))
 		return fail(errbuf, errlen, "passed", _("not true or false"));
 	r->passed = cJSON_IsTrue(v);
+	return DUBAN_OK;
+}
+
+enum duban_err duban_notice_from_json(const cJSON *obj, struct duban_notice *r, char *errbuf, size_t errlen)
+{
+	const cJSON *v;
+	int kind;
+
+	if (read_record_meta(obj, "notice", r->id, r->item_id, r->created_at, r->received_at, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+	if (!cJSON_IsString(v) || (kind = duban_notice_kind_parse(v->valuestring)) < 0)
+		return fail(errbuf, errlen, "kind", _("not a kind of notice record"));
+	r->kind = (enum duban_notice_kind)kind;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "objection_id");
+	r->objection_id[0] = '\0';
+	if (cJSON_IsString(v) && *v->valuestring) {
+		if (!duban_uuid_valid(v->valuestring))
+			return fail(errbuf, errlen, "objection_id", _("not a UUID"));
+		snprintf(r->objection_id, sizeof r->objection_id, "%s", v->valuestring);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(obj, "upheld");
+	r->upheld = cJSON_IsTrue(v);
+	if (read_date(obj, "date", true, &r->date, errbuf, errlen) != DUBAN_OK ||
+	    read_date(obj, "end", false, &r->end, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "place", false, &r->place, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "contact", false, &r->contact, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "from", false, &r->person, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "text", false, &r->text, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "author", false, &r->author, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
 	return DUBAN_OK;
 }
 

@@ -777,6 +777,33 @@ void duban_inspection_free(struct duban_inspection *r)
 	r->level = r->inspectors = r->place = r->findings = r->criteria = r->author = NULL;
 }
 
+void duban_notice_free(struct duban_notice *r)
+{
+	if (!r)
+		return;
+	free(r->place);
+	free(r->contact);
+	free(r->person);
+	free(r->text);
+	free(r->author);
+	r->place = r->contact = r->person = r->text = r->author = NULL;
+}
+
+static const char *const notice_kinds[DUBAN_NOTICE_KIND_COUNT] = { "open", "objection", "resolution" };
+
+const char *duban_notice_kind_id(enum duban_notice_kind k)
+{
+	return (unsigned)k < DUBAN_NOTICE_KIND_COUNT ? notice_kinds[k] : "open";
+}
+
+int duban_notice_kind_parse(const char *s)
+{
+	for (int k = 0; s && k < DUBAN_NOTICE_KIND_COUNT; k++)
+		if (strcmp(s, notice_kinds[k]) == 0)
+			return k;
+	return -1;
+}
+
 void duban_action_free(struct duban_action *a)
 {
 	if (!a)
@@ -1072,6 +1099,24 @@ enum duban_err duban_action_check(struct duban_action *a, char *msg, size_t msgl
 		return DUBAN_ERR_INVALID;
 	if (a->date == DUBAN_DATE_NONE)
 		a->date = duban_today();
+	return DUBAN_OK;
+}
+
+enum duban_err duban_notice_check(const struct duban_notice *r, char *msg, size_t msglen)
+{
+	if ((unsigned)r->kind >= DUBAN_NOTICE_KIND_COUNT)
+		return check_fail(msg, msglen, _("not a kind of notice record"));
+	if (r->date == DUBAN_DATE_NONE)
+		return check_fail(msg, msglen, _("a notice record needs a date"));
+	if (r->kind == DUBAN_NOTICE_OPEN && (r->end == DUBAN_DATE_NONE || r->end < r->date))
+		return check_fail(msg, msglen, _("a notice needs an end date not before its start"));
+	if (r->kind == DUBAN_NOTICE_OBJECTION && (!r->text || !*r->text))
+		return check_fail(msg, msglen, _("an objection needs some text"));
+	if (r->kind == DUBAN_NOTICE_RESOLUTION && !duban_uuid_valid(r->objection_id))
+		return check_fail(msg, msglen, _("a resolution names the objection it settles"));
+	if (check_text("notice place", r->place, msg, msglen) || check_text("notice contact", r->contact, msg, msglen) ||
+	    check_text("objection from", r->person, msg, msglen) || check_text("notice text", r->text, msg, msglen))
+		return DUBAN_ERR_INVALID;
 	return DUBAN_OK;
 }
 

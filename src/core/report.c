@@ -12,6 +12,7 @@
 
 #include "duban/csv.h"
 #include "duban/html.h"
+#include "duban/notice.h"
 #include "duban/progress.h"
 #include "duban/report.h"
 #include "duban/utf8.h"
@@ -822,6 +823,14 @@ enum duban_err duban_report_build_progress(duban_store *st, struct duban_period 
 	if (err == DUBAN_OK)
 		err = count_actions(st, &f, r);
 	if (err == DUBAN_OK) {
+		struct duban_notice_figures nf;
+		err = duban_notice_figures(st, &f, today, &nf);
+		r->notice_running = nf.running;
+		r->notice_ended = nf.ended;
+		r->objections = nf.objections;
+		r->objections_open = nf.open;
+	}
+	if (err == DUBAN_OK) {
 		long long total = -1;
 		if (progress && duban_query_count(st, &f, &total) != DUBAN_OK)
 			total = -1;
@@ -1340,6 +1349,12 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		}
 		kv_add(&k, 2, "合计", num(sum));
 		put_kv(&w, &k, "督办情况", 2, heads, right, false);
+	}
+	if (r->notice_running || r->notice_ended || r->objections) {
+		s = xasprintf("公示：%lld项正在公示，%lld项公示期满待销号；收到异议%lld件，其中尚未处理%lld件。",
+			      r->notice_running, r->notice_ended, r->objections, r->objections_open);
+		w_para(&w, s);
+		free(s);
 	}
 
 	/* 7 */

@@ -162,6 +162,17 @@ static const char *const migrations[] = {
 	 * from the index alone, without a table lookup per item: it holds
 	 * every column duban_light() reads. */
 	"CREATE INDEX item_due_light ON item (due_key, status, deadline_kind, start, deadline, progress);",
+	/* The public notice (公示) of a close-out, its objections and their
+	 * resolutions: append-only records (op notice.add), read per item. */
+	"CREATE TABLE notice ("
+	" id TEXT PRIMARY KEY,"
+	" item_id TEXT NOT NULL REFERENCES item(id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL, date TEXT NOT NULL, end_date TEXT,"
+	" place TEXT NOT NULL DEFAULT '', contact TEXT NOT NULL DEFAULT '',"
+	" person TEXT NOT NULL DEFAULT '', text TEXT NOT NULL DEFAULT '',"
+	" objection_id TEXT NOT NULL DEFAULT '', upheld INTEGER NOT NULL DEFAULT 0,"
+	" author TEXT NOT NULL, created_at TEXT NOT NULL, received_at TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX notice_item ON notice (item_id, created_at);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1434,6 +1445,13 @@ static enum duban_err check_move(duban_store *st, const struct duban_item *item,
 	char msg[256];
 	enum duban_err err = duban_status_move_check(item, to, st->role, reason, msg, sizeof msg);
 
+	/* 销号 waits for the end of the public notice and for every objection
+	 * to be settled. */
+	if (err == DUBAN_OK && to == DUBAN_STATUS_CLOSED) {
+		err = duban_close_allowed(st, item, msg, sizeof msg);
+		if (err == DUBAN_ERR_DB)
+			return err;
+	}
 	return err == DUBAN_OK ? DUBAN_OK : store_fail(st, err, "%s", msg);
 }
 
@@ -1825,6 +1843,139 @@ enum duban_err duban_attachment_add(duban_store *st, struct duban_attachment *a)
 	err = store_change_end(st, err);
 out:
 	duban_item_free(&item);
+	return err;
+}
+
+/* ---------------------------------------------------------------- notice */
+
+enum duban_err duban_notice_add(duban_store *st, struct duban_notice *r)
+{
+	struct duban_item item;
+	enum duban_err err;
+	sqlite3_stmt *s;
+	char date[11], end[11], msg[256];
+
+	/* Only an opening has an end (a zeroed struct would say 1970). */
+	if (r->kind != DUBAN_NOTICE_OPEN)
+		r->end = DUBAN_DATE_NONE;
+	if (duban_notice_check(r, msg, sizeof msg) != DUBAN_OK)
+		return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
+	duban_item_init(&item);
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = record_prepare(st, r->id, r->item_id, r->created_at, &item);
+	if (!err && !(s = store_stmt_sql(st, "/* store */ INSERT INTO notice (id, item_id, kind, date, end_date, place,"
+					 " contact, person, text, objection_id, upheld, author, created_at, received_at)"
+					 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+		err = DUBAN_ERR_DB;
+	if (!err) {
+		if (!r->author || !*r->author)
+			duban_set_str(&r->author, st->user);
+		bind_text(s, 1, r->id);
+		bind_text(s, 2, r->item_id);
+		bind_text(s, 3, duban_notice_kind_id(r->kind));
+		bind_text(s, 4, duban_date_format(r->date, date));
+		if (r->end == DUBAN_DATE_NONE)
+			sqlite3_bind_null(s, 5);
+		else
+			bind_text(s, 5, duban_date_format(r->end, end));
+		bind_text(s, 6, r->place ? r->place : "");
+		bind_text(s, 7, r->contact ? r->contact : "");
+		bind_text(s, 8, r->person ? r->person : "");
+		bind_text(s, 9, r->text ? r->text : "");
+		bind_text(s, 10, r->objection_id);
+		sqlite3_bind_int(s, 11, r->upheld);
+		bind_text(s, 12, r->author);
+		bind_text(s, 13, r->created_at);
+		bind_text(s, 14, stamp_received(st, r->received_at));
+		err = finish_record(st, s, "notice.add", r->item_id, duban_notice_to_json(r), r->created_at);
+	}
+	err = store_change_end(st, err);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+void duban_notices_free(struct duban_notice *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		duban_notice_free(&r[i]);
+	free(r);
+}
+
+enum duban_err duban_notice_list(duban_store *st, const char *item_id, struct duban_notice **out, size_t *n)
+{
+	sqlite3_stmt *s = store_stmt_sql(st, "/* store */ SELECT id, kind, date, end_date, place, contact, person, text,"
+					 " objection_id, upheld, author, created_at, received_at FROM notice"
+					 " WHERE item_id = ? ORDER BY created_at, id");
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct duban_notice *r;
+		int k = duban_notice_kind_parse((const char *)sqlite3_column_text(s, 1));
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		r = &(*out)[(*n)++];
+		memset(r, 0, sizeof *r);
+		copy_fixed(r->id, sizeof r->id, sqlite3_column_text(s, 0));
+		snprintf(r->item_id, sizeof r->item_id, "%s", item_id);
+		r->kind = k < 0 ? DUBAN_NOTICE_OPEN : (enum duban_notice_kind)k;
+		r->date = column_date_at(s, 2);
+		r->end = column_date_at(s, 3);
+		r->place = column_str(s, 4);
+		r->contact = column_str(s, 5);
+		r->person = column_str(s, 6);
+		r->text = column_str(s, 7);
+		copy_fixed(r->objection_id, sizeof r->objection_id, sqlite3_column_text(s, 8));
+		r->upheld = sqlite3_column_int(s, 9) != 0;
+		r->author = column_str(s, 10);
+		copy_fixed(r->created_at, sizeof r->created_at, sqlite3_column_text(s, 11));
+		copy_fixed(r->received_at, sizeof r->received_at, sqlite3_column_text(s, 12));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		duban_notices_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return store_db_fail(st, _("reading the notice"));
+	}
+	return DUBAN_OK;
+}
+
+enum duban_err duban_close_allowed(duban_store *st, const struct duban_item *item, char *msg, size_t msglen)
+{
+	struct duban_notice *r;
+	size_t n;
+	duban_date end;
+	int number;
+	char d[11], next[11];
+	enum duban_err err = duban_notice_list(st, item->id, &r, &n);
+
+	if (err != DUBAN_OK)
+		return err;
+	switch (duban_close_check(r, n, duban_today(), &end, &number)) {
+	case DUBAN_CLOSE_NOTICE_RUNNING:
+		snprintf(msg, msglen, _("%s cannot be closed yet: its public notice runs until %s (closing from %s)"),
+			 item->code, duban_date_format(end, d), duban_date_format(end + 1, next));
+		err = DUBAN_ERR_TRANSITION;
+		break;
+	case DUBAN_CLOSE_OBJECTION_OPEN:
+		snprintf(msg, msglen, _("%s cannot be closed: objection %d is open (duban objection resolve %s %d)"),
+			 item->code, number, item->code, number);
+		err = DUBAN_ERR_TRANSITION;
+		break;
+	default:
+		break;
+	}
+	duban_notices_free(r, n);
 	return err;
 }
 

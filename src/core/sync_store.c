@@ -146,6 +146,10 @@ static const struct {
 	{ "blob_missing", N_("the attachment's file has not been uploaded") },
 	{ "read_only", N_("a viewer may not change the ledger") },
 	{ "op_id_used", N_("the change's id is already used") },
+	{ "notice_running", N_("the item's public notice has not ended: it cannot be closed yet") },
+	{ "objection_open", N_("an objection to the item's public notice is open: settle it before closing") },
+	{ "notice_office_only", N_("only the office opens a public notice or settles an objection") },
+	{ "objection_unknown", N_("the objection this resolution settles is not on the server") },
 };
 
 static char *refusal_text(const char *stored)
@@ -503,6 +507,7 @@ static enum duban_err remove_refused(duban_store *st, const struct duban_op *op,
 		{ "inspection.add", "/* sync_store */ DELETE FROM inspection WHERE id = ?" },
 		{ "action.add", "/* sync_store */ DELETE FROM action WHERE id = ?" },
 		{ "attachment.add", "/* sync_store */ DELETE FROM attachment WHERE id = ?" },
+		{ "notice.add", "/* sync_store */ DELETE FROM notice WHERE id = ?" },
 	};
 
 	if (strcmp(op->kind, "item.create") == 0) {
@@ -1093,6 +1098,42 @@ out:
 	return err;
 }
 
+static enum duban_err put_notice(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	struct duban_notice r = { 0 };
+	enum duban_err err;
+	sqlite3_stmt *s;
+	char date[11], end[11];
+
+	if ((err = duban_notice_from_json(o, &r, jerr, errlen)) != DUBAN_OK)
+		goto out;
+	if ((err = record_item_known(st, "notice", r.item_id)) != DUBAN_OK)
+		goto out;
+	s = prep(st, "INSERT INTO notice (id, item_id, kind, date, end_date, place, contact, person, text,"
+		     " objection_id, upheld, author, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		     " ON CONFLICT (id) DO UPDATE SET " SERVER_STAMPS);
+	if (s) {
+		bind_str(s, 1, r.id);
+		bind_str(s, 2, r.item_id);
+		bind_str(s, 3, duban_notice_kind_id(r.kind));
+		bind_str(s, 4, duban_date_format(r.date, date));
+		bind_str(s, 5, r.end == DUBAN_DATE_NONE ? NULL : duban_date_format(r.end, end));
+		bind_str(s, 6, r.place ? r.place : "");
+		bind_str(s, 7, r.contact ? r.contact : "");
+		bind_str(s, 8, r.person ? r.person : "");
+		bind_str(s, 9, r.text ? r.text : "");
+		bind_str(s, 10, r.objection_id);
+		sqlite3_bind_int(s, 11, r.upheld);
+		bind_str(s, 12, r.author ? r.author : "");
+		bind_str(s, 13, r.created_at);
+		bind_str(s, 14, r.received_at);
+	}
+	err = run(st, s, _("saving the record"));
+out:
+	duban_notice_free(&r);
+	return err;
+}
+
 /* A change of the history as the server recorded it: who, when, old -> new.
  * It replaces what this replica wrote for the same op (the server's actor
  * and times are the record's), and is kept once by the server's number. */
@@ -1147,6 +1188,8 @@ static enum duban_err apply_record(duban_store *st, const char *type, const cJSO
 		put = put_action;
 	else if (strcmp(type, "attachment") == 0)
 		put = put_attachment;
+	else if (strcmp(type, "notice") == 0)
+		put = put_notice;
 	else if (strcmp(type, "event") == 0)
 		put = put_event;
 	else
@@ -1572,6 +1615,23 @@ static int collect_record(const struct duban_history_entry *e, void *ctx)
 	return 0;
 }
 
+/* Its notice records too, newest first like the rest. */
+static enum duban_err collect_notices(duban_store *st, const char *item_id, struct record_bodies *r)
+{
+	struct duban_notice *all;
+	size_t n;
+	enum duban_err err = duban_notice_list(st, item_id, &all, &n);
+
+	for (size_t i = n; err == DUBAN_OK && i-- > 0;) {
+		r->body = xrealloc(r->body, (size_t)(r->n + 1) * sizeof *r->body);
+		r->kind = xrealloc(r->kind, (size_t)(r->n + 1) * sizeof *r->kind);
+		r->body[r->n] = duban_notice_to_json(&all[i]);
+		r->kind[r->n++] = "notice.add";
+	}
+	duban_notices_free(all, n);
+	return err;
+}
+
 /* The user wants the item the server deleted: create it again with all its
  * records, which the server takes idempotently by id. */
 static enum duban_err recreate_item(duban_store *st, const struct duban_item *item, const char *now)
@@ -1581,6 +1641,8 @@ static enum duban_err recreate_item(duban_store *st, const struct duban_item *it
 	int i;
 
 	err = duban_history_each(st, item->id, collect_record, &r);
+	if (!err)
+		err = collect_notices(st, item->id, &r);
 	if (!err)
 		err = store_write_op(st, "item.create", item->id, NULL, NULL, NULL, duban_item_to_json(item), now);
 	for (i = r.n - 1; i >= 0; i--) {

@@ -122,7 +122,7 @@ static bool copy_rows(sqlite3 *src, struct pg_conn *dst, const char *from, const
 static bool copy_ledger(struct srv_store *from, struct pg_conn *dst, struct copy_progress *cp, char *err,
 			size_t errlen)
 {
-	static const char *const kinds[] = { "note", "inspection", "action", "attachment" };
+	static const char *const kinds[] = { "note", "inspection", "action", "attachment", "notice" };
 	struct srv_rd *rd = from->ops->pull->begin(from);
 	duban_store *st = srv_db_reader(srv_sqlite_db(from));
 	sqlite3 *src = duban_store_db(st);

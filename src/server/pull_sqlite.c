@@ -253,6 +253,31 @@ static cJSON *action_json(sqlite3_stmt *s)
 	return o;
 }
 
+static cJSON *notice_json(sqlite3_stmt *s)
+{
+	struct duban_notice r = { 0 };
+	int kind = duban_notice_kind_parse((const char *)sqlite3_column_text(s, 2));
+	cJSON *o;
+
+	fixed(r.id, sizeof r.id, s, 0);
+	fixed(r.item_id, sizeof r.item_id, s, 1);
+	r.kind = kind < 0 ? DUBAN_NOTICE_OPEN : (enum duban_notice_kind)kind;
+	r.date = date(s, 3);
+	r.end = date(s, 4);
+	r.place = str(s, 5);
+	r.contact = str(s, 6);
+	r.person = str(s, 7);
+	r.text = str(s, 8);
+	fixed(r.objection_id, sizeof r.objection_id, s, 9);
+	r.upheld = sqlite3_column_int(s, 10) != 0;
+	r.author = str(s, 11);
+	fixed(r.created_at, sizeof r.created_at, s, 12);
+	fixed(r.received_at, sizeof r.received_at, s, 13);
+	o = duban_notice_to_json(&r);
+	duban_notice_free(&r);
+	return o;
+}
+
 static cJSON *attachment_json(sqlite3_stmt *s)
 {
 	struct duban_attachment a = { 0 };
@@ -308,6 +333,8 @@ static const struct {
 		    " WHERE id = ?", action_json },
 	{ "attachment", "/* pull */ SELECT id, item_id, inspection_id, sha256, name, mime, size, author, created_at,"
 			" received_at, kind FROM attachment WHERE id = ?", attachment_json },
+	{ "notice", "/* pull */ SELECT id, item_id, kind, date, end_date, place, contact, person, text, objection_id,"
+		    " upheld, author, created_at, received_at FROM notice WHERE id = ?", notice_json },
 	{ "event", "/* pull */ SELECT seq, item_id, field, old_value, new_value, reason, author, device, created_at,"
 		   " received_at, op_id FROM event WHERE seq = ?", event_json },
 };

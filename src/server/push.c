@@ -9,18 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duban/closeout.h"
+#include "duban/date.h"
 #include "duban/json.h"
 #include "duban/util.h"
 #include "server.h"
 #include "store.h"
 
 enum op_kind {
-	OP_CREATE, OP_SET, OP_STATUS, OP_DELETE, OP_NOTE, OP_INSPECTION, OP_ACTION, OP_ATTACHMENT, OP_KIND_COUNT
+	OP_CREATE, OP_SET, OP_STATUS, OP_DELETE, OP_NOTE, OP_INSPECTION, OP_ACTION, OP_ATTACHMENT, OP_NOTICE,
+	OP_KIND_COUNT
 };
 
 static const char *const kind_names[OP_KIND_COUNT] = {
 	"item.create", "item.set", "item.status", "item.delete",
-	"note.add", "inspection.add", "action.add", "attachment.add",
+	"note.add", "inspection.add", "action.add", "attachment.add", "notice.add",
 };
 
 /* Serialization failures and deadlocks (PostgreSQL) retry the batch. */
@@ -94,6 +97,10 @@ static const char *refusal_code(const char *reason, const char *fmt)
 		{ "blob %.64s has not been uploaded by %s (PUT /api/v1/blobs/SHA256 first)", "blob_missing" },
 		{ "viewer %s may not change the ledger", "read_only" },
 		{ "the op id %s is already used; give the op a new id", "op_id_used" },
+		{ "%s cannot be closed: its public notice runs until %s", "notice_running" },
+		{ "%s cannot be closed: objection %d to its public notice is open", "objection_open" },
+		{ "only the office may open a public notice or settle an objection", "notice_office_only" },
+		{ "no objection %s to item %s on the server", "objection_unknown" },
 	};
 	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
 		if (strcmp(fmt, codes[i].fmt) == 0)
@@ -314,6 +321,8 @@ static cJSON *op_set(struct push *p, const struct op *op, struct duban_item *ite
 	return a;
 }
 
+static cJSON *close_check(struct push *p, const struct op *op, const struct duban_item *item);
+
 static cJSON *op_status(struct push *p, const struct op *op, const struct duban_item *item)
 {
 	const char *base, *value, *reason = NULL;
@@ -331,6 +340,11 @@ static cJSON *op_status(struct push *p, const struct op *op, const struct duban_
 	if ((int)item->status != from)
 		return rejected(op, "transition", "%s is %s on the server, not %s", item->code,
 				duban_status_id(item->status), duban_status_id((enum duban_status)from));
+	if (to == DUBAN_STATUS_CLOSED) {
+		cJSON *a = close_check(p, op, item);
+		if (a || p->db_error)
+			return a;
+	}
 	err = p->o->item_status(p->tx, item->id, (enum duban_status)to, reason ? reason : "");
 	return core_answer(p, op, err);
 }
@@ -449,6 +463,8 @@ static enum srv_record_kind record_kind(enum op_kind kind)
 		return SRV_INSPECTION;
 	case OP_ACTION:
 		return SRV_ACTION;
+	case OP_NOTICE:
+		return SRV_NOTICE;
 	default:
 		return SRV_ATTACHMENT;
 	}
@@ -463,6 +479,8 @@ static enum duban_err record_read(enum op_kind kind, const cJSON *body, record_t
 		return duban_inspection_from_json(body, &r->inspection, why, len);
 	case OP_ACTION:
 		return duban_action_from_json(body, &r->action, why, len);
+	case OP_NOTICE:
+		return duban_notice_from_json(body, &r->notice, why, len);
 	default:
 		return duban_attachment_from_json(body, &r->attachment, why, len);
 	}
@@ -480,6 +498,9 @@ static void record_free(enum op_kind kind, record_t *r)
 	case OP_ACTION:
 		duban_action_free(&r->action);
 		break;
+	case OP_NOTICE:
+		duban_notice_free(&r->notice);
+		break;
 	default:
 		duban_attachment_free(&r->attachment);
 	}
@@ -494,6 +515,8 @@ static const char *record_id(enum op_kind kind, const record_t *r)
 		return r->inspection.id;
 	case OP_ACTION:
 		return r->action.id;
+	case OP_NOTICE:
+		return r->notice.id;
 	default:
 		return r->attachment.id;
 	}
@@ -508,6 +531,8 @@ static const char *record_item_id(enum op_kind kind, const record_t *r)
 		return r->inspection.item_id;
 	case OP_ACTION:
 		return r->action.item_id;
+	case OP_NOTICE:
+		return r->notice.item_id;
 	default:
 		return r->attachment.item_id;
 	}
@@ -522,6 +547,8 @@ static char *record_created(enum op_kind kind, record_t *r)
 		return r->inspection.created_at;
 	case OP_ACTION:
 		return r->action.created_at;
+	case OP_NOTICE:
+		return r->notice.created_at;
 	default:
 		return r->attachment.created_at;
 	}
@@ -547,6 +574,8 @@ static char **record_author(enum op_kind kind, record_t *r)
 		return &r->inspection.author;
 	case OP_ACTION:
 		return &r->action.author;
+	case OP_NOTICE:
+		return &r->notice.author;
 	default:
 		return &r->attachment.author;
 	}
@@ -586,6 +615,73 @@ static cJSON *attachment_blob_check(struct push *p, const struct op *op, const s
 		return NULL;
 	return rejected(op, "validation", "blob %.64s has not been uploaded by %s (PUT /api/v1/blobs/SHA256 first)",
 			att->sha256, p->u->name);
+}
+
+/* The item's notice records (NULL with p->db_error on failure). */
+static struct duban_notice *load_notices(struct push *p, const char *item_id, size_t *n)
+{
+	struct duban_notice *r = NULL;
+
+	*n = 0;
+	if (p->o->notices(p->tx, item_id, &r, n) != DUBAN_OK) {
+		db_failed(p, "reading the notice");
+		return NULL;
+	}
+	return r;
+}
+
+/* Anyone who may write the item raises an objection; the office alone
+ * opens a notice and settles an objection, which must be one of this
+ * item's.  NULL: go on. */
+static cJSON *notice_check(struct push *p, const struct op *op, const struct duban_notice *r)
+{
+	struct duban_notice *all;
+	size_t n;
+	bool found = false;
+
+	if (r->kind == DUBAN_NOTICE_OBJECTION)
+		return NULL;
+	if (p->u->role != DUBAN_ROLE_OFFICE)
+		return rejected(op, "permission", "only the office may open a public notice or settle an objection");
+	if (r->kind != DUBAN_NOTICE_RESOLUTION)
+		return NULL;
+	all = load_notices(p, op->item_id, &n);
+	for (size_t i = 0; i < n; i++)
+		found |= all[i].kind == DUBAN_NOTICE_OBJECTION && strcmp(all[i].id, r->objection_id) == 0;
+	duban_notices_free(all, n);
+	if (found || p->db_error)
+		return NULL;
+	return rejected(op, "validation", "no objection %s to item %s on the server", r->objection_id, op->item_id);
+}
+
+/* 销号 waits for the end of the item's public notice and for every
+ * objection to be settled: the client's rule, re-checked on the records the
+ * server holds (also those other replicas sent).  NULL: go on. */
+static cJSON *close_check(struct push *p, const struct op *op, const struct duban_item *item)
+{
+	size_t n;
+	struct duban_notice *all = load_notices(p, item->id, &n);
+	duban_date end;
+	int number;
+	char d[11];
+	cJSON *a = NULL;
+
+	if (p->db_error)
+		return NULL;
+	switch (duban_close_check(all, n, duban_today(), &end, &number)) {
+	case DUBAN_CLOSE_NOTICE_RUNNING:
+		a = rejected(op, "transition", "%s cannot be closed: its public notice runs until %s", item->code,
+			     duban_date_format(end, d));
+		break;
+	case DUBAN_CLOSE_OBJECTION_OPEN:
+		a = rejected(op, "transition", "%s cannot be closed: objection %d to its public notice is open",
+			     item->code, number);
+		break;
+	default:
+		break;
+	}
+	duban_notices_free(all, n);
+	return a;
 }
 
 static cJSON *op_record(struct push *p, const struct op *op)
@@ -630,6 +726,8 @@ static cJSON *op_record(struct push *p, const struct op *op)
 		goto out;
 	}
 	if (op->kind == OP_ATTACHMENT && ((a = attachment_blob_check(p, op, &r.attachment)) || p->db_error))
+		goto out;
+	if (op->kind == OP_NOTICE && ((a = notice_check(p, op, &r.notice)) || p->db_error))
 		goto out;
 	if (!p->db_error)
 		a = core_answer(p, op, p->o->record_add(p->tx, record_kind(op->kind), &r));

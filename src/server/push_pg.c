@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include "duban/closeout.h"
 #include "duban/json.h"
 #include "duban/sync_store.h"
 #include "duban/util.h"
@@ -41,6 +42,7 @@ struct srv_tx {
 
 static const char *const kind_names[] = {
 	[SRV_NOTE] = "note", [SRV_INSPECTION] = "inspection", [SRV_ACTION] = "action", [SRV_ATTACHMENT] = "attachment",
+	[SRV_NOTICE] = "notice",
 };
 
 static enum duban_err db_fail(struct srv_tx *tx)
@@ -580,6 +582,8 @@ static enum duban_err record_check(struct srv_tx *tx, enum srv_record_kind kind,
 		return duban_inspection_check(&r->inspection, tx->msg, sizeof tx->msg);
 	case SRV_ACTION:
 		return duban_action_check(&r->action, tx->msg, sizeof tx->msg);
+	case SRV_NOTICE:
+		return duban_notice_check(&r->notice, tx->msg, sizeof tx->msg);
 	default:
 		return duban_attachment_check(&r->attachment, tx->msg, sizeof tx->msg);
 	}
@@ -604,6 +608,10 @@ static cJSON *record_fill(struct srv_tx *tx, enum srv_record_kind kind, union sr
 		rid = r->action.id, item_id = r->action.item_id, created = r->action.created_at;
 		received = r->action.received_at, author = &r->action.author;
 		break;
+	case SRV_NOTICE:
+		rid = r->notice.id, item_id = r->notice.item_id, created = r->notice.created_at;
+		received = r->notice.received_at, author = &r->notice.author;
+		break;
 	default:
 		rid = r->attachment.id, item_id = r->attachment.item_id, created = r->attachment.created_at;
 		received = r->attachment.received_at, author = &r->attachment.author;
@@ -626,6 +634,8 @@ static cJSON *record_fill(struct srv_tx *tx, enum srv_record_kind kind, union sr
 		return duban_inspection_to_json(&r->inspection);
 	case SRV_ACTION:
 		return duban_action_to_json(&r->action);
+	case SRV_NOTICE:
+		return duban_notice_to_json(&r->notice);
 	default:
 		return duban_attachment_to_json(&r->attachment);
 	}
@@ -640,9 +650,37 @@ static const char *record_item(enum srv_record_kind kind, const union srv_record
 		return r->inspection.item_id;
 	case SRV_ACTION:
 		return r->action.item_id;
+	case SRV_NOTICE:
+		return r->notice.item_id;
 	default:
 		return r->attachment.item_id;
 	}
+}
+
+static enum duban_err p_notices(struct srv_tx *tx, const char *item_id, struct duban_notice **out, size_t *n)
+{
+	const char *params[] = { item_id };
+	PGresult *r = pg_exec(tx->c, "SELECT doc FROM record WHERE kind = 'notice' AND item_id = $1", 1, params);
+	int rows;
+
+	*out = NULL;
+	*n = 0;
+	if (!r)
+		return db_fail(tx);
+	rows = PQntuples(r);
+	*out = xcalloc((size_t)rows + 1, sizeof **out);
+	for (int i = 0; i < rows; i++) {
+		cJSON *j = cJSON_Parse(PQgetvalue(r, i, 0));
+		char why[256];
+		if (duban_notice_from_json(j, &(*out)[*n], why, sizeof why) == DUBAN_OK)
+			(*n)++;
+		else
+			duban_notice_free(&(*out)[*n]);
+		cJSON_Delete(j);
+	}
+	PQclear(r);
+	duban_notice_sort(*out, *n);
+	return DUBAN_OK;
 }
 
 static enum duban_err p_record_add(struct srv_tx *tx, enum srv_record_kind kind, union srv_record *r)
@@ -710,6 +748,7 @@ const struct srv_push_ops srv_pg_push_ops = {
 	.item_status = p_item_status,
 	.item_delete = p_item_delete,
 	.record_add = p_record_add,
+	.notices = p_notices,
 };
 
 /* ---------------------------------------------------------------- import */

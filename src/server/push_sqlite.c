@@ -30,6 +30,7 @@ static const char *const record_exists_sql[] = {
 	[SRV_INSPECTION] = "/* push */ SELECT 1 FROM inspection WHERE id = ?",
 	[SRV_ACTION] = "/* push */ SELECT 1 FROM action WHERE id = ?",
 	[SRV_ATTACHMENT] = "/* push */ SELECT 1 FROM attachment WHERE id = ?",
+	[SRV_NOTICE] = "/* push */ SELECT 1 FROM notice WHERE id = ?",
 };
 
 static void bind(sqlite3_stmt *s, int i, const char *v)
@@ -302,9 +303,17 @@ static enum duban_err sq_record_add(struct srv_tx *tx, enum srv_record_kind kind
 		return duban_inspection_add(tx->st, &r->inspection);
 	case SRV_ACTION:
 		return duban_action_add(tx->st, &r->action);
+	case SRV_NOTICE:
+		return duban_notice_add(tx->st, &r->notice);
 	default:
 		return duban_attachment_add(tx->st, &r->attachment);
 	}
+}
+
+static enum duban_err sq_notices(struct srv_tx *tx, const char *item_id, struct duban_notice **out, size_t *n)
+{
+	tx->err = NULL;
+	return duban_notice_list(tx->st, item_id, out, n);
 }
 
 const struct srv_push_ops srv_sqlite_push_ops = {
@@ -332,4 +341,5 @@ const struct srv_push_ops srv_sqlite_push_ops = {
 	.item_status = sq_item_status,
 	.item_delete = sq_item_delete,
 	.record_add = sq_record_add,
+	.notices = sq_notices,
 };

@@ -30,12 +30,13 @@ struct srv_store;
  * rule's error with a message in errmsg, or DUBAN_ERR_DB (the batch is
  * rolled back; retried when retryable says so). */
 struct srv_tx;
-enum srv_record_kind { SRV_NOTE, SRV_INSPECTION, SRV_ACTION, SRV_ATTACHMENT };
+enum srv_record_kind { SRV_NOTE, SRV_INSPECTION, SRV_ACTION, SRV_ATTACHMENT, SRV_NOTICE };
 union srv_record {
 	struct duban_note note;
 	struct duban_inspection inspection;
 	struct duban_action action;
 	struct duban_attachment attachment;
+	struct duban_notice notice;
 };
 
 struct srv_push_ops {
@@ -93,6 +94,10 @@ struct srv_push_ops {
 				      const char *reason);
 	enum duban_err (*item_delete)(struct srv_tx *tx, const char *item_id);
 	enum duban_err (*record_add)(struct srv_tx *tx, enum srv_record_kind kind, union srv_record *r);
+	/* The item's notice records in the order they were made (created_at,
+	 * id), for the rules of closing and of settling objections.  Free with
+	 * duban_notices_free. */
+	enum duban_err (*notices)(struct srv_tx *tx, const char *item_id, struct duban_notice **out, size_t *n);
 };
 
 /* ---------------------------------------------------------------- pull's snapshot */

@@ -17,6 +17,7 @@
 #include "duban/closeout.h"
 #include "duban/date.h"
 #include "duban/model.h"
+#include "duban/notice.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -887,6 +888,109 @@ int tui_form_action(struct tui *t, const char *item_id)
 	return saved ? TUI_RELOAD : TUI_REDRAW;
 }
 
+/* ---------------------------------------------------------------- objections */
+
+enum { OBJ_TEXT, OBJ_FROM, OBJ_DATE };
+
+static bool save_objection(struct tui *t, struct form *fm, void *ctx)
+{
+	const struct duban_item *item = ctx;
+	char *text = field_value(&fm->f[OBJ_TEXT]), *from = field_value(&fm->f[OBJ_FROM]);
+	enum duban_err err = duban_objection_raise(t->st, item->id, text, from, field_date(&fm->f[OBJ_DATE]), NULL);
+	free(text);
+	free(from);
+	return written(t, fm, err);
+}
+
+int tui_form_objection(struct tui *t, const char *item_id)
+{
+	struct duban_item item;
+	if (!open_item(t, item_id, &item))
+		return TUI_REDRAW;
+	struct form fm;
+	form_init(&fm, xasprintf(_("Objection to the public notice of %s"), item.code), save_objection, &item);
+	fm.f[form_text(&fm, _("Objection"), FORM_MULTILINE, "")].required = true;
+	fm.f[OBJ_TEXT].rows = 3;
+	form_text(&fm, _("From"), FORM_LINE, "");
+	char *today = today_text();
+	fm.f[form_text(&fm, _("Date"), FORM_DATE, today)].required = true;
+	free(today);
+	bool saved = form_run(t, &fm);
+	form_free(&fm);
+	duban_item_free(&item);
+	return saved ? TUI_RELOAD : TUI_REDRAW;
+}
+
+struct resolve_ctx {
+	struct duban_item item;
+	int number[16]; /* the open objections' numbers, as the choices list them */
+	char *label[16];
+	int n;
+};
+
+enum { RES_WHICH, RES_RESULT, RES_TEXT, RES_DATE };
+
+static bool save_resolve(struct tui *t, struct form *fm, void *ctx)
+{
+	struct resolve_ctx *rc = ctx;
+	char *text = field_value(&fm->f[RES_TEXT]);
+	enum duban_err err = duban_objection_settle(t->st, rc->item.id, rc->number[fm->f[RES_WHICH].choice],
+						    fm->f[RES_RESULT].choice == 0, text, field_date(&fm->f[RES_DATE]));
+	free(text);
+	return written(t, fm, err);
+}
+
+/* The open objections of the item, as choices "1 · TEXT". */
+static void open_objections(struct tui *t, struct resolve_ctx *rc)
+{
+	struct duban_notice *r;
+	size_t n;
+
+	rc->n = 0;
+	if (duban_notice_list(t->st, rc->item.id, &r, &n) != DUBAN_OK)
+		return;
+	for (size_t i = 0; i < n && rc->n < 16; i++) {
+		if (r[i].kind != DUBAN_NOTICE_OBJECTION || duban_objection_settled_by(r, n, i) >= 0)
+			continue;
+		rc->number[rc->n] = duban_objection_number(r, n, i);
+		rc->label[rc->n++] = xasprintf("%d · %s", duban_objection_number(r, n, i), r[i].text ? r[i].text : "");
+	}
+	duban_notices_free(r, n);
+}
+
+int tui_form_resolve_objection(struct tui *t, const char *item_id)
+{
+	struct resolve_ctx rc = { .n = 0 };
+	if (duban_store_role(t->st) != DUBAN_ROLE_OFFICE) {
+		tui_message(t, true, "%s", _("only the office settles objections"));
+		return TUI_REDRAW;
+	}
+	if (!open_item(t, item_id, &rc.item))
+		return TUI_REDRAW;
+	open_objections(t, &rc);
+	if (rc.n == 0) {
+		tui_message(t, true, _("%s has no open objection"), rc.item.code);
+		duban_item_free(&rc.item);
+		return TUI_REDRAW;
+	}
+	const char *results[] = { _("upheld: back to work"), _("dismissed") };
+	struct form fm;
+	form_init(&fm, xasprintf(_("Settle an objection to %s"), rc.item.code), save_resolve, &rc);
+	fm.f[form_choice(&fm, _("Objection"), (const char *const *)rc.label, rc.n, rc.n == 1 ? 0 : -1)].required = true;
+	fm.f[form_choice(&fm, _("Result"), results, 2, -1)].required = true;
+	fm.f[form_text(&fm, _("How settled"), FORM_MULTILINE, "")].required = true;
+	fm.f[RES_TEXT].rows = 3;
+	char *today = today_text();
+	fm.f[form_text(&fm, _("Date"), FORM_DATE, today)].required = true;
+	free(today);
+	bool saved = form_run(t, &fm);
+	form_free(&fm);
+	for (int i = 0; i < rc.n; i++)
+		free(rc.label[i]);
+	duban_item_free(&rc.item);
+	return saved ? TUI_RELOAD : TUI_REDRAW;
+}
+
 /* ---------------------------------------------------------------- status */
 
 struct status_ctx {
@@ -910,7 +1014,15 @@ static bool save_status(struct tui *t, struct form *fm, void *ctx)
 	struct status_ctx *sc = ctx;
 	char *reason = field_value(&fm->f[ST_REASON]);
 	enum duban_status to = sc->to[fm->f[ST_TO].choice];
-	enum duban_err err = duban_item_set_status(t->st, sc->item.id, to, reason);
+	/* The move to publicized opens the public notice, from today for the
+	 * configured days (duban status --place/--contact say more). */
+	struct duban_notice_open notice = {
+		.start = DUBAN_DATE_NONE,
+		.days = t->settings.notice_days >= 1 ? t->settings.notice_days : DUBAN_NOTICE_DAYS_DEFAULT,
+	};
+	enum duban_err err = to == DUBAN_STATUS_PUBLICIZED
+				     ? duban_notice_publicize(t->st, sc->item.id, &notice, reason, NULL)
+				     : duban_item_set_status(t->st, sc->item.id, to, reason);
 	free(reason);
 	if (err == DUBAN_ERR_REASON)
 		fm->focus = ST_REASON;

@@ -204,6 +204,8 @@ static const struct duban_binding default_bindings[] = {
 	{ "generic", "u", "attach-file" },
 	{ "generic", "x", "open-attachment" },
 	{ "generic", "V", "sign-acceptance" },
+	{ "generic", "Y", "add-objection" },
+	{ "generic", "R", "resolve-objection" },
 	{ "overdue", "I", "issue-step" },
 	{ "calendar", "m", "view-calendar" },
 	{ "calendar", "]", "next-section" },

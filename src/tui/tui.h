@@ -71,7 +71,9 @@
 	X(PREV_SECTION, "prev-section", N_("agenda: previous section")) \
 	X(ATTACH_FILE, "attach-file", N_("attach a file as evidence (a photo, a decision…)")) \
 	X(OPEN_ATTACHMENT, "open-attachment", N_("open an attachment (downloaded first if need be)")) \
-	X(SIGN_ACCEPTANCE, "sign-acceptance", N_("sign the next acceptance level"))
+	X(SIGN_ACCEPTANCE, "sign-acceptance", N_("sign the next acceptance level")) \
+	X(ADD_OBJECTION, "add-objection", N_("record an objection (异议) to the public notice")) \
+	X(RESOLVE_OBJECTION, "resolve-objection", N_("settle an objection: upheld or dismissed (the office)"))
 
 enum tui_action {
 #define TUI_ACTION_ENUM(id, name, help) TUI_ACT_##id,
@@ -341,6 +343,11 @@ int tui_form_new_item(struct tui *t);
 /* Signs the next level of the acceptance chain of a requested item, as
  * `duban accept` does; offered only to a role that may sign that level. */
 int tui_form_accept(struct tui *t, const char *item_id);
+/* An objection to the item's public notice (text, who, when), as `duban
+ * objection add`; settling one of the open objections (the office), as
+ * `duban objection resolve`. */
+int tui_form_objection(struct tui *t, const char *item_id);
+int tui_form_resolve_objection(struct tui *t, const char *item_id);
 /* "县级初验 ✓ → 市级验收 (next)": the levels signed and the next.  Malloc'd. */
 struct duban_acceptance_chain;
 char *tui_chain_text(const struct duban_acceptance_chain *c, int next);

@@ -295,6 +295,52 @@ static void add_acceptance(struct tui *t, struct tui_detail *d, const struct dub
 	free(chain);
 }
 
+/* The public notice (公示) and its objections, each with its state. */
+static void add_notice(struct tui *t, struct tui_detail *d, const struct duban_item *item, int cols)
+{
+	struct duban_notice *r;
+	struct duban_notice_state ns;
+	size_t n;
+	char a[11], b[11];
+
+	if (duban_notice_list(t->st, item->id, &r, &n) != DUBAN_OK || !n) {
+		duban_notices_free(r, n);
+		return;
+	}
+	duban_notice_state(r, n, &ns);
+	if (ns.notice >= 0) {
+		const struct duban_notice *o = &r[ns.notice];
+		const char *state = item->status != DUBAN_STATUS_PUBLICIZED ? ""
+				    : o->end >= duban_today() ? _(" (running)") : _(" (ended: due for closing)");
+		char *text = xasprintf(_("%s to %s%s"), duban_date_format(o->date, a), duban_date_format(o->end, b), state);
+		add_field(d, _("Public notice"), text, cols, TUI_EL_DEFAULT);
+		free(text);
+		if (o->place && *o->place)
+			add_field(d, _("Published at"), o->place, cols, TUI_EL_DEFAULT);
+		if (o->contact && *o->contact)
+			add_field(d, _("Objections to"), o->contact, cols, TUI_EL_DEFAULT);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].kind != DUBAN_NOTICE_OBJECTION)
+			continue;
+		int by = duban_objection_settled_by(r, n, i);
+		char *label = xasprintf(_("Objection %d"), duban_objection_number(r, n, i));
+		char *state = by < 0 ? xstrdup(_("open"))
+				     : xasprintf(r[by].upheld ? _("upheld %s: %s") : _("dismissed %s: %s"),
+						 duban_date_format(r[by].date, b), r[by].text ? r[by].text : "");
+		char *when = duban_objection_when(&r[i]);
+		/* TRANSLATORS: an objection in the detail: when (and who), the
+		 * text, its state. */
+		char *text = xasprintf(_("%s: %s [%s]"), when, r[i].text ? r[i].text : "", state);
+		free(when);
+		add_field(d, label, text, cols, by < 0 ? TUI_EL_ERROR : TUI_EL_DEFAULT);
+		free(label);
+		free(state);
+		free(text);
+	}
+	duban_notices_free(r, n);
+}
+
 /* "1.2 MB" as people read sizes. */
 static char *size_text(long long n)
 {
@@ -366,6 +412,8 @@ bool tui_detail_render(struct tui *t, const char *item_id, int cols, struct tui_
 	/* Where a requested item stands in its acceptance chain is what the
 	 * signer looks for: above the fields. */
 	add_acceptance(t, out, &item, cols);
+	/* So is the notice for the office deciding whether to close. */
+	add_notice(t, out, &item, cols);
 	add_fields(t, out, &item, cols);
 	add_attachments(t, out, item.id, cols);
 	add_line(out, NULL, "", 0, TUI_EL_DEFAULT);
@@ -500,6 +548,8 @@ int tui_item_form(struct tui *t, enum tui_action a, const char *item_id)
 	case TUI_ACT_ATTACH_FILE: return tui_attach(t, item_id);
 	case TUI_ACT_OPEN_ATTACHMENT: return tui_open_attachment(t, item_id);
 	case TUI_ACT_SIGN_ACCEPTANCE: return tui_form_accept(t, item_id);
+	case TUI_ACT_ADD_OBJECTION: return tui_form_objection(t, item_id);
+	case TUI_ACT_RESOLVE_OBJECTION: return tui_form_resolve_objection(t, item_id);
 	default: return TUI_IGNORED;
 	}
 }
@@ -521,6 +571,8 @@ static int detail_handle(struct tui *t, void *self, enum tui_action a, int key)
 	case TUI_ACT_ATTACH_FILE:
 	case TUI_ACT_OPEN_ATTACHMENT:
 	case TUI_ACT_SIGN_ACCEPTANCE:
+	case TUI_ACT_ADD_OBJECTION:
+	case TUI_ACT_RESOLVE_OBJECTION:
 		if (!v->lines.item_id[0])
 			return TUI_HANDLED;
 		return TUI_HANDLED | tui_item_form(t, a, v->lines.item_id);
@@ -568,7 +620,7 @@ static int detail_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons
 static const enum tui_action detail_actions[] = {
 	TUI_LIST_MOVES, TUI_ACT_DETAIL_DOWN, TUI_ACT_DETAIL_UP, TUI_ACT_ENTER, TUI_ACT_ADD_NOTE,
 	TUI_ACT_ADD_INSPECTION, TUI_ACT_ADD_ACTION, TUI_ACT_CHANGE_STATUS, TUI_ACT_EDIT_ITEM, TUI_ACT_ATTACH_FILE,
-	TUI_ACT_OPEN_ATTACHMENT, TUI_ACT_SIGN_ACCEPTANCE, TUI_ACT_NONE
+	TUI_ACT_OPEN_ATTACHMENT, TUI_ACT_SIGN_ACCEPTANCE, TUI_ACT_ADD_OBJECTION, TUI_ACT_RESOLVE_OBJECTION, TUI_ACT_NONE
 };
 
 const struct tui_view_ops tui_detail_view = {

@@ -199,9 +199,11 @@ static void content_hash(duban_store *st, char out[DUBAN_SHA256_HEX_LEN + 1])
 	static const char *const tables[] = {
 		"item", "note",
 		/* the columns the generator wrote (a sign-off's criteria came later,
-		 * empty in the demo) */
+		 * empty in the demo); the close-out stages' sign-offs (issue 14)
+		 * come from a stream of their own, record their criteria and leave
+		 * the rest of the ledger as it was */
 		"(SELECT rowid AS r, id, item_id, date, level, inspectors, place, findings, passed, author,"
-		" created_at, received_at FROM inspection)",
+		" created_at, received_at FROM inspection WHERE criteria = '')",
 		"action", "op",
 		/* not who ran it where: $USER and the host name */
 		"(SELECT seq, item_id, field, old_value, new_value, reason, created_at, received_at, op_id, origin"
