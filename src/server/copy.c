@@ -117,12 +117,15 @@ static bool copy_rows(sqlite3 *src, struct pg_conn *dst, const char *from, const
 	return rc == SQLITE_DONE;
 }
 
+/* The record tables of the SQLite store, each a kind of PostgreSQL's
+ * record table. */
+static const char *const record_kinds[] = { "note", "inspection", "action", "attachment", "notice" };
+
 /* Items as their JSON documents, records as pull sends them (the SQLite
  * backend's own readers), in the order they were written. */
 static bool copy_ledger(struct srv_store *from, struct pg_conn *dst, struct copy_progress *cp, char *err,
 			size_t errlen)
 {
-	static const char *const kinds[] = { "note", "inspection", "action", "attachment", "notice" };
 	struct srv_rd *rd = from->ops->pull->begin(from);
 	duban_store *st = srv_db_reader(srv_sqlite_db(from));
 	sqlite3 *src = duban_store_db(st);
@@ -149,17 +152,17 @@ static bool copy_ledger(struct srv_store *from, struct pg_conn *dst, struct copy
 		}
 		sqlite3_finalize(s);
 	}
-	for (size_t k = 0; ok && k < sizeof kinds / sizeof kinds[0]; k++) {
+	for (size_t k = 0; ok && k < sizeof record_kinds / sizeof record_kinds[0]; k++) {
 		char *sql = xasprintf("SELECT id, item_id, created_at, %s FROM %s ORDER BY rowid",
-				      strcmp(kinds[k], "attachment") == 0 ? "sha256" : "NULL", kinds[k]);
+				      strcmp(record_kinds[k], "attachment") == 0 ? "sha256" : "NULL", record_kinds[k]);
 		ok = sqlite3_prepare_v2(src, sql, -1, &s, NULL) == SQLITE_OK;
 		free(sql);
 		while (ok && sqlite3_step(s) == SQLITE_ROW) {
 			bool error = false;
-			cJSON *j = from->ops->pull->record_json(rd, kinds[k], (const char *)sqlite3_column_text(s, 0),
+			cJSON *j = from->ops->pull->record_json(rd, record_kinds[k], (const char *)sqlite3_column_text(s, 0),
 								 &error);
 			char *doc = j ? cJSON_PrintUnformatted(j) : NULL;
-			const char *params[] = { kinds[k], (const char *)sqlite3_column_text(s, 0),
+			const char *params[] = { record_kinds[k], (const char *)sqlite3_column_text(s, 0),
 						 (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 3),
 						 (const char *)sqlite3_column_text(s, 2), doc };
 			ok = doc && pg_run(dst, "INSERT INTO record (kind, id, item_id, sha256, created_at, doc)"
@@ -202,19 +205,34 @@ static long long pg_count(struct pg_conn *c, const char *sql)
 	return n;
 }
 
+/* Records of every kind in the SQLite store (-1 on error). */
+static long long sqlite_records(sqlite3 *db)
+{
+	long long total = 0;
+
+	for (size_t k = 0; k < sizeof record_kinds / sizeof record_kinds[0]; k++) {
+		char *sql = xasprintf("SELECT count(*) FROM %s", record_kinds[k]);
+		long long n = sqlite_count(db, sql);
+		free(sql);
+		if (n < 0)
+			return -1;
+		total += n;
+	}
+	return total;
+}
+
 /* Both sides' counts, printed; false when one differs. */
 static bool check_counts(sqlite3 *src, struct pg_conn *dst, FILE *out)
 {
 	static const struct { const char *name, *from, *to; } ledger[] = {
 		{ "items", "SELECT count(*) FROM item", "SELECT count(*) FROM item_doc" },
-		{ "records", "SELECT (SELECT count(*) FROM note) + (SELECT count(*) FROM inspection) +"
-			     " (SELECT count(*) FROM action) + (SELECT count(*) FROM attachment)",
-		  "SELECT count(*) FROM record" },
 		{ "last position", "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'change'), 0)",
 		  "SELECT last FROM change_seq" },
 	};
-	bool same = true;
+	long long records = sqlite_records(src), pg_records = pg_count(dst, "SELECT count(*) FROM record");
+	bool same = records == pg_records && records >= 0;
 
+	fprintf(out, "%-16s %10lld %10lld%s\n", "records", records, pg_records, same ? "" : "  DIFFERENT");
 	for (size_t i = 0; i < sizeof ledger / sizeof ledger[0]; i++) {
 		long long a = sqlite_count(src, ledger[i].from), b = pg_count(dst, ledger[i].to);
 		fprintf(out, "%-16s %10lld %10lld%s\n", ledger[i].name, a, b, a == b ? "" : "  DIFFERENT");
@@ -231,9 +249,7 @@ static bool check_counts(sqlite3 *src, struct pg_conn *dst, FILE *out)
 /* Every row the copy will write, for the progress line's total. */
 static long long rows_to_copy(sqlite3 *src)
 {
-	long long total = sqlite_count(src, "SELECT count(*) FROM item")
-			  + sqlite_count(src, "SELECT (SELECT count(*) FROM note) + (SELECT count(*) FROM inspection) +"
-					      " (SELECT count(*) FROM action) + (SELECT count(*) FROM attachment)");
+	long long total = sqlite_count(src, "SELECT count(*) FROM item") + sqlite_records(src);
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		total += sqlite_count(src, tables[i].count_from);
 	return total;

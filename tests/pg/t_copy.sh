@@ -28,6 +28,10 @@ push "$(op_set "$(uuid)" "$A" progress 0 40)" "$(op_note "$(uuid)" "$A" "$(uuid)
 	"$(op_status "$(uuid)" "$A" not_started in_progress)" "$(op_delete "$(uuid)" "$C")" \
 	"$(op_set "$(uuid)" "$B" county 乙县 甲县)"
 result_is 0 applied "edits, a note, a status, a deletion and a county move"
+# A notice record (an objection): every record table is copied and counted.
+push "$(printf '{"id":"%s","client_seq":%d,"kind":"notice.add","item_id":"%s","created_at":"%s","body":{"id":"%s","item_id":"%s","kind":"objection","date":"2026-06-10","from":"群众","text":"对整改结果有异议","created_at":"%s"}}' \
+	"$(uuid)" "$(next_seq)" "$A" "$DUBAN_NOW" "$(uuid)" "$A" "$DUBAN_NOW")"
+result_is 0 applied "an objection (a notice record)"
 printf 'attached bytes' >"$tmp/blob"
 sha=$(sha256sum "$tmp/blob" | cut -d' ' -f1)
 req -X PUT -H "Authorization: Bearer $boss" --data-binary @"$tmp/blob" "$URL/api/v1/blobs/$sha"
