@@ -13,8 +13,10 @@
 #include "duban/closeout.h"
 #include "duban/date.h"
 #include "duban/json.h"
+#include "duban/policy.h"
 #include "duban/settings.h"
 #include "duban/store.h"
+#include "duban/sync_store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
 #include "cli.h"
@@ -27,28 +29,13 @@ static void policy_warnings(const struct duban_settings *s, const char *key)
 			cli_error(_("%s (the default applies)"), s->errors[i]);
 }
 
-/* The evidence policy from the config (a bad line is reported and leaves
- * the default). */
-static void evidence_policy(struct duban_evidence_policy *p)
-{
-	struct duban_settings s;
-	char err[256];
-	duban_settings_load(&s, NULL);
-	policy_warnings(&s, "evidence: ");
-	if (!duban_evidence_policy_parse(s.evidence, p, err, sizeof err))
-		duban_evidence_policy_parse(duban_evidence_default, p, err, sizeof err);
-	duban_settings_free(&s);
-}
-
 int cli_evidence_missing(struct cli_ctx *ctx, const struct duban_item *item, unsigned *missing)
 {
-	struct duban_evidence_policy p;
 	unsigned present = 0;
-	evidence_policy(&p);
 	enum duban_err err = duban_evidence_present(ctx->st, item->id, &present);
 	if (err != DUBAN_OK)
 		return cli_store_error(ctx, err, item->code);
-	*missing = duban_evidence_missing(&p, item, present);
+	*missing = duban_evidence_missing(&duban_store_policy(ctx->st)->evidence, item, present);
 	return CLI_OK;
 }
 
@@ -164,9 +151,10 @@ int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv)
 		duban_item_free(&item);
 		return rc;
 	}
-	struct duban_evidence_policy p;
-	evidence_policy(&p);
-	unsigned need = duban_evidence_missing(&p, &item, 0);
+	const struct duban_policy *pol = duban_store_policy(ctx->st);
+	if (pol->from[DUBAN_POLICY_EVIDENCE] == DUBAN_POLICY_FROM_CONFIG)
+		policy_warnings(cli_settings(ctx), "evidence: ");
+	unsigned need = duban_evidence_missing(&pol->evidence, &item, 0);
 	struct files f;
 	for (int k = 0; k < DUBAN_EVIDENCE_COUNT; k++)
 		duban_buf_init(&f.by_kind[k]);
@@ -206,14 +194,14 @@ static void accept_help(void)
 		"  -h, --help              show this help\n"), stdout);
 }
 
-static void print_levels(duban_store *st)
+static void print_levels(struct cli_ctx *ctx)
 {
-	const struct duban_acceptance_chain *c = duban_store_acceptance(st);
-	struct duban_settings s;
-	duban_settings_load(&s, NULL);
-	policy_warnings(&s, "acceptance: ");
-	duban_settings_free(&s);
-	puts(_("Acceptance levels, in signing order:"));
+	const struct duban_policy *pol = duban_store_policy(ctx->st);
+	const struct duban_acceptance_chain *c = &pol->acceptance;
+	if (!duban_store_attached(ctx->st))
+		policy_warnings(cli_settings(ctx), "acceptance: ");
+	printf(_("Acceptance levels, in signing order (policy: %s):\n"),
+	       duban_policy_source_text(pol->from[DUBAN_POLICY_ACCEPTANCE]));
 	for (int i = 0; i < c->n; i++)
 		printf("  %d. %s (%s) — %s\n", i + 1, c->level[i].name, c->level[i].id,
 		       c->level[i].signer == DUBAN_ROLE_OFFICE ? _("signed by the office")
@@ -322,7 +310,7 @@ int cmd_accept(struct cli_ctx *ctx, int argc, char **argv)
 	if (a.levels) {
 		if (!cli_store(ctx, &rc))
 			return rc;
-		print_levels(ctx->st);
+		print_levels(ctx);
 		return CLI_OK;
 	}
 	if (argc - optind != 1 || !a.level || a.result < 0 || !a.opinion || !*a.opinion) {

@@ -162,6 +162,10 @@ static const char *const migrations[] = {
 	 * from the index alone, without a table lookup per item: it holds
 	 * every column duban_light() reads. */
 	"CREATE INDEX item_due_light ON item (due_key, status, deadline_kind, start, deadline, progress);",
+	/* The server's copy of the office's close-out policies (duband policy
+	 * set), pulled as changes of type "policy": on a ledger that syncs it
+	 * wins over the config (duban_policy_resolve). */
+	"CREATE TABLE server_policy (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT '');",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -329,7 +333,7 @@ duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 	duban_store *st = xcalloc(1, sizeof *st);
 
 	st->rules = duban_light_rules_default;
-	duban_store_set_acceptance(st, NULL);
+	duban_store_set_policy(st, NULL);
 	st->today = duban_today();
 	st->outbox = true;
 	st->implied = true;
@@ -455,14 +459,27 @@ void duban_store_set_acceptance(duban_store *st, const struct duban_acceptance_c
 {
 	char err[256];
 	if (chain)
-		st->acceptance = *chain;
+		st->policy.acceptance = *chain;
 	else
-		duban_acceptance_parse(duban_acceptance_default, &st->acceptance, err, sizeof err);
+		duban_acceptance_parse(duban_acceptance_default, &st->policy.acceptance, err, sizeof err);
 }
 
 const struct duban_acceptance_chain *duban_store_acceptance(const duban_store *st)
 {
-	return &st->acceptance;
+	return &st->policy.acceptance;
+}
+
+void duban_store_set_policy(duban_store *st, const struct duban_policy *p)
+{
+	if (p)
+		st->policy = *p;
+	else
+		duban_policy_resolve(&st->policy, NULL, NULL, false);
+}
+
+const struct duban_policy *duban_store_policy(const duban_store *st)
+{
+	return &st->policy;
 }
 
 void duban_store_set_source(duban_store *st, const char *source)
@@ -1656,7 +1673,7 @@ enum duban_err duban_acceptance_progress(duban_store *st, const char *item_id, i
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
-		*next = duban_acceptance_next(&st->acceptance, refs, n);
+		*next = duban_acceptance_next(&st->policy.acceptance, refs, n);
 	for (size_t i = 0; i < n; i++)
 		free((char *)refs[i].level);
 	free(refs);
@@ -1694,7 +1711,7 @@ static enum duban_err inspection_moves(duban_store *st, struct duban_item *item,
 	if (r->passed) {
 		int next = 0;
 		enum duban_err err = duban_acceptance_progress(st, item->id, &next);
-		if (err != DUBAN_OK || next < st->acceptance.n)
+		if (err != DUBAN_OK || next < st->policy.acceptance.n)
 			return err;
 	}
 	to = r->passed ? DUBAN_STATUS_VERIFIED : DUBAN_STATUS_IN_PROGRESS;

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "duban/closeout.h"
+#include "duban/policy.h"
 #include "duban/store.h"
 
 enum store_stmt_id {
@@ -30,7 +31,7 @@ struct duban_store {
 	bool receiving;        /* duband: stamp received_at on events and records */
 	char *counties;        /* an inspector's counties, "\n"-separated; NULL: all */
 	char *source;          /* the reason events get when their change names none */
-	struct duban_acceptance_chain acceptance; /* the levels a requested item is signed at */
+	struct duban_policy policy; /* the close-out policy in force (duban_policy_load) */
 	char op_id[37];        /* duband: the pushed op being applied */
 	char recorded_at[25];  /* duband: when its author made it */
 	char last_op_id[37];   /* the op the current change just queued */
