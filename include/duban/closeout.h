@@ -77,6 +77,13 @@ unsigned duban_evidence_missing(const struct duban_evidence_policy *p, const str
  * translated).  Malloc'd; "" for none. */
 char *duban_evidence_mask_text(unsigned mask, bool zh);
 
+/* The kinds of a mask as ids, "after,feedback" (for machines).  Malloc'd. */
+char *duban_evidence_mask_ids(unsigned mask);
+/* What a request's reason carries when the office requests acceptance
+ * without the evidence (followed by why; never translated, so that duband
+ * recognises it in any language). */
+#define DUBAN_EVIDENCE_OVERRIDE "requested without its evidence: "
+
 /* ---- Acceptance criteria (the 安徽 five by default) ---- */
 #define DUBAN_CRITERIA_COUNT 5
 extern const char *const duban_acceptance_criteria_zh[DUBAN_CRITERIA_COUNT];

@@ -260,3 +260,13 @@ char *duban_evidence_mask_text(unsigned mask, bool zh)
 	}
 	return duban_buf_steal(&b);
 }
+
+char *duban_evidence_mask_ids(unsigned mask)
+{
+	struct duban_buf b;
+	duban_buf_init(&b);
+	for (int k = 0; k < DUBAN_EVIDENCE_COUNT; k++)
+		if (mask & (1u << k))
+			duban_buf_printf(&b, "%s%s", b.len ? "," : "", duban_evidence_id((enum duban_evidence_kind)k));
+	return duban_buf_steal(&b);
+}

@@ -164,6 +164,22 @@ static const char *const server_migrations[] = {
 	"CREATE TRIGGER event_append_only_delete BEFORE DELETE ON event BEGIN"
 	" SELECT RAISE(ABORT, 'the history is append-only');"
 	"END;",
+	/* The office's close-out policies (duband policy set/unset).  Each
+	 * change enters the change log as entity "policy" with no item and no
+	 * county: every user pulls it. */
+	"CREATE TABLE policy (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);"
+	"CREATE TRIGGER change_policy_insert AFTER INSERT ON policy BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  VALUES (lower(hex(randomblob(6))), 'policy', NEW.key, '', '', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	"END;"
+	"CREATE TRIGGER change_policy_update AFTER UPDATE ON policy BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  VALUES (lower(hex(randomblob(6))), 'policy', NEW.key, '', '', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	"END;"
+	"CREATE TRIGGER change_policy_delete AFTER DELETE ON policy BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, deleted, created_at)"
+	"  VALUES (lower(hex(randomblob(6))), 'policy', OLD.key, '', '', '', 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	"END;",
 };
 #define SERVER_SCHEMA_VERSION ((int)(sizeof server_migrations / sizeof server_migrations[0]))
 
@@ -490,7 +506,10 @@ static const char prune_sql[] =
 	"    WHERE c.entity_id = change.entity_id AND c.entity = 'item' AND (c.county IS NOT c.old_county"
 	"    OR c.seq = (SELECT min(m.seq) FROM change m WHERE m.entity_id = change.entity_id AND m.entity = 'item'))))"
 	"  OR (change.entity <> 'item' AND change.seq = (SELECT max(c.seq) FROM change c"
-	"    WHERE c.entity_id = change.entity_id AND c.entity = change.entity))))"
+	"    WHERE c.entity_id = change.entity_id AND c.entity = change.entity)))"
+	/* A policy's latest change stays: a client starting afresh needs it. */
+	" OR (change.entity = 'policy' AND change.seq = (SELECT max(c.seq) FROM change c"
+	"    WHERE c.entity_id = change.entity_id AND c.entity = 'policy')))"
 	" RETURNING seq";
 
 long long srv_prune_changes(duban_store *st, int days)
