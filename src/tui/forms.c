@@ -925,7 +925,18 @@ int tui_form_status(struct tui *t, const char *item_id)
 		return TUI_REDRAW;
 	}
 	enum duban_role role = duban_store_role(t->st);
-	sc.n = duban_status_next(sc.item.status, role, sc.to);
+	enum duban_status next[DUBAN_STATUS_COUNT];
+	int n = duban_status_next(sc.item.status, role, next);
+	/* Verified is the pass of the chain's last level (V), never a choice. */
+	sc.n = 0;
+	for (int i = 0; i < n; i++)
+		if (next[i] != DUBAN_STATUS_VERIFIED)
+			sc.to[sc.n++] = next[i];
+	if (sc.n == 0 && sc.item.status == DUBAN_STATUS_REQUESTED) {
+		tui_message(t, true, _("%s: sign its acceptance levels (V) to verify it"), sc.item.code);
+		duban_item_free(&sc.item);
+		return TUI_REDRAW;
+	}
 	if (sc.n == 0) {
 		tui_message(t, true, _("%s is %s: no status change is open to the %s role"), sc.item.code,
 			    duban_status_name(sc.item.status), duban_role_name(role));
