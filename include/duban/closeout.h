@@ -36,6 +36,15 @@ bool duban_acceptance_parse(const char *spec, struct duban_acceptance_chain *out
 char *duban_acceptance_format(const struct duban_acceptance_chain *c);
 /* The level with this id or name, -1 when the chain has none. */
 int duban_acceptance_find(const struct duban_acceptance_chain *c, const char *id_or_name);
+/* The chain an item is signed along: its own (acceptance_levels) when it
+ * has one that reads, else the policy's. */
+void duban_acceptance_of(const char *item_levels, const struct duban_acceptance_chain *policy,
+			 struct duban_acceptance_chain *out);
+/* A change of an item's own chain from old to levels: only the office
+ * makes it, and a new value other than "" must read.  False with a message
+ * (*permission: whose fault) when refused. */
+bool duban_acceptance_levels_check(const char *old, const char *levels, enum duban_role role, bool *permission,
+				   char *msg, size_t msglen);
 /* May role sign level i of the chain? */
 bool duban_acceptance_may_sign(const struct duban_acceptance_chain *c, int i, enum duban_role role);
 

@@ -31,7 +31,8 @@ struct evidence {
 };
 
 struct history {
-	const struct duban_acceptance_chain *chain;
+	const struct duban_acceptance_chain *chain; /* = &own */
+	struct duban_acceptance_chain own;          /* the item's chain (its own, else the policy's) */
 	struct table timeline, inspections, actions;
 	struct evidence *ev;
 	size_t nev, capev;
@@ -251,8 +252,10 @@ static void table_reverse(struct table *t)
 static enum duban_err history_read(duban_store *st, const struct duban_item *item, struct history *h)
 {
 	memset(h, 0, sizeof *h);
-	h->chain = duban_store_acceptance(st);
-	enum duban_err err = duban_history_each(st, item->id, collect, h);
+	enum duban_err err = duban_item_chain(st, item->id, &h->own);
+	h->chain = &h->own;
+	if (err == DUBAN_OK)
+		err = duban_history_each(st, item->id, collect, h);
 	table_reverse(&h->timeline);
 	table_reverse(&h->inspections);
 	table_reverse(&h->actions);

@@ -97,6 +97,7 @@ static const char *refusal_code(const char *reason, const char *fmt)
 		{ "viewer %s may not change the ledger", "read_only" },
 		{ "the op id %s is already used; give the op a new id", "op_id_used" },
 		{ "%s has no acceptance level '%s' (its chain is %s)", "level_unknown" },
+		{ "only the office sets an item's acceptance levels", "levels_office_only" },
 		{ "%s: the next level to sign is %s, not %s (levels are signed in order)", "level_order" },
 		{ "%s: level %s is signed by the office, not by %s %s", "level_role" },
 		{ "%s: the request for acceptance lacks its evidence: %s", "evidence_missing" },
@@ -205,18 +206,19 @@ static bool policy_text(struct push *p, enum duban_policy_key k, char **text)
 	return true;
 }
 
-/* The chain an item is signed along: the office's acceptance policy (or
- * the default when the server's value cannot be read). */
+/* The chain an item is signed along: its own, else the office's
+ * acceptance policy (or the default when that cannot be read). */
 static bool item_chain(struct push *p, const struct duban_item *item, struct duban_acceptance_chain *chain)
 {
+	struct duban_acceptance_chain policy;
 	char *text = NULL, err[256];
 
-	(void)item;
 	if (!policy_text(p, DUBAN_POLICY_ACCEPTANCE, &text))
 		return false;
-	if (!duban_acceptance_parse(text, chain, err, sizeof err))
-		duban_acceptance_parse(duban_acceptance_default, chain, err, sizeof err);
+	if (!duban_acceptance_parse(text, &policy, err, sizeof err))
+		duban_acceptance_parse(duban_acceptance_default, &policy, err, sizeof err);
 	free(text);
+	duban_acceptance_of(item->acceptance_levels, &policy, chain);
 	return true;
 }
 
@@ -411,7 +413,8 @@ static cJSON *op_set(struct push *p, const struct op *op, struct duban_item *ite
 	const char *name = member_str(op->json, "field"), *base, *value;
 	const struct duban_field *f = name ? duban_field_find(name) : NULL;
 	struct duban_item copy;
-	char *current;
+	char *current, why[256];
+	bool permission;
 	cJSON *a;
 	enum duban_err err;
 
@@ -443,6 +446,10 @@ static cJSON *op_set(struct push *p, const struct op *op, struct duban_item *ite
 		a = rejected(op, "validation", "%s: cannot read '%s'", f->name, value);
 	} else if (strcmp(f->name, "county") == 0 && !srv_user_sees(p->u, copy.county)) {
 		a = out_of_scope(p, op, copy.county);
+	} else if (!duban_acceptance_levels_check(item->acceptance_levels, copy.acceptance_levels, p->u->role,
+						  &permission, why, sizeof why)) {
+		a = permission ? rejected(op, "permission", "only the office sets an item's acceptance levels")
+			       : rejected(op, "validation", "%s", why);
 	} else {
 		const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
 		const char *reason = cJSON_IsObject(body) ? member_str(body, "reason") : NULL;
@@ -546,6 +553,14 @@ static cJSON *op_create(struct push *p, const struct op *op)
 		a = rejected(op, "permission", "the %s role may not create an item with status %s",
 			     duban_role_id(p->u->role), duban_status_id(item.status));
 		goto out;
+	}
+	{
+		bool permission;
+		if (!duban_acceptance_levels_check("", item.acceptance_levels, p->u->role, &permission, why, sizeof why)) {
+			a = permission ? rejected(op, "permission", "only the office sets an item's acceptance levels")
+			       : rejected(op, "validation", "%s", why);
+			goto out;
+		}
 	}
 	/* The server numbers versions: a client's number means nothing here. */
 	item.version = 0;

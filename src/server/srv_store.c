@@ -179,6 +179,32 @@ static const char *const server_migrations[] = {
 	"CREATE TRIGGER change_policy_delete AFTER DELETE ON policy BEGIN"
 	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, deleted, created_at)"
 	"  VALUES (lower(hex(randomblob(6))), 'policy', OLD.key, '', '', '', 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	"END;"
+	/* An item's own acceptance chain is a field like the others: its
+	 * changes enter the log. */
+	"DROP TRIGGER change_item_update;"
+	"CREATE TRIGGER change_item_update AFTER UPDATE OF"
+	" id, kind, code, \"round\", batch, title, description, categories, scope, county,"
+	" township, lead_unit, co_units, leader, owner, contact, goal, measures, findings,"
+	" handling, accountability, start, deadline, deadline_kind, notice_end, status,"
+	" progress, verdict, rectify_orders, fines, penalty_cases, criminal_cases, detentions,"
+	" summons, accountability_count, key_case, duplicate_of, longitude, latitude, public,"
+	" created_at, due_key, acceptance_levels ON item BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  VALUES (lower(hex(randomblob(6))), 'item', NEW.id, NEW.id, NEW.county, OLD.county,"
+	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	" UPDATE item SET version = last_insert_rowid() WHERE id = NEW.id;"
+	/* Users of the new county have never seen the records and events: announce them
+	 * again, after the item so a client has the item first. */
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  SELECT lower(hex(randomblob(6))), r.entity, r.id, NEW.id, NEW.county, NEW.county,"
+	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM ("
+	"   SELECT 'note' AS entity, id, created_at, rowid AS r, 0 AS o FROM note WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'inspection', id, created_at, rowid, 1 FROM inspection WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'action', id, created_at, rowid, 2 FROM action WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'attachment', id, created_at, rowid, 3 FROM attachment WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'event', seq, created_at, seq, 4 FROM event WHERE item_id = NEW.id"
+	"  ) AS r WHERE OLD.county IS NOT NEW.county ORDER BY r.created_at, r.o, r.r;"
 	"END;",
 };
 #define SERVER_SCHEMA_VERSION ((int)(sizeof server_migrations / sizeof server_migrations[0]))

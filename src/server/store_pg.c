@@ -84,31 +84,38 @@ static const char *const pg_migrations[] = {
  * reports and for the tests that count rows on either backend.  Built from
  * the field table: a later change of fields appends a step that replaces
  * the item view. */
+static void item_view(struct duban_buf *b, bool replace)
+{
+	duban_buf_puts(b, replace ? "CREATE OR REPLACE VIEW" : "CREATE VIEW");
+	duban_buf_puts(b, " item AS SELECT id, version, doc::jsonb->>'created_at' AS created_at,"
+			  " doc::jsonb->>'updated_at' AS updated_at");
+	for (size_t i = 0; i < duban_field_count; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		switch (f->type) {
+		case DUBAN_FT_INT:
+			duban_buf_printf(b, ", (doc::jsonb->>'%s')::bigint AS \"%s\"", f->name, f->name);
+			break;
+		case DUBAN_FT_DOUBLE:
+			duban_buf_printf(b, ", (doc::jsonb->>'%s')::float8 AS \"%s\"", f->name, f->name);
+			break;
+		case DUBAN_FT_BOOL:
+			duban_buf_printf(b, ", CASE WHEN (doc::jsonb->>'%s')::boolean THEN 1 ELSE 0 END AS \"%s\"",
+					 f->name, f->name);
+			break;
+		default:
+			duban_buf_printf(b, ", doc::jsonb->>'%s' AS \"%s\"", f->name, f->name);
+		}
+	}
+	duban_buf_puts(b, " FROM item_doc;");
+}
+
 static char *views_sql(void)
 {
 	struct duban_buf b;
 
 	duban_buf_init(&b);
-	duban_buf_puts(&b, "CREATE VIEW item AS SELECT id, version, doc::jsonb->>'created_at' AS created_at,"
-			   " doc::jsonb->>'updated_at' AS updated_at");
-	for (size_t i = 0; i < duban_field_count; i++) {
-		const struct duban_field *f = &duban_fields[i];
-		switch (f->type) {
-		case DUBAN_FT_INT:
-			duban_buf_printf(&b, ", (doc::jsonb->>'%s')::bigint AS \"%s\"", f->name, f->name);
-			break;
-		case DUBAN_FT_DOUBLE:
-			duban_buf_printf(&b, ", (doc::jsonb->>'%s')::float8 AS \"%s\"", f->name, f->name);
-			break;
-		case DUBAN_FT_BOOL:
-			duban_buf_printf(&b, ", CASE WHEN (doc::jsonb->>'%s')::boolean THEN 1 ELSE 0 END AS \"%s\"",
-					 f->name, f->name);
-			break;
-		default:
-			duban_buf_printf(&b, ", doc::jsonb->>'%s' AS \"%s\"", f->name, f->name);
-		}
-	}
-	duban_buf_puts(&b, " FROM item_doc;"
+	item_view(&b, false);
+	duban_buf_puts(&b, ""
 			   "CREATE VIEW note AS SELECT id, item_id, doc::jsonb->>'author' AS author,"
 			   " doc::jsonb->>'text' AS text, created_at, doc::jsonb->>'received_at' AS received_at"
 			   " FROM record WHERE kind = 'note';"
@@ -136,6 +143,15 @@ static char *migration_sql(int step)
 {
 	if (step == 1)
 		return views_sql();
+	if (step == 2) {
+		/* The policy table, and the item view with the field
+		 * acceptance_levels (appended, so the view can be replaced). */
+		struct duban_buf b;
+		duban_buf_init(&b);
+		duban_buf_puts(&b, pg_migrations[1]);
+		item_view(&b, true);
+		return duban_buf_steal(&b);
+	}
 	return xstrdup(pg_migrations[step == 0 ? 0 : step - 1]);
 }
 

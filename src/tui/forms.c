@@ -725,7 +725,8 @@ enum { ACC_RESULT, ACC_OPINION, ACC_DATE, ACC_CRITERIA };
 
 struct accept_ctx {
 	struct duban_item item;
-	const struct duban_acceptance_chain *chain;
+	const struct duban_acceptance_chain *chain; /* = &own */
+	struct duban_acceptance_chain own;          /* the item's chain */
 	int level;
 };
 
@@ -814,10 +815,13 @@ static char *accept_refusal(struct tui *t, const struct accept_ctx *ac)
 
 int tui_form_accept(struct tui *t, const char *item_id)
 {
-	struct accept_ctx ac = { .chain = duban_store_acceptance(t->st) };
+	struct accept_ctx ac = { 0 };
+	ac.chain = &ac.own;
 	if (!open_item(t, item_id, &ac.item))
 		return TUI_REDRAW;
-	enum duban_err err = duban_acceptance_progress(t->st, ac.item.id, &ac.level);
+	enum duban_err err = duban_item_chain(t->st, ac.item.id, &ac.own);
+	if (err == DUBAN_OK)
+		err = duban_acceptance_progress(t->st, ac.item.id, &ac.level);
 	char *why = err != DUBAN_OK ? xstrdup(store_error(t, err)) : accept_refusal(t, &ac);
 	if (why) {
 		tui_message(t, true, "%s", why);
