@@ -146,6 +146,12 @@ static const struct {
 	{ "blob_missing", N_("the attachment's file has not been uploaded") },
 	{ "read_only", N_("a viewer may not change the ledger") },
 	{ "op_id_used", N_("the change's id is already used") },
+	{ "level_unknown", N_("the item's acceptance chain on the server has no such level") },
+	{ "level_order", N_("on the server another acceptance level is next: levels are signed in order") },
+	{ "level_role", N_("your role may not sign this acceptance level") },
+	{ "evidence_missing", N_("the request for acceptance lacks the evidence the office's policy requires") },
+	{ "chain_incomplete", N_("an item is verified only by signing the last level of its acceptance chain") },
+	{ "levels_office_only", N_("only the office sets an item's acceptance levels") },
 };
 
 static char *refusal_text(const char *stored)

@@ -122,6 +122,34 @@ result_is 0 applied "the office signs the city level"
 result_is 1 applied "and the item is verified"
 is "$(item_of_now "$B" | jq -r .status)" verified "the server holds it verified"
 
+# ---------------------------------------------------------------- an item's own chain
+C=$(uuid)
+TOKEN=$boss
+push "$(op_create "$(uuid)" "$C" JA-003 甲县 in_progress)"
+result_is 0 applied "the office creates a key case"
+TOKEN=$li
+push "$(op_set "$(uuid)" "$C" acceptance_levels "" "county:县级初验")"
+result_is 0 rejected:permission "an inspector may not set an item's chain"
+is "$(code_of 0)" levels_office_only "with code levels_office_only"
+TOKEN=$boss
+push "$(op_set "$(uuid)" "$C" acceptance_levels "" "county:县 county:县")"
+result_is 0 rejected:validation "a chain that does not read is rejected"
+push "$(op_set "$(uuid)" "$C" acceptance_levels "" "county:县级初验 province:省级验收@office")" \
+	"$(op_status "$(uuid)" "$C" in_progress requested 'requested without its evidence: 重点件')"
+result_is 0 applied "the office gives the key case provincial acceptance"
+result_is 1 applied "and requests it"
+TOKEN=$li
+push "$(op_signoff "$C" county true)"
+result_is 0 applied "li signs the county level of the item's chain"
+TOKEN=$boss
+push "$(op_signoff "$C" city true)"
+is "$(code_of 0)" level_unknown "the policy's city level is not in the item's chain"
+push "$(op_status "$(uuid)" "$C" requested verified)"
+is "$(code_of 0)" chain_incomplete "verified before the provincial level is rejected"
+push "$(op_signoff "$C" province true)" "$(op_status "$(uuid)" "$C" requested verified)"
+result_is 0 applied "the office signs the provincial level"
+result_is 1 applied "and the key case is verified"
+
 # A fail starts the chain again: the item goes back, and a new request is
 # signed from the first level.
 TOKEN=$li
