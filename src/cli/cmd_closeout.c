@@ -179,7 +179,8 @@ static void accept_help(void)
 		"                    [--signer NAME] [--date DATE] [--criteria 1,2,...]\n"
 		"Sign one level of the acceptance chain (验收层级) of an item whose close-out\n"
 		"was requested: who signed, when, the opinion and the result.  Levels are\n"
-		"signed in order (`set acceptance`; duban accept --levels shows them); a\n"
+		"signed in order (the item's own chain, else the office's policy: the\n"
+		"server's, or `set acceptance`; duban accept [CODE] --levels shows them); a\n"
 		"fail returns the item to in progress with the opinion as the reason; the\n"
 		"pass of the last level verifies it.\n\n"
 		"Options:\n"
@@ -210,7 +211,7 @@ static int print_levels(struct cli_ctx *ctx, const char *code)
 		if (rc == CLI_OK && err != DUBAN_OK)
 			rc = cli_store_error(ctx, err, item.code);
 		if (rc == CLI_OK && memcmp(&c, &pol->acceptance, sizeof c) != 0)
-			from = _("the item's own (acceptance_levels)");
+			from = _("the item's own chain (acceptance_levels)");
 		duban_item_free(&item);
 		if (rc != CLI_OK)
 			return rc;
