@@ -152,7 +152,7 @@ int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	}
 	const struct duban_policy *pol = duban_store_policy(ctx->st);
-	if (pol->from[DUBAN_POLICY_EVIDENCE] == DUBAN_POLICY_FROM_CONFIG)
+	if (!duban_store_attached(ctx->st))
 		policy_warnings(cli_settings(ctx), "evidence: ");
 	unsigned need = duban_evidence_missing(&pol->evidence, &item, 0);
 	struct files f;
