@@ -36,6 +36,15 @@ bool duban_acceptance_parse(const char *spec, struct duban_acceptance_chain *out
 char *duban_acceptance_format(const struct duban_acceptance_chain *c);
 /* The level with this id or name, -1 when the chain has none. */
 int duban_acceptance_find(const struct duban_acceptance_chain *c, const char *id_or_name);
+/* The chain an item is signed along: its own (acceptance_levels) when it
+ * has one that reads, else the policy's. */
+void duban_acceptance_of(const char *item_levels, const struct duban_acceptance_chain *policy,
+			 struct duban_acceptance_chain *out);
+/* A change of an item's own chain from old to levels: only the office
+ * makes it, and a new value other than "" must read.  False with a message
+ * (*permission: whose fault) when refused. */
+bool duban_acceptance_levels_check(const char *old, const char *levels, enum duban_role role, bool *permission,
+				   char *msg, size_t msglen);
 /* May role sign level i of the chain? */
 bool duban_acceptance_may_sign(const struct duban_acceptance_chain *c, int i, enum duban_role role);
 
@@ -76,6 +85,13 @@ unsigned duban_evidence_missing(const struct duban_evidence_policy *p, const str
 /* The kinds of a mask as "after、feedback" in names (zh: Chinese, else
  * translated).  Malloc'd; "" for none. */
 char *duban_evidence_mask_text(unsigned mask, bool zh);
+
+/* The kinds of a mask as ids, "after,feedback" (for machines).  Malloc'd. */
+char *duban_evidence_mask_ids(unsigned mask);
+/* What a request's reason carries when the office requests acceptance
+ * without the evidence (followed by why; never translated, so that duband
+ * recognises it in any language). */
+#define DUBAN_EVIDENCE_OVERRIDE "requested without its evidence: "
 
 /* ---- Acceptance criteria (the 安徽 five by default) ---- */
 #define DUBAN_CRITERIA_COUNT 5

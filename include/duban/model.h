@@ -124,6 +124,8 @@ struct duban_item {
 	char *duplicate_of;   /* code of the first complaint */
 	double longitude, latitude; /* NAN when unknown */
 	bool is_public;
+	char *acceptance_levels; /* 验收层级: the item's own acceptance chain (duban_acceptance_parse's
+				  * syntax, e.g. provincial acceptance of a key case); "" for the policy's */
 	char created_at[25];  /* UTC, YYYY-MM-DDTHH:MM:SSZ */
 	char updated_at[25];
 	long long version;    /* server version; 0 when never synced */

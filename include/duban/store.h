@@ -49,6 +49,14 @@ void duban_store_set_counties(duban_store *st, const char *const *counties, int 
  * signs the chain's last level. */
 void duban_store_set_acceptance(duban_store *st, const struct duban_acceptance_chain *chain);
 const struct duban_acceptance_chain *duban_store_acceptance(const duban_store *st);
+/* The whole close-out policy in force (duban_policy_load decides it; NULL:
+ * the built-in defaults).  set_acceptance changes its chain only. */
+struct duban_policy;
+void duban_store_set_policy(duban_store *st, const struct duban_policy *p);
+const struct duban_policy *duban_store_policy(const duban_store *st);
+/* The chain the item is signed along (duban_acceptance_of: its own, else
+ * the policy's).  An unknown item gets the policy's. */
+enum duban_err duban_item_chain(duban_store *st, const char *item_id, struct duban_acceptance_chain *out);
 /* The index in the chain of the item's next level to sign, from its
  * inspections with a level since its latest request for acceptance
  * (chain->n when every level is signed). */

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "duban/model.h"
+#include "duban/policy.h"
 #include "duban/store.h"
 
 /* ---------------------------------------------------------------- outbox */
@@ -199,5 +200,13 @@ enum duban_err duban_sync_set(duban_store *st, const char *key, const char *valu
 /* After a server "reset" answer: forgets the cursor so the next pull starts
  * from 0.  The outbox and the conflicts stay. */
 enum duban_err duban_sync_reset(duban_store *st);
+
+/* ---------------------------------------------------------------- the server's policies */
+
+/* The ledger's copy of the server's policies (pulled as changes of type
+ * "policy"): server[k] malloc'd, NULL for a key the server does not set. */
+enum duban_err duban_policy_copy(duban_store *st, char *server[DUBAN_POLICY_COUNT]);
+/* Whether the ledger syncs with a server (it has synced once). */
+bool duban_store_attached(duban_store *st);
 
 #endif

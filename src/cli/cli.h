@@ -39,7 +39,13 @@ struct cli_ctx {
 	const char *cmd;   /* the subcommand's name, for messages */
 	bool fresh;        /* --fresh: the interface without the last run's state */
 	bool quiet;        /* -q: no progress line */
+	struct duban_settings *settings; /* the config, loaded once (cli_settings) */
 };
+
+struct duban_settings;
+/* The config file, read on first use and kept for the command (role,
+ * policies, sort: one read per command). */
+const struct duban_settings *cli_settings(struct cli_ctx *ctx);
 
 struct duban_progress;
 /* For a command that can run for more than a second: catches Ctrl-C (the

@@ -13,8 +13,10 @@
 #include "duban/closeout.h"
 #include "duban/date.h"
 #include "duban/json.h"
+#include "duban/policy.h"
 #include "duban/settings.h"
 #include "duban/store.h"
+#include "duban/sync_store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
 #include "cli.h"
@@ -27,28 +29,13 @@ static void policy_warnings(const struct duban_settings *s, const char *key)
 			cli_error(_("%s (the default applies)"), s->errors[i]);
 }
 
-/* The evidence policy from the config (a bad line is reported and leaves
- * the default). */
-static void evidence_policy(struct duban_evidence_policy *p)
-{
-	struct duban_settings s;
-	char err[256];
-	duban_settings_load(&s, NULL);
-	policy_warnings(&s, "evidence: ");
-	if (!duban_evidence_policy_parse(s.evidence, p, err, sizeof err))
-		duban_evidence_policy_parse(duban_evidence_default, p, err, sizeof err);
-	duban_settings_free(&s);
-}
-
 int cli_evidence_missing(struct cli_ctx *ctx, const struct duban_item *item, unsigned *missing)
 {
-	struct duban_evidence_policy p;
 	unsigned present = 0;
-	evidence_policy(&p);
 	enum duban_err err = duban_evidence_present(ctx->st, item->id, &present);
 	if (err != DUBAN_OK)
 		return cli_store_error(ctx, err, item->code);
-	*missing = duban_evidence_missing(&p, item, present);
+	*missing = duban_evidence_missing(&duban_store_policy(ctx->st)->evidence, item, present);
 	return CLI_OK;
 }
 
@@ -164,9 +151,10 @@ int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv)
 		duban_item_free(&item);
 		return rc;
 	}
-	struct duban_evidence_policy p;
-	evidence_policy(&p);
-	unsigned need = duban_evidence_missing(&p, &item, 0);
+	const struct duban_policy *pol = duban_store_policy(ctx->st);
+	if (!duban_store_attached(ctx->st))
+		policy_warnings(cli_settings(ctx), "evidence: ");
+	unsigned need = duban_evidence_missing(&pol->evidence, &item, 0);
 	struct files f;
 	for (int k = 0; k < DUBAN_EVIDENCE_COUNT; k++)
 		duban_buf_init(&f.by_kind[k]);
@@ -191,7 +179,8 @@ static void accept_help(void)
 		"                    [--signer NAME] [--date DATE] [--criteria 1,2,...]\n"
 		"Sign one level of the acceptance chain (验收层级) of an item whose close-out\n"
 		"was requested: who signed, when, the opinion and the result.  Levels are\n"
-		"signed in order (`set acceptance`; duban accept --levels shows them); a\n"
+		"signed in order (the item's own chain, else the office's policy: the\n"
+		"server's, or `set acceptance`; duban accept [CODE] --levels shows them); a\n"
 		"fail returns the item to in progress with the opinion as the reason; the\n"
 		"pass of the last level verifies it.\n\n"
 		"Options:\n"
@@ -202,25 +191,42 @@ static void accept_help(void)
 		"      --date DATE         the day of the acceptance (default today)\n"
 		"      --criteria LIST     the acceptance criteria met, by number (--levels\n"
 		"                          lists them)\n"
-		"      --levels            show the chain and the criteria, and exit\n"
+		"      --levels            show the chain (the item's, with CODE) and the\n"
+		"                          criteria, and exit\n"
 		"  -h, --help              show this help\n"), stdout);
 }
 
-static void print_levels(duban_store *st)
+/* The chain (of item when given: its own, else the policy's) and where it
+ * comes from. */
+static int print_levels(struct cli_ctx *ctx, const char *code)
 {
-	const struct duban_acceptance_chain *c = duban_store_acceptance(st);
-	struct duban_settings s;
-	duban_settings_load(&s, NULL);
-	policy_warnings(&s, "acceptance: ");
-	duban_settings_free(&s);
-	puts(_("Acceptance levels, in signing order:"));
-	for (int i = 0; i < c->n; i++)
-		printf("  %d. %s (%s) — %s\n", i + 1, c->level[i].name, c->level[i].id,
-		       c->level[i].signer == DUBAN_ROLE_OFFICE ? _("signed by the office")
-							    : _("signed by the county's inspectors or the office"));
+	const struct duban_policy *pol = duban_store_policy(ctx->st);
+	struct duban_acceptance_chain c = pol->acceptance;
+	const char *from = duban_policy_source_text(pol->from[DUBAN_POLICY_ACCEPTANCE]);
+	if (code) {
+		struct duban_item item;
+		duban_item_init(&item);
+		int rc = cli_get_item(ctx, code, &item);
+		enum duban_err err = rc == CLI_OK ? duban_item_chain(ctx->st, item.id, &c) : DUBAN_OK;
+		if (rc == CLI_OK && err != DUBAN_OK)
+			rc = cli_store_error(ctx, err, item.code);
+		if (rc == CLI_OK && memcmp(&c, &pol->acceptance, sizeof c) != 0)
+			from = _("the item's own chain (acceptance_levels)");
+		duban_item_free(&item);
+		if (rc != CLI_OK)
+			return rc;
+	}
+	if (!duban_store_attached(ctx->st))
+		policy_warnings(cli_settings(ctx), "acceptance: ");
+	printf(_("Acceptance levels, in signing order (policy: %s):\n"), from);
+	for (int i = 0; i < c.n; i++)
+		printf("  %d. %s (%s) — %s\n", i + 1, c.level[i].name, c.level[i].id,
+		       c.level[i].signer == DUBAN_ROLE_OFFICE ? _("signed by the office")
+							   : _("signed by the county's inspectors or the office"));
 	puts(_("Acceptance criteria:"));
 	for (int i = 0; i < DUBAN_CRITERIA_COUNT; i++)
 		printf("  %d. %s\n", i + 1, duban_acceptance_criteria_zh[i]);
+	return CLI_OK;
 }
 
 /* "1,3,5" with numbers 1..DUBAN_CRITERIA_COUNT, each once, sorted. */
@@ -298,12 +304,14 @@ static int parse_accept(struct cli_ctx *ctx, int argc, char **argv, struct accep
 }
 
 /* Why this sign-off may not be made, or NULL. */
-static char *accept_refusal(duban_store *st, const struct duban_item *item, int level, int next)
+static char *accept_refusal(duban_store *st, const struct duban_acceptance_chain *c, const struct duban_item *item,
+			    int level, int next)
 {
-	const struct duban_acceptance_chain *c = duban_store_acceptance(st);
 	if (item->status != DUBAN_STATUS_REQUESTED)
 		return xasprintf(_("%s is %s: only an item whose close-out was requested is accepted "
 				   "(duban status %s requested)"), item->code, duban_status_name(item->status), item->code);
+	if (next >= c->n)
+		return xasprintf(_("%s: every acceptance level is signed"), item->code);
 	if (level != next)
 		return xasprintf(_("%s: the next level to sign is %s (levels are signed in order)"), item->code,
 				 c->level[next].name);
@@ -320,10 +328,13 @@ int cmd_accept(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
 	if (a.levels) {
+		if (argc - optind > 1) {
+			cli_error(_("accept --levels takes at most one item"));
+			return CLI_USAGE;
+		}
 		if (!cli_store(ctx, &rc))
 			return rc;
-		print_levels(ctx->st);
-		return CLI_OK;
+		return print_levels(ctx, argc - optind == 1 ? argv[optind] : NULL);
 	}
 	if (argc - optind != 1 || !a.level || a.result < 0 || !a.opinion || !*a.opinion) {
 		cli_error(_("accept needs an item, --level, --pass or --fail, and --opinion (see duban accept --help)"));
@@ -343,7 +354,13 @@ int cmd_accept(struct cli_ctx *ctx, int argc, char **argv)
 	duban_item_init(&item);
 	if ((rc = cli_get_item(ctx, argv[optind], &item)) != CLI_OK)
 		goto out;
-	const struct duban_acceptance_chain *c = duban_store_acceptance(ctx->st);
+	struct duban_acceptance_chain chain;
+	const struct duban_acceptance_chain *c = &chain;
+	enum duban_err err = duban_item_chain(ctx->st, item.id, &chain);
+	if (err != DUBAN_OK) {
+		rc = cli_store_error(ctx, err, item.code);
+		goto out;
+	}
 	int level = duban_acceptance_find(c, a.level), next = 0;
 	if (level < 0) {
 		char *levels = duban_acceptance_format(c);
@@ -352,12 +369,12 @@ int cmd_accept(struct cli_ctx *ctx, int argc, char **argv)
 		rc = CLI_REFUSED;
 		goto out;
 	}
-	enum duban_err err = duban_acceptance_progress(ctx->st, item.id, &next);
+	err = duban_acceptance_progress(ctx->st, item.id, &next);
 	if (err != DUBAN_OK) {
 		rc = cli_store_error(ctx, err, item.code);
 		goto out;
 	}
-	char *why = accept_refusal(ctx->st, &item, level, next);
+	char *why = accept_refusal(ctx->st, c, &item, level, next);
 	if (why) {
 		cli_error("%s", why);
 		free(why);

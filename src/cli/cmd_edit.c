@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duban/closeout.h"
 #include "duban/date.h"
 #include "duban/model.h"
 #include "duban/notice.h"
@@ -475,6 +476,12 @@ static int do_status(struct cli_ctx *ctx, const char *code, const char *new_name
 	char *code_shown = duban_sanitize(item.code, false);
 	if (rc == CLI_OK && item.status == (enum duban_status)to) {
 		printf(_("%s is already %s: nothing changed\n"), code_shown, duban_status_name(to));
+	} else if (rc == CLI_OK && to == DUBAN_STATUS_VERIFIED) {
+		/* Verified is the pass of the chain's last level, nothing else. */
+		cli_error(_("%s: an item is verified by signing the last level of its acceptance chain: "
+			    "duban accept %s --level LEVEL --pass --opinion TEXT (duban accept --levels)"),
+			  code_shown, code_shown);
+		rc = CLI_REFUSED;
 	} else if (rc == CLI_OK && to == DUBAN_STATUS_REQUESTED &&
 		   (rc = evidence_check(ctx, &item, override)) != CLI_OK) {
 		/* refused: said */
@@ -485,8 +492,9 @@ static int do_status(struct cli_ctx *ctx, const char *code, const char *new_name
 		char *why = NULL;
 		bool legal = err == DUBAN_OK;
 		if (to == DUBAN_STATUS_REQUESTED && override)
-			reason = why = *reason ? xasprintf(_("%s; requested without its evidence: %s"), reason, override)
-					       : xasprintf(_("requested without its evidence: %s"), override);
+			/* Untranslated: duband finds the override by it. */
+			reason = why = *reason ? xasprintf("%s; " DUBAN_EVIDENCE_OVERRIDE "%s", reason, override)
+					       : xasprintf(DUBAN_EVIDENCE_OVERRIDE "%s", override);
 		if (err == DUBAN_OK)
 			err = duban_item_set_status(ctx->st, item.id, to, reason);
 		free(why);

@@ -20,6 +20,7 @@
 
 #include "build-id.h"
 #include "duban/model.h"
+#include "duban/policy.h"
 #include "duban/progress.h"
 #include "duban/settings.h"
 #include "duban/store.h"
@@ -77,10 +78,7 @@ static int default_view(struct cli_ctx *ctx)
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		/* In the interface's order: most urgent first, or `set sort`. */
-		struct duban_settings s;
-		duban_settings_load(&s, NULL);
-		char *sort = xstrdup(s.default_sort);
-		duban_settings_free(&s);
+		char *sort = xstrdup(cli_settings(ctx)->default_sort);
 		char *argv[] = { (char *)"list", (char *)"--sort", sort, NULL };
 		ctx->cmd = "list";
 		optind = 0;
@@ -215,10 +213,19 @@ int cli_get_item(struct cli_ctx *ctx, const char *code_or_id, struct duban_item 
 	return CLI_OK;
 }
 
+const struct duban_settings *cli_settings(struct cli_ctx *ctx)
+{
+	if (!ctx->settings) {
+		ctx->settings = xcalloc(1, sizeof *ctx->settings);
+		duban_settings_load(ctx->settings, NULL);
+	}
+	return ctx->settings;
+}
+
 /* The role of changes made while not logged in: DUBAN_ROLE, else the
  * config's `set role`, else office (a ledger of one's own).  -1 on a bad
  * value, with the message printed. */
-static int local_role(void)
+static int local_role(struct cli_ctx *ctx)
 {
 	const char *r = getenv("DUBAN_ROLE");
 	int role;
@@ -228,33 +235,16 @@ static int local_role(void)
 			cli_error(_("DUBAN_ROLE: unknown role '%s' (office, inspector or viewer)"), r);
 		return role;
 	}
-	struct duban_settings s;
-	duban_settings_load(&s, NULL);
 	/* A bad `set role` line is reported as FILE:LINE and leaves office. */
-	role = duban_role_parse(s.role);
-	duban_settings_free(&s);
+	role = duban_role_parse(cli_settings(ctx)->role);
 	return role < 0 ? DUBAN_ROLE_OFFICE : role;
-}
-
-/* The office's close-out policy from the config (a bad line was reported
- * as FILE:LINE and left the default). */
-static void set_policies(duban_store *st)
-{
-	struct duban_settings s;
-	struct duban_acceptance_chain chain;
-	char err[256];
-
-	duban_settings_load(&s, NULL);
-	if (duban_acceptance_parse(s.acceptance, &chain, err, sizeof err))
-		duban_store_set_acceptance(st, &chain);
-	duban_settings_free(&s);
 }
 
 duban_store *cli_store(struct cli_ctx *ctx, int *exit_code)
 {
 	if (ctx->st)
 		return ctx->st;
-	int role = local_role();
+	int role = local_role(ctx);
 	if (role < 0) {
 		*exit_code = CLI_USAGE;
 		return NULL;
@@ -279,7 +269,9 @@ duban_store *cli_store(struct cli_ctx *ctx, int *exit_code)
 	duban_account_act(ctx->st, &a, (enum duban_role)role);
 	duban_account_free(&a);
 	free(path);
-	set_policies(ctx->st);
+	/* The close-out policy: the server's copy on a ledger that syncs,
+	 * else the config (duban_policy_resolve). */
+	duban_policy_load(ctx->st, cli_settings(ctx));
 	return ctx->st;
 }
 
@@ -435,6 +427,10 @@ int main(int argc, char **argv)
 	if (ctx.st)
 		duban_store_close(ctx.st);
 	free(ctx.db_path);
+	if (ctx.settings) {
+		duban_settings_free(ctx.settings);
+		free(ctx.settings);
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error(_("cannot write the output: %s"), strerror(errno));
 		return rc ? rc : CLI_FAIL;

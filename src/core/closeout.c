@@ -134,6 +134,37 @@ int duban_acceptance_find(const struct duban_acceptance_chain *c, const char *id
 	return -1;
 }
 
+void duban_acceptance_of(const char *item_levels, const struct duban_acceptance_chain *policy,
+			 struct duban_acceptance_chain *out)
+{
+	char err[256];
+	/* A chain that does not read (set by an older client, or by hand)
+	 * leaves the policy's: never an item nobody can sign. */
+	if (!item_levels || !*item_levels || !duban_acceptance_parse(item_levels, out, err, sizeof err))
+		*out = *policy;
+}
+
+bool duban_acceptance_levels_check(const char *old, const char *levels, enum duban_role role, bool *permission,
+				   char *msg, size_t msglen)
+{
+	struct duban_acceptance_chain c;
+	char err[256];
+
+	*permission = false;
+	if (strcmp(old ? old : "", levels ? levels : "") == 0)
+		return true;
+	if (role != DUBAN_ROLE_OFFICE) {
+		*permission = true;
+		snprintf(msg, msglen, _("only the office sets an item's acceptance levels"));
+		return false;
+	}
+	if (levels && *levels && !duban_acceptance_parse(levels, &c, err, sizeof err)) {
+		snprintf(msg, msglen, "%s", err);
+		return false;
+	}
+	return true;
+}
+
 bool duban_acceptance_may_sign(const struct duban_acceptance_chain *c, int i, enum duban_role role)
 {
 	if (i < 0 || i >= c->n)
@@ -365,4 +396,14 @@ const char *duban_close_block_code(enum duban_close_block b)
 	default:
 		return "";
 	}
+}
+
+char *duban_evidence_mask_ids(unsigned mask)
+{
+	struct duban_buf b;
+	duban_buf_init(&b);
+	for (int k = 0; k < DUBAN_EVIDENCE_COUNT; k++)
+		if (mask & (1u << k))
+			duban_buf_printf(&b, "%s%s", b.len ? "," : "", duban_evidence_id((enum duban_evidence_kind)k));
+	return duban_buf_steal(&b);
 }

@@ -32,7 +32,8 @@ struct evidence {
 };
 
 struct history {
-	const struct duban_acceptance_chain *chain;
+	const struct duban_acceptance_chain *chain; /* = &own */
+	struct duban_acceptance_chain own;          /* the item's chain (its own, else the policy's) */
 	struct table timeline, inspections, actions, notice;
 	struct evidence *ev;
 	size_t nev, capev;
@@ -310,8 +311,10 @@ static void table_reverse(struct table *t)
 static enum duban_err history_read(duban_store *st, const struct duban_item *item, struct history *h)
 {
 	memset(h, 0, sizeof *h);
-	h->chain = duban_store_acceptance(st);
-	enum duban_err err = duban_notice_list(st, item->id, &h->notices, &h->nnotices);
+	enum duban_err err = duban_item_chain(st, item->id, &h->own);
+	h->chain = &h->own;
+	if (err == DUBAN_OK)
+		err = duban_notice_list(st, item->id, &h->notices, &h->nnotices);
 	h->next = h->nnotices;
 	if (err == DUBAN_OK)
 		err = duban_history_each(st, item->id, collect, h);

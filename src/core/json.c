@@ -237,8 +237,14 @@ cJSON *duban_item_to_json(const struct duban_item *item)
 	if (!obj)
 		return NULL;
 	cJSON_AddStringToObject(obj, "id", item->id);
-	for (size_t i = 0; i < duban_field_count; i++)
+	for (size_t i = 0; i < duban_field_count; i++) {
+		/* An item's own acceptance chain is absent when it has none: items
+		 * without one read as before to older peers. */
+		if (duban_fields[i].offset == offsetof(struct duban_item, acceptance_levels) &&
+		    !(item->acceptance_levels && *item->acceptance_levels))
+			continue;
 		add_field(obj, &duban_fields[i], item);
+	}
 	cJSON_AddStringToObject(obj, "created_at", item->created_at);
 	cJSON_AddStringToObject(obj, "updated_at", item->updated_at);
 	cJSON_AddNumberToObject(obj, "version", (double)item->version);

@@ -302,6 +302,8 @@ const struct duban_field duban_fields[] = {
 	FIELD("longitude", "经度", N_("Longitude"), DUBAN_FT_DOUBLE, longitude, true),
 	FIELD("latitude", "纬度", N_("Latitude"), DUBAN_FT_DOUBLE, latitude, true),
 	FIELD("public", "是否公开", N_("Public"), DUBAN_FT_BOOL, is_public, true),
+	/* Set by the office only (checked by the store and by duband). */
+	FIELD("acceptance_levels", "验收层级", N_("Acceptance levels"), DUBAN_FT_TEXT, acceptance_levels, true),
 };
 
 const size_t duban_field_count = ARRAY_LEN(duban_fields);

@@ -173,6 +173,12 @@ static const char *const migrations[] = {
 	" objection_id TEXT NOT NULL DEFAULT '', upheld INTEGER NOT NULL DEFAULT 0,"
 	" author TEXT NOT NULL, created_at TEXT NOT NULL, received_at TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX notice_item ON notice (item_id, created_at);",
+	/* The server's copy of the office's close-out policies (duband policy
+	 * set), pulled as changes of type "policy": on a ledger that syncs it
+	 * wins over the config (duban_policy_resolve). */
+	"CREATE TABLE server_policy (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT '');"
+	/* An item's own acceptance chain ("" for the policy's). */
+	"ALTER TABLE item ADD COLUMN acceptance_levels TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -340,7 +346,7 @@ duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 	duban_store *st = xcalloc(1, sizeof *st);
 
 	st->rules = duban_light_rules_default;
-	duban_store_set_acceptance(st, NULL);
+	duban_store_set_policy(st, NULL);
 	st->today = duban_today();
 	st->outbox = true;
 	st->implied = true;
@@ -466,14 +472,27 @@ void duban_store_set_acceptance(duban_store *st, const struct duban_acceptance_c
 {
 	char err[256];
 	if (chain)
-		st->acceptance = *chain;
+		st->policy.acceptance = *chain;
 	else
-		duban_acceptance_parse(duban_acceptance_default, &st->acceptance, err, sizeof err);
+		duban_acceptance_parse(duban_acceptance_default, &st->policy.acceptance, err, sizeof err);
 }
 
 const struct duban_acceptance_chain *duban_store_acceptance(const duban_store *st)
 {
-	return &st->acceptance;
+	return &st->policy.acceptance;
+}
+
+void duban_store_set_policy(duban_store *st, const struct duban_policy *p)
+{
+	if (p)
+		st->policy = *p;
+	else
+		duban_policy_resolve(&st->policy, NULL, NULL, false);
+}
+
+const struct duban_policy *duban_store_policy(const duban_store *st)
+{
+	return &st->policy;
 }
 
 void duban_store_set_source(duban_store *st, const char *source)
@@ -1150,6 +1169,8 @@ enum duban_err duban_item_insert(duban_store *st, struct duban_item *item)
 	    item->status != DUBAN_STATUS_IN_PROGRESS)
 		return store_fail(st, DUBAN_ERR_PERMISSION, _("the %s role may not create an item with status %s"),
 				  duban_role_name(st->role), duban_status_name(item->status));
+	if (st->role != DUBAN_ROLE_OFFICE && item->acceptance_levels && *item->acceptance_levels)
+		return store_fail(st, DUBAN_ERR_PERMISSION, _("only the office sets an item's acceptance levels"));
 	if (!item->id[0])
 		duban_uuid(item->id);
 	else if (!duban_uuid_valid(item->id))
@@ -1345,6 +1366,13 @@ enum duban_err duban_item_update_ex(duban_store *st, struct duban_item *item, in
 		err = store_fail(st, DUBAN_ERR_INVALID, _("the status changes only through a status command"));
 	if (!err && strcmp(old.code, item->code) != 0)
 		err = code_taken(st, item->code, item->id);
+	if (!err) {
+		char msg[256];
+		bool permission;
+		if (!duban_acceptance_levels_check(old.acceptance_levels, item->acceptance_levels, st->role, &permission,
+						   msg, sizeof msg))
+			err = store_fail(st, permission ? DUBAN_ERR_PERMISSION : DUBAN_ERR_INVALID, "%s", msg);
+	}
 	if (!err) {
 		duban_timestamp_now(now);
 		err = record_field_changes(st, &old, item, reason, now, &n);
@@ -1647,8 +1675,27 @@ out:
 	return err;
 }
 
+enum duban_err duban_item_chain(duban_store *st, const char *item_id, struct duban_acceptance_chain *out)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_ITEM_CHAIN, "SELECT acceptance_levels FROM item WHERE id = ?");
+	int rc;
+
+	*out = st->policy.acceptance;
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item_id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		duban_acceptance_of((const char *)sqlite3_column_text(s, 0), &st->policy.acceptance, out);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the acceptance chain"));
+}
+
 enum duban_err duban_acceptance_progress(duban_store *st, const char *item_id, int *next)
 {
+	struct duban_acceptance_chain chain;
+	enum duban_err cerr = duban_item_chain(st, item_id, &chain);
+	if (cerr != DUBAN_OK)
+		return cerr;
 	/* Since the latest request: a chain signed before the item went back to
 	 * work (a fail, an upheld objection) does not count again. */
 	sqlite3_stmt *s = store_stmt(st, STMT_SIGNOFFS,
@@ -1674,7 +1721,7 @@ enum duban_err duban_acceptance_progress(duban_store *st, const char *item_id, i
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
-		*next = duban_acceptance_next(&st->acceptance, refs, n);
+		*next = duban_acceptance_next(&chain, refs, n);
 	for (size_t i = 0; i < n; i++)
 		free((char *)refs[i].level);
 	free(refs);
@@ -1710,9 +1757,12 @@ static enum duban_err inspection_moves(duban_store *st, struct duban_item *item,
 	if (!st->implied || item->status != DUBAN_STATUS_REQUESTED)
 		return DUBAN_OK;
 	if (r->passed) {
+		struct duban_acceptance_chain chain;
 		int next = 0;
-		enum duban_err err = duban_acceptance_progress(st, item->id, &next);
-		if (err != DUBAN_OK || next < st->acceptance.n)
+		enum duban_err err = duban_item_chain(st, item->id, &chain);
+		if (!err)
+			err = duban_acceptance_progress(st, item->id, &next);
+		if (err != DUBAN_OK || next < chain.n)
 			return err;
 	}
 	to = r->passed ? DUBAN_STATUS_VERIFIED : DUBAN_STATUS_IN_PROGRESS;

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "duban/closeout.h"
+#include "duban/policy.h"
 #include "duban/store.h"
 
 enum store_stmt_id {
@@ -13,7 +14,7 @@ enum store_stmt_id {
 	STMT_FTS_INSERT, STMT_FTS_DELETE, STMT_EVENT_INSERT, STMT_OP_INSERT, STMT_OP_COUNT,
 	STMT_NOTE_INSERT, STMT_INSPECTION_INSERT, STMT_ACTION_INSERT, STMT_ATTACHMENT_INSERT,
 	STMT_HISTORY, STMT_LATEST_NOTE, STMT_FTS_PROBE, STMT_ITEM_BY_ID, STMT_PROGRESS_UPDATE,
-	STMT_SIGNOFFS, STMT_EVIDENCE,
+	STMT_SIGNOFFS, STMT_EVIDENCE, STMT_ITEM_CHAIN,
 	STMT_COUNT
 };
 
@@ -30,7 +31,7 @@ struct duban_store {
 	bool receiving;        /* duband: stamp received_at on events and records */
 	char *counties;        /* an inspector's counties, "\n"-separated; NULL: all */
 	char *source;          /* the reason events get when their change names none */
-	struct duban_acceptance_chain acceptance; /* the levels a requested item is signed at */
+	struct duban_policy policy; /* the close-out policy in force (duban_policy_load) */
 	char op_id[37];        /* duband: the pushed op being applied */
 	char recorded_at[25];  /* duband: when its author made it */
 	char last_op_id[37];   /* the op the current change just queued */

@@ -150,6 +150,12 @@ static const struct {
 	{ "objection_open", N_("an objection to the item's public notice is open: settle it before closing") },
 	{ "notice_office_only", N_("only the office opens a public notice or settles an objection") },
 	{ "objection_unknown", N_("the objection this resolution settles is not on the server") },
+	{ "level_unknown", N_("the item's acceptance chain on the server has no such level") },
+	{ "level_order", N_("on the server another acceptance level is next: levels are signed in order") },
+	{ "level_role", N_("your role may not sign this acceptance level") },
+	{ "evidence_missing", N_("the request for acceptance lacks the evidence the office's policy requires") },
+	{ "chain_incomplete", N_("an item is verified only by signing the last level of its acceptance chain") },
+	{ "levels_office_only", N_("only the office sets an item's acceptance levels") },
 };
 
 static char *refusal_text(const char *stored)
@@ -1259,6 +1265,61 @@ enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const
 	return err ? err : store_change_end(st, apply_tombstone(st, item_id, reason, NULL));
 }
 
+/* ---------------------------------------------------------------- policies */
+
+/* The server's copy of a policy ({"key", "value"}: null when the office
+ * unset it).  Kept as it came, even for a key this client does not know
+ * (a newer server's): duban_policy_load picks what it knows. */
+static enum duban_err apply_policy(duban_store *st, const cJSON *policy)
+{
+	const char *key = jstr(policy, "key"), *value = jstr(policy, "value");
+	char now[25];
+	sqlite3_stmt *s;
+
+	if (!key || !*key)
+		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a policy without a key"));
+	if (value) {
+		duban_timestamp_now(now);
+		s = prep(st, "INSERT INTO server_policy (key, value, updated_at) VALUES (?1, ?2, ?3)"
+			     " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at");
+		if (s) {
+			bind_str(s, 1, key);
+			bind_str(s, 2, value);
+			bind_str(s, 3, now);
+		}
+	} else if ((s = prep(st, "DELETE FROM server_policy WHERE key = ?1")) != NULL) {
+		bind_str(s, 1, key);
+	}
+	return run(st, s, _("saving the server's policy"));
+}
+
+enum duban_err duban_policy_copy(duban_store *st, char *server[DUBAN_POLICY_COUNT])
+{
+	sqlite3_stmt *s = prep(st, "SELECT key, value FROM server_policy");
+	int rc;
+
+	for (int k = 0; k < DUBAN_POLICY_COUNT; k++)
+		server[k] = NULL;
+	if (!s)
+		return DUBAN_ERR_DB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int k = duban_policy_key_parse((const char *)sqlite3_column_text(s, 0));
+		if (k >= 0 && !server[k])
+			server[k] = col_dup(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the server's policy"));
+}
+
+bool duban_store_attached(duban_store *st)
+{
+	char *server = duban_sync_get(st, DUBAN_SYNC_SERVER);
+	bool attached = server && *server;
+
+	free(server);
+	return attached;
+}
+
 static enum duban_err apply_change(duban_store *st, const cJSON *change, struct duban_item *decoded)
 {
 	const char *type = jstr(change, "type");
@@ -1270,6 +1331,8 @@ static enum duban_err apply_change(duban_store *st, const cJSON *change, struct 
 	if (strcmp(type, "tombstone") == 0)
 		return apply_tombstone(st, jstr(change, "item_id"), jstr(change, "reason"),
 				       cJSON_GetObjectItemCaseSensitive(change, "event"));
+	if (strcmp(type, "policy") == 0)
+		return apply_policy(st, cJSON_GetObjectItemCaseSensitive(change, "policy"));
 	return apply_record(st, type, cJSON_GetObjectItemCaseSensitive(change, type));
 }
 

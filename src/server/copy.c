@@ -65,6 +65,9 @@ static const struct table tables[] = {
 	  "INSERT INTO change (seq, token, entity, entity_id, item_id, county, old_county, deleted, created_at)"
 	  " VALUES ($1::bigint, $2, $3, $4, $5, $6, $7, $8::boolean, $9)", "SELECT count(*) FROM change",
 	  "SELECT count(*) FROM change" },
+	{ "policies", "SELECT key, value, updated_at FROM policy",
+	  "INSERT INTO policy (key, value, updated_at) VALUES ($1, $2, $3)", "SELECT count(*) FROM policy",
+	  "SELECT count(*) FROM policy" },
 	{ "meta", "SELECT key, value FROM meta WHERE key = 'change_pruned'",
 	  "INSERT INTO meta (key, value) VALUES ($1, $2)", "SELECT count(*) FROM meta WHERE key = 'change_pruned'",
 	  "SELECT count(*) FROM meta WHERE key = 'change_pruned'" },

@@ -29,6 +29,7 @@
 
 #include "duban/date.h"
 #include "duban/ledger_io.h"
+#include "duban/policy.h"
 #include "duban/progress.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -793,6 +794,122 @@ static int cmd_token(int argc, char **argv)
 	return rc;
 }
 
+/* ---------------------------------------------------------------- policies */
+
+static void policy_help(void)
+{
+	fputs("Usage: duband policy show [--data DIR]\n"
+	      "       duband policy set KEY VALUE [--data DIR]\n"
+	      "       duband policy unset KEY [--data DIR]\n"
+	      "The office's close-out policies, which every client receives at its next sync\n"
+	      "and applies offline (over its config's `set acceptance` / `set evidence`), and\n"
+	      "which duband checks every push against.  Keys:\n"
+	      "  acceptance    the acceptance chain, levels LEVEL:NAME[@ROLE] in signing\n"
+	      "                order, e.g. \"county:县级初验 city:市级验收@office\"\n"
+	      "  evidence      the evidence a request for acceptance needs per item kind,\n"
+	      "                e.g. \"problem:after complaint:after,feedback\"\n"
+	      "  notice-days   the days a public notice runs (1 to 365)\n"
+	      "unset goes back to the built-in default.\n", stdout);
+}
+
+static void policy_row(void *ctx, const char *key, const char *value, const char *updated_at)
+{
+	char *clean = duban_sanitize(value, false);
+
+	printf("%-12s %s  (set %s)\n", key, clean, updated_at);
+	free(clean);
+	(*(int *)ctx)++;
+}
+
+/* Every key: the server's value, else the default it applies. */
+static int policy_show(struct srv_store *db)
+{
+	int n = 0;
+
+	if (!db->ops->policy_rows(db, policy_row, &n)) {
+		die_msg("cannot list the policies (see the log above)");
+		return EXIT_FAIL;
+	}
+	if (n < DUBAN_POLICY_COUNT)
+		printf("(%s keys not set use the built-in default: acceptance \"%s\", evidence \"%s\","
+		       " notice-days %s)\n", n ? "the" : "all", duban_policy_default(DUBAN_POLICY_ACCEPTANCE),
+		       duban_policy_default(DUBAN_POLICY_EVIDENCE), duban_policy_default(DUBAN_POLICY_NOTICE_DAYS));
+	return EXIT_OK;
+}
+
+static int policy_change(struct srv_store *db, const char *key, const char *value)
+{
+	int k = duban_policy_key_parse(key);
+	char err[512] = "";
+	char *norm = NULL;
+
+	if (k < 0) {
+		char *clean = duban_sanitize(key, false);
+		die_msg("unknown policy '%s' (acceptance, evidence or notice-days)", clean);
+		free(clean);
+		return EXIT_USAGE;
+	}
+	if (value && !(norm = duban_policy_normalize((enum duban_policy_key)k, value, err, sizeof err))) {
+		die_msg("%s", err);
+		return EXIT_USAGE;
+	}
+	enum duban_err e = db->ops->policy_put(db, key, norm, err, sizeof err);
+	if (e != DUBAN_OK)
+		die_msg("%s", err);
+	else if (norm)
+		printf("policy %s set to \"%s\"; clients receive it at their next sync\n", key, norm);
+	else
+		printf("policy %s unset: the built-in default \"%s\" applies\n", key,
+		       duban_policy_default((enum duban_policy_key)k));
+	free(norm);
+	return exit_of(e);
+}
+
+static int cmd_policy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "store", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *data = NULL;
+	int c, rc = EXIT_OK;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			policy_help();
+			return EXIT_OK;
+		case 'd':
+			data = optarg;
+			break;
+		default:
+			return bad_option("policy", c, argv);
+		}
+	}
+	int nargs = argc - optind;
+	const char *sub = nargs > 0 ? argv[optind] : NULL;
+	int want = !sub ? -1 : strcmp(sub, "show") == 0 ? 1 : strcmp(sub, "set") == 0 ? 3 : strcmp(sub, "unset") == 0 ? 2 : -1;
+	if (want < 0) {
+		die_msg("policy needs a subcommand: show, set or unset (see `duband policy --help`)");
+		return EXIT_USAGE;
+	}
+	if (nargs != want) {
+		die_msg(want == 1 ? "policy show takes no argument"
+			: want == 2 ? "policy unset needs one KEY" : "policy set needs KEY and VALUE");
+		return EXIT_USAGE;
+	}
+	struct srv_store *db = open_data("policy", data_dir(data), NULL, 1, &rc);
+	if (!db)
+		return rc;
+	if (want == 1)
+		rc = policy_show(db);
+	else
+		rc = policy_change(db, argv[optind + 1], want == 3 ? argv[optind + 2] : NULL);
+	srv_store_close(db);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- import, export */
 
 static void import_help(void)
@@ -1107,6 +1224,7 @@ static const struct command commands[] = {
 	{ "serve", cmd_serve, "serve the ledger to duban clients over HTTPS" },
 	{ "user", cmd_user, "add, list, disable users or set their passwords" },
 	{ "token", cmd_token, "list or revoke login tokens" },
+	{ "policy", cmd_policy, "show or set the office's close-out policies" },
 	{ "import", cmd_import, "seed or update the central ledger from a CSV or JSON sheet" },
 	{ "export", cmd_export, "write the central ledger as CSV or JSON" },
 	{ "backup", srv_cmd_backup, "copy the data directory of a running server" },

@@ -160,6 +160,33 @@ static cJSON *record_change(struct pull *p, long long seq, const char *entity, c
 	return c;
 }
 
+/* A policy entry: the policy as it is now, its value null once unset.  Its
+ * key is checked against the page's ids with a prefix no item or record id
+ * has. */
+static cJSON *policy_change(struct pull *p, long long seq, const char *key)
+{
+	char *tag = xasprintf("policy:%s", key);
+	bool fresh = seen_add(p, tag);
+	cJSON *policy, *c;
+
+	free(tag);
+	if (!fresh)
+		return NULL;
+	policy = record_json(p, "policy", key);
+	if (p->db_error)
+		return NULL;
+	if (!policy) {
+		policy = cJSON_CreateObject();
+		cJSON_AddStringToObject(policy, "key", key);
+		cJSON_AddNullToObject(policy, "value");
+	}
+	c = cJSON_CreateObject();
+	cJSON_AddNumberToObject(c, "seq", (double)seq);
+	cJSON_AddStringToObject(c, "type", "policy");
+	cJSON_AddItemToObject(c, "policy", policy);
+	return c;
+}
+
 /* ---------------------------------------------------------------- cursor */
 
 /* "SEQ-TOKEN" (12 hex digits), or "0" for the start. */
@@ -265,6 +292,11 @@ static bool page_row(void *ctx, const struct srv_change_row *row)
 	g->examined++;
 	g->last = row->seq;
 	memcpy(g->last_token, row->token, sizeof g->last_token);
+	/* The office's policies bind every county: everyone pulls them. */
+	if (strcmp(row->entity, "policy") == 0) {
+		c = policy_change(p, row->seq, row->entity_id);
+		goto add;
+	}
 	if (!srv_user_sees(p->u, row->county) && !srv_user_sees(p->u, row->old_county))
 		return true;
 	/* Each item and record once a page; an item is sent as it is now,
@@ -275,6 +307,7 @@ static bool page_row(void *ctx, const struct srv_change_row *row)
 		c = item_change(p, row->seq, row->entity_id);
 	else
 		c = record_change(p, row->seq, row->entity, row->entity_id);
+add:
 	if (p->db_error) {
 		cJSON_Delete(c);
 		return false;

@@ -190,6 +190,14 @@ static cJSON *r_record_json(struct srv_rd *rd, const char *entity, const char *i
 			  " received_at, op_id FROM event WHERE seq = $1::bigint", 1, params + 1);
 		if (r && PQntuples(r) > 0)
 			o = event_json(r);
+	} else if (strcmp(entity, "policy") == 0) {
+		r = q(rd, "SELECT key, value, updated_at FROM policy WHERE key = $1", 1, params + 1);
+		if (r && PQntuples(r) > 0) {
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "key", PQgetvalue(r, 0, 0));
+			cJSON_AddStringToObject(o, "value", PQgetvalue(r, 0, 1));
+			cJSON_AddStringToObject(o, "updated_at", PQgetvalue(r, 0, 2));
+		}
 	} else {
 		r = q(rd, "SELECT doc FROM record WHERE kind = $1 AND id = $2", 2, params);
 		if (r && PQntuples(r) > 0)

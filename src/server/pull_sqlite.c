@@ -321,10 +321,21 @@ static cJSON *event_json(sqlite3_stmt *s)
 	return o;
 }
 
+static cJSON *policy_json(sqlite3_stmt *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "key", (const char *)sqlite3_column_text(s, 0));
+	cJSON_AddStringToObject(o, "value", (const char *)sqlite3_column_text(s, 1));
+	cJSON_AddStringToObject(o, "updated_at", (const char *)sqlite3_column_text(s, 2));
+	return o;
+}
+
 static const struct {
 	const char *entity, *sql;
 	cJSON *(*json)(sqlite3_stmt *s);
 } record_reads[] = {
+	{ "policy", "/* pull */ SELECT key, value, updated_at FROM policy WHERE key = ?", policy_json },
 	{ "note", "/* pull */ SELECT id, item_id, author, text, created_at, received_at FROM note WHERE id = ?",
 	  note_json },
 	{ "inspection", "/* pull */ SELECT id, item_id, date, level, inspectors, place, findings, passed, author,"

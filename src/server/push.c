@@ -12,6 +12,7 @@
 #include "duban/closeout.h"
 #include "duban/date.h"
 #include "duban/json.h"
+#include "duban/policy.h"
 #include "duban/util.h"
 #include "server.h"
 #include "store.h"
@@ -101,6 +102,12 @@ static const char *refusal_code(const char *reason, const char *fmt)
 		{ "%s cannot be closed: objection %d to its public notice is open", "objection_open" },
 		{ "only the office may open a public notice or settle an objection", "notice_office_only" },
 		{ "no objection %s to item %s on the server", "objection_unknown" },
+		{ "%s has no acceptance level '%s' (its chain is %s)", "level_unknown" },
+		{ "only the office sets an item's acceptance levels", "levels_office_only" },
+		{ "%s: the next level to sign is %s, not %s (levels are signed in order)", "level_order" },
+		{ "%s: level %s is signed by the office, not by %s %s", "level_role" },
+		{ "%s: the request for acceptance lacks its evidence: %s", "evidence_missing" },
+		{ "%s: verified only by signing the last level of its acceptance chain (%s is next)", "chain_incomplete" },
 	};
 	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
 		if (strcmp(fmt, codes[i].fmt) == 0)
@@ -181,6 +188,138 @@ static void add_text_or_null(cJSON *obj, const char *name, const cJSON *from, co
 		cJSON_AddStringToObject(obj, name, v->valuestring);
 	else
 		cJSON_AddNullToObject(obj, name);
+}
+
+/* ---------------------------------------------------------------- close-out */
+
+void srv_signoffs_free(struct duban_signoff_ref *refs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)refs[i].level);
+	free(refs);
+}
+
+/* The office's policy key read with its parser: the server's value, else
+ * the built-in default (what clients apply when the server sets none). */
+static bool policy_text(struct push *p, enum duban_policy_key k, char **text)
+{
+	if (p->o->policy_get(p->tx, duban_policy_key_name(k), text) != DUBAN_OK) {
+		db_failed(p, "reading the policy");
+		return false;
+	}
+	if (!*text)
+		*text = xstrdup(duban_policy_default(k));
+	return true;
+}
+
+/* The chain an item is signed along: its own, else the office's
+ * acceptance policy (or the default when that cannot be read). */
+static bool item_chain(struct push *p, const struct duban_item *item, struct duban_acceptance_chain *chain)
+{
+	struct duban_acceptance_chain policy;
+	char *text = NULL, err[256];
+
+	if (!policy_text(p, DUBAN_POLICY_ACCEPTANCE, &text))
+		return false;
+	if (!duban_acceptance_parse(text, &policy, err, sizeof err))
+		duban_acceptance_parse(duban_acceptance_default, &policy, err, sizeof err);
+	free(text);
+	duban_acceptance_of(item->acceptance_levels, &policy, chain);
+	return true;
+}
+
+/* The index of the item's next level to sign (chain->n: all signed), -1 on
+ * a database error. */
+static int chain_next(struct push *p, const struct duban_item *item, const struct duban_acceptance_chain *chain)
+{
+	struct duban_signoff_ref *refs = NULL;
+	size_t n = 0;
+	int next;
+
+	if (p->o->signoffs(p->tx, item->id, &refs, &n) != DUBAN_OK) {
+		db_failed(p, "reading the sign-offs");
+		return -1;
+	}
+	next = duban_acceptance_next(chain, refs, n);
+	srv_signoffs_free(refs, n);
+	return next;
+}
+
+/* A sign-off (an inspection with a level) names a level of the item's
+ * chain, the next one to sign, and a signer whose role may sign it.  NULL:
+ * go on. */
+static cJSON *signoff_refused(struct push *p, const struct op *op, const struct duban_item *item,
+			      const struct duban_inspection *r)
+{
+	struct duban_acceptance_chain chain;
+	int at, next;
+
+	if (!r->level || !*r->level || !item_chain(p, item, &chain))
+		return NULL;
+	if ((at = duban_acceptance_find(&chain, r->level)) < 0) {
+		char *levels = duban_acceptance_format(&chain);
+		cJSON *a = rejected(op, "validation", "%s has no acceptance level '%s' (its chain is %s)", item->code,
+				    r->level, levels);
+		free(levels);
+		return a;
+	}
+	if (!duban_acceptance_may_sign(&chain, at, p->u->role))
+		return rejected(op, "permission", "%s: level %s is signed by the office, not by %s %s", item->code,
+				chain.level[at].id, duban_role_id(p->u->role), p->u->name);
+	if ((next = chain_next(p, item, &chain)) < 0)
+		return NULL;
+	if (at != next)
+		return rejected(op, "transition", "%s: the next level to sign is %s, not %s (levels are signed in order)",
+				item->code, next < chain.n ? chain.level[next].id : "(none: all are signed)",
+				chain.level[at].id);
+	return NULL;
+}
+
+/* The office overrides missing evidence with a reason the history keeps:
+ * DUBAN_EVIDENCE_OVERRIDE and the reason, in the status op's reason. */
+static bool evidence_overridden(const struct push *p, const char *reason)
+{
+	const char *at = reason ? strstr(reason, DUBAN_EVIDENCE_OVERRIDE) : NULL;
+
+	return p->u->role == DUBAN_ROLE_OFFICE && at && at[strlen(DUBAN_EVIDENCE_OVERRIDE)];
+}
+
+/* A request needs the evidence of the office's policy; verified needs the
+ * last level of the chain signed.  NULL: go on. */
+static cJSON *closeout_refused(struct push *p, const struct op *op, const struct duban_item *item, int to,
+			       const char *reason)
+{
+	if (to == DUBAN_STATUS_REQUESTED && !evidence_overridden(p, reason)) {
+		struct duban_evidence_policy ev;
+		char *text = NULL, err[256];
+		unsigned present = 0, missing;
+		if (!policy_text(p, DUBAN_POLICY_EVIDENCE, &text))
+			return NULL;
+		if (!duban_evidence_policy_parse(text, &ev, err, sizeof err))
+			duban_evidence_policy_parse(duban_evidence_default, &ev, err, sizeof err);
+		free(text);
+		if (p->o->evidence(p->tx, item->id, &present) != DUBAN_OK) {
+			db_failed(p, "reading the attachments");
+			return NULL;
+		}
+		if (!(missing = duban_evidence_missing(&ev, item, present)))
+			return NULL;
+		char *kinds = duban_evidence_mask_ids(missing);
+		cJSON *a = rejected(op, "validation", "%s: the request for acceptance lacks its evidence: %s", item->code,
+				    kinds);
+		cJSON_AddStringToObject(a, "missing", kinds);
+		free(kinds);
+		return a;
+	}
+	if (to == DUBAN_STATUS_VERIFIED) {
+		struct duban_acceptance_chain chain;
+		int next;
+		if (!item_chain(p, item, &chain) || (next = chain_next(p, item, &chain)) < 0 || next >= chain.n)
+			return NULL;
+		return rejected(op, "transition", "%s: verified only by signing the last level of its acceptance chain (%s is next)",
+				item->code, chain.level[next].id);
+	}
+	return NULL;
 }
 
 /* ---------------------------------------------------------------- items */
@@ -280,7 +419,8 @@ static cJSON *op_set(struct push *p, const struct op *op, struct duban_item *ite
 	const char *name = member_str(op->json, "field"), *base, *value;
 	const struct duban_field *f = name ? duban_field_find(name) : NULL;
 	struct duban_item copy;
-	char *current;
+	char *current, why[256];
+	bool permission;
 	cJSON *a;
 	enum duban_err err;
 
@@ -312,6 +452,10 @@ static cJSON *op_set(struct push *p, const struct op *op, struct duban_item *ite
 		a = rejected(op, "validation", "%s: cannot read '%s'", f->name, value);
 	} else if (strcmp(f->name, "county") == 0 && !srv_user_sees(p->u, copy.county)) {
 		a = out_of_scope(p, op, copy.county);
+	} else if (!duban_acceptance_levels_check(item->acceptance_levels, copy.acceptance_levels, p->u->role,
+						  &permission, why, sizeof why)) {
+		a = permission ? rejected(op, "permission", "only the office sets an item's acceptance levels")
+			       : rejected(op, "validation", "%s", why);
 	} else {
 		const cJSON *body = cJSON_GetObjectItemCaseSensitive(op->json, "body");
 		const char *reason = cJSON_IsObject(body) ? member_str(body, "reason") : NULL;
@@ -345,6 +489,9 @@ static cJSON *op_status(struct push *p, const struct op *op, const struct duban_
 		if (a || p->db_error)
 			return a;
 	}
+	cJSON *refused = closeout_refused(p, op, item, to, reason);
+	if (refused || p->db_error)
+		return refused;
 	err = p->o->item_status(p->tx, item->id, (enum duban_status)to, reason ? reason : "");
 	return core_answer(p, op, err);
 }
@@ -419,6 +566,14 @@ static cJSON *op_create(struct push *p, const struct op *op)
 		a = rejected(op, "permission", "the %s role may not create an item with status %s",
 			     duban_role_id(p->u->role), duban_status_id(item.status));
 		goto out;
+	}
+	{
+		bool permission;
+		if (!duban_acceptance_levels_check("", item.acceptance_levels, p->u->role, &permission, why, sizeof why)) {
+			a = permission ? rejected(op, "permission", "only the office sets an item's acceptance levels")
+			       : rejected(op, "validation", "%s", why);
+			goto out;
+		}
 	}
 	/* The server numbers versions: a client's number means nothing here. */
 	item.version = 0;
@@ -728,6 +883,8 @@ static cJSON *op_record(struct push *p, const struct op *op)
 	if (op->kind == OP_ATTACHMENT && ((a = attachment_blob_check(p, op, &r.attachment)) || p->db_error))
 		goto out;
 	if (op->kind == OP_NOTICE && ((a = notice_check(p, op, &r.notice)) || p->db_error))
+		goto out;
+	if (op->kind == OP_INSPECTION && ((a = signoff_refused(p, op, &item, &r.inspection)) || p->db_error))
 		goto out;
 	if (!p->db_error)
 		a = core_answer(p, op, p->o->record_add(p->tx, record_kind(op->kind), &r));

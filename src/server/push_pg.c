@@ -723,6 +723,65 @@ static enum duban_err p_record_add(struct srv_tx *tx, enum srv_record_kind kind,
 	return err;
 }
 
+/* ---------------------------------------------------------------- close-out re-checks */
+
+static enum duban_err p_policy_get(struct srv_tx *tx, const char *key, char **value)
+{
+	const char *params[] = { key };
+	PGresult *r = pg_exec(tx->c, "SELECT value FROM policy WHERE key = $1", 1, params);
+
+	*value = NULL;
+	if (!r)
+		return db_fail(tx);
+	if (PQntuples(r) > 0)
+		*value = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return DUBAN_OK;
+}
+
+static enum duban_err p_signoffs(struct srv_tx *tx, const char *item_id, struct duban_signoff_ref **refs, size_t *n)
+{
+	/* The client's count (duban_acceptance_progress): since the latest
+	 * request, by the time each was made. */
+	const char *params[] = { item_id };
+	PGresult *r = pg_exec(tx->c, "SELECT doc::jsonb->>'level', coalesce((doc::jsonb->>'passed')::boolean, false)"
+				     " FROM record WHERE kind = 'inspection' AND item_id = $1"
+				     " AND coalesce(doc::jsonb->>'level', '') <> ''"
+				     " AND created_at >= coalesce((SELECT max(created_at) FROM event WHERE item_id = $1"
+				     "  AND field = 'status' AND new_value = 'requested'), '')"
+				     " ORDER BY created_at, ord", 1, params);
+
+	*refs = NULL;
+	*n = 0;
+	if (!r)
+		return db_fail(tx);
+	*n = (size_t)PQntuples(r);
+	*refs = xcalloc(*n ? *n : 1, sizeof **refs);
+	for (size_t i = 0; i < *n; i++) {
+		(*refs)[i].level = xstrdup(PQgetvalue(r, (int)i, 0));
+		(*refs)[i].passed = strcmp(PQgetvalue(r, (int)i, 1), "t") == 0;
+	}
+	PQclear(r);
+	return DUBAN_OK;
+}
+
+static enum duban_err p_evidence(struct srv_tx *tx, const char *item_id, unsigned *mask)
+{
+	const char *params[] = { item_id };
+	PGresult *r = pg_exec(tx->c, "SELECT DISTINCT coalesce(doc::jsonb->>'kind', 'other') FROM record"
+				     " WHERE kind = 'attachment' AND item_id = $1", 1, params);
+
+	*mask = 0;
+	if (!r)
+		return db_fail(tx);
+	for (int i = 0; i < PQntuples(r); i++) {
+		int k = duban_evidence_parse(PQgetvalue(r, i, 0));
+		*mask |= 1u << (k < 0 ? DUBAN_EVIDENCE_OTHER : k);
+	}
+	PQclear(r);
+	return DUBAN_OK;
+}
+
 const struct srv_push_ops srv_pg_push_ops = {
 	.begin = p_begin,
 	.commit = p_commit,
@@ -749,6 +808,9 @@ const struct srv_push_ops srv_pg_push_ops = {
 	.item_delete = p_item_delete,
 	.record_add = p_record_add,
 	.notices = p_notices,
+	.policy_get = p_policy_get,
+	.signoffs = p_signoffs,
+	.evidence = p_evidence,
 };
 
 /* ---------------------------------------------------------------- import */

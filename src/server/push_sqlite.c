@@ -316,6 +316,53 @@ static enum duban_err sq_notices(struct srv_tx *tx, const char *item_id, struct 
 	return duban_notice_list(tx->st, item_id, out, n);
 }
 
+static enum duban_err sq_policy_get(struct srv_tx *tx, const char *key, char **value)
+{
+	sqlite3_stmt *s = stmt(tx, "/* push */ SELECT value FROM policy WHERE key = ?");
+	int rc;
+
+	*value = NULL;
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind(s, 1, key);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*value = xstrdup((const char *)sqlite3_column_text(s, 0));
+	return done(tx, s, rc);
+}
+
+static enum duban_err sq_signoffs(struct srv_tx *tx, const char *item_id, struct duban_signoff_ref **refs, size_t *n)
+{
+	/* The client's count (duban_acceptance_progress): since the latest
+	 * request, by the time each was made. */
+	sqlite3_stmt *s = stmt(tx, "/* push */ SELECT level, passed FROM inspection WHERE item_id = ?1 AND level <> ''"
+				   " AND created_at >= coalesce((SELECT max(created_at) FROM event WHERE item_id = ?1"
+				   "  AND field = 'status' AND new_value = 'requested'), '')"
+				   " ORDER BY created_at, rowid");
+	size_t cap = 0;
+	int rc;
+
+	*refs = NULL;
+	*n = 0;
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind(s, 1, item_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*refs = xrealloc(*refs, cap * sizeof **refs);
+		}
+		(*refs)[*n].level = xstrdup((const char *)sqlite3_column_text(s, 0));
+		(*refs)[(*n)++].passed = sqlite3_column_int(s, 1) != 0;
+	}
+	return done(tx, s, rc);
+}
+
+static enum duban_err sq_evidence(struct srv_tx *tx, const char *item_id, unsigned *mask)
+{
+	tx->err = NULL;
+	return duban_evidence_present(tx->st, item_id, mask);
+}
+
 const struct srv_push_ops srv_sqlite_push_ops = {
 	.begin = sq_begin,
 	.commit = sq_commit,
@@ -342,4 +389,7 @@ const struct srv_push_ops srv_sqlite_push_ops = {
 	.item_delete = sq_item_delete,
 	.record_add = sq_record_add,
 	.notices = sq_notices,
+	.policy_get = sq_policy_get,
+	.signoffs = sq_signoffs,
+	.evidence = sq_evidence,
 };

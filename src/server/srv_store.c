@@ -172,6 +172,24 @@ static const char *const server_migrations[] = {
 	"  SELECT lower(hex(randomblob(6))), 'notice', NEW.id, NEW.item_id, county, county,"
 	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM item WHERE id = NEW.item_id;"
 	"END;"
+	/* The office's close-out policies (duband policy set/unset).  Each
+	 * change enters the change log as entity "policy" with no item and no
+	 * county: every user pulls it. */
+	"CREATE TABLE policy (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);"
+	"CREATE TRIGGER change_policy_insert AFTER INSERT ON policy BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  VALUES (lower(hex(randomblob(6))), 'policy', NEW.key, '', '', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	"END;"
+	"CREATE TRIGGER change_policy_update AFTER UPDATE ON policy BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  VALUES (lower(hex(randomblob(6))), 'policy', NEW.key, '', '', '', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	"END;"
+	"CREATE TRIGGER change_policy_delete AFTER DELETE ON policy BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, deleted, created_at)"
+	"  VALUES (lower(hex(randomblob(6))), 'policy', OLD.key, '', '', '', 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	"END;"
+	/* An item's own acceptance chain is a field like the others: its
+	 * changes enter the log. */
 	"DROP TRIGGER change_item_update;"
 	"CREATE TRIGGER change_item_update AFTER UPDATE OF"
 	" id, kind, code, \"round\", batch, title, description, categories, scope, county,"
@@ -179,11 +197,13 @@ static const char *const server_migrations[] = {
 	" handling, accountability, start, deadline, deadline_kind, notice_end, status,"
 	" progress, verdict, rectify_orders, fines, penalty_cases, criminal_cases, detentions,"
 	" summons, accountability_count, key_case, duplicate_of, longitude, latitude, public,"
-	" created_at, due_key ON item BEGIN"
+	" created_at, due_key, acceptance_levels ON item BEGIN"
 	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
 	"  VALUES (lower(hex(randomblob(6))), 'item', NEW.id, NEW.id, NEW.county, OLD.county,"
 	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
 	" UPDATE item SET version = last_insert_rowid() WHERE id = NEW.id;"
+	/* Users of the new county have never seen the records and events: announce them
+	 * again, after the item so a client has the item first. */
 	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
 	"  SELECT lower(hex(randomblob(6))), r.entity, r.id, NEW.id, NEW.county, NEW.county,"
 	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM ("
@@ -521,7 +541,10 @@ static const char prune_sql[] =
 	"    WHERE c.entity_id = change.entity_id AND c.entity = 'item' AND (c.county IS NOT c.old_county"
 	"    OR c.seq = (SELECT min(m.seq) FROM change m WHERE m.entity_id = change.entity_id AND m.entity = 'item'))))"
 	"  OR (change.entity <> 'item' AND change.seq = (SELECT max(c.seq) FROM change c"
-	"    WHERE c.entity_id = change.entity_id AND c.entity = change.entity))))"
+	"    WHERE c.entity_id = change.entity_id AND c.entity = change.entity)))"
+	/* A policy's latest change stays: a client starting afresh needs it. */
+	" OR (change.entity = 'policy' AND change.seq = (SELECT max(c.seq) FROM change c"
+	"    WHERE c.entity_id = change.entity_id AND c.entity = 'policy')))"
 	" RETURNING seq";
 
 long long srv_prune_changes(duban_store *st, int days)

@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "duban/closeout.h"
 #include "duban/model.h"
 #include "server.h"
 
@@ -98,7 +99,20 @@ struct srv_push_ops {
 	 * id), for the rules of closing and of settling objections.  Free with
 	 * duban_notices_free. */
 	enum duban_err (*notices)(struct srv_tx *tx, const char *item_id, struct duban_notice **out, size_t *n);
+
+	/* What the close-out re-checks read (push.c's rules, closeout.h's
+	 * functions).  The office's policy key (malloc'd value, NULL when not
+	 * set). */
+	enum duban_err (*policy_get)(struct srv_tx *tx, const char *key, char **value);
+	/* The item's sign-offs (inspections with a level) since its latest
+	 * request for acceptance, oldest first, as the client counts them
+	 * (duban_acceptance_progress); malloc'd levels, free with
+	 * srv_signoffs_free. */
+	enum duban_err (*signoffs)(struct srv_tx *tx, const char *item_id, struct duban_signoff_ref **refs, size_t *n);
+	/* The kinds of evidence among the item's attachments (a mask). */
+	enum duban_err (*evidence)(struct srv_tx *tx, const char *item_id, unsigned *mask);
 };
+void srv_signoffs_free(struct duban_signoff_ref *refs, size_t n);
 
 /* ---------------------------------------------------------------- pull's snapshot */
 struct srv_rd;
@@ -182,6 +196,13 @@ struct srv_store_ops {
 	/* Blobs: the bytes are files in blob_dir; the rows say who sent them. */
 	bool (*blob_record)(struct srv_store *s, const char *sha256, long long size, const char *user);
 	int (*blob_may_use)(struct srv_store *s, const struct srv_user *u, const char *sha256);
+
+	/* The office's policies (duband policy): value NULL unsets key.  Every
+	 * change enters the change log as entity "policy", which every user
+	 * pulls whatever their counties. */
+	enum duban_err (*policy_put)(struct srv_store *s, const char *key, const char *value, char *err, size_t errlen);
+	bool (*policy_rows)(struct srv_store *s,
+			    void (*cb)(void *ctx, const char *key, const char *value, const char *updated_at), void *ctx);
 
 	/* The central ledger as a core store, for import and export (the
 	 * SQLite backend's own; PostgreSQL's a temporary copy, its outbox

@@ -73,7 +73,10 @@ static const char *const pg_migrations[] = {
 	"CREATE TABLE login_fail (key text PRIMARY KEY, fails integer NOT NULL, first_at bigint NOT NULL,"
 	" last_at bigint NOT NULL, locked_until bigint NOT NULL DEFAULT 0);"
 	"CREATE INDEX login_fail_last ON login_fail (locked_until, last_at);",
-	/* The public notice's records in the shape of the SQLite table, for
+	/* 2 -> 3 (after the views): the office's close-out policies (duband
+	 * policy); each change is logged as entity "policy" by the command. */
+	"CREATE TABLE policy (key text PRIMARY KEY, value text NOT NULL, updated_at text NOT NULL);",
+	/* 3 -> 4: the public notice's records in the shape of the SQLite table, for
 	 * reports and the tests that count rows on either backend. */
 	"CREATE VIEW notice AS SELECT id, item_id, doc::jsonb->>'kind' AS kind, doc::jsonb->>'date' AS date,"
 	" doc::jsonb->>'end' AS end_date, doc::jsonb->>'place' AS place, doc::jsonb->>'contact' AS contact,"
@@ -88,31 +91,38 @@ static const char *const pg_migrations[] = {
  * reports and for the tests that count rows on either backend.  Built from
  * the field table: a later change of fields appends a step that replaces
  * the item view. */
+static void item_view(struct duban_buf *b, bool replace)
+{
+	duban_buf_puts(b, replace ? "CREATE OR REPLACE VIEW" : "CREATE VIEW");
+	duban_buf_puts(b, " item AS SELECT id, version, doc::jsonb->>'created_at' AS created_at,"
+			  " doc::jsonb->>'updated_at' AS updated_at");
+	for (size_t i = 0; i < duban_field_count; i++) {
+		const struct duban_field *f = &duban_fields[i];
+		switch (f->type) {
+		case DUBAN_FT_INT:
+			duban_buf_printf(b, ", (doc::jsonb->>'%s')::bigint AS \"%s\"", f->name, f->name);
+			break;
+		case DUBAN_FT_DOUBLE:
+			duban_buf_printf(b, ", (doc::jsonb->>'%s')::float8 AS \"%s\"", f->name, f->name);
+			break;
+		case DUBAN_FT_BOOL:
+			duban_buf_printf(b, ", CASE WHEN (doc::jsonb->>'%s')::boolean THEN 1 ELSE 0 END AS \"%s\"",
+					 f->name, f->name);
+			break;
+		default:
+			duban_buf_printf(b, ", doc::jsonb->>'%s' AS \"%s\"", f->name, f->name);
+		}
+	}
+	duban_buf_puts(b, " FROM item_doc;");
+}
+
 static char *views_sql(void)
 {
 	struct duban_buf b;
 
 	duban_buf_init(&b);
-	duban_buf_puts(&b, "CREATE VIEW item AS SELECT id, version, doc::jsonb->>'created_at' AS created_at,"
-			   " doc::jsonb->>'updated_at' AS updated_at");
-	for (size_t i = 0; i < duban_field_count; i++) {
-		const struct duban_field *f = &duban_fields[i];
-		switch (f->type) {
-		case DUBAN_FT_INT:
-			duban_buf_printf(&b, ", (doc::jsonb->>'%s')::bigint AS \"%s\"", f->name, f->name);
-			break;
-		case DUBAN_FT_DOUBLE:
-			duban_buf_printf(&b, ", (doc::jsonb->>'%s')::float8 AS \"%s\"", f->name, f->name);
-			break;
-		case DUBAN_FT_BOOL:
-			duban_buf_printf(&b, ", CASE WHEN (doc::jsonb->>'%s')::boolean THEN 1 ELSE 0 END AS \"%s\"",
-					 f->name, f->name);
-			break;
-		default:
-			duban_buf_printf(&b, ", doc::jsonb->>'%s' AS \"%s\"", f->name, f->name);
-		}
-	}
-	duban_buf_puts(&b, " FROM item_doc;"
+	item_view(&b, false);
+	duban_buf_puts(&b, ""
 			   "CREATE VIEW note AS SELECT id, item_id, doc::jsonb->>'author' AS author,"
 			   " doc::jsonb->>'text' AS text, created_at, doc::jsonb->>'received_at' AS received_at"
 			   " FROM record WHERE kind = 'note';"
@@ -134,9 +144,22 @@ static char *views_sql(void)
 	return duban_buf_steal(&b);
 }
 
+/* Step 1 is the views (built from the field table); the array's later
+ * entries are steps 2, 3, ... */
 static char *migration_sql(int step)
 {
-	return step < PG_SCHEMA_VERSION - 1 ? xstrdup(pg_migrations[step]) : views_sql();
+	if (step == 1)
+		return views_sql();
+	if (step == 2) {
+		/* The policy table, and the item view with the field
+		 * acceptance_levels (appended, so the view can be replaced). */
+		struct duban_buf b;
+		duban_buf_init(&b);
+		duban_buf_puts(&b, pg_migrations[1]);
+		item_view(&b, true);
+		return duban_buf_steal(&b);
+	}
+	return xstrdup(pg_migrations[step == 0 ? 0 : step - 1]);
 }
 
 static struct pg_store *pg_of(struct srv_store *s)
@@ -409,7 +432,9 @@ static long long pg_prune(struct srv_store *s, int days)
 			     "    c.old_county OR c.seq = (SELECT min(m.seq) FROM change m WHERE m.entity_id = change.entity_id"
 			     "    AND m.entity = 'item'))))"
 			     "  OR (change.entity <> 'item' AND change.seq = (SELECT max(c.seq) FROM change c"
-			     "    WHERE c.entity_id = change.entity_id AND c.entity = change.entity)))) RETURNING seq),"
+			     "    WHERE c.entity_id = change.entity_id AND c.entity = change.entity)))"
+			     " OR (change.entity = 'policy' AND change.seq = (SELECT max(c.seq) FROM change c"
+			     "    WHERE c.entity_id = change.entity_id AND c.entity = 'policy'))) RETURNING seq),"
 			     " up AS (INSERT INTO meta (key, value) SELECT 'change_pruned', max(seq)::text FROM del"
 			     "  HAVING max(seq) IS NOT NULL ON CONFLICT (key) DO UPDATE"
 			     "  SET value = greatest(meta.value::bigint, excluded.value::bigint)::text RETURNING 1)"
@@ -685,6 +710,48 @@ static bool pg_token_rows(struct srv_store *s, const char *user,
 	return r != NULL;
 }
 
+/* ---------------------------------------------------------------- policies */
+
+/* One transaction: the row, its change-log entry numbered by the sequencer
+ * like a push's (the cursor stays gap-free), then the commit. */
+static enum duban_err pg_policy_put(struct srv_store *s, const char *key, const char *value, char *err, size_t errlen)
+{
+	struct pg_conn *c = pg_get(s);
+	const char *params[] = { key, value };
+	long long base;
+	bool ok = pg_run(c, "BEGIN", 0, NULL);
+
+	if (ok && value)
+		ok = pg_run(c, "INSERT INTO policy (key, value, updated_at) VALUES ($1, $2, " SQL_NOW ")"
+			       " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+			    2, params);
+	else if (ok)
+		ok = pg_run(c, "DELETE FROM policy WHERE key = $1", 1, params);
+	ok = ok && pg_log_change(c, "policy", key, "", "", "", value == NULL) && pg_number_changes(c, &base) &&
+	     pg_run(c, "COMMIT", 0, NULL);
+	if (!ok) {
+		snprintf(err, errlen, "database error: %s", c->err);
+		PQclear(PQexec(c->c, "ROLLBACK"));
+	}
+	pg_put(s, c);
+	return ok ? DUBAN_OK : DUBAN_ERR_DB;
+}
+
+static bool pg_policy_rows(struct srv_store *s,
+			   void (*cb)(void *ctx, const char *key, const char *value, const char *updated_at), void *ctx)
+{
+	struct pg_conn *c = pg_get(s);
+	PGresult *r = pg_exec(c, "SELECT key, value, updated_at FROM policy ORDER BY key", 0, NULL);
+
+	for (int i = 0; r && i < PQntuples(r); i++)
+		cb(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+	if (!r)
+		srv_log("postgresql: %s", c->err);
+	PQclear(r);
+	pg_put(s, c);
+	return r != NULL;
+}
+
 /* ---------------------------------------------------------------- blobs */
 
 static bool pg_blob_record(struct srv_store *s, const char *sha256, long long size, const char *user)
@@ -903,6 +970,8 @@ static const struct srv_store_ops pg_ops = {
 	.blob_may_use = pg_blob_may_use,
 	.ledger = pg_ledger,
 	.ledger_done = pg_ledger_done,
+	.policy_put = pg_policy_put,
+	.policy_rows = pg_policy_rows,
 };
 
 static void quiet(void *arg, const char *message)

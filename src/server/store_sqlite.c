@@ -439,6 +439,53 @@ static bool sq_ledger_done(struct srv_store *s, duban_store *st, bool write)
 	return true;
 }
 
+/* ---------------------------------------------------------------- policies */
+
+static enum duban_err sq_policy_put(struct srv_store *s, const char *key, const char *value, char *err, size_t errlen)
+{
+	duban_store *st = srv_db_writer(db_of(s));
+	char now[25];
+	bool ok = duban_store_begin(st) == DUBAN_OK;
+	enum duban_err e;
+
+	duban_timestamp_now(now);
+	/* The triggers of the policy table log the change. */
+	if (!value) {
+		ok = ok && run(st, "/* policy */ DELETE FROM policy WHERE key = ?", key, NULL, NULL);
+	} else if (ok) {
+		sqlite3_stmt *q = prepare(st, "/* policy */ INSERT INTO policy (key, value, updated_at) VALUES (?, ?, ?)"
+					      " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+					      " updated_at = excluded.updated_at WHERE value IS NOT excluded.value");
+		if ((ok = q != NULL)) {
+			bind(q, 1, key);
+			bind(q, 2, value);
+			bind(q, 3, now);
+			ok = sqlite3_step(q) == SQLITE_DONE;
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+		}
+	}
+	e = finish(st, ok, err, errlen);
+	srv_db_writer_done(db_of(s));
+	return e;
+}
+
+static bool sq_policy_rows(struct srv_store *s,
+			   void (*cb)(void *ctx, const char *key, const char *value, const char *updated_at), void *ctx)
+{
+	duban_store *st = srv_db_reader(db_of(s));
+	sqlite3_stmt *q = prepare(st, "/* policy */ SELECT key, value, updated_at FROM policy ORDER BY key");
+	int rc = SQLITE_ERROR;
+
+	if (q) {
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			cb(ctx, col(q, 0), col(q, 1), col(q, 2));
+		sqlite3_reset(q);
+	}
+	srv_db_reader_done(db_of(s), st);
+	return rc == SQLITE_DONE;
+}
+
 static void sq_close(struct srv_store *s)
 {
 	srv_db_close(db_of(s));
@@ -466,6 +513,8 @@ static const struct srv_store_ops sqlite_ops = {
 	.blob_may_use = sq_blob_may_use,
 	.ledger = sq_ledger,
 	.ledger_done = sq_ledger_done,
+	.policy_put = sq_policy_put,
+	.policy_rows = sq_policy_rows,
 };
 
 struct srv_store *srv_sqlite_wrap(srv_db *db)

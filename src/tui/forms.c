@@ -726,7 +726,8 @@ enum { ACC_RESULT, ACC_OPINION, ACC_DATE, ACC_CRITERIA };
 
 struct accept_ctx {
 	struct duban_item item;
-	const struct duban_acceptance_chain *chain;
+	const struct duban_acceptance_chain *chain; /* = &own */
+	struct duban_acceptance_chain own;          /* the item's chain */
 	int level;
 };
 
@@ -815,10 +816,13 @@ static char *accept_refusal(struct tui *t, const struct accept_ctx *ac)
 
 int tui_form_accept(struct tui *t, const char *item_id)
 {
-	struct accept_ctx ac = { .chain = duban_store_acceptance(t->st) };
+	struct accept_ctx ac = { 0 };
+	ac.chain = &ac.own;
 	if (!open_item(t, item_id, &ac.item))
 		return TUI_REDRAW;
-	enum duban_err err = duban_acceptance_progress(t->st, ac.item.id, &ac.level);
+	enum duban_err err = duban_item_chain(t->st, ac.item.id, &ac.own);
+	if (err == DUBAN_OK)
+		err = duban_acceptance_progress(t->st, ac.item.id, &ac.level);
 	char *why = err != DUBAN_OK ? xstrdup(store_error(t, err)) : accept_refusal(t, &ac);
 	if (why) {
 		tui_message(t, true, "%s", why);
@@ -1037,7 +1041,18 @@ int tui_form_status(struct tui *t, const char *item_id)
 		return TUI_REDRAW;
 	}
 	enum duban_role role = duban_store_role(t->st);
-	sc.n = duban_status_next(sc.item.status, role, sc.to);
+	enum duban_status next[DUBAN_STATUS_COUNT];
+	int n = duban_status_next(sc.item.status, role, next);
+	/* Verified is the pass of the chain's last level (V), never a choice. */
+	sc.n = 0;
+	for (int i = 0; i < n; i++)
+		if (next[i] != DUBAN_STATUS_VERIFIED)
+			sc.to[sc.n++] = next[i];
+	if (sc.n == 0 && sc.item.status == DUBAN_STATUS_REQUESTED) {
+		tui_message(t, true, _("%s: sign its acceptance levels (V) to verify it"), sc.item.code);
+		duban_item_free(&sc.item);
+		return TUI_REDRAW;
+	}
 	if (sc.n == 0) {
 		tui_message(t, true, _("%s is %s: no status change is open to the %s role"), sc.item.code,
 			    duban_status_name(sc.item.status), duban_role_name(role));

@@ -11,6 +11,7 @@
 
 #include "duban/date.h"
 #include "duban/model.h"
+#include "duban/policy.h"
 #include "duban/store.h"
 #include "duban/sync.h"
 #include "duban/sync_store.h"
@@ -289,6 +290,8 @@ static int finished(struct tui *t)
 		duban_account_act(t->st, &a, duban_store_role(t->st));
 	duban_account_free(&a);
 	free(path);
+	/* And the office's policies it may have brought (duban_policy_load). */
+	duban_policy_load(t->st, &t->settings);
 	/* Auto-sync speaks only when there is news: the status line already
 	 * says offline, every N minutes. */
 	bool quiet = s->automatic && (r->error.kind == DUBAN_REMOTE_OFFLINE ||

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "duban/model.h"
+#include "duban/policy.h"
 #include "duban/settings.h"
 #include "duban/store.h"
 #include "duban/tui.h"
@@ -566,6 +567,9 @@ static void init_state(struct tui *t, duban_store *st, const struct duban_tui_op
 	struct duban_light_rules rules;
 	duban_settings_light_rules(&t->settings, &rules);
 	duban_store_set_light_rules(st, &rules);
+	/* The close-out policy in force: the server's copy on a ledger that
+	 * syncs, else the config's (the one rule, duban_policy_resolve). */
+	duban_policy_load(st, &t->settings);
 	duban_filter_expr_init(&t->filter);
 	char err[256];
 	char *sort = xasprintf("sort=%s", t->settings.default_sort);

@@ -286,11 +286,12 @@ static void add_acceptance(struct tui *t, struct tui_detail *d, const struct dub
 {
 	if (item->status != DUBAN_STATUS_REQUESTED)
 		return;
-	const struct duban_acceptance_chain *c = duban_store_acceptance(t->st);
+	struct duban_acceptance_chain c;
 	int next = 0;
-	if (duban_acceptance_progress(t->st, item->id, &next) != DUBAN_OK)
+	if (duban_item_chain(t->st, item->id, &c) != DUBAN_OK ||
+	    duban_acceptance_progress(t->st, item->id, &next) != DUBAN_OK)
 		return;
-	char *chain = tui_chain_text(c, next);
+	char *chain = tui_chain_text(&c, next);
 	add_field(d, _("Acceptance"), chain, cols, TUI_EL_DEFAULT);
 	free(chain);
 }

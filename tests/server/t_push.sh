@@ -104,12 +104,18 @@ push "$(op_create "$(uuid)" "$(uuid)" PB-002 乙县)"
 result_is 0 rejected:permission "an inspector creating an item in another county: permission"
 push "$(op_implied "$(uuid)" "$A" 60)"
 result_is 0 rejected:transition "an implied progress on an item that is not verified: transition"
+# Verified is the pass of the chain's last level: with a chain of one level
+# the county's inspector signs, the inspector verifies.
+"$DUBAND" policy set acceptance 'county:县级验收' --data "$DATA" >/dev/null
 push "$(op_status "$(uuid)" "$A" not_started in_progress)" \
 	"$(op_status "$(uuid)" "$A" in_progress requested)" \
+	"$(printf '{"id":"%s","client_seq":%d,"kind":"inspection.add","item_id":"%s","body":{"id":"%s","item_id":"%s","date":"2026-06-15","level":"county","findings":"合格","passed":true,"created_at":"%s"}}' \
+		"$(uuid)" "$(next_seq)" "$A" "$(uuid)" "$A" "$DUBAN_NOW")" \
 	"$(op_status "$(uuid)" "$A" requested verified)"
 result_is 0 applied "inspector: not_started -> in_progress applied"
 result_is 1 applied "inspector: in_progress -> requested applied"
-result_is 2 applied "inspector: requested -> verified applied"
+result_is 2 applied "inspector: the county level signed"
+result_is 3 applied "inspector: requested -> verified applied"
 # The status implies no other change on the server: progress 100 is an op
 # of its own, checked like any other and void without the status.
 is "$(item_of_now "$A" | jq -r .progress)" 60 "verification alone leaves the progress as it was"

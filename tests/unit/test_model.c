@@ -182,7 +182,7 @@ static const char *const field_names[] = {
 	"findings", "handling", "accountability", "start", "deadline", "deadline_kind", "notice_end",
 	"status", "progress", "verdict", "rectify_orders", "fines", "penalty_cases", "criminal_cases",
 	"detentions", "summons", "accountability_count", "key_case", "duplicate_of", "longitude",
-	"latitude", "public",
+	"latitude", "public", "acceptance_levels",
 };
 
 static void fill(struct duban_item *it)

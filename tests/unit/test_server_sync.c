@@ -141,6 +141,23 @@ static cJSON *op_status(const char *item_id, const char *from, const char *to, c
 	return op;
 }
 
+/* A sign-off of one acceptance level (an inspection with a level). */
+static cJSON *op_signoff(const char *item_id, const char *level, bool passed)
+{
+	cJSON *op = op_new("inspection.add", item_id);
+	cJSON *body = cJSON_AddObjectToObject(op, "body");
+	char id[37];
+
+	duban_uuid(id);
+	cJSON_AddStringToObject(body, "id", id);
+	cJSON_AddStringToObject(body, "item_id", item_id);
+	cJSON_AddStringToObject(body, "date", "2026-06-15");
+	cJSON_AddStringToObject(body, "level", level);
+	cJSON_AddStringToObject(body, "findings", "验收意见");
+	cJSON_AddBoolToObject(body, "passed", passed);
+	return op;
+}
+
 static cJSON *op_note(const char *item_id, const char *note_id, const char *text)
 {
 	cJSON *op = op_new("note.add", item_id);
@@ -323,12 +340,13 @@ static void test_open(void)
 	ok(stat(data_dir, &sb) == 0 && (sb.st_mode & 0777) == 0700, "the data directory is private (0700)");
 	snprintf(path, sizeof path, "%s/blobs", data_dir);
 	ok(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode), "blobs directory created");
-	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 4, "server schema 4");
+	long long schema = scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL);
+	ok(schema >= 5, "server schema 5 or later (the policies)");
 	srv_store_close(store);
 	ok(open_db("push"), "opens again");
-	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 4, "migrations run once");
-	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 10,
-	       "eight change-log triggers and two that keep the history append-only");
+	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), schema, "migrations run once");
+	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 13,
+	       "eleven change-log triggers (three for policies) and two that keep the history append-only");
 	{
 		duban_store *st = srv_db_writer(db);
 		is_int(srv_server_seq(st), 0, "an empty log has sequence 0");
@@ -510,6 +528,10 @@ static void test_rejections(void)
 	is_result(&insp_jia, op_status(item_a, "not_started", "in_progress", NULL), "applied",
 		  "a step already taken converges");
 	is_result(&insp_jia, op_status(item_a, "in_progress", "requested", NULL), "applied", "inspector requests");
+	is_reason(&office, op_status(item_a, "requested", "verified", NULL), "transition",
+		  "verified without the acceptance chain: transition");
+	is_result(&insp_jia, op_signoff(item_a, "county", true), "applied", "inspector signs the county level");
+	is_result(&office, op_signoff(item_a, "city", true), "applied", "office signs the city level");
 	is_result(&office, op_status(item_a, "requested", "verified", NULL), "applied", "office verifies");
 	is_reason(&insp_jia, op_status(item_a, "verified", "closed", NULL), "permission", "inspector close: permission");
 	is_field(item_a, "status", "verified", "still verified");
@@ -603,7 +625,10 @@ static void test_delete_and_records(void)
 		is_reason(&insp_jia, op_note(item_b, other, ""), "validation", "a note without text: validation");
 	}
 
-	/* An acceptance check that passes verifies a requested item. */
+	/* An acceptance check that passes verifies a requested item: item b's
+	 * own chain has one level, the county's. */
+	is_result(&office, op_set(item_b, "acceptance_levels", "", "county:县级初验"), "applied",
+		  "the office gives item b a chain of one level");
 	is_result(&insp_jia, op_status(item_b, "in_progress", "requested", NULL), "applied", "item b requested");
 	duban_uuid(insp_id);
 	op = op_new("inspection.add", item_b);
@@ -612,6 +637,7 @@ static void test_delete_and_records(void)
 	cJSON_AddStringToObject(body, "item_id", item_b);
 	cJSON_AddStringToObject(body, "date", "2026-06-14");
 	cJSON_AddStringToObject(body, "inspectors", "李、王");
+	cJSON_AddStringToObject(body, "level", "county");
 	cJSON_AddBoolToObject(body, "passed", true);
 	is_result(&insp_jia, op, "applied", "inspection applied");
 	/* The client sends the move the check implies as an op of its own. */
