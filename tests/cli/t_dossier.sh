@@ -58,8 +58,9 @@ import re,sys
 t=open(sys.argv[1],encoding='utf-8').read()
 sec=t.split('<h2>一、基本信息</h2>')[1].split('<h2>')[0]
 print(len(re.findall(r'<td class=\"label\">', sec)))" "$page")
-nfields=$(json "len(d['item'])")
-# The JSON has id, created_at, updated_at and version besides the fields.
+nfields=$(json "len(d['item']) + ('acceptance_levels' not in d['item'])")
+# The JSON has id, created_at, updated_at and version besides the fields
+# (and leaves out an empty acceptance_levels).
 is "$fields" "$((nfields - 4))" "every field of the item in the first table ($fields)"
 title=$(json "d['item']['title']")
 grep -qF "<td class=\"label\">问题名称</td><td>$title</td>" "$page"

@@ -19,10 +19,15 @@ field() {
 status_of() {
 	field status
 }
+# verify CODE: signs both levels of the default chain (the only way to verified).
+verify() {
+	d accept "$1" --level county --pass --opinion 同意 >/dev/null &&
+		d accept "$1" --level city --pass --opinion 同意 >/dev/null
+}
 
 d add --code ZG-1 --kind problem --title '非法采砂' --county 东川县 >/dev/null &&
 	d status ZG-1 in_progress >/dev/null && d status ZG-1 requested >/dev/null &&
-	d status ZG-1 verified >/dev/null
+	verify ZG-1
 ok $? "an item verified"
 
 run d status ZG-1 publicized --days 0
@@ -102,7 +107,12 @@ ok $? "... the dismissal of objection 2"
 is "$(grep -c '收到异议' "$tmp/zg1.html")" 4 "... each objection in the notice's table and in the timeline"
 
 # ---------------------------------------------------------------- a second round, then closing allowed
-d status ZG-1 requested >/dev/null && d status ZG-1 verified >/dev/null
+# (on a later day than the first round: a chain counts the sign-offs made
+# since the latest request)
+at 2026-06-30 status ZG-1 requested >/dev/null &&
+	at 2026-06-30 accept ZG-1 --level county --pass --opinion 同意 >/dev/null &&
+	at 2026-06-30 accept ZG-1 --level city --pass --opinion 同意 >/dev/null
+ok $? "requested and verified again"
 run at 2026-07-01 status ZG-1 publicized --start 2026-07-01
 exit_is 0 "publicized again, the default 7 days"
 like "$out" "public notice 2026-07-01 to 2026-07-08" "start + 7"
@@ -115,7 +125,7 @@ is "$(status_of)" "closed" "closed (销号)"
 
 # the setting notice-days
 d add --code ZG-2 --kind problem --title '违规堆放' --county 东川县 >/dev/null &&
-	d status ZG-2 in_progress >/dev/null && d status ZG-2 requested >/dev/null && d status ZG-2 verified >/dev/null
+	d status ZG-2 in_progress >/dev/null && d status ZG-2 requested >/dev/null && verify ZG-2
 run env XDG_CONFIG_HOME=$HOME/.config "$DUBAN" --db "$DB" status ZG-2 publicized
 like "$out" "public notice 2026-06-15 to 2026-06-18" "set notice-days 3"
 
