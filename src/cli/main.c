@@ -51,6 +51,9 @@ static const struct cli_command commands[] = {
 	{ "accept", cmd_accept, N_("sign one level of an item's acceptance (验收): pass or fail, with the opinion") },
 	{ "evidence", cmd_evidence, N_("list the evidence a request for acceptance needs, and what is missing") },
 	{ "dossier", cmd_dossier, N_("write an item's case dossier (一案一档): page or .zip with its files") },
+	{ "link", cmd_link, N_("link two items about the same site (举一反三), or mark a repeat complaint") },
+	{ "unlink", cmd_unlink, N_("undo a link between two items") },
+	{ "reopen", cmd_reopen, N_("return a closed item to in progress as a rebound (反弹); office only") },
 	{ "overdue", cmd_overdue, N_("list overdue items on the supervision ladder; issue its steps and letters") },
 	{ "demo", cmd_demo, N_("fill the ledger with a realistic demo") },
 	{ "backup", cmd_backup, N_("write a consistent copy of the ledger, also while it is open") },
@@ -246,6 +249,9 @@ static void set_policies(duban_store *st)
 	duban_settings_load(&s, NULL);
 	if (duban_acceptance_parse(s.acceptance, &chain, err, sizeof err))
 		duban_store_set_acceptance(st, &chain);
+	struct duban_feedback_rules fb;
+	if (duban_feedback_parse(s.feedback_days, &fb, err, sizeof err))
+		duban_store_set_feedback_rules(st, &fb);
 	duban_settings_free(&s);
 }
 

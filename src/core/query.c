@@ -20,8 +20,10 @@
 #define TEXT_COLLECT_WINDOW 1024
 
 #define LIGHT_EXPR "duban_light(status, deadline_kind, start, deadline, progress)"
+#define FEEDBACK_EXPR "duban_feedback_due(kind, status, \"round\", transferred_on, feedback_on)"
 #define ROW_COLUMNS "seq, id, kind, code, title, county, lead_unit, start, deadline, deadline_kind," \
-		    " status, progress, updated_at, " LIGHT_EXPR ", due_key"
+		    " status, progress, updated_at, " LIGHT_EXPR ", due_key, " FEEDBACK_EXPR "," \
+		    " (SELECT count(*) FROM item AS rep WHERE rep.duplicate_of = item.code AND rep.duplicate_of <> '')"
 
 void duban_filter_init(struct duban_filter *f)
 {
@@ -277,6 +279,23 @@ static void where_eq(struct query *q, const char *column, const char *value, boo
 	q_text(q, value);
 }
 
+/* A complaint whose feedback is overdue.  The clock gives at least the
+ * fewest days of any rule, so only transfers before today minus those can
+ * be late: a range on the partial index item_feedback. */
+static void where_feedback_overdue(duban_store *st, struct query *q, bool *first)
+{
+	int least = st->feedback.days;
+	for (int i = 0; i < st->feedback.n; i++)
+		if (st->feedback.rules[i].days < least)
+			least = st->feedback.rules[i].days;
+	q_and(q, first);
+	duban_buf_puts(&q->sql, "kind = 'complaint' AND status <> 'closed'"
+				" AND transferred_on IS NOT NULL AND feedback_on IS NULL AND transferred_on < ");
+	q_date(q, st->today - least);
+	duban_buf_puts(&q->sql, " AND " FEEDBACK_EXPR " < ");
+	q_date(q, st->today);
+}
+
 /* Appends every condition of the filter; window as for where_text. */
 static void where_filter_for(duban_store *st, struct query *q, const struct duban_filter *f, int window,
 			     bool *first)
@@ -312,6 +331,8 @@ static void where_filter_for(duban_store *st, struct query *q, const struct duba
 		duban_buf_puts(&q->sql, " AND deadline_kind <> 'ongoing'"
 					" AND status IN ('not_started', 'in_progress', 'requested')");
 	}
+	if (f->feedback_overdue)
+		where_feedback_overdue(st, q, first);
 	if (f->due_before != DUBAN_DATE_NONE) {
 		q_and(q, first);
 		duban_buf_puts(&q->sql, "deadline IS NOT NULL AND due_key <= ");
@@ -358,6 +379,9 @@ static void read_row(sqlite3_stmt *s, struct duban_row *r)
 	r->progress = sqlite3_column_int(s, 11);
 	snprintf(r->updated_at, sizeof r->updated_at, "%s", (const char *)sqlite3_column_text(s, 12));
 	r->light = (enum duban_light)sqlite3_column_int(s, 13);
+	t = sqlite3_column_text(s, 15);
+	r->feedback_due = t ? duban_date_parse((const char *)t) : DUBAN_DATE_NONE;
+	r->repeats = sqlite3_column_int(s, 16);
 }
 
 /* The index that serves a sort with this filter in order, so a window is a

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "duban/closeout.h"
+#include "duban/feedback.h"
 #include "duban/store.h"
 
 enum store_stmt_id {
@@ -24,6 +25,7 @@ struct duban_store {
 	char *user, *device;
 	enum duban_role role;
 	struct duban_light_rules rules;
+	struct duban_feedback_rules feedback; /* feedback-days: the complaint feedback clock */
 	duban_date today;    /* refreshed at each query */
 	bool outbox;
 	bool implied;          /* write the changes a change implies (off in duband's push) */

@@ -99,7 +99,7 @@ static bool copy_rows(sqlite3 *src, struct pg_conn *dst, const char *from, const
  * backend's own readers), in the order they were written. */
 static bool copy_ledger(struct srv_store *from, struct pg_conn *dst, char *err, size_t errlen)
 {
-	static const char *const kinds[] = { "note", "inspection", "action", "attachment" };
+	static const char *const kinds[] = { "note", "inspection", "action", "attachment", "link" };
 	struct srv_rd *rd = from->ops->pull->begin(from);
 	duban_store *st = srv_db_reader(srv_sqlite_db(from));
 	sqlite3 *src = duban_store_db(st);
@@ -183,7 +183,8 @@ static bool check_counts(sqlite3 *src, struct pg_conn *dst, FILE *out)
 	static const struct { const char *name, *from, *to; } ledger[] = {
 		{ "items", "SELECT count(*) FROM item", "SELECT count(*) FROM item_doc" },
 		{ "records", "SELECT (SELECT count(*) FROM note) + (SELECT count(*) FROM inspection) +"
-			     " (SELECT count(*) FROM action) + (SELECT count(*) FROM attachment)",
+			     " (SELECT count(*) FROM action) + (SELECT count(*) FROM attachment) +"
+			     " (SELECT count(*) FROM link)",
 		  "SELECT count(*) FROM record" },
 		{ "last position", "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'change'), 0)",
 		  "SELECT last FROM change_seq" },

@@ -15,12 +15,12 @@
 #include "store.h"
 
 enum op_kind {
-	OP_CREATE, OP_SET, OP_STATUS, OP_DELETE, OP_NOTE, OP_INSPECTION, OP_ACTION, OP_ATTACHMENT, OP_KIND_COUNT
+	OP_CREATE, OP_SET, OP_STATUS, OP_DELETE, OP_NOTE, OP_INSPECTION, OP_ACTION, OP_ATTACHMENT, OP_LINK, OP_KIND_COUNT
 };
 
 static const char *const kind_names[OP_KIND_COUNT] = {
 	"item.create", "item.set", "item.status", "item.delete",
-	"note.add", "inspection.add", "action.add", "attachment.add",
+	"note.add", "inspection.add", "action.add", "attachment.add", "link.add",
 };
 
 /* Serialization failures and deadlocks (PostgreSQL) retry the batch. */
@@ -449,6 +449,8 @@ static enum srv_record_kind record_kind(enum op_kind kind)
 		return SRV_INSPECTION;
 	case OP_ACTION:
 		return SRV_ACTION;
+	case OP_LINK:
+		return SRV_LINK;
 	default:
 		return SRV_ATTACHMENT;
 	}
@@ -463,6 +465,8 @@ static enum duban_err record_read(enum op_kind kind, const cJSON *body, record_t
 		return duban_inspection_from_json(body, &r->inspection, why, len);
 	case OP_ACTION:
 		return duban_action_from_json(body, &r->action, why, len);
+	case OP_LINK:
+		return duban_link_from_json(body, &r->link, why, len);
 	default:
 		return duban_attachment_from_json(body, &r->attachment, why, len);
 	}
@@ -480,6 +484,9 @@ static void record_free(enum op_kind kind, record_t *r)
 	case OP_ACTION:
 		duban_action_free(&r->action);
 		break;
+	case OP_LINK:
+		duban_link_free(&r->link);
+		break;
 	default:
 		duban_attachment_free(&r->attachment);
 	}
@@ -494,6 +501,8 @@ static const char *record_id(enum op_kind kind, const record_t *r)
 		return r->inspection.id;
 	case OP_ACTION:
 		return r->action.id;
+	case OP_LINK:
+		return r->link.id;
 	default:
 		return r->attachment.id;
 	}
@@ -508,6 +517,8 @@ static const char *record_item_id(enum op_kind kind, const record_t *r)
 		return r->inspection.item_id;
 	case OP_ACTION:
 		return r->action.item_id;
+	case OP_LINK:
+		return r->link.item_id;
 	default:
 		return r->attachment.item_id;
 	}
@@ -522,6 +533,8 @@ static char *record_created(enum op_kind kind, record_t *r)
 		return r->inspection.created_at;
 	case OP_ACTION:
 		return r->action.created_at;
+	case OP_LINK:
+		return r->link.created_at;
 	default:
 		return r->attachment.created_at;
 	}
@@ -547,6 +560,8 @@ static char **record_author(enum op_kind kind, record_t *r)
 		return &r->inspection.author;
 	case OP_ACTION:
 		return &r->action.author;
+	case OP_LINK:
+		return &r->link.author;
 	default:
 		return &r->attachment.author;
 	}

@@ -40,7 +40,7 @@ struct srv_tx {
 };
 
 static const char *const kind_names[] = {
-	[SRV_NOTE] = "note", [SRV_INSPECTION] = "inspection", [SRV_ACTION] = "action", [SRV_ATTACHMENT] = "attachment",
+	[SRV_NOTE] = "note", [SRV_INSPECTION] = "inspection", [SRV_ACTION] = "action", [SRV_ATTACHMENT] = "attachment", [SRV_LINK] = "link",
 };
 
 static enum duban_err db_fail(struct srv_tx *tx)
@@ -580,6 +580,8 @@ static enum duban_err record_check(struct srv_tx *tx, enum srv_record_kind kind,
 		return duban_inspection_check(&r->inspection, tx->msg, sizeof tx->msg);
 	case SRV_ACTION:
 		return duban_action_check(&r->action, tx->msg, sizeof tx->msg);
+	case SRV_LINK:
+		return duban_link_check(&r->link, tx->msg, sizeof tx->msg);
 	default:
 		return duban_attachment_check(&r->attachment, tx->msg, sizeof tx->msg);
 	}
@@ -604,6 +606,10 @@ static cJSON *record_fill(struct srv_tx *tx, enum srv_record_kind kind, union sr
 		rid = r->action.id, item_id = r->action.item_id, created = r->action.created_at;
 		received = r->action.received_at, author = &r->action.author;
 		break;
+	case SRV_LINK:
+		rid = r->link.id, item_id = r->link.item_id, created = r->link.created_at;
+		received = r->link.received_at, author = &r->link.author;
+		break;
 	default:
 		rid = r->attachment.id, item_id = r->attachment.item_id, created = r->attachment.created_at;
 		received = r->attachment.received_at, author = &r->attachment.author;
@@ -626,6 +632,8 @@ static cJSON *record_fill(struct srv_tx *tx, enum srv_record_kind kind, union sr
 		return duban_inspection_to_json(&r->inspection);
 	case SRV_ACTION:
 		return duban_action_to_json(&r->action);
+	case SRV_LINK:
+		return duban_link_to_json(&r->link);
 	default:
 		return duban_attachment_to_json(&r->attachment);
 	}
@@ -640,6 +648,8 @@ static const char *record_item(enum srv_record_kind kind, const union srv_record
 		return r->inspection.item_id;
 	case SRV_ACTION:
 		return r->action.item_id;
+	case SRV_LINK:
+		return r->link.item_id;
 	default:
 		return r->attachment.item_id;
 	}

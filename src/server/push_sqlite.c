@@ -30,6 +30,7 @@ static const char *const record_exists_sql[] = {
 	[SRV_INSPECTION] = "/* push */ SELECT 1 FROM inspection WHERE id = ?",
 	[SRV_ACTION] = "/* push */ SELECT 1 FROM action WHERE id = ?",
 	[SRV_ATTACHMENT] = "/* push */ SELECT 1 FROM attachment WHERE id = ?",
+	[SRV_LINK] = "/* push */ SELECT 1 FROM link WHERE id = ?",
 };
 
 static void bind(sqlite3_stmt *s, int i, const char *v)
@@ -302,6 +303,8 @@ static enum duban_err sq_record_add(struct srv_tx *tx, enum srv_record_kind kind
 		return duban_inspection_add(tx->st, &r->inspection);
 	case SRV_ACTION:
 		return duban_action_add(tx->st, &r->action);
+	case SRV_LINK:
+		return duban_link_add(tx->st, &r->link);
 	default:
 		return duban_attachment_add(tx->st, &r->attachment);
 	}

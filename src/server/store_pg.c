@@ -73,6 +73,11 @@ static const char *const pg_migrations[] = {
 	"CREATE TABLE login_fail (key text PRIMARY KEY, fails integer NOT NULL, first_at bigint NOT NULL,"
 	" last_at bigint NOT NULL, locked_until bigint NOT NULL DEFAULT 0);"
 	"CREATE INDEX login_fail_last ON login_fail (locked_until, last_at);",
+	/* 1 -> 2: links (举一反三) are records of kind 'link'; who links to an
+	 * item is found by the other end.  The views step after the last entry
+	 * rebuilds the views with the fields added since (transferred_on,
+	 * feedback_on) and the link view. */
+	"CREATE INDEX IF NOT EXISTS record_link_other ON record ((doc::jsonb->>'other_id')) WHERE kind = 'link';",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]) + 1)
 
@@ -86,6 +91,9 @@ static char *views_sql(void)
 	struct duban_buf b;
 
 	duban_buf_init(&b);
+	/* A ledger made before a change of fields has the views already:
+	 * this step replaces them. */
+	duban_buf_puts(&b, "DROP VIEW IF EXISTS item, note, inspection, action, attachment, link;");
 	duban_buf_puts(&b, "CREATE VIEW item AS SELECT id, version, doc::jsonb->>'created_at' AS created_at,"
 			   " doc::jsonb->>'updated_at' AS updated_at");
 	for (size_t i = 0; i < duban_field_count; i++) {
@@ -123,7 +131,10 @@ static char *views_sql(void)
 			   " sha256, doc::jsonb->>'name' AS name, doc::jsonb->>'mime' AS mime,"
 			   " (doc::jsonb->>'size')::bigint AS size, doc::jsonb->>'author' AS author, created_at,"
 			   " doc::jsonb->>'received_at' AS received_at, coalesce(doc::jsonb->>'kind', 'other') AS kind"
-			   " FROM record WHERE kind = 'attachment';");
+			   " FROM record WHERE kind = 'attachment';"
+			   "CREATE VIEW link AS SELECT id, item_id, doc::jsonb->>'other_id' AS other_id,"
+			   " doc::jsonb->>'kind' AS kind, doc::jsonb->>'why' AS why, doc::jsonb->>'author' AS author,"
+			   " created_at, doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'link';");
 	return duban_buf_steal(&b);
 }
 

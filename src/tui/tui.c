@@ -566,6 +566,10 @@ static void init_state(struct tui *t, duban_store *st, const struct duban_tui_op
 	struct duban_light_rules rules;
 	duban_settings_light_rules(&t->settings, &rules);
 	duban_store_set_light_rules(st, &rules);
+	struct duban_feedback_rules fb;
+	char fberr[256];
+	if (duban_feedback_parse(t->settings.feedback_days, &fb, fberr, sizeof fberr))
+		duban_store_set_feedback_rules(st, &fb);
 	duban_filter_expr_init(&t->filter);
 	char err[256];
 	char *sort = xasprintf("sort=%s", t->settings.default_sort);
