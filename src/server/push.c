@@ -93,6 +93,7 @@ static const char *refusal_code(const char *reason, const char *fmt)
 		{ "the author of a record is the user who sends it (%s), not '%s'", "author" },
 		{ "blob %.64s has not been uploaded by %s (PUT /api/v1/blobs/SHA256 first)", "blob_missing" },
 		{ "viewer %s may not change the ledger", "read_only" },
+		{ "only the office may reopen %s (closed: a rebound, 反弹)", "reopen_office_only" },
 		{ "the op id %s is already used; give the op a new id", "op_id_used" },
 	};
 	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
@@ -331,6 +332,9 @@ static cJSON *op_status(struct push *p, const struct op *op, const struct duban_
 	if ((int)item->status != from)
 		return rejected(op, "transition", "%s is %s on the server, not %s", item->code,
 				duban_status_id(item->status), duban_status_id((enum duban_status)from));
+	/* A rebound (反弹) is the office's call: said in a code of its own. */
+	if (from == DUBAN_STATUS_CLOSED && p->u->role != DUBAN_ROLE_OFFICE)
+		return rejected(op, "permission", "only the office may reopen %s (closed: a rebound, 反弹)", item->code);
 	err = p->o->item_status(p->tx, item->id, (enum duban_status)to, reason ? reason : "");
 	return core_answer(p, op, err);
 }
