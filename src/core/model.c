@@ -252,7 +252,7 @@ const char *duban_evidence_zh(enum duban_evidence_kind k) { return ENUM_FIELD(ev
 int duban_evidence_parse(const char *s) { return enum_parse(evidence_kinds, ARRAY_LEN(evidence_kinds), s); }
 
 const char *const duban_categories[] = {
-	"大气", "水", "土壤", "噪声", "生态", "固废", "矿山", "采砂", "产业结构", "能源", "运输", "制度", "其他",
+	"大气", "水", "土壤", "噪声", "生态", "固废", "矿山", "采砂", "产业结构", "能源", "运输", "制度", "海洋", "辐射", "其他",
 	NULL
 };
 
