@@ -20,6 +20,7 @@
 #include "duban/progress.h"
 #include "duban/store.h"
 #include "duban/util.h"
+#include "store_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define PROGRESS_EVERY 1000
@@ -533,6 +534,7 @@ static void stamp(struct rng *r, duban_date d, char out[25])
 /* Recent complaints, so that a repeated complaint can point at the first. */
 #define DUP_RING 64
 struct dup_entry {
+	char id[37];
 	char code[24];
 	int county, town;
 	char title[160];
@@ -550,6 +552,8 @@ struct gen {
 	struct schedule sched;
 	int county, town;
 	const char *source, *act;
+	const struct dup_entry *first; /* the complaint the one just built repeats */
+	int links, rebounds;           /* how many the demo made (a few of each) */
 };
 
 static void coords(struct gen *g, struct duban_item *it)
@@ -738,6 +742,7 @@ static bool complaint_repeat(struct gen *g, struct duban_item *it)
 	if (g->ring_len == 0 || !rng_permille(&g->rng, 30))
 		return false;
 	const struct dup_entry *d = &g->ring[rng_below(&g->rng, g->ring_len)];
+	g->first = d;
 	g->county = d->county;
 	g->town = d->town;
 	duban_set_str(&it->duplicate_of, d->code);
@@ -750,6 +755,7 @@ static void remember(struct gen *g, const struct duban_item *it)
 {
 	int slot = g->ring_len < DUP_RING ? g->ring_len++ : rng_below(&g->rng, DUP_RING);
 	struct dup_entry *d = &g->ring[slot];
+	snprintf(d->id, sizeof d->id, "%s", it->id);
 	snprintf(d->code, sizeof d->code, "%s", it->code);
 	snprintf(d->title, sizeof d->title, "%s", it->title);
 	snprintf(d->description, sizeof d->description, "%s", it->description);
@@ -820,6 +826,25 @@ static void timestamps(struct gen *g, struct duban_item *it)
 		memcpy(it->updated_at, it->created_at, sizeof it->updated_at);
 }
 
+/* A complaint's feedback clock (交办日期 → 反馈日期), from the item's own id
+ * and dates, not from the random stream, so every other value of the demo
+ * stays as it was: transferred on its start, answered 2-9 days later, but
+ * one in 40 of those still in work not yet answered (feedback overdue once
+ * the days have passed). */
+static void feedback_clock(const struct gen *g, struct duban_item *it)
+{
+	unsigned h = (unsigned)strtoul((char[]){ it->id[0], it->id[1], it->id[2], '\0' }, NULL, 16);
+	bool open = it->status != DUBAN_STATUS_CLOSED && it->status != DUBAN_STATUS_VERIFIED
+		    && it->status != DUBAN_STATUS_PUBLICIZED;
+	if (it->start == DUBAN_DATE_NONE || it->start > g->today)
+		return;
+	it->transferred_on = it->start;
+	duban_date answered = it->start + 2 + (int)(h % 8);
+	if ((open && h % 40 == 0) || answered > g->today)
+		return;
+	it->feedback_on = answered;
+}
+
 static void build_item(struct gen *g, struct duban_item *it)
 {
 	struct rng *r = &g->rng;
@@ -833,12 +858,15 @@ static void build_item(struct gen *g, struct duban_item *it)
 	if (!problem && scenario_open(g->sched.sc) && rng_permille(r, 100))
 		g->sched.sc = SC_CLOSED;
 	make_schedule(r, it, g->today, &g->sched);
+	g->first = NULL;
 	if (problem)
 		fill_problem(g, it);
 	else
 		fill_complaint(g, it);
 	people(g, it);
 	timestamps(g, it);
+	if (!problem)
+		feedback_clock(g, it);
 }
 
 /* ---------------------------------------------------------------- records */
@@ -1001,14 +1029,66 @@ static enum duban_err add_records(struct gen *g, const struct duban_item *it)
 
 /* ---------------------------------------------------------------- driver */
 
+/* A repeat complaint among the first items is linked to the first one
+ * (重复举报); a few complaints of a township already in the ring are linked
+ * to it as the same site (举一反三). */
+#define DEMO_LINKS 6
+static enum duban_err add_link(struct gen *g, const struct duban_item *it)
+{
+	const struct dup_entry *other = g->first;
+	enum duban_link_kind kind = DUBAN_LINK_REPEAT;
+	if (!other && it->kind == DUBAN_KIND_COMPLAINT && g->links < DEMO_LINKS / 2) {
+		for (int k = 0; k < g->ring_len && !other; k++)
+			if (g->ring[k].county == g->county && g->ring[k].town == g->town && strcmp(g->ring[k].id, it->id) != 0)
+				other = &g->ring[k];
+		kind = DUBAN_LINK_RELATED;
+	}
+	if (!other || g->links >= DEMO_LINKS)
+		return DUBAN_OK;
+	struct duban_link l = { .kind = kind };
+	snprintf(l.item_id, sizeof l.item_id, "%s", it->id);
+	snprintf(l.other_id, sizeof l.other_id, "%s", other->id);
+	l.why = xstrdup(kind == DUBAN_LINK_REPEAT ? "同一问题再次被举报" : "同一乡镇同一区域，举一反三");
+	memcpy(l.created_at, it->updated_at, sizeof l.created_at);
+	enum duban_err e = duban_link_add(g->st, &l);
+	duban_link_free(&l);
+	g->links++;
+	return e;
+}
+
+/* One closed item came back (反弹) and was closed again: its history holds
+ * the reopening and the second close, its status stays closed. */
+static enum duban_err add_rebound(struct gen *g, const struct duban_item *it)
+{
+	duban_date back = it->status == DUBAN_STATUS_CLOSED ? g->sched.closed_on + (g->today - g->sched.closed_on) / 3
+							     : DUBAN_DATE_NONE;
+	if (g->rebounds > 0 || back == DUBAN_DATE_NONE || back >= g->today || it->kind != DUBAN_KIND_COMPLAINT)
+		return DUBAN_OK;
+	duban_date again = back + (g->today - back) / 2;
+	char d1[11], d2[11], t1[25], t2[25];
+	snprintf(t1, sizeof t1, "%sT09:00:00Z", duban_date_format(back, d1));
+	snprintf(t2, sizeof t2, "%sT16:00:00Z", duban_date_format(again, d2));
+	enum duban_err e = store_write_event(g->st, it->id, "status", "closed", "in_progress",
+					     "反弹：群众再次反映，现场复查问题重现", NULL, NULL, t1);
+	if (e == DUBAN_OK)
+		e = store_write_event(g->st, it->id, "status", "in_progress", "closed", "", NULL, NULL, t2);
+	g->rebounds++;
+	return e;
+}
+
 static enum duban_err generate_one(struct gen *g, long i)
 {
 	struct duban_item it;
 	duban_item_init(&it);
 	build_item(g, &it);
 	enum duban_err e = duban_item_insert(g->st, &it);
-	if (e == DUBAN_OK && (i < RECORDS_FIRST || i % RECORDS_EVERY == 0))
+	bool records = i < RECORDS_FIRST || i % RECORDS_EVERY == 0;
+	if (e == DUBAN_OK && records)
 		e = add_records(g, &it);
+	if (e == DUBAN_OK && records)
+		e = add_link(g, &it);
+	if (e == DUBAN_OK && records)
+		e = add_rebound(g, &it);
 	duban_item_free(&it);
 	return e;
 }
