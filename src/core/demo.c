@@ -1046,10 +1046,16 @@ static enum duban_err add_link(struct gen *g, const struct duban_item *it)
 	if (!other || g->links >= DEMO_LINKS)
 		return DUBAN_OK;
 	struct duban_link l = { .kind = kind };
+	char day[11];
+	/* Its id from the item's (one link per item), not from the stream. */
+	snprintf(l.id, sizeof l.id, "%s", it->id);
+	l.id[0] = l.id[0] == 'a' ? 'b' : 'a';
 	snprintf(l.item_id, sizeof l.item_id, "%s", it->id);
 	snprintf(l.other_id, sizeof l.other_id, "%s", other->id);
 	l.why = xstrdup(kind == DUBAN_LINK_REPEAT ? "同一问题再次被举报" : "同一乡镇同一区域，举一反三");
-	memcpy(l.created_at, it->updated_at, sizeof l.created_at);
+	l.author = xstrdup(it->owner);
+	snprintf(l.created_at, sizeof l.created_at, "%sT10:00:00Z",
+		 duban_date_format(it->start < g->today ? it->start : g->today, day));
 	enum duban_err e = duban_link_add(g->st, &l);
 	duban_link_free(&l);
 	g->links++;
