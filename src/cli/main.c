@@ -252,6 +252,9 @@ static void set_policies(duban_store *st)
 	struct duban_feedback_rules fb;
 	if (duban_feedback_parse(s.feedback_days, &fb, err, sizeof err))
 		duban_store_set_feedback_rules(st, &fb);
+	for (int i = 0; i < s.nerrors; i++)
+		if (strstr(s.errors[i], "feedback-days"))
+			cli_error(_("%s (the default applies)"), s.errors[i]);
 	duban_settings_free(&s);
 }
 
