@@ -252,7 +252,7 @@ int cmd_reopen(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(_("reopen needs one item (see `duban reopen --help`)"));
 		return CLI_USAGE;
 	}
-	if (!*duban_trim((char *)reason)) {
+	if (!reason[strspn(reason, " \t")]) {
 		cli_error(_("reopening needs a reason (--reason TEXT)"));
 		return CLI_USAGE;
 	}
