@@ -553,7 +553,9 @@ struct gen {
 	int county, town;
 	const char *source, *act;
 	const struct dup_entry *first; /* the complaint the one just built repeats */
-	int links, rebounds;           /* how many the demo made (a few of each) */
+	int links;                     /* how many the demo made (a few) */
+	char rebound_id[37];           /* the closed complaint that came back */
+	duban_date rebound_back, rebound_again;
 };
 
 static void coords(struct gen *g, struct duban_item *it)
@@ -1046,7 +1048,6 @@ static enum duban_err add_link(struct gen *g, const struct duban_item *it)
 	if (!other || g->links >= DEMO_LINKS)
 		return DUBAN_OK;
 	struct duban_link l = { .kind = kind };
-	char day[11];
 	/* Its id from the item's (one link per item), not from the stream. */
 	snprintf(l.id, sizeof l.id, "%s", it->id);
 	l.id[0] = l.id[0] == 'a' ? 'b' : 'a';
@@ -1054,31 +1055,50 @@ static enum duban_err add_link(struct gen *g, const struct duban_item *it)
 	snprintf(l.other_id, sizeof l.other_id, "%s", other->id);
 	l.why = xstrdup(kind == DUBAN_LINK_REPEAT ? "同一问题再次被举报" : "同一乡镇同一区域，举一反三");
 	l.author = xstrdup(it->owner);
-	snprintf(l.created_at, sizeof l.created_at, "%sT10:00:00Z",
-		 duban_date_format(it->start < g->today ? it->start : g->today, day));
-	enum duban_err e = duban_link_add(g->st, &l);
+	/* Made when the item was last touched (its records move updated_at):
+	 * the touch the link gives its item leaves updated_at as it was. */
+	struct duban_item now;
+	duban_item_init(&now);
+	enum duban_err e = duban_item_get_by_id(g->st, it->id, &now);
+	memcpy(l.created_at, now.updated_at, sizeof l.created_at);
+	duban_item_free(&now);
+	if (e != DUBAN_OK) {
+		duban_link_free(&l);
+		return e;
+	}
+	e = duban_link_add(g->st, &l);
 	duban_link_free(&l);
 	g->links++;
 	return e;
 }
 
-/* One closed item came back (反弹) and was closed again: its history holds
- * the reopening and the second close, its status stays closed. */
-static enum duban_err add_rebound(struct gen *g, const struct duban_item *it)
+/* One closed complaint came back (反弹) and was closed again: its history
+ * holds the reopening and the second close, its status stays closed.  Chosen
+ * while generating, written after the last item so that every other event
+ * keeps its number. */
+static void pick_rebound(struct gen *g, const struct duban_item *it)
 {
-	duban_date back = it->status == DUBAN_STATUS_CLOSED ? g->sched.closed_on + (g->today - g->sched.closed_on) / 3
-							     : DUBAN_DATE_NONE;
-	if (g->rebounds > 0 || back == DUBAN_DATE_NONE || back >= g->today || it->kind != DUBAN_KIND_COMPLAINT)
-		return DUBAN_OK;
-	duban_date again = back + (g->today - back) / 2;
+	if (g->rebound_id[0] || it->status != DUBAN_STATUS_CLOSED || it->kind != DUBAN_KIND_COMPLAINT)
+		return;
+	duban_date back = g->sched.closed_on + (g->today - g->sched.closed_on) / 3;
+	if (back >= g->today)
+		return;
+	snprintf(g->rebound_id, sizeof g->rebound_id, "%s", it->id);
+	g->rebound_back = back;
+	g->rebound_again = back + (g->today - back) / 2;
+}
+
+static enum duban_err add_rebound(struct gen *g)
+{
 	char d1[11], d2[11], t1[25], t2[25];
-	snprintf(t1, sizeof t1, "%sT09:00:00Z", duban_date_format(back, d1));
-	snprintf(t2, sizeof t2, "%sT16:00:00Z", duban_date_format(again, d2));
-	enum duban_err e = store_write_event(g->st, it->id, "status", "closed", "in_progress",
+	if (!g->rebound_id[0])
+		return DUBAN_OK;
+	snprintf(t1, sizeof t1, "%sT09:00:00Z", duban_date_format(g->rebound_back, d1));
+	snprintf(t2, sizeof t2, "%sT16:00:00Z", duban_date_format(g->rebound_again, d2));
+	enum duban_err e = store_write_event(g->st, g->rebound_id, "status", "closed", "in_progress",
 					     "反弹：群众再次反映，现场复查问题重现", NULL, NULL, t1);
 	if (e == DUBAN_OK)
-		e = store_write_event(g->st, it->id, "status", "in_progress", "closed", "", NULL, NULL, t2);
-	g->rebounds++;
+		e = store_write_event(g->st, g->rebound_id, "status", "in_progress", "closed", "", NULL, NULL, t2);
 	return e;
 }
 
@@ -1094,7 +1114,7 @@ static enum duban_err generate_one(struct gen *g, long i)
 	if (e == DUBAN_OK && records)
 		e = add_link(g, &it);
 	if (e == DUBAN_OK && records)
-		e = add_rebound(g, &it);
+		pick_rebound(g, &it);
 	duban_item_free(&it);
 	return e;
 }
@@ -1110,6 +1130,8 @@ static enum duban_err generate_all(struct gen *g, const struct duban_demo_option
 		if (e == DUBAN_OK && (i + 1) % PROGRESS_EVERY == 0 && duban_progress_update(opt->progress, i + 1))
 			e = DUBAN_ERR_INTERRUPTED;
 	}
+	if (e == DUBAN_OK)
+		e = add_rebound(g);
 	if (e != DUBAN_OK) {
 		duban_store_bulk_end(g->st, false);
 		return e;
