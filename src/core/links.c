@@ -112,3 +112,55 @@ int duban_repeat_count(duban_store *st, const char *code)
 	sqlite3_reset(s);
 	return n;
 }
+
+/* ---------------------------------------------------------------- repeat counts */
+
+void store_repeats_free(duban_store *st)
+{
+	for (int i = 0; i < st->nrepeats; i++)
+		free(st->repeats[i].code);
+	free(st->repeats);
+	st->repeats = NULL;
+	st->nrepeats = 0;
+	st->repeats_valid = false;
+}
+
+/* One pass over the partial index item_duplicate_of: as many rows as there
+ * are repeats, already in code order. */
+void store_repeats_refresh(duban_store *st)
+{
+	long long version = duban_store_data_version(st), changes = sqlite3_total_changes64(st->db);
+	if (st->repeats_valid && version == st->repeats_version && changes == st->repeats_changes)
+		return;
+	store_repeats_free(st);
+	sqlite3_stmt *s = store_stmt_sql(st, "/* repeats_all */ SELECT duplicate_of, count(*) FROM item"
+					 " WHERE duplicate_of <> '' GROUP BY duplicate_of ORDER BY duplicate_of");
+	int cap = 0;
+	if (!s)
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (st->nrepeats == cap) {
+			cap = cap ? 2 * cap : 64;
+			st->repeats = xrealloc(st->repeats, (size_t)cap * sizeof *st->repeats);
+		}
+		st->repeats[st->nrepeats].code = xstrdup((const char *)sqlite3_column_text(s, 0));
+		st->repeats[st->nrepeats++].n = sqlite3_column_int(s, 1);
+	}
+	sqlite3_reset(s);
+	st->repeats_version = version;
+	st->repeats_changes = changes;
+	st->repeats_valid = true;
+}
+
+static int by_code(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct store_repeat *)elem)->code);
+}
+
+int store_repeats_of(const duban_store *st, const char *code)
+{
+	if (!st->nrepeats || !code)
+		return 0;
+	const struct store_repeat *r = bsearch(code, st->repeats, (size_t)st->nrepeats, sizeof *st->repeats, by_code);
+	return r ? r->n : 0;
+}

@@ -22,8 +22,7 @@
 #define LIGHT_EXPR "duban_light(status, deadline_kind, start, deadline, progress)"
 #define FEEDBACK_EXPR "duban_feedback_due(kind, status, \"round\", transferred_on, feedback_on)"
 #define ROW_COLUMNS "seq, id, kind, code, title, county, lead_unit, start, deadline, deadline_kind," \
-		    " status, progress, updated_at, " LIGHT_EXPR ", due_key, " FEEDBACK_EXPR "," \
-		    " (SELECT count(*) FROM item AS rep WHERE rep.duplicate_of = item.code AND rep.duplicate_of <> '')"
+		    " status, progress, updated_at, " LIGHT_EXPR ", due_key, \"round\", transferred_on, feedback_on"
 
 void duban_filter_init(struct duban_filter *f)
 {
@@ -354,7 +353,22 @@ static void where_filter(duban_store *st, struct query *q, const struct duban_fi
 
 /* ---------------------------------------------------------------- windows */
 
-static void read_row(sqlite3_stmt *s, struct duban_row *r)
+/* The feedback clock and the repeats of a row: from its raw columns and the
+ * store's repeat counts (read once per query, not per row: a per-row
+ * subquery would run for every match a sort collects). */
+static void read_row_clock(duban_store *st, sqlite3_stmt *s, struct duban_row *r)
+{
+	const unsigned char *round = sqlite3_column_text(s, 15);
+	const unsigned char *t = sqlite3_column_text(s, 16), *f = sqlite3_column_text(s, 17);
+	duban_date transferred = t ? duban_date_parse((const char *)t) : DUBAN_DATE_NONE;
+	duban_date answered = f ? duban_date_parse((const char *)f) : DUBAN_DATE_NONE;
+	r->feedback_due = DUBAN_DATE_NONE;
+	if (duban_feedback_pending(r->kind, r->status, transferred, answered))
+		r->feedback_due = duban_feedback_due(&st->feedback, round ? (const char *)round : "", transferred);
+	r->repeats = store_repeats_of(st, r->code);
+}
+
+static void read_row(duban_store *st, sqlite3_stmt *s, struct duban_row *r)
 {
 	const unsigned char *t;
 	int v;
@@ -379,9 +393,7 @@ static void read_row(sqlite3_stmt *s, struct duban_row *r)
 	r->progress = sqlite3_column_int(s, 11);
 	snprintf(r->updated_at, sizeof r->updated_at, "%s", (const char *)sqlite3_column_text(s, 12));
 	r->light = (enum duban_light)sqlite3_column_int(s, 13);
-	t = sqlite3_column_text(s, 15);
-	r->feedback_due = t ? duban_date_parse((const char *)t) : DUBAN_DATE_NONE;
-	r->repeats = sqlite3_column_int(s, 16);
+	read_row_clock(st, s, r);
 }
 
 /* The index that serves a sort with this filter in order, so a window is a
@@ -511,8 +523,9 @@ static enum duban_err run_window(duban_store *st, const struct window_req *w, in
 	q_free(&q);
 	if (!s)
 		return DUBAN_ERR_DB;
+	store_repeats_refresh(st);
 	while (*got < n && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		read_row(s, &rows[(*got)++]);
+		read_row(st, s, &rows[(*got)++]);
 	if (*got < n && rc != SQLITE_DONE) {
 		sqlite3_finalize(s);
 		return store_db_fail(st, _("reading the ledger"));
@@ -752,8 +765,9 @@ enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *fi
 	q_free(&q);
 	if (!s)
 		return DUBAN_ERR_DB;
+	store_repeats_refresh(st);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_row(s, &row);
+		read_row(st, s, &row);
 		int stop = cb(&row, ctx);
 		duban_row_free(&row);
 		if (stop) {

@@ -429,6 +429,7 @@ void duban_store_close(duban_store *st)
 	for (char **p = st->bulk_indexes; p && *p; p++)
 		free(*p);
 	free(st->bulk_indexes);
+	store_repeats_free(st);
 	free(st->user);
 	free(st->columns);
 	free(st->device);

@@ -42,6 +42,12 @@ struct duban_store {
 	bool (*stop)(void *); /* duban_store_set_stop: abandon a long query */
 	void *stop_ctx;
 	bool stopped;          /* the last query was abandoned by stop */
+	/* Repeat counts per first complaint (duplicate_of), sorted by code,
+	 * read again when the database changed (store_repeats_refresh). */
+	struct store_repeat { char *code; int n; } *repeats;
+	int nrepeats;
+	long long repeats_version, repeats_changes;
+	bool repeats_valid;
 	char errmsg[512];
 };
 
@@ -52,5 +58,9 @@ sqlite3_stmt *store_stmt(duban_store *st, enum store_stmt_id id, const char *sql
 void store_read_item(sqlite3_stmt *s, struct duban_item *item);
 /* "SELECT <every item column> FROM item <tail>", malloc'd. */
 char *store_item_select_sql(duban_store *st, const char *tail);
+/* links.c: the repeat counts, read again if the ledger changed since. */
+void store_repeats_refresh(duban_store *st);
+int store_repeats_of(const duban_store *st, const char *code);
+void store_repeats_free(duban_store *st);
 
 #endif
