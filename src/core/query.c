@@ -358,14 +358,16 @@ static void where_filter(duban_store *st, struct query *q, const struct duban_fi
  * subquery would run for every match a sort collects). */
 static void read_row_clock(duban_store *st, sqlite3_stmt *s, struct duban_row *r)
 {
-	const unsigned char *round = sqlite3_column_text(s, 15);
-	const unsigned char *t = sqlite3_column_text(s, 16), *f = sqlite3_column_text(s, 17);
-	duban_date transferred = t ? duban_date_parse((const char *)t) : DUBAN_DATE_NONE;
-	duban_date answered = f ? duban_date_parse((const char *)f) : DUBAN_DATE_NONE;
 	r->feedback_due = DUBAN_DATE_NONE;
-	if (duban_feedback_pending(r->kind, r->status, transferred, answered))
-		r->feedback_due = duban_feedback_due(&st->feedback, round ? (const char *)round : "", transferred);
 	r->repeats = store_repeats_of(st, r->code);
+	/* Most rows have no running clock: decided before any date is read. */
+	if (r->kind != DUBAN_KIND_COMPLAINT || r->status == DUBAN_STATUS_CLOSED
+	    || sqlite3_column_type(s, 16) == SQLITE_NULL || sqlite3_column_type(s, 17) != SQLITE_NULL)
+		return;
+	const unsigned char *round = sqlite3_column_text(s, 15), *t = sqlite3_column_text(s, 16);
+	duban_date transferred = t ? duban_date_parse((const char *)t) : DUBAN_DATE_NONE;
+	if (duban_feedback_pending(r->kind, r->status, transferred, DUBAN_DATE_NONE))
+		r->feedback_due = duban_feedback_due(&st->feedback, round ? (const char *)round : "", transferred);
 }
 
 static void read_row(duban_store *st, sqlite3_stmt *s, struct duban_row *r)
