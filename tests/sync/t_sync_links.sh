@@ -34,6 +34,8 @@ crun o link S-00004 S-00001 --why 同一企业又被举报 --repeat
 exit_is 0 "a complaint can: S-00004 is marked a repeat of S-00001"
 crun o reopen S-00002 --reason 整改后又冒黑烟
 exit_is 0 "and reopens S-00002"
+crun o edit S-00004 --set transferred_on=2026-06-01 --set 反馈日期=2026-06-09
+exit_is 0 "and sets S-00004's transfer and feedback dates"
 sync_until o 5
 ok $? "the office syncs"
 is "$(client o outbox 2>/dev/null | grep -c refused)" 0 "nothing refused"
@@ -48,6 +50,8 @@ for x in p i; do
 		"S-00003:link,S-00004:repeat" "$x sees both links of S-00001"
 	is "$(printf '%s' "$out" | jq -r .repeats)" 1 "$x counts one repeat of S-00001"
 	is "$(client $x show S-00004 --format json | jq -r .item.duplicate_of)" S-00001 "$x has S-00004's duplicate_of"
+	is "$(client $x show S-00004 --format json | jq -r '.item.transferred_on + " " + .item.feedback_on')" \
+		"2026-06-01 2026-06-09" "$x has S-00004's transfer and feedback dates"
 	is "$(client $x show S-00002 --format json | jq -r .item.status)" in_progress "$x has S-00002 in progress again"
 	is "$(sql_client $x "SELECT old_value || '>' || new_value || '|' || reason FROM event WHERE field = 'status' AND old_value = 'closed'")" \
 		"closed>in_progress|整改后又冒黑烟" "$x has the rebound in the history"
