@@ -44,6 +44,7 @@ char *duban_item_to_json_text(const struct duban_item *item);
 enum duban_err duban_item_from_json(const cJSON *obj, struct duban_item *item, char *errbuf, size_t errlen);
 
 cJSON *duban_note_to_json(const struct duban_note *n);
+cJSON *duban_link_to_json(const struct duban_link *l);
 cJSON *duban_inspection_to_json(const struct duban_inspection *r);
 cJSON *duban_action_to_json(const struct duban_action *a);
 cJSON *duban_event_to_json(const struct duban_event *e);
@@ -62,6 +63,8 @@ cJSON *duban_attachment_to_json(const struct duban_attachment *a);
  * duban_*_free even on error.  On error returns DUBAN_ERR_INVALID and names
  * the field in errbuf. */
 enum duban_err duban_note_from_json(const cJSON *obj, struct duban_note *n, char *errbuf, size_t errlen);
+/* A link: other_id a UUID, kind link, repeat or unlink, why optional. */
+enum duban_err duban_link_from_json(const cJSON *obj, struct duban_link *l, char *errbuf, size_t errlen);
 enum duban_err duban_inspection_from_json(const cJSON *obj, struct duban_inspection *r, char *errbuf,
 					  size_t errlen);
 enum duban_err duban_action_from_json(const cJSON *obj, struct duban_action *a, char *errbuf, size_t errlen);

@@ -48,6 +48,25 @@ void duban_ladder_eval(const struct duban_ladder *l, duban_date deadline, duban_
 		       const enum duban_action_kind *kinds, const duban_date *dates, int nactions,
 		       struct duban_ladder_state *out);
 
+/* The feedback step (反馈催办): a complaint whose feedback (办理情况反馈) is
+ * overdue owes the ladder's first step (提醒函 by default) from the day
+ * after its feedback due date, until one dated from that day on is
+ * recorded (or the feedback is given).  Pure, like duban_ladder_eval. */
+struct duban_feedback_step {
+	bool overdue;          /* the feedback due date passed unanswered */
+	int days;              /* days past it */
+	enum duban_action_kind kind; /* the step: the ladder's first */
+	bool due;              /* overdue and the step not taken */
+	duban_date since;      /* the day it fell due (feedback due + 1) */
+	duban_date taken_on;   /* the latest counting action's date, NONE when none */
+};
+void duban_feedback_step_eval(const struct duban_ladder *l, duban_date feedback_due, duban_date today,
+			      const enum duban_action_kind *kinds, const duban_date *dates, int nactions,
+			      struct duban_feedback_step *out);
+/* The same for a stored item (its actions read from the store). */
+enum duban_err duban_feedback_step_of(duban_store *st, const struct duban_item *item, const struct duban_ladder *l,
+				      duban_date today, struct duban_feedback_step *out);
+
 /* One overdue item with its state; everything owned by the entry. */
 struct duban_overdue {
 	struct duban_item item;

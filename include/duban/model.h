@@ -126,6 +126,8 @@ struct duban_item {
 	bool is_public;
 	char *acceptance_levels; /* 验收层级: the item's own acceptance chain (duban_acceptance_parse's
 				  * syntax, e.g. provincial acceptance of a key case); "" for the policy's */
+	duban_date transferred_on; /* 交办日期: the feedback clock starts (complaints) */
+	duban_date feedback_on;    /* 反馈日期: the feedback was given; stops the clock */
 	char created_at[25];  /* UTC, YYYY-MM-DDTHH:MM:SSZ */
 	char updated_at[25];
 	long long version;    /* server version; 0 when never synced */
@@ -353,6 +355,26 @@ int duban_notice_kind_parse(const char *s);
  * not before its start. */
 enum duban_err duban_notice_check(const struct duban_notice *r, char *msg, size_t msglen);
 void duban_notice_free(struct duban_notice *r);
+/* A link between two items (举一反三): the same enterprise, site or park, or
+ * item_id a repeat complaint (重复举报) of other_id.  Append-only like every
+ * record: an unlink is a record of kind unlink; a pair's latest record says
+ * whether it is linked. */
+enum duban_link_kind { DUBAN_LINK_RELATED, DUBAN_LINK_REPEAT, DUBAN_LINK_UNLINK, DUBAN_LINK_KIND_COUNT };
+struct duban_link {
+	char id[37], item_id[37];
+	char other_id[37];
+	enum duban_link_kind kind;
+	char *why;
+	char *author;
+	char created_at[25];
+	char received_at[25];
+};
+const char *duban_link_kind_id(enum duban_link_kind k);   /* link, repeat, unlink */
+const char *duban_link_kind_name(enum duban_link_kind k); /* translated */
+int duban_link_kind_parse(const char *s);
+void duban_link_free(struct duban_link *l);
+/* The other end a UUID and not the item itself, the reason within limits. */
+enum duban_err duban_link_check(const struct duban_link *l, char *msg, size_t msglen);
 /* One audit event: a field of an item changed (or the item was created). */
 struct duban_event {
 	long long id;

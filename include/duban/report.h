@@ -63,6 +63,7 @@ struct duban_report {
 	struct duban_report_group *groups; /* ranked by completion rate */
 	int ngroups;
 	long long actions[DUBAN_ACTION_KIND_COUNT]; /* issued within the period */
+	long long rebounds;     /* closed items reopened (反弹) within the period */
 	long long complaints;
 	long long by_verdict[DUBAN_VERDICT_COUNT];
 	long long handled_closed, handled_stage, handled_open; /* 已办结, 阶段性办结, 正在办理 */
@@ -102,5 +103,28 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 /* Writes it to path in one step (a temporary file renamed over it, so no
  * half-written bulletin is ever found); 0, or -1 with errno set. */
 int duban_report_write_file(const struct duban_report *r, enum duban_report_format fmt, const char *path);
+
+/* ---- Batch statistics of complaints (duban report --batches) ---- */
+#define DUBAN_BATCH_TYPES 8
+/* 水 大气 土壤 生态 噪声 海洋 辐射 其他: the pollution types of the published
+ * tables; 其他 counts complaints with none of the seven before it. */
+extern const char *const duban_batch_types[DUBAN_BATCH_TYPES];
+/* complaints, the 8 types, 属实 基本属实 部分属实 不属实, 已办结 阶段性办结 正在办理 */
+#define DUBAN_BATCH_FIGURES (1 + DUBAN_BATCH_TYPES + 4 + 3)
+struct duban_batch_row {
+	char *batch, *county;
+	long long v[DUBAN_BATCH_FIGURES];
+};
+/* One row per batch and county of the complaints filter selects (NULL: all),
+ * batches in their natural order (第2批 before 第10批). */
+enum duban_err duban_batches_build(duban_store *st, const struct duban_filter *filter, struct duban_batch_row **out,
+				   int *n);
+void duban_batches_free(struct duban_batch_row *rows, int n);
+enum duban_batches_format { DUBAN_BATCHES_TABLE, DUBAN_BATCHES_CSV, DUBAN_BATCHES_JSON, DUBAN_BATCHES_MD,
+			    DUBAN_BATCHES_FORMAT_COUNT };
+/* "table" (or "text"), "csv", "json", "md"; -1 when unknown. */
+int duban_batches_format_parse(const char *s);
+/* The rows and a 合计 (total) row; 0, or -1 when writing failed. */
+int duban_batches_write(const struct duban_batch_row *rows, int n, enum duban_batches_format fmt, FILE *out);
 
 #endif

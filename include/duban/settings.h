@@ -29,7 +29,9 @@
 	  N_("acceptance chain: levels LEVEL:NAME[@ROLE] in signing order")) \
 	X(evidence, "evidence", STRING, "problem:none complaint:none", \
 	  N_("evidence a request for acceptance needs: KIND:EVIDENCE,... per item kind")) \
-	X(notice_days, "notice-days", INT, "7", N_("days a public notice (公示) runs when the command does not say"))
+	X(notice_days, "notice-days", INT, "7", N_("days a public notice (公示) runs when the command does not say")) \
+	X(feedback_days, "feedback-days", STRING, "10 省:7", \
+	  N_("days a transferred complaint has for its feedback: DAYS, and ROUND:DAYS for rounds whose name contains ROUND"))
 
 struct duban_binding {
 	char view[16];   /* "generic", "ledger", "calendar", … */
@@ -57,6 +59,7 @@ struct duban_settings {
 	char *ladder;    /* the supervision ladder, as duban_ladder_parse reads it */
 	char *acceptance; /* the acceptance chain, as duban_acceptance_parse reads it */
 	char *evidence;  /* the evidence policy, as duban_evidence_policy_parse reads it */
+	char *feedback_days; /* the feedback clock, as duban_feedback_parse reads it */
 	char *role;      /* the local role (not logged in): office, inspector, viewer */
 	struct duban_binding *bindings;
 	int nbindings;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "duban/closeout.h"
+#include "duban/feedback.h"
 #include "duban/model.h"
 
 typedef struct duban_store duban_store;
@@ -38,6 +39,9 @@ void duban_store_set_actor(duban_store *st, const char *user, const char *device
 enum duban_role duban_store_role(const duban_store *st);
 void duban_store_set_light_rules(duban_store *st, const struct duban_light_rules *rules);
 const struct duban_light_rules *duban_store_light_rules(const duban_store *st);
+/* The feedback clock's days per round (`feedback-days`); NULL: the default. */
+void duban_store_set_feedback_rules(duban_store *st, const struct duban_feedback_rules *rules);
+const struct duban_feedback_rules *duban_store_feedback_rules(const duban_store *st);
 /* When false, changes write no outbox op (demo ledgers, data pulled from the
  * server).  Default true. */
 void duban_store_set_outbox(duban_store *st, bool enabled);
@@ -133,6 +137,26 @@ void duban_notices_free(struct duban_notice *r, size_t n);
  * notice runs or an objection is open; DUBAN_OK when it may be closed. */
 enum duban_err duban_close_allowed(duban_store *st, const struct duban_item *item, char *msg, size_t msglen);
 
+/* Links (举一反三), both ends must be in the ledger. */
+enum duban_err duban_link_add(duban_store *st, struct duban_link *link);
+/* One current link of an item, seen from it. */
+struct duban_linked {
+	char other_id[37];
+	char *code, *title, *county; /* "" when the other item is not in this ledger */
+	enum duban_link_kind kind;   /* related or repeat */
+	bool outgoing;               /* made from this item (a repeat: this item repeats the other) */
+	char *why, *author;
+	char created_at[25];
+};
+/* The item's current links, oldest first: every pair whose latest record is
+ * not an unlink. */
+enum duban_err duban_links_of(duban_store *st, const char *item_id, struct duban_linked **out, int *n);
+void duban_linked_free(struct duban_linked *v, int n);
+/* Whether the two items are linked now. */
+bool duban_linked_now(duban_store *st, const char *a, const char *b);
+/* Complaints marked as repeats of the item with this code (duplicate_of). */
+int duban_repeat_count(duban_store *st, const char *code);
+
 /* History of an item, newest first.  The callback gets exactly one non-NULL
  * record pointer; returning non-zero stops the walk. */
 struct duban_history_entry {
@@ -162,6 +186,7 @@ struct duban_filter {
 	const char *round;     /* exact */
 	const char *text;      /* full-text terms, all must match */
 	bool overdue;          /* deadline passed and not verified/closed */
+	bool feedback_overdue; /* a complaint's feedback due date passed unanswered */
 	duban_date due_before; /* deadline <= this, NONE = any */
 	duban_date due_after;  /* deadline >= this, NONE = any */
 };
@@ -187,6 +212,8 @@ struct duban_row {
 	int progress;
 	enum duban_light light;
 	char updated_at[25];
+	duban_date feedback_due; /* while the feedback clock runs, else NONE */
+	int repeats;             /* complaints marked as repeats of this one (duplicate_of) */
 };
 void duban_row_free(struct duban_row *r);
 

@@ -96,6 +96,7 @@ enum cli_filter_opt {
 	CLI_OPT_DUE_BEFORE,
 	CLI_OPT_DUE_AFTER,
 	CLI_OPT_SEARCH,
+	CLI_OPT_FEEDBACK_OVERDUE,
 	CLI_OPT_FILTER_END
 };
 
@@ -111,7 +112,8 @@ enum cli_filter_opt {
 	{ "overdue", no_argument, NULL, CLI_OPT_OVERDUE }, \
 	{ "due-before", required_argument, NULL, CLI_OPT_DUE_BEFORE }, \
 	{ "due-after", required_argument, NULL, CLI_OPT_DUE_AFTER }, \
-	{ "search", required_argument, NULL, CLI_OPT_SEARCH }
+	{ "search", required_argument, NULL, CLI_OPT_SEARCH }, \
+	{ "feedback-overdue", no_argument, NULL, CLI_OPT_FEEDBACK_OVERDUE }
 
 /* A filter being built from options; the strings point into argv. */
 struct cli_filter {
@@ -143,6 +145,9 @@ int cmd_backup(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dossier(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_link(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_unlink(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_reopen(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_accept(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv);
 /* The kinds of evidence item lacks for a request under the office's policy

@@ -140,6 +140,7 @@ int cli_filter_option(struct cli_filter *cf, int c, const char *arg)
 	case CLI_OPT_ROUND: f->round = arg; return 1;
 	case CLI_OPT_SEARCH: f->text = arg; return 1;
 	case CLI_OPT_OVERDUE: f->overdue = true; return 1;
+	case CLI_OPT_FEEDBACK_OVERDUE: f->feedback_overdue = true; return 1;
 	case CLI_OPT_STATUS:
 		return parse_mask(arg, duban_status_parse, _("status"), DUBAN_STATUS_COUNT,
 				  status_id_of, &cf->status_in, &cf->status_out);
@@ -196,6 +197,7 @@ void cli_filter_help(FILE *out)
 		"      --kind KIND         problem or complaint\n"
 		"      --round NAME        inspection round\n"
 		"      --overdue           deadline passed and not yet verified\n"
+		"      --feedback-overdue  complaints whose feedback (反馈) is past its due date\n"
 		"      --due-before DATE   deadline on or before DATE\n"
 		"      --due-after DATE    deadline on or after DATE\n"
 		"      --search TEXT       words in code, title, description, units, measures\n"), out);
@@ -361,12 +363,16 @@ static void print_table_row(struct list_state *ls, const struct duban_row *r)
 
 static const char *const csv_headers[] = {
 	"code", "title", "kind", "county", "lead_unit", "deadline", "deadline_kind",
-	"status", "progress", "light", "updated_at", "id",
+	"status", "progress", "light", "updated_at", "id", "feedback_due", "repeats",
 };
 #define NCSV (sizeof csv_headers / sizeof csv_headers[0])
 
-static void row_values(const struct duban_row *r, const char *v[NCSV], char date_buf[11], char num[16])
+static void row_values(const struct duban_row *r, const char *v[NCSV], char date_buf[11], char num[16],
+		       char fb_buf[11], char rep[16])
 {
+	snprintf(rep, 16, "%d", r->repeats);
+	v[12] = duban_date_format(r->feedback_due, fb_buf);
+	v[13] = rep;
 	snprintf(num, 16, "%d", r->progress);
 	v[0] = r->code;
 	v[1] = r->title;
@@ -385,8 +391,8 @@ static void row_values(const struct duban_row *r, const char *v[NCSV], char date
 static void print_csv_row(const struct duban_row *r)
 {
 	const char *v[NCSV];
-	char date_buf[11], num[16];
-	row_values(r, v, date_buf, num);
+	char date_buf[11], num[16], fb_buf[11], rep[16];
+	row_values(r, v, date_buf, num, fb_buf, rep);
 	for (size_t i = 0; i < NCSV; i++) {
 		/* Listing is for reading: no terminal controls even here. */
 		if (duban_is_clean(v[i], true)) {
@@ -403,13 +409,15 @@ static void print_csv_row(const struct duban_row *r)
 static void print_json_row(const struct duban_row *r, bool first)
 {
 	const char *v[NCSV];
-	char date_buf[11], num[16];
-	row_values(r, v, date_buf, num);
+	char date_buf[11], num[16], fb_buf[11], rep[16];
+	row_values(r, v, date_buf, num, fb_buf, rep);
 	cJSON *obj = cJSON_CreateObject();
 	for (size_t i = 0; i < NCSV; i++) {
 		if (i == 8)
 			cJSON_AddNumberToObject(obj, csv_headers[i], r->progress);
-		else if (i == 5 && !*v[i])
+		else if (i == 13)
+			cJSON_AddNumberToObject(obj, csv_headers[i], r->repeats);
+		else if ((i == 5 || i == 12) && !*v[i])
 			cJSON_AddNullToObject(obj, csv_headers[i]);
 		else
 			cJSON_AddStringToObject(obj, csv_headers[i], v[i]);

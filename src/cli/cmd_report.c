@@ -37,11 +37,15 @@ static void report_help(void)
 		"  -f, --format FORMAT     text, md (Markdown), csv or html (a printable page);\n"
 		"                          default: from the -o file's extension, else text\n"
 		"  -o, --output FILE       write FILE (replaced only when complete)\n"
+		"      --batches           instead, the batch statistics of complaints: per\n"
+		"                          batch (批次) and county, complaints transferred, per\n"
+		"                          pollution type, verification finding and handling;\n"
+		"                          --format table (default), csv, json or md\n"
 		"  -h, --help              show this help\n\n"), stdout);
 	cli_filter_help(stdout);
 }
 
-enum { OPT_FROM = 0x200, OPT_TO, OPT_BY };
+enum { OPT_FROM = 0x200, OPT_TO, OPT_BY, OPT_BATCHES };
 
 static int parse_date_opt(const char *opt, const char *arg, duban_date *out)
 {
@@ -51,6 +55,42 @@ static int parse_date_opt(const char *opt, const char *arg, duban_date *out)
 		return CLI_USAGE;
 	}
 	return CLI_OK;
+}
+
+/* duban report --batches: the batch statistics of complaints. */
+static int report_batches(struct cli_ctx *ctx, struct cli_filter *cf, const char *fmt_arg, const char *output)
+{
+	int fmt = fmt_arg ? duban_batches_format_parse(fmt_arg) : DUBAN_BATCHES_TABLE;
+	int rc;
+	if (fmt < 0) {
+		cli_error(_("--format: unknown format '%s' (table, csv, json or md)"), fmt_arg);
+		return CLI_USAGE;
+	}
+	const struct duban_filter *filter = cli_filter_done(cf);
+	if (cf->none) {
+		cli_error(_("the --status or --light filters exclude everything"));
+		return CLI_REFUSED;
+	}
+	if (!cli_store(ctx, &rc))
+		return rc;
+	struct duban_batch_row *rows = NULL;
+	int n = 0;
+	enum duban_err err = duban_batches_build(ctx->st, filter, &rows, &n);
+	if (err != DUBAN_OK)
+		return cli_store_error(ctx, err, _("cannot count the batches"));
+	bool to_stdout = !output || strcmp(output, "-") == 0;
+	FILE *out = to_stdout ? stdout : fopen(output, "w");
+	rc = CLI_OK;
+	if (!out || duban_batches_write(rows, n, (enum duban_batches_format)fmt, out) != 0) {
+		cli_error(_("cannot write %s: %s"), to_stdout ? "-" : output, strerror(errno));
+		rc = CLI_FAIL;
+	}
+	if (out && !to_stdout && fclose(out) != 0 && rc == CLI_OK) {
+		cli_error(_("cannot write %s: %s"), output, strerror(errno));
+		rc = CLI_FAIL;
+	}
+	duban_batches_free(rows, n);
+	return rc;
 }
 
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
@@ -64,11 +104,13 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "batches", no_argument, NULL, OPT_BATCHES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int kind = DUBAN_PERIOD_MONTH, fmt = -1, by = -1;
-	bool period_given = false;
+	bool period_given = false, batches = false;
+	const char *fmt_arg = NULL;
 	duban_date from = DUBAN_DATE_NONE, to = DUBAN_DATE_NONE, today = duban_today();
 	const char *output = NULL;
 	struct cli_filter cf;
@@ -108,8 +150,14 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 				return CLI_USAGE;
 			}
 			break;
+		case OPT_BATCHES:
+			batches = true;
+			break;
 		case 'f':
+			fmt_arg = optarg;
 			fmt = duban_report_format_parse(optarg);
+			if (fmt < 0 && duban_batches_format_parse(optarg) >= 0)
+				break; /* a --batches format: checked below */
 			if (fmt < 0) {
 				cli_error(_("--format: unknown format '%s' (text, md, csv or html)"), optarg);
 				return CLI_USAGE;
@@ -130,6 +178,12 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	}
 
+	if (batches)
+		return report_batches(ctx, &cf, fmt_arg, output);
+	if (fmt < 0 && fmt_arg) {
+		cli_error(_("--format: unknown format '%s' (text, md, csv or html)"), fmt_arg);
+		return CLI_USAGE;
+	}
 	struct duban_period period;
 	if (from != DUBAN_DATE_NONE || to != DUBAN_DATE_NONE) {
 		if (period_given) {

@@ -10,7 +10,10 @@
 #include <cjson/cJSON.h>
 
 #include "duban/date.h"
+#include "duban/feedback.h"
 #include "duban/json.h"
+#include "duban/ladder.h"
+#include "duban/settings.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -121,7 +124,68 @@ static bool hidden(const struct duban_field *f, const struct duban_item *item)
 	return false;
 }
 
-static void print_fields(const struct duban_item *item, int width)
+/* "2026-06-15, 3 days overdue": the feedback due date and how it stands. */
+static char *feedback_text(duban_date due, duban_date today)
+{
+	char d[11];
+	long days = (long)due - (long)today;
+	duban_date_format(due, d);
+	if (days < 0)
+		return xasprintf(ngettext("%s, %ld day overdue", "%s, %ld days overdue", (unsigned long)-days), d, -days);
+	if (days == 0)
+		return xasprintf(_("%s, due today"), d);
+	return xasprintf(ngettext("%s, %ld day left", "%s, %ld days left", (unsigned long)days), d, days);
+}
+
+/* The feedback clock, its ladder step, the repeat count and the links. */
+static void print_clock_and_links(duban_store *st, const struct duban_item *item, int label_cols, int width)
+{
+	duban_date today = duban_today();
+	duban_date due = duban_item_feedback_due(item, duban_store_feedback_rules(st));
+	if (due != DUBAN_DATE_NONE) {
+		char *fb = feedback_text(due, today);
+		cli_print_wrapped(stdout, _("Feedback due"), label_cols, fb, width);
+		free(fb);
+		struct duban_ladder l;
+		struct duban_feedback_step step;
+		struct duban_settings set;
+		char err[256];
+		duban_settings_load(&set, NULL);
+		if (!duban_ladder_parse(set.ladder, &l, err, sizeof err))
+			duban_ladder_default(&l);
+		duban_settings_free(&set);
+		if (duban_feedback_step_of(st, item, &l, today, &step) == DUBAN_OK && step.overdue) {
+			char since[11], taken[11];
+			char *t = step.due ? xasprintf(_("%s due since %s"), duban_action_kind_name(step.kind),
+						       duban_date_format(step.since, since))
+					   : xasprintf(_("%s sent %s"), duban_action_kind_name(step.kind),
+						       duban_date_format(step.taken_on, taken));
+			cli_print_wrapped(stdout, _("Feedback step"), label_cols, t, width);
+			free(t);
+		}
+	}
+	int repeats = duban_repeat_count(st, item->code);
+	if (repeats > 0) {
+		char *r = xasprintf("%d", repeats);
+		cli_print_wrapped(stdout, _("Repeats"), label_cols, r, width);
+		free(r);
+	}
+	struct duban_linked *v = NULL;
+	int n = 0;
+	if (duban_links_of(st, item->id, &v, &n) != DUBAN_OK)
+		return;
+	for (int i = 0; i < n; i++) {
+		const char *how = v[i].kind != DUBAN_LINK_REPEAT ? _("linked")
+				  : v[i].outgoing ? _("repeat of") : _("repeated by");
+		char *line = *v[i].why ? xasprintf("%s %s %s — %s", how, *v[i].code ? v[i].code : v[i].other_id, v[i].title, v[i].why)
+				       : xasprintf("%s %s %s", how, *v[i].code ? v[i].code : v[i].other_id, v[i].title);
+		cli_print_wrapped(stdout, i == 0 ? _("Links") : "", label_cols, line, width);
+		free(line);
+	}
+	duban_linked_free(v, n);
+}
+
+static void print_fields(duban_store *st, const struct duban_item *item, int width)
 {
 	int label_cols = 0;
 	for (size_t i = 0; i < duban_field_count; i++) {
@@ -161,6 +225,7 @@ static void print_fields(const struct duban_item *item, int width)
 		cli_print_wrapped(stdout, _("Schedule lag"), label_cols, s, width);
 		free(s);
 	}
+	print_clock_and_links(st, item, label_cols, width);
 	char when[32];
 	cli_print_wrapped(stdout, _("Created"), label_cols, duban_timestamp_local(item->created_at, false, when), width);
 	cli_print_wrapped(stdout, _("Updated"), label_cols, duban_timestamp_local(item->updated_at, false, when), width);
@@ -169,7 +234,7 @@ static void print_fields(const struct duban_item *item, int width)
 static int show_text(struct cli_ctx *ctx, const struct duban_item *item)
 {
 	int width = cli_term_width();
-	print_fields(item, width);
+	print_fields(ctx->st, item, width);
 	cli_notice_print(ctx, item);
 	printf("\n%s\n", _("History"));
 	struct text_ctx tc = { .width = width };
@@ -222,6 +287,28 @@ static int add_json_entry(const struct duban_history_entry *e, void *data)
 	return 0;
 }
 
+static void links_json(duban_store *st, cJSON *root, const char *item_id)
+{
+	struct duban_linked *v = NULL;
+	int n = 0;
+	cJSON *arr = cJSON_AddArrayToObject(root, "links");
+	if (duban_links_of(st, item_id, &v, &n) != DUBAN_OK)
+		return;
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "other_id", v[i].other_id);
+		cJSON_AddStringToObject(o, "code", v[i].code);
+		cJSON_AddStringToObject(o, "title", v[i].title);
+		cJSON_AddStringToObject(o, "kind", duban_link_kind_id(v[i].kind));
+		cJSON_AddBoolToObject(o, "outgoing", v[i].outgoing);
+		cJSON_AddStringToObject(o, "why", v[i].why);
+		cJSON_AddStringToObject(o, "author", v[i].author);
+		cJSON_AddStringToObject(o, "created_at", v[i].created_at);
+		cJSON_AddItemToArray(arr, o);
+	}
+	duban_linked_free(v, n);
+}
+
 static int show_json(struct cli_ctx *ctx, const struct duban_item *item)
 {
 	duban_date today = duban_today();
@@ -239,6 +326,14 @@ static int show_json(struct cli_ctx *ctx, const struct duban_item *item)
 			cJSON_AddItemToArray(notice, duban_notice_to_json(&nr[i]));
 		duban_notices_free(nr, nn);
 	}
+	duban_date due = duban_item_feedback_due(item, duban_store_feedback_rules(ctx->st));
+	char buf[11];
+	if (due != DUBAN_DATE_NONE) {
+		cJSON_AddStringToObject(root, "feedback_due", duban_date_format(due, buf));
+		cJSON_AddBoolToObject(root, "feedback_overdue", due < today);
+	}
+	cJSON_AddNumberToObject(root, "repeats", duban_repeat_count(ctx->st, item->code));
+	links_json(ctx->st, root, item->id);
 	cJSON *hist = cJSON_AddArrayToObject(root, "history");
 	enum duban_err err = duban_history_each(ctx->st, item->id, add_json_entry, hist);
 	if (err != DUBAN_OK) {

@@ -21,6 +21,7 @@
 #include "duban/sha256.h"
 #include "duban/store.h"
 #include "duban/util.h"
+#include "store_internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define PROGRESS_EVERY 1000
@@ -534,6 +535,7 @@ static void stamp(struct rng *r, duban_date d, char out[25])
 /* Recent complaints, so that a repeated complaint can point at the first. */
 #define DUP_RING 64
 struct dup_entry {
+	char id[37];
 	char code[24];
 	int county, town;
 	char title[160];
@@ -559,6 +561,10 @@ struct gen {
 	/* ... each recorded at the item's last change, which a record sets
 	 * its updated_at to: the item's row stays as it was. */
 	char touched[25];
+	const struct dup_entry *first; /* the complaint the one just built repeats */
+	int links;                     /* how many the demo made (a few) */
+	char rebound_id[37];           /* the closed complaint that came back */
+	duban_date rebound_back, rebound_again;
 };
 
 static void coords(struct gen *g, struct duban_item *it)
@@ -747,6 +753,7 @@ static bool complaint_repeat(struct gen *g, struct duban_item *it)
 	if (g->ring_len == 0 || !rng_permille(&g->rng, 30))
 		return false;
 	const struct dup_entry *d = &g->ring[rng_below(&g->rng, g->ring_len)];
+	g->first = d;
 	g->county = d->county;
 	g->town = d->town;
 	duban_set_str(&it->duplicate_of, d->code);
@@ -759,6 +766,7 @@ static void remember(struct gen *g, const struct duban_item *it)
 {
 	int slot = g->ring_len < DUP_RING ? g->ring_len++ : rng_below(&g->rng, DUP_RING);
 	struct dup_entry *d = &g->ring[slot];
+	snprintf(d->id, sizeof d->id, "%s", it->id);
 	snprintf(d->code, sizeof d->code, "%s", it->code);
 	snprintf(d->title, sizeof d->title, "%s", it->title);
 	snprintf(d->description, sizeof d->description, "%s", it->description);
@@ -829,6 +837,25 @@ static void timestamps(struct gen *g, struct duban_item *it)
 		memcpy(it->updated_at, it->created_at, sizeof it->updated_at);
 }
 
+/* A complaint's feedback clock (交办日期 → 反馈日期), from the item's own id
+ * and dates, not from the random stream, so every other value of the demo
+ * stays as it was: transferred on its start, answered 2-9 days later, but
+ * one in 40 of those still in work not yet answered (feedback overdue once
+ * the days have passed). */
+static void feedback_clock(const struct gen *g, struct duban_item *it)
+{
+	unsigned h = (unsigned)strtoul((char[]){ it->id[0], it->id[1], it->id[2], '\0' }, NULL, 16);
+	bool open = it->status != DUBAN_STATUS_CLOSED && it->status != DUBAN_STATUS_VERIFIED
+		    && it->status != DUBAN_STATUS_PUBLICIZED;
+	if (it->start == DUBAN_DATE_NONE || it->start > g->today)
+		return;
+	it->transferred_on = it->start;
+	duban_date answered = it->start + 2 + (int)(h % 8);
+	if ((open && h % 40 == 0) || answered > g->today)
+		return;
+	it->feedback_on = answered;
+}
+
 static void build_item(struct gen *g, struct duban_item *it)
 {
 	struct rng *r = &g->rng;
@@ -842,12 +869,15 @@ static void build_item(struct gen *g, struct duban_item *it)
 	if (!problem && scenario_open(g->sched.sc) && rng_permille(r, 100))
 		g->sched.sc = SC_CLOSED;
 	make_schedule(r, it, g->today, &g->sched);
+	g->first = NULL;
 	if (problem)
 		fill_problem(g, it);
 	else
 		fill_complaint(g, it);
 	people(g, it);
 	timestamps(g, it);
+	if (!problem)
+		feedback_clock(g, it);
 }
 
 /* ---------------------------------------------------------------- records */
@@ -1130,14 +1160,90 @@ static enum duban_err add_records(struct gen *g, const struct duban_item *it)
 
 /* ---------------------------------------------------------------- driver */
 
+/* A repeat complaint among the first items is linked to the first one
+ * (重复举报); a few complaints of a township already in the ring are linked
+ * to it as the same site (举一反三). */
+#define DEMO_LINKS 6
+static enum duban_err add_link(struct gen *g, const struct duban_item *it)
+{
+	const struct dup_entry *other = g->first;
+	enum duban_link_kind kind = DUBAN_LINK_REPEAT;
+	if (!other && it->kind == DUBAN_KIND_COMPLAINT && g->links < DEMO_LINKS / 2) {
+		for (int k = 0; k < g->ring_len && !other; k++)
+			if (g->ring[k].county == g->county && g->ring[k].town == g->town && strcmp(g->ring[k].id, it->id) != 0)
+				other = &g->ring[k];
+		kind = DUBAN_LINK_RELATED;
+	}
+	if (!other || g->links >= DEMO_LINKS)
+		return DUBAN_OK;
+	struct duban_link l = { .kind = kind };
+	/* Its id from the item's (one link per item), not from the stream. */
+	snprintf(l.id, sizeof l.id, "%s", it->id);
+	l.id[0] = l.id[0] == 'a' ? 'b' : 'a';
+	snprintf(l.item_id, sizeof l.item_id, "%s", it->id);
+	snprintf(l.other_id, sizeof l.other_id, "%s", other->id);
+	l.why = xstrdup(kind == DUBAN_LINK_REPEAT ? "同一问题再次被举报" : "同一乡镇同一区域，举一反三");
+	l.author = xstrdup(it->owner);
+	/* Made when the item was last touched (its records move updated_at):
+	 * the touch the link gives its item leaves updated_at as it was. */
+	struct duban_item now;
+	duban_item_init(&now);
+	enum duban_err e = duban_item_get_by_id(g->st, it->id, &now);
+	memcpy(l.created_at, now.updated_at, sizeof l.created_at);
+	duban_item_free(&now);
+	if (e != DUBAN_OK) {
+		duban_link_free(&l);
+		return e;
+	}
+	e = duban_link_add(g->st, &l);
+	duban_link_free(&l);
+	g->links++;
+	return e;
+}
+
+/* One closed complaint came back (反弹) and was closed again: its history
+ * holds the reopening and the second close, its status stays closed.  Chosen
+ * while generating, written after the last item so that every other event
+ * keeps its number. */
+static void pick_rebound(struct gen *g, const struct duban_item *it)
+{
+	if (g->rebound_id[0] || it->status != DUBAN_STATUS_CLOSED || it->kind != DUBAN_KIND_COMPLAINT)
+		return;
+	duban_date back = g->sched.closed_on + (g->today - g->sched.closed_on) / 3;
+	if (back >= g->today)
+		return;
+	snprintf(g->rebound_id, sizeof g->rebound_id, "%s", it->id);
+	g->rebound_back = back;
+	g->rebound_again = back + (g->today - back) / 2;
+}
+
+static enum duban_err add_rebound(struct gen *g)
+{
+	char d1[11], d2[11], t1[25], t2[25];
+	if (!g->rebound_id[0])
+		return DUBAN_OK;
+	snprintf(t1, sizeof t1, "%sT09:00:00Z", duban_date_format(g->rebound_back, d1));
+	snprintf(t2, sizeof t2, "%sT16:00:00Z", duban_date_format(g->rebound_again, d2));
+	enum duban_err e = store_write_event(g->st, g->rebound_id, "status", "closed", "in_progress",
+					     "反弹：群众再次反映，现场复查问题重现", NULL, NULL, t1);
+	if (e == DUBAN_OK)
+		e = store_write_event(g->st, g->rebound_id, "status", "in_progress", "closed", "", NULL, NULL, t2);
+	return e;
+}
+
 static enum duban_err generate_one(struct gen *g, long i)
 {
 	struct duban_item it;
 	duban_item_init(&it);
 	build_item(g, &it);
 	enum duban_err e = duban_item_insert(g->st, &it);
-	if (e == DUBAN_OK && (i < RECORDS_FIRST || i % RECORDS_EVERY == 0))
+	bool records = i < RECORDS_FIRST || i % RECORDS_EVERY == 0;
+	if (e == DUBAN_OK && records)
 		e = add_records(g, &it);
+	if (e == DUBAN_OK && records)
+		e = add_link(g, &it);
+	if (e == DUBAN_OK && records)
+		pick_rebound(g, &it);
 	duban_item_free(&it);
 	return e;
 }
@@ -1153,6 +1259,8 @@ static enum duban_err generate_all(struct gen *g, const struct duban_demo_option
 		if (e == DUBAN_OK && (i + 1) % PROGRESS_EVERY == 0 && duban_progress_update(opt->progress, i + 1))
 			e = DUBAN_ERR_INTERRUPTED;
 	}
+	if (e == DUBAN_OK)
+		e = add_rebound(g);
 	if (e != DUBAN_OK) {
 		duban_store_bulk_end(g->st, false);
 		return e;

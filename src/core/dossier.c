@@ -34,7 +34,7 @@ struct evidence {
 struct history {
 	const struct duban_acceptance_chain *chain; /* = &own */
 	struct duban_acceptance_chain own;          /* the item's chain (its own, else the policy's) */
-	struct table timeline, inspections, actions, notice;
+	struct table timeline, inspections, actions, notice, links;
 	struct evidence *ev;
 	size_t nev, capev;
 	/* The notice records oldest first, merged into the timeline (read
@@ -68,6 +68,7 @@ static void history_free(struct history *h)
 	table_free(&h->actions);
 	table_free(&h->notice);
 	duban_notices_free(h->notices, h->nnotices);
+	table_free(&h->links);
 	for (size_t i = 0; i < h->nev; i++) {
 		duban_attachment_free(&h->ev[i].a);
 		free(h->ev[i].place);
@@ -308,6 +309,26 @@ static void table_reverse(struct table *t)
 }
 
 /* The history comes newest first; a dossier reads oldest first. */
+/* The linked items (举一反三, 重复举报), oldest link first. */
+static enum duban_err links_read(duban_store *st, const struct duban_item *item, struct history *h)
+{
+	struct duban_linked *v = NULL;
+	int n = 0;
+	enum duban_err err = duban_links_of(st, item->id, &v, &n);
+	for (int i = 0; i < n; i++) {
+		struct row *r = table_add(&h->links);
+		r->cell[0] = xstrdup(v[i].kind != DUBAN_LINK_REPEAT ? "关联事项" : v[i].outgoing ? "系重复举报" : "被重复举报");
+		r->cell[1] = xstrdup(*v[i].code ? v[i].code : v[i].other_id);
+		r->cell[2] = xstrdup(v[i].title);
+		r->cell[3] = xstrdup(v[i].county);
+		r->cell[4] = xstrdup(v[i].why);
+		r->cell[5] = xstrdup(v[i].author);
+		r->cell[6] = local_time(v[i].created_at);
+	}
+	duban_linked_free(v, n);
+	return err;
+}
+
 static enum duban_err history_read(duban_store *st, const struct duban_item *item, struct history *h)
 {
 	memset(h, 0, sizeof *h);
@@ -319,6 +340,8 @@ static enum duban_err history_read(duban_store *st, const struct duban_item *ite
 	if (err == DUBAN_OK)
 		err = duban_history_each(st, item->id, collect, h);
 	notices_after(h, NULL);
+	if (err == DUBAN_OK)
+		err = links_read(st, item, h);
 	table_reverse(&h->timeline);
 	table_reverse(&h->notice);
 	table_reverse(&h->inspections);
@@ -462,6 +485,9 @@ static void write_page(FILE *out, const struct duban_item *item, const struct hi
 	write_rows(out, "三、督办措施", action_heads, 5, &h->actions, "无督办措施。");
 	write_rows(out, "四、办理过程", time_heads, 4, &h->timeline, "无记录。");
 	write_evidence(out, h, in_zip);
+	static const char *const link_heads[] = { "关联方式", "受理编号", "问题", "县（市、区）", "关联说明", "关联人",
+						  "关联时间" };
+	write_rows(out, "六、关联事项（举一反三）", link_heads, 7, &h->links, "无关联事项。");
 	fprintf(out, "<p class=\"date\">%s</p>\n", duban_date_zh(today, zh));
 	duban_html_end(out);
 }

@@ -66,6 +66,10 @@ static const struct alias {
 	{ "拘留(人)", ITEM_OFF(enforcement.detentions) },
 	{ "约谈", ITEM_OFF(enforcement.summons) },
 	{ "问责", ITEM_OFF(enforcement.accountability) },
+	{ "举报类型", ITEM_OFF(categories) },
+	{ "交办时间", ITEM_OFF(transferred_on) }, { "转办日期", ITEM_OFF(transferred_on) },
+	{ "反馈时间", ITEM_OFF(feedback_on) }, { "办理情况反馈日期", ITEM_OFF(feedback_on) },
+	{ "重复举报", ITEM_OFF(duplicate_of) },
 };
 
 /* Headers whose presence marks a complaint list rather than a problem ledger. */

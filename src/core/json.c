@@ -400,6 +400,22 @@ cJSON *duban_note_to_json(const struct duban_note *n)
 	return obj;
 }
 
+cJSON *duban_link_to_json(const struct duban_link *l)
+{
+	cJSON *obj = cJSON_CreateObject();
+	if (!obj)
+		return NULL;
+	cJSON_AddStringToObject(obj, "id", l->id);
+	cJSON_AddStringToObject(obj, "item_id", l->item_id);
+	cJSON_AddStringToObject(obj, "other_id", l->other_id);
+	cJSON_AddStringToObject(obj, "kind", duban_link_kind_id(l->kind));
+	add_str(obj, "why", l->why);
+	add_str(obj, "author", l->author);
+	cJSON_AddStringToObject(obj, "created_at", l->created_at);
+	add_received(obj, l->received_at);
+	return obj;
+}
+
 cJSON *duban_inspection_to_json(const struct duban_inspection *r)
 {
 	cJSON *obj = cJSON_CreateObject();
@@ -729,6 +745,27 @@ enum duban_err duban_note_from_json(const cJSON *obj, struct duban_note *n, char
 	    read_text(obj, "author", false, &n->author, errbuf, errlen) != DUBAN_OK ||
 	    read_text(obj, "text", true, &n->text, errbuf, errlen) != DUBAN_OK)
 		return DUBAN_ERR_INVALID;
+	return DUBAN_OK;
+}
+
+enum duban_err duban_link_from_json(const cJSON *obj, struct duban_link *l, char *errbuf, size_t errlen)
+{
+	const cJSON *v;
+	int kind;
+
+	if (read_record_meta(obj, "link", l->id, l->item_id, l->created_at, l->received_at, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "why", false, &l->why, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "author", false, &l->author, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "other_id");
+	if (!cJSON_IsString(v) || !duban_uuid_valid(v->valuestring))
+		return fail(errbuf, errlen, "other_id", _("not a UUID"));
+	snprintf(l->other_id, sizeof l->other_id, "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+	kind = cJSON_IsString(v) ? duban_link_kind_parse(v->valuestring) : -1;
+	if (kind < 0)
+		return fail(errbuf, errlen, "kind", _("not link, repeat or unlink"));
+	l->kind = (enum duban_link_kind)kind;
 	return DUBAN_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "duban/date.h"
+#include "duban/feedback.h"
 #include "duban/html.h"
 #include "duban/ladder.h"
 #include "duban/model.h"
@@ -282,6 +283,39 @@ enum duban_err duban_overdue_of(duban_store *st, const struct duban_item *item, 
 	free(a.dates);
 	char *note = err == DUBAN_OK ? duban_latest_note(st, item->id) : NULL;
 	out->latest_note = note ? note : xstrdup("");
+	return err;
+}
+
+void duban_feedback_step_eval(const struct duban_ladder *l, duban_date feedback_due, duban_date today,
+			      const enum duban_action_kind *kinds, const duban_date *dates, int nactions,
+			      struct duban_feedback_step *out)
+{
+	memset(out, 0, sizeof *out);
+	out->kind = l->n > 0 ? l->steps[0].kind : DUBAN_ACTION_REMINDER;
+	out->since = out->taken_on = DUBAN_DATE_NONE;
+	if (feedback_due == DUBAN_DATE_NONE || today == DUBAN_DATE_NONE || today <= feedback_due)
+		return;
+	out->overdue = true;
+	out->days = today - feedback_due;
+	out->since = feedback_due + 1;
+	/* Only a letter of the step's kind sent after the due date chases the
+	 * missing feedback. */
+	for (int a = 0; a < nactions; a++)
+		if (kinds[a] == out->kind && dates[a] != DUBAN_DATE_NONE && dates[a] >= out->since
+		    && (out->taken_on == DUBAN_DATE_NONE || dates[a] > out->taken_on))
+			out->taken_on = dates[a];
+	out->due = out->taken_on == DUBAN_DATE_NONE;
+}
+
+enum duban_err duban_feedback_step_of(duban_store *st, const struct duban_item *item, const struct duban_ladder *l,
+				      duban_date today, struct duban_feedback_step *out)
+{
+	struct actions a = { 0 };
+	duban_date due = duban_item_feedback_due(item, duban_store_feedback_rules(st));
+	enum duban_err err = due == DUBAN_DATE_NONE ? DUBAN_OK : duban_history_each(st, item->id, collect_action, &a);
+	duban_feedback_step_eval(l, due, today, a.kinds, a.dates, a.n, out);
+	free(a.kinds);
+	free(a.dates);
 	return err;
 }
 

@@ -252,7 +252,7 @@ const char *duban_evidence_zh(enum duban_evidence_kind k) { return ENUM_FIELD(ev
 int duban_evidence_parse(const char *s) { return enum_parse(evidence_kinds, ARRAY_LEN(evidence_kinds), s); }
 
 const char *const duban_categories[] = {
-	"大气", "水", "土壤", "噪声", "生态", "固废", "矿山", "采砂", "产业结构", "能源", "运输", "制度", "其他",
+	"大气", "水", "土壤", "噪声", "生态", "固废", "矿山", "采砂", "产业结构", "能源", "运输", "制度", "海洋", "辐射", "其他",
 	NULL
 };
 
@@ -304,6 +304,8 @@ const struct duban_field duban_fields[] = {
 	FIELD("public", "是否公开", N_("Public"), DUBAN_FT_BOOL, is_public, true),
 	/* Set by the office only (checked by the store and by duband). */
 	FIELD("acceptance_levels", "验收层级", N_("Acceptance levels"), DUBAN_FT_TEXT, acceptance_levels, true),
+	FIELD("transferred_on", "交办日期", N_("Transferred"), DUBAN_FT_DATE, transferred_on, true),
+	FIELD("feedback_on", "反馈日期", N_("Feedback given"), DUBAN_FT_DATE, feedback_on, true),
 };
 
 const size_t duban_field_count = ARRAY_LEN(duban_fields);
@@ -322,6 +324,7 @@ void duban_item_init(struct duban_item *item)
 	item->status = DUBAN_STATUS_NOT_STARTED;
 	item->deadline_kind = DUBAN_DEADLINE_DATE;
 	item->start = item->deadline = item->notice_end = DUBAN_DATE_NONE;
+	item->transferred_on = item->feedback_on = DUBAN_DATE_NONE;
 	item->longitude = item->latitude = NAN;
 }
 
@@ -1076,6 +1079,47 @@ enum duban_err duban_status_move_check(const struct duban_item *item, enum duban
 			 duban_status_name(item->status), duban_status_name(to));
 		return DUBAN_ERR_TRANSITION;
 	}
+}
+
+static const char *const link_kind_ids[DUBAN_LINK_KIND_COUNT] = { "link", "repeat", "unlink" };
+static const char *const link_kind_names[DUBAN_LINK_KIND_COUNT] = { N_("linked"), N_("repeat of"), N_("unlinked") };
+
+const char *duban_link_kind_id(enum duban_link_kind k)
+{
+	return (unsigned)k < DUBAN_LINK_KIND_COUNT ? link_kind_ids[k] : "";
+}
+
+const char *duban_link_kind_name(enum duban_link_kind k)
+{
+	return (unsigned)k < DUBAN_LINK_KIND_COUNT ? _(link_kind_names[k]) : "";
+}
+
+int duban_link_kind_parse(const char *s)
+{
+	for (int i = 0; s && i < DUBAN_LINK_KIND_COUNT; i++)
+		if (strcmp(s, link_kind_ids[i]) == 0)
+			return i;
+	return -1;
+}
+
+void duban_link_free(struct duban_link *l)
+{
+	if (!l)
+		return;
+	free(l->why);
+	free(l->author);
+	l->why = l->author = NULL;
+}
+
+enum duban_err duban_link_check(const struct duban_link *l, char *msg, size_t msglen)
+{
+	if (!duban_uuid_valid(l->other_id))
+		return check_fail(msg, msglen, _("a link needs the other item"));
+	if (strcmp(l->other_id, l->item_id) == 0)
+		return check_fail(msg, msglen, _("an item cannot be linked to itself"));
+	if ((unsigned)l->kind >= DUBAN_LINK_KIND_COUNT)
+		return check_fail(msg, msglen, _("unknown link kind"));
+	return check_text("link reason", l->why, msg, msglen);
 }
 
 enum duban_err duban_note_check(const struct duban_note *n, char *msg, size_t msglen)

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duban/feedback.h"
 #include "duban/policy.h"
 #include "duban/settings.h"
+#include "duban/store.h"
 #include "duban/sync_store.h"
 #include "duban/util.h"
 
@@ -144,5 +146,12 @@ enum duban_err duban_policy_load(duban_store *st, const struct duban_settings *s
 	for (int k = 0; k < DUBAN_POLICY_COUNT; k++)
 		free(server[k]);
 	duban_store_set_policy(st, &p);
+	/* The feedback clock of transferred complaints: the config's, always
+	 * (a bad value was reported when the config was read; the default
+	 * stays). */
+	struct duban_feedback_rules fb;
+	char fberr[256];
+	if (s && duban_feedback_parse(s->feedback_days, &fb, fberr, sizeof fberr))
+		duban_store_set_feedback_rules(st, &fb);
 	return err;
 }

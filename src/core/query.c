@@ -20,8 +20,9 @@
 #define TEXT_COLLECT_WINDOW 1024
 
 #define LIGHT_EXPR "duban_light(status, deadline_kind, start, deadline, progress)"
+#define FEEDBACK_EXPR "duban_feedback_due(kind, status, \"round\", transferred_on, feedback_on)"
 #define ROW_COLUMNS "seq, id, kind, code, title, county, lead_unit, start, deadline, deadline_kind," \
-		    " status, progress, updated_at, " LIGHT_EXPR ", due_key"
+		    " status, progress, updated_at, " LIGHT_EXPR ", due_key, \"round\", transferred_on, feedback_on"
 
 void duban_filter_init(struct duban_filter *f)
 {
@@ -277,6 +278,23 @@ static void where_eq(struct query *q, const char *column, const char *value, boo
 	q_text(q, value);
 }
 
+/* A complaint whose feedback is overdue.  The clock gives at least the
+ * fewest days of any rule, so only transfers before today minus those can
+ * be late: a range on the partial index item_feedback. */
+static void where_feedback_overdue(duban_store *st, struct query *q, bool *first)
+{
+	int least = st->feedback.days;
+	for (int i = 0; i < st->feedback.n; i++)
+		if (st->feedback.rules[i].days < least)
+			least = st->feedback.rules[i].days;
+	q_and(q, first);
+	duban_buf_puts(&q->sql, "kind = 'complaint' AND status <> 'closed'"
+				" AND transferred_on IS NOT NULL AND feedback_on IS NULL AND transferred_on < ");
+	q_date(q, st->today - least);
+	duban_buf_puts(&q->sql, " AND " FEEDBACK_EXPR " < ");
+	q_date(q, st->today);
+}
+
 /* Appends every condition of the filter; window as for where_text. */
 static void where_filter_for(duban_store *st, struct query *q, const struct duban_filter *f, int window,
 			     bool *first)
@@ -312,6 +330,8 @@ static void where_filter_for(duban_store *st, struct query *q, const struct duba
 		duban_buf_puts(&q->sql, " AND deadline_kind <> 'ongoing'"
 					" AND status IN ('not_started', 'in_progress', 'requested')");
 	}
+	if (f->feedback_overdue)
+		where_feedback_overdue(st, q, first);
 	if (f->due_before != DUBAN_DATE_NONE) {
 		q_and(q, first);
 		duban_buf_puts(&q->sql, "deadline IS NOT NULL AND due_key <= ");
@@ -333,7 +353,24 @@ static void where_filter(duban_store *st, struct query *q, const struct duban_fi
 
 /* ---------------------------------------------------------------- windows */
 
-static void read_row(sqlite3_stmt *s, struct duban_row *r)
+/* The feedback clock and the repeats of a row: from its raw columns and the
+ * store's repeat counts (read once per query, not per row: a per-row
+ * subquery would run for every match a sort collects). */
+static void read_row_clock(duban_store *st, sqlite3_stmt *s, struct duban_row *r)
+{
+	r->feedback_due = DUBAN_DATE_NONE;
+	r->repeats = store_repeats_of(st, r->code);
+	/* Most rows have no running clock: decided before any date is read. */
+	if (r->kind != DUBAN_KIND_COMPLAINT || r->status == DUBAN_STATUS_CLOSED
+	    || sqlite3_column_type(s, 16) == SQLITE_NULL || sqlite3_column_type(s, 17) != SQLITE_NULL)
+		return;
+	const unsigned char *round = sqlite3_column_text(s, 15), *t = sqlite3_column_text(s, 16);
+	duban_date transferred = t ? duban_date_parse((const char *)t) : DUBAN_DATE_NONE;
+	if (duban_feedback_pending(r->kind, r->status, transferred, DUBAN_DATE_NONE))
+		r->feedback_due = duban_feedback_due(&st->feedback, round ? (const char *)round : "", transferred);
+}
+
+static void read_row(duban_store *st, sqlite3_stmt *s, struct duban_row *r)
 {
 	const unsigned char *t;
 	int v;
@@ -358,6 +395,7 @@ static void read_row(sqlite3_stmt *s, struct duban_row *r)
 	r->progress = sqlite3_column_int(s, 11);
 	snprintf(r->updated_at, sizeof r->updated_at, "%s", (const char *)sqlite3_column_text(s, 12));
 	r->light = (enum duban_light)sqlite3_column_int(s, 13);
+	read_row_clock(st, s, r);
 }
 
 /* The index that serves a sort with this filter in order, so a window is a
@@ -487,8 +525,9 @@ static enum duban_err run_window(duban_store *st, const struct window_req *w, in
 	q_free(&q);
 	if (!s)
 		return DUBAN_ERR_DB;
+	store_repeats_refresh(st);
 	while (*got < n && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		read_row(s, &rows[(*got)++]);
+		read_row(st, s, &rows[(*got)++]);
 	if (*got < n && rc != SQLITE_DONE) {
 		sqlite3_finalize(s);
 		return store_db_fail(st, _("reading the ledger"));
@@ -728,8 +767,9 @@ enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *fi
 	q_free(&q);
 	if (!s)
 		return DUBAN_ERR_DB;
+	store_repeats_refresh(st);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_row(s, &row);
+		read_row(st, s, &row);
 		int stop = cb(&row, ctx);
 		duban_row_free(&row);
 		if (stop) {

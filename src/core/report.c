@@ -416,6 +416,28 @@ static enum duban_err count_actions(duban_store *st, const struct duban_filter *
 	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, "report");
 }
 
+/* Rebounds (反弹): closed items returned to work (duban reopen) within the
+ * period, by the day the change was recorded (UTC). */
+static enum duban_err count_rebounds(duban_store *st, const struct duban_filter *f, struct duban_report *r)
+{
+	sqlite3_stmt *s = store_filter_stmt(st, f,
+					    "/* report */ SELECT count(*) FROM event"
+					    " WHERE field = 'status' AND old_value = 'closed' AND new_value = 'in_progress'"
+					    " AND substr(created_at, 1, 10) BETWEEN ?1 AND ?2"
+					    " AND EXISTS (SELECT 1 FROM item WHERE id = event.item_id",
+					    true, ")");
+	char a[11], b[11];
+	if (!s)
+		return DUBAN_ERR_DB;
+	sqlite3_bind_text(s, 1, duban_date_format(r->period.from, a), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, duban_date_format(r->period.to, b), -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r->rebounds = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? DUBAN_OK : store_db_fail(st, "report");
+}
+
 static void list_add(struct list *l, int ncols, ...)
 {
 	va_list ap;
@@ -822,6 +844,8 @@ enum duban_err duban_report_build_progress(duban_store *st, struct duban_period 
 	err = load_history(st, &h, b.hours);
 	if (err == DUBAN_OK)
 		err = count_actions(st, &f, r);
+	if (err == DUBAN_OK)
+		err = count_rebounds(st, &f, r);
 	if (err == DUBAN_OK) {
 		struct duban_notice_figures nf;
 		err = duban_notice_figures(st, &f, today, &nf);
@@ -1353,6 +1377,11 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 	if (r->notice_running || r->notice_ended || r->objections) {
 		s = xasprintf("公示：%lld项正在公示，%lld项公示期满待销号；收到异议%lld件，其中尚未处理%lld件。",
 			      r->notice_running, r->notice_ended, r->objections, r->objections_open);
+		w_para(&w, s);
+		free(s);
+	}
+	if (r->rebounds > 0) {
+		s = xasprintf("本期反弹（已销号后重新整改）%lld件。", r->rebounds);
 		w_para(&w, s);
 		free(s);
 	}

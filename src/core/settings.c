@@ -13,6 +13,7 @@
 
 #include "duban/date.h"
 #include "duban/closeout.h"
+#include "duban/feedback.h"
 #include "duban/ladder.h"
 #include "duban/model.h"
 #include "duban/settings.h"
@@ -120,6 +121,11 @@ bool duban_settings_set(struct duban_settings *s, const char *name, const char *
 	if (strcmp(name, "ladder") == 0) {
 		struct duban_ladder l;
 		if (!duban_ladder_parse(value, &l, err, errlen))
+			return false;
+	}
+	if (strcmp(name, "feedback-days") == 0) {
+		struct duban_feedback_rules r;
+		if (!duban_feedback_parse(value, &r, err, errlen))
 			return false;
 	}
 	if (strcmp(name, "acceptance") == 0) {

@@ -179,6 +179,22 @@ static const char *const migrations[] = {
 	"CREATE TABLE server_policy (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT '');"
 	/* An item's own acceptance chain ("" for the policy's). */
 	"ALTER TABLE item ADD COLUMN acceptance_levels TEXT NOT NULL DEFAULT '';",
+	/* 8 -> 9: the complaint feedback clock (交办日期, 反馈日期), repeats
+	 * counted per first complaint (duplicate_of, a small partial index: most
+	 * items are no repeat) and links between items (举一反三): append-only
+	 * records, an unlink is a record of kind 'unlink' that ends the pair. */
+	"ALTER TABLE item ADD COLUMN transferred_on TEXT;"
+	"ALTER TABLE item ADD COLUMN feedback_on TEXT;"
+	"CREATE INDEX item_duplicate_of ON item (duplicate_of) WHERE duplicate_of <> '';"
+	"CREATE INDEX item_feedback ON item (transferred_on) WHERE transferred_on IS NOT NULL AND feedback_on IS NULL;"
+	"CREATE TABLE link ("
+	" id TEXT PRIMARY KEY,"
+	" item_id TEXT NOT NULL REFERENCES item (id) ON DELETE CASCADE,"
+	" other_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('link','repeat','unlink')),"
+	" why TEXT NOT NULL, author TEXT NOT NULL, created_at TEXT NOT NULL,"
+	" received_at TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX link_item ON link (item_id, created_at);"
+	"CREATE INDEX link_other ON link (other_id, created_at);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -269,6 +285,26 @@ static void sql_light(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 					       sqlite3_value_int(argv[4]), st->today, &st->rules));
 }
 
+/* duban_feedback_due(kind, status, round, transferred_on, feedback_on): the
+ * feedback due date while the clock runs (duban/feedback.h), else NULL. */
+static void sql_feedback_due(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	duban_store *st = sqlite3_user_data(ctx);
+	const char *kind = (const char *)sqlite3_value_text(argv[0]);
+	int status = duban_status_parse((const char *)sqlite3_value_text(argv[1]));
+	const char *round = (const char *)sqlite3_value_text(argv[2]);
+	char buf[11];
+
+	(void)argc;
+	if (!kind || strcmp(kind, "complaint") != 0 || status < 0
+	    || !duban_feedback_pending(DUBAN_KIND_COMPLAINT, status, column_date(argv[3]), column_date(argv[4]))) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	duban_date due = duban_feedback_due(&st->feedback, round ? round : "", column_date(argv[3]));
+	sqlite3_result_text(ctx, duban_date_format(due, buf), -1, SQLITE_TRANSIENT);
+}
+
 /* ---------------------------------------------------------------- open */
 
 static int exec(duban_store *st, const char *sql)
@@ -347,6 +383,7 @@ duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 
 	st->rules = duban_light_rules_default;
 	duban_store_set_policy(st, NULL);
+	duban_feedback_default(&st->feedback);
 	st->today = duban_today();
 	st->outbox = true;
 	st->implied = true;
@@ -373,7 +410,9 @@ duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 		     " PRAGMA synchronous = FULL;") != SQLITE_OK
 	    || duban_fts_register(st->db) != SQLITE_OK
 	    || sqlite3_create_function(st->db, "duban_light", 5, SQLITE_UTF8 | SQLITE_INNOCUOUS,
-				       st, sql_light, NULL, NULL) != SQLITE_OK) {
+				       st, sql_light, NULL, NULL) != SQLITE_OK
+	    || sqlite3_create_function(st->db, "duban_feedback_due", 5, SQLITE_UTF8 | SQLITE_INNOCUOUS,
+				       st, sql_feedback_due, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, _("cannot open the ledger %s: %s"), path, sqlite3_errmsg(st->db));
 		duban_store_close(st);
 		return NULL;
@@ -407,6 +446,7 @@ void duban_store_close(duban_store *st)
 	for (char **p = st->bulk_indexes; p && *p; p++)
 		free(*p);
 	free(st->bulk_indexes);
+	store_repeats_free(st);
 	free(st->user);
 	free(st->columns);
 	free(st->device);
@@ -446,6 +486,19 @@ void duban_store_set_light_rules(duban_store *st, const struct duban_light_rules
 const struct duban_light_rules *duban_store_light_rules(const duban_store *st)
 {
 	return &st->rules;
+}
+
+void duban_store_set_feedback_rules(duban_store *st, const struct duban_feedback_rules *rules)
+{
+	if (rules)
+		st->feedback = *rules;
+	else
+		duban_feedback_default(&st->feedback);
+}
+
+const struct duban_feedback_rules *duban_store_feedback_rules(const duban_store *st)
+{
+	return &st->feedback;
 }
 
 void duban_store_set_outbox(duban_store *st, bool enabled)
@@ -1688,6 +1741,48 @@ enum duban_err duban_item_chain(duban_store *st, const char *item_id, struct dub
 		duban_acceptance_of((const char *)sqlite3_column_text(s, 0), &st->policy.acceptance, out);
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the acceptance chain"));
+}
+
+/* A link (举一反三) is a record of the item it starts from; the other end
+ * must be known here too (an item of another county the user cannot see
+ * cannot be named). */
+enum duban_err duban_link_add(duban_store *st, struct duban_link *l)
+{
+	struct duban_item item, other;
+	enum duban_err err;
+	sqlite3_stmt *s = NULL;
+	char msg[256];
+
+	if (duban_link_check(l, msg, sizeof msg) != DUBAN_OK)
+		return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
+	duban_item_init(&item);
+	duban_item_init(&other);
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = record_prepare(st, l->id, l->item_id, l->created_at, &item);
+	if (!err && !st->receiving)
+		err = duban_item_get_by_id(st, l->other_id, &other);
+	if (!err && !(s = store_stmt_sql(st, "/* link */ INSERT INTO link (id, item_id, other_id, kind, why, author,"
+					  " created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")))
+		err = DUBAN_ERR_DB;
+	if (!err) {
+		if (!l->author || !*l->author)
+			duban_set_str(&l->author, st->user);
+		bind_text(s, 1, l->id);
+		bind_text(s, 2, l->item_id);
+		bind_text(s, 3, l->other_id);
+		bind_text(s, 4, duban_link_kind_id(l->kind));
+		bind_text(s, 5, l->why ? l->why : "");
+		bind_text(s, 6, l->author);
+		bind_text(s, 7, l->created_at);
+		bind_text(s, 8, stamp_received(st, l->received_at));
+		err = finish_record(st, s, "link.add", l->item_id, duban_link_to_json(l), l->created_at);
+	}
+	err = store_change_end(st, err);
+out:
+	duban_item_free(&item);
+	duban_item_free(&other);
+	return err;
 }
 
 enum duban_err duban_acceptance_progress(duban_store *st, const char *item_id, int *next)

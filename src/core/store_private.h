@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "duban/closeout.h"
+#include "duban/feedback.h"
 #include "duban/policy.h"
 #include "duban/store.h"
 
@@ -25,6 +26,7 @@ struct duban_store {
 	char *user, *device;
 	enum duban_role role;
 	struct duban_light_rules rules;
+	struct duban_feedback_rules feedback; /* feedback-days: the complaint feedback clock */
 	duban_date today;    /* refreshed at each query */
 	bool outbox;
 	bool implied;          /* write the changes a change implies (off in duband's push) */
@@ -41,6 +43,12 @@ struct duban_store {
 	bool (*stop)(void *); /* duban_store_set_stop: abandon a long query */
 	void *stop_ctx;
 	bool stopped;          /* the last query was abandoned by stop */
+	/* Repeat counts per first complaint (duplicate_of), sorted by code,
+	 * read again when the database changed (store_repeats_refresh). */
+	struct store_repeat { char *code; int n; } *repeats;
+	int nrepeats;
+	long long repeats_version, repeats_changes;
+	bool repeats_valid;
 	char errmsg[512];
 };
 
@@ -51,5 +59,9 @@ sqlite3_stmt *store_stmt(duban_store *st, enum store_stmt_id id, const char *sql
 void store_read_item(sqlite3_stmt *s, struct duban_item *item);
 /* "SELECT <every item column> FROM item <tail>", malloc'd. */
 char *store_item_select_sql(duban_store *st, const char *tail);
+/* links.c: the repeat counts, read again if the ledger changed since. */
+void store_repeats_refresh(duban_store *st);
+int store_repeats_of(const duban_store *st, const char *code);
+void store_repeats_free(duban_store *st);
 
 #endif

@@ -514,6 +514,7 @@ static enum duban_err remove_refused(duban_store *st, const struct duban_op *op,
 		{ "action.add", "/* sync_store */ DELETE FROM action WHERE id = ?" },
 		{ "attachment.add", "/* sync_store */ DELETE FROM attachment WHERE id = ?" },
 		{ "notice.add", "/* sync_store */ DELETE FROM notice WHERE id = ?" },
+		{ "link.add", "/* sync_store */ DELETE FROM link WHERE id = ?" },
 	};
 
 	if (strcmp(op->kind, "item.create") == 0) {
@@ -1008,6 +1009,34 @@ out:
 	return err;
 }
 
+static enum duban_err put_link(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	struct duban_link l = { 0 };
+	enum duban_err err;
+	sqlite3_stmt *s;
+
+	if ((err = duban_link_from_json(o, &l, jerr, errlen)) != DUBAN_OK)
+		goto out;
+	if ((err = record_item_known(st, "link", l.item_id)) != DUBAN_OK)
+		goto out;
+	s = prep(st, "INSERT INTO link (id, item_id, other_id, kind, why, author, created_at, received_at)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET " SERVER_STAMPS);
+	if (s) {
+		bind_str(s, 1, l.id);
+		bind_str(s, 2, l.item_id);
+		bind_str(s, 3, l.other_id);
+		bind_str(s, 4, duban_link_kind_id(l.kind));
+		bind_str(s, 5, l.why ? l.why : "");
+		bind_str(s, 6, l.author ? l.author : "");
+		bind_str(s, 7, l.created_at);
+		bind_str(s, 8, l.received_at);
+	}
+	err = run(st, s, _("saving the record"));
+out:
+	duban_link_free(&l);
+	return err;
+}
+
 static enum duban_err put_inspection(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
 {
 	struct duban_inspection r = { 0 };
@@ -1198,6 +1227,8 @@ static enum duban_err apply_record(duban_store *st, const char *type, const cJSO
 		put = put_notice;
 	else if (strcmp(type, "event") == 0)
 		put = put_event;
+	else if (strcmp(type, "link") == 0)
+		put = put_link;
 	else
 		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a change of unknown type '%s'"), type);
 	err = put(st, record, jerr, sizeof jerr);

@@ -211,6 +211,26 @@ static cJSON *note_json(sqlite3_stmt *s)
 	return o;
 }
 
+static cJSON *link_json(sqlite3_stmt *s)
+{
+	struct duban_link l = { 0 };
+	cJSON *o;
+	int kind;
+
+	fixed(l.id, sizeof l.id, s, 0);
+	fixed(l.item_id, sizeof l.item_id, s, 1);
+	fixed(l.other_id, sizeof l.other_id, s, 2);
+	kind = duban_link_kind_parse((const char *)sqlite3_column_text(s, 3));
+	l.kind = kind < 0 ? DUBAN_LINK_RELATED : (enum duban_link_kind)kind;
+	l.why = str(s, 4);
+	l.author = str(s, 5);
+	fixed(l.created_at, sizeof l.created_at, s, 6);
+	fixed(l.received_at, sizeof l.received_at, s, 7);
+	o = duban_link_to_json(&l);
+	duban_link_free(&l);
+	return o;
+}
+
 static cJSON *inspection_json(sqlite3_stmt *s)
 {
 	struct duban_inspection r = { 0 };
@@ -346,6 +366,8 @@ static const struct {
 			" received_at, kind FROM attachment WHERE id = ?", attachment_json },
 	{ "notice", "/* pull */ SELECT id, item_id, kind, date, end_date, place, contact, person, text, objection_id,"
 		    " upheld, author, created_at, received_at FROM notice WHERE id = ?", notice_json },
+	{ "link", "/* pull */ SELECT id, item_id, other_id, kind, why, author, created_at, received_at FROM link"
+		  " WHERE id = ?", link_json },
 	{ "event", "/* pull */ SELECT seq, item_id, field, old_value, new_value, reason, author, device, created_at,"
 		   " received_at, op_id FROM event WHERE seq = ?", event_json },
 };

@@ -19,12 +19,12 @@
 
 enum op_kind {
 	OP_CREATE, OP_SET, OP_STATUS, OP_DELETE, OP_NOTE, OP_INSPECTION, OP_ACTION, OP_ATTACHMENT, OP_NOTICE,
-	OP_KIND_COUNT
+	OP_LINK, OP_KIND_COUNT
 };
 
 static const char *const kind_names[OP_KIND_COUNT] = {
 	"item.create", "item.set", "item.status", "item.delete",
-	"note.add", "inspection.add", "action.add", "attachment.add", "notice.add",
+	"note.add", "inspection.add", "action.add", "attachment.add", "notice.add", "link.add",
 };
 
 /* Serialization failures and deadlocks (PostgreSQL) retry the batch. */
@@ -97,6 +97,7 @@ static const char *refusal_code(const char *reason, const char *fmt)
 		{ "the author of a record is the user who sends it (%s), not '%s'", "author" },
 		{ "blob %.64s has not been uploaded by %s (PUT /api/v1/blobs/SHA256 first)", "blob_missing" },
 		{ "viewer %s may not change the ledger", "read_only" },
+		{ "only the office may reopen %s (closed: a rebound, 反弹)", "reopen_office_only" },
 		{ "the op id %s is already used; give the op a new id", "op_id_used" },
 		{ "%s cannot be closed: its public notice runs until %s", "notice_running" },
 		{ "%s cannot be closed: objection %d to its public notice is open", "objection_open" },
@@ -484,6 +485,9 @@ static cJSON *op_status(struct push *p, const struct op *op, const struct duban_
 	if ((int)item->status != from)
 		return rejected(op, "transition", "%s is %s on the server, not %s", item->code,
 				duban_status_id(item->status), duban_status_id((enum duban_status)from));
+	/* A rebound (反弹) is the office's call: said in a code of its own. */
+	if (from == DUBAN_STATUS_CLOSED && p->u->role != DUBAN_ROLE_OFFICE)
+		return rejected(op, "permission", "only the office may reopen %s (closed: a rebound, 反弹)", item->code);
 	if (to == DUBAN_STATUS_CLOSED) {
 		cJSON *a = close_check(p, op, item);
 		if (a || p->db_error)
@@ -620,6 +624,8 @@ static enum srv_record_kind record_kind(enum op_kind kind)
 		return SRV_ACTION;
 	case OP_NOTICE:
 		return SRV_NOTICE;
+	case OP_LINK:
+		return SRV_LINK;
 	default:
 		return SRV_ATTACHMENT;
 	}
@@ -636,6 +642,8 @@ static enum duban_err record_read(enum op_kind kind, const cJSON *body, record_t
 		return duban_action_from_json(body, &r->action, why, len);
 	case OP_NOTICE:
 		return duban_notice_from_json(body, &r->notice, why, len);
+	case OP_LINK:
+		return duban_link_from_json(body, &r->link, why, len);
 	default:
 		return duban_attachment_from_json(body, &r->attachment, why, len);
 	}
@@ -656,6 +664,9 @@ static void record_free(enum op_kind kind, record_t *r)
 	case OP_NOTICE:
 		duban_notice_free(&r->notice);
 		break;
+	case OP_LINK:
+		duban_link_free(&r->link);
+		break;
 	default:
 		duban_attachment_free(&r->attachment);
 	}
@@ -672,6 +683,8 @@ static const char *record_id(enum op_kind kind, const record_t *r)
 		return r->action.id;
 	case OP_NOTICE:
 		return r->notice.id;
+	case OP_LINK:
+		return r->link.id;
 	default:
 		return r->attachment.id;
 	}
@@ -688,6 +701,8 @@ static const char *record_item_id(enum op_kind kind, const record_t *r)
 		return r->action.item_id;
 	case OP_NOTICE:
 		return r->notice.item_id;
+	case OP_LINK:
+		return r->link.item_id;
 	default:
 		return r->attachment.item_id;
 	}
@@ -704,6 +719,8 @@ static char *record_created(enum op_kind kind, record_t *r)
 		return r->action.created_at;
 	case OP_NOTICE:
 		return r->notice.created_at;
+	case OP_LINK:
+		return r->link.created_at;
 	default:
 		return r->attachment.created_at;
 	}
@@ -731,6 +748,8 @@ static char **record_author(enum op_kind kind, record_t *r)
 		return &r->action.author;
 	case OP_NOTICE:
 		return &r->notice.author;
+	case OP_LINK:
+		return &r->link.author;
 	default:
 		return &r->attachment.author;
 	}

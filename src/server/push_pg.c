@@ -42,7 +42,7 @@ struct srv_tx {
 
 static const char *const kind_names[] = {
 	[SRV_NOTE] = "note", [SRV_INSPECTION] = "inspection", [SRV_ACTION] = "action", [SRV_ATTACHMENT] = "attachment",
-	[SRV_NOTICE] = "notice",
+	[SRV_NOTICE] = "notice", [SRV_LINK] = "link",
 };
 
 static enum duban_err db_fail(struct srv_tx *tx)
@@ -584,6 +584,8 @@ static enum duban_err record_check(struct srv_tx *tx, enum srv_record_kind kind,
 		return duban_action_check(&r->action, tx->msg, sizeof tx->msg);
 	case SRV_NOTICE:
 		return duban_notice_check(&r->notice, tx->msg, sizeof tx->msg);
+	case SRV_LINK:
+		return duban_link_check(&r->link, tx->msg, sizeof tx->msg);
 	default:
 		return duban_attachment_check(&r->attachment, tx->msg, sizeof tx->msg);
 	}
@@ -612,6 +614,10 @@ static cJSON *record_fill(struct srv_tx *tx, enum srv_record_kind kind, union sr
 		rid = r->notice.id, item_id = r->notice.item_id, created = r->notice.created_at;
 		received = r->notice.received_at, author = &r->notice.author;
 		break;
+	case SRV_LINK:
+		rid = r->link.id, item_id = r->link.item_id, created = r->link.created_at;
+		received = r->link.received_at, author = &r->link.author;
+		break;
 	default:
 		rid = r->attachment.id, item_id = r->attachment.item_id, created = r->attachment.created_at;
 		received = r->attachment.received_at, author = &r->attachment.author;
@@ -636,6 +642,8 @@ static cJSON *record_fill(struct srv_tx *tx, enum srv_record_kind kind, union sr
 		return duban_action_to_json(&r->action);
 	case SRV_NOTICE:
 		return duban_notice_to_json(&r->notice);
+	case SRV_LINK:
+		return duban_link_to_json(&r->link);
 	default:
 		return duban_attachment_to_json(&r->attachment);
 	}
@@ -652,6 +660,8 @@ static const char *record_item(enum srv_record_kind kind, const union srv_record
 		return r->action.item_id;
 	case SRV_NOTICE:
 		return r->notice.item_id;
+	case SRV_LINK:
+		return r->link.item_id;
 	default:
 		return r->attachment.item_id;
 	}

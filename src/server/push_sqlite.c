@@ -31,6 +31,7 @@ static const char *const record_exists_sql[] = {
 	[SRV_ACTION] = "/* push */ SELECT 1 FROM action WHERE id = ?",
 	[SRV_ATTACHMENT] = "/* push */ SELECT 1 FROM attachment WHERE id = ?",
 	[SRV_NOTICE] = "/* push */ SELECT 1 FROM notice WHERE id = ?",
+	[SRV_LINK] = "/* push */ SELECT 1 FROM link WHERE id = ?",
 };
 
 static void bind(sqlite3_stmt *s, int i, const char *v)
@@ -305,6 +306,8 @@ static enum duban_err sq_record_add(struct srv_tx *tx, enum srv_record_kind kind
 		return duban_action_add(tx->st, &r->action);
 	case SRV_NOTICE:
 		return duban_notice_add(tx->st, &r->notice);
+	case SRV_LINK:
+		return duban_link_add(tx->st, &r->link);
 	default:
 		return duban_attachment_add(tx->st, &r->attachment);
 	}

@@ -188,8 +188,9 @@ static const char *const server_migrations[] = {
 	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, deleted, created_at)"
 	"  VALUES (lower(hex(randomblob(6))), 'policy', OLD.key, '', '', '', 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
 	"END;"
-	/* An item's own acceptance chain is a field like the others: its
-	 * changes enter the log. */
+	/* An item's own acceptance chain and the feedback clock's fields log a
+	 * change like any other, and links (举一反三) travel as records: logged
+	 * when added, announced again to a county an item moves into. */
 	"DROP TRIGGER change_item_update;"
 	"CREATE TRIGGER change_item_update AFTER UPDATE OF"
 	" id, kind, code, \"round\", batch, title, description, categories, scope, county,"
@@ -197,7 +198,7 @@ static const char *const server_migrations[] = {
 	" handling, accountability, start, deadline, deadline_kind, notice_end, status,"
 	" progress, verdict, rectify_orders, fines, penalty_cases, criminal_cases, detentions,"
 	" summons, accountability_count, key_case, duplicate_of, longitude, latitude, public,"
-	" created_at, due_key, acceptance_levels ON item BEGIN"
+	" transferred_on, feedback_on, created_at, due_key, acceptance_levels ON item BEGIN"
 	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
 	"  VALUES (lower(hex(randomblob(6))), 'item', NEW.id, NEW.id, NEW.county, OLD.county,"
 	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
@@ -212,8 +213,14 @@ static const char *const server_migrations[] = {
 	"   UNION ALL SELECT 'action', id, created_at, rowid, 2 FROM action WHERE item_id = NEW.id"
 	"   UNION ALL SELECT 'attachment', id, created_at, rowid, 3 FROM attachment WHERE item_id = NEW.id"
 	"   UNION ALL SELECT 'notice', id, created_at, rowid, 4 FROM notice WHERE item_id = NEW.id"
-	"   UNION ALL SELECT 'event', seq, created_at, seq, 5 FROM event WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'link', id, created_at, rowid, 5 FROM link WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'event', seq, created_at, seq, 6 FROM event WHERE item_id = NEW.id"
 	"  ) AS r WHERE OLD.county IS NOT NEW.county ORDER BY r.created_at, r.o, r.r;"
+	"END;"
+	"CREATE TRIGGER change_link_insert AFTER INSERT ON link BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  SELECT lower(hex(randomblob(6))), 'link', NEW.id, NEW.item_id, county, county,"
+	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM item WHERE id = NEW.item_id;"
 	"END;",
 };
 #define SERVER_SCHEMA_VERSION ((int)(sizeof server_migrations / sizeof server_migrations[0]))

@@ -31,13 +31,14 @@ struct srv_store;
  * rule's error with a message in errmsg, or DUBAN_ERR_DB (the batch is
  * rolled back; retried when retryable says so). */
 struct srv_tx;
-enum srv_record_kind { SRV_NOTE, SRV_INSPECTION, SRV_ACTION, SRV_ATTACHMENT, SRV_NOTICE };
+enum srv_record_kind { SRV_NOTE, SRV_INSPECTION, SRV_ACTION, SRV_ATTACHMENT, SRV_NOTICE, SRV_LINK };
 union srv_record {
 	struct duban_note note;
 	struct duban_inspection inspection;
 	struct duban_action action;
 	struct duban_attachment attachment;
 	struct duban_notice notice;
+	struct duban_link link;
 };
 
 struct srv_push_ops {

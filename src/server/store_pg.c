@@ -83,6 +83,14 @@ static const char *const pg_migrations[] = {
 	" doc::jsonb->>'from' AS person, doc::jsonb->>'text' AS text, doc::jsonb->>'objection_id' AS objection_id,"
 	" CASE WHEN (doc::jsonb->>'upheld')::boolean THEN 1 ELSE 0 END AS upheld, doc::jsonb->>'author' AS author,"
 	" created_at, doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'notice';",
+	/* 4 -> 5: links (举一反三) are records of kind 'link'; who links to an
+	 * item is found by the other end.  (Step 2 rebuilt the item view with
+	 * every field of the table, transferred_on and feedback_on included; a
+	 * database made since has the link view from step 1.) */
+	"CREATE INDEX IF NOT EXISTS record_link_other ON record ((doc::jsonb->>'other_id')) WHERE kind = 'link';"
+	"CREATE OR REPLACE VIEW link AS SELECT id, item_id, doc::jsonb->>'other_id' AS other_id,"
+	" doc::jsonb->>'kind' AS kind, doc::jsonb->>'why' AS why, doc::jsonb->>'author' AS author,"
+	" created_at, doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'link';",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]) + 1)
 
@@ -140,7 +148,10 @@ static char *views_sql(void)
 			   " sha256, doc::jsonb->>'name' AS name, doc::jsonb->>'mime' AS mime,"
 			   " (doc::jsonb->>'size')::bigint AS size, doc::jsonb->>'author' AS author, created_at,"
 			   " doc::jsonb->>'received_at' AS received_at, coalesce(doc::jsonb->>'kind', 'other') AS kind"
-			   " FROM record WHERE kind = 'attachment';");
+			   " FROM record WHERE kind = 'attachment';"
+			   "CREATE VIEW link AS SELECT id, item_id, doc::jsonb->>'other_id' AS other_id,"
+			   " doc::jsonb->>'kind' AS kind, doc::jsonb->>'why' AS why, doc::jsonb->>'author' AS author,"
+			   " created_at, doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'link';");
 	return duban_buf_steal(&b);
 }
 

@@ -10,6 +10,7 @@
 
 #include "duban/closeout.h"
 #include "duban/date.h"
+#include "duban/feedback.h"
 #include "duban/model.h"
 #include "duban/store.h"
 #include "duban/sync_store.h"
@@ -161,6 +162,39 @@ static void add_fields(struct tui *t, struct tui_detail *d, const struct duban_i
 	}
 	char when[32];
 	add_field(d, _("Updated"), duban_timestamp_local(item->updated_at, false, when), cols, TUI_EL_DIM);
+}
+
+/* The feedback clock, the repeat count and the links (issue 15): after
+ * the fields, one line each. */
+static void add_clock_links(struct tui *t, struct tui_detail *d, const struct duban_item *item, int cols)
+{
+	duban_date today = duban_today();
+	duban_date due = duban_item_feedback_due(item, duban_store_feedback_rules(t->st));
+	if (due != DUBAN_DATE_NONE) {
+		char date[11];
+		char *v = due < today ? xasprintf(_("%s %s, overdue"), duban_light_symbol(DUBAN_LIGHT_RED),
+						  duban_date_format(due, date))
+				      : xstrdup(duban_date_format(due, date));
+		add_field(d, _("Feedback due"), v, cols, due < today ? TUI_EL_OVERDUE : TUI_EL_DEFAULT);
+		free(v);
+	}
+	int repeats = duban_repeat_count(t->st, item->code);
+	if (repeats > 0) {
+		char *v = xasprintf("%d", repeats);
+		add_field(d, _("Repeats"), v, cols, TUI_EL_DEFAULT);
+		free(v);
+	}
+	struct duban_linked *v = NULL;
+	int n = 0;
+	if (duban_links_of(t->st, item->id, &v, &n) != DUBAN_OK)
+		return;
+	for (int i = 0; i < n; i++) {
+		const char *how = v[i].kind != DUBAN_LINK_REPEAT ? _("linked") : v[i].outgoing ? _("repeat of") : _("repeated by");
+		char *line = xasprintf("%s %s %s", how, *v[i].code ? v[i].code : v[i].other_id, v[i].title);
+		add_field(d, i == 0 ? _("Links") : "", line, cols, TUI_EL_DEFAULT);
+		free(line);
+	}
+	duban_linked_free(v, n);
 }
 
 /* ---------------------------------------------------------------- conflicts */
@@ -416,6 +450,7 @@ bool tui_detail_render(struct tui *t, const char *item_id, int cols, struct tui_
 	/* So is the notice for the office deciding whether to close. */
 	add_notice(t, out, &item, cols);
 	add_fields(t, out, &item, cols);
+	add_clock_links(t, out, &item, cols);
 	add_attachments(t, out, item.id, cols);
 	add_line(out, NULL, "", 0, TUI_EL_DEFAULT);
 	add_line(out, NULL, _("History"), 0, TUI_EL_TABLE_HEAD);

@@ -28,16 +28,21 @@
 /* Rows examined when looking for an item among others with the same key. */
 #define SCAN_CHUNKS 64
 
-enum column { COL_CODE, COL_TITLE, COL_COUNTY, COL_LEAD, COL_DEADLINE, COL_DUE, COL_STATUS, COL_COUNT };
+enum column {
+	COL_CODE, COL_TITLE, COL_COUNTY, COL_LEAD, COL_DEADLINE, COL_DUE, COL_STATUS, COL_FEEDBACK, COL_REPEATS,
+	COL_COUNT
+};
 
 static const char *const column_titles[COL_COUNT] = {
 	N_("Code"), N_("Title"), N_("County"), N_("Lead unit"), N_("Deadline"), N_("Due"), N_("Status"),
+	N_("Feedback"), N_("Repeats"),
 };
 
 /* The columns by importance, least first: when the table is narrow each in
  * turn is shrunk to its minimum (a status or due abbreviated) and, when that
  * is not enough, dropped.  Code, light, title, county and due stay longest. */
-static const enum column drop_order[] = { COL_LEAD, COL_DEADLINE, COL_STATUS, COL_DUE, COL_COUNTY };
+static const enum column drop_order[] = { COL_REPEATS, COL_FEEDBACK, COL_LEAD, COL_DEADLINE, COL_STATUS, COL_DUE,
+					  COL_COUNTY };
 
 struct ledger {
 	struct duban_row *rows; /* a contiguous stretch of the list, in order */
@@ -55,6 +60,7 @@ struct ledger {
 	/* Sticky column widths: they grow as wider values scroll by, so the
 	 * table does not jitter; reset when the selection changes. */
 	int wcode, wcounty, wlead, wdue, wdue_short;
+	int wfb, wrep; /* 0 until a row with a running feedback clock or repeats shows */
 	/* Header figures, computed in idle() once the first screen is up. */
 	bool counted;
 	struct duban_totals counting; /* in progress, a slice per idle call */
@@ -322,6 +328,7 @@ static void reload_rows(struct tui *t, struct ledger *L)
 	L->nmarks = 0;
 	memset(&L->counting, 0, sizeof L->counting);
 	L->wcode = L->wcounty = L->wlead = L->wdue = 0;
+	L->wfb = L->wrep = 0;
 	L->pane_id[0] = '\0';
 	if (L->n == 0) {
 		load_first(t, L);
@@ -420,6 +427,25 @@ static enum tui_element due_element(const struct duban_row *r, duban_date today)
 	return r->light == DUBAN_LIGHT_YELLOW ? TUI_EL_DUE_SOON : TUI_EL_DEFAULT;
 }
 
+/* The feedback column: the due date (MM-DD) of a complaint's feedback, the
+ * red light's symbol before it once overdue; "" when no clock runs. */
+static void feedback_cell(const struct duban_row *r, duban_date today, char buf[32])
+{
+	int y, m, d;
+	buf[0] = '\0';
+	if (r->feedback_due == DUBAN_DATE_NONE)
+		return;
+	duban_date_to_ymd(r->feedback_due, &y, &m, &d);
+	snprintf(buf, 32, "%s%02d-%02d", r->feedback_due < today ? duban_light_symbol(DUBAN_LIGHT_RED) : " ", m, d);
+}
+
+static void repeats_cell(const struct duban_row *r, char buf[16])
+{
+	buf[0] = '\0';
+	if (r->repeats > 0)
+		snprintf(buf, 16, "×%d", r->repeats);
+}
+
 /* Grows the sticky widths with the rows on screen. */
 static void measure(struct ledger *L, duban_date today)
 {
@@ -435,6 +461,11 @@ static void measure(struct ledger *L, duban_date today)
 		due = due_short(r, today);
 		L->wdue_short = max_int(L->wdue_short, duban_str_width(due));
 		free(due);
+		char fb[32], rep[16];
+		feedback_cell(r, today, fb);
+		repeats_cell(r, rep);
+		L->wfb = max_int(L->wfb, duban_str_width(fb));
+		L->wrep = max_int(L->wrep, duban_str_width(rep));
 	}
 }
 
@@ -472,6 +503,9 @@ static void layout(const struct ledger *L, int w, int light_w, int width[COL_COU
 	width[COL_DEADLINE] = max_int(10, duban_str_width(duban_deadline_kind_name(DUBAN_DEADLINE_ONGOING)));
 	width[COL_DUE] = due_full_width(L);
 	width[COL_STATUS] = clamp_int(status_width(false), 4, 14);
+	/* Shown only once a row needs them: most ledgers have neither. */
+	width[COL_FEEDBACK] = L->wfb ? max_int(L->wfb, duban_str_width(_(column_titles[COL_FEEDBACK]))) : 0;
+	width[COL_REPEATS] = L->wrep ? max_int(L->wrep, duban_str_width(_(column_titles[COL_REPEATS]))) : 0;
 	width[COL_TITLE] = 0;
 	/* What each column can do with, before it goes. */
 	int least[COL_COUNT] = {
@@ -479,11 +513,14 @@ static void layout(const struct ledger *L, int w, int light_w, int width[COL_COU
 		[COL_LEAD] = min_int(width[COL_LEAD], 8), [COL_DEADLINE] = width[COL_DEADLINE],
 		[COL_DUE] = clamp_int(max_int(L->wdue_short, 3), 3, width[COL_DUE]),
 		[COL_STATUS] = min_int(status_width(true), width[COL_STATUS]),
+		[COL_FEEDBACK] = width[COL_FEEDBACK], [COL_REPEATS] = width[COL_REPEATS],
 	};
 
 	int title_min = w >= 60 ? 20 : max_int(12, w / 3);
 	for (size_t d = 0; d < sizeof drop_order / sizeof drop_order[0]; d++) {
 		int c = drop_order[d];
+		if (width[c] == 0)
+			continue;
 		int short_of = title_min - (w - used_width(light_w, width));
 		if (short_of <= 0)
 			break;
@@ -548,7 +585,7 @@ static void draw_row(struct tui *t, WINDOW *win, int y, int x, int w, int light_
 	attr_t base = tui_attr(t, selected ? TUI_EL_CURSOR : TUI_EL_DEFAULT);
 	if (selected && quiet)
 		base = tui_attr(t, TUI_EL_LABEL) | A_UNDERLINE;
-	char date[11];
+	char date[11], fb[32], rep[16];
 	char *due = due_text(r, today);
 	/* A column shrunk below the full words gets the short ones. */
 	if (width[COL_DUE] > 0 && width[COL_DUE] < full_due) {
@@ -588,6 +625,16 @@ static void draw_row(struct tui *t, WINDOW *win, int y, int x, int w, int light_
 												    : duban_status_name(r->status);
 			break;
 		case COL_STATUS: s = status; break;
+		case COL_FEEDBACK:
+			feedback_cell(r, today, fb);
+			s = fb;
+			if (!selected && r->feedback_due != DUBAN_DATE_NONE && r->feedback_due < today)
+				a = tui_attr(t, TUI_EL_OVERDUE);
+			break;
+		case COL_REPEATS:
+			repeats_cell(r, rep);
+			s = rep;
+			break;
 		}
 		tui_text(win, y, cx, s, width[c], a);
 		if (search && (c == COL_CODE || c == COL_TITLE))

@@ -194,10 +194,18 @@ static void test_empty(void)
  * 2026-06-15T08:00:00Z (`sqlite3 -list L "SELECT * FROM T ORDER BY rowid"`
  * for T in the order below, piped to sha256sum; events by seq). */
 #define PINNED "c15b75aa75b89e25c2fb6bb330a5a791b5c63f13ebc6a2d772d82cf1ca061aad"
+#define ITEM_COLUMNS_17 \
+	"seq, id, kind, code, \"round\", batch, title, description, categories, scope, county, township," \
+	" lead_unit, co_units, leader, owner, contact, goal, measures, findings, handling, accountability," \
+	" start, deadline, deadline_kind, notice_end, status, progress, verdict, rectify_orders, fines," \
+	" penalty_cases, criminal_cases, detentions, summons, accountability_count, key_case, duplicate_of," \
+	" longitude, latitude, public, created_at, updated_at, version, due_key, sync_flag"
 static void content_hash(duban_store *st, char out[DUBAN_SHA256_HEX_LEN + 1])
 {
 	static const char *const tables[] = {
-		"item", "note",
+		/* the columns the generator wrote; issue 15's additions are pinned
+		 * apart (PINNED_15) */
+		"(SELECT " ITEM_COLUMNS_17 " FROM item)", "note",
 		/* the columns the generator wrote (a sign-off's criteria came later,
 		 * empty in the demo); the close-out stages' sign-offs (issue 14)
 		 * come from a stream of their own, record their criteria and leave
@@ -207,14 +215,14 @@ static void content_hash(duban_store *st, char out[DUBAN_SHA256_HEX_LEN + 1])
 		"action", "op",
 		/* not who ran it where: $USER and the host name */
 		"(SELECT seq, item_id, field, old_value, new_value, reason, created_at, received_at, op_id, origin"
-		" FROM event)",
+		" FROM event WHERE field <> 'status')",
 	};
-	static const char *const order[] = { "rowid", "rowid", "r", "rowid", "rowid", "seq" };
+	static const char *const order[] = { "seq", "rowid", "r", "rowid", "rowid", "seq" };
 	struct duban_sha256 c;
 	unsigned char digest[DUBAN_SHA256_LEN];
 	duban_sha256_init(&c);
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-		char sql[256];
+		char sql[1024];
 		sqlite3_stmt *s;
 		snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY %s", tables[t], order[t]);
 		if (sqlite3_prepare_v2(duban_store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {

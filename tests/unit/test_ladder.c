@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "duban/date.h"
+#include "duban/feedback.h"
 #include "duban/ladder.h"
 #include "duban/model.h"
 #include "duban/settings.h"
@@ -353,10 +354,59 @@ static void test_templates(void)
 	duban_item_free(&it);
 }
 
+/* The feedback clock's step (反馈催办): due from the day after the
+ * feedback due date, taken by the ladder's first step sent from then on. */
+static void test_feedback_step(void)
+{
+	struct duban_ladder l;
+	struct duban_feedback_step st;
+	char err[256];
+	duban_ladder_default(&l);
+	duban_date due = D("2026-02-28");
+	duban_feedback_step_eval(&l, due, D("2026-02-28"), NULL, NULL, 0, &st);
+	ok(!st.overdue && !st.due, "on the due day nothing is owed");
+	duban_feedback_step_eval(&l, due, D("2026-03-01"), NULL, NULL, 0, &st);
+	ok(st.overdue && st.due, "the day after, the step is due");
+	is_int(st.days, 1, "one day past");
+	is_int(st.since, D("2026-03-01"), "since 2026-03-01 (the day after 28 February of a common year)");
+	is_int(st.kind, DUBAN_ACTION_REMINDER, "the ladder's first step: 提醒函");
+	enum duban_action_kind kinds[] = { DUBAN_ACTION_REMINDER, DUBAN_ACTION_NOTICE, DUBAN_ACTION_REMINDER };
+	duban_date dates[] = { D("2026-02-28"), D("2026-03-02"), D("2026-03-01") };
+	duban_feedback_step_eval(&l, due, D("2026-03-10"), kinds, dates, 2, &st);
+	ok(st.due, "a reminder on the due day and a notice after do not take the step");
+	duban_feedback_step_eval(&l, due, D("2026-03-10"), kinds, dates, 3, &st);
+	ok(!st.due && st.overdue, "a reminder after the due date takes it");
+	is_int(st.taken_on, D("2026-03-01"), "... dated 2026-03-01");
+	duban_feedback_step_eval(&l, DUBAN_DATE_NONE, D("2026-03-10"), NULL, NULL, 0, &st);
+	ok(!st.overdue && !st.due, "no clock, no step");
+	ok(duban_ladder_parse("督办通知:2 通报:9", &l, err, sizeof err), "a ladder starting with a notice");
+	enum duban_action_kind reminders[] = { DUBAN_ACTION_REMINDER, DUBAN_ACTION_REMINDER };
+	duban_date rdates[] = { D("2026-02-28"), D("2026-03-01") };
+	duban_feedback_step_eval(&l, due, D("2026-03-10"), reminders, rdates, 2, &st);
+	ok(st.due && st.kind == DUBAN_ACTION_NOTICE, "its first step is the feedback step: reminders do not count");
+	duban_feedback_step_eval(&l, due, D("2026-03-10"), kinds, dates, 3, &st);
+	ok(!st.due && st.taken_on == D("2026-03-02"), "the notice of 2026-03-02 does");
+
+	struct duban_feedback_rules r;
+	ok(duban_feedback_parse(DUBAN_FEEDBACK_DEFAULT, &r, err, sizeof err), "the default feedback-days parses");
+	is_int(duban_feedback_days(&r, "第二轮中央生态环境保护督察"), 10, "central: 10 days");
+	is_int(duban_feedback_days(&r, "省级督察"), 7, "provincial: 7 days");
+	is_int(duban_feedback_days(&r, ""), 10, "no round: 10 days");
+	ok(duban_feedback_parse("5 回头看：12, 省:3", &r, err, sizeof err), "full-width colon and commas");
+	is_int(duban_feedback_days(&r, "回头看"), 12, "回头看 12");
+	is_int(duban_feedback_days(&r, "第一轮"), 5, "the bare number is the default");
+	ok(!duban_feedback_parse("省:0", &r, err, sizeof err), "0 days refused");
+	ok(!duban_feedback_parse(":7", &r, err, sizeof err), "an empty round refused");
+	ok(!duban_feedback_parse("十天", &r, err, sizeof err), "not a number refused");
+	ok(strstr(err, "feedback-days") != NULL, "the message names the option");
+	is_int(duban_feedback_due(&r, "回头看", D("2024-02-20")), D("2024-03-03"), "due across 29 February of a leap year");
+}
+
 int main(void)
 {
 	duban_i18n_init();
 	test_parse();
+	test_feedback_step();
 	test_eval();
 	test_list();
 	test_window();

@@ -182,7 +182,7 @@ static const char *const field_names[] = {
 	"findings", "handling", "accountability", "start", "deadline", "deadline_kind", "notice_end",
 	"status", "progress", "verdict", "rectify_orders", "fines", "penalty_cases", "criminal_cases",
 	"detentions", "summons", "accountability_count", "key_case", "duplicate_of", "longitude",
-	"latitude", "public", "acceptance_levels",
+	"latitude", "public", "acceptance_levels", "transferred_on", "feedback_on",
 };
 
 static void fill(struct duban_item *it)
@@ -489,9 +489,9 @@ static void test_enums(void)
 	int n = 0;
 	while (duban_categories[n])
 		n++;
-	is_int(n, 13, "thirteen categories");
+	is_int(n, 15, "fifteen categories");
 	is_str(duban_categories[0], "大气", "first category");
-	is_str(duban_categories[12], "其他", "last category");
+	is_str(duban_categories[14], "其他", "last category");
 
 	is_str(duban_err_message(DUBAN_ERR_NOT_FOUND), "not found", "error message");
 	is_str(duban_err_message(DUBAN_ERR_REASON), "a reason is required", "reason message");

@@ -150,6 +150,9 @@ static int compare_cases(duban_store *st, duban_date base, int cases, const char
 			diag("%s case %d: build returned %d, the reference %d", name, i, ea, eb);
 			bad++;
 		} else if (ea == DUBAN_OK) {
+			/* The rebounds (issue 15) came after the reference: t_links.sh
+			 * checks them; here the rest must match. */
+			a->rebounds = 0;
 			for (int fmt = 0; fmt < DUBAN_REPORT_FORMAT_COUNT; fmt++) {
 				char *x = written(a, (enum duban_report_format)fmt, false);
 				char *y = written(b, (enum duban_report_format)fmt, true);
