@@ -275,6 +275,12 @@ duban_store *cli_store(struct cli_ctx *ctx, int *exit_code)
 	/* The close-out policy: the server's copy on a ledger that syncs,
 	 * else the config (duban_policy_resolve). */
 	duban_policy_load(ctx->st, cli_settings(ctx));
+	/* The feedback clock counts on every listing: a bad line is said at
+	 * once (the close-out policy's where it is used, duban accept). */
+	const struct duban_settings *s = cli_settings(ctx);
+	for (int i = 0; i < s->nerrors; i++)
+		if (strstr(s->errors[i], "feedback-days"))
+			cli_error(_("%s (the default applies)"), s->errors[i]);
 	return ctx->st;
 }
 

@@ -231,6 +231,14 @@ static void add_field(cJSON *obj, const struct duban_field *f, const struct duba
 	}
 }
 
+/* An item's own acceptance chain is absent when it has none: items
+ * without one read as before to older peers. */
+static bool field_left_out(const struct duban_field *f, const struct duban_item *item)
+{
+	return f->offset == offsetof(struct duban_item, acceptance_levels) &&
+	       !(item->acceptance_levels && *item->acceptance_levels);
+}
+
 cJSON *duban_item_to_json(const struct duban_item *item)
 {
 	cJSON *obj = cJSON_CreateObject();
@@ -238,10 +246,7 @@ cJSON *duban_item_to_json(const struct duban_item *item)
 		return NULL;
 	cJSON_AddStringToObject(obj, "id", item->id);
 	for (size_t i = 0; i < duban_field_count; i++) {
-		/* An item's own acceptance chain is absent when it has none: items
-		 * without one read as before to older peers. */
-		if (duban_fields[i].offset == offsetof(struct duban_item, acceptance_levels) &&
-		    !(item->acceptance_levels && *item->acceptance_levels))
+		if (field_left_out(&duban_fields[i], item))
 			continue;
 		add_field(obj, &duban_fields[i], item);
 	}
@@ -375,7 +380,8 @@ char *duban_item_to_json_text(const struct duban_item *item)
 	text_key(&b, "id", &first);
 	text_string(&b, item->id);
 	for (size_t i = 0; i < duban_field_count; i++)
-		text_field(&b, &duban_fields[i], item, &first);
+		if (!field_left_out(&duban_fields[i], item))
+			text_field(&b, &duban_fields[i], item, &first);
 	text_key(&b, "created_at", &first);
 	text_string(&b, item->created_at);
 	text_key(&b, "updated_at", &first);

@@ -279,6 +279,11 @@ static cJSON *pull(const struct srv_user *u, const char *since, int limit)
 	cJSON *resp = NULL;
 
 	last_status = srv_pull(store, u, since, limit, &resp);
+	/* As a client reads it: the items are JSON text in the tree (raw). */
+	char *text = resp ? cJSON_PrintUnformatted(resp) : NULL;
+	cJSON_Delete(resp);
+	resp = text ? cJSON_Parse(text) : NULL;
+	free(text);
 	return resp;
 }
 
@@ -345,8 +350,9 @@ static void test_open(void)
 	srv_store_close(store);
 	ok(open_db("push"), "opens again");
 	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), schema, "migrations run once");
-	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 13,
-	       "eleven change-log triggers (three for policies) and two that keep the history append-only");
+	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 15,
+	       "thirteen change-log triggers (three for policies, one each for notices and links) and two that keep"
+	       " the history append-only");
 	{
 		duban_store *st = srv_db_writer(db);
 		is_int(srv_server_seq(st), 0, "an empty log has sequence 0");
