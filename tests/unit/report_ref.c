@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "duban/closeout.h"
 #include "duban/csv.h"
 #include "duban/html.h"
 #include "duban/report.h"
@@ -521,6 +522,28 @@ enum duban_err duban_report_build(duban_store *st, struct duban_period period, c
 		err = load_status_events(st, &c);
 	if (err == DUBAN_OK)
 		err = count_actions(st, &c, r);
+	/* The public notice (issue 14), from the loaded items and each one's
+	 * notice records: the streaming build counts them in SQL. */
+	for (size_t i = 0; err == DUBAN_OK && i < c.n; i++) {
+		const struct duban_item *it = &c.e[i].item;
+		struct duban_notice *nr;
+		size_t nn;
+		if (it->status == DUBAN_STATUS_PUBLICIZED) {
+			if (it->notice_end != DUBAN_DATE_NONE && it->notice_end < today)
+				r->notice_ended++;
+			else
+				r->notice_running++;
+		}
+		err = duban_notice_list(st, it->id, &nr, &nn);
+		for (size_t j = 0; err == DUBAN_OK && j < nn; j++) {
+			if (nr[j].kind != DUBAN_NOTICE_OBJECTION)
+				continue;
+			r->objections++;
+			r->objections_open += duban_objection_settled_by(nr, nn, j) < 0;
+		}
+		if (err == DUBAN_OK)
+			duban_notices_free(nr, nn);
+	}
 
 	for (size_t i = 0; err == DUBAN_OK && i < c.n; i++) {
 		struct entry *e = &c.e[i];
@@ -1114,6 +1137,12 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		}
 		kv_add(&k, 2, "合计", num(sum));
 		put_kv(&w, &k, "督办情况", 2, heads, right, false);
+	}
+	if (r->notice_running || r->notice_ended || r->objections) {
+		s = xasprintf("公示：%lld项正在公示，%lld项公示期满待销号；收到异议%lld件，其中尚未处理%lld件。",
+			      r->notice_running, r->notice_ended, r->objections, r->objections_open);
+		w_para(&w, s);
+		free(s);
 	}
 
 	/* 7 */

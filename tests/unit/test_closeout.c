@@ -3,7 +3,10 @@
  * roles written or left to the default) and compared with the chain they
  * were generated from; formatted and read back; refusals of generated bad
  * texts; and the chain's next level and the missing evidence against
- * reference implementations written independently, over random records. */
+ * reference implementations written independently, over random records;
+ * the public notice's rule of closing against a reference, the same on every
+ * order the records arrive in (two replicas), and its records through JSON
+ * and back. */
 #include <config.h>
 
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 
 #include "duban/closeout.h"
+#include "duban/json.h"
 #include "duban/util.h"
 #include "tap.h"
 
@@ -257,6 +261,152 @@ static void test_evidence_kinds(void)
 	is_int(duban_evidence_parse("photo"), -1, "an unknown kind is -1");
 }
 
+
+/* ---------------------------------------------------------------- the notice */
+
+#define MAXREC 12
+
+/* Random notice records of one item: openings, objections and resolutions
+ * (now and then two of one objection, as two devices offline make them),
+ * made at random seconds. */
+static size_t gen_notices(struct duban_notice *r)
+{
+	size_t n = rnd(MAXREC + 1);
+	for (size_t i = 0; i < n; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		snprintf(r[i].id, sizeof r[i].id, "%08x-0000-4000-8000-%012x", rnd(1u << 30), rnd(1u << 30));
+		snprintf(r[i].item_id, sizeof r[i].item_id, "00000000-0000-4000-8000-000000000001");
+		snprintf(r[i].created_at, sizeof r[i].created_at, "2026-06-%02uT08:00:%02uZ", 1 + rnd(28), rnd(3));
+		r[i].end = DUBAN_DATE_NONE;
+		r[i].date = duban_date_from_ymd(2026, 6, 1 + (int)rnd(28));
+		unsigned k = rnd(10);
+		int objections[MAXREC], no = 0;
+		for (size_t j = 0; j < i; j++)
+			if (r[j].kind == DUBAN_NOTICE_OBJECTION)
+				objections[no++] = (int)j;
+		if (k < 3) {
+			r[i].kind = DUBAN_NOTICE_OPEN;
+			r[i].end = r[i].date + (int)rnd(15);
+			r[i].place = xstrdup(rnd(2) ? "县政府网站" : "");
+			r[i].contact = xstrdup("0871-6212345");
+		} else if (k < 7 || no == 0) {
+			r[i].kind = DUBAN_NOTICE_OBJECTION;
+			r[i].text = xstrdup("夜间仍有异味");
+			r[i].person = xstrdup(rnd(2) ? "村民" : "");
+		} else {
+			r[i].kind = DUBAN_NOTICE_RESOLUTION;
+			memcpy(r[i].objection_id, r[objections[rnd((unsigned)no)]].id, 37);
+			r[i].upheld = rnd(2);
+			r[i].text = xstrdup("经核查");
+		}
+		r[i].author = xstrdup("office");
+	}
+	return n;
+}
+
+static int made_before(const struct duban_notice *a, const struct duban_notice *b)
+{
+	int c = strcmp(a->created_at, b->created_at);
+	return c < 0 || (c == 0 && strcmp(a->id, b->id) < 0);
+}
+
+/* The reference: written from the rule, not from closeout.c. */
+static enum duban_close_block close_reference(const struct duban_notice *r, size_t n, duban_date today, int *number)
+{
+	const struct duban_notice *latest = NULL;
+	*number = 0;
+	for (size_t i = 0; i < n; i++)
+		if (r[i].kind == DUBAN_NOTICE_OPEN && (!latest || made_before(latest, &r[i])))
+			latest = &r[i];
+	if (latest && today <= latest->end)
+		return DUBAN_CLOSE_NOTICE_RUNNING;
+	/* the open objection made first; its number counts the objections made before it */
+	const struct duban_notice *first = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].kind != DUBAN_NOTICE_OBJECTION)
+			continue;
+		bool settled = false;
+		for (size_t j = 0; j < n; j++)
+			settled |= r[j].kind == DUBAN_NOTICE_RESOLUTION && strcmp(r[j].objection_id, r[i].id) == 0;
+		if (!settled && (!first || made_before(&r[i], first)))
+			first = &r[i];
+	}
+	if (!first)
+		return DUBAN_CLOSE_OK;
+	for (size_t i = 0; i < n; i++)
+		*number += r[i].kind == DUBAN_NOTICE_OBJECTION && !made_before(first, &r[i]);
+	return DUBAN_CLOSE_OBJECTION_OPEN;
+}
+
+static void shuffle(struct duban_notice *r, size_t n)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = rnd((unsigned)i);
+		struct duban_notice t = r[i - 1];
+		r[i - 1] = r[j];
+		r[j] = t;
+	}
+}
+
+static bool notice_equal(const struct duban_notice *a, const struct duban_notice *b)
+{
+	return strcmp(a->id, b->id) == 0 && strcmp(a->item_id, b->item_id) == 0 && a->kind == b->kind &&
+	       a->date == b->date && a->end == b->end && strcmp(a->place ? a->place : "", b->place ? b->place : "") == 0 &&
+	       strcmp(a->contact ? a->contact : "", b->contact ? b->contact : "") == 0 &&
+	       strcmp(a->person ? a->person : "", b->person ? b->person : "") == 0 &&
+	       strcmp(a->text ? a->text : "", b->text ? b->text : "") == 0 &&
+	       strcmp(a->objection_id, b->objection_id) == 0 && a->upheld == b->upheld &&
+	       strcmp(a->created_at, b->created_at) == 0;
+}
+
+static void test_notice_generated(void)
+{
+	int same = 0, converge = 0, settled_first = 0, roundtrip = 0, total = 0;
+	for (int t = 0; t < 5000; t++) {
+		struct duban_notice r[MAXREC], copy[MAXREC];
+		size_t n = gen_notices(r);
+		duban_date today = duban_date_from_ymd(2026, 6, 1 + (int)rnd(30)), end, end2;
+		int number, number2, ref_number;
+
+		/* two replicas, the records in two orders */
+		memcpy(copy, r, sizeof r);
+		shuffle(r, n);
+		shuffle(copy, n);
+		duban_notice_sort(r, n);
+		duban_notice_sort(copy, n);
+		enum duban_close_block b = duban_close_check(r, n, today, &end, &number);
+		enum duban_close_block b2 = duban_close_check(copy, n, today, &end2, &number2);
+		same += b == close_reference(r, n, today, &ref_number) && (b != DUBAN_CLOSE_OBJECTION_OPEN || number == ref_number);
+		converge += b == b2 && number == number2 && end == end2;
+		/* an objection is settled by its resolution made first */
+		bool ok_first = true;
+		for (size_t i = 0; i < n; i++) {
+			if (r[i].kind != DUBAN_NOTICE_OBJECTION)
+				continue;
+			int by = duban_objection_settled_by(r, n, i);
+			for (size_t j = 0; j < n; j++)
+				if (r[j].kind == DUBAN_NOTICE_RESOLUTION && strcmp(r[j].objection_id, r[i].id) == 0 &&
+				    (by < 0 || made_before(&r[j], &r[by])))
+					ok_first = false;
+		}
+		settled_first += ok_first;
+		for (size_t i = 0; i < n; i++) {
+			struct duban_notice back = { 0 };
+			char why[256];
+			cJSON *j = duban_notice_to_json(&r[i]);
+			total++;
+			roundtrip += duban_notice_from_json(j, &back, why, sizeof why) == DUBAN_OK && notice_equal(&r[i], &back);
+			cJSON_Delete(j);
+			duban_notice_free(&back);
+			duban_notice_free(&r[i]);
+		}
+	}
+	is_int(same, 5000, "whether and why closing is refused, as the reference has it, over 5000 random files");
+	is_int(converge, 5000, "the same answer whatever order the records arrived in");
+	is_int(settled_first, 5000, "an objection is settled by its resolution made first");
+	is_int(roundtrip, total, "every notice record through JSON and back");
+}
+
 int main(void)
 {
 	test_chain_generated();
@@ -265,5 +415,6 @@ int main(void)
 	test_next_generated();
 	test_evidence();
 	test_evidence_kinds();
+	test_notice_generated();
 	return done_testing();
 }
