@@ -664,18 +664,29 @@ static void draw_pane(struct tui *t, struct ledger *L, WINDOW *win, int y, int x
 			tui_fill(win, y + i, x + 1, w - 1, tui_attr(t, TUI_EL_DEFAULT));
 		return;
 	}
-	if (strcmp(L->pane_id, r->id) != 0 || L->pane.cols != cols) {
-		if (strcmp(L->pane_id, r->id) != 0)
+	bool other = strcmp(L->pane_id, r->id) != 0;
+	if (other && t->keys_repeating) {
+		/* A held key: the pane would be replaced at every row.  It
+		 * stays blank until the keys stop, so that the table's lines
+		 * move as whole lines (the terminal scrolls them). */
+		t->settle_redraw = true;
+		for (int i = 0; i < h; i++)
+			tui_fill(win, y + i, x + 1, w - 1, tui_attr(t, TUI_EL_DEFAULT));
+		return;
+	}
+	if (other || L->pane.cols != cols) {
+		if (other)
 			L->pane_top = 0;
+		struct tui_detail_opts o = { .cols = cols, .preview = true };
 		tui_detail_free(&L->pane);
-		tui_detail_render(t, r->id, cols, &L->pane);
+		tui_detail_render(t, r->id, &o, &L->pane);
 		snprintf(L->pane_id, sizeof L->pane_id, "%s", r->id);
 	}
 	L->pane_h = h;
 	L->pane_top = clamp_int(L->pane_top, 0, tui_detail_max_top(&L->pane, h));
 	for (int i = 0; i < h; i++)
 		tui_fill(win, y + i, x + 1, 1, tui_attr(t, TUI_EL_DEFAULT));
-	tui_detail_draw(t, &L->pane, L->pane_top, win, y, x + 2, h, cols);
+	tui_detail_draw(t, &L->pane, L->pane_top, NULL, win, y, x + 2, h, cols);
 }
 
 static void ledger_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int h, int w)
@@ -918,7 +929,7 @@ static int pane_scroll(struct ledger *L, enum tui_action a)
 {
 	if (!L->wide)
 		return TUI_HANDLED;
-	return TUI_HANDLED | tui_detail_scroll(&L->pane, &L->pane_top, L->pane_h, a);
+	return TUI_HANDLED | tui_detail_scroll(&L->pane_top, tui_detail_max_top(&L->pane, L->pane_h), L->pane_h, a);
 }
 
 static int item_action(struct tui *t, struct ledger *L, enum tui_action a)
@@ -939,10 +950,7 @@ static int enter(struct tui *t, struct ledger *L)
 	const struct duban_row *r = current(L);
 	if (!r)
 		return TUI_HANDLED;
-	if (L->wide) {
-		L->pane_focus = !L->pane_focus;
-		return TUI_HANDLED | TUI_REDRAW;
-	}
+	/* The item full-screen at any width: the pane is a preview. */
 	char id[37];
 	snprintf(id, sizeof id, "%s", r->id);
 	tui_push(t, &tui_detail_view, id);
