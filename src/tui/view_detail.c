@@ -460,8 +460,8 @@ static int add_attachment(const struct duban_history_entry *e, void *data)
 	return 0;
 }
 
-/* The attachments (佐证材料), each with its kind, size and sync state; the
- * pane leaves the section out when there are none. */
+/* The attachments (佐证材料), each with its kind, size and sync state; no
+ * section for an item without any (the full view's bar shows it dim). */
 static void build_attachments(struct build *b)
 {
 	int head = b->d->n;
@@ -470,12 +470,8 @@ static void build_attachments(struct build *b)
 	duban_history_each(b->t->st, b->item->id, add_attachment, b);
 	if (b->count)
 		return;
-	if (b->d->preview) {
-		drop_lines(b->d, head);
-		b->d->start[b->sec] = -1;
-		return;
-	}
-	add_line(b, NULL, _("none"), 2, TUI_EL_DIM);
+	drop_lines(b->d, head);
+	b->d->start[b->sec] = -1;
 }
 
 /* ---------------------------------------------------------------- render */

@@ -99,7 +99,7 @@ static const struct {
 	{ "detail", TUI_ACT_ENTER, N_("close the item") },
 	{ "detail", TUI_ACT_NEXT_SECTION, N_("next section") },
 	{ "detail", TUI_ACT_PREV_SECTION, N_("previous section") },
-	{ "detail", TUI_ACT_GOTO_SECTION, N_("jump to a section: 1 fields, 2 history, 3 records, 4 attachments") },
+	{ "detail", TUI_ACT_GOTO_SECTION, N_("jump to a section (fields, history, records, attachments)") },
 	{ "detail help", TUI_ACT_DETAIL_DOWN, N_("scroll down") },
 	{ "detail help", TUI_ACT_DETAIL_UP, N_("scroll up") },
 };
