@@ -429,6 +429,9 @@ enum tui_detail_section tui_detail_section_at(const struct tui_detail *d, int li
 /* The first line of the record shown in `after` but not in `before` (a
  * record just saved), or -1; its id into rec. */
 int tui_detail_new_record(const struct tui_detail *before, const struct tui_detail *after, char rec[37]);
+/* The top that shows line in a window `height` lines high with context:
+ * its section's heading when near, else the line before it. */
+int tui_detail_top_for(const struct tui_detail *d, int line, int height);
 /* Opens the form an item action (add-note … edit-item) asks for. */
 int tui_item_form(struct tui *t, enum tui_action a, const char *item_id);
 

@@ -575,6 +575,13 @@ static bool has_record(const struct tui_detail *d, const char *rec)
 	return false;
 }
 
+int tui_detail_top_for(const struct tui_detail *d, int line, int height)
+{
+	int head = d->start[d->lines[line].section];
+	int top = head >= 0 && line - head < height / 2 ? head : line - 1;
+	return top < 0 ? 0 : top;
+}
+
 int tui_detail_new_record(const struct tui_detail *before, const struct tui_detail *after, char rec[37])
 {
 	for (int i = 0; i < after->n; i++) {
@@ -819,19 +826,14 @@ static int detail_handle(struct tui *t, void *self, enum tui_action a, int key)
 	return TUI_IGNORED;
 }
 
-/* After a form saved something: the new record highlighted, a line of
- * context above it (its section's heading when it is the newest). */
+/* After a form saved something: the new record highlighted. */
 static void show_new_record(struct detail_view *v)
 {
 	int line = tui_detail_new_record(&v->before, &v->lines, v->mark);
 	tui_detail_free(&v->before);
 	v->after_form = false;
-	if (line < 0)
-		return;
-	enum tui_detail_section s = v->lines.lines[line].section;
-	int head = v->lines.start[s];
-	int top = head >= 0 && line - head < v->height / 2 ? head : line - 1;
-	v->top = top < 0 ? 0 : top;
+	if (line >= 0)
+		v->top = tui_detail_top_for(&v->lines, line, v->height);
 }
 
 static void detail_reload(struct tui *t, void *self)

@@ -3,7 +3,8 @@
 # width (the ledger's pane is a preview), with a section bar; 1-4, ] and [
 # jump between the sections; Esc returns to the list on the same row; the
 # fields in two columns at 120 columns; an inspection saved from the detail
-# is shown (scrolled to, highlighted), not the top; ? lists the keys.  Run
+# is shown (scrolled to, highlighted), not the top, and so is a note in the
+# ledger's pane; ? lists the keys.  Run
 # in C.UTF-8 and, by tests/tui/zh/, zh_CN.UTF-8.
 . "$(dirname "$0")/lib.sh"
 
@@ -124,6 +125,22 @@ keys q
 wait_gone "$BAR"
 screen | sed -n '3,22p' | grep -n "" | grep "$(nth 3) " | cut -d: -f1 >"$tmp/rowat"
 is "$(cat "$tmp/rowat")" 3 "q returns to the ledger on the third row"
+quit
+
+# ---------------------------------------------------------------- the pane
+# A note saved from the ledger: the preview pane shows it, highlighted,
+# not the top of the item.
+start 120 40
+wait_for "$OFFLINE"
+keys a
+wait_for "$(L "Progress note: $(nth 1)" "整改进展：$(nth 1)")"
+text "复查合格"
+keys C-s
+wait_gone "$(L "Progress note:" "整改进展：")"
+screen_has "tester@local: 复查合格" "a note saved from the ledger: the pane scrolls to it"
+wait_quiet
+t capture-pane -p -e | grep "复查合格" | grep -q "$(printf '\033')\[46m"
+ok $? "… highlighted"
 quit
 
 done_testing
