@@ -646,6 +646,7 @@ struct detail_view {
 	char mark[37];            /* the record just saved, highlighted */
 	struct tui_detail before; /* the lines before a form ran */
 	bool after_form;
+	int bar_y, bar_end[TUI_SEC_COUNT]; /* the section bar, for the mouse */
 };
 
 /* At 120 columns and more the fields go in two columns. */
@@ -688,19 +689,43 @@ static int max_top(const struct detail_view *v)
 	return max;
 }
 
+/* The bar's entries, " 1 Fields " or on a narrow screen "1 Fields". */
+static char *bar_entry(int s, bool narrow)
+{
+	const char *title = tui_detail_section_title((enum tui_detail_section)s);
+	return narrow ? xasprintf("%d %s", s + 1, title) : xasprintf(" %d %s ", s + 1, title);
+}
+
+static bool bar_narrow(int w)
+{
+	int need = 1;
+	for (int s = 0; s < TUI_SEC_COUNT; s++) {
+		char *e = bar_entry(s, false);
+		need += duban_str_width(e) + 1;
+		free(e);
+	}
+	return need > w;
+}
+
 /* " 1 Fields  2 History  3 Records  4 Attachments": the section at the
- * top of the screen marked, the absent ones dim. */
+ * top of the screen marked, the absent ones dim.  Where each entry ends
+ * is kept for the mouse. */
 static void draw_bar(struct tui *t, struct detail_view *v, WINDOW *win, int y, int x, int w)
 {
 	enum tui_detail_section here = tui_detail_section_at(&v->lines, v->top);
+	bool narrow = bar_narrow(w);
 	tui_fill(win, y, x, w, tui_attr(t, TUI_EL_BAR));
+	v->bar_y = y;
 	int cx = x + 1;
-	for (int s = 0; s < TUI_SEC_COUNT && cx < x + w; s++) {
-		char *item = xasprintf(" %d %s ", s + 1, tui_detail_section_title((enum tui_detail_section)s));
+	for (int s = 0; s < TUI_SEC_COUNT; s++) {
+		char *item = bar_entry(s, narrow);
 		int iw = duban_str_width(item);
 		attr_t a = s == (int)here ? tui_attr(t, TUI_EL_CURSOR)
 			: v->lines.start[s] < 0 ? tui_attr(t, TUI_EL_DIM) : tui_attr(t, TUI_EL_BAR);
-		cx += tui_text(win, y, cx, item, iw < x + w - cx ? iw : x + w - cx, a) + 1;
+		if (cx < x + w)
+			cx += tui_text(win, y, cx, item, iw < x + w - cx ? iw : x + w - cx, a);
+		v->bar_end[s] = cx;
+		cx++;
 		free(item);
 	}
 }
@@ -854,8 +879,14 @@ static char *detail_title(struct tui *t, void *self)
 static int detail_mouse(struct tui *t, void *self, int y, int x, mmask_t buttons)
 {
 	struct detail_view *v = self;
-	(void)t, (void)y, (void)x;
 	int top = v->top;
+	/* A click on the section bar jumps there. */
+	if (y == v->bar_y && (buttons & (BUTTON1_CLICKED | BUTTON1_PRESSED))) {
+		for (int s = 0; s < TUI_SEC_COUNT; s++)
+			if (x < v->bar_end[s])
+				return jump(t, v, TUI_ACT_GOTO_SECTION, '1' + s);
+		return TUI_HANDLED;
+	}
 #ifdef BUTTON5_PRESSED
 	if (buttons & BUTTON5_PRESSED)
 		top += 3;
