@@ -206,6 +206,9 @@ static long long now_ms(void)
 static void key_came(struct tui *t)
 {
 	t->keys_repeating = now_ms() - loop.last_key_ms < REPEAT_MS;
+	/* This key's drawing is in full: nothing left to settle. */
+	if (!t->keys_repeating)
+		t->settle_redraw = false;
 }
 
 static void key_done(void)
