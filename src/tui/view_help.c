@@ -97,6 +97,7 @@ static const struct {
 	{ "dashboard detail help", TUI_ACT_FIRST, N_("top") },
 	{ "dashboard detail help", TUI_ACT_LAST, N_("bottom") },
 	{ "detail", TUI_ACT_ENTER, N_("close the item") },
+	{ "detail", TUI_ACT_QUIT, N_("close the item") },
 	{ "detail", TUI_ACT_NEXT_SECTION, N_("next section") },
 	{ "detail", TUI_ACT_PREV_SECTION, N_("previous section") },
 	{ "detail", TUI_ACT_GOTO_SECTION, N_("jump to a section (fields, history, records, attachments)") },

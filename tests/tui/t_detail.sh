@@ -78,6 +78,8 @@ keys '?'
 screen_has "$(L "Keys in the item detail view" "“事项详情”视图的按键")" "? in the detail: its help"
 screen_has "$(L "1, 2, 3, 4       jump to a section" "1, 2, 3, 4       跳到某一部分")" "the help lists the section keys"
 screen_has "$(L "<Tab>, ]         next section" "<Tab>, ]         下一部分")" "… and Tab and ]"
+keys G
+screen_has "$(L "q                close the item" "q                关闭该事项")" "… and that q closes the item here"
 keys Escape
 wait_for "$BAR"
 
