@@ -368,7 +368,7 @@ char *tui_complete_path(const char *text);
  * preview) and the full-screen detail view ---- */
 /* The sections of an item, in the order they are shown; the full view's
  * section bar and its jump keys (1, 2, …) follow this list.  A new section
- * is a line here and its builder in view_detail.c's `sections` table. */
+ * is a line here and its builder in view_detail.c's `builders` table. */
 #define TUI_DETAIL_SECTIONS(X) \
 	X(FIELDS, N_("Fields")) \
 	X(HISTORY, N_("History")) \
