@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "duban/model.h"
@@ -31,7 +32,13 @@ static struct {
 	bool running;
 	bool ctrl_c;          /* C-c was the last key */
 	long long data_version; /* the ledger's change counter at the last reload */
+	long long last_key_ms;  /* when the screen was last drawn after a key */
 } loop;
+
+/* Keys closer together than this come from a held key (auto-repeat runs
+ * at 15-40 a second); what a view leaves out meanwhile is drawn this long
+ * after the last one. */
+#define REPEAT_MS 50
 
 /* How often an idle screen looks for changes made outside it (another
  * duban command, a cron sync). */
@@ -187,6 +194,46 @@ static void redraw(struct tui *t)
 }
 
 /* ---------------------------------------------------------------- keys */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A key was read: whether keys are repeating, counted from the end of
+ * the last key's drawing (a slow draw must not hide the repeat). */
+static void key_came(struct tui *t)
+{
+	t->keys_repeating = now_ms() - loop.last_key_ms < REPEAT_MS;
+	/* This key's drawing is in full: nothing left to settle. */
+	if (!t->keys_repeating)
+		t->settle_redraw = false;
+}
+
+static void key_done(void)
+{
+	loop.last_key_ms = now_ms();
+}
+
+/* Milliseconds until what a view left out while keys repeated is due,
+ * or -1 when nothing waits. */
+static int settle_wait_ms(const struct tui *t)
+{
+	if (!t->settle_redraw)
+		return -1;
+	long long left = loop.last_key_ms + REPEAT_MS - now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+/* Keys stopped: the views draw in full again. */
+static void settle(struct tui *t)
+{
+	t->keys_repeating = false;
+	t->settle_redraw = false;
+	redraw(t);
+}
 
 /* One key within timeout_ms (-1: wait), or ERR. */
 static int read_key(struct tui *t, int timeout_ms)
@@ -426,6 +473,9 @@ static int wait_key(struct tui *t)
 		int ms = tui_sync_wait_ms(t);
 		if (ms < 0 || ms > WATCH_MS)
 			ms = WATCH_MS;
+		int settle_ms = settle_wait_ms(t);
+		if (settle_ms >= 0 && settle_ms < ms)
+			ms = settle_ms;
 		int key = read_key(t, 0);
 		if (key != ERR)
 			return key;
@@ -433,6 +483,10 @@ static int wait_key(struct tui *t)
 		int n = poll(p, fd >= 0 ? 2 : 1, ms);
 		if (n < 0 && errno != EINTR)
 			return tui_getkey(t);
+		if (n == 0 && settle_ms >= 0 && settle_wait_ms(t) == 0) {
+			settle(t);
+			continue;
+		}
 		if ((n == 0 || (fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))) && sync_event(t))
 			return ERR;
 		if (n == 0 && changed_outside(t))
@@ -493,10 +547,12 @@ static void run_loop(struct tui *t)
 			doupdate();
 			continue;
 		}
+		key_came(t);
 		clear_message(t);
 		handle_key(t, key);
 		if (loop.running)
 			redraw(t);
+		key_done();
 	}
 }
 

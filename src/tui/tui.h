@@ -73,7 +73,8 @@
 	X(OPEN_ATTACHMENT, "open-attachment", N_("open an attachment (downloaded first if need be)")) \
 	X(SIGN_ACCEPTANCE, "sign-acceptance", N_("sign the next acceptance level")) \
 	X(ADD_OBJECTION, "add-objection", N_("record an objection (异议) to the public notice")) \
-	X(RESOLVE_OBJECTION, "resolve-objection", N_("settle an objection: upheld or dismissed (the office)"))
+	X(RESOLVE_OBJECTION, "resolve-objection", N_("settle an objection: upheld or dismissed (the office)")) \
+	X(GOTO_SECTION, "goto-section", N_("item: jump to section N (1 fields, 2 history, 3 records, 4 attachments)"))
 
 enum tui_action {
 #define TUI_ACTION_ENUM(id, name, help) TUI_ACT_##id,
@@ -209,6 +210,11 @@ struct tui {
 	long long queued;    /* ops waiting to be sent (rejected ones not counted) */
 	long long rejected;  /* ops the server refused, waiting for the user */
 	long long conflicts; /* unresolved conflicts */
+	/* Keys are coming faster than a person types them (a held key): a
+	 * view may leave out what is replaced at every key (the ledger's
+	 * pane) and set settle_redraw; the loop redraws once keys stop. */
+	bool keys_repeating;
+	bool settle_redraw;
 };
 
 /* ---- The loop (tui.c) ---- */
@@ -365,29 +371,74 @@ char *tui_expand_home(const char *path);
  * "/".  Malloc'd; NULL when nothing matches. */
 char *tui_complete_path(const char *text);
 
-/* ---- Item detail (view_detail.c): shared by the ledger's pane and the
- * full-screen detail view ---- */
-struct tui_detail_line {
+/* ---- Item detail (view_detail.c): shared by the ledger's pane (a
+ * preview) and the full-screen detail view ---- */
+/* The sections of an item, in the order they are shown; the full view's
+ * section bar and its jump keys (1, 2, …) follow this list.  A new section
+ * is a line here and its builder in view_detail.c's `builders` table. */
+#define TUI_DETAIL_SECTIONS(X) \
+	X(FIELDS, N_("Fields")) \
+	X(HISTORY, N_("History")) \
+	X(RECORDS, N_("Records")) \
+	X(ATTACHMENTS, N_("Attachments"))
+
+enum tui_detail_section {
+#define TUI_DETAIL_SECTION_ENUM(id, title) TUI_SEC_##id,
+	TUI_DETAIL_SECTIONS(TUI_DETAIL_SECTION_ENUM)
+#undef TUI_DETAIL_SECTION_ENUM
+	TUI_SEC_COUNT
+};
+const char *tui_detail_section_title(enum tui_detail_section s); /* translated */
+
+/* One screen line: a label and its text, and at two-column widths a second
+ * such part beside it (x2 columns in). */
+struct tui_detail_part {
 	char *label;          /* field title, or NULL on other lines */
 	char *text;           /* sanitized, wrapped to fit */
 	int indent;           /* columns before text */
 	enum tui_element el;
 };
+struct tui_detail_line {
+	struct tui_detail_part a, b; /* b.text is NULL on one-part lines */
+	int x2;
+	enum tui_detail_section section;
+	char rec[37];         /* the record (note, inspection, …) shown; "" */
+};
+struct tui_detail_opts {
+	int cols;
+	bool preview;         /* the pane: a field's value on one line */
+	bool two_columns;     /* fields side by side (wide full view) */
+};
 struct tui_detail {
 	struct tui_detail_line *lines;
 	int n, cap;
 	int cols, label_cols; /* the width rendered for */
+	bool preview, two_columns;
+	int start[TUI_SEC_COUNT]; /* each section's first line; -1 when absent */
 	char item_id[37];     /* "" when the item was not found */
 	char *title;          /* "CODE  title" */
 };
-/* Renders the item's fields (translated titles, empty ones skipped) and its
- * history newest first into lines wrapped to cols; false when not found. */
-bool tui_detail_render(struct tui *t, const char *item_id, int cols, struct tui_detail *out);
+/* Renders the item's sections (fields with translated titles, empty ones
+ * skipped; its history and records newest first; its attachments) into
+ * lines wrapped to o->cols; false when not found. */
+bool tui_detail_render(struct tui *t, const char *item_id, const struct tui_detail_opts *o, struct tui_detail *out);
 void tui_detail_free(struct tui_detail *d);
-void tui_detail_draw(struct tui *t, const struct tui_detail *d, int top, WINDOW *win, int y, int x, int h, int w);
+/* Draws lines from top; the lines of record `mark` (may be NULL)
+ * highlighted. */
+void tui_detail_draw(struct tui *t, const struct tui_detail *d, int top, const char *mark, WINDOW *win, int y, int x,
+		     int h, int w);
 int tui_detail_max_top(const struct tui_detail *d, int h);
-/* Applies a scrolling action to *top; TUI_IGNORED when a is not one. */
-int tui_detail_scroll(struct tui_detail *d, int *top, int height, enum tui_action a);
+/* Applies a scrolling action to *top (0 … max); TUI_IGNORED when a is
+ * not one. */
+int tui_detail_scroll(int *top, int max, int height, enum tui_action a);
+/* The section line `line` is in. */
+enum tui_detail_section tui_detail_section_at(const struct tui_detail *d, int line);
+/* The first line of the record shown in `after` but not in `before` (a
+ * record just saved), or -1; its id into rec. */
+int tui_detail_new_record(const struct tui_detail *before, const struct tui_detail *after, char rec[37]);
+/* The top that shows line in a window `height` lines high with context:
+ * its section's heading when near, else the line before it. */
+int tui_detail_top_for(const struct tui_detail *d, int line, int height);
 /* Opens the form an item action (add-note … edit-item) asks for. */
 int tui_item_form(struct tui *t, enum tui_action a, const char *item_id);
 

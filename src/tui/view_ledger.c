@@ -57,6 +57,11 @@ struct ledger {
 	struct tui_detail pane;
 	char pane_id[37];
 	int pane_top, pane_h;
+	/* A form ran on the pane's item: the pane as it was, to find the
+	 * record saved (highlighted as pane_mark). */
+	struct tui_detail pane_before;
+	bool pane_after_form;
+	char pane_mark[37];
 	/* Sticky column widths: they grow as wider values scroll by, so the
 	 * table does not jitter; reset when the selection changes. */
 	int wcode, wcounty, wlead, wdue, wdue_short;
@@ -693,6 +698,21 @@ static void draw_table(struct tui *t, struct ledger *L, WINDOW *win, int y, int 
 	}
 }
 
+/* After a form saved a record on the pane's item (the reload renders it
+ * anew): the pane shows that record, highlighted, not its top. */
+static void pane_show_saved(struct ledger *L, int h)
+{
+	if (!L->pane_after_form)
+		return;
+	L->pane_after_form = false;
+	int line = -1;
+	if (strcmp(L->pane_before.item_id, L->pane.item_id) == 0)
+		line = tui_detail_new_record(&L->pane_before, &L->pane, L->pane_mark);
+	if (line >= 0)
+		L->pane_top = tui_detail_top_for(&L->pane, line, h);
+	tui_detail_free(&L->pane_before);
+}
+
 static void draw_pane(struct tui *t, struct ledger *L, WINDOW *win, int y, int x, int h, int w)
 {
 	const struct duban_row *r = current(L);
@@ -711,18 +731,32 @@ static void draw_pane(struct tui *t, struct ledger *L, WINDOW *win, int y, int x
 			tui_fill(win, y + i, x + 1, w - 1, tui_attr(t, TUI_EL_DEFAULT));
 		return;
 	}
-	if (strcmp(L->pane_id, r->id) != 0 || L->pane.cols != cols) {
-		if (strcmp(L->pane_id, r->id) != 0)
+	bool other = strcmp(L->pane_id, r->id) != 0;
+	if (other && t->keys_repeating) {
+		/* A held key: the pane would be replaced at every row.  It
+		 * stays blank until the keys stop, so that the table's lines
+		 * move as whole lines (the terminal scrolls them). */
+		t->settle_redraw = true;
+		for (int i = 0; i < h; i++)
+			tui_fill(win, y + i, x + 1, w - 1, tui_attr(t, TUI_EL_DEFAULT));
+		return;
+	}
+	if (other || L->pane.cols != cols) {
+		if (other) {
 			L->pane_top = 0;
+			L->pane_mark[0] = '\0';
+		}
+		struct tui_detail_opts o = { .cols = cols, .preview = true };
 		tui_detail_free(&L->pane);
-		tui_detail_render(t, r->id, cols, &L->pane);
+		tui_detail_render(t, r->id, &o, &L->pane);
 		snprintf(L->pane_id, sizeof L->pane_id, "%s", r->id);
+		pane_show_saved(L, h);
 	}
 	L->pane_h = h;
 	L->pane_top = clamp_int(L->pane_top, 0, tui_detail_max_top(&L->pane, h));
 	for (int i = 0; i < h; i++)
 		tui_fill(win, y + i, x + 1, 1, tui_attr(t, TUI_EL_DEFAULT));
-	tui_detail_draw(t, &L->pane, L->pane_top, win, y, x + 2, h, cols);
+	tui_detail_draw(t, &L->pane, L->pane_top, L->pane_mark, win, y, x + 2, h, cols);
 }
 
 static void ledger_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int h, int w)
@@ -958,6 +992,7 @@ static void ledger_close(void *self)
 	free(L->marks);
 	free(L->typing);
 	tui_detail_free(&L->pane);
+	tui_detail_free(&L->pane_before);
 	free(L);
 }
 
@@ -965,7 +1000,7 @@ static int pane_scroll(struct ledger *L, enum tui_action a)
 {
 	if (!L->wide)
 		return TUI_HANDLED;
-	return TUI_HANDLED | tui_detail_scroll(&L->pane, &L->pane_top, L->pane_h, a);
+	return TUI_HANDLED | tui_detail_scroll(&L->pane_top, tui_detail_max_top(&L->pane, L->pane_h), L->pane_h, a);
 }
 
 static int item_action(struct tui *t, struct ledger *L, enum tui_action a)
@@ -978,7 +1013,17 @@ static int item_action(struct tui *t, struct ledger *L, enum tui_action a)
 	}
 	/* The form may reload the view under us: keep the id apart. */
 	snprintf(id, sizeof id, "%s", r->id);
-	return TUI_HANDLED | TUI_REDRAW | tui_item_form(t, a, id);
+	bool pane = L->wide && strcmp(L->pane_id, id) == 0;
+	if (pane) {
+		struct tui_detail_opts o = { .cols = L->pane.cols, .preview = true };
+		tui_detail_free(&L->pane_before);
+		tui_detail_render(t, id, &o, &L->pane_before);
+	}
+	int res = tui_item_form(t, a, id);
+	L->pane_after_form = pane && (res & TUI_RELOAD);
+	if (!L->pane_after_form)
+		tui_detail_free(&L->pane_before);
+	return TUI_HANDLED | TUI_REDRAW | res;
 }
 
 static int enter(struct tui *t, struct ledger *L)
@@ -986,10 +1031,7 @@ static int enter(struct tui *t, struct ledger *L)
 	const struct duban_row *r = current(L);
 	if (!r)
 		return TUI_HANDLED;
-	if (L->wide) {
-		L->pane_focus = !L->pane_focus;
-		return TUI_HANDLED | TUI_REDRAW;
-	}
+	/* The item full-screen at any width: the pane is a preview. */
 	char id[37];
 	snprintf(id, sizeof id, "%s", r->id);
 	tui_push(t, &tui_detail_view, id);

@@ -3,7 +3,8 @@
 # (tests/bench/pty_probe) on a big demo ledger and reports, against the
 # budgets of DESIGN §7: time to the first full screen, the answer time of a
 # line scroll (j), a page (PgDn), the end (G) and each search keystroke
-# (/ then 采 then 砂), the bytes written per one-line scroll, peak RSS, and
+# (/ then 采 then 砂), the bytes written per one-line scroll (one key, and
+# per line while j is held: 40 keys 30 ms apart), peak RSS, and
 # each view switch (ledger -> dashboard -> ledger, O, the calendar's month,
 # week and agenda), each against the first-screen budget.
 #
@@ -62,6 +63,8 @@ repeat 45 j
 key j_scroll j
 key j_scroll2 j
 key j_scroll3 j
+settle held_before 300
+held j_held 40 30 j
 key pgdn \e[6~
 key G G
 key g g
@@ -149,6 +152,7 @@ line "/ opens the search (ms)" "$(med "$a" slash 2)" "$(med "$b" slash 2)" 30
 line "search keystroke, 1st char (ms)" "$(med "$a" s_cai 2)" "$(med "$b" s_cai 2)" 30
 line "search keystroke, 2nd char (ms)" "$(med "$a" s_sha 2)" "$(med "$b" s_sha 2)" 30
 line "bytes per one-line scroll (j)" "$(med "$a" j_scroll 3)" "$(med "$b" j_scroll 3)" 300
+line "bytes per line, j held (pane at 120)" "$(med "$a" j_held 3)" "$(med "$b" j_held 3)" 600
 line "bytes per cursor move (j)" "$(med "$a" j_move 3)" "$(med "$b" j_move 3)" -
 line "bytes per PgDn" "$(med "$a" pgdn 3)" "$(med "$b" pgdn 3)" -
 line "bytes per search keystroke (2nd)" "$(med "$a" s_sha 3)" "$(med "$b" s_sha 3)" -

@@ -13,6 +13,10 @@
  *   keyw LABEL KEYS      the same, but waits up to 10 s for the answer's
  *                        first byte (a slow view switch), then QUIET ms
  *   repeat N KEYS        type KEYS N times, waiting for each, no report
+ *   held LABEL N MS KEYS type KEYS N times MS ms apart (a held key's
+ *                        auto-repeat), reading all the while, then wait
+ *                        for quiet; "LABEL ms bytes-per-key" (the answer
+ *                        after the last key included)
  *   rss                  "rss_kb N" (VmHWM of the program)
  *   quit KEYS            type KEYS and wait for the program to exit
  *
@@ -60,6 +64,30 @@ static long drain(int quiet, double since, double *last)
 			break;
 		total += n;
 		*last = now_ms();
+	}
+	return total;
+}
+
+/* Reads whatever comes for ms; returns the bytes. */
+static long drain_for(int ms)
+{
+	char buf[65536];
+	long total = 0;
+	double end = now_ms() + ms;
+	for (;;) {
+		int left = (int)(end - now_ms());
+		if (left <= 0)
+			break;
+		struct pollfd p = { master, POLLIN, 0 };
+		int r = poll(&p, 1, left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		ssize_t n = read(master, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		total += n;
 	}
 	return total;
 }
@@ -169,7 +197,7 @@ int main(int argc, char **argv)
 	double last;
 	while (fgets(line, sizeof line, stdin)) {
 		char label[128] = "", rest[1040] = "";
-		int q = 0;
+		int q = 0, k_ms = 0;
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "start ", 6) == 0) {
 			long b = drain(quiet_ms, t0, &last);
@@ -198,6 +226,17 @@ int main(int argc, char **argv)
 				type_keys(rest, n);
 				drain(quiet_ms, now_ms(), &last);
 			}
+		} else if (sscanf(line, "held %127s %d %d %1023[^\n]", label, &q, &k_ms, rest) == 4) {
+			size_t n = unescape(rest);
+			drain(5, now_ms(), &last);
+			double t = now_ms();
+			long b = 0;
+			for (int k = 0; k < q; k++) {
+				type_keys(rest, n);
+				b += drain_for(k_ms);
+			}
+			b += drain(quiet_ms, now_ms(), &last);
+			printf("%s %.2f %ld\n", label, last - t, q > 0 ? b / q : 0);
 		} else if (strcmp(line, "rss") == 0) {
 			printf("rss_kb %ld\n", rss_kb());
 		} else if (strncmp(line, "quit", 4) == 0) {

@@ -45,7 +45,9 @@ wait_for "$OFFLINE"
 open_item "$code"
 screen_has "$(L "Acceptance        县级初验 (next) → 市级验收" "验收              县级初验（下一级） → 市级验收")" \
 	"a requested item shows its acceptance chain"
-screen_lacks "$(L "Attachments" "附件")" "no attachments section before any is attached"
+wait_quiet
+screen | grep -qx " $(L "Attachments" "附件")"
+ok $((!$?)) "no attachments section before any is attached"
 keys u
 screen_has "$ATTACH" "u asks for the file"
 text '~/ph'

@@ -53,7 +53,8 @@ screen_has "┃" "Tab: the detail pane has the focus, with a heavy border"
 keys G
 screen_has "$(L "History" "历史记录")" "G: the history"
 wait_quiet
-screen | sed '$d' | sed -n '/'"$(L History 历史记录)"'/,$p' | sed 's/.*[│┃] //' | sed 1d | grep -v '^  ' | grep -v '^$' >"$tmp/hist"
+screen | sed '$d' | sed -n '/'"$(L History 历史记录)"'/,$p' | sed 's/.*[│┃]//; s/^ //' | sed 1d | grep -v '^  ' | grep -v '^$' |
+	grep -vx "$(L Records 办理记录)" >"$tmp/hist"
 bad=$(grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [^ ]' "$tmp/hist")
 is "$bad" 0 "every history line starts YYYY-MM-DD HH:MM, then the author ($(wc -l <"$tmp/hist" | tr -d ' ') lines)"
 grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [^ ]' "$tmp/hist" | sed 's/^/#   /'
