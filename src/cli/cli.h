@@ -152,6 +152,10 @@ int cmd_accept(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv);
 /* The kinds of evidence item lacks for a request under the office's policy
  * (a mask); CLI_OK or the exit code after reporting a store error. */
+/* An inspection at *level (id or name) signs that level of item's chain:
+ * refused (message said, exit code returned) unless it is the next level
+ * and the role may sign it; *level becomes the level's id. */
+int cli_signoff_check(struct cli_ctx *ctx, const struct duban_item *item, char **level);
 int cli_evidence_missing(struct cli_ctx *ctx, const struct duban_item *item, unsigned *missing);
 int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_objection(struct cli_ctx *ctx, int argc, char **argv);

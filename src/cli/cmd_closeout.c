@@ -305,9 +305,9 @@ static int parse_accept(struct cli_ctx *ctx, int argc, char **argv, struct accep
 
 /* Why this sign-off may not be made, or NULL. */
 static char *accept_refusal(duban_store *st, const struct duban_acceptance_chain *c, const struct duban_item *item,
-			    int level, int next)
+			    int level, int next, bool requested_only)
 {
-	if (item->status != DUBAN_STATUS_REQUESTED)
+	if (requested_only && item->status != DUBAN_STATUS_REQUESTED)
 		return xasprintf(_("%s is %s: only an item whose close-out was requested is accepted "
 				   "(duban status %s requested)"), item->code, duban_status_name(item->status), item->code);
 	if (next >= c->n)
@@ -319,6 +319,34 @@ static char *accept_refusal(duban_store *st, const struct duban_acceptance_chain
 		return xasprintf(_("%s is signed by the office, not by an %s"), c->level[level].name,
 				 duban_role_name(duban_store_role(st)));
 	return NULL;
+}
+
+int cli_signoff_check(struct cli_ctx *ctx, const struct duban_item *item, char **level)
+{
+	struct duban_acceptance_chain c;
+	int next = 0;
+	enum duban_err err = duban_item_chain(ctx->st, item->id, &c);
+	if (err == DUBAN_OK)
+		err = duban_acceptance_progress(ctx->st, item->id, &next);
+	if (err != DUBAN_OK)
+		return cli_store_error(ctx, err, item->code);
+	int at = duban_acceptance_find(&c, *level);
+	if (at < 0) {
+		char *levels = duban_acceptance_format(&c);
+		cli_error(_("unknown acceptance level '%s': the chain is %s"), *level, levels);
+		free(levels);
+		return CLI_REFUSED;
+	}
+	/* An inspection may sign a level of an item not (yet) requested: it
+	 * moves nothing, but duband checks its order and role all the same. */
+	char *why = accept_refusal(ctx->st, &c, item, at, next, false);
+	if (why) {
+		cli_error("%s", why);
+		free(why);
+		return CLI_REFUSED;
+	}
+	duban_set_str(level, c.level[at].id);
+	return CLI_OK;
 }
 
 int cmd_accept(struct cli_ctx *ctx, int argc, char **argv)
@@ -374,7 +402,7 @@ int cmd_accept(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_store_error(ctx, err, item.code);
 		goto out;
 	}
-	char *why = accept_refusal(ctx->st, c, &item, level, next);
+	char *why = accept_refusal(ctx->st, c, &item, level, next, true);
 	if (why) {
 		cli_error("%s", why);
 		free(why);

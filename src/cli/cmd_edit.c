@@ -683,6 +683,9 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (rc == CLI_OK && cli_store(ctx, &rc))
 		rc = cli_get_item(ctx, argv[optind], &item);
+	/* With a level it is a sign-off: the rules of duban accept. */
+	if (rc == CLI_OK && r.level && *r.level)
+		rc = cli_signoff_check(ctx, &item, &r.level);
 	if (rc == CLI_OK) {
 		memcpy(r.item_id, item.id, sizeof r.item_id);
 		enum duban_err err = duban_inspection_add(ctx->st, &r);

@@ -85,26 +85,22 @@ static void overdue_help(void)
 
 /* The ladder and the reply days: the options, else `set ladder` and `set
  * reply-days` in the configuration file. */
-static bool load_ladder(struct ov_opts *o, struct duban_ladder *l)
+static bool load_ladder(struct cli_ctx *ctx, struct ov_opts *o, struct duban_ladder *l)
 {
 	char err[256];
-	struct duban_settings s;
-	duban_settings_load(&s, NULL);
+	const struct duban_settings *s = cli_settings(ctx);
 	if (o->reply_days < 0)
-		o->reply_days = s.reply_days;
+		o->reply_days = s->reply_days;
 	if (o->ladder) {
-		duban_settings_free(&s);
 		if (duban_ladder_parse(o->ladder, l, err, sizeof err))
 			return true;
 		cli_error("%s", err);
 		return false;
 	}
-	for (int i = 0; i < s.nerrors; i++)
-		if (strstr(s.errors[i], "ladder"))
-			cli_error(_("%s (the default ladder applies)"), s.errors[i]);
-	bool okay = duban_ladder_parse(s.ladder, l, err, sizeof err);
-	duban_settings_free(&s);
-	if (!okay)
+	for (int i = 0; i < s->nerrors; i++)
+		if (strstr(s->errors[i], "ladder"))
+			cli_error(_("%s (the default ladder applies)"), s->errors[i]);
+	if (!duban_ladder_parse(s->ladder, l, err, sizeof err))
 		duban_ladder_default(l);
 	return true;
 }
@@ -710,7 +706,7 @@ int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	cli_filter_done(&o.cf);
 	struct duban_ladder l;
-	if (!load_ladder(&o, &l))
+	if (!load_ladder(ctx, &o, &l))
 		return CLI_USAGE;
 	if (!cli_store(ctx, &rc))
 		return rc;

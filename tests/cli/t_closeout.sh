@@ -2,8 +2,9 @@
 # Close-out as offices do it: evidence by kind before a request (refused
 # with the missing kinds named, the office's override kept in the history),
 # the acceptance chain signed in order by the roles allowed, a failed level
-# returning the item, the chain from the config, and the dossier stating
-# who accepted what.
+# returning the item, the chain from the config, an item's own chain set by
+# the office, verified only through the chain, and the dossier stating who
+# accepted what.
 . "$(dirname "$0")/lib.sh"
 
 # field NAME: a field of ZG-1 from show --format json.
@@ -134,5 +135,31 @@ printf 'set acceptance "county"\n' >>"$HOME/.config/duban/config"
 run d accept --levels
 like "$err" "is not LEVEL:NAME" "a bad chain in the config is reported"
 like "$out" "2. 市级验收 (city)" "and the default applies"
+like "$out" "policy: the config file" "a standalone ledger's chain comes from the config"
+
+# ---------------------------------------------------------------- verified, an item's own chain
+d add --code ZG-9 --title 重点件 --county 东川县 >/dev/null && d status ZG-9 in_progress >/dev/null &&
+	d status ZG-9 requested --override-evidence '测试' >/dev/null
+ok $? "a key case, requested"
+run d status ZG-9 verified
+exit_is 4 "status verified is refused: the chain verifies"
+like "$err" "duban accept ZG-9 --level LEVEL --pass" "the message says how"
+run as_inspector edit ZG-9 --set 'acceptance_levels=county:县级初验 province:省级验收@office'
+exit_is 4 "an inspector may not set an item's chain"
+run d edit ZG-9 --set 'acceptance_levels=county:县级初验 county:重复'
+exit_is 4 "a chain that does not read is refused"
+run d edit ZG-9 --set 'acceptance_levels=county:县级初验 province:省级验收@office'
+exit_is 0 "the office gives ZG-9 provincial acceptance"
+run d accept ZG-9 --levels
+like "$out" "policy: the item's own chain (acceptance_levels)" "accept CODE --levels says whose chain"
+like "$out" "2. 省级验收 (province) — signed by the office" "and shows it"
+run d inspect ZG-9 --result pass --level province
+exit_is 4 "an inspection signing the provincial level before the county one is refused"
+run d accept ZG-9 --level city --pass --opinion 合格
+exit_is 4 "the policy's city level is not in the item's chain"
+d accept ZG-9 --level county --pass --opinion 合格 >/dev/null && d accept ZG-9 --level province --pass --opinion 同意 >/dev/null
+ok $? "the item's two levels signed"
+is "$(d show ZG-9 --format json | python3 -c "import json,sys; print(json.load(sys.stdin)['item']['status'])")" verified \
+	"the item's own chain verified it"
 
 done_testing

@@ -1,7 +1,7 @@
 #!/bin/sh
 # duband copy --from sqlite:DIR --to postgresql://… (issue 13): a server with
 # users, tokens, items, records, history, a deletion, a county move, applied
-# ops and a blob moves to PostgreSQL; the counts are checked; the change log
+# ops, a blob and a policy move to PostgreSQL; the counts are checked; the change log
 # keeps its positions, so a client's cursor goes on without a reset, a full
 # download is the same change for change, an old op id is still a duplicate
 # and an old token still works.  A second copy into the filled database is
@@ -36,6 +36,8 @@ printf 'attached bytes' >"$tmp/blob"
 sha=$(sha256sum "$tmp/blob" | cut -d' ' -f1)
 req -X PUT -H "Authorization: Bearer $boss" --data-binary @"$tmp/blob" "$URL/api/v1/blobs/$sha"
 code_is 201 "a blob uploaded"
+"$DUBAND" policy set acceptance 'county:县级初验 province:省级验收@office' --data "$DATA" >/dev/null
+ok $? "a policy set"
 TOKEN=$li
 pull_all
 cursor=$PULL_NEXT
@@ -50,6 +52,7 @@ exit_is 0 "duband copy exits 0"
 grep -q DIFFERENT "$tmp/copy.out"
 ok $((! $?)) "every count is the same on both sides"
 is "$(awk '$1 == "items" { print $2, $3 }' "$tmp/copy.out")" "2 2" "the counts name the 2 items"
+is "$(awk '$1 == "policies" { print $2, $3 }' "$tmp/copy.out")" "1 1" "... and the policy"
 is "$(awk '$1 == "change" { print ($3 == $4 && $3 > 0) }' "$tmp/copy.out")" 1 "... and the change log"
 diag "$(sed 's/^/  /' "$tmp/copy.out")"
 

@@ -83,22 +83,25 @@ like "$out" "policy: the server's default" "the server's default applies, still 
 like "$out" "市级验收" "the built-in chain"
 
 # ---------------------------------------------------------------- an item's own chain
-crun i edit S-00002 --set 'acceptance_levels=county:县级初验 province:省级验收@office'
+code2=$(client i list --format json 2>/dev/null | jq -r '[.[] | select(.code != "S-00001")][0].code')
+[ -n "$code2" ] && [ "$code2" != null ]
+ok $? "another item of the inspector's county ($code2)"
+crun i edit $code2 --set 'acceptance_levels=county:县级初验 province:省级验收@office'
 exit_is 4 "the inspector may not set an item's chain"
-crun o edit S-00002 --set 'acceptance_levels=county:县级初验 province:省级验收@office'
-exit_is 0 "the office gives S-00002 provincial acceptance"
+crun o edit $code2 --set 'acceptance_levels=county:县级初验 province:省级验收@office'
+exit_is 0 "the office gives $code2 provincial acceptance"
 sync_until o 5
 ok $? "the office syncs"
 sync_until i 5
 ok $? "the inspector syncs"
-crun i show S-00002
-like "$out" "Acceptance levels *county:县级初验 province:省级验收@office" "duban show has the item's chain"
-crun i accept S-00002 --levels
+crun i show $code2
+like "$out" "Acceptance levels         county:县级初验 province:省级验收@office" "duban show has the item's chain"
+crun i accept $code2 --levels
 like "$out" "2. 省级验收 (province) — signed by the office" "accept --levels shows the item's chain"
-crun i status S-00002 in_progress
-crun i attach S-00002 "$tmp/after.jpg" --kind after
-crun i status S-00002 requested
-crun i accept S-00002 --level county --pass --opinion 合格
+crun i status $code2 in_progress
+crun i attach $code2 "$tmp/after.jpg" --kind after
+crun i status $code2 requested
+crun i accept $code2 --level county --pass --opinion 合格
 like "$out" "next: 省级验收" "after the county level the provincial one is next"
 sync_until i 5
 ok $? "the inspector syncs"

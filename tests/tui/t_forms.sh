@@ -98,7 +98,9 @@ keys Enter
 wait_for "│ $req" 2
 keys s
 screen_has "$(L "Status of $req: close-out requested" "$req 的整改状态：申请销号")" "s on a requested item"
-screen_has "$NEW_STATUS < — >" "no new status is chosen at first"
+# Verified comes only from signing the chain (V): the one move offered, a
+# return to in progress, is chosen at once.
+screen_has "$NEW_STATUS < $(L "in progress" 整改中) >" "the one move offered, in progress, is chosen at once"
 for i in 1 2 3 4 5; do
 	screen | grep -qF "$NEW_STATUS < $(L "in progress" 整改中) >" && break
 	keys Right
