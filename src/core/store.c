@@ -691,13 +691,16 @@ static enum duban_err bulk_start(duban_store *st, bool scratch)
 	 * crash in the middle can leave the file unusable: bulk loads are for
 	 * ledgers made from scratch, in a file that is renamed into place
 	 * when whole.  The cache holds the hot pages (256 MB at most).
-	 * In place, the WAL stays (a crash leaves the ledger as it was) and the
-	 * cache stays small: the load appends, and the indexes that take
-	 * random inserts are dropped until the end. */
+	 * In place, a rollback journal on disk: it keeps only the few pages
+	 * the load changes (an empty ledger's pages are all new), so a crash
+	 * leaves the ledger as it was, and no page is written twice as through
+	 * the WAL.  The cache stays small: the load appends, and the indexes
+	 * that take random inserts are dropped until the end. */
 	if (scratch) {
 		exec(st, "PRAGMA journal_mode = MEMORY");
 		rc = exec(st, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY");
 	} else {
+		exec(st, "PRAGMA journal_mode = DELETE");
 		rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384");
 	}
 	if (rc != SQLITE_OK) {

@@ -234,15 +234,13 @@ static long long r_last_event(struct srv_rd *rd, const char *item_id, const char
 
 static const char *const snap_sql[SRV_SNAP_PARTS][2] = {
 	/* Items in the order the log first named them, as a pull sends them. */
-	[SRV_SNAP_ITEMS] = { "DECLARE snap NO SCROLL CURSOR FOR SELECT i.version, i.doc, i.county FROM item_doc i"
+	[SRV_SNAP_ITEMS] = { "DECLARE snap NO SCROLL CURSOR FOR SELECT i.version, i.doc, i.county, i.id FROM item_doc i"
 			     " ORDER BY (SELECT min(c.seq) FROM change c WHERE c.entity_id = i.id) NULLS LAST, i.id" },
 	/* Every kind of record in one table, oldest first: a new kind needs
 	 * nothing here. */
-	[SRV_SNAP_RECORDS] = { "DECLARE snap NO SCROLL CURSOR FOR SELECT r.kind, r.doc, i.county FROM record r"
-			       " JOIN item_doc i ON i.id = r.item_id ORDER BY r.ord" },
-	[SRV_SNAP_EVENTS] = { "DECLARE snap NO SCROLL CURSOR FOR SELECT e.seq, e.item_id, e.field, e.old_value,"
-			      " e.new_value, e.reason, e.author, e.device, e.created_at, e.received_at, e.op_id, i.county"
-			      " FROM event e JOIN item_doc i ON i.id = e.item_id ORDER BY e.seq" },
+	[SRV_SNAP_RECORDS] = { "DECLARE snap NO SCROLL CURSOR FOR SELECT kind, doc, item_id FROM record ORDER BY ord" },
+	[SRV_SNAP_EVENTS] = { "DECLARE snap NO SCROLL CURSOR FOR SELECT seq, item_id, field, old_value, new_value,"
+			      " reason, author, device, created_at, received_at, op_id FROM event ORDER BY seq" },
 	[SRV_SNAP_GONE] = { "DECLARE snap NO SCROLL CURSOR FOR SELECT c.entity_id, c.county, c.old_county, i.county"
 			    " FROM change c LEFT JOIN item_doc i ON i.id = c.entity_id WHERE c.entity = 'item'"
 			    " AND c.seq IS NOT NULL ORDER BY c.entity_id, c.seq",
@@ -335,11 +333,12 @@ static int r_snap_next(struct srv_snap_rows *c, struct srv_snap_row *row)
 	case SRV_SNAP_ITEMS:
 		row->type = "item";
 		row->county = PQgetvalue(r, i, 2);
+		row->item_id = PQgetvalue(r, i, 3);
 		return (row->json = snap_item(r, i)) ? 1 : -1;
 	case SRV_SNAP_RECORDS:
 		snprintf(c->kind, sizeof c->kind, "%s", PQgetvalue(r, i, 0));
 		row->type = c->kind;
-		row->county = PQgetvalue(r, i, 2);
+		row->item_id = PQgetvalue(r, i, 2);
 		return (row->json = cJSON_Parse(PQgetvalue(r, i, 1))) ? 1 : -1;
 	case SRV_SNAP_EVENTS: {
 		/* event_json reads the first row of a result: one row's view. */
@@ -357,7 +356,7 @@ static int r_snap_next(struct srv_snap_rows *c, struct srv_snap_row *row)
 		snprintf(e.received_at, sizeof e.received_at, "%s", PQgetvalue(r, i, 9));
 		snprintf(e.op_id, sizeof e.op_id, "%s", PQgetisnull(r, i, 10) ? "" : PQgetvalue(r, i, 10));
 		row->type = "event";
-		row->county = PQgetvalue(r, i, 11);
+		row->item_id = PQgetvalue(r, i, 1);
 		row->json = duban_event_to_json(&e);
 		duban_event_free(&e);
 		return 1;

@@ -349,22 +349,19 @@ static const struct {
 	const char *type, *sql;
 	cJSON *(*json)(sqlite3_stmt *s);
 } snap_records[] = {
-	{ "note", "/* snapshot */ SELECT r.id, r.item_id, r.author, r.text, r.created_at, r.received_at, i.county"
-		  " FROM note r JOIN item i ON i.id = r.item_id ORDER BY r.rowid", note_json },
-	{ "inspection", "/* snapshot */ SELECT r.id, r.item_id, r.date, r.level, r.inspectors, r.place, r.findings,"
-			" r.passed, r.author, r.created_at, r.received_at, r.criteria, i.county"
-			" FROM inspection r JOIN item i ON i.id = r.item_id ORDER BY r.rowid", inspection_json },
-	{ "action", "/* snapshot */ SELECT r.id, r.item_id, r.kind, r.date, r.due, r.text, r.author, r.created_at,"
-		    " r.received_at, i.county FROM action r JOIN item i ON i.id = r.item_id ORDER BY r.rowid",
-	  action_json },
-	{ "attachment", "/* snapshot */ SELECT r.id, r.item_id, r.inspection_id, r.sha256, r.name, r.mime, r.size,"
-			" r.author, r.created_at, r.received_at, r.kind, i.county"
-			" FROM attachment r JOIN item i ON i.id = r.item_id ORDER BY r.rowid", attachment_json },
+	{ "note", "/* snapshot */ SELECT id, item_id, author, text, created_at, received_at FROM note ORDER BY rowid",
+	  note_json },
+	{ "inspection", "/* snapshot */ SELECT id, item_id, date, level, inspectors, place, findings, passed, author,"
+			" created_at, received_at, criteria FROM inspection ORDER BY rowid", inspection_json },
+	{ "action", "/* snapshot */ SELECT id, item_id, kind, date, due, text, author, created_at, received_at"
+		    " FROM action ORDER BY rowid", action_json },
+	{ "attachment", "/* snapshot */ SELECT id, item_id, inspection_id, sha256, name, mime, size, author, created_at,"
+			" received_at, kind FROM attachment ORDER BY rowid", attachment_json },
 };
 
 static const char snap_events_sql[] =
-	"/* snapshot */ SELECT e.seq, e.item_id, e.field, e.old_value, e.new_value, e.reason, e.author, e.device,"
-	" e.created_at, e.received_at, e.op_id, i.county FROM event e JOIN item i ON i.id = e.item_id ORDER BY e.seq";
+	"/* snapshot */ SELECT seq, item_id, field, old_value, new_value, reason, author, device, created_at,"
+	" received_at, op_id FROM event ORDER BY seq";
 /* ?1: 1 when every county is seen (then only the entries of deleted items
  * can be tombstones). */
 static const char snap_gone_sql[] =
@@ -445,7 +442,7 @@ static int snap_next_record(struct srv_snap_rows *c, struct srv_snap_row *row)
 	if (rc != SQLITE_ROW)
 		return -1;
 	row->type = snap_records[c->table].type;
-	row->county = text_or_null(c->s, sqlite3_column_count(c->s) - 1);
+	row->item_id = text_or_null(c->s, 1);
 	row->json = snap_records[c->table].json(c->s);
 	return 1;
 }
@@ -465,6 +462,7 @@ static int sq_snap_next(struct srv_snap_rows *c, struct srv_snap_row *row)
 			return rc;
 		row->type = "item";
 		row->county = c->item.county;
+		row->item_id = c->item.id;
 		row->json = duban_item_to_json(&c->item);
 		return 1;
 	case SRV_SNAP_RECORDS:
@@ -479,7 +477,7 @@ static int sq_snap_next(struct srv_snap_rows *c, struct srv_snap_row *row)
 		return -1;
 	if (c->part == SRV_SNAP_EVENTS) {
 		row->type = "event";
-		row->county = text_or_null(c->s, 11);
+		row->item_id = text_or_null(c->s, 1);
 		row->json = event_json(c->s);
 		return 1;
 	}

@@ -7,12 +7,14 @@
 #include <config.h>
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <zlib.h>
 
+#include "duban/json.h"
 #include "duban/util.h"
 #include "server.h"
 #include "store.h"
@@ -47,6 +49,11 @@ struct srv_snapshot {
 	struct duban_buf out;
 	size_t sent;
 	bool failed;
+	/* The ids of the items sent: their records and events follow. */
+	char (*sent_ids)[37];
+	size_t sent_slots, nsent;
+	char *print; /* put_change's line */
+	size_t print_cap;
 };
 
 static atomic_int running;
@@ -77,22 +84,41 @@ static void put(struct srv_snapshot *sn, const char *data, size_t len, bool fini
 }
 
 /* One line: {"type":TYPE,TYPE:JSON} (json taken), as a pull's change
- * without its seq. */
+ * without its seq.  The JSON is printed into one buffer kept for the whole
+ * answer: a malloc and a copy of each line cost more than the rest. */
 static void put_change(struct srv_snapshot *sn, const char *type, cJSON *json)
 {
-	char *text = cJSON_PrintUnformatted(json);
-	struct duban_buf b;
+	size_t tlen = strlen(type), need = duban_json_size(json) + 2 * tlen + 32;
+	char *p;
 
-	cJSON_Delete(json);
-	if (!text) {
+	if (need > sn->print_cap) {
+		free(sn->print);
+		sn->print_cap = need * 2;
+		sn->print = xmalloc(sn->print_cap);
+	}
+	p = sn->print;
+	memcpy(p, "{\"type\":\"", 9);
+	p += 9;
+	memcpy(p, type, tlen);
+	p += tlen;
+	memcpy(p, "\",\"", 3);
+	p += 3;
+	memcpy(p, type, tlen);
+	p += tlen;
+	memcpy(p, "\":", 2);
+	p += 2;
+	/* duban_json_size is exact but for numbers: 5 bytes of slack as
+	 * cJSON asks. */
+	if (!cJSON_PrintPreallocated(json, p, (int)(sn->print_cap - (size_t)(p - sn->print) - 8), false)) {
+		cJSON_Delete(json);
 		sn->failed = true;
 		return;
 	}
-	duban_buf_init(&b);
-	duban_buf_printf(&b, "{\"type\":\"%s\",\"%s\":%s}\n", type, type, text);
-	put(sn, b.data, b.len, false);
-	duban_buf_free(&b);
-	cJSON_free(text);
+	cJSON_Delete(json);
+	p += strlen(p);
+	memcpy(p, "}\n", 2);
+	p += 2;
+	put(sn, sn->print, (size_t)(p - sn->print), false);
 	sn->lines++;
 }
 
@@ -108,6 +134,51 @@ static void put_json_line(struct srv_snapshot *sn, cJSON *json)
 	put(sn, text, strlen(text), false);
 	put(sn, "\n", 1, false);
 	cJSON_free(text);
+}
+
+/* ---------------------------------------------------------------- the items sent */
+
+static size_t id_hash(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *c = (const unsigned char *)id; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	return h;
+}
+
+static size_t sent_slot(const struct srv_snapshot *sn, const char *id)
+{
+	size_t i = id_hash(id) & (sn->sent_slots - 1);
+
+	while (sn->sent_ids[i][0] && strcmp(sn->sent_ids[i], id) != 0)
+		i = (i + 1) & (sn->sent_slots - 1);
+	return i;
+}
+
+static void sent_add(struct srv_snapshot *sn, const char *id)
+{
+	if ((sn->nsent + 1) * 2 > sn->sent_slots) {
+		char (*old)[37] = sn->sent_ids;
+		size_t n = sn->sent_slots;
+
+		sn->sent_slots = n ? n * 2 : 1024;
+		sn->sent_ids = xcalloc(sn->sent_slots, sizeof *sn->sent_ids);
+		for (size_t i = 0; i < n; i++)
+			if (old[i][0])
+				memcpy(sn->sent_ids[sent_slot(sn, old[i])], old[i], 37);
+		free(old);
+	}
+	size_t i = sent_slot(sn, id);
+	if (!sn->sent_ids[i][0]) {
+		snprintf(sn->sent_ids[i], sizeof sn->sent_ids[i], "%s", id);
+		sn->nsent++;
+	}
+}
+
+static bool sent_has(const struct srv_snapshot *sn, const char *id)
+{
+	return id && sn->sent_slots && sn->sent_ids[sent_slot(sn, id)][0];
 }
 
 /* ---------------------------------------------------------------- the lines */
@@ -210,10 +281,16 @@ static void next_row(struct srv_snapshot *sn)
 		gone_row(sn, &row);
 		return;
 	}
-	if (row.json && srv_user_sees(&sn->u, row.county))
+	/* An item is sent when this user sees its county (pull's rule); a
+	 * record or event when its item was sent. */
+	if (sn->part == SRV_SNAP_ITEMS && row.json && srv_user_sees(&sn->u, row.county)) {
+		sent_add(sn, row.item_id);
 		put_change(sn, row.type, row.json);
-	else
+	} else if (sn->part != SRV_SNAP_ITEMS && row.json && sent_has(sn, row.item_id)) {
+		put_change(sn, row.type, row.json);
+	} else {
 		cJSON_Delete(row.json);
+	}
 }
 
 /* The change that made an item a tombstone (its deletion, or its move to
@@ -356,6 +433,8 @@ void srv_snapshot_close(struct srv_snapshot *sn)
 	if (sn->gzip)
 		deflateEnd(&sn->z);
 	duban_buf_free(&sn->out);
+	free(sn->print);
+	free(sn->sent_ids);
 	free(sn->gone);
 	free(sn->group_now_copy);
 	srv_user_free(&sn->u);

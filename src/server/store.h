@@ -107,17 +107,17 @@ struct srv_change_row {
  * their items, an attachment after its inspection, events last). */
 enum srv_snap_part {
 	SRV_SNAP_ITEMS,   /* every item: json its pull form, county its county */
-	SRV_SNAP_RECORDS, /* every record of every kind, oldest first: type, json, county of its item */
-	SRV_SNAP_EVENTS,  /* every event of an item still there: json, county of its item */
+	SRV_SNAP_RECORDS, /* every record of every kind, oldest first: type, json, item_id */
+	SRV_SNAP_EVENTS,  /* every event: json, item_id */
 	SRV_SNAP_GONE,    /* item entries of the log whose item is gone, or (unless all_counties) any item entry:
 			   * item_id, county, old_county (the entry's), now (the item's county, NULL when gone) */
 	SRV_SNAP_PARTS
 };
 struct srv_snap_rows;
 struct srv_snap_row {
-	const char *type;   /* "item", "note", ..., "event" */
-	const char *county;
-	const char *old_county, *item_id, *now; /* SRV_SNAP_GONE */
+	const char *type; /* "item", "note", ..., "event" */
+	const char *county, *item_id;
+	const char *old_county, *now; /* SRV_SNAP_GONE */
 	cJSON *json;
 };
 
@@ -146,8 +146,8 @@ struct srv_pull_ops {
 	long long (*last_event)(struct srv_rd *rd, const char *item_id, const char *field);
 
 	/* The snapshot (snapshot.c) reads, in the same read transaction,
-	 * every row of one part (enum srv_snap_part) with the county it
-	 * belongs to; the rules (who sees what) stay with snapshot.c. */
+	 * every row of one part (enum srv_snap_part) with its county or its
+	 * item; the rules (who sees what) stay with snapshot.c. */
 	struct srv_snap_rows *(*snap_open)(struct srv_rd *rd, enum srv_snap_part part, bool all_counties);
 	/* 1 a row (valid until the next call; row->json is the caller's),
 	 * 0 the end, -1 a database error. */
