@@ -913,8 +913,8 @@ static int first_download(struct engine *e)
 	}
 	if (rc == 0) {
 		e->r->first_download = true;
+		/* Not a page: the pull that follows counts its own. */
 		e->r->pulled += duban_snapshot_changes(f.sn);
-		e->r->pages++;
 		const cJSON *who = duban_snapshot_account(f.sn);
 		if (who) {
 			cJSON_Delete(e->who);
