@@ -598,20 +598,31 @@ static enum MHD_Result do_items(struct MHD_Connection *c, struct request *rq)
 	return send_json(c, rq, status, resp);
 }
 
+/* A snapshot being sent, and the request's byte count for the access log
+ * (libmicrohttpd reads the answer only before the request completes). */
+struct snapshot_answer {
+	struct srv_snapshot *sn;
+	long long *bytes;
+};
+
 static ssize_t snapshot_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void)pos;
-	long n = srv_snapshot_read(cls, buf, max);
+	struct snapshot_answer *a = cls;
+	long n = srv_snapshot_read(a->sn, buf, max);
 	if (n < 0) {
 		srv_log("GET /api/v1/snapshot: cut short (see above)");
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
+	*a->bytes += n;
 	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
 }
 
 static void snapshot_free(void *cls)
 {
-	srv_snapshot_close(cls);
+	struct snapshot_answer *a = cls;
+	srv_snapshot_close(a->sn);
+	free(a);
 }
 
 /* The answer is written while it is sent (chunked): its length is not
@@ -625,10 +636,18 @@ static enum MHD_Result do_snapshot(struct MHD_Connection *c, struct request *rq)
 	struct srv_snapshot *sn = srv_snapshot_open(S.db, &rq->u, gz, &status, &error);
 	if (!sn)
 		return send_json(c, rq, status, error);
-	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, snapshot_read, sn,
+	struct snapshot_answer *a = malloc(sizeof *a);
+	if (!a) {
+		srv_snapshot_close(sn);
+		return MHD_NO;
+	}
+	a->sn = sn;
+	a->bytes = &rq->bytes;
+	rq->bytes = 0;
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, snapshot_read, a,
 								   snapshot_free);
 	if (!r) {
-		srv_snapshot_close(sn);
+		snapshot_free(a);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson; charset=utf-8");

@@ -123,7 +123,9 @@ timed() {
 	_e=$(date +%s.%N)
 	wall=$(echo "$_e - $_s" | bc)
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time")
-	echo "$_label: exit $_rc, $wall s, peak RSS ${rss:-?} KB"
+	# CPU seconds of the client: what a loaded machine changes least.
+	cpu=$(awk -F': *' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$work/time")
+	echo "$_label: exit $_rc, $wall s, peak RSS ${rss:-?} KB, client CPU ${cpu} s"
 	sed 's/^/    /' "$work/out"
 }
 
@@ -149,6 +151,7 @@ out=$BENCH_DIR/sync.txt
 {
 	echo "duban sync: $n items, duband on loopback TLS"
 	echo "client: $DUBAN"
+	echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 	echo
 	echo "== first download: $RUNS runs into an empty ledger (one answer, GET /api/v1/snapshot)"
 	: >"$work/first"
@@ -176,6 +179,7 @@ out=$BENCH_DIR/sync.txt
 	page_wall=$wall
 	page_rss=${rss:-0}
 	echo
+	echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '%-44s %-28s %s\n' "row" "now" "goal"
 	printf '%-44s %-28s %s\n' "first download of $n items, loopback HTTPS" \
 		"$(printf '%.2f s, %d MB' "$med_wall" $((med_rss / 1024)))" "<= 4 s, client RSS <= 48 MB"
