@@ -268,7 +268,7 @@ struct duban_sync_report {
 	/* The first download of an empty ledger in one answer (a snapshot):
 	 * items loaded of first_total (0: none), then the indexes built. */
 	long long first_items, first_total;
-	bool first_indexing, first_download;
+	bool first_indexing;
 	long long conflicts_waiting;    /* unresolved conflicts after the sync */
 	long long rejected_waiting;     /* rejected ops kept for the user */
 	char started_at[25], finished_at[25];

@@ -912,7 +912,6 @@ static int first_download(struct engine *e)
 		e->r->first_indexing = false;
 	}
 	if (rc == 0) {
-		e->r->first_download = true;
 		/* Not a page: the pull that follows counts its own. */
 		e->r->pulled += duban_snapshot_changes(f.sn);
 		const cJSON *who = duban_snapshot_account(f.sn);
