@@ -180,10 +180,10 @@ out=$BENCH_DIR/sync.txt
 	page_rss=${rss:-0}
 	echo
 	echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '%-44s %-28s %s\n' "row" "now" "goal"
-	printf '%-44s %-28s %s\n' "first download of $n items, loopback HTTPS" \
+	printf '%-50s %-26s %s\n' "row" "now" "goal"
+	printf '%-50s %-26s %s\n' "first download of $n items, loopback HTTPS" \
 		"$(printf '%.2f s, %d MB' "$med_wall" $((med_rss / 1024)))" "<= 4 s, client RSS <= 48 MB"
-	printf '%-44s %-28s %s\n' "  (median of $RUNS; page by page once:" \
+	printf '%-50s %-26s %s\n' "  (median of $RUNS; page by page once:" \
 		"$(printf '%.2f s, %d MB)' "$page_wall" $((page_rss / 1024)))" ""
 
 	echo
