@@ -97,6 +97,10 @@ void duban_store_rollback(duban_store *st);
  * inside it leaves its rows: the caller must end with commit false (roll
  * everything back) after any error. */
 enum duban_err duban_store_bulk_begin(duban_store *st);
+/* The same for a ledger in use (the first download into an empty one):
+ * the WAL stays, so a crash leaves the ledger as it was, and the cache
+ * stays small. */
+enum duban_err duban_store_bulk_begin_in_place(duban_store *st);
 enum duban_err duban_store_bulk_end(duban_store *st, bool commit);
 
 /* ---- Items ---- */

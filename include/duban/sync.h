@@ -190,6 +190,14 @@ duban_request *duban_request_new_upload(const struct duban_account *a, const cha
  * memory for the message. */
 duban_request *duban_request_new_download(const struct duban_account *a, const char *path,
 					  const char *download_path);
+/* A GET whose 2xx body goes to sink as it arrives (after gzip decoding),
+ * in pieces of any size: for answers too large to hold (the snapshot).
+ * sink returns false to stop the transfer (the request then fails with a
+ * local error naming why, set with duban_request_sink_error).  Made with
+ * one attempt only: what a sink took cannot be taken back. */
+typedef bool (*duban_sink_fn)(const char *data, size_t len, void *ctx);
+duban_request *duban_request_new_stream(const struct duban_account *a, const char *path, duban_sink_fn sink,
+					void *ctx);
 void duban_request_free(duban_request *rq);
 
 CURL *duban_request_prepare(duban_request *rq, struct duban_remote_error *err);
@@ -257,6 +265,10 @@ struct duban_sync_report {
 	long long pull_conflicts;       /* pulled changes on fields with unsent edits */
 	long long bytes_sent, bytes_received;
 	bool reset;                     /* the server asked for a full download */
+	/* The first download of an empty ledger in one answer (a snapshot):
+	 * items loaded of first_total (0: none), then the indexes built. */
+	long long first_items, first_total;
+	bool first_indexing;
 	long long conflicts_waiting;    /* unresolved conflicts after the sync */
 	long long rejected_waiting;     /* rejected ops kept for the user */
 	char started_at[25], finished_at[25];

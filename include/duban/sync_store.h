@@ -135,6 +135,35 @@ enum duban_err duban_apply_remote_record(duban_store *st, const char *type, cons
  * An item not in the local ledger is no error. */
 enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const char *reason);
 
+/* ---------------------------------------------------------------- the first download
+ * GET /api/v1/snapshot (doc/PROTOCOL.md): everything a pull from the start
+ * would bring, as lines of JSON, loaded into an empty ledger in one bulk
+ * transaction (duban_store_bulk_begin_in_place) with the cursor it comes
+ * with; the indexes and the search index are built once at the end. */
+
+/* Whether this ledger may take it: no cursor, and no row in any table a
+ * download fills or local work leaves (items, records, history, ops,
+ * conflicts).  Any other ledger pulls page by page. */
+bool duban_snapshot_fits(duban_store *st);
+typedef struct duban_snapshot duban_snapshot;
+duban_snapshot *duban_snapshot_new(duban_store *st);
+/* The answer's bytes as they arrive, in pieces of any size.  The header
+ * line begins the transaction.  An error (the store's message says it)
+ * fails the snapshot for good. */
+enum duban_err duban_snapshot_feed(duban_snapshot *sn, const char *data, size_t len);
+/* Items loaded so far; *total (may be NULL) the header's count. */
+long long duban_snapshot_items(const duban_snapshot *sn, long long *total);
+/* Changes loaded, as a pull counts them (the history not). */
+long long duban_snapshot_changes(const duban_snapshot *sn);
+/* The header's account (role and counties), NULL before it. */
+const cJSON *duban_snapshot_account(const duban_snapshot *sn);
+/* After the last byte: checks the end line came with every line, stores
+ * the cursor, builds the indexes and commits.  On any error nothing of it
+ * is kept. */
+enum duban_err duban_snapshot_finish(duban_snapshot *sn);
+/* Rolls back what was not finished. */
+void duban_snapshot_free(duban_snapshot *sn);
+
 /* The item's sync flag ("" when none) into out. */
 enum duban_err duban_item_sync_flag(duban_store *st, const char *item_id, char out[24]);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "duban/date.h"
+#include "duban/progress.h"
 #include "duban/sync.h"
 #include "duban/sync_store.h"
 #include "duban/utf8.h"
@@ -125,12 +126,39 @@ static const char *phase_text(enum duban_sync_phase p)
 
 struct progress_line {
 	bool shown;
+	struct duban_progress *first; /* the first download's line */
+	bool indexing;
 };
+
+/* The first download of an empty ledger (one answer, items counted): the
+ * progress line of long work, then the sync's own line again. */
+static bool first_progress(const struct duban_sync_report *r, struct progress_line *pl)
+{
+	if (r->first_total <= 0) {
+		duban_progress_end(pl->first);
+		pl->first = NULL;
+		pl->indexing = false;
+		return false;
+	}
+	if (!pl->first) {
+		if (pl->shown)
+			fputs("\r\033[K", stderr);
+		pl->shown = false;
+		pl->first = duban_progress_new(_("first download"), r->first_total, stderr, false);
+	}
+	duban_progress_update(pl->first, r->first_items);
+	if (r->first_indexing && !pl->indexing)
+		duban_progress_note(pl->first, _("building the search index"));
+	pl->indexing = r->first_indexing;
+	return true;
+}
 
 static void on_progress(const struct duban_sync_report *r, void *ctx)
 {
 	struct progress_line *pl = ctx;
 	char kb[32];
+	if (first_progress(r, pl))
+		return;
 	if (r->phase == DUBAN_SYNC_DONE || r->phase == DUBAN_SYNC_FAILED) {
 		if (pl->shown)
 			fputs("\r\033[K", stderr);
@@ -388,11 +416,12 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 	duban_sync_options_defaults(&o);
 	o.push = !pull_only;
 	o.pull = !push_only;
-	struct progress_line pl = { false };
+	struct progress_line pl = { false, NULL, false };
 	bool live = !quiet && isatty(STDERR_FILENO);
 	struct duban_sync_report r;
 	duban_transport_init();
 	int ran = duban_sync_run(ctx->st, &a, &o, live ? on_progress : NULL, &pl, &r);
+	duban_progress_end(pl.first);
 	duban_transport_cleanup();
 	close(lock);
 

@@ -759,10 +759,13 @@ static void bulk_restore(duban_store *st)
 		 " PRAGMA temp_store = DEFAULT");
 }
 
-enum duban_err duban_store_bulk_begin(duban_store *st)
+/* scratch: a ledger made from scratch (see duban_store_bulk_begin); else
+ * one in place (duban_store_bulk_begin_in_place). */
+static enum duban_err bulk_start(duban_store *st, bool scratch)
 {
 	enum duban_err err;
 	sqlite3_stmt *s;
+	int rc;
 
 	/* The rollback journal in memory instead of the WAL: the load's pages
 	 * are written once, into the ledger, not to the WAL and again at the
@@ -770,10 +773,20 @@ enum duban_err duban_store_bulk_begin(duban_store *st)
 	 * It needs the only connection; with another one the WAL stays.  A
 	 * crash in the middle can leave the file unusable: bulk loads are for
 	 * ledgers made from scratch, in a file that is renamed into place
-	 * when whole.  The cache holds the hot pages (256 MB at most). */
-	exec(st, "PRAGMA journal_mode = MEMORY");
-	if (exec(st, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY")
-	    != SQLITE_OK) {
+	 * when whole.  The cache holds the hot pages (256 MB at most).
+	 * In place, a rollback journal on disk: it keeps only the few pages
+	 * the load changes (an empty ledger's pages are all new), so a crash
+	 * leaves the ledger as it was, and no page is written twice as through
+	 * the WAL.  The cache stays small: the load appends, and the indexes
+	 * that take random inserts are dropped until the end. */
+	if (scratch) {
+		exec(st, "PRAGMA journal_mode = MEMORY");
+		rc = exec(st, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY");
+	} else {
+		exec(st, "PRAGMA journal_mode = DELETE");
+		rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384");
+	}
+	if (rc != SQLITE_OK) {
 		err = store_db_fail(st, _("starting a bulk load"));
 		bulk_restore(st);
 		return err;
@@ -796,6 +809,16 @@ enum duban_err duban_store_bulk_begin(duban_store *st)
 	}
 	st->bulk = true;
 	return DUBAN_OK;
+}
+
+enum duban_err duban_store_bulk_begin(duban_store *st)
+{
+	return bulk_start(st, true);
+}
+
+enum duban_err duban_store_bulk_begin_in_place(duban_store *st)
+{
+	return bulk_start(st, false);
 }
 
 enum duban_err duban_store_bulk_end(duban_store *st, bool commit)
@@ -940,6 +963,31 @@ void store_read_item(sqlite3_stmt *s, struct duban_item *item)
 char *store_item_select_sql(duban_store *st, const char *tail)
 {
 	return xasprintf("SELECT %s FROM item %s", item_columns(st), tail);
+}
+
+sqlite3_stmt *store_item_scan_open(duban_store *st)
+{
+	char *sql = store_item_select_sql(st, "ORDER BY seq");
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_db_fail(st, _("reading the items"));
+		s = NULL;
+	}
+	free(sql);
+	return s;
+}
+
+int store_item_scan_next(sqlite3_stmt *s, struct duban_item *item)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return -1;
+	store_read_item(s, item);
+	return 1;
 }
 
 static char *due_key(const struct duban_item *item, char buf[11])
@@ -1608,7 +1656,8 @@ enum duban_err store_item_put(duban_store *st, const struct duban_item *old, con
 
 	if (!old) {
 		err = insert_row(st, item, &seq);
-		return err ? err : fts_write(st, seq, item, false);
+		/* A bulk load indexes every item it added at its end. */
+		return err || st->bulk ? err : fts_write(st, seq, item, false);
 	}
 	if ((err = rewrite_row(st, item)) != DUBAN_OK)
 		return err;

@@ -53,6 +53,12 @@ enum duban_err store_db_fail(duban_store *st, const char *what);
  * marks the statements close finalizes, and keeps statements other modules
  * hold (FTS5 has its own) from ever having the same text. */
 sqlite3_stmt *store_stmt_sql(duban_store *st, const char *sql);
+/* Every item in the order the ledger took them, as read by
+ * duban_item_get_by_id, one at a time (duband's snapshot): a statement of
+ * its own, finalized by store_item_scan_close. */
+sqlite3_stmt *store_item_scan_open(duban_store *st);
+/* 1 an item into *item (duban_item_free it), 0 the end, -1 an error. */
+int store_item_scan_next(sqlite3_stmt *s, struct duban_item *item);
 /* A savepoint around one change; store_change_end releases it, or rolls it
  * back when err is not DUBAN_OK, and returns err (or a commit error). */
 enum duban_err store_change_begin(duban_store *st);

@@ -1172,7 +1172,7 @@ out:
 /* A change of the history as the server recorded it: who, when, old -> new.
  * It replaces what this replica wrote for the same op (the server's actor
  * and times are the record's), and is kept once by the server's number. */
-static enum duban_err put_event(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+static enum duban_err put_event_as(duban_store *st, const cJSON *o, char *jerr, size_t errlen, bool fresh)
 {
 	struct duban_event e = { 0 };
 	enum duban_err err;
@@ -1180,6 +1180,14 @@ static enum duban_err put_event(duban_store *st, const cJSON *o, char *jerr, siz
 
 	if ((err = duban_event_from_json(o, &e, jerr, errlen)) != DUBAN_OK)
 		goto out;
+	if (fresh) {
+		/* Into an empty ledger in a bulk load: nothing of this replica's
+		 * to replace, each event once, and the indexes those checks use
+		 * are dropped until the end (which rebuilds the unique one). */
+		s = prep(st, "INSERT INTO event (item_id, field, old_value, new_value, reason, author, device, created_at,"
+			     " received_at, op_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		goto insert;
+	}
 	if (e.op_id[0]) {
 		s = prep(st, "DELETE FROM event WHERE op_id = ? AND origin IS NULL");
 		if (s)
@@ -1190,6 +1198,7 @@ static enum duban_err put_event(duban_store *st, const cJSON *o, char *jerr, siz
 	s = prep(st, "INSERT INTO event (item_id, field, old_value, new_value, reason, author, device, created_at,"
 		     " received_at, op_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 		     " ON CONFLICT (origin) WHERE origin IS NOT NULL DO NOTHING");
+insert:
 	if (s) {
 		bind_str(s, 1, e.item_id);
 		bind_str(s, 2, e.field);
@@ -1209,7 +1218,17 @@ out:
 	return err;
 }
 
-static enum duban_err apply_record(duban_store *st, const char *type, const cJSON *record)
+static enum duban_err put_event(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	return put_event_as(st, o, jerr, errlen, false);
+}
+
+static enum duban_err put_event_fresh(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	return put_event_as(st, o, jerr, errlen, true);
+}
+
+static enum duban_err apply_record_as(duban_store *st, const char *type, const cJSON *record, bool fresh)
 {
 	enum duban_err (*put)(duban_store *, const cJSON *, char *, size_t);
 	enum duban_err err;
@@ -1226,7 +1245,7 @@ static enum duban_err apply_record(duban_store *st, const char *type, const cJSO
 	else if (strcmp(type, "notice") == 0)
 		put = put_notice;
 	else if (strcmp(type, "event") == 0)
-		put = put_event;
+		put = fresh ? put_event_fresh : put_event;
 	else if (strcmp(type, "link") == 0)
 		put = put_link;
 	else
@@ -1236,6 +1255,11 @@ static enum duban_err apply_record(duban_store *st, const char *type, const cJSO
 		err = store_fail(st, DUBAN_ERR_PARSE, _("the server sent a %s in a form that cannot be read: %s"), type,
 				 jerr);
 	return err;
+}
+
+static enum duban_err apply_record(duban_store *st, const char *type, const cJSON *record)
+{
+	return apply_record_as(st, type, record, false);
 }
 
 enum duban_err duban_apply_remote_record(duban_store *st, const char *type, const cJSON *record)
@@ -1469,6 +1493,208 @@ enum duban_err duban_apply_decoded_page(duban_store *st, const cJSON *page, duba
 	if (!err && applied)
 		*applied = n - history;
 	return err;
+}
+
+/* ---------------------------------------------------------------- the snapshot */
+
+/* The tables a fresh ledger has no row in: a new kind of record, or any
+ * other data a download brings or local work leaves, is one more name. */
+static const char *const fresh_tables[] = {
+	"item", "note", "inspection", "action", "attachment", "notice", "link", "event", "op", "conflict", "refetch",
+	"server_policy",
+};
+
+bool duban_snapshot_fits(duban_store *st)
+{
+	char *cursor = duban_sync_get(st, DUBAN_SYNC_CURSOR);
+	bool fits = cursor == NULL;
+
+	free(cursor);
+	for (size_t i = 0; fits && i < sizeof fresh_tables / sizeof fresh_tables[0]; i++) {
+		/* Names from the table above, never from outside. */
+		char *sql = sqlite3_mprintf("SELECT EXISTS (SELECT 1 FROM \"%w\")", fresh_tables[i]);
+		sqlite3_stmt *s = NULL;
+
+		fits = sqlite3_prepare_v2(duban_store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
+		       sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
+		sqlite3_finalize(s);
+		sqlite3_free(sql);
+	}
+	return fits;
+}
+
+/* A line longer than this is no snapshot's (an item is at most 256 KB). */
+#define SNAPSHOT_LINE_MAX (16 * 1024 * 1024)
+
+struct duban_snapshot {
+	duban_store *st;
+	struct duban_buf line; /* the part of a line that has arrived */
+	bool begun, ended, failed;
+	char *cursor;
+	cJSON *account;
+	long long items_total, items, lines, events;
+};
+
+duban_snapshot *duban_snapshot_new(duban_store *st)
+{
+	duban_snapshot *sn = xcalloc(1, sizeof *sn);
+
+	sn->st = st;
+	duban_buf_init(&sn->line);
+	return sn;
+}
+
+static enum duban_err snapshot_bad(duban_snapshot *sn, const char *what)
+{
+	sn->failed = true;
+	return store_fail(sn->st, DUBAN_ERR_PARSE, _("the server sent a first download that cannot be read: %s"), what);
+}
+
+/* The first line: {"snapshot":1,"cursor":…,"items":N,"account":{…}};
+ * the bulk load starts with it. */
+static enum duban_err snapshot_header(duban_snapshot *sn, const cJSON *h)
+{
+	const char *cursor = jstr(h, "cursor");
+	enum duban_err err;
+
+	if (jnum(h, "snapshot") != 1 || !cursor || !*cursor)
+		return snapshot_bad(sn, _("no header"));
+	sn->cursor = xstrdup(cursor);
+	sn->items_total = jnum(h, "items");
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(h, "account")))
+		sn->account = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(h, "account"), true);
+	if ((err = duban_store_bulk_begin_in_place(sn->st)) != DUBAN_OK) {
+		sn->failed = true;
+		return err;
+	}
+	sn->begun = true;
+	return DUBAN_OK;
+}
+
+/* A change as a pull sends it, without its seq. */
+static enum duban_err snapshot_change(duban_snapshot *sn, const cJSON *change)
+{
+	const char *type = jstr(change, "type");
+	enum duban_err err;
+
+	if (!type)
+		return snapshot_bad(sn, _("a line without a type"));
+	if (strcmp(type, "item") == 0)
+		err = apply_item(sn->st, cJSON_GetObjectItemCaseSensitive(change, "item"), NULL);
+	else if (strcmp(type, "policy") == 0)
+		err = apply_policy(sn->st, cJSON_GetObjectItemCaseSensitive(change, "policy"));
+	else
+		err = apply_record_as(sn->st, type, cJSON_GetObjectItemCaseSensitive(change, type), true);
+	if (err != DUBAN_OK) {
+		sn->failed = true;
+		return err;
+	}
+	sn->lines++;
+	sn->items += strcmp(type, "item") == 0;
+	sn->events += strcmp(type, "event") == 0;
+	return DUBAN_OK;
+}
+
+static enum duban_err snapshot_line(duban_snapshot *sn, const char *text, size_t len)
+{
+	cJSON *o;
+	enum duban_err err;
+
+	if (sn->ended)
+		return snapshot_bad(sn, _("lines after its end"));
+	bool has_nul = false;
+
+	if (!(o = duban_json_parse(text, len, &has_nul)) || !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return snapshot_bad(sn, has_nul ? _("a line holds a NUL character") : _("a line is not JSON"));
+	}
+	if (!sn->begun) {
+		err = snapshot_header(sn, o);
+	} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "end"))) {
+		sn->ended = true;
+		err = jnum(o, "lines") == sn->lines ? DUBAN_OK : snapshot_bad(sn, _("lines are missing"));
+	} else {
+		err = snapshot_change(sn, o);
+	}
+	cJSON_Delete(o);
+	return err;
+}
+
+enum duban_err duban_snapshot_feed(duban_snapshot *sn, const char *data, size_t len)
+{
+	enum duban_err err = DUBAN_OK;
+
+	if (sn->failed)
+		return DUBAN_ERR_PARSE;
+	while (len > 0 && !err) {
+		const char *nl = memchr(data, '\n', len);
+		size_t part = nl ? (size_t)(nl - data) : len;
+
+		if (sn->line.len + part > SNAPSHOT_LINE_MAX)
+			return snapshot_bad(sn, _("a line is too long"));
+		if (!nl) {
+			duban_buf_add(&sn->line, data, part);
+			break;
+		}
+		if (sn->line.len) {
+			duban_buf_add(&sn->line, data, part);
+			err = snapshot_line(sn, sn->line.data, sn->line.len);
+			sn->line.len = 0;
+		} else {
+			err = snapshot_line(sn, data, part);
+		}
+		data += part + 1;
+		len -= part + 1;
+	}
+	return err;
+}
+
+long long duban_snapshot_items(const duban_snapshot *sn, long long *total)
+{
+	if (total)
+		*total = sn->items_total;
+	return sn->items;
+}
+
+long long duban_snapshot_changes(const duban_snapshot *sn)
+{
+	return sn->lines - sn->events;
+}
+
+const cJSON *duban_snapshot_account(const duban_snapshot *sn)
+{
+	return sn->account;
+}
+
+enum duban_err duban_snapshot_finish(duban_snapshot *sn)
+{
+	enum duban_err err;
+
+	if (!sn->failed && (!sn->ended || sn->line.len))
+		snapshot_bad(sn, _("it was cut short"));
+	if (sn->failed || !sn->begun)
+		return sn->failed ? DUBAN_ERR_PARSE : snapshot_bad(sn, _("no header"));
+	/* The cursor goes with the content, in the same transaction; then the
+	 * indexes and the search index are built, once. */
+	if ((err = set_state(sn->st, DUBAN_SYNC_CURSOR, sn->cursor)) != DUBAN_OK) {
+		sn->failed = true;
+		return err;
+	}
+	sn->begun = false;
+	return duban_store_bulk_end(sn->st, true);
+}
+
+void duban_snapshot_free(duban_snapshot *sn)
+{
+	if (!sn)
+		return;
+	/* Not finished: nothing of it is kept. */
+	if (sn->begun)
+		duban_store_bulk_end(sn->st, false);
+	duban_buf_free(&sn->line);
+	free(sn->cursor);
+	cJSON_Delete(sn->account);
+	free(sn);
 }
 
 enum duban_err duban_item_sync_flag(duban_store *st, const char *item_id, char out[24])

@@ -66,6 +66,7 @@ enum route {
 	R_PUSH,
 	R_PULL,
 	R_ITEMS,
+	R_SNAPSHOT,
 	R_BLOB,
 };
 
@@ -247,6 +248,9 @@ static enum MHD_Result send_json(struct MHD_Connection *c, struct request *rq, i
 			break;
 		case R_BLOB:
 			allow = "GET, HEAD, PUT";
+			break;
+		case R_SNAPSHOT:
+			allow = "GET";
 			break;
 		default:
 			allow = "GET, HEAD";
@@ -594,6 +598,66 @@ static enum MHD_Result do_items(struct MHD_Connection *c, struct request *rq)
 	return send_json(c, rq, status, resp);
 }
 
+/* A snapshot being sent, and the request's byte count for the access log
+ * (libmicrohttpd reads the answer only before the request completes). */
+struct snapshot_answer {
+	struct srv_snapshot *sn;
+	long long *bytes;
+};
+
+static ssize_t snapshot_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct snapshot_answer *a = cls;
+	long n = srv_snapshot_read(a->sn, buf, max);
+	if (n < 0) {
+		srv_log("GET /api/v1/snapshot: cut short (see above)");
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	*a->bytes += n;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void snapshot_free(void *cls)
+{
+	struct snapshot_answer *a = cls;
+	srv_snapshot_close(a->sn);
+	free(a);
+}
+
+/* The answer is written while it is sent (chunked): its length is not
+ * known, and an error after the start can only cut it short, which the
+ * client notices by the missing end line. */
+static enum MHD_Result do_snapshot(struct MHD_Connection *c, struct request *rq)
+{
+	bool gz = accepts_gzip(c);
+	int status;
+	cJSON *error;
+	struct srv_snapshot *sn = srv_snapshot_open(S.db, &rq->u, gz, &status, &error);
+	if (!sn)
+		return send_json(c, rq, status, error);
+	struct snapshot_answer *a = malloc(sizeof *a);
+	if (!a) {
+		srv_snapshot_close(sn);
+		return MHD_NO;
+	}
+	a->sn = sn;
+	a->bytes = &rq->bytes;
+	rq->bytes = 0;
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, snapshot_read, a,
+								   snapshot_free);
+	if (!r) {
+		snapshot_free(a);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	add_common_headers(r);
+	return queue(c, rq, 200, r);
+}
+
 static enum MHD_Result do_blob_get(struct MHD_Connection *c, struct request *rq, bool head)
 {
 	long long size = 0;
@@ -633,6 +697,7 @@ static enum route route_of(const char *path, char sha[65])
 	} table[] = {
 		{ "health", R_HEALTH }, { "login", R_LOGIN }, { "logout", R_LOGOUT },
 		{ "me", R_ME }, { "push", R_PUSH }, { "pull", R_PULL }, { "items", R_ITEMS },
+		{ "snapshot", R_SNAPSHOT },
 	};
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (strcmp(path, table[i].name) == 0)
@@ -655,6 +720,8 @@ static bool method_allowed(enum route r, const char *m)
 	case R_PULL:
 	case R_ITEMS:
 		return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+	case R_SNAPSHOT:
+		return strcmp(m, "GET") == 0;
 	case R_LOGIN:
 	case R_LOGOUT:
 	case R_PUSH:
@@ -898,6 +965,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct request *rq)
 		return do_pull(c, rq);
 	case R_ITEMS:
 		return do_items(c, rq);
+	case R_SNAPSHOT:
+		return do_snapshot(c, rq);
 	case R_BLOB:
 		if (strcmp(rq->method, "PUT") == 0) {
 			cJSON *resp = NULL;

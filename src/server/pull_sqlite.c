@@ -400,6 +400,198 @@ static cJSON *sq_record_json(struct srv_rd *rd, const char *entity, const char *
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- the snapshot */
+
+/* The record tables in the order a snapshot sends them (an attachment may
+ * name an inspection): a new record kind is one more row, with its pull
+ * converter and its columns as record_reads selects them. */
+static const struct {
+	const char *type, *sql;
+	cJSON *(*json)(sqlite3_stmt *s);
+} snap_records[] = {
+	{ "note", "/* snapshot */ SELECT id, item_id, author, text, created_at, received_at FROM note ORDER BY rowid",
+	  note_json },
+	{ "inspection", "/* snapshot */ SELECT id, item_id, date, level, inspectors, place, findings, passed, author,"
+			" created_at, received_at, criteria FROM inspection ORDER BY rowid", inspection_json },
+	{ "action", "/* snapshot */ SELECT id, item_id, kind, date, due, text, author, created_at, received_at"
+		    " FROM action ORDER BY rowid", action_json },
+	{ "attachment", "/* snapshot */ SELECT id, item_id, inspection_id, sha256, name, mime, size, author, created_at,"
+			" received_at, kind FROM attachment ORDER BY rowid", attachment_json },
+	{ "notice", "/* snapshot */ SELECT id, item_id, kind, date, end_date, place, contact, person, text, objection_id,"
+		    " upheld, author, created_at, received_at FROM notice ORDER BY rowid", notice_json },
+	{ "link", "/* snapshot */ SELECT id, item_id, other_id, kind, why, author, created_at, received_at FROM link"
+		  " ORDER BY rowid", link_json },
+};
+
+static const char snap_events_sql[] =
+	"/* snapshot */ SELECT seq, item_id, field, old_value, new_value, reason, author, device, created_at,"
+	" received_at, op_id FROM event ORDER BY seq";
+/* ?1: 1 when every county is seen (then only the entries of deleted items
+ * can be tombstones). */
+static const char snap_gone_sql[] =
+	"/* snapshot */ SELECT c.entity_id, c.county, c.old_county, i.county FROM change c"
+	" LEFT JOIN item i ON i.id = c.entity_id WHERE c.entity = 'item' AND (i.id IS NULL OR ?1 = 0)"
+	" ORDER BY c.entity_id, c.seq";
+
+struct srv_snap_rows {
+	struct srv_rd *rd;
+	enum srv_snap_part part;
+	sqlite3_stmt *s;
+	size_t table; /* SRV_SNAP_RECORDS: the row of snap_records */
+	struct duban_item item;
+};
+
+static sqlite3_stmt *snap_prepare(struct srv_rd *rd, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	/* Statements of their own: the pool's cached ones may be in use. */
+	if (sqlite3_prepare_v2(rd->sql, sql, -1, &s, NULL) != SQLITE_OK) {
+		srv_log("snapshot: %s", sqlite3_errmsg(rd->sql));
+		return NULL;
+	}
+	return s;
+}
+
+static struct srv_snap_rows *sq_snap_open(struct srv_rd *rd, enum srv_snap_part part, bool all_counties)
+{
+	struct srv_snap_rows *c = xcalloc(1, sizeof *c);
+
+	c->rd = rd;
+	c->part = part;
+	duban_item_init(&c->item);
+	switch (part) {
+	case SRV_SNAP_ITEMS:
+		c->s = store_item_scan_open(rd->st);
+		break;
+	case SRV_SNAP_RECORDS:
+		c->s = snap_prepare(rd, snap_records[0].sql);
+		break;
+	case SRV_SNAP_EVENTS:
+		c->s = snap_prepare(rd, snap_events_sql);
+		break;
+	case SRV_SNAP_GONE:
+		if ((c->s = snap_prepare(rd, snap_gone_sql)))
+			sqlite3_bind_int(c->s, 1, all_counties);
+		break;
+	default:
+		break;
+	}
+	if (!c->s) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static const char *text_or_null(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+/* The next row of the record tables, going on to the next table at the
+ * end of one. */
+static int snap_next_record(struct srv_snap_rows *c, struct srv_snap_row *row)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(c->s)) == SQLITE_DONE) {
+		sqlite3_finalize(c->s);
+		c->s = NULL;
+		if (++c->table >= sizeof snap_records / sizeof snap_records[0])
+			return 0;
+		if (!(c->s = snap_prepare(c->rd, snap_records[c->table].sql)))
+			return -1;
+	}
+	if (rc != SQLITE_ROW)
+		return -1;
+	row->type = snap_records[c->table].type;
+	row->item_id = text_or_null(c->s, 1);
+	row->json = snap_records[c->table].json(c->s);
+	return 1;
+}
+
+static int sq_snap_next(struct srv_snap_rows *c, struct srv_snap_row *row)
+{
+	int rc;
+
+	memset(row, 0, sizeof *row);
+	if (!c->s)
+		return 0;
+	switch (c->part) {
+	case SRV_SNAP_ITEMS:
+		duban_item_free(&c->item);
+		duban_item_init(&c->item);
+		if ((rc = store_item_scan_next(c->s, &c->item)) <= 0)
+			return rc;
+		row->type = "item";
+		row->county = c->item.county;
+		row->item_id = c->item.id;
+		row->json = duban_item_to_json(&c->item);
+		return 1;
+	case SRV_SNAP_RECORDS:
+		return snap_next_record(c, row);
+	default:
+		break;
+	}
+	rc = sqlite3_step(c->s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return -1;
+	if (c->part == SRV_SNAP_EVENTS) {
+		row->type = "event";
+		row->item_id = text_or_null(c->s, 1);
+		row->json = event_json(c->s);
+		return 1;
+	}
+	row->item_id = text_or_null(c->s, 0);
+	row->county = text_or_null(c->s, 1);
+	row->old_county = text_or_null(c->s, 2);
+	row->now = text_or_null(c->s, 3);
+	return 1;
+}
+
+static void sq_snap_close(struct srv_snap_rows *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->s);
+	duban_item_free(&c->item);
+	free(c);
+}
+
+static bool sq_county_counts(struct srv_rd *rd, void (*cb)(void *ctx, const char *county, long long n), void *ctx)
+{
+	sqlite3_stmt *s = stmt(rd, "/* pull */ SELECT county, count(*) FROM item GROUP BY county");
+	int rc;
+
+	if (!s)
+		return false;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE;
+}
+
+static int sq_last_entry(struct srv_rd *rd, long long *seq, char token[13])
+{
+	sqlite3_stmt *s = stmt(rd, "/* pull */ SELECT seq, token FROM change ORDER BY seq DESC LIMIT 1");
+	int rc;
+
+	*seq = 0;
+	token[0] = '\0';
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(s, 0);
+		fixed(token, 13, s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 1 : -1;
+}
+
 const struct srv_pull_ops srv_sqlite_pull_ops = {
 	.begin = sq_begin,
 	.end = sq_end,
@@ -412,4 +604,9 @@ const struct srv_pull_ops srv_sqlite_pull_ops = {
 	.record_json = sq_record_json,
 	.item_county = sq_item_county,
 	.last_event = sq_last_event,
+	.snap_open = sq_snap_open,
+	.snap_next = sq_snap_next,
+	.snap_close = sq_snap_close,
+	.county_counts = sq_county_counts,
+	.last_entry = sq_last_entry,
 };

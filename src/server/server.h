@@ -83,6 +83,21 @@ bool srv_user_sees(const struct srv_user *u, const char *county);
  * the client at its next sync). */
 cJSON *srv_account_json(const struct srv_user *u);
 
+/* GET /api/v1/snapshot (snapshot.c, doc/PROTOCOL.md): everything a pull
+ * from the start would give this user, as gzip'd (when gzip) lines of JSON
+ * written while they are sent, from one read transaction.  NULL with
+ * *status and *error (JSON, the caller's) when it cannot start: 503 while
+ * SRV_SNAPSHOTS_MAX others run, 500. */
+#define SRV_SNAPSHOTS_MAX 4
+struct srv_store;
+struct srv_snapshot;
+struct srv_snapshot *srv_snapshot_open(struct srv_store *s, const struct srv_user *u, bool gzip, int *status,
+				       cJSON **error);
+/* Up to max bytes of the answer into buf: how many, 0 at its end, -1 on an
+ * error (the answer is cut short: the client sees no end line). */
+long srv_snapshot_read(struct srv_snapshot *sn, char *buf, size_t max);
+void srv_snapshot_close(struct srv_snapshot *sn);
+
 /* ---------------------------------------------------------------- store (store.h) */
 struct srv_store;
 

@@ -123,6 +123,24 @@ struct srv_change_row {
 	const char *entity, *entity_id, *county, *old_county;
 };
 
+/* The parts of a snapshot, in the order it sends them (records after
+ * their items, an attachment after its inspection, events last). */
+enum srv_snap_part {
+	SRV_SNAP_ITEMS,   /* every item: json its pull form, county its county */
+	SRV_SNAP_RECORDS, /* every record of every kind, oldest first: type, json, item_id */
+	SRV_SNAP_EVENTS,  /* every event: json, item_id */
+	SRV_SNAP_GONE,    /* item entries of the log whose item is gone, or (unless all_counties) any item entry:
+			   * item_id, county, old_county (the entry's), now (the item's county, NULL when gone) */
+	SRV_SNAP_PARTS
+};
+struct srv_snap_rows;
+struct srv_snap_row {
+	const char *type; /* "item", "note", ..., "event" */
+	const char *county, *item_id;
+	const char *old_county, *now; /* SRV_SNAP_GONE */
+	cJSON *json;
+};
+
 struct srv_pull_ops {
 	/* One snapshot for a whole page. */
 	struct srv_rd *(*begin)(struct srv_store *s);
@@ -146,6 +164,20 @@ struct srv_pull_ops {
 	int (*item_county)(struct srv_rd *rd, const char *id, char **county);
 	/* The position of the item's latest event on field (0: none). */
 	long long (*last_event)(struct srv_rd *rd, const char *item_id, const char *field);
+
+	/* The snapshot (snapshot.c) reads, in the same read transaction,
+	 * every row of one part (enum srv_snap_part) with its county or its
+	 * item; the rules (who sees what) stay with snapshot.c. */
+	struct srv_snap_rows *(*snap_open)(struct srv_rd *rd, enum srv_snap_part part, bool all_counties);
+	/* 1 a row (valid until the next call; row->json is the caller's),
+	 * 0 the end, -1 a database error. */
+	int (*snap_next)(struct srv_snap_rows *c, struct srv_snap_row *row);
+	void (*snap_close)(struct srv_snap_rows *c);
+	/* Calls cb with each county and how many items it holds; false on
+	 * a database error. */
+	bool (*county_counts)(struct srv_rd *rd, void (*cb)(void *ctx, const char *county, long long n), void *ctx);
+	/* The last entry of the log (seq 0 when it is empty): 1, or -1. */
+	int (*last_entry)(struct srv_rd *rd, long long *seq, char token[13]);
 };
 
 /* ---------------------------------------------------------------- accounts */

@@ -852,6 +852,84 @@ static int pull(struct engine *e)
 	return rc;
 }
 
+/* ---------------------------------------------------------------- the first download */
+
+/* An empty ledger takes everything in one answer (GET /api/v1/snapshot),
+ * loaded as it arrives in one bulk transaction; the pull that follows
+ * brings what changed since.  A ledger with anything in it (unsent work
+ * above all) never does: it pulls page by page. */
+struct first {
+	struct engine *e;
+	duban_snapshot *sn;
+	long long shown; /* items at the last report */
+};
+
+#define FIRST_REPORT_EVERY 1000 /* items between two reports */
+
+static bool first_sink(const char *data, size_t len, void *ctx)
+{
+	struct first *f = ctx;
+	if (duban_snapshot_feed(f->sn, data, len) != DUBAN_OK)
+		return false;
+	long long total, items = duban_snapshot_items(f->sn, &total);
+	if (items - f->shown >= FIRST_REPORT_EVERY) {
+		f->shown = items;
+		f->e->r->first_items = items;
+		f->e->r->first_total = total;
+		report(f->e);
+	}
+	return !cancelled(f->e);
+}
+
+/* Whether to try: DUBAN_SYNC_SNAPSHOT=0 turns it off (page by page always). */
+static bool first_wanted(struct engine *e)
+{
+	if (!e->o.pull || env_int("DUBAN_SYNC_SNAPSHOT", 1, 0, 1) == 0)
+		return false;
+	return duban_snapshot_fits(e->st);
+}
+
+/* 1: loaded; 0: not taken or failed without harm (the pull follows, and
+ * says what is wrong if the server cannot be reached); -1: cancelled. */
+static int first_download(struct engine *e)
+{
+	if (!first_wanted(e))
+		return 0;
+	e->r->phase = DUBAN_SYNC_PULLING;
+	struct first f = { .e = e, .sn = duban_snapshot_new(e->st) };
+	duban_request *rq = duban_request_new_stream(e->a, "/api/v1/snapshot", first_sink, &f);
+	struct duban_remote_error err;
+	duban_remote_error_clear(&err);
+	int rc = perform(e, rq, &err);
+	duban_request_free(rq);
+	long long total, items = duban_snapshot_items(f.sn, &total);
+	e->r->first_items = items;
+	e->r->first_total = total;
+	if (rc == 0 && !cancelled(e)) {
+		e->r->first_indexing = true;
+		report(e);
+		rc = duban_snapshot_finish(f.sn) == DUBAN_OK ? 0 : -1;
+		e->r->first_indexing = false;
+	}
+	if (rc == 0) {
+		/* Not a page: the pull that follows counts its own. */
+		e->r->pulled += duban_snapshot_changes(f.sn);
+		const cJSON *who = duban_snapshot_account(f.sn);
+		if (who) {
+			cJSON_Delete(e->who);
+			e->who = cJSON_Duplicate(who, true);
+		}
+	}
+	duban_snapshot_free(f.sn); /* rolls back what was not finished */
+	e->r->first_total = 0;
+	report(e);
+	if (cancelled(e)) {
+		cancel_error(&e->r->error);
+		return -1;
+	}
+	return rc == 0 ? 1 : 0;
+}
+
 /* ---------------------------------------------------------------- the log */
 
 static const char *const phase_names[] = {
@@ -1077,6 +1155,8 @@ static int run_phases(struct engine *e)
 	if (!e->o.pull)
 		return 0;
 	long long before = duban_conflict_count(e->st);
+	if (first_download(e) < 0)
+		return -1;
 	int rc = pull(e);
 	if (rc == 1) {
 		/* The server cannot serve the cursor (restored from a backup,

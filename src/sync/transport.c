@@ -553,6 +553,10 @@ struct duban_request {
 	bool local_error; /* the file could not be written */
 	int write_errno;
 
+	duban_sink_fn sink; /* a stream: the 2xx body goes here */
+	void *sink_ctx;
+	bool sink_stopped;
+
 	struct duban_buf answer;
 	bool too_big;
 	long status;
@@ -693,6 +697,16 @@ duban_request *duban_request_new_download(const struct duban_account *a, const c
 	return rq;
 }
 
+duban_request *duban_request_new_stream(const struct duban_account *a, const char *path, duban_sink_fn sink,
+					void *ctx)
+{
+	duban_request *rq = request_new(a, "GET", path);
+	rq->sink = sink;
+	rq->sink_ctx = ctx;
+	rq->retry.max_attempts = 1;
+	return rq;
+}
+
 void duban_request_free(duban_request *rq)
 {
 	if (!rq)
@@ -726,7 +740,14 @@ static size_t on_write(char *data, size_t size, size_t n, void *arg)
 	if (rq->to_file < 0) {
 		long status = 0;
 		curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &status);
-		rq->to_file = rq->download && status >= 200 && status <= 299;
+		rq->to_file = (rq->download || rq->sink) && status >= 200 && status <= 299;
+	}
+	if (rq->to_file && rq->sink) {
+		if (!rq->sink(data, len, rq->sink_ctx)) {
+			rq->sink_stopped = true;
+			return 0;
+		}
+		return len;
 	}
 	if (rq->to_file) {
 		if (fwrite(data, 1, len, rq->download) != len) {
@@ -931,6 +952,10 @@ enum duban_step duban_request_finish(duban_request *rq, CURLcode rc, double *wai
 	}
 	if (rq->too_big) {
 		fail_too_big(rq, err);
+		return DUBAN_STEP_FAILED;
+	}
+	if (rq->sink_stopped) {
+		fail(err, DUBAN_REMOTE_LOCAL, _("the answer of %s was not taken in whole"), rq->host);
 		return DUBAN_STEP_FAILED;
 	}
 	if (rc == CURLE_OK && rq->status >= 200 && rq->status <= 299) {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The sync benchmark (DESIGN.md §7): a SIZE-item ledger on duband over TLS on
-# loopback; one `duban sync` downloads it from nothing (time, items/s, bytes
-# on the wire with and without gzip, client peak RSS); a sync with nothing
+# loopback; `duban sync` downloads it into an empty ledger RUNS times (the
+# median time and client peak RSS next to the goal of issue 17), and once
+# page by page; bytes on the wire with and without gzip; a sync with nothing
 # new (requests and bytes, from the server's access log); a push of PUSH
 # queued changes.
 #
@@ -9,7 +10,8 @@
 #
 # Environment: BENCH_DIR (work dir and ledger cache, default
 # tests/bench/out), DUBAN, DUBAND (default ./duban, ./duband: use a build
-# without sanitizers), PUSH (10000), REGEN=1 rebuilds the ledger.
+# without sanitizers), PUSH (10000), REGEN=1 rebuilds the ledger, RUNS (3)
+# first downloads for the median.
 # Writes the figures to $BENCH_DIR/sync.txt.
 set -u
 
@@ -18,12 +20,13 @@ BENCH_DIR=${BENCH_DIR:-tests/bench/out}
 DUBAN=${DUBAN:-./duban}
 DUBAND=${DUBAND:-./duband}
 PUSH=${PUSH:-10000}
+RUNS=${RUNS:-3}
 REGEN=${REGEN:-0}
 DUBAN_TODAY=2026-06-15
 TZ=UTC
 LC_ALL=C.UTF-8
 export DUBAN_TODAY TZ LC_ALL
-unset DUBAN_NOW DUBAN_ROLE DUBAN_SYNC_BATCH DUBAN_SYNC_PAGE
+unset DUBAN_NOW DUBAN_ROLE DUBAN_SYNC_BATCH DUBAN_SYNC_PAGE DUBAN_SYNC_SNAPSHOT
 
 for p in "$DUBAN" "$DUBAND"; do
 	[ -x "$p" ] || { echo "bench_sync: $p not found" >&2; exit 1; }
@@ -120,8 +123,15 @@ timed() {
 	_e=$(date +%s.%N)
 	wall=$(echo "$_e - $_s" | bc)
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time")
-	echo "$_label: exit $_rc, $wall s, peak RSS ${rss:-?} KB"
+	# CPU seconds of the client: what a loaded machine changes least.
+	cpu=$(awk -F': *' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$work/time")
+	echo "$_label: exit $_rc, $wall s, peak RSS ${rss:-?} KB, client CPU ${cpu} s"
 	sed 's/^/    /' "$work/out"
+}
+
+# median COLUMN: the median of that column of the numbers on stdin.
+median() {
+	awk -v c="$1" '{ print $c }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
 lines() {
@@ -141,13 +151,40 @@ out=$BENCH_DIR/sync.txt
 {
 	echo "duban sync: $n items, duband on loopback TLS"
 	echo "client: $DUBAN"
+	echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 	echo
-	echo "== initial pull (page ${DUBAN_SYNC_PAGE:-2000})"
-	l0=$(lines)
-	timed "sync" sync
-	echo "    items/s: $(echo "$n / $wall" | bc)"
-	echo "    server: $(log_since "$l0")"
+	echo "== first download: $RUNS runs into an empty ledger (one answer, GET /api/v1/snapshot)"
+	: >"$work/first"
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		i=$((i + 1))
+		rm -f "$work/c/ledger.db" "$work/c/ledger.db-wal" "$work/c/ledger.db-shm"
+		l0=$(lines)
+		timed "sync (run $i)" sync
+		echo "    server: $(log_since "$l0")"
+		echo "$wall ${rss:-0}" >>"$work/first"
+	done
+	med_wall=$(median 1 <"$work/first")
+	med_rss=$(median 2 <"$work/first")
 	client sync --log 1 | sed 's/^/    log: /'
+	echo
+	echo "== the same page by page (DUBAN_SYNC_SNAPSHOT=0, page ${DUBAN_SYNC_PAGE:-2000}), once"
+	rm -f "$work/c/ledger.db" "$work/c/ledger.db-wal" "$work/c/ledger.db-shm"
+	l0=$(lines)
+	DUBAN_SYNC_SNAPSHOT=0
+	export DUBAN_SYNC_SNAPSHOT
+	timed "sync" sync
+	unset DUBAN_SYNC_SNAPSHOT
+	echo "    server: $(log_since "$l0")"
+	page_wall=$wall
+	page_rss=${rss:-0}
+	echo
+	echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-50s %-26s %s\n' "row" "now" "goal"
+	printf '%-50s %-26s %s\n' "first download of $n items, loopback HTTPS" \
+		"$(printf '%.2f s, %d MB' "$med_wall" $((med_rss / 1024)))" "<= 4 s, client RSS <= 48 MB"
+	printf '%-50s %-26s %s\n' "  (median of $RUNS; page by page once:" \
+		"$(printf '%.2f s, %d MB)' "$page_wall" $((page_rss / 1024)))" ""
 
 	echo
 	echo "== the same pages without gzip (curl, no Accept-Encoding)"

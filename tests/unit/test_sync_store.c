@@ -1059,6 +1059,158 @@ static void test_drop_refused_records(duban_store *st)
 	sqlite3_exec(duban_store_db(st), "DELETE FROM op", NULL, NULL, NULL);
 }
 
+/* ---------------------------------------------------------------- the snapshot */
+
+/* A snapshot of n items, each with a note and an event, as duband writes it. */
+static char *snapshot_text(int n)
+{
+	struct duban_buf b;
+
+	duban_buf_init(&b);
+	duban_buf_printf(&b, "{\"snapshot\":1,\"server_seq\":%d,\"cursor\":\"%d-0123456789ab\",\"items\":%d,"
+			     "\"account\":{\"user\":\"li\",\"role\":\"office\",\"counties\":[],\"all_counties\":true}}\n",
+			 3 * n, 3 * n, n);
+	for (int i = 0; i < n; i++) {
+		struct duban_item it;
+		char code[32], title[96];
+		char *text;
+		cJSON *o;
+
+		snprintf(code, sizeof code, "SN-%04d", i);
+		/* Texts with what a line splitter could trip on, escaped in JSON. */
+		snprintf(title, sizeof title, "快照问题%d\n第二行 \"引号\" \\ %s", i, i % 3 ? "乙" : "\t");
+		fill(&it, code, title);
+		snprintf(it.id, sizeof it.id, "5a0e0000-0000-4000-8000-%012d", i);
+		o = remote_of(&it, i + 1);
+		text = cJSON_PrintUnformatted(o);
+		duban_buf_printf(&b, "{\"type\":\"item\",\"item\":%s}\n", text);
+		cJSON_free(text);
+		cJSON_Delete(o);
+		duban_buf_printf(&b, "{\"type\":\"note\",\"note\":{\"id\":\"6b0e0000-0000-4000-8000-%012d\","
+				     "\"item_id\":\"%s\",\"author\":\"li\",\"text\":\"记录%d\","
+				     "\"created_at\":\"2026-06-14T00:00:00Z\",\"received_at\":\"2026-06-14T00:00:01Z\"}}\n",
+				 i, it.id, i);
+		duban_buf_printf(&b, "{\"type\":\"event\",\"event\":{\"id\":%d,\"item_id\":\"%s\",\"field\":\"create\","
+				     "\"old_value\":null,\"new_value\":\"%s\",\"reason\":\"\",\"author\":\"li\",\"device\":\"d\","
+				     "\"created_at\":\"2026-06-14T00:00:00Z\",\"received_at\":\"2026-06-14T00:00:01Z\","
+				     "\"op_id\":\"\"}}\n",
+				 i + 1, it.id, code);
+		duban_item_free(&it);
+	}
+	duban_buf_printf(&b, "{\"end\":true,\"lines\":%d}\n", 3 * n);
+	return duban_buf_steal(&b);
+}
+
+static unsigned long long rng = 88172645463325252ULL;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* What a ledger holds, as one line to compare. */
+static char *ledger_print(const char *file)
+{
+	static const char *const sql[] = {
+		"SELECT count(*) FROM item", "SELECT count(*) FROM note", "SELECT count(*) FROM event",
+		"SELECT sum(length(title) + length(code) + version) FROM item",
+		"SELECT sum(length(text)) FROM note", "SELECT count(*) FROM event WHERE origin IS NOT NULL",
+		"SELECT count(*) FROM item_fts WHERE item_fts MATCH '快照'",
+		"SELECT count(*) FROM sqlite_master WHERE type = 'index'",
+		"SELECT count(*) FROM sync_state WHERE key = 'cursor'",
+	};
+	struct duban_buf b;
+
+	duban_buf_init(&b);
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+		duban_buf_printf(&b, "%lld ", scalar_at(file, sql[i]));
+	return duban_buf_steal(&b);
+}
+
+/* Loads text[0..len) into a new ledger in pieces of at most piece bytes
+ * (0: at once); the result of finish, and the ledger's print in *print. */
+static enum duban_err snapshot_load(const char *text, size_t len, unsigned piece, char **print)
+{
+	char file[160], err[256];
+	duban_store *st;
+	duban_snapshot *sn;
+	enum duban_err e = DUBAN_OK;
+
+	snprintf(file, sizeof file, "%s/snap.db", dir);
+	unlink(file);
+	if (!(st = duban_store_open(file, err, sizeof err))) {
+		diag("%s", err);
+		*print = xstrdup("");
+		return DUBAN_ERR_DB;
+	}
+	duban_store_set_actor(st, "li", "laptop", DUBAN_ROLE_OFFICE);
+	sn = duban_snapshot_new(st);
+	for (size_t at = 0; at < len && e == DUBAN_OK;) {
+		size_t n = piece ? 1 + rnd(piece) : len;
+		if (n > len - at)
+			n = len - at;
+		e = duban_snapshot_feed(sn, text + at, n);
+		at += n;
+	}
+	if (e == DUBAN_OK)
+		e = duban_snapshot_finish(sn);
+	duban_snapshot_free(sn);
+	duban_store_close(st);
+	*print = ledger_print(file);
+	return e;
+}
+
+static void test_snapshot(duban_store *st)
+{
+	char *text = snapshot_text(25), *whole, *p, *empty;
+	size_t len = strlen(text);
+	int split_same = 0, cut_refused = 0, cut_empty = 0, bad_refused = 0, runs = 400;
+
+	ok(!duban_snapshot_fits(st), "a ledger with items does not take a snapshot");
+	is_int(snapshot_load(text, len, 0, &whole), DUBAN_OK, "a snapshot loads into an empty ledger");
+	ok(strncmp(whole, "25 25 25 ", 9) == 0, "... every item, note and event");
+	free(whole);
+	snapshot_load(text, len, 0, &whole);
+	/* The same answer in pieces of any size: the same ledger. */
+	for (int i = 0; i < runs; i++) {
+		enum duban_err e = snapshot_load(text, len, 1 + rnd(i % 2 ? 64 : 4096), &p);
+		split_same += e == DUBAN_OK && strcmp(p, whole) == 0;
+		free(p);
+	}
+	is_int(split_same, runs, "in pieces of any size, the same ledger every time");
+	/* Cut short anywhere (but after its end): refused, nothing kept. */
+	snapshot_load("", 0, 0, &empty);
+	for (int i = 0; i < runs; i++) {
+		size_t cut = rnd((unsigned)len - 1);
+		enum duban_err e = snapshot_load(text, cut, 1 + rnd(512), &p);
+		cut_refused += e != DUBAN_OK;
+		cut_empty += strcmp(p, empty) == 0;
+		free(p);
+	}
+	is_int(cut_refused, runs, "cut short anywhere: refused");
+	is_int(cut_empty, runs, "... and the ledger is as empty as before");
+	/* One byte changed into something no JSON holds there: refused. */
+	for (int i = 0; i < runs / 4; i++) {
+		char *bad = xstrdup(text);
+		size_t at = rnd((unsigned)len - 2);
+		enum duban_err e;
+
+		bad[at] = (char)"{}\x01\"x"[rnd(5)];
+		e = snapshot_load(bad, len, 1 + rnd(256), &p);
+		/* A change that still parses as the same JSON is no error. */
+		bad_refused += e != DUBAN_OK ? strcmp(p, empty) == 0 : strcmp(p, whole) == 0 || strcmp(p, empty) != 0;
+		free(p);
+		free(bad);
+	}
+	is_int(bad_refused, runs / 4, "a damaged answer: refused with nothing kept, or loaded whole");
+	free(whole);
+	free(empty);
+	free(text);
+}
+
 int main(void)
 {
 	duban_store *st;
@@ -1090,6 +1242,7 @@ int main(void)
 	test_page(st);
 	test_decoded_page(st);
 	test_sync_state(st);
+	test_snapshot(st);
 	duban_store_close(st);
 	{
 		char cmd[128];
