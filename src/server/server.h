@@ -105,6 +105,7 @@ struct srv_store;
  * Both return the HTTP status and set *response (never NULL on return): the
  * answer of doc/PROTOCOL.md, or {error, message}. */
 int srv_push(struct srv_store *db, const struct srv_user *u, const cJSON *request, int max_ops, cJSON **response);
+/* (The items in *response are raw JSON text: print the tree to read them.) */
 int srv_pull(struct srv_store *db, const struct srv_user *u, const char *since, int limit, cJSON **response);
 /* GET /api/v1/items?ids=ID,ID: those items as they are now, for a client
  * that must set a value back to the server's (a dropped refused change). */

@@ -847,6 +847,17 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* The page as a client reads it: its items are JSON text in the tree
+ * (raw, printed as they are), parsed here like any answer. */
+static cJSON *as_sent(cJSON *page)
+{
+	char *text = cJSON_PrintUnformatted(page);
+	cJSON_Delete(page);
+	page = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	return page;
+}
+
 /* Everything the office would download, applied to st as duban does. */
 static bool mirror_ledger(struct srv_store *s, duban_store *st)
 {
@@ -857,7 +868,8 @@ static bool mirror_ledger(struct srv_store *s, duban_store *st)
 	snprintf(office.name, sizeof office.name, "duband");
 	while (ok && more) {
 		cJSON *page = NULL;
-		ok = srv_pull(s, &office, cursor, 2000, &page) == 200 && duban_apply_page(st, page, NULL) == DUBAN_OK;
+		ok = srv_pull(s, &office, cursor, 2000, &page) == 200 && (page = as_sent(page)) &&
+		     duban_apply_page(st, page, NULL) == DUBAN_OK;
 		if (!ok)
 			srv_log("copying the ledger: %s", duban_store_errmsg(st));
 		const cJSON *next = cJSON_GetObjectItemCaseSensitive(page, "next");
