@@ -363,7 +363,7 @@ static void print_table_row(struct list_state *ls, const struct duban_row *r)
 
 static const char *const csv_headers[] = {
 	"code", "title", "kind", "county", "lead_unit", "deadline", "deadline_kind",
-	"status", "progress", "light", "updated_at", "id", "feedback_due", "repeats",
+	"status", "progress", "light", "updated_at", "feedback_due", "repeats", "id",
 };
 #define NCSV (sizeof csv_headers / sizeof csv_headers[0])
 
@@ -371,8 +371,9 @@ static void row_values(const struct duban_row *r, const char *v[NCSV], char date
 		       char fb_buf[11], char rep[16])
 {
 	snprintf(rep, 16, "%d", r->repeats);
-	v[12] = duban_date_format(r->feedback_due, fb_buf);
-	v[13] = rep;
+	/* id stays last: scripts take it as the last column */
+	v[11] = duban_date_format(r->feedback_due, fb_buf);
+	v[12] = rep;
 	snprintf(num, 16, "%d", r->progress);
 	v[0] = r->code;
 	v[1] = r->title;
@@ -385,7 +386,7 @@ static void row_values(const struct duban_row *r, const char *v[NCSV], char date
 	v[8] = num;
 	v[9] = duban_light_id(r->light);
 	v[10] = r->updated_at;
-	v[11] = r->id;
+	v[13] = r->id;
 }
 
 static void print_csv_row(const struct duban_row *r)
@@ -415,9 +416,9 @@ static void print_json_row(const struct duban_row *r, bool first)
 	for (size_t i = 0; i < NCSV; i++) {
 		if (i == 8)
 			cJSON_AddNumberToObject(obj, csv_headers[i], r->progress);
-		else if (i == 13)
+		else if (i == 12)
 			cJSON_AddNumberToObject(obj, csv_headers[i], r->repeats);
-		else if ((i == 5 || i == 12) && !*v[i])
+		else if ((i == 5 || i == 11) && !*v[i])
 			cJSON_AddNullToObject(obj, csv_headers[i]);
 		else
 			cJSON_AddStringToObject(obj, csv_headers[i], v[i]);

@@ -135,7 +135,7 @@ run d list --format csv --sort code --search 砖瓦窑
 exit_is 0 "list --format csv"
 out=$(printf '%s\n' "$out" | tr -d '\r')
 is "$(printf '%s\n' "$out" | sed -n 1p)" \
-	"code,title,kind,county,lead_unit,deadline,deadline_kind,status,progress,light,updated_at,id,feedback_due,repeats" "csv header"
+	"code,title,kind,county,lead_unit,deadline,deadline_kind,status,progress,light,updated_at,feedback_due,repeats,id" "csv header"
 is "$(printf '%s\n' "$out" | sed -n 2p | cut -d, -f1-10)" \
 	"FK-002,北岭县砖瓦窑无组织排放问题突出，群众反映强烈,problem,北岭县,市生态环境局,2026-06-20,date,in_progress,0,yellow" \
 	"csv row with the full title"
