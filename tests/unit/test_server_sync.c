@@ -323,12 +323,12 @@ static void test_open(void)
 	ok(stat(data_dir, &sb) == 0 && (sb.st_mode & 0777) == 0700, "the data directory is private (0700)");
 	snprintf(path, sizeof path, "%s/blobs", data_dir);
 	ok(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode), "blobs directory created");
-	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 4, "server schema 4");
+	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 5, "server schema 5");
 	srv_store_close(store);
 	ok(open_db("push"), "opens again");
-	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 4, "migrations run once");
-	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 10,
-	       "eight change-log triggers and two that keep the history append-only");
+	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), 5, "migrations run once");
+	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 11,
+	       "nine change-log triggers (links too) and two that keep the history append-only");
 	{
 		duban_store *st = srv_db_writer(db);
 		is_int(srv_server_seq(st), 0, "an empty log has sequence 0");

@@ -81,10 +81,10 @@ static void test_open(void)
 		diag("%s", err);
 		exit(done_testing());
 	}
-	is_int(duban_store_schema_version(st), 6, "schema version 6");
+	is_int(duban_store_schema_version(st), 7, "schema version 7");
 	is_int(duban_item_total(st), 0, "empty");
 	duban_store_close(st);
-	is_int(scalar("PRAGMA user_version"), 6, "user_version on disk");
+	is_int(scalar("PRAGMA user_version"), 7, "user_version on disk");
 	/* 5 -> 6: the per-day counts read the index alone */
 	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'item_due_light'"), 1,
 	       "item_due_light, the covering index of the per-day counts");

@@ -132,13 +132,13 @@ static void test_migration_from_v1(void)
 
 	snprintf(p1, sizeof p1, "%s/v1.db", dir);
 	sqlite3_open(p1, &db);
-	/* The tables (and item's columns) migrations 2 to 6 touch, as schema 1
+	/* The tables (and item's columns) migrations 2 to 7 touch, as schema 1
 	 * made them. */
 	sqlite3_exec(db,
 		     "CREATE TABLE item (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, code TEXT NOT NULL,"
 		     " start TEXT, deadline TEXT, deadline_kind TEXT NOT NULL DEFAULT 'date',"
 		     " status TEXT NOT NULL DEFAULT 'not_started', progress INTEGER NOT NULL DEFAULT 0,"
-		     " due_key TEXT NOT NULL DEFAULT '9999-12-31');"
+		     " due_key TEXT NOT NULL DEFAULT '9999-12-31', duplicate_of TEXT NOT NULL DEFAULT '');"
 		     "CREATE TABLE note (id TEXT PRIMARY KEY, item_id TEXT NOT NULL, author TEXT NOT NULL,"
 		     " text TEXT NOT NULL, created_at TEXT NOT NULL);"
 		     "CREATE TABLE inspection (id TEXT PRIMARY KEY, item_id TEXT NOT NULL, created_at TEXT NOT NULL);"
@@ -165,7 +165,7 @@ static void test_migration_from_v1(void)
 		diag("%s", err);
 		return;
 	}
-	is_int(duban_store_schema_version(st), 6, "migrated to schema 6");
+	is_int(duban_store_schema_version(st), 7, "migrated to schema 7");
 	is_int(duban_outbox_read(st, 0, 4, ops, &got), DUBAN_OK, "outbox of the migrated ledger reads");
 	is_int(got, 3, "every op kept");
 	if (got == 3) {
@@ -195,8 +195,8 @@ static void test_fresh(duban_store *st)
 	struct duban_op op;
 	long long first;
 
-	is_int(duban_store_schema_version(st), 6, "a new ledger is schema 6");
-	is_int(scalar("PRAGMA user_version"), 6, "user_version 6 on disk");
+	is_int(duban_store_schema_version(st), 7, "a new ledger is schema 7");
+	is_int(scalar("PRAGMA user_version"), 7, "user_version 7 on disk");
 	fill(&it, "S-001", "砂石厂噪声扰民");
 	duban_item_insert(st, &it);
 	ok(first_op(st, 0, &op) == 1, "the create is queued");
