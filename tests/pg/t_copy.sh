@@ -26,8 +26,9 @@ push "$(op_create "$create_a" "$A" CP-001 甲县)" "$(op_create "$(uuid)" "$B" C
 result_is 0 applied "three items on SQLite"
 push "$(op_set "$(uuid)" "$A" progress 0 40)" "$(op_note "$(uuid)" "$A" "$(uuid)" '复制之前的记录')" \
 	"$(op_status "$(uuid)" "$A" not_started in_progress)" "$(op_delete "$(uuid)" "$C")" \
-	"$(op_set "$(uuid)" "$B" county 乙县 甲县)"
-result_is 0 applied "edits, a note, a status, a deletion and a county move"
+	"$(op_set "$(uuid)" "$B" county 乙县 甲县)" "$(op_link "$(uuid)" "$A" "$(uuid)" "$B" link 同一园区)"
+result_is 0 applied "edits, a note, a status, a deletion, a county move and a link"
+result_is 5 applied "... the link too"
 printf 'attached bytes' >"$tmp/blob"
 sha=$(sha256sum "$tmp/blob" | cut -d' ' -f1)
 req -X PUT -H "Authorization: Bearer $boss" --data-binary @"$tmp/blob" "$URL/api/v1/blobs/$sha"
@@ -46,6 +47,7 @@ exit_is 0 "duband copy exits 0"
 grep -q DIFFERENT "$tmp/copy.out"
 ok $((! $?)) "every count is the same on both sides"
 is "$(awk '$1 == "items" { print $2, $3 }' "$tmp/copy.out")" "2 2" "the counts name the 2 items"
+is "$(awk '$1 == "records" { print $2, $3 }' "$tmp/copy.out")" "2 2" "... and the 2 records, the note and the link"
 is "$(awk '$1 == "change" { print ($3 == $4 && $3 > 0) }' "$tmp/copy.out")" 1 "... and the change log"
 diag "$(sed 's/^/  /' "$tmp/copy.out")"
 
