@@ -13,6 +13,7 @@
 
 #include "duban/csv.h"
 #include "duban/date.h"
+#include "duban/feedback.h"
 #include "duban/json.h"
 #include "duban/notice.h"
 #include "duban/ladder.h"
@@ -38,11 +39,13 @@ enum {
 	OPT_FORMAT,
 	OPT_LADDER,
 	OPT_REPLY_DAYS,
+	OPT_FEEDBACK,
 };
 
 struct ov_opts {
 	struct cli_filter cf;
 	bool due_only, issue_all, dry_run, force, html;
+	bool feedback;       /* --feedback: the feedback step of late complaints */
 	const char *issue;   /* code or id */
 	int step;            /* -1: the next due */
 	duban_date date;
@@ -81,6 +84,9 @@ static void overdue_help(void)
 		"      --reply-days N      the letters ask for a written reply within N days\n"
 		"                          (default 7, or `set reply-days`)\n"
 		"  -h, --help              show this help\n"), stdout);
+	fputs(_("      --feedback          instead, the complaints whose feedback (办理情况反馈)\n"
+		"                          is overdue, with the feedback step (反馈催办): the\n"
+		"                          ladder's first step, due from the day after\n"), stdout);
 }
 
 /* The ladder and the reply days: the options, else `set ladder` and `set
@@ -585,6 +591,7 @@ static int parse_opt(struct ov_opts *o, int c, const char *arg)
 {
 	switch (c) {
 	case OPT_DUE: o->due_only = true; return CLI_OK;
+	case OPT_FEEDBACK: o->feedback = true; return CLI_OK;
 	case OPT_ISSUE: o->issue = arg; return CLI_OK;
 	case OPT_ISSUE_ALL: o->issue_all = true; return CLI_OK;
 	case OPT_LETTER: o->letter = arg; return CLI_OK;
@@ -630,6 +637,99 @@ static int parse_opt(struct ov_opts *o, int c, const char *arg)
 		return CLI_OK;
 	}
 	return CLI_USAGE;
+}
+
+/* ---------------------------------------------------------------- --feedback */
+
+struct fb_list {
+	duban_store *st;
+	const struct duban_ladder *l;
+	duban_date today;
+	enum ov_format format;
+	int n;
+	cJSON *json;
+};
+
+/* One late complaint: code, title, county, feedback due, days late and the
+ * feedback step, as a table line, a CSV record or a JSON object. */
+static int feedback_row(const struct duban_item *it, void *ctx)
+{
+	struct fb_list *f = ctx;
+	struct duban_feedback_step st;
+	char due[11], since[11], taken[11], days[16];
+	if (duban_feedback_step_of(f->st, it, f->l, f->today, &st) != DUBAN_OK || !st.overdue)
+		return 0;
+	duban_date_format(st.since - 1, due);
+	duban_date_format(st.since, since);
+	duban_date_format(st.taken_on, taken);
+	snprintf(days, sizeof days, "%d", st.days);
+	const char *kind = duban_action_kind_id(st.kind);
+	f->n++;
+	if (f->format == OV_JSON) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "code", it->code);
+		cJSON_AddStringToObject(o, "title", it->title);
+		cJSON_AddStringToObject(o, "county", it->county);
+		cJSON_AddStringToObject(o, "feedback_due", due);
+		cJSON_AddNumberToObject(o, "days_late", st.days);
+		cJSON_AddStringToObject(o, "step", kind);
+		cJSON_AddBoolToObject(o, "step_due", st.due);
+		cJSON_AddStringToObject(o, "step_since", since);
+		if (*taken)
+			cJSON_AddStringToObject(o, "step_taken_on", taken);
+		cJSON_AddStringToObject(o, "id", it->id);
+		cJSON_AddItemToArray(f->json, o);
+		return 0;
+	}
+	if (f->format == OV_CSV) {
+		const char *v[] = { it->code, it->title, it->county, due, days, kind, st.due ? "true" : "false", since, taken, it->id };
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+			duban_csv_write_cell(stdout, v[i], i == 0);
+		duban_csv_end_record(stdout);
+		return 0;
+	}
+	char *step = st.due ? xasprintf(_("%s due since %s"), duban_action_kind_name(st.kind), since)
+			    : xasprintf(_("%s sent %s"), duban_action_kind_name(st.kind), taken);
+	char *title = duban_sanitize(it->title, false), *cut = duban_pad(title, 24, false);
+	char *code = duban_sanitize(it->code, false), *county = duban_sanitize(it->county, false);
+	printf("%s  %s  %s  %s  %4d  %s\n", code, cut, county, due, st.days, step);
+	free(step);
+	free(title);
+	free(cut);
+	free(code);
+	free(county);
+	return 0;
+}
+
+static int list_feedback(struct cli_ctx *ctx, struct ov_opts *o, const struct duban_ladder *l)
+{
+	struct duban_filter f = o->cf.f;
+	struct fb_list fl = { ctx->st, l, duban_today(), o->format, 0, NULL };
+	static const char *const heads[] = { "code", "title", "county", "feedback_due", "days_late", "step",
+					     "step_due", "step_since", "step_taken_on", "id" };
+	f.feedback_overdue = true;
+	if (o->format == OV_JSON)
+		fl.json = cJSON_CreateArray();
+	if (o->format == OV_CSV) {
+		for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+			duban_csv_write_cell(stdout, heads[i], i == 0);
+		duban_csv_end_record(stdout);
+	}
+	enum duban_err err = duban_query_each(ctx->st, &f, DUBAN_SORT_CODE, feedback_row, &fl);
+	if (err != DUBAN_OK) {
+		cJSON_Delete(fl.json);
+		return cli_store_error(ctx, err, _("cannot read the ledger"));
+	}
+	if (fl.json) {
+		char *text = duban_json_print(fl.json, true);
+		puts(text ? text : "[]");
+		free(text);
+		cJSON_Delete(fl.json);
+	} else if (o->format == OV_TABLE) {
+		printf(ngettext("%d complaint with its feedback overdue\n", "%d complaints with their feedback overdue\n",
+				(unsigned long)fl.n), fl.n);
+	}
+	return CLI_OK;
 }
 
 /* Options that only make sense together; a message and CLI_USAGE when not. */
@@ -679,6 +779,7 @@ int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "ladder", required_argument, NULL, OPT_LADDER },
 		{ "reply-days", required_argument, NULL, OPT_REPLY_DAYS },
+		{ "feedback", no_argument, NULL, OPT_FEEDBACK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -710,6 +811,12 @@ int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	if (!cli_store(ctx, &rc))
 		return rc;
+	if (o.feedback && (o.issue || o.issue_all)) {
+		cli_error(_("--feedback lists; record the reminder with `duban action CODE --kind reminder`"));
+		return CLI_USAGE;
+	}
+	if (o.feedback)
+		return list_feedback(ctx, &o, &l);
 	if (o.issue)
 		return issue_one(ctx, &o, &l);
 	if (o.issue_all)

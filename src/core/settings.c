@@ -690,7 +690,7 @@ static bool parse_term(struct duban_filter_expr *e, const char *key, const char 
 		snprintf(err, errlen, _("%s: use %s=VALUE"), key, key);
 		return false;
 	}
-	if (!*value && strcmp(key, "overdue") != 0) {
+	if (!*value && strcmp(key, "overdue") != 0 && strcmp(key, "feedback-overdue") != 0) {
 		snprintf(err, errlen, _("%s: empty value"), key);
 		return false;
 	}
@@ -707,6 +707,15 @@ static bool parse_term(struct duban_filter_expr *e, const char *key, const char 
 		f->kind = duban_kind_parse(value);
 		if (f->kind < 0) {
 			snprintf(err, errlen, _("kind: unknown value \"%s\" (problem, complaint)"), value);
+			return false;
+		}
+		return true;
+	}
+	if (strcmp(key, "feedback-overdue") == 0) {
+		if (!*value)
+			value = "true";
+		if (!parse_bool(value, &f->feedback_overdue)) {
+			snprintf(err, errlen, _("feedback-overdue: expected true or false, not \"%s\""), value);
 			return false;
 		}
 		return true;
@@ -787,6 +796,8 @@ bool duban_filter_expr_parse(struct duban_filter_expr *e, const char *expr, char
 			okay = false;
 		} else if (strcmp(word, "overdue") == 0) {
 			okay = parse_term(e, "overdue", "=", "", err, errlen);
+		} else if (strcmp(word, "feedback-overdue") == 0) {
+			okay = parse_term(e, "feedback-overdue", "=", "", err, errlen);
 		} else if (split_term(word, key, sizeof key, op, &value)) {
 			char *v = duban_trim(xstrdup(value));
 			okay = parse_term(e, key, op, v, err, errlen);
@@ -867,6 +878,10 @@ char *duban_filter_summary(const struct duban_filter *f)
 	if (f->overdue) {
 		sep(&b);
 		duban_buf_puts(&b, _("overdue"));
+	}
+	if (f->feedback_overdue) {
+		sep(&b);
+		duban_buf_puts(&b, _("feedback overdue"));
 	}
 	char d1[11], d2[11];
 	if (f->due_after != DUBAN_DATE_NONE && f->due_before != DUBAN_DATE_NONE) {
@@ -961,6 +976,8 @@ char *duban_filter_expr_format(const struct duban_filter *f, int sort, bool desc
 		put_term(&b, "kind=", duban_kind_id((enum duban_kind)f->kind));
 	if (f->overdue)
 		put_term(&b, "overdue", NULL);
+	if (f->feedback_overdue)
+		put_term(&b, "feedback-overdue", NULL);
 	if (f->due_after != DUBAN_DATE_NONE)
 		put_term(&b, "due>=", duban_date_format(f->due_after, d));
 	if (f->due_before != DUBAN_DATE_NONE)

@@ -67,7 +67,8 @@ static int cmd_filter(struct tui *t, char *args)
  * search is search=TEXT), so an unknown one is an error, not a search. */
 static bool is_name(const char *args)
 {
-	return *args && !strpbrk(args, " \t=<>\"") && strcmp(args, "overdue") != 0;
+	return *args && !strpbrk(args, " \t=<>\"") && strcmp(args, "overdue") != 0
+	       && strcmp(args, "feedback-overdue") != 0;
 }
 
 static void unknown_filter(struct tui *t, const char *name)
@@ -340,7 +341,7 @@ int tui_command(struct tui *t, const char *line)
 /* The words a filter expression takes (duban_filter_expr_parse). */
 static const char *const filter_terms[] = {
 	"county=", "township=", "status=", "status!=", "light=", "category=", "unit=", "kind=", "round=",
-	"overdue", "due<", "due>", "search=", "sort=",
+	"overdue", "due<", "due>", "search=", "sort=", "feedback-overdue",
 };
 
 struct candidates {

@@ -122,7 +122,17 @@ run d show P1
 unlike "$out" "Feedback due" "a problem has no feedback clock"
 is "$(d show D1 --format json | jq -r '[.feedback_due, .feedback_overdue] | join(" ")')" "2026-06-11 true" \
 	"show --format json: feedback_due and feedback_overdue"
+run d overdue --feedback
+exit_is 0 "overdue --feedback"
+like "$out" "D1" "lists D1"
+like "$out" "reminder due since 2026-06-12" "... with its feedback step due"
+unlike "$out" "D2" "... and not D2 (2 days left)"
+like "$out" "1 complaint with its feedback overdue" "... and counts one"
 d action D1 --kind reminder --date 2026-06-12 --text 请于三日内反馈办理情况 >/dev/null 2>&1
+is "$(d overdue --feedback --format csv | sed 1d | cut -d, -f1,5,6,7,9 | tr -d '\r')" "D1,4,reminder,false,2026-06-12" \
+	"overdue --feedback --format csv: the reminder of 06-12 took the step"
+is "$(d overdue --feedback --format json | jq -r '.[0] | [.code, .step_due] | join(" ")')" "D1 false" \
+	"overdue --feedback --format json"
 run d show D1
 like "$out" "reminder sent 2026-06-12" "a reminder after the due date takes the step"
 is "$(d list --feedback-overdue --format csv | sed 1d | cut -d, -f1 | tr '\n' ' ')" "D1 " "list --feedback-overdue: D1 only"

@@ -26,8 +26,9 @@ push "$(op_create "$create_a" "$A" CP-001 甲县)" "$(op_create "$(uuid)" "$B" C
 result_is 0 applied "three items on SQLite"
 push "$(op_set "$(uuid)" "$A" progress 0 40)" "$(op_note "$(uuid)" "$A" "$(uuid)" '复制之前的记录')" \
 	"$(op_status "$(uuid)" "$A" not_started in_progress)" "$(op_delete "$(uuid)" "$C")" \
-	"$(op_set "$(uuid)" "$B" county 乙县 甲县)"
-result_is 0 applied "edits, a note, a status, a deletion and a county move"
+	"$(op_set "$(uuid)" "$B" county 乙县 甲县)" "$(op_link "$(uuid)" "$A" "$(uuid)" "$B" link 同一园区)"
+result_is 0 applied "edits, a note, a status, a deletion, a county move and a link"
+result_is 5 applied "... the link too"
 # A notice record (an objection): every record table is copied and counted.
 push "$(printf '{"id":"%s","client_seq":%d,"kind":"notice.add","item_id":"%s","created_at":"%s","body":{"id":"%s","item_id":"%s","kind":"objection","date":"2026-06-10","from":"群众","text":"对整改结果有异议","created_at":"%s"}}' \
 	"$(uuid)" "$(next_seq)" "$A" "$DUBAN_NOW" "$(uuid)" "$A" "$DUBAN_NOW")"
@@ -53,6 +54,7 @@ grep -q DIFFERENT "$tmp/copy.out"
 ok $((! $?)) "every count is the same on both sides"
 is "$(awk '$1 == "items" { print $2, $3 }' "$tmp/copy.out")" "2 2" "the counts name the 2 items"
 is "$(awk '$1 == "policies" { print $2, $3 }' "$tmp/copy.out")" "1 1" "... and the policy"
+is "$(awk '$1 == "records" { print $2, $3 }' "$tmp/copy.out")" "3 3" "... and the 3 records, the note, the objection and the link"
 is "$(awk '$1 == "change" { print ($3 == $4 && $3 > 0) }' "$tmp/copy.out")" 1 "... and the change log"
 diag "$(sed 's/^/  /' "$tmp/copy.out")"
 

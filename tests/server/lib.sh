@@ -400,6 +400,13 @@ op_note() {
 		"$1" "$(next_seq)" "$2" "$DUBAN_NOW" "$3" "$2" "$(jstr "$4")" "$DUBAN_NOW"
 }
 
+# op_link OPID ITEMID LINKID OTHERID KIND WHY: a link.add op (kind link,
+# repeat or unlink).
+op_link() {
+	printf '{"id":"%s","client_seq":%d,"kind":"link.add","item_id":"%s","created_at":"%s","body":{"id":"%s","item_id":"%s","other_id":"%s","kind":"%s","why":%s,"created_at":"%s"}}' \
+		"$1" "$(next_seq)" "$2" "$DUBAN_NOW" "$3" "$2" "$4" "$5" "$(jstr "$6")" "$DUBAN_NOW"
+}
+
 # client_seq: each op of the test gets the next number (kept in a file so
 # that command substitutions share it).
 next_seq() {

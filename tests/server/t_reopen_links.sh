@@ -38,10 +38,6 @@ is "$(grep '"type":"event"' "$tmp/changes" | jq -r "select(.event.item_id == \"$
 	"closed>in_progress|又冒黑烟|boss" "the history records the rebound, its reason and the office"
 
 # ---------------------------------------------------------------- links
-op_link() { # OPID ITEMID LINKID OTHER KIND WHY
-	printf '{"id":"%s","client_seq":%d,"kind":"link.add","item_id":"%s","created_at":"%s","body":{"id":"%s","item_id":"%s","other_id":"%s","kind":"%s","why":%s,"created_at":"%s"}}' \
-		"$1" "$(next_seq)" "$2" "$DUBAN_NOW" "$3" "$2" "$4" "$5" "$(jstr "$6")" "$DUBAN_NOW"
-}
 L1=$(uuid)
 TOKEN=$li
 opl=$(uuid)

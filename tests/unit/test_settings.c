@@ -332,6 +332,7 @@ static void test_filter_format(void)
 		"township=\"a b\" category=采砂 unit=水务局 round=第二轮 kind=complaint",
 		"overdue due>=2026-06-01 due<2026-07-01 search=\"非法 采砂\" sort=code-",
 		"search=\"say \\\"hi\\\"\" sort=progress",
+		"kind=complaint feedback-overdue",
 	};
 	char err[256];
 	for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
@@ -397,6 +398,13 @@ static void test_summary(void)
 	duban_filter_expr_parse(&e, "overdue due<2026-07-01", err, sizeof err);
 	s = duban_filter_summary(&e.filter);
 	is_str(s, "overdue · due by 2026-06-30", "overdue and a date");
+	free(s);
+	duban_filter_expr_free(&e);
+	duban_filter_expr_init(&e);
+	ok(duban_filter_expr_parse(&e, "feedback-overdue", err, sizeof err) && e.filter.feedback_overdue,
+	   "feedback-overdue as a bare word");
+	s = duban_filter_summary(&e.filter);
+	is_str(s, "feedback overdue", "... and in the summary");
 	free(s);
 	duban_filter_expr_free(&e);
 	s = duban_filter_summary(NULL);
