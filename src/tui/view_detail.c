@@ -360,7 +360,11 @@ static void add_notice(struct build *bd)
 		const struct duban_notice *o = &r[ns.notice];
 		const char *state = bd->item->status != DUBAN_STATUS_PUBLICIZED ? ""
 				    : o->end >= duban_today() ? _(" (running)") : _(" (ended: due for closing)");
-		char *text = xasprintf(_("%s to %s%s"), duban_date_format(o->date, a), duban_date_format(o->end, b), state);
+		/* The preview's one line is cut at the pane's edge: there the
+		 * end and the state, which say whether the item may close. */
+		char *text = bd->d->preview ? xasprintf(_("until %s%s"), duban_date_format(o->end, b), state)
+					    : xasprintf(_("%s to %s%s"), duban_date_format(o->date, a),
+							duban_date_format(o->end, b), state);
 		add_field(bd, _("Public notice"), text, TUI_EL_DEFAULT);
 		free(text);
 		if (o->place && *o->place)
@@ -380,6 +384,14 @@ static void add_notice(struct build *bd)
 		/* TRANSLATORS: an objection in the detail: when (and who), the
 		 * text, its state. */
 		char *text = xasprintf(_("%s: %s [%s]"), when, r[i].text ? r[i].text : "", state);
+		if (bd->d->preview) {
+			/* The state first: the preview's one line is cut at
+			 * the pane's edge, and open or settled is what counts. */
+			free(text);
+			/* TRANSLATORS: an objection in the preview pane: its
+			 * state, when (and who), the text. */
+			text = xasprintf(_("[%s] %s: %s"), state, when, r[i].text ? r[i].text : "");
+		}
 		free(when);
 		add_field(bd, label, text, by < 0 ? TUI_EL_ERROR : TUI_EL_DEFAULT);
 		free(label);

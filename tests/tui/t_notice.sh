@@ -64,6 +64,22 @@ leave
 is "$(d objection list "$code" --format json | jq -r '[.[] | .state] | join(" ")')" "dismissed open" \
 	"duban objection list: the first dismissed, the second open"
 
+# The preview pane keeps one line per field, cut at its edge: the notice's
+# end and state, and each objection's state, come first there.
+start 120 40
+wait_for "$OFFLINE"
+keys :
+text "goto $code"
+keys Enter
+wait_quiet
+screen_has "$(L "│ Public notice  until 2026-06-25 (running)" "│ 公示           至 2026-06-25（公示中）")" \
+	"the preview: the notice's end and that it runs"
+screen_has "$(L "│ Objection 1    [dismissed 2026-06-15" "│ 异议 1         ［2026-06-15 不成立")" \
+	"... a settled objection's state first"
+screen_has "$(L "│ Objection 2    [open] 2026-06-15, 村民李某" "│ 异议 2         ［未处理］2026-06-15，村民李某")" \
+	"... an open one's too"
+leave
+
 start 80 24 DUBAN_ROLE=inspector
 wait_for "$OFFLINE"
 open_item "$code"
