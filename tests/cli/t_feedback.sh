@@ -55,7 +55,7 @@ like "$out" "4000 inserted" "all 4,000 of them"
 
 # Far in the future every pending clock is overdue: the listing gives each
 # one's due date.
-DUBAN_TODAY=2200-01-01 d list --feedback-overdue --format csv | sed 1d | cut -d, -f1,13 | sort >"$tmp/got_due.txt"
+DUBAN_TODAY=2200-01-01 d list --feedback-overdue --format csv | sed 1d | cut -d, -f1,11 | sort >"$tmp/got_due.txt"
 awk -F, '$3 == "" && $4 == "open" { print $1 "," $2 }' "$tmp/expect_due.txt" | sort >"$tmp/want_due.txt"
 is "$(wc -l <"$tmp/got_due.txt" | tr -d ' ')" "$(wc -l <"$tmp/want_due.txt" | tr -d ' ')" \
 	"as many pending clocks as Python counts ($(wc -l <"$tmp/want_due.txt" | tr -d ' '))"
@@ -82,7 +82,7 @@ done
 mkdir -p "$tmp/cfg/duban"
 printf 'set feedback-days "12 回头看:15 省:5"\n' >"$tmp/cfg/duban/config"
 XDG_CONFIG_HOME=$tmp/cfg DUBAN_TODAY=2200-01-01 d list --feedback-overdue --format csv --round 回头看 |
-	sed 1d | cut -d, -f1,13 | sort >"$tmp/got15.txt"
+	sed 1d | cut -d, -f1,11 | sort >"$tmp/got15.txt"
 python3 - "$tmp/gen.csv" "$tmp/want15.txt" <<'PY'
 import csv, datetime, re, sys
 out = []
@@ -132,7 +132,7 @@ is "$(d list --feedback-overdue --format csv | sed 1d | wc -l | tr -d ' ')" 0 "a
 unlike "$(d show D1)" "Feedback due" "and show no longer counts"
 run d edit D2 --set 交办日期=2026-06-01
 exit_is 0 "the transfer date is edited by its Chinese name"
-is "$(d list --feedback-overdue --format csv | sed 1d | cut -d, -f1,13 | tr '\n' ' ')" "D2,2026-06-08 " \
+is "$(d list --feedback-overdue --format csv | sed 1d | cut -d, -f1,11 | tr '\n' ' ')" "D2,2026-06-08 " \
 	"D2 moved: due 2026-06-08, overdue"
 run d edit D2 --set transferred_on=2026-02-30
 exit_is 4 "an impossible transfer date is refused"
