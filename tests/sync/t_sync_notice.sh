@@ -26,7 +26,9 @@ ok $? "$code lies in the inspector's county"
 NOTICE_SQL="SELECT kind, id, date, coalesce(end_date, ''), place, contact, person, text, objection_id, upheld FROM notice ORDER BY id"
 
 # ---------------------------------------------------------------- the office publicizes
-crun o status $code in_progress && crun o status $code requested && crun o status $code verified
+# verified only by signing both levels of the default chain
+crun o status $code in_progress && crun o status $code requested &&
+	crun o accept $code --level county --pass --opinion 同意 && crun o accept $code --level city --pass --opinion 同意
 crun o status $code publicized --start 2026-06-01 --days 7 --place 县政府网站 --contact 0871-6212345
 exit_is 0 "the office publicizes $code, notice 2026-06-01 to 2026-06-08"
 sync_until o 5

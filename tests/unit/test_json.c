@@ -511,9 +511,9 @@ static char *random_text(void)
 	char *s = calloc(1, n * 8 + 1);
 	for (size_t i = 0; i < n; i++) {
 		if (next_rand() % 3 == 0) {
-			/* A string of one byte: strncat from a lone char trips
-			 * -Wstringop-truncation under some optimisers. */
-			char c[2] = { (char)(1 + next_rand() % 255), 0 };
+			/* A string, not strncat of one char: GCC's -Wstringop-truncation
+			 * rejects that under -Werror. */
+			char c[2] = { (char)(1 + next_rand() % 255), '\0' };
 			strcat(s, c);
 		} else {
 			strcat(s, pieces[next_rand() % (sizeof pieces / sizeof pieces[0])]);

@@ -132,13 +132,13 @@ static void test_migration_from_v1(void)
 
 	snprintf(p1, sizeof p1, "%s/v1.db", dir);
 	sqlite3_open(p1, &db);
-	/* The tables (and item's columns) migrations 2 to 7 touch, as schema 1
-	 * made them. */
+	/* The tables (and item's columns) the later migrations touch, as schema
+	 * 1 made them (duplicate_of: migration 9 indexes it). */
 	sqlite3_exec(db,
 		     "CREATE TABLE item (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, code TEXT NOT NULL,"
 		     " start TEXT, deadline TEXT, deadline_kind TEXT NOT NULL DEFAULT 'date',"
 		     " status TEXT NOT NULL DEFAULT 'not_started', progress INTEGER NOT NULL DEFAULT 0,"
-		     " due_key TEXT NOT NULL DEFAULT '9999-12-31', duplicate_of TEXT NOT NULL DEFAULT '');"
+		     " duplicate_of TEXT NOT NULL DEFAULT '', due_key TEXT NOT NULL DEFAULT '9999-12-31');"
 		     "CREATE TABLE note (id TEXT PRIMARY KEY, item_id TEXT NOT NULL, author TEXT NOT NULL,"
 		     " text TEXT NOT NULL, created_at TEXT NOT NULL);"
 		     "CREATE TABLE inspection (id TEXT PRIMARY KEY, item_id TEXT NOT NULL, created_at TEXT NOT NULL);"
