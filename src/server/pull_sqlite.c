@@ -351,23 +351,27 @@ static cJSON *policy_json(sqlite3_stmt *s)
 	return o;
 }
 
+/* The record tables: each one's columns, as its pull converter reads them,
+ * in the order a snapshot sends the tables (an attachment may name an
+ * inspection).  A new record kind is one more line. */
+#define RECORD_TABLES(X)                                                                                          \
+	X(note, "id, item_id, author, text, created_at, received_at")                                               \
+	X(inspection, "id, item_id, date, level, inspectors, place, findings, passed, author, created_at,"          \
+		      " received_at, criteria")                                                                     \
+	X(action, "id, item_id, kind, date, due, text, author, created_at, received_at")                           \
+	X(attachment, "id, item_id, inspection_id, sha256, name, mime, size, author, created_at, received_at, kind") \
+	X(notice, "id, item_id, kind, date, end_date, place, contact, person, text, objection_id, upheld, author,"   \
+		  " created_at, received_at")                                                                       \
+	X(link, "id, item_id, other_id, kind, why, author, created_at, received_at")
+
+#define RECORD_READ(table, cols) { #table, "/* pull */ SELECT " cols " FROM " #table " WHERE id = ?", table##_json },
+
 static const struct {
 	const char *entity, *sql;
 	cJSON *(*json)(sqlite3_stmt *s);
 } record_reads[] = {
 	{ "policy", "/* pull */ SELECT key, value, updated_at FROM policy WHERE key = ?", policy_json },
-	{ "note", "/* pull */ SELECT id, item_id, author, text, created_at, received_at FROM note WHERE id = ?",
-	  note_json },
-	{ "inspection", "/* pull */ SELECT id, item_id, date, level, inspectors, place, findings, passed, author,"
-			" created_at, received_at, criteria FROM inspection WHERE id = ?", inspection_json },
-	{ "action", "/* pull */ SELECT id, item_id, kind, date, due, text, author, created_at, received_at FROM action"
-		    " WHERE id = ?", action_json },
-	{ "attachment", "/* pull */ SELECT id, item_id, inspection_id, sha256, name, mime, size, author, created_at,"
-			" received_at, kind FROM attachment WHERE id = ?", attachment_json },
-	{ "notice", "/* pull */ SELECT id, item_id, kind, date, end_date, place, contact, person, text, objection_id,"
-		    " upheld, author, created_at, received_at FROM notice WHERE id = ?", notice_json },
-	{ "link", "/* pull */ SELECT id, item_id, other_id, kind, why, author, created_at, received_at FROM link"
-		  " WHERE id = ?", link_json },
+	RECORD_TABLES(RECORD_READ)
 	{ "event", "/* pull */ SELECT seq, item_id, field, old_value, new_value, reason, author, device, created_at,"
 		   " received_at, op_id FROM event WHERE seq = ?", event_json },
 };
@@ -402,25 +406,14 @@ static cJSON *sq_record_json(struct srv_rd *rd, const char *entity, const char *
 
 /* ---------------------------------------------------------------- the snapshot */
 
-/* The record tables in the order a snapshot sends them (an attachment may
- * name an inspection): a new record kind is one more row, with its pull
- * converter and its columns as record_reads selects them. */
+#define SNAP_RECORDS(table, cols) { #table, "/* snapshot */ SELECT " cols " FROM " #table " ORDER BY rowid", table##_json },
+
+/* Every row of every record table, in RECORD_TABLES' order. */
 static const struct {
 	const char *type, *sql;
 	cJSON *(*json)(sqlite3_stmt *s);
 } snap_records[] = {
-	{ "note", "/* snapshot */ SELECT id, item_id, author, text, created_at, received_at FROM note ORDER BY rowid",
-	  note_json },
-	{ "inspection", "/* snapshot */ SELECT id, item_id, date, level, inspectors, place, findings, passed, author,"
-			" created_at, received_at, criteria FROM inspection ORDER BY rowid", inspection_json },
-	{ "action", "/* snapshot */ SELECT id, item_id, kind, date, due, text, author, created_at, received_at"
-		    " FROM action ORDER BY rowid", action_json },
-	{ "attachment", "/* snapshot */ SELECT id, item_id, inspection_id, sha256, name, mime, size, author, created_at,"
-			" received_at, kind FROM attachment ORDER BY rowid", attachment_json },
-	{ "notice", "/* snapshot */ SELECT id, item_id, kind, date, end_date, place, contact, person, text, objection_id,"
-		    " upheld, author, created_at, received_at FROM notice ORDER BY rowid", notice_json },
-	{ "link", "/* snapshot */ SELECT id, item_id, other_id, kind, why, author, created_at, received_at FROM link"
-		  " ORDER BY rowid", link_json },
+	RECORD_TABLES(SNAP_RECORDS)
 };
 
 static const char snap_events_sql[] =
