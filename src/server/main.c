@@ -741,7 +741,10 @@ static int token_list(struct srv_store *db, const char *user)
 	return EXIT_OK;
 }
 
-static int cmd_token(int argc, char **argv)
+/* The options of a command that takes only the store: --data/--store DIR
+ * into *data.  -1 to go on, else the exit code (after --help, or a bad
+ * option). */
+static int store_options(const char *cmd, void (*help)(void), int argc, char **argv, const char **data)
 {
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
@@ -749,20 +752,29 @@ static int cmd_token(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *data = NULL;
-	int c, rc = EXIT_OK;
+	int c;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			token_help();
+			help();
 			return EXIT_OK;
 		case 'd':
-			data = optarg;
+			*data = optarg;
 			break;
 		default:
-			return bad_option("token", c, argv);
+			return bad_option(cmd, c, argv);
 		}
 	}
+	return -1;
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	const char *data = NULL;
+	int rc = store_options("token", token_help, argc, argv, &data);
+	if (rc >= 0)
+		return rc;
+	rc = EXIT_OK;
 	int nargs = argc - optind;
 	const char *sub = nargs > 0 ? argv[optind] : NULL;
 	if (!sub || (strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0)) {
@@ -867,26 +879,11 @@ static int policy_change(struct srv_store *db, const char *key, const char *valu
 
 static int cmd_policy(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "store", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *data = NULL;
-	int c, rc = EXIT_OK;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			policy_help();
-			return EXIT_OK;
-		case 'd':
-			data = optarg;
-			break;
-		default:
-			return bad_option("policy", c, argv);
-		}
-	}
+	int rc = store_options("policy", policy_help, argc, argv, &data);
+	if (rc >= 0)
+		return rc;
+	rc = EXIT_OK;
 	int nargs = argc - optind;
 	const char *sub = nargs > 0 ? argv[optind] : NULL;
 	int want = !sub ? -1 : strcmp(sub, "show") == 0 ? 1 : strcmp(sub, "set") == 0 ? 3 : strcmp(sub, "unset") == 0 ? 2 : -1;
