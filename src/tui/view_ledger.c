@@ -351,12 +351,29 @@ static void reload_rows(struct tui *t, struct ledger *L)
 	load_around(t, L, &c, id, offset);
 }
 
+/* The table's rows moved by one (the row that was on top is one above or
+ * below the top now): the terminal can scroll them, pane and all. */
+static void hint_scroll(struct tui *t, const struct ledger *L, const char *top_id)
+{
+	if (!L->wide || !*top_id || L->h < 4)
+		return;
+	int rows_y = L->y + 1, rows_end = L->y + L->h - 1;
+	if (L->top >= 1 && L->top - 1 < L->n && strcmp(L->rows[L->top - 1].id, top_id) == 0)
+		tui_scroll_hint(t, rows_y, rows_end, 1);
+	else if (L->top + 1 < L->n && L->top >= 0 && strcmp(L->rows[L->top + 1].id, top_id) == 0)
+		tui_scroll_hint(t, rows_y, rows_end, -1);
+}
+
 /* Moves the cursor by delta rows, fetching windows past the cache's edges;
  * the screen follows, keeping the cursor's place on it when scroll is set. */
 static int move_cursor(struct tui *t, struct ledger *L, int delta, bool scroll)
 {
 	int target = L->cur + delta;
 	int offset = L->cur - L->top;
+	char top_id[37] = "";
+
+	if (L->top >= 0 && L->top < L->n)
+		snprintf(top_id, sizeof top_id, "%s", L->rows[L->top].id);
 
 	while (target >= L->n && !L->at_end)
 		target -= extend_forward(t, L);
@@ -374,6 +391,7 @@ static int move_cursor(struct tui *t, struct ledger *L, int delta, bool scroll)
 	if (scroll)
 		L->top = L->cur - offset;
 	settle(t, L);
+	hint_scroll(t, L, top_id);
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
