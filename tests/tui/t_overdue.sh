@@ -146,9 +146,15 @@ screen_is overdue-closing-120x40 "the overdue view with the items due for closin
 keys I
 screen_has "$(L "$last_closing is not overdue" "$last_closing 未逾期")" "I on it: no step to issue, close it instead"
 keys Enter
-screen_has "$(L "Lead unit" "牵头单位")" "Enter opens the item"
+# The detail names the item on its first line (the list's title does not).
+n=50
+until line 1 | grep -q "$last_closing" || [ "$n" -eq 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
 line 1 | grep -q "$last_closing"
-ok $? "… $last_closing"
+ok $? "Enter opens $last_closing"
+screen_has "$(L "Kind" "类型")" "… its detail"
 keys Escape
 wait_for "$(L "due for closing" "待销号")"
 # Up from the first of them: the last overdue item; down again: the first.
