@@ -419,7 +419,12 @@ struct tui_detail_opts {
 	int cols;
 	bool preview;         /* the pane: a field's value on one line */
 	bool two_columns;     /* fields side by side (wide full view) */
+	/* Preview: the fields (bit i: duban_fields[i], TUI_DETAIL_DUE_BIT:
+	 * the days left) that keep their line, empty, when this item has no
+	 * value, so that the pane's lines stay where they were. */
+	uint64_t sticky;
 };
+#define TUI_DETAIL_DUE_BIT 63
 struct tui_detail {
 	struct tui_detail_line *lines;
 	int n, cap;
@@ -428,6 +433,8 @@ struct tui_detail {
 	int start[TUI_SEC_COUNT]; /* each section's first line; -1 when absent */
 	char item_id[37];     /* "" when the item was not found */
 	char *title;          /* "CODE  title" */
+	uint64_t sticky;      /* as in the options */
+	uint64_t shown;       /* the fields given a line (the same bits) */
 };
 /* Renders the item's sections (fields with translated titles, empty ones
  * skipped; its history and records newest first; its attachments) into

@@ -56,6 +56,10 @@ struct ledger {
 	char *typing;           /* the search being typed, highlighted meanwhile */
 	struct tui_detail pane;
 	char pane_id[37];
+	/* The fields the pane has shown since the selection changed: each
+	 * keeps its line, empty on items without it, so that moving from
+	 * item to item rewrites values, not the pane's layout. */
+	uint64_t pane_sticky;
 	int pane_top, pane_h;
 	/* A form ran on the pane's item: the pane as it was, to find the
 	 * record saved (highlighted as pane_mark). */
@@ -335,6 +339,7 @@ static void reload_rows(struct tui *t, struct ledger *L)
 	L->wcode = L->wcounty = L->wlead = L->wdue = 0;
 	L->wfb = L->wrep = 0;
 	L->pane_id[0] = '\0';
+	L->pane_sticky = 0;
 	if (L->n == 0) {
 		load_first(t, L);
 		return;
@@ -731,6 +736,16 @@ static void pane_show_saved(struct ledger *L, int h)
 	tui_detail_free(&L->pane_before);
 }
 
+/* Lines kept in the pane for the history below the fields: its blank
+ * line, heading and latest entry. */
+#define PANE_HISTORY_LINES 3
+
+/* The number of the pane's lines before its history. */
+static int pane_fields_end(const struct tui_detail *d)
+{
+	return d->start[TUI_SEC_HISTORY] > 0 ? d->start[TUI_SEC_HISTORY] - 1 : d->n;
+}
+
 static void draw_pane(struct tui *t, struct ledger *L, WINDOW *win, int y, int x, int h, int w)
 {
 	const struct duban_row *r = current(L);
@@ -764,9 +779,19 @@ static void draw_pane(struct tui *t, struct ledger *L, WINDOW *win, int y, int x
 			L->pane_top = 0;
 			L->pane_mark[0] = '\0';
 		}
-		struct tui_detail_opts o = { .cols = cols, .preview = true };
+		struct tui_detail_opts o = { .cols = cols, .preview = true, .sticky = L->pane_sticky };
 		tui_detail_free(&L->pane);
 		tui_detail_render(t, r->id, &o, &L->pane);
+		/* Empty lines must not push the item's last fields (light,
+		 * days left) and its latest history out of sight: then the
+		 * layout starts again from this item's own fields. */
+		if (o.sticky && pane_fields_end(&L->pane) > h - PANE_HISTORY_LINES) {
+			o.sticky = 0;
+			tui_detail_free(&L->pane);
+			tui_detail_render(t, r->id, &o, &L->pane);
+			L->pane_sticky = 0;
+		}
+		L->pane_sticky |= L->pane.shown;
 		snprintf(L->pane_id, sizeof L->pane_id, "%s", r->id);
 		pane_show_saved(L, h);
 	}
@@ -1033,7 +1058,7 @@ static int item_action(struct tui *t, struct ledger *L, enum tui_action a)
 	snprintf(id, sizeof id, "%s", r->id);
 	bool pane = L->wide && strcmp(L->pane_id, id) == 0;
 	if (pane) {
-		struct tui_detail_opts o = { .cols = L->pane.cols, .preview = true };
+		struct tui_detail_opts o = { .cols = L->pane.cols, .preview = true, .sticky = L->pane_sticky };
 		tui_detail_free(&L->pane_before);
 		tui_detail_render(t, id, &o, &L->pane_before);
 	}
