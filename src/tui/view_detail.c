@@ -190,7 +190,14 @@ static void add_field(struct build *b, const char *label, const char *value, enu
  * preview. */
 static bool sticky(struct tui_detail *d, int i)
 {
-	return d->preview && (d->sticky >> i & 1);
+	return d->preview && i >= 0 && i <= TUI_DETAIL_DUE_BIT && ((d->sticky >> i) & 1);
+}
+
+/* Field bit i has a line (for the next item's sticky fields). */
+static void mark_shown(struct tui_detail *d, int i)
+{
+	if (i >= 0 && i <= TUI_DETAIL_DUE_BIT)
+		d->shown |= UINT64_C(1) << i;
 }
 
 static enum tui_element due_element(const struct duban_item *item, enum duban_light light, duban_date today)
@@ -212,9 +219,12 @@ static void add_fields(struct build *b)
 		char *shown = hidden(f, item, raw) ? xstrdup("")
 			      : f->offset == offsetof(struct duban_item, progress) ? xasprintf("%d%%", item->progress)
 			      : value_display(f, raw);
-		if (*shown || sticky(b->d, (int)i)) {
+		/* The bits below the days left's: more fields would not keep
+		 * their lines, nothing worse. */
+		int bit = i < TUI_DETAIL_DUE_BIT ? (int)i : -1;
+		if (*shown || sticky(b->d, bit)) {
 			add_field(b, _(f->title), shown, TUI_EL_DEFAULT);
-			b->d->shown |= UINT64_C(1) << i;
+			mark_shown(b->d, bit);
 		}
 		free(shown);
 		free(raw);
@@ -227,7 +237,7 @@ static void add_fields(struct build *b)
 		? tui_due_text(item->deadline, item->deadline_kind, today) : NULL;
 	if ((due && *due) || sticky(b->d, TUI_DETAIL_DUE_BIT)) {
 		add_field(b, _("Due"), due ? due : "", due_element(item, light, today));
-		b->d->shown |= UINT64_C(1) << TUI_DETAIL_DUE_BIT;
+		mark_shown(b->d, TUI_DETAIL_DUE_BIT);
 	}
 	free(due);
 	char when[32];
