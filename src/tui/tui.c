@@ -170,8 +170,38 @@ static void draw_status(struct tui *t)
 	free(full);
 }
 
+void tui_scroll_hint(struct tui *t, int top, int bottom, int n)
+{
+	t->scroll_top = top;
+	t->scroll_bottom = bottom;
+	t->scroll_n = n;
+}
+
+/* The first step of a hinted scroll: the previous frame, still in stdscr,
+ * scrolled and sent, so that the terminal moves its lines. */
+static void send_scroll(struct tui *t)
+{
+	int n = t->scroll_n, top = t->scroll_top, bottom = t->scroll_bottom;
+	t->scroll_n = 0;
+	/* Without line insertion the terminal would get the lines twice. */
+	if (n == 0 || !has_il() || top < 0 || bottom >= getmaxy(stdscr) || bottom - top < 2 ||
+	    abs(n) > (bottom - top) / 2 || t->rows != getmaxy(stdscr) || t->cols != getmaxx(stdscr))
+		return;
+	wsetscrreg(stdscr, top, bottom);
+	scrollok(stdscr, TRUE);
+	wscrl(stdscr, n);
+	scrollok(stdscr, FALSE);
+	wsetscrreg(stdscr, 0, getmaxy(stdscr) - 1);
+	/* The cursor is parked by the frame that follows, not twice. */
+	leaveok(stdscr, TRUE);
+	wnoutrefresh(stdscr);
+	doupdate();
+	leaveok(stdscr, FALSE);
+}
+
 void tui_draw_all(struct tui *t)
 {
+	send_scroll(t);
 	getmaxyx(stdscr, t->rows, t->cols);
 	werase(stdscr);
 	if (too_small(t)) {

@@ -215,12 +215,23 @@ struct tui {
 	 * pane) and set settle_redraw; the loop redraws once keys stop. */
 	bool keys_repeating;
 	bool settle_redraw;
+	/* The lines scroll_top..scroll_bottom of the screen moved by
+	 * scroll_n (> 0: up) since the last frame: the next frame first
+	 * scrolls them so, full width (tui_scroll_hint). */
+	int scroll_top, scroll_bottom, scroll_n;
 };
 
 /* ---- The loop (tui.c) ---- */
 void tui_push(struct tui *t, const struct tui_view_ops *ops, void *arg);
 void tui_switch_base(struct tui *t, const struct tui_view_ops *ops, void *arg); /* replaces stack[0], pops the rest */
 void tui_message(struct tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A view's lines top..bottom (screen rows) moved n lines up (n < 0: down)
+ * since the last frame.  ncurses finds a terminal scroll only for whole
+ * lines that match: beside a pane that changes with them (the ledger's)
+ * none do, and every line would be written anew.  The next frame is then
+ * sent in two steps: the scroll of the previous frame (a few bytes), then
+ * what differs from it. */
+void tui_scroll_hint(struct tui *t, int top, int bottom, int n);
 /* Redraws everything (header, views, status line) to the virtual screen;
  * modal widgets call it on KEY_RESIZE before drawing themselves. */
 void tui_draw_all(struct tui *t);
@@ -408,7 +419,12 @@ struct tui_detail_opts {
 	int cols;
 	bool preview;         /* the pane: a field's value on one line */
 	bool two_columns;     /* fields side by side (wide full view) */
+	/* Preview: the fields (bit i: duban_fields[i], TUI_DETAIL_DUE_BIT:
+	 * the days left) that keep their line, empty, when this item has no
+	 * value, so that the pane's lines stay where they were. */
+	uint64_t sticky;
 };
+#define TUI_DETAIL_DUE_BIT 63
 struct tui_detail {
 	struct tui_detail_line *lines;
 	int n, cap;
@@ -417,6 +433,8 @@ struct tui_detail {
 	int start[TUI_SEC_COUNT]; /* each section's first line; -1 when absent */
 	char item_id[37];     /* "" when the item was not found */
 	char *title;          /* "CODE  title" */
+	uint64_t sticky;      /* as in the options */
+	uint64_t shown;       /* the fields given a line (the same bits) */
 };
 /* Renders the item's sections (fields with translated titles, empty ones
  * skipped; its history and records newest first; its attachments) into

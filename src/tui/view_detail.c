@@ -186,6 +186,20 @@ static void add_field(struct build *b, const char *label, const char *value, enu
 	add_wrapped(b, NULL, value, 2, 2, el);
 }
 
+/* Whether field bit i gets a line though empty: a sticky field of the
+ * preview. */
+static bool sticky(struct tui_detail *d, int i)
+{
+	return d->preview && i >= 0 && i <= TUI_DETAIL_DUE_BIT && ((d->sticky >> i) & 1);
+}
+
+/* Field bit i has a line (for the next item's sticky fields). */
+static void mark_shown(struct tui_detail *d, int i)
+{
+	if (i >= 0 && i <= TUI_DETAIL_DUE_BIT)
+		d->shown |= UINT64_C(1) << i;
+}
+
 static enum tui_element due_element(const struct duban_item *item, enum duban_light light, duban_date today)
 {
 	if (item->deadline != DUBAN_DATE_NONE && item->deadline < today)
@@ -202,25 +216,30 @@ static void add_fields(struct build *b)
 	for (size_t i = 0; i < duban_field_count; i++) {
 		const struct duban_field *f = &duban_fields[i];
 		char *raw = duban_field_format(f, item);
-		if (!hidden(f, item, raw)) {
-			char *shown = f->offset == offsetof(struct duban_item, progress)
-				? xasprintf("%d%%", item->progress) : value_display(f, raw);
-			if (*shown)
-				add_field(b, _(f->title), shown, TUI_EL_DEFAULT);
-			free(shown);
+		char *shown = hidden(f, item, raw) ? xstrdup("")
+			      : f->offset == offsetof(struct duban_item, progress) ? xasprintf("%d%%", item->progress)
+			      : value_display(f, raw);
+		/* The bits below the days left's: more fields would not keep
+		 * their lines, nothing worse. */
+		int bit = i < TUI_DETAIL_DUE_BIT ? (int)i : -1;
+		if (*shown || sticky(b->d, bit)) {
+			add_field(b, _(f->title), shown, TUI_EL_DEFAULT);
+			mark_shown(b->d, bit);
 		}
+		free(shown);
 		free(raw);
 	}
 	char *lv = xasprintf("%s %s", duban_light_symbol(light), duban_light_name(light));
 	add_field(b, _("Warning light"), lv, light == DUBAN_LIGHT_RED ? TUI_EL_LIGHT_RED
 		  : light == DUBAN_LIGHT_YELLOW ? TUI_EL_LIGHT_YELLOW : TUI_EL_DEFAULT);
 	free(lv);
-	if (item->status < DUBAN_STATUS_VERIFIED && item->deadline_kind != DUBAN_DEADLINE_ONGOING) {
-		char *due = tui_due_text(item->deadline, item->deadline_kind, today);
-		if (due && *due)
-			add_field(b, _("Due"), due, due_element(item, light, today));
-		free(due);
+	char *due = item->status < DUBAN_STATUS_VERIFIED && item->deadline_kind != DUBAN_DEADLINE_ONGOING
+		? tui_due_text(item->deadline, item->deadline_kind, today) : NULL;
+	if ((due && *due) || sticky(b->d, TUI_DETAIL_DUE_BIT)) {
+		add_field(b, _("Due"), due ? due : "", due_element(item, light, today));
+		mark_shown(b->d, TUI_DETAIL_DUE_BIT);
 	}
+	free(due);
 	char when[32];
 	add_field(b, _("Updated"), duban_timestamp_local(item->updated_at, false, when), TUI_EL_DIM);
 }
@@ -592,6 +611,7 @@ bool tui_detail_render(struct tui *t, const char *item_id, const struct tui_deta
 	out->cols = cols;
 	out->preview = o->preview;
 	out->two_columns = o->two_columns;
+	out->sticky = o->sticky;
 	int field_cols = o->two_columns ? cols / 2 - 1 : cols;
 	out->label_cols = field_cols >= 36 ? label_width(field_cols) : 0;
 	struct build b = { .t = t, .d = out, .item = &item, .cols = cols };

@@ -56,6 +56,10 @@ struct ledger {
 	char *typing;           /* the search being typed, highlighted meanwhile */
 	struct tui_detail pane;
 	char pane_id[37];
+	/* The fields the pane has shown since the selection changed: each
+	 * keeps its line, empty on items without it, so that moving from
+	 * item to item rewrites values, not the pane's layout. */
+	uint64_t pane_sticky;
 	int pane_top, pane_h;
 	/* A form ran on the pane's item: the pane as it was, to find the
 	 * record saved (highlighted as pane_mark). */
@@ -335,6 +339,7 @@ static void reload_rows(struct tui *t, struct ledger *L)
 	L->wcode = L->wcounty = L->wlead = L->wdue = 0;
 	L->wfb = L->wrep = 0;
 	L->pane_id[0] = '\0';
+	L->pane_sticky = 0;
 	if (L->n == 0) {
 		load_first(t, L);
 		return;
@@ -351,12 +356,29 @@ static void reload_rows(struct tui *t, struct ledger *L)
 	load_around(t, L, &c, id, offset);
 }
 
+/* The table's rows moved by one (the row that was on top is one above or
+ * below the top now): the terminal can scroll them, pane and all. */
+static void hint_scroll(struct tui *t, const struct ledger *L, const char *top_id)
+{
+	if (!L->wide || !*top_id || L->h < 4)
+		return;
+	int rows_y = L->y + 1, rows_end = L->y + L->h - 1;
+	if (L->top >= 1 && L->top - 1 < L->n && strcmp(L->rows[L->top - 1].id, top_id) == 0)
+		tui_scroll_hint(t, rows_y, rows_end, 1);
+	else if (L->top + 1 < L->n && L->top >= 0 && strcmp(L->rows[L->top + 1].id, top_id) == 0)
+		tui_scroll_hint(t, rows_y, rows_end, -1);
+}
+
 /* Moves the cursor by delta rows, fetching windows past the cache's edges;
  * the screen follows, keeping the cursor's place on it when scroll is set. */
 static int move_cursor(struct tui *t, struct ledger *L, int delta, bool scroll)
 {
 	int target = L->cur + delta;
 	int offset = L->cur - L->top;
+	char top_id[37] = "";
+
+	if (L->top >= 0 && L->top < L->n)
+		snprintf(top_id, sizeof top_id, "%s", L->rows[L->top].id);
 
 	while (target >= L->n && !L->at_end)
 		target -= extend_forward(t, L);
@@ -374,6 +396,7 @@ static int move_cursor(struct tui *t, struct ledger *L, int delta, bool scroll)
 	if (scroll)
 		L->top = L->cur - offset;
 	settle(t, L);
+	hint_scroll(t, L, top_id);
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -713,6 +736,16 @@ static void pane_show_saved(struct ledger *L, int h)
 	tui_detail_free(&L->pane_before);
 }
 
+/* Lines kept in the pane for the history below the fields: its blank
+ * line, heading and latest entry. */
+#define PANE_HISTORY_LINES 3
+
+/* The number of the pane's lines before its history. */
+static int pane_fields_end(const struct tui_detail *d)
+{
+	return d->start[TUI_SEC_HISTORY] > 0 ? d->start[TUI_SEC_HISTORY] - 1 : d->n;
+}
+
 static void draw_pane(struct tui *t, struct ledger *L, WINDOW *win, int y, int x, int h, int w)
 {
 	const struct duban_row *r = current(L);
@@ -746,9 +779,19 @@ static void draw_pane(struct tui *t, struct ledger *L, WINDOW *win, int y, int x
 			L->pane_top = 0;
 			L->pane_mark[0] = '\0';
 		}
-		struct tui_detail_opts o = { .cols = cols, .preview = true };
+		struct tui_detail_opts o = { .cols = cols, .preview = true, .sticky = L->pane_sticky };
 		tui_detail_free(&L->pane);
 		tui_detail_render(t, r->id, &o, &L->pane);
+		/* Empty lines must not push the item's last fields (light,
+		 * days left) and its latest history out of sight: then the
+		 * layout starts again from this item's own fields. */
+		if (o.sticky && pane_fields_end(&L->pane) > h - PANE_HISTORY_LINES) {
+			o.sticky = 0;
+			tui_detail_free(&L->pane);
+			tui_detail_render(t, r->id, &o, &L->pane);
+			L->pane_sticky = 0;
+		}
+		L->pane_sticky |= L->pane.shown;
 		snprintf(L->pane_id, sizeof L->pane_id, "%s", r->id);
 		pane_show_saved(L, h);
 	}
@@ -1015,7 +1058,7 @@ static int item_action(struct tui *t, struct ledger *L, enum tui_action a)
 	snprintf(id, sizeof id, "%s", r->id);
 	bool pane = L->wide && strcmp(L->pane_id, id) == 0;
 	if (pane) {
-		struct tui_detail_opts o = { .cols = L->pane.cols, .preview = true };
+		struct tui_detail_opts o = { .cols = L->pane.cols, .preview = true, .sticky = L->pane_sticky };
 		tui_detail_free(&L->pane_before);
 		tui_detail_render(t, id, &o, &L->pane_before);
 	}

@@ -1,6 +1,8 @@
 /* The overdue view: every overdue item of the ledger's current filter on
  * the supervision ladder, the step due highlighted, the selected item's
- * ladder below; a key issues the step (action record and letter). */
+ * ladder below; a key issues the step (action record and letter).  Below
+ * them, as at the end of `duban overdue`, the items whose public notice
+ * (公示) has ended and which wait for 销号. */
 #include <config.h>
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 
 #include "duban/date.h"
 #include "duban/ladder.h"
+#include "duban/notice.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
@@ -43,7 +46,34 @@ struct overdue_view {
 	bool next_brief;     /* the step due without its date (layout) */
 	const char *preview; /* the action text shown while asking to confirm */
 	const char *preview_title;
+	/* Due for 销号, after the overdue entries: entry n + i is nd[i]. */
+	struct duban_notice_due *nd;
+	int nn;
 };
+
+/* The list's lines: the overdue entries (or, when there are none, a line
+ * saying so), then, when any notice has ended, a heading and its items. */
+static int base_lines(const struct overdue_view *ov)
+{
+	return ov->n > 0 ? ov->n : 1;
+}
+
+static int line_count(const struct overdue_view *ov)
+{
+	return base_lines(ov) + (ov->nn ? ov->nn + 1 : 0);
+}
+
+static int line_of(const struct overdue_view *ov, int entry)
+{
+	return entry < ov->n ? entry : base_lines(ov) + 1 + (entry - ov->n);
+}
+
+/* The entry selected when it is one due for 销号, else NULL. */
+static const struct duban_notice_due *current_notice(const struct overdue_view *ov)
+{
+	int i = ov->cur - ov->n;
+	return i >= 0 && i < ov->nn ? &ov->nd[i] : NULL;
+}
 
 /* The next window of the list; false when it could not be read (a key
  * came during idle(), or an error, shown). */
@@ -60,6 +90,9 @@ static bool read_more(struct tui *t, struct overdue_view *ov, int n)
 	}
 	for (int i = was; i < ov->n; i++)
 		ov->due += ov->v[i].state.next >= 0;
+	/* On an item due for 销号, the cursor stays on it. */
+	if (ov->cur >= was && ov->nn > 0)
+		ov->cur += ov->n - was;
 	return true;
 }
 
@@ -74,17 +107,31 @@ static void load(struct tui *t, struct overdue_view *ov)
 	ov->measured = ov->widest_taken_short = ov->widest_next_short = 0;
 	memset(ov->widest, 0, sizeof ov->widest);
 	duban_overdue_cursor_free(&ov->more);
+	duban_notice_due_free(ov->nd, ov->nn);
+	ov->nd = NULL;
+	ov->nn = 0;
 	ov->today = duban_today();
+	ov->cur = 0;
 	read_more(t, ov, FIRST_WINDOW);
-	if (ov->cur >= ov->n)
-		ov->cur = ov->n - 1;
+	/* The same list as the end of `duban overdue`. */
+	if (duban_notice_due_list(t->st, &t->filter.filter, ov->today, &ov->nd, &ov->nn) != DUBAN_OK)
+		tui_message(t, true, "%s", duban_store_errmsg(t->st));
+	if (ov->cur >= ov->n + ov->nn)
+		ov->cur = ov->n + ov->nn - 1;
 	if (ov->cur < 0)
 		ov->cur = 0;
 }
 
 static const struct duban_overdue *current(const struct overdue_view *ov)
 {
-	return ov->n > 0 ? &ov->v[ov->cur] : NULL;
+	return ov->cur >= 0 && ov->cur < ov->n ? &ov->v[ov->cur] : NULL;
+}
+
+/* The id of the item selected, either kind; NULL when none. */
+static const char *current_id(const struct overdue_view *ov)
+{
+	const struct duban_notice_due *nd = current_notice(ov);
+	return current(ov) ? current(ov)->item.id : nd ? nd->id : NULL;
 }
 
 /* ---------------------------------------------------------------- drawing */
@@ -255,6 +302,39 @@ static void draw_row(struct tui *t, const struct overdue_view *ov, WINDOW *win, 
 	}
 }
 
+/* An item due for 销号: code, title and county in their columns, then when
+ * its notice ended across the rest of the line. */
+static void draw_notice_row(const struct overdue_view *ov, WINDOW *win, int y, int x, int w,
+			    const int width[C_COUNT], const struct duban_notice_due *nd, attr_t a)
+{
+	const char *v[C_COUNT] = { [C_CODE] = nd->code, [C_TITLE] = nd->title, [C_COUNTY] = nd->county };
+	int days = (int)(ov->today - nd->end);
+	char day[11];
+	tui_fill(win, y, x, w, a);
+	int cx = x + 1;
+	for (int c = 0; c <= C_COUNTY && cx < x + w; c++) {
+		if (width[c] <= 0)
+			continue;
+		tui_text(win, y, cx, v[c], width[c] < x + w - cx ? width[c] : x + w - cx, a);
+		cx += width[c] + 1;
+	}
+	char *when = xasprintf(P_("notice ended %s (%d day ago)", "notice ended %s (%d days ago)", days),
+			       duban_date_format(nd->end, day), days);
+	if (cx < x + w)
+		tui_text(win, y, cx, when, x + w - cx, a);
+	free(when);
+}
+
+static void draw_notice_heading(struct tui *t, const struct overdue_view *ov, WINDOW *win, int y, int x, int w)
+{
+	attr_t a = tui_attr(t, TUI_EL_TABLE_HEAD);
+	char *head = xasprintf(P_("%d item's public notice has ended: due for closing",
+				  "%d items' public notices have ended: due for closing", ov->nn), ov->nn);
+	tui_fill(win, y, x, w, a);
+	tui_text(win, y, x + 1, head, w - 1, a);
+	free(head);
+}
+
 /* One line per step of the selected item's ladder. */
 static char *step_line(const struct overdue_view *ov, const struct duban_overdue *o, int i, enum tui_element *el)
 {
@@ -276,10 +356,27 @@ static char *step_line(const struct overdue_view *ov, const struct duban_overdue
 			 duban_date_format(o->item.deadline + st->day, day));
 }
 
+/* Below the list for an item due for 销号: what is left to do. */
+static void draw_notice_detail(struct tui *t, const struct overdue_view *ov, WINDOW *win, int y, int x, int w)
+{
+	const struct duban_notice_due *nd = current_notice(ov);
+	char day[11];
+	char *keys = tui_keys_for(t, "overdue", TUI_ACT_CHANGE_STATUS);
+	char *line = xasprintf(_("The public notice ended %s: the item is due for closing (%s: change the status "
+				 "to closed)."), duban_date_format(nd->end, day), keys && *keys ? keys : ":status");
+	tui_text(win, y, x + 1, line, w - 2, tui_attr(t, TUI_EL_DEFAULT));
+	free(line);
+	free(keys);
+}
+
 static void draw_ladder(struct tui *t, const struct overdue_view *ov, WINDOW *win, int y, int x, int h, int w)
 {
 	const struct duban_overdue *o = current(ov);
 	int row = 0;
+	if (current_notice(ov)) {
+		draw_notice_detail(t, ov, win, y, x, w);
+		return;
+	}
 	for (int i = 0; o && i < ov->ladder.n && row < h; i++, row++) {
 		enum tui_element el;
 		char *line = step_line(ov, o, i, &el);
@@ -315,19 +412,43 @@ static void draw_preview(struct tui *t, const struct overdue_view *ov, WINDOW *w
 	duban_lines_free(lines);
 }
 
+/* "No overdue items", with the filter when there is one. */
+static void draw_none(struct tui *t, WINDOW *win, int y, int x, int w)
+{
+	char *summary = duban_filter_summary(&t->filter.filter);
+	char *msg = *summary ? xasprintf(_("No overdue items among %s."), summary)
+			     : xstrdup(_("No overdue items: every deadline that passed was met."));
+	tui_text(win, y, x, msg, w, tui_attr(t, TUI_EL_DIM));
+	free(msg);
+	free(summary);
+}
+
+/* Line i of the list (see line_of). */
+static void draw_line(struct tui *t, const struct overdue_view *ov, WINDOW *win, int y, int x, int w,
+		      const int width[C_COUNT], int i)
+{
+	int base = base_lines(ov);
+	if (i < ov->n) {
+		draw_row(t, ov, win, y, x, w, width, &ov->v[i], tui_attr(t, i == ov->cur ? TUI_EL_CURSOR : TUI_EL_DEFAULT));
+	} else if (i < base) {
+		draw_none(t, win, y, x + 1, w - 2);
+	} else if (i == base) {
+		draw_notice_heading(t, ov, win, y, x, w);
+	} else {
+		int e = ov->n + (i - base - 1);
+		draw_notice_row(ov, win, y, x, w, width, &ov->nd[e - ov->n],
+				tui_attr(t, e == ov->cur ? TUI_EL_CURSOR : TUI_EL_DEFAULT));
+	}
+}
+
 static void ov_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int h, int w)
 {
 	struct overdue_view *ov = self;
 	int width[C_COUNT];
 	for (int r = 0; r < h; r++)
 		tui_fill(win, y + r, x, w, tui_attr(t, TUI_EL_DEFAULT));
-	if (ov->n == 0) {
-		char *summary = duban_filter_summary(&t->filter.filter);
-		char *msg = *summary ? xasprintf(_("No overdue items among %s."), summary)
-				     : xstrdup(_("No overdue items: every deadline that passed was met."));
-		tui_text(win, y + 1, x + 2, msg, w - 4, tui_attr(t, TUI_EL_DIM));
-		free(msg);
-		free(summary);
+	if (ov->n == 0 && ov->nn == 0) {
+		draw_none(t, win, y + 1, x + 2, w - 4);
 		return;
 	}
 	layout(ov, w, width);
@@ -336,16 +457,17 @@ static void ov_draw(struct tui *t, void *self, WINDOW *win, int y, int x, int h,
 	ov->page = h - 1 - (detail_h ? detail_h + 1 : 0);
 	if (ov->page < 1)
 		ov->page = 1;
-	if (ov->cur < ov->top)
-		ov->top = ov->cur;
-	if (ov->cur >= ov->top + ov->page)
-		ov->top = ov->cur - ov->page + 1;
+	int at = line_of(ov, ov->cur);
+	/* The first item due for 销号 brings its heading into view. */
+	if (ov->cur == ov->n && ov->nn > 0)
+		at--;
+	if (at < ov->top)
+		ov->top = at;
+	if (line_of(ov, ov->cur) >= ov->top + ov->page)
+		ov->top = line_of(ov, ov->cur) - ov->page + 1;
 	draw_row(t, ov, win, y, x, w, width, NULL, tui_attr(t, TUI_EL_TABLE_HEAD));
-	for (int r = 0; r < ov->page && ov->top + r < ov->n; r++) {
-		int i = ov->top + r;
-		draw_row(t, ov, win, y + 1 + r, x, w, width, &ov->v[i],
-			 tui_attr(t, i == ov->cur ? TUI_EL_CURSOR : TUI_EL_DEFAULT));
-	}
+	for (int r = 0; r < ov->page && ov->top + r < line_count(ov); r++)
+		draw_line(t, ov, win, y + 1 + r, x, w, width, ov->top + r);
 	if (detail_h) {
 		int sep = y + 1 + ov->page;
 		for (int cx = 0; cx < w; cx++)
@@ -415,6 +537,16 @@ static bool record(struct tui *t, const struct duban_letter_ctx *c, const struct
 static int issue_step(struct tui *t, struct overdue_view *ov)
 {
 	const struct duban_overdue *o = current(ov);
+	const struct duban_notice_due *nd = current_notice(ov);
+	if (nd) {
+		char *keys = tui_keys_for(t, "overdue", TUI_ACT_CHANGE_STATUS);
+		char *code = duban_sanitize(nd->code, false);
+		tui_message(t, false, _("%s is not overdue: its public notice has ended, close it (%s: change the status)."),
+			    code, keys && *keys ? keys : ":status");
+		free(code);
+		free(keys);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
 	if (!o)
 		return TUI_HANDLED;
 	if (o->state.next < 0) {
@@ -481,9 +613,9 @@ static int ov_handle(struct tui *t, void *self, enum tui_action a, int key)
 {
 	struct overdue_view *ov = self;
 	int page = ov->page > 1 ? ov->page : 1;
-	const struct duban_overdue *o = current(ov);
+	const char *id = current_id(ov);
 	(void)key;
-	int r = tui_list_move(&ov->cur, ov->n, page, a);
+	int r = tui_list_move(&ov->cur, ov->n + ov->nn, page, a);
 	if (r)
 		return r;
 	switch (a) {
@@ -491,10 +623,10 @@ static int ov_handle(struct tui *t, void *self, enum tui_action a, int key)
 	case TUI_ACT_QUIT:
 		return TUI_HANDLED | TUI_CLOSE;
 	case TUI_ACT_ENTER:
-		if (o) {
-			char id[37];
-			snprintf(id, sizeof id, "%s", o->item.id);
-			tui_push(t, &tui_detail_view, id);
+		if (id) {
+			char copy[37];
+			snprintf(copy, sizeof copy, "%s", id);
+			tui_push(t, &tui_detail_view, copy);
 		}
 		return TUI_HANDLED | TUI_REDRAW;
 	case TUI_ACT_ISSUE_STEP:
@@ -506,9 +638,11 @@ static int ov_handle(struct tui *t, void *self, enum tui_action a, int key)
 	case TUI_ACT_ADD_ACTION:
 	case TUI_ACT_CHANGE_STATUS:
 	case TUI_ACT_EDIT_ITEM:
-		if (!o)
+		if (!id)
 			return TUI_HANDLED;
-		return TUI_HANDLED | tui_item_form(t, a, o->item.id);
+		char copy[37];
+		snprintf(copy, sizeof copy, "%s", id);
+		return TUI_HANDLED | tui_item_form(t, a, copy);
 	case TUI_ACT_REFRESH:
 		return TUI_HANDLED | TUI_RELOAD;
 	default:
@@ -529,6 +663,7 @@ static void ov_close(void *self)
 	struct overdue_view *ov = self;
 	duban_overdue_free(ov->v, ov->n);
 	duban_overdue_cursor_free(&ov->more);
+	duban_notice_due_free(ov->nd, ov->nn);
 	free(ov);
 }
 
@@ -537,20 +672,24 @@ static void ov_reload(struct tui *t, void *self)
 	struct overdue_view *ov = self;
 	/* Keep the cursor on the same item when it is still listed. */
 	char id[37] = "";
-	if (current(ov))
-		snprintf(id, sizeof id, "%s", current(ov)->item.id);
+	if (current_id(ov))
+		snprintf(id, sizeof id, "%s", current_id(ov));
 	int was = ov->cur;
+	bool on_notice = current_notice(ov) != NULL;
 	load(t, ov);
 	/* Read on to where the cursor was (an item deep in a long list). */
-	while (!ov->more.done && ov->n <= was)
+	while (!on_notice && !ov->more.done && ov->n <= was)
 		if (!read_more(t, ov, IDLE_WINDOW))
 			break;
-	ov->cur = was < ov->n ? was : ov->n - 1;
+	ov->cur = was < ov->n + ov->nn ? was : ov->n + ov->nn - 1;
 	if (ov->cur < 0)
 		ov->cur = 0;
 	for (int i = 0; i < ov->n && *id; i++)
 		if (strcmp(ov->v[i].item.id, id) == 0)
 			ov->cur = i;
+	for (int i = 0; i < ov->nn && *id; i++)
+		if (strcmp(ov->nd[i].id, id) == 0)
+			ov->cur = ov->n + i;
 }
 
 static char *ov_title(struct tui *t, void *self)
@@ -560,6 +699,13 @@ static char *ov_title(struct tui *t, void *self)
 	char *counts = ov->more.done ? xasprintf(P_("overdue: %d item, %d with a step due",
 						    "overdue: %d items, %d with a step due", ov->n), ov->n, ov->due)
 				     : xasprintf(_("overdue: %d+ items, counting…"), ov->n);
+	if (ov->nn) {
+		char *closing = xasprintf(P_("%d due for closing", "%d due for closing", ov->nn), ov->nn);
+		char *both = xasprintf("%s · %s", counts, closing);
+		free(closing);
+		free(counts);
+		counts = both;
+	}
 	char *title = *summary ? xasprintf("%s · %s", counts, summary) : xstrdup(counts);
 	free(counts);
 	free(summary);

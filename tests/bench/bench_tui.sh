@@ -4,7 +4,9 @@
 # budgets of DESIGN §7: time to the first full screen, the answer time of a
 # line scroll (j), a page (PgDn), the end (G) and each search keystroke
 # (/ then 采 then 砂), the bytes written per one-line scroll (one key, and
-# per line while j is held: 40 keys 30 ms apart), peak RSS, and
+# per line while j is held: 40 keys 30 ms apart; at 120x40 the detail pane
+# is open, and a single key's bytes are split by kind: text, cursor motion,
+# SGR, erasing, scrolling, other), peak RSS, and
 # each view switch (ledger -> dashboard -> ledger, O, the calendar's month,
 # week and agenda), each against the first-screen budget.
 #
@@ -113,7 +115,7 @@ probe() {
 	r=0
 	while [ "$r" -lt "$RUNS" ]; do
 		${3:-script} | env TERM=xterm-256color HOME="$BENCH_DIR" XDG_CONFIG_HOME="$BENCH_DIR/cfg" \
-			"$PTY_PROBE" -c "$1" -r "$2" -q 50 -- "$DUBAN" --db "$db" --fresh >>"$raw" ||
+			"$PTY_PROBE" -c "$1" -r "$2" -q 50 -k -- "$DUBAN" --db "$db" --fresh >>"$raw" ||
 			echo "bench_tui: run $r at $1x$2 ended badly" >&2
 		r=$((r + 1))
 	done
@@ -122,6 +124,19 @@ probe() {
 # med RAW LABEL FIELD: the median of a figure over the runs.
 med() {
 	awk -v l="$2" -v f="$3" '$1 == l { print $f }' "$1" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'
+}
+
+# medk RAW FIELD: the median over the runs and the three single-j scrolls of
+# a figure of their bytes by kind (pty_probe -k: "j_scroll.kinds text N …").
+medk() {
+	awk -v k="$2" '$1 ~ /^j_scroll[23]?\.kinds$/ { for (i = 2; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1" |
+		sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'
+}
+
+# medj RAW: the median bytes of the three single-j scrolls over the runs.
+medj() {
+	awk '$1 ~ /^j_scroll[23]?$/ { print $3 }' "$1" | sort -n |
 		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'
 }
 
@@ -153,6 +168,10 @@ line "search keystroke, 1st char (ms)" "$(med "$a" s_cai 2)" "$(med "$b" s_cai 2
 line "search keystroke, 2nd char (ms)" "$(med "$a" s_sha 2)" "$(med "$b" s_sha 2)" 30
 line "bytes per one-line scroll (j)" "$(med "$a" j_scroll 3)" "$(med "$b" j_scroll 3)" 300
 line "bytes per line, j held (pane at 120)" "$(med "$a" j_held 3)" "$(med "$b" j_held 3)" 600
+line "bytes per line, one j (pane at 120)" "$(medj "$a")" "$(medj "$b")" 600
+for k in text motion sgr erase scroll other; do
+	line "  one j: $k" "$(medk "$a" $k)" "$(medk "$b" $k)" -
+done
 line "bytes per cursor move (j)" "$(med "$a" j_move 3)" "$(med "$b" j_move 3)" -
 line "bytes per PgDn" "$(med "$a" pgdn 3)" "$(med "$b" pgdn 3)" -
 line "bytes per search keystroke (2nd)" "$(med "$a" s_sha 3)" "$(med "$b" s_sha 3)" -

@@ -3,7 +3,12 @@
  * bytes it writes.  A response is over when the terminal has been quiet for
  * QUIET ms; its time is that of its last byte.
  *
- *   pty_probe [-c COLS] [-r ROWS] [-q QUIET_MS] -- PROGRAM ARGS... < SCRIPT
+ *   pty_probe [-c COLS] [-r ROWS] [-q QUIET_MS] [-o DIR] [-k] -- PROGRAM ARGS... < SCRIPT
+ *
+ * With -o, the bytes of each labelled answer are written to DIR/LABEL.out;
+ * with -k, each answer's line is followed by "LABEL.kinds text N motion N
+ * sgr N erase N scroll N other N chars N": its bytes by kind (per key for
+ * held), chars the characters of its text.
  *
  * SCRIPT lines:
  *   start LABEL          wait for the first screen; "LABEL ms bytes"
@@ -26,6 +31,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +42,113 @@
 static int master = -1;
 static pid_t child;
 static int quiet_ms = 50;
+static const char *out_dir;  /* -o: where each answer's bytes go */
+static bool kinds;           /* -k: each answer's bytes by kind */
+/* The current answer's bytes (from its key to its end), to classify. */
+static struct {
+	char label[128];
+	char *b;
+	size_t n, cap;
+	bool on;
+	int per;                 /* divide the figures by (keys of a held run) */
+} ans;
+
+static void capture_start(const char *label)
+{
+	snprintf(ans.label, sizeof ans.label, "%.127s", label);
+	ans.n = 0;
+	ans.on = true;
+	ans.per = 1;
+}
+
+static void captured(const char *buf, ssize_t n)
+{
+	if (!ans.on || n <= 0)
+		return;
+	if (ans.n + (size_t)n > ans.cap) {
+		ans.cap = (ans.n + (size_t)n) * 2;
+		ans.b = realloc(ans.b, ans.cap);
+		if (!ans.b)
+			abort();
+	}
+	memcpy(ans.b + ans.n, buf, (size_t)n);
+	ans.n += (size_t)n;
+}
+
+enum kind { K_TEXT, K_MOTION, K_SGR, K_ERASE, K_SCROLL, K_OTHER, K_COUNT };
+static const char *const kind_names[K_COUNT] = { "text", "motion", "sgr", "erase", "scroll", "other" };
+
+/* The kind of a CSI sequence by its final byte. */
+static enum kind csi_kind(char final)
+{
+	if (final == 'm')
+		return K_SGR;
+	if (strchr("HfABCDEFGd`", final))
+		return K_MOTION;
+	if (strchr("KJXP@", final))
+		return K_ERASE;
+	if (strchr("rSTLM", final))
+		return K_SCROLL;
+	return K_OTHER;
+}
+
+/* Splits an answer's bytes into text (printable, UTF-8 included), cursor
+ * motion (CUP, CUF… and CR, LF, BS), SGR, erasing (EL, ED, ECH, DCH),
+ * scrolling (regions, IL, DL, RI) and the rest (modes, charsets). */
+static void classify(const unsigned char *p, size_t n, long out[K_COUNT], long *cells)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		if (c == 27 && i + 1 < n && p[i + 1] == '[') {
+			size_t j = i + 2;
+			while (j < n && (p[j] < 0x40 || p[j] > 0x7e))
+				j++;
+			out[csi_kind(j < n ? (char)p[j] : 0)] += (long)(j + 1 - i);
+			i = j + 1;
+		} else if (c == 27 && i + 1 < n) {
+			enum kind k = p[i + 1] == 'M' ? K_SCROLL : strchr("78", p[i + 1]) ? K_MOTION : K_OTHER;
+			size_t len = strchr("()*+", p[i + 1]) ? 3 : 2;
+			out[k] += (long)len;
+			i += len;
+		} else if (c == '\r' || c == '\n' || c == '\b') {
+			out[K_MOTION]++;
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			out[K_OTHER]++;
+			i++;
+		} else {
+			out[K_TEXT]++;
+			if ((c & 0xc0) != 0x80)
+				(*cells)++;
+			i++;
+		}
+	}
+}
+
+static void capture_end(void)
+{
+	if (!ans.on)
+		return;
+	ans.on = false;
+	if (out_dir) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s.out", out_dir, ans.label);
+		FILE *f = fopen(path, "wb");
+		if (f) {
+			fwrite(ans.b, 1, ans.n, f);
+			fclose(f);
+		}
+	}
+	if (!kinds)
+		return;
+	long k[K_COUNT] = { 0 }, cells = 0;
+	classify((const unsigned char *)ans.b, ans.n, k, &cells);
+	printf("%s.kinds", ans.label);
+	for (int i = 0; i < K_COUNT; i++)
+		printf(" %s %ld", kind_names[i], k[i] / ans.per);
+	printf(" chars %ld\n", cells / ans.per);
+}
 
 static double now_ms(void)
 {
@@ -62,6 +175,7 @@ static long drain(int quiet, double since, double *last)
 		ssize_t n = read(master, buf, sizeof buf);
 		if (n <= 0)
 			break;
+		captured(buf, n);
 		total += n;
 		*last = now_ms();
 	}
@@ -87,6 +201,7 @@ static long drain_for(int ms)
 		ssize_t n = read(master, buf, sizeof buf);
 		if (n <= 0)
 			break;
+		captured(buf, n);
 		total += n;
 	}
 	return total;
@@ -177,9 +292,13 @@ int main(int argc, char **argv)
 			ws.ws_row = (unsigned short)atoi(argv[++i]);
 		else if (strcmp(argv[i], "-q") == 0)
 			quiet_ms = atoi(argv[++i]);
+		else if (strcmp(argv[i], "-o") == 0)
+			out_dir = argv[++i];
+		else if (strcmp(argv[i], "-k") == 0)
+			kinds = true;
 	}
 	if (i >= argc - 1) {
-		fprintf(stderr, "usage: pty_probe [-c COLS] [-r ROWS] [-q QUIET_MS] -- PROGRAM ARGS... < SCRIPT\n");
+		fprintf(stderr, "usage: pty_probe [-c COLS] [-r ROWS] [-q QUIET_MS] [-o DIR] [-k] -- PROGRAM ARGS... < SCRIPT\n");
 		return 2;
 	}
 	double t0 = now_ms();
@@ -200,6 +319,7 @@ int main(int argc, char **argv)
 		int q = 0, k_ms = 0;
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "start ", 6) == 0) {
+			capture_start(line + 6);
 			long b = drain(quiet_ms, t0, &last);
 			printf("%s %.1f %ld\n", line + 6, last - t0, b);
 		} else if (sscanf(line, "settle %127s %1023s", label, rest) == 2) {
@@ -209,6 +329,7 @@ int main(int argc, char **argv)
 			size_t n = unescape(rest);
 			drain(5, now_ms(), &last);
 			double t = now_ms();
+			capture_start(label);
 			type_keys(rest, n);
 			long b = drain_after(10000, t, &last);
 			printf("%s %.2f %ld\n", label, last - t, b);
@@ -217,6 +338,7 @@ int main(int argc, char **argv)
 			size_t n = unescape(rest);
 			drain(5, now_ms(), &last); /* nothing pending */
 			double t = now_ms();
+			capture_start(label);
 			type_keys(rest, n);
 			long b = drain(strncmp(line, "keyq ", 5) == 0 ? q : quiet_ms, t, &last);
 			printf("%s %.2f %ld\n", label, last - t, b);
@@ -231,11 +353,13 @@ int main(int argc, char **argv)
 			drain(5, now_ms(), &last);
 			double t = now_ms();
 			long b = 0;
+			capture_start(label);
 			for (int k = 0; k < q; k++) {
 				type_keys(rest, n);
 				b += drain_for(k_ms);
 			}
 			b += drain(quiet_ms, now_ms(), &last);
+			ans.per = q > 0 ? q : 1;
 			printf("%s %.2f %ld\n", label, last - t, q > 0 ? b / q : 0);
 		} else if (strcmp(line, "rss") == 0) {
 			printf("rss_kb %ld\n", rss_kb());
@@ -246,6 +370,7 @@ int main(int argc, char **argv)
 			drain(200, now_ms(), &last);
 			break;
 		}
+		capture_end();
 		fflush(stdout);
 	}
 	int status = 0;

@@ -7,6 +7,13 @@
 # UPDATE_SCREENS=1 writes the expected screens instead of comparing them
 # (look at every one before committing it).  POSIX sh: CI runs dash.
 #
+# A watchdog guards every script: after TUI_TIMEOUT seconds (default 600) it
+# kills (SIGKILL) what runs in the script's own tmux servers and the script's
+# own children, removes those servers, and the script ends with "not ok -
+# watchdog: …" naming what it killed, instead of hanging CI.  At the end of a
+# script, and in stop(), the programs still running in its panes are killed
+# with SIGKILL too: a duban that ignores SIGHUP does not outlive its server.
+#
 # Every screen test runs twice: in C.UTF-8 (English) and, through the
 # wrappers in tests/tui/zh/, with TUI_LOCALE=zh_CN.UTF-8 (Chinese, from the
 # catalogue compiled from po/zh_CN.po).  The zh_CN run compares its screens
@@ -68,14 +75,106 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/duban-tui.XXXXXX") || exit 99
 servers=
 nserver=0
+watchdog_pid=
+
+# ---------------------------------------------------------------- processes
+# children_of PID: the processes whose parent is PID, from /proc (no ps in a
+# minimal Debian); a comm with spaces or parentheses is skipped over whole.
+children_of() {
+	cat /proc/[0-9]*/stat 2>/dev/null | sed 's/ (.*) / /' | awk -v p="$1" '$3 == p { print $1 }'
+}
+
+# kill_tree PID: SIGKILL to PID and everything below it, the children
+# first found, so that none is re-parented away before it is seen.
+kill_tree() {
+	for c in $(children_of "$1"); do
+		kill_tree "$c"
+	done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# describe PID: "PID NAME" of PID and each descendant, for the report.
+describe() {
+	printf ' %s(%s)' "$1" "$(cat "/proc/$1/comm" 2>/dev/null)"
+	for c in $(children_of "$1"); do
+		describe "$c"
+	done
+}
+
+# kill_panes SOCKET: SIGKILL to what still runs in the panes of this
+# script's tmux server SOCKET (a dead pane's pid may be reused: skipped).
+kill_panes() {
+	for p in $(tmux -L "$1" -f /dev/null list-panes -a -F '#{pane_dead} #{pane_pid}' 2>/dev/null |
+		awk '$1 == 0 { print $2 }'); do
+		kill_tree "$p"
+	done
+}
+
 cleanup() {
+	[ -n "$watchdog_pid" ] && kill_tree "$watchdog_pid"
 	for s in $servers; do
+		kill_panes "$s"
 		tmux -L "$s" -f /dev/null kill-server >/dev/null 2>&1
 	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- watchdog
+# watchdog PARENT: in the background, one second at a time (so that it goes
+# soon after PARENT does); at TUI_TIMEOUT it writes $tmp/.watchdog, kills
+# the panes of the servers start() listed in $tmp/.servers, removes those
+# servers, signals PARENT (USR1, watchdog_fired) and kills PARENT's other
+# children, so that a command stuck in the foreground returns.
+watchdog() {
+	parent=$1
+	n=$TUI_TIMEOUT
+	while [ "$n" -gt 0 ]; do
+		sleep 1
+		kill -0 "$parent" 2>/dev/null || exit 0
+		n=$((n - 1))
+	done
+	me=$(cat "$tmp/.watchdog.pid")
+	{
+		echo "the test still ran after TUI_TIMEOUT=$TUI_TIMEOUT s: killed with SIGKILL"
+		for s in $(cat "$tmp/.servers" 2>/dev/null); do
+			for p in $(tmux -L "$s" -f /dev/null list-panes -a -F '#{pane_dead} #{pane_pid}' 2>/dev/null |
+				awk '$1 == 0 { print $2 }'); do
+				echo "in the tmux server $s:$(describe "$p")"
+			done
+		done
+		for c in $(children_of "$parent"); do
+			[ "$c" = "$me" ] || echo "the test's own child:$(describe "$c")"
+		done
+		last=$(tail -n 1 "$tmp/.servers" 2>/dev/null)
+		if [ -n "$last" ]; then
+			echo "the screen at the time:"
+			tmux -L "$last" -f /dev/null capture-pane -p 2>/dev/null | sed 's/ *$//' | grep -v '^$'
+		fi
+	} >"$tmp/.watchdog" 2>&1
+	for s in $(cat "$tmp/.servers" 2>/dev/null); do
+		kill_panes "$s"
+		tmux -L "$s" -f /dev/null kill-server >/dev/null 2>&1
+	done
+	kill -USR1 "$parent" 2>/dev/null
+	for c in $(children_of "$parent"); do
+		[ "$c" = "$me" ] || kill_tree "$c"
+	done
+}
+
+watchdog_fired() {
+	fail "watchdog: $(sed -n 1p "$tmp/.watchdog")"
+	sed 1d "$tmp/.watchdog" | sed 's/^/# /'
+	echo "1..$tests_run"
+	exit 1
+}
+
+: "${TUI_TIMEOUT:=600}"
+trap watchdog_fired USR1
+watchdog $$ </dev/null >/dev/null 2>&1 &
+watchdog_pid=$!
+echo "$watchdog_pid" >"$tmp/.watchdog.pid"
 HOME=$tmp/home
 mkdir -p "$HOME" "$tmp/cfg/duban" "$tmp/data"
 export HOME
@@ -196,6 +295,7 @@ start() {
 	nserver=$((nserver + 1))
 	sock=duban-$$-$nserver
 	servers="$servers $sock"
+	echo "$sock" >>"$tmp/.servers"
 	envs=
 	while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
 		envs="$envs $1"
@@ -361,8 +461,9 @@ exited_cleanly() {
 	status=$(exit_status)
 	if [ -z "$status" ]; then
 		fail "$name"
-		diag "duban is still running:"
+		diag "duban is still running (killed now with SIGKILL):"
 		screen | sed 's/^/#   /'
+		kill_panes "$sock"
 		return
 	fi
 	t capture-pane -p -S - | sed 's/ *$//' >"$tmp/.dead"
@@ -386,5 +487,6 @@ quit() {
 
 # stop: kills the current tmux server (duban with it).
 stop() {
+	kill_panes "$sock"
 	t kill-server >/dev/null 2>&1
 }

@@ -226,4 +226,31 @@ if c_only "the 100,000-item ledger tests the data, not the language (and takes a
 	quit
 fi
 
+# ---------------------------------------------------------------- pane layout
+# The pane keeps a line for every field it has shown since the selection
+# changed: from an item that is a duplicate and a key case to one that is
+# neither, those lines stay (empty) and every line below stays where it was,
+# so that moving rewrites values, not the pane's layout (issue 17).
+"$DUBAN" --db "$tmp/sticky.db" add --code ST-001 --title 甲 --deadline 2026-06-01 --county 东川县 \
+	--set duplicate_of=ST-000 --set key_case=yes >/dev/null &&
+	"$DUBAN" --db "$tmp/sticky.db" add --code ST-002 --title 乙 --deadline 2026-06-05 --county 西山县 >/dev/null
+ok $? "two items, the first a duplicate and a key case"
+# label_at TEXT: the screen line that holds TEXT in the pane.
+label_at() {
+	screen | grep -n -F -- "│ $1" | sed -n '1s/:.*//p'
+}
+DB=$tmp/sticky.db start 120 40
+wait_for "$OFFLINE"
+screen_has "$(L "│ Duplicate of   ST-000" "│ 重复件         ST-000")" "the first item's pane shows its duplicate"
+dup_line=$(label_at "$(L "Duplicate of" "重复件")")
+light_line=$(label_at "$(L "Warning light" "预警")")
+updated_line=$(label_at "$(L "Updated" "更新时间")")
+keys j
+screen_has "$(L "│ County         西山县" "│ 行政区域       西山县")" "j: the second item's pane"
+is "$(label_at "$(L "Duplicate of" "重复件")")" "$dup_line" "its duplicate line stays, empty"
+screen_lacks "ST-000" "… without the first item's value"
+is "$(label_at "$(L "Warning light" "预警")") $(label_at "$(L "Updated" "更新时间")")" "$light_line $updated_line" \
+	"the lines below stay where they were"
+quit
+
 done_testing

@@ -3,6 +3,8 @@
 # 120×40 and 80×24, Chinese titles cut by width), the ledger's filter
 # applies, Enter opens the item, I issues the step due after showing the
 # action's text and writes the letter; `duban show` then has the action.
+# Below the overdue items, as at the end of `duban overdue`, the items whose
+# public notice has ended and which wait for 销号.
 . "$(dirname "$0")/lib.sh"
 
 demo_ledger "$DB" 300
@@ -113,5 +115,58 @@ ok $? "the HTML letter was written"
 d overdue --format csv | tr -d '\r' | grep "^$code," >"$tmp/after"
 cut -d, -f7 "$tmp/after" | grep -q "$step"
 ok $? "the list counts the step as taken"
+
+# ---------------------------------------------------------------- due for 销号
+# Five days on, the notices of some of the demo's publicized items have
+# ended: the view lists them after the overdue items, the ones `duban
+# overdue` names at its end, in its order.
+LATER=2026-06-20
+DUBAN_TODAY=$LATER d overdue | sed -n 's/^  \([^ ]*\)  .*  notice ended .*/\1/p' >"$tmp/closing"
+n_closing=$(wc -l <"$tmp/closing" | tr -d ' ')
+n_later=$(DUBAN_TODAY=$LATER d overdue --format csv | sed 1d | wc -l | tr -d ' ')
+first_closing=$(sed -n 1p "$tmp/closing")
+last_closing=$(sed -n '$p' "$tmp/closing")
+[ "$n_closing" -ge 2 ]
+ok $? "by $LATER $n_closing notices have ended ($(tr '\n' ' ' <"$tmp/closing"))"
+
+start 120 40 "$TPL" DUBAN_TODAY=$LATER
+wait_for "$OFFLINE"
+keys O
+screen_has "$(L "overdue: $n_later items" "逾期：$n_later 项")" "$LATER: the overdue view"
+screen_has "$(L "· $n_closing due for closing" "· $n_closing 项待销号")" "the title counts the items due for closing"
+screen_has "$(L "$n_closing items' public notices have ended: due for closing" "$n_closing 项公示期已满，待销号")" \
+	"a heading below the overdue items"
+keys G
+screen_has "$(L "The public notice ended" "公示已于")" "G: the last row, an item due for closing, says what is left to do"
+# The rows under the heading: the codes of `duban overdue`, in its order.
+screen | sed -n "/$(L "public notices have ended" "公示期已满")/,\$p" | sed -n 's/^ \([^ ]*\) .*/\1/p' |
+	grep -xF -f "$tmp/closing" >"$tmp/shown"
+is "$(cat "$tmp/shown")" "$(cat "$tmp/closing")" "the items due for closing, as duban overdue lists them"
+screen_is overdue-closing-120x40 "the overdue view with the items due for closing"
+keys I
+screen_has "$(L "$last_closing is not overdue" "$last_closing 未逾期")" "I on it: no step to issue, close it instead"
+keys Enter
+# The detail names the item on its first line (the list's title does not).
+n=50
+until line 1 | grep -q "$last_closing" || [ "$n" -eq 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+line 1 | grep -q "$last_closing"
+ok $? "Enter opens $last_closing"
+screen_has "$(L "Kind" "类型")" "… its detail"
+keys Escape
+wait_for "$(L "due for closing" "待销号")"
+# Up from the first of them: the last overdue item; down again: the first.
+for _ in $(sed 1d "$tmp/closing"); do keys k; done
+screen_has "$(L "notice ended" "公示于")" "k up the list"
+keys k
+wait_quiet
+screen | grep -q "$(L "The public notice ended" "公示已于")"
+ok $((!$?)) "k from the first item due for closing: an overdue item, its ladder below"
+keys j
+screen_has "$(L "The public notice ended" "公示已于")" "j: the first item due for closing again"
+keys Escape
+quit
 
 done_testing
