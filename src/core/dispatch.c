@@ -165,7 +165,7 @@ void duban_dispatches_free(struct duban_dispatch *d, size_t n)
 	" (SELECT max(c.date) FROM dispatch c WHERE c.name = d.name AND c.kind = 'close'),"                   \
 	" (SELECT count(*) FROM dispatch c WHERE c.name = d.name AND c.kind = 'close'),"                      \
 	" (SELECT count(DISTINCT r.item_id) FROM dispatch r WHERE r.name = d.name AND r.kind = 'report'),"    \
-	" min(d.created_at) AS opened_at"                                                                     \
+	" min(d.created_at) AS opened_at, min(d.rowid) AS first_row"                                          \
 	" FROM dispatch d WHERE d.kind = 'open'"
 
 static void round_row(sqlite3_stmt *s, struct duban_dispatch *d)
@@ -216,7 +216,7 @@ static enum duban_err rounds_read(duban_store *st, const char *sql, const char *
 
 enum duban_err duban_dispatch_list(duban_store *st, struct duban_dispatch **out, size_t *n)
 {
-	return rounds_read(st, ROUND_SQL " GROUP BY d.name ORDER BY opened_at DESC, d.name", NULL, out, n);
+	return rounds_read(st, ROUND_SQL " GROUP BY d.name ORDER BY opened_at DESC, first_row DESC", NULL, out, n);
 }
 
 static enum duban_err one_round(duban_store *st, const char *sql, const char *name, struct duban_dispatch *out)
@@ -248,7 +248,7 @@ enum duban_err duban_dispatch_get(duban_store *st, const char *name, struct duba
 
 enum duban_err duban_dispatch_latest(duban_store *st, struct duban_dispatch *out)
 {
-	return one_round(st, ROUND_SQL " GROUP BY d.name ORDER BY opened_at DESC, d.name LIMIT 1", NULL, out);
+	return one_round(st, ROUND_SQL " GROUP BY d.name ORDER BY opened_at DESC, first_row DESC LIMIT 1", NULL, out);
 }
 
 /* ---------------------------------------------------------------- open */
