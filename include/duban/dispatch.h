@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "duban/date.h"
+#include "duban/ladder.h"
 #include "duban/model.h"
 #include "duban/store.h"
 
@@ -150,5 +151,41 @@ struct duban_dispatch_group {
 void duban_dispatch_status(const struct duban_dispatch_member *m, size_t nm, enum duban_dispatch_by by,
 			   struct duban_dispatch_group **out, size_t *n);
 void duban_dispatch_groups_free(struct duban_dispatch_group *g, size_t n);
+
+/* ---------------------------------------------------------------- the ladder */
+
+/* 调度未报送: a member missing after the round's due date, or submitted
+ * late, is a step of the supervision ladder of its own.  A missing one owes
+ * the ladder's first letter (提醒函 by default) from the day after the due
+ * date until one dated from that day on is recorded; a late one is listed
+ * (how many days late), owing nothing.  Pure. */
+#define DUBAN_DISPATCH_STEP_ZH "调度未报送"
+const char *duban_dispatch_step_name(void); /* translated */
+struct duban_dispatch_step {
+	bool listed;           /* missing after the due date, or late */
+	enum duban_dispatch_state state;
+	int days;              /* missing: days past the due date; late: days late */
+	enum duban_action_kind kind; /* the letter that chases it: the ladder's first step */
+	bool due;              /* missing, and no such letter dated after the due date */
+	duban_date since;      /* the day after the due date */
+	duban_date taken_on;   /* the latest such letter, NONE when none */
+};
+void duban_dispatch_step_eval(const struct duban_ladder *l, duban_date round_due, duban_date today,
+			      enum duban_dispatch_state state, duban_date first_on,
+			      const enum duban_action_kind *kinds, const duban_date *dates, int nactions,
+			      struct duban_dispatch_step *out);
+
+/* One member on the ladder, with its round (both owned by the entry). */
+struct duban_dispatch_overdue {
+	struct duban_dispatch round;
+	struct duban_dispatch_member member;
+	struct duban_dispatch_step step;
+};
+/* The members of the round called name (NULL: of every open round) that
+ * are listed on the ladder today, by round (latest first), then missing
+ * before late, most days first, then code. */
+enum duban_err duban_dispatch_overdue_list(duban_store *st, const char *name, const struct duban_ladder *l,
+					   duban_date today, struct duban_dispatch_overdue **out, size_t *n);
+void duban_dispatch_overdue_free(struct duban_dispatch_overdue *v, size_t n);
 
 #endif

@@ -368,17 +368,22 @@ enum duban_err duban_dispatch_open(duban_store *st, const char *name, const char
 
 /* ---------------------------------------------------------------- members */
 
+/* Frees one member's strings, not the member. */
+static void member_clear(struct duban_dispatch_member *m)
+{
+	free(m->code);
+	free(m->title);
+	free(m->county);
+	free(m->lead_unit);
+	free(m->owner);
+	free(m->text);
+	free(m->author);
+}
+
 void duban_dispatch_members_free(struct duban_dispatch_member *m, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(m[i].code);
-		free(m[i].title);
-		free(m[i].county);
-		free(m[i].lead_unit);
-		free(m[i].owner);
-		free(m[i].text);
-		free(m[i].author);
-	}
+	for (size_t i = 0; i < n; i++)
+		member_clear(&m[i]);
 	free(m);
 }
 
@@ -687,4 +692,155 @@ void duban_dispatch_status(const struct duban_dispatch_member *m, size_t nm, enu
 	free(sums);
 	*out = g;
 	*n = ng + 1;
+}
+
+/* ---------------------------------------------------------------- the ladder */
+
+const char *duban_dispatch_step_name(void)
+{
+	return _("dispatch not submitted");
+}
+
+void duban_dispatch_step_eval(const struct duban_ladder *l, duban_date round_due, duban_date today,
+			      enum duban_dispatch_state state, duban_date first_on,
+			      const enum duban_action_kind *kinds, const duban_date *dates, int nactions,
+			      struct duban_dispatch_step *out)
+{
+	memset(out, 0, sizeof *out);
+	out->state = state;
+	out->kind = l && l->n > 0 ? l->steps[0].kind : DUBAN_ACTION_REMINDER;
+	out->since = out->taken_on = DUBAN_DATE_NONE;
+	if (round_due == DUBAN_DATE_NONE)
+		return;
+	if (state == DUBAN_DISPATCH_LATE) {
+		out->listed = true;
+		out->days = first_on != DUBAN_DATE_NONE && first_on > round_due ? first_on - round_due : 0;
+		return;
+	}
+	if (state != DUBAN_DISPATCH_MISSING || today == DUBAN_DATE_NONE || today <= round_due)
+		return;
+	out->listed = true;
+	out->days = today - round_due;
+	out->since = round_due + 1;
+	for (int a = 0; a < nactions; a++)
+		if (kinds[a] == out->kind && dates[a] != DUBAN_DATE_NONE && dates[a] >= out->since
+		    && (out->taken_on == DUBAN_DATE_NONE || dates[a] > out->taken_on))
+			out->taken_on = dates[a];
+	out->due = out->taken_on == DUBAN_DATE_NONE;
+}
+
+struct actions {
+	enum duban_action_kind *kinds;
+	duban_date *dates;
+	int n;
+};
+
+static int collect_action(const struct duban_history_entry *e, void *ctx)
+{
+	struct actions *a = ctx;
+
+	if (!e->action)
+		return 0;
+	a->kinds = xrealloc(a->kinds, (size_t)(a->n + 1) * sizeof *a->kinds);
+	a->dates = xrealloc(a->dates, (size_t)(a->n + 1) * sizeof *a->dates);
+	a->kinds[a->n] = e->action->kind;
+	a->dates[a->n++] = e->action->date;
+	return 0;
+}
+
+void duban_dispatch_overdue_free(struct duban_dispatch_overdue *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		duban_dispatch_free(&v[i].round);
+		member_clear(&v[i].member);
+	}
+	free(v);
+}
+
+static struct duban_dispatch round_copy(const struct duban_dispatch *d)
+{
+	struct duban_dispatch c = *d;
+
+	c.name = xstrdup(d->name);
+	c.title = xstrdup(d->title);
+	c.filters = xstrdup(d->filters);
+	c.opened_by = xstrdup(d->opened_by);
+	return c;
+}
+
+static int overdue_cmp(const void *pa, const void *pb)
+{
+	const struct duban_dispatch_overdue *a = pa, *b = pb;
+
+	if (a->step.state != b->step.state)
+		return a->step.state == DUBAN_DISPATCH_MISSING ? -1 : 1;
+	if (a->step.days != b->step.days)
+		return a->step.days > b->step.days ? -1 : 1;
+	return strcmp(a->member.code, b->member.code);
+}
+
+/* The listed members of one round, appended to *v. */
+static enum duban_err round_overdue(duban_store *st, const struct duban_dispatch *d, const struct duban_ladder *l,
+				    duban_date today, struct duban_dispatch_overdue **v, size_t *n)
+{
+	struct duban_dispatch_member *m;
+	size_t nm, first = *n;
+	enum duban_err err = duban_dispatch_members(st, d->name, &m, &nm);
+
+	for (size_t i = 0; i < nm; i++) {
+		struct actions a = { 0 };
+		struct duban_dispatch_step step;
+		if (err) {
+			member_clear(&m[i]);
+			continue;
+		}
+		if (m[i].state == DUBAN_DISPATCH_MISSING && today > d->due)
+			err = duban_history_each(st, m[i].item_id, collect_action, &a);
+		duban_dispatch_step_eval(l, d->due, today, m[i].state, m[i].first_on, a.kinds, a.dates, a.n, &step);
+		free(a.kinds);
+		free(a.dates);
+		if (err || !step.listed) {
+			member_clear(&m[i]);
+			continue;
+		}
+		*v = xrealloc(*v, (*n + 1) * sizeof **v);
+		(*v)[*n].round = round_copy(d);
+		(*v)[*n].member = m[i]; /* taken over */
+		(*v)[(*n)++].step = step;
+	}
+	free(m); /* every member cleared or taken over */
+	if (*n - first > 1)
+		qsort(*v + first, *n - first, sizeof **v, overdue_cmp);
+	return err;
+}
+
+enum duban_err duban_dispatch_overdue_list(duban_store *st, const char *name, const struct duban_ladder *l,
+					   duban_date today, struct duban_dispatch_overdue **out, size_t *n)
+{
+	struct duban_dispatch *d;
+	size_t nd;
+	enum duban_err err;
+
+	*out = NULL;
+	*n = 0;
+	if (name) {
+		d = xcalloc(1, sizeof *d);
+		nd = 1;
+		if ((err = duban_dispatch_get(st, name, d)) != DUBAN_OK) {
+			free(d);
+			return err;
+		}
+	} else if ((err = duban_dispatch_list(st, &d, &nd)) != DUBAN_OK) {
+		return err;
+	}
+	for (size_t i = 0; !err && i < nd; i++)
+		if (name || !d[i].closed)
+			err = round_overdue(st, &d[i], l, today, out, n);
+	duban_dispatches_free(d, nd);
+	if (err) {
+		duban_dispatch_overdue_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return err;
 }

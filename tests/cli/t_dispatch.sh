@@ -164,6 +164,27 @@ exit_is 2 "an unknown --by is a usage error"
 run d dispatch status 2026-07
 exit_is 3 "status of an unknown round: not found"
 
+# ---------------------------------------------------------------- the ladder: 调度未报送
+d action FK-004 --kind reminder --text 请于三日内补报调度 --date 2026-06-22 >/dev/null
+ok $? "a reminder for FK-004 after the due date"
+run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" overdue --dispatch=2026-06 --format csv
+exit_is 0 "overdue --dispatch=2026-06"
+is "$(printf '%s\n' "$out" | tr -d '\r' | cut -d, -f1,2,4,6-12)" "round,code,county,due,state,days,step,step_due,step_since,step_taken_on
+2026-06,FK-004,城关区,2026-06-20,missing,5,reminder,false,2026-06-21,2026-06-22
+2026-06,XF-001,东川县,2026-06-20,missing,5,reminder,true,2026-06-21,
+2026-06,FK-002,北岭县,2026-06-20,late,5,reminder,false,," \
+	"the step 调度未报送: missing members owe the first letter until one is sent, a late one is listed"
+run d overdue --dispatch=城关
+is "$out" "0 items on the step dispatch not submitted" "before the due date nothing is missing"
+run d overdue --dispatch
+is "$(printf '%s\n' "$out" | tr -s ' ')" "2026-06 FK-002 北岭县砖瓦窑无组织排放… 北岭县 2026-06-20 late 5 submitted 5 days late
+1 item on the step dispatch not submitted" "every open round: the late submission only, before the due dates"
+run d overdue --dispatch=2026-07
+exit_is 3 "overdue --dispatch of an unknown round: not found"
+run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" overdue --dispatch=2026-06 --format json
+is "$(printf '%s' "$out" | jq -r '.[1] | .code + " " + .state + " " + (.step_due | tostring)')" "XF-001 missing true" \
+	"overdue --dispatch --format json"
+
 # ---------------------------------------------------------------- close
 run env DUBAN_ROLE=inspector "$DUBAN" --db "$DB" dispatch close 2026-06
 exit_is 4 "an inspector may not close a round"
