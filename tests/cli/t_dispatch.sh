@@ -185,6 +185,37 @@ run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" overdue --dispatch=2026-06 --
 is "$(printf '%s' "$out" | jq -r '.[1] | .code + " " + .state + " " + (.step_due | tostring)')" "XF-001 missing true" \
 	"overdue --dispatch --format json"
 
+# ---------------------------------------------------------------- the bulletin
+run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" report --format text
+exit_is 0 "the bulletin"
+like "$out" "八、调度报送情况
+最近一轮调度：城关，报送截止2026-06-18，进行中。应报送2项，按时报送0项，逾期报送0项，未报送2项，报送率0.0%。" \
+	"its section 八 on the latest round: completeness"
+is "$(printf '%s\n' "$out" | sed -n '/^八、/,$p' | grep -E '^(城关区|合计|FK-)' | tr -s ' ')" "城关区 2 0 0 2 0.0% —
+合计 2 0 0 2 0.0% —
+FK-001 城关区餐饮油烟扰民问题 城关区 城关区人民政府 未报送
+FK-004 长期坚持的秸秆禁烧 城关区 市农业农村局 未报送" "... per county and the laggards"
+run d report --format text
+like "$out" "报送尚未截止。" "before the due date the bulletin says the round is still running"
+unlike "$out" "FK-004 长期坚持的秸秆禁烧 城关区 市农业农村局 未报送" "... and lists no laggard yet"
+run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" report --format md
+like "$out" "## 八、调度报送情况" "the Markdown bulletin has the section"
+like "$out" "| FK-001 | 城关区餐饮油烟扰民问题 | 城关区 | 城关区人民政府 | 未报送 |" "... with the laggards"
+run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" report --format csv
+like "$(printf '%s\n' "$out" | tr -d '\r')" "调度报送情况（各县、市、区）
+县（市、区）,应报送,按时报送,逾期报送,未报送,报送率,平均进度
+城关区,2,0,0,2,0.0%,—
+合计,2,0,0,2,0.0%,—" "the CSV bulletin has the table"
+run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" report --format html
+like "$out" "<h2>八、调度报送情况</h2>" "the HTML bulletin has the section"
+run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" report --format text --county 东川县
+unlike "$out" "八、调度报送情况" "a bulletin of a county with no member of the latest round has no section"
+run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" report --format text --by unit
+like "$(printf '%s\n' "$out" | sed -n '/^八、/,$p' | tr -s ' ')" "牵头单位 应报送 按时报送 逾期报送 未报送 报送率 平均进度
+--------------------------------------------------------------------
+城关区人民政府 1 0 0 1 0.0% —
+市农业农村局 1 0 0 1 0.0% —" "--by unit: the section's table per lead unit"
+
 # ---------------------------------------------------------------- close
 run env DUBAN_ROLE=inspector "$DUBAN" --db "$DB" dispatch close 2026-06
 exit_is 4 "an inspector may not close a round"
