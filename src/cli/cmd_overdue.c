@@ -784,7 +784,7 @@ static void dispatch_row(const struct duban_dispatch_overdue *v, enum ov_format 
 		duban_csv_end_record(stdout);
 		return;
 	}
-	char *step = s->state == DUBAN_DISPATCH_LATE ? xasprintf(_("submitted %d days late"), s->days)
+	char *step = s->state == DUBAN_DISPATCH_LATE ? xasprintf(ngettext("submitted %d day late", "submitted %d days late", (unsigned long)s->days), s->days)
 		     : s->due ? xasprintf(_("%s due since %s"), duban_action_kind_name(s->kind), since)
 			      : xasprintf(_("%s sent %s"), duban_action_kind_name(s->kind), taken);
 	char *title = duban_sanitize(m->title, false), *cut = duban_pad(title, 24, false);

@@ -821,14 +821,41 @@ static char *pct_cell(int part, int whole)
 	return whole > 0 ? xasprintf("%.1f%%", 100.0 * part / whole) : xstrdup("—");
 }
 
-/* The latest round's members the bulletin's county keeps (all without
- * one); the rest freed.  Returns how many are kept. */
-static size_t dispatch_keep(struct duban_dispatch_member *m, size_t n, const char *county)
+/* The ids of the items the bulletin's filter keeps, sorted. */
+struct id_set {
+	char (*ids)[37];
+	size_t n;
+};
+
+static int collect_id(const struct duban_item *item, void *ctx)
 {
+	struct id_set *set = ctx;
+
+	set->ids = xrealloc(set->ids, (set->n + 1) * sizeof *set->ids);
+	snprintf(set->ids[set->n++], 37, "%s", item->id);
+	return 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The latest round's members the bulletin's filter keeps (all without a
+ * filter); the rest freed.  Returns how many are kept. */
+static size_t dispatch_keep(duban_store *st, const struct duban_report *r, const struct duban_filter *f,
+			    struct duban_dispatch_member *m, size_t n, enum duban_err *err)
+{
+	struct id_set set = { 0 };
 	size_t k = 0;
 
+	*err = DUBAN_OK;
+	if (!r->scope)
+		return n;
+	if ((*err = duban_query_each(st, f, DUBAN_SORT_CODE, collect_id, &set)) == DUBAN_OK && set.n > 1)
+		qsort(set.ids, set.n, sizeof *set.ids, id_cmp);
 	for (size_t i = 0; i < n; i++) {
-		if (!county || strcmp(m[i].county, county) == 0) {
+		if (!*err && set.n && bsearch(m[i].item_id, set.ids, set.n, sizeof *set.ids, id_cmp)) {
 			m[k++] = m[i];
 			continue;
 		}
@@ -840,6 +867,7 @@ static size_t dispatch_keep(struct duban_dispatch_member *m, size_t n, const cha
 		free(m[i].text);
 		free(m[i].author);
 	}
+	free(set.ids);
 	return k;
 }
 
@@ -906,8 +934,8 @@ static enum duban_err build_dispatch(duban_store *st, struct duban_report *r, co
 	if (err)
 		return err;
 	if ((err = duban_dispatch_members(st, d.name, &m, &n)) == DUBAN_OK) {
-		n = dispatch_keep(m, n, f->county && *f->county ? f->county : NULL);
-		if (n > 0)
+		n = dispatch_keep(st, r, f, m, n, &err);
+		if (!err && n > 0)
 			dispatch_rows(r->priv, &d, m, n, r->by, r->today);
 		duban_dispatch_members_free(m, n);
 	}
@@ -1403,7 +1431,7 @@ static void put_dispatch(struct writer *w, const struct duban_report *r)
 			   p->dispatch_groups.rows, p->dispatch_groups.n, 0, false, false, true, NULL };
 	w_table(w, &t);
 	struct table l = { "未按时报送", 5, late_heads, late_right, late_max, p->dispatch_late.rows, p->dispatch_late.n,
-			   1u << 0, true, false, false, late_pct };
+			   1u << 0, false, false, false, late_pct };
 	w_table(w, &l);
 }
 
