@@ -451,7 +451,10 @@ enum duban_err duban_dispatch_members(duban_store *st, const char *name, struct 
 bool duban_dispatch_may_submit(duban_store *st, const struct duban_dispatch *d,
 			       const struct duban_dispatch_member *m, char *msg, size_t msglen)
 {
-	(void)m;
+	if (m && store_check_county(st, m->county) != DUBAN_OK) {
+		snprintf(msg, msglen, "%s", duban_store_errmsg(st));
+		return false;
+	}
 	if (duban_store_role(st) == DUBAN_ROLE_VIEWER) {
 		snprintf(msg, msglen, "%s", _("a viewer may not add records"));
 		return false;
