@@ -321,6 +321,12 @@ enum duban_err duban_sync_log_read(duban_store *st, int n, struct duban_sync_rep
 enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const char *file,
 				 enum duban_evidence_kind kind, struct duban_attachment *out, char *err,
 				 size_t errlen);
+/* The same without adding the record: the file is in the blob store and
+ * out is filled, for a caller that adds it in a transaction of its own (a
+ * 调度 submission). */
+enum duban_err duban_attach_prepare(duban_store *st, const char *code_or_id, const char *file,
+				    enum duban_evidence_kind kind, struct duban_attachment *out, char *err,
+				    size_t errlen);
 /* Path of a blob in the local store (malloc'd), whether or not it is there. */
 char *duban_blob_local_path(const char *sha256);
 /* Copies the file src, whose SHA-256 is sha256, into the local store

@@ -148,6 +148,7 @@ int cmd_dossier(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_link(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_unlink(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_reopen(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_dispatch(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_accept(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_evidence(struct cli_ctx *ctx, int argc, char **argv);
 /* The kinds of evidence item lacks for a request under the office's policy

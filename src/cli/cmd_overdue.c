@@ -13,6 +13,7 @@
 
 #include "duban/csv.h"
 #include "duban/date.h"
+#include "duban/dispatch.h"
 #include "duban/feedback.h"
 #include "duban/json.h"
 #include "duban/notice.h"
@@ -40,12 +41,15 @@ enum {
 	OPT_LADDER,
 	OPT_REPLY_DAYS,
 	OPT_FEEDBACK,
+	OPT_DISPATCH,
 };
 
 struct ov_opts {
 	struct cli_filter cf;
 	bool due_only, issue_all, dry_run, force, html;
 	bool feedback;       /* --feedback: the feedback step of late complaints */
+	bool dispatch;       /* --dispatch[=NAME]: the 调度未报送 step */
+	const char *dispatch_round; /* NAME, NULL: every open round */
 	const char *issue;   /* code or id */
 	int step;            /* -1: the next due */
 	duban_date date;
@@ -87,6 +91,10 @@ static void overdue_help(void)
 	fputs(_("      --feedback          instead, the complaints whose feedback (办理情况反馈)\n"
 		"                          is overdue, with the feedback step (反馈催办): the\n"
 		"                          ladder's first step, due from the day after\n"), stdout);
+	fputs(_("      --dispatch[=NAME]   instead, the members of the open 调度 rounds (or of\n"
+		"                          round NAME) missing after the due date or submitted\n"
+		"                          late: the step 调度未报送, a missing one owing the\n"
+		"                          ladder's first letter from the day after the due date\n"), stdout);
 }
 
 /* The ladder and the reply days: the options, else `set ladder` and `set
@@ -592,6 +600,7 @@ static int parse_opt(struct ov_opts *o, int c, const char *arg)
 	switch (c) {
 	case OPT_DUE: o->due_only = true; return CLI_OK;
 	case OPT_FEEDBACK: o->feedback = true; return CLI_OK;
+	case OPT_DISPATCH: o->dispatch = true; o->dispatch_round = arg; return CLI_OK;
 	case OPT_ISSUE: o->issue = arg; return CLI_OK;
 	case OPT_ISSUE_ALL: o->issue_all = true; return CLI_OK;
 	case OPT_LETTER: o->letter = arg; return CLI_OK;
@@ -732,6 +741,98 @@ static int list_feedback(struct cli_ctx *ctx, struct ov_opts *o, const struct du
 	return CLI_OK;
 }
 
+/* ---------------------------------------------------------------- --dispatch */
+
+/* One member on the step 调度未报送, as a table line, CSV record or JSON
+ * object. */
+static void dispatch_row(const struct duban_dispatch_overdue *v, enum ov_format format, cJSON *json)
+{
+	const struct duban_dispatch_member *m = &v->member;
+	const struct duban_dispatch_step *s = &v->step;
+	char due[11], since[11], taken[11], days[16];
+	const char *state = duban_dispatch_state_id(s->state), *kind = duban_action_kind_id(s->kind);
+
+	duban_date_format(v->round.due, due);
+	duban_date_format(s->since, since);
+	duban_date_format(s->taken_on, taken);
+	snprintf(days, sizeof days, "%d", s->days);
+	if (format == OV_JSON) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "round", v->round.name);
+		cJSON_AddStringToObject(o, "code", m->code);
+		cJSON_AddStringToObject(o, "title", m->title);
+		cJSON_AddStringToObject(o, "county", m->county);
+		cJSON_AddStringToObject(o, "lead_unit", m->lead_unit);
+		cJSON_AddStringToObject(o, "due", due);
+		cJSON_AddStringToObject(o, "state", state);
+		cJSON_AddNumberToObject(o, "days", s->days);
+		cJSON_AddStringToObject(o, "step", kind);
+		cJSON_AddBoolToObject(o, "step_due", s->due);
+		if (*since)
+			cJSON_AddStringToObject(o, "step_since", since);
+		if (*taken)
+			cJSON_AddStringToObject(o, "step_taken_on", taken);
+		cJSON_AddStringToObject(o, "id", m->item_id);
+		cJSON_AddItemToArray(json, o);
+		return;
+	}
+	if (format == OV_CSV) {
+		const char *c[] = { v->round.name, m->code, m->title, m->county, m->lead_unit, due, state, days, kind,
+				    s->due ? "true" : "false", since, taken, m->item_id };
+		for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+			duban_csv_write_cell(stdout, c[i], i == 0);
+		duban_csv_end_record(stdout);
+		return;
+	}
+	char *step = s->state == DUBAN_DISPATCH_LATE ? xasprintf(ngettext("submitted %d day late", "submitted %d days late", (unsigned long)s->days), s->days)
+		     : s->due ? xasprintf(_("%s due since %s"), duban_action_kind_name(s->kind), since)
+			      : xasprintf(_("%s sent %s"), duban_action_kind_name(s->kind), taken);
+	char *title = duban_sanitize(m->title, false), *cut = duban_pad(title, 24, false);
+	char *code = duban_sanitize(m->code, false), *county = duban_sanitize(m->county, false);
+	char *round = duban_sanitize(v->round.name, false);
+	printf("%s  %s  %s  %s  %s  %-8s %4d  %s\n", round, code, cut, county, due,
+	       duban_dispatch_state_name(s->state), s->days, step);
+	free(step);
+	free(title);
+	free(cut);
+	free(code);
+	free(county);
+	free(round);
+}
+
+static int list_dispatch(struct cli_ctx *ctx, struct ov_opts *o, const struct duban_ladder *l)
+{
+	static const char *const heads[] = { "round", "code", "title", "county", "lead_unit", "due", "state", "days",
+					     "step", "step_due", "step_since", "step_taken_on", "id" };
+	struct duban_dispatch_overdue *v;
+	size_t n;
+	cJSON *json = o->format == OV_JSON ? cJSON_CreateArray() : NULL;
+	enum duban_err err = duban_dispatch_overdue_list(ctx->st, o->dispatch_round, l, duban_today(), &v, &n);
+
+	if (err != DUBAN_OK) {
+		cJSON_Delete(json);
+		return cli_store_error(ctx, err, o->dispatch_round ? o->dispatch_round : _("dispatch rounds"));
+	}
+	if (o->format == OV_CSV) {
+		for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+			duban_csv_write_cell(stdout, heads[i], i == 0);
+		duban_csv_end_record(stdout);
+	}
+	for (size_t i = 0; i < n; i++)
+		dispatch_row(&v[i], o->format, json);
+	if (json) {
+		char *text = duban_json_print(json, true);
+		puts(text ? text : "[]");
+		free(text);
+		cJSON_Delete(json);
+	} else if (o->format == OV_TABLE) {
+		printf(ngettext("%d item on the step %s\n", "%d items on the step %s\n", (unsigned long)n), (int)n,
+		       duban_dispatch_step_name());
+	}
+	duban_dispatch_overdue_free(v, n);
+	return CLI_OK;
+}
+
 /* Options that only make sense together; a message and CLI_USAGE when not. */
 static int check_opts(const struct ov_opts *o)
 {
@@ -780,6 +881,7 @@ int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv)
 		{ "ladder", required_argument, NULL, OPT_LADDER },
 		{ "reply-days", required_argument, NULL, OPT_REPLY_DAYS },
 		{ "feedback", no_argument, NULL, OPT_FEEDBACK },
+		{ "dispatch", optional_argument, NULL, OPT_DISPATCH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -815,6 +917,12 @@ int cmd_overdue(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(_("--feedback lists; record the reminder with `duban action CODE --kind reminder`"));
 		return CLI_USAGE;
 	}
+	if (o.dispatch && (o.issue || o.issue_all || o.feedback)) {
+		cli_error(_("--dispatch lists; record the reminder with `duban action CODE --kind reminder`"));
+		return CLI_USAGE;
+	}
+	if (o.dispatch)
+		return list_dispatch(ctx, &o, &l);
 	if (o.feedback)
 		return list_feedback(ctx, &o, &l);
 	if (o.issue)

@@ -56,6 +56,7 @@ static const struct cli_command commands[] = {
 	{ "link", cmd_link, N_("link two items about the same site (举一反三), or mark a repeat complaint") },
 	{ "unlink", cmd_unlink, N_("undo a link between two items") },
 	{ "reopen", cmd_reopen, N_("return a closed item to in progress as a rebound (反弹); office only") },
+	{ "dispatch", cmd_dispatch, N_("调度 rounds: open, submit per item, status per county or unit, close") },
 	{ "overdue", cmd_overdue, N_("list overdue items on the supervision ladder; issue its steps and letters") },
 	{ "demo", cmd_demo, N_("fill the ledger with a realistic demo") },
 	{ "backup", cmd_backup, N_("write a consistent copy of the ledger, also while it is open") },

@@ -542,6 +542,12 @@ struct dup_entry {
 	char description[512];
 };
 
+struct dispatch_member {
+	char id[37];
+	char owner[64];
+	int progress;
+};
+
 struct gen {
 	duban_store *st;
 	struct rng rng;
@@ -565,6 +571,11 @@ struct gen {
 	int links;                     /* how many the demo made (a few) */
 	char rebound_id[37];           /* the closed complaint that came back */
 	duban_date rebound_back, rebound_again;
+	/* Two 调度 rounds over open items that have a history: their own
+	 * stream too, and written without touching the items. */
+	struct rng dp;
+	struct dispatch_member *members;
+	int nmembers;
 };
 
 static void coords(struct gen *g, struct duban_item *it)
@@ -1231,6 +1242,105 @@ static enum duban_err add_rebound(struct gen *g)
 	return e;
 }
 
+/* ---------------------------------------------------------------- 调度 rounds */
+
+#define DEMO_DISPATCH_MAX 200 /* members of a round, at most */
+
+static void remember_member(struct gen *g, const struct duban_item *it)
+{
+	if (it->status == DUBAN_STATUS_CLOSED || g->nmembers >= DEMO_DISPATCH_MAX)
+		return;
+	g->members = xrealloc(g->members, (size_t)(g->nmembers + 1) * sizeof *g->members);
+	struct dispatch_member *m = &g->members[g->nmembers++];
+	snprintf(m->id, sizeof m->id, "%s", it->id);
+	snprintf(m->owner, sizeof m->owner, "%s", it->owner && *it->owner ? it->owner : "县整改办");
+	m->progress = it->progress;
+}
+
+struct demo_round {
+	char id[37], name[64];
+	const char *title;
+	duban_date opened, due, closed; /* closed NONE: still open */
+};
+
+/* One record, written as the store keeps it but without the touch a record
+ * gives its item (the item's row stays what the generator made). */
+static enum duban_err dispatch_rec(struct gen *g, const struct demo_round *r, const struct dispatch_member *m,
+				   const char *kind, duban_date date, const char *author, const char *text)
+{
+	sqlite3_stmt *s = store_stmt_sql(g->st, "/* demo */ INSERT INTO dispatch (id, item_id, kind, round_id, name, title,"
+					 " due, date, progress, text, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+					 " ?, ?, ?)");
+	char id[37], due[11], day[11], at[25];
+	int rc;
+
+	if (!s)
+		return DUBAN_ERR_DB;
+	rng_uuid(&g->dp, id);
+	stamp(&g->dp, date, at);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, m->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, r->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, r->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, duban_date_format(r->due, due), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 8, duban_date_format(date, day), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 9, strcmp(kind, "report") == 0 ? m->progress : 0);
+	sqlite3_bind_text(s, 10, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, author, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 12, at, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(g->st, "demo");
+}
+
+/* A member's submission in round r: on_time permille of them on or before
+ * the due date, late permille after it; the rest none. */
+static enum duban_err dispatch_member_recs(struct gen *g, const struct demo_round *r, const struct dispatch_member *m,
+					   int on_time, int late)
+{
+	static const char *const texts[] = {
+		"按整改方案推进，本期完成现场清理，正在开展自查。", "已完成主体工程，正在组织县级初验。",
+		"整改措施已落实，长效管理机制正在建立。", "受天气影响进度滞后，已调整施工计划，加派人员。",
+	};
+	int x = rng_below(&g->dp, 1000);
+	enum duban_err e = dispatch_rec(g, r, m, "open", r->opened, "市整改办", "");
+	if (e == DUBAN_OK && x < on_time + late) {
+		duban_date d = x < on_time ? r->due - rng_range(&g->dp, 0, r->due - r->opened)
+					   : r->due + rng_range(&g->dp, 1, 4);
+		if (r->closed == DUBAN_DATE_NONE && d > g->today)
+			d = g->today;
+		e = dispatch_rec(g, r, m, "report", d, m->owner, pick(&g->dp, texts, COUNT(texts)));
+	}
+	if (e == DUBAN_OK && r->closed != DUBAN_DATE_NONE)
+		e = dispatch_rec(g, r, m, "close", r->closed, "市整改办", "");
+	return e;
+}
+
+/* Last month's round, closed and nearly all reported; this month's, past
+ * its due date and half reported (its laggards are on the ladder and in
+ * the bulletin). */
+static enum duban_err add_dispatch_rounds(struct gen *g)
+{
+	struct demo_round a = { .title = "督察整改进展月度调度", .opened = g->today - 40, .due = g->today - 30,
+				.closed = g->today - 25 };
+	struct demo_round b = { .title = "督察整改进展专项调度", .opened = g->today - 12, .due = g->today - 2,
+				.closed = DUBAN_DATE_NONE };
+	char d[11];
+	enum duban_err e = DUBAN_OK;
+
+	rng_uuid(&g->dp, a.id);
+	rng_uuid(&g->dp, b.id);
+	snprintf(a.name, sizeof a.name, "%s调度", duban_date_format(a.due, d));
+	snprintf(b.name, sizeof b.name, "%s调度", duban_date_format(b.due, d));
+	for (int i = 0; e == DUBAN_OK && i < g->nmembers; i++)
+		e = dispatch_member_recs(g, &a, &g->members[i], 850, 100);
+	for (int i = 0; e == DUBAN_OK && i < g->nmembers; i++)
+		e = dispatch_member_recs(g, &b, &g->members[i], 450, 100);
+	return e;
+}
+
 static enum duban_err generate_one(struct gen *g, long i)
 {
 	struct duban_item it;
@@ -1244,6 +1354,8 @@ static enum duban_err generate_one(struct gen *g, long i)
 		e = add_link(g, &it);
 	if (e == DUBAN_OK && records)
 		pick_rebound(g, &it);
+	if (e == DUBAN_OK && records)
+		remember_member(g, &it);
 	duban_item_free(&it);
 	return e;
 }
@@ -1261,6 +1373,8 @@ static enum duban_err generate_all(struct gen *g, const struct duban_demo_option
 	}
 	if (e == DUBAN_OK)
 		e = add_rebound(g);
+	if (e == DUBAN_OK)
+		e = add_dispatch_rounds(g);
 	if (e != DUBAN_OK) {
 		duban_store_bulk_end(g->st, false);
 		return e;
@@ -1277,11 +1391,13 @@ enum duban_err duban_demo_generate(duban_store *st, const struct duban_demo_opti
 	g->st = st;
 	g->rng.s = (uint64_t)opt->seed * 0x2545f4914f6cdd1dULL + 0x5851f42d4c957f2dULL;
 	g->co.s = g->rng.s ^ 0x9e3779b97f4a7c15ULL;
+	g->dp.s = g->rng.s ^ 0xd1b54a32d192ed03ULL;
 	g->today = opt->today != DUBAN_DATE_NONE ? opt->today : duban_today();
 	duban_store_set_outbox(st, false);
 	enum duban_err e = generate_all(g, opt);
 	/* the demo is not real work, but what the user does next is */
 	duban_store_set_outbox(st, true);
+	free(g->members);
 	free(g);
 	return e;
 }

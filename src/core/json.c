@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duban/dispatch.h"
 #include "duban/json.h"
 #include "duban/util.h"
 
@@ -947,4 +948,67 @@ enum duban_err duban_event_from_json(const cJSON *obj, struct duban_event *e, ch
 		snprintf(e->op_id, sizeof e->op_id, "%s", op_id);
 	free(op_id);
 	return err;
+}
+
+/* ---------------------------------------------------------------- 调度 records */
+
+cJSON *duban_dispatch_rec_to_json(const struct duban_dispatch_rec *r)
+{
+	cJSON *obj = cJSON_CreateObject();
+	if (!obj)
+		return NULL;
+	cJSON_AddStringToObject(obj, "id", r->id);
+	cJSON_AddStringToObject(obj, "item_id", r->item_id);
+	cJSON_AddStringToObject(obj, "kind", duban_dispatch_kind_id(r->kind));
+	cJSON_AddStringToObject(obj, "round_id", r->round_id);
+	add_str(obj, "name", r->name);
+	add_str(obj, "title", r->title);
+	add_str(obj, "filters", r->filters);
+	add_date(obj, "due", r->due);
+	add_date(obj, "date", r->date);
+	cJSON_AddNumberToObject(obj, "progress", r->progress);
+	add_str(obj, "text", r->text);
+	cJSON_AddStringToObject(obj, "attachment_id", r->attachment_id);
+	add_str(obj, "author", r->author);
+	cJSON_AddStringToObject(obj, "created_at", r->created_at);
+	add_received(obj, r->received_at);
+	return obj;
+}
+
+enum duban_err duban_dispatch_rec_from_json(const cJSON *obj, struct duban_dispatch_rec *r, char *errbuf,
+					    size_t errlen)
+{
+	const cJSON *v;
+	int kind;
+
+	if (read_record_meta(obj, "dispatch", r->id, r->item_id, r->created_at, r->received_at, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+	if (!cJSON_IsString(v) || (kind = duban_dispatch_kind_parse(v->valuestring)) < 0)
+		return fail(errbuf, errlen, "kind", _("not open, close or report"));
+	r->kind = (enum duban_dispatch_kind)kind;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "round_id");
+	if (!cJSON_IsString(v) || !duban_uuid_valid(v->valuestring))
+		return fail(errbuf, errlen, "round_id", _("not a UUID"));
+	snprintf(r->round_id, sizeof r->round_id, "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(obj, "attachment_id");
+	r->attachment_id[0] = '\0';
+	if (cJSON_IsString(v) && *v->valuestring) {
+		if (!duban_uuid_valid(v->valuestring))
+			return fail(errbuf, errlen, "attachment_id", _("not a UUID"));
+		snprintf(r->attachment_id, sizeof r->attachment_id, "%s", v->valuestring);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(obj, "progress");
+	if (v && !cJSON_IsNull(v) && (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble))
+		return fail(errbuf, errlen, "progress", _("not a whole number"));
+	r->progress = cJSON_IsNumber(v) ? v->valueint : 0;
+	if (read_text(obj, "name", true, &r->name, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "title", false, &r->title, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "filters", false, &r->filters, errbuf, errlen) != DUBAN_OK ||
+	    read_date(obj, "due", r->kind == DUBAN_DISPATCH_OPEN, &r->due, errbuf, errlen) != DUBAN_OK ||
+	    read_date(obj, "date", false, &r->date, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "text", false, &r->text, errbuf, errlen) != DUBAN_OK ||
+	    read_text(obj, "author", false, &r->author, errbuf, errlen) != DUBAN_OK)
+		return DUBAN_ERR_INVALID;
+	return DUBAN_OK;
 }

@@ -3,6 +3,7 @@
  * (the bulletin is published as it is, whatever the reader's locale). */
 #include <config.h>
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <strings.h>
 
 #include "duban/csv.h"
+#include "duban/dispatch.h"
 #include "duban/html.h"
 #include "duban/notice.h"
 #include "duban/progress.h"
@@ -147,6 +149,9 @@ struct list {
 
 struct duban_report_priv {
 	struct list overdue, completed, upcoming;
+	/* 八、调度报送情况: the latest 调度 round, when the ledger has one. */
+	char *dispatch_head;                        /* its paragraph; NULL: no section */
+	struct list dispatch_groups, dispatch_late; /* per county or unit; the laggards */
 };
 
 static bool is_done(int s)
@@ -809,6 +814,129 @@ static enum duban_err scan_items(duban_store *st, const struct duban_filter *f, 
 	return rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, "report");
 }
 
+/* ---------------------------------------------------------------- 调度 */
+
+static char *pct_cell(int part, int whole)
+{
+	return whole > 0 ? xasprintf("%.1f%%", 100.0 * part / whole) : xstrdup("—");
+}
+
+/* The ids of the items the bulletin's filter keeps, sorted. */
+struct id_set {
+	char (*ids)[37];
+	size_t n;
+};
+
+static int collect_id(const struct duban_item *item, void *ctx)
+{
+	struct id_set *set = ctx;
+
+	set->ids = xrealloc(set->ids, (set->n + 1) * sizeof *set->ids);
+	snprintf(set->ids[set->n++], 37, "%s", item->id);
+	return 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The latest round's members the bulletin's filter keeps (all without a
+ * filter); the rest freed.  Returns how many are kept. */
+static size_t dispatch_keep(duban_store *st, const struct duban_report *r, const struct duban_filter *f,
+			    struct duban_dispatch_member *m, size_t n, enum duban_err *err)
+{
+	struct id_set set = { 0 };
+	size_t k = 0;
+
+	*err = DUBAN_OK;
+	if (!r->scope)
+		return n;
+	if ((*err = duban_query_each(st, f, DUBAN_SORT_CODE, collect_id, &set)) == DUBAN_OK && set.n > 1)
+		qsort(set.ids, set.n, sizeof *set.ids, id_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (!*err && set.n && bsearch(m[i].item_id, set.ids, set.n, sizeof *set.ids, id_cmp)) {
+			m[k++] = m[i];
+			continue;
+		}
+		duban_dispatch_member_clear(&m[i]);
+	}
+	free(set.ids);
+	return k;
+}
+
+/* Missing (once the due date passed) before late, then by county and code. */
+static int laggard_cmp(const void *pa, const void *pb)
+{
+	const struct duban_dispatch_member *a = pa, *b = pb;
+	int c;
+
+	if (a->state != b->state)
+		return a->state == DUBAN_DISPATCH_MISSING ? -1 : 1;
+	if ((c = strcmp(a->county, b->county)) != 0)
+		return c;
+	return strcmp(a->code, b->code);
+}
+
+static void dispatch_rows(struct duban_report_priv *p, const struct duban_dispatch *d,
+			  struct duban_dispatch_member *m, size_t n, enum duban_report_by by, duban_date today)
+{
+	struct duban_dispatch_group *g;
+	size_t ng;
+	char day[11];
+
+	duban_dispatch_status(m, n, by == DUBAN_REPORT_BY_UNIT ? DUBAN_DISPATCH_BY_UNIT : DUBAN_DISPATCH_BY_COUNTY, &g,
+			      &ng);
+	for (size_t i = 0; i < ng; i++)
+		list_add(&p->dispatch_groups, 7, xstrdup(g[i].key ? county_name(g[i].key) : "合计"),
+			 xasprintf("%d", g[i].scope), xasprintf("%d", g[i].on_time), xasprintf("%d", g[i].late),
+			 xasprintf("%d", g[i].missing), pct_cell(g[i].reported, g[i].scope),
+			 isnan(g[i].mean_progress) ? xstrdup("—") : xasprintf("%.1f%%", g[i].mean_progress));
+	const struct duban_dispatch_group *t = &g[ng - 1];
+	char *rate_text = pct_cell(t->reported, t->scope);
+	char *mean = isnan(t->mean_progress) ? xstrdup("") : xasprintf("；已报送事项平均整改进度%.1f%%", t->mean_progress);
+	p->dispatch_head = xasprintf("最近一轮调度：%s%s%s%s，报送截止%s，%s。应报送%d项，按时报送%d项，逾期报送%d项，"
+				     "未报送%d项，报送率%s%s。%s",
+				     d->name, *d->title ? "（" : "", d->title, *d->title ? "）" : "",
+				     duban_date_format(d->due, day), d->closed ? "已结束" : "进行中", t->scope, t->on_time,
+				     t->late, t->missing, rate_text, mean,
+				     today <= d->due && !d->closed ? "报送尚未截止。" : "");
+	free(rate_text);
+	free(mean);
+	duban_dispatch_groups_free(g, ng);
+	qsort(m, n, sizeof *m, laggard_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].state == DUBAN_DISPATCH_ON_TIME || (m[i].state == DUBAN_DISPATCH_MISSING && today <= d->due))
+			continue;
+		list_add(&p->dispatch_late, 5, xstrdup(m[i].code), xstrdup(m[i].title), xstrdup(county_name(m[i].county)),
+			 xstrdup(m[i].lead_unit),
+			 m[i].state == DUBAN_DISPATCH_LATE ? xasprintf("逾期报送（%s）", duban_date_format(m[i].first_on, day))
+							   : xstrdup("未报送"));
+	}
+}
+
+/* 八: the latest round, as of today (like the public notice's figures). */
+static enum duban_err build_dispatch(duban_store *st, struct duban_report *r, const struct duban_filter *f)
+{
+	struct duban_dispatch d;
+	struct duban_dispatch_member *m;
+	size_t n;
+	enum duban_err err = duban_dispatch_latest(st, &d);
+
+	if (err == DUBAN_ERR_NOT_FOUND)
+		return DUBAN_OK;
+	if (err)
+		return err;
+	if ((err = duban_dispatch_members(st, d.name, &m, &n)) == DUBAN_OK) {
+		n = dispatch_keep(st, r, f, m, n, &err);
+		if (!err && n > 0)
+			dispatch_rows(r->priv, &d, m, n, r->by, r->today);
+		duban_dispatch_members_free(m, n);
+	}
+	duban_dispatch_free(&d);
+	return err;
+}
+
 enum duban_err duban_report_build(duban_store *st, struct duban_period period, const struct duban_filter *filter,
 				  enum duban_report_by by, duban_date today, struct duban_report **out)
 {
@@ -846,6 +974,8 @@ enum duban_err duban_report_build_progress(duban_store *st, struct duban_period 
 		err = count_actions(st, &f, r);
 	if (err == DUBAN_OK)
 		err = count_rebounds(st, &f, r);
+	if (err == DUBAN_OK)
+		err = build_dispatch(st, r, &f);
 	if (err == DUBAN_OK) {
 		struct duban_notice_figures nf;
 		err = duban_notice_figures(st, &f, today, &nf);
@@ -893,6 +1023,9 @@ void duban_report_free(struct duban_report *r)
 		list_free(&r->priv->overdue);
 		list_free(&r->priv->completed);
 		list_free(&r->priv->upcoming);
+		list_free(&r->priv->dispatch_groups);
+		list_free(&r->priv->dispatch_late);
+		free(r->priv->dispatch_head);
 		free(r->priv);
 	}
 	free(r->county);
@@ -1270,6 +1403,32 @@ static void put_groups(struct writer *w, const struct duban_report *r)
 	kv_free(&k);
 }
 
+/* 八: the latest 调度 round's completeness and its laggards. */
+static void put_dispatch(struct writer *w, const struct duban_report *r)
+{
+	static const char *const heads[][7] = {
+		{ "县（市、区）", "应报送", "按时报送", "逾期报送", "未报送", "报送率", "平均进度" },
+		{ "牵头单位", "应报送", "按时报送", "逾期报送", "未报送", "报送率", "平均进度" },
+	};
+	static const bool right[] = { false, true, true, true, true, true, true };
+	static const int nomax[7] = { 0 };
+	static const char *const late_heads[] = { "编号", "问题", "县（市、区）", "牵头单位", "报送情况" };
+	static const bool late_right[] = { false, false, false, false, false };
+	static const int late_max[] = { 0, TEXT_TITLE_COLS, 0, 0, 0 };
+	static const int late_pct[] = { 14, 40, 14, 16, 16 };
+	const struct duban_report_priv *p = r->priv;
+	bool unit = r->by == DUBAN_REPORT_BY_UNIT;
+
+	w_section(w, "八、调度报送情况");
+	w_para(w, p->dispatch_head);
+	struct table t = { unit ? "调度报送情况（各牵头单位）" : "调度报送情况（各县、市、区）", 7, heads[unit], right, nomax,
+			   p->dispatch_groups.rows, p->dispatch_groups.n, 0, false, false, true, NULL };
+	w_table(w, &t);
+	struct table l = { "未按时报送", 5, late_heads, late_right, late_max, p->dispatch_late.rows, p->dispatch_late.n,
+			   1u << 0, false, false, false, late_pct };
+	w_table(w, &l);
+}
+
 int duban_report_write(const struct duban_report *r, enum duban_report_format fmt, FILE *out)
 {
 	struct writer w = { fmt, out, 0 };
@@ -1413,6 +1572,9 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		kv_add(&k, 3, "查处问责", xstrdup("问责（人次）"), num(en->accountability));
 		put_kv(&w, &k, "群众信访举报件办理情况", 3, heads, right, true);
 	}
+	/* 8 */
+	if (r->priv->dispatch_head)
+		put_dispatch(&w, r);
 	if (fmt == DUBAN_REPORT_HTML) {
 		char zh[32];
 		w_para_class(&w, duban_date_zh(r->today, zh), "date");

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "duban/dispatch.h"
 #include "duban/json.h"
 #include "duban/util.h"
 #include "store_internal.h"
@@ -195,6 +196,21 @@ static const char *const migrations[] = {
 	" received_at TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX link_item ON link (item_id, created_at);"
 	"CREATE INDEX link_other ON link (other_id, created_at);",
+	/* 调度 rounds (duban/dispatch.h): records of their member items, so
+	 * they are scoped like the items.  open makes the item a member and
+	 * carries the round's header, close ends the round, report is a
+	 * submission; all append-only. */
+	"CREATE TABLE dispatch ("
+	" id TEXT PRIMARY KEY,"
+	" item_id TEXT NOT NULL REFERENCES item (id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL CHECK (kind IN ('open','close','report')),"
+	" round_id TEXT NOT NULL, name TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',"
+	" filters TEXT NOT NULL DEFAULT '', due TEXT, date TEXT,"
+	" progress INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL DEFAULT '',"
+	" attachment_id TEXT NOT NULL DEFAULT '',"
+	" author TEXT NOT NULL, created_at TEXT NOT NULL, received_at TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX dispatch_item ON dispatch (item_id, created_at);"
+	"CREATE INDEX dispatch_name ON dispatch (name, kind, item_id);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1171,6 +1187,11 @@ static enum duban_err check_county(duban_store *st, const char *county)
 	}
 	return store_fail(st, DUBAN_ERR_PERMISSION, _("%s %s may not write items of %s"), duban_role_id(st->role),
 			  st->user, *county ? county : _("(no county)"));
+}
+
+enum duban_err store_check_county(duban_store *st, const char *county)
+{
+	return check_county(st, county ? county : "");
 }
 
 /* ---------------------------------------------------------------- limits */
@@ -2311,4 +2332,120 @@ char *duban_latest_note(duban_store *st, const char *item_id)
 		text = column_str(s, 0);
 	sqlite3_reset(s);
 	return text;
+}
+
+/* ---------------------------------------------------------------- 调度 records */
+
+/* A record of a round (duban/dispatch.h), appended like a note: the rules
+ * of rounds are dispatch.c's (the client) and push.c's (duband). */
+enum duban_err duban_dispatch_rec_add(duban_store *st, struct duban_dispatch_rec *r)
+{
+	struct duban_item item;
+	enum duban_err err;
+	sqlite3_stmt *s = NULL;
+	char msg[256];
+
+	if (duban_dispatch_rec_check(r, msg, sizeof msg) != DUBAN_OK)
+		return store_fail(st, DUBAN_ERR_INVALID, "%s", msg);
+	duban_item_init(&item);
+	if ((err = store_change_begin(st)) != DUBAN_OK)
+		goto out;
+	err = record_prepare(st, r->id, r->item_id, r->created_at, &item);
+	if (!err && !(s = store_stmt_sql(st, "/* dispatch */ INSERT INTO dispatch (id, item_id, kind, round_id, name,"
+					  " title, filters, due, date, progress, text, attachment_id, author, created_at,"
+					  " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+		err = DUBAN_ERR_DB;
+	if (!err) {
+		if (!r->author || !*r->author)
+			duban_set_str(&r->author, st->user);
+		bind_text(s, 1, r->id);
+		bind_text(s, 2, r->item_id);
+		bind_text(s, 3, duban_dispatch_kind_id(r->kind));
+		bind_text(s, 4, r->round_id);
+		bind_text(s, 5, r->name);
+		bind_text(s, 6, r->title);
+		bind_text(s, 7, r->filters);
+		bind_date(s, 8, r->due);
+		bind_date(s, 9, r->date);
+		sqlite3_bind_int(s, 10, r->progress);
+		bind_text(s, 11, r->text);
+		bind_text(s, 12, r->attachment_id);
+		bind_text(s, 13, r->author);
+		bind_text(s, 14, r->created_at);
+		bind_text(s, 15, stamp_received(st, r->received_at));
+		err = finish_record(st, s, "dispatch.add", r->item_id, duban_dispatch_rec_to_json(r), r->created_at);
+	}
+	err = store_change_end(st, err);
+out:
+	duban_item_free(&item);
+	return err;
+}
+
+enum duban_err duban_dispatch_recs_of(duban_store *st, const char *item_id, struct duban_dispatch_rec **out,
+				      size_t *n)
+{
+	sqlite3_stmt *s = store_stmt_sql(st, "/* store */ SELECT id, kind, round_id, name, title, filters, due, date,"
+					 " progress, text, attachment_id, author, created_at, received_at FROM dispatch"
+					 " WHERE item_id = ? ORDER BY created_at, rowid");
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, item_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct duban_dispatch_rec *r;
+		int k = duban_dispatch_kind_parse((const char *)sqlite3_column_text(s, 1));
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		r = &(*out)[(*n)++];
+		memset(r, 0, sizeof *r);
+		copy_fixed(r->id, sizeof r->id, sqlite3_column_text(s, 0));
+		snprintf(r->item_id, sizeof r->item_id, "%s", item_id);
+		r->kind = k < 0 ? DUBAN_DISPATCH_OPEN : (enum duban_dispatch_kind)k;
+		copy_fixed(r->round_id, sizeof r->round_id, sqlite3_column_text(s, 2));
+		r->name = column_str(s, 3);
+		r->title = column_str(s, 4);
+		r->filters = column_str(s, 5);
+		r->due = column_date_at(s, 6);
+		r->date = column_date_at(s, 7);
+		r->progress = sqlite3_column_int(s, 8);
+		r->text = column_str(s, 9);
+		copy_fixed(r->attachment_id, sizeof r->attachment_id, sqlite3_column_text(s, 10));
+		r->author = column_str(s, 11);
+		copy_fixed(r->created_at, sizeof r->created_at, sqlite3_column_text(s, 12));
+		copy_fixed(r->received_at, sizeof r->received_at, sqlite3_column_text(s, 13));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		duban_dispatch_recs_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return store_db_fail(st, _("reading the dispatch records"));
+	}
+	return DUBAN_OK;
+}
+
+enum duban_err duban_dispatch_round_id(duban_store *st, const char *name, char round_id[37], bool *found)
+{
+	sqlite3_stmt *s = store_stmt_sql(st, "/* store */ SELECT round_id FROM dispatch WHERE name = ? AND kind = 'open'"
+					 " ORDER BY created_at, id LIMIT 1");
+	int rc;
+
+	*found = false;
+	round_id[0] = '\0';
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_fixed(round_id, 37, sqlite3_column_text(s, 0));
+		*found = true;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DUBAN_OK : store_db_fail(st, _("reading the dispatch records"));
 }

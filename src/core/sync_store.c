@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "duban/dispatch.h"
 #include "duban/json.h"
 #include "duban/sync_store.h"
 #include "duban/util.h"
@@ -156,6 +157,10 @@ static const struct {
 	{ "evidence_missing", N_("the request for acceptance lacks the evidence the office's policy requires") },
 	{ "chain_incomplete", N_("an item is verified only by signing the last level of its acceptance chain") },
 	{ "levels_office_only", N_("only the office sets an item's acceptance levels") },
+	{ "dispatch_office_only", N_("only the office opens or closes a dispatch round") },
+	{ "dispatch_exists", N_("another dispatch round of this name is on the server") },
+	{ "dispatch_not_member", N_("the item is not in this dispatch round on the server") },
+	{ "dispatch_closed", N_("the dispatch round is closed on the server") },
 };
 
 static char *refusal_text(const char *stored)
@@ -515,6 +520,7 @@ static enum duban_err remove_refused(duban_store *st, const struct duban_op *op,
 		{ "attachment.add", "/* sync_store */ DELETE FROM attachment WHERE id = ?" },
 		{ "notice.add", "/* sync_store */ DELETE FROM notice WHERE id = ?" },
 		{ "link.add", "/* sync_store */ DELETE FROM link WHERE id = ?" },
+		{ "dispatch.add", "/* sync_store */ DELETE FROM dispatch WHERE id = ?" },
 	};
 
 	if (strcmp(op->kind, "item.create") == 0) {
@@ -1037,6 +1043,54 @@ out:
 	return err;
 }
 
+static void bind_day(sqlite3_stmt *s, int i, duban_date d)
+{
+	char buf[11];
+
+	if (d == DUBAN_DATE_NONE)
+		sqlite3_bind_null(s, i);
+	else
+		bind_str(s, i, duban_date_format(d, buf));
+}
+
+/* A 调度 record (duban/dispatch.h): a round's member, its close or a
+ * submission, kept as the server has it. */
+static enum duban_err put_dispatch(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
+{
+	struct duban_dispatch_rec r = { 0 };
+	enum duban_err err;
+	sqlite3_stmt *s;
+
+	if ((err = duban_dispatch_rec_from_json(o, &r, jerr, errlen)) != DUBAN_OK)
+		goto out;
+	if ((err = record_item_known(st, "dispatch", r.item_id)) != DUBAN_OK)
+		goto out;
+	s = prep(st, "INSERT INTO dispatch (id, item_id, kind, round_id, name, title, filters, due, date, progress, text,"
+		     " attachment_id, author, created_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		     " ON CONFLICT (id) DO UPDATE SET " SERVER_STAMPS);
+	if (s) {
+		bind_str(s, 1, r.id);
+		bind_str(s, 2, r.item_id);
+		bind_str(s, 3, duban_dispatch_kind_id(r.kind));
+		bind_str(s, 4, r.round_id);
+		bind_str(s, 5, r.name);
+		bind_str(s, 6, r.title);
+		bind_str(s, 7, r.filters);
+		bind_day(s, 8, r.due);
+		bind_day(s, 9, r.date);
+		sqlite3_bind_int(s, 10, r.progress);
+		bind_str(s, 11, r.text);
+		bind_str(s, 12, r.attachment_id);
+		bind_str(s, 13, r.author ? r.author : "");
+		bind_str(s, 14, r.created_at);
+		bind_str(s, 15, r.received_at);
+	}
+	err = run(st, s, _("saving the record"));
+out:
+	duban_dispatch_rec_free(&r);
+	return err;
+}
+
 static enum duban_err put_inspection(duban_store *st, const cJSON *o, char *jerr, size_t errlen)
 {
 	struct duban_inspection r = { 0 };
@@ -1248,6 +1302,8 @@ static enum duban_err apply_record_as(duban_store *st, const char *type, const c
 		put = fresh ? put_event_fresh : put_event;
 	else if (strcmp(type, "link") == 0)
 		put = put_link;
+	else if (strcmp(type, "dispatch") == 0)
+		put = put_dispatch;
 	else
 		return store_fail(st, DUBAN_ERR_PARSE, _("the server sent a change of unknown type '%s'"), type);
 	err = put(st, record, jerr, sizeof jerr);
@@ -1500,7 +1556,7 @@ enum duban_err duban_apply_decoded_page(duban_store *st, const cJSON *page, duba
 /* The tables a fresh ledger has no row in: a new kind of record, or any
  * other data a download brings or local work leaves, is one more name. */
 static const char *const fresh_tables[] = {
-	"item", "note", "inspection", "action", "attachment", "notice", "link", "event", "op", "conflict", "refetch",
+	"item", "note", "inspection", "action", "attachment", "notice", "link", "dispatch", "event", "op", "conflict", "refetch",
 	"server_policy",
 };
 
@@ -1952,6 +2008,23 @@ static enum duban_err collect_notices(duban_store *st, const char *item_id, stru
 	return err;
 }
 
+/* Its 调度 records too (membership, closes, submissions), newest first. */
+static enum duban_err collect_dispatches(duban_store *st, const char *item_id, struct record_bodies *r)
+{
+	struct duban_dispatch_rec *all;
+	size_t n;
+	enum duban_err err = duban_dispatch_recs_of(st, item_id, &all, &n);
+
+	for (size_t i = n; err == DUBAN_OK && i-- > 0;) {
+		r->body = xrealloc(r->body, (size_t)(r->n + 1) * sizeof *r->body);
+		r->kind = xrealloc(r->kind, (size_t)(r->n + 1) * sizeof *r->kind);
+		r->body[r->n] = duban_dispatch_rec_to_json(&all[i]);
+		r->kind[r->n++] = "dispatch.add";
+	}
+	duban_dispatch_recs_free(all, n);
+	return err;
+}
+
 /* The user wants the item the server deleted: create it again with all its
  * records, which the server takes idempotently by id. */
 static enum duban_err recreate_item(duban_store *st, const struct duban_item *item, const char *now)
@@ -1963,6 +2036,8 @@ static enum duban_err recreate_item(duban_store *st, const struct duban_item *it
 	err = duban_history_each(st, item->id, collect_record, &r);
 	if (!err)
 		err = collect_notices(st, item->id, &r);
+	if (!err)
+		err = collect_dispatches(st, item->id, &r);
 	if (!err)
 		err = store_write_op(st, "item.create", item->id, NULL, NULL, NULL, duban_item_to_json(item), now);
 	for (i = r.n - 1; i >= 0; i--) {

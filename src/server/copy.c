@@ -122,7 +122,7 @@ static bool copy_rows(sqlite3 *src, struct pg_conn *dst, const char *from, const
 
 /* The record tables of the SQLite store, each a kind of PostgreSQL's
  * record table. */
-static const char *const record_kinds[] = { "note", "inspection", "action", "attachment", "notice", "link" };
+static const char *const record_kinds[] = { "note", "inspection", "action", "attachment", "notice", "link", "dispatch" };
 
 /* Items as their JSON documents, records as pull sends them (the SQLite
  * backend's own readers), in the order they were written. */

@@ -231,6 +231,39 @@ static cJSON *link_json(sqlite3_stmt *s)
 	return o;
 }
 
+static duban_date day(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) != SQLITE_TEXT)
+		return DUBAN_DATE_NONE;
+	return duban_date_parse((const char *)sqlite3_column_text(s, i));
+}
+
+static cJSON *dispatch_json(sqlite3_stmt *s)
+{
+	struct duban_dispatch_rec r = { 0 };
+	int kind = duban_dispatch_kind_parse((const char *)sqlite3_column_text(s, 2));
+	cJSON *o;
+
+	fixed(r.id, sizeof r.id, s, 0);
+	fixed(r.item_id, sizeof r.item_id, s, 1);
+	r.kind = kind < 0 ? DUBAN_DISPATCH_OPEN : (enum duban_dispatch_kind)kind;
+	fixed(r.round_id, sizeof r.round_id, s, 3);
+	r.name = str(s, 4);
+	r.title = str(s, 5);
+	r.filters = str(s, 6);
+	r.due = day(s, 7);
+	r.date = day(s, 8);
+	r.progress = sqlite3_column_int(s, 9);
+	r.text = str(s, 10);
+	fixed(r.attachment_id, sizeof r.attachment_id, s, 11);
+	r.author = str(s, 12);
+	fixed(r.created_at, sizeof r.created_at, s, 13);
+	fixed(r.received_at, sizeof r.received_at, s, 14);
+	o = duban_dispatch_rec_to_json(&r);
+	duban_dispatch_rec_free(&r);
+	return o;
+}
+
 static cJSON *inspection_json(sqlite3_stmt *s)
 {
 	struct duban_inspection r = { 0 };
@@ -362,7 +395,9 @@ static cJSON *policy_json(sqlite3_stmt *s)
 	X(attachment, "id, item_id, inspection_id, sha256, name, mime, size, author, created_at, received_at, kind") \
 	X(notice, "id, item_id, kind, date, end_date, place, contact, person, text, objection_id, upheld, author,"   \
 		  " created_at, received_at")                                                                       \
-	X(link, "id, item_id, other_id, kind, why, author, created_at, received_at")
+	X(link, "id, item_id, other_id, kind, why, author, created_at, received_at")                              \
+	X(dispatch, "id, item_id, kind, round_id, name, title, filters, due, date, progress, text, attachment_id,"  \
+		    " author, created_at, received_at")
 
 #define RECORD_READ(table, cols) { #table, "/* pull */ SELECT " cols " FROM " #table " WHERE id = ?", table##_json },
 

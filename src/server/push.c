@@ -19,12 +19,13 @@
 
 enum op_kind {
 	OP_CREATE, OP_SET, OP_STATUS, OP_DELETE, OP_NOTE, OP_INSPECTION, OP_ACTION, OP_ATTACHMENT, OP_NOTICE,
-	OP_LINK, OP_KIND_COUNT
+	OP_LINK, OP_DISPATCH, OP_KIND_COUNT
 };
 
 static const char *const kind_names[OP_KIND_COUNT] = {
 	"item.create", "item.set", "item.status", "item.delete",
 	"note.add", "inspection.add", "action.add", "attachment.add", "notice.add", "link.add",
+	"dispatch.add",
 };
 
 /* Serialization failures and deadlocks (PostgreSQL) retry the batch. */
@@ -109,6 +110,10 @@ static const char *refusal_code(const char *reason, const char *fmt)
 		{ "%s: level %s is signed by the office, not by %s %s", "level_role" },
 		{ "%s: the request for acceptance lacks its evidence: %s", "evidence_missing" },
 		{ "%s: verified only by signing the last level of its acceptance chain (%s is next)", "chain_incomplete" },
+		{ "only the office may open or close a dispatch round", "dispatch_office_only" },
+		{ "another dispatch round is called %s on the server", "dispatch_exists" },
+		{ "%s is not in the dispatch round %s on the server", "dispatch_not_member" },
+		{ "the dispatch round %s is closed on the server", "dispatch_closed" },
 	};
 	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
 		if (strcmp(fmt, codes[i].fmt) == 0)
@@ -626,6 +631,8 @@ static enum srv_record_kind record_kind(enum op_kind kind)
 		return SRV_NOTICE;
 	case OP_LINK:
 		return SRV_LINK;
+	case OP_DISPATCH:
+		return SRV_DISPATCH;
 	default:
 		return SRV_ATTACHMENT;
 	}
@@ -644,6 +651,8 @@ static enum duban_err record_read(enum op_kind kind, const cJSON *body, record_t
 		return duban_notice_from_json(body, &r->notice, why, len);
 	case OP_LINK:
 		return duban_link_from_json(body, &r->link, why, len);
+	case OP_DISPATCH:
+		return duban_dispatch_rec_from_json(body, &r->dispatch, why, len);
 	default:
 		return duban_attachment_from_json(body, &r->attachment, why, len);
 	}
@@ -667,6 +676,9 @@ static void record_free(enum op_kind kind, record_t *r)
 	case OP_LINK:
 		duban_link_free(&r->link);
 		break;
+	case OP_DISPATCH:
+		duban_dispatch_rec_free(&r->dispatch);
+		break;
 	default:
 		duban_attachment_free(&r->attachment);
 	}
@@ -685,6 +697,8 @@ static const char *record_id(enum op_kind kind, const record_t *r)
 		return r->notice.id;
 	case OP_LINK:
 		return r->link.id;
+	case OP_DISPATCH:
+		return r->dispatch.id;
 	default:
 		return r->attachment.id;
 	}
@@ -703,6 +717,8 @@ static const char *record_item_id(enum op_kind kind, const record_t *r)
 		return r->notice.item_id;
 	case OP_LINK:
 		return r->link.item_id;
+	case OP_DISPATCH:
+		return r->dispatch.item_id;
 	default:
 		return r->attachment.item_id;
 	}
@@ -721,6 +737,8 @@ static char *record_created(enum op_kind kind, record_t *r)
 		return r->notice.created_at;
 	case OP_LINK:
 		return r->link.created_at;
+	case OP_DISPATCH:
+		return r->dispatch.created_at;
 	default:
 		return r->attachment.created_at;
 	}
@@ -750,6 +768,8 @@ static char **record_author(enum op_kind kind, record_t *r)
 		return &r->notice.author;
 	case OP_LINK:
 		return &r->link.author;
+	case OP_DISPATCH:
+		return &r->dispatch.author;
 	default:
 		return &r->attachment.author;
 	}
@@ -828,6 +848,59 @@ static cJSON *notice_check(struct push *p, const struct op *op, const struct dub
 	return rejected(op, "validation", "no objection %s to item %s on the server", r->objection_id, op->item_id);
 }
 
+/* The item's 调度 records (NULL with p->db_error on failure). */
+static struct duban_dispatch_rec *load_dispatches(struct push *p, const char *item_id, size_t *n)
+{
+	struct duban_dispatch_rec *r = NULL;
+
+	*n = 0;
+	if (p->o->dispatches(p->tx, item_id, &r, n) != DUBAN_OK) {
+		db_failed(p, "reading the dispatch records");
+		return NULL;
+	}
+	return r;
+}
+
+/* 调度: the office alone opens and closes a round, whose name no other
+ * round holds; a submission or a close names a round the item is a member
+ * of, and a submission an open one.  Checked on the records the server
+ * holds, whatever the client saw offline.  NULL: go on. */
+static cJSON *dispatch_check(struct push *p, const struct op *op, const struct duban_item *item,
+			     const struct duban_dispatch_rec *r)
+{
+	struct duban_dispatch_rec *all;
+	bool member = false, closed = false, found = false;
+	char round_id[37];
+	size_t n;
+
+	if (r->kind != DUBAN_DISPATCH_REPORT && p->u->role != DUBAN_ROLE_OFFICE)
+		return rejected(op, "permission", "only the office may open or close a dispatch round");
+	if (r->kind == DUBAN_DISPATCH_OPEN) {
+		if (p->o->dispatch_round(p->tx, r->name, round_id, &found) != DUBAN_OK) {
+			db_failed(p, "reading the dispatch rounds");
+			return NULL;
+		}
+		if (found && strcmp(round_id, r->round_id) != 0)
+			return rejected(op, "validation", "another dispatch round is called %s on the server", r->name);
+		return NULL;
+	}
+	all = load_dispatches(p, item->id, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(all[i].round_id, r->round_id) != 0 || strcmp(all[i].name, r->name) != 0)
+			continue;
+		member |= all[i].kind == DUBAN_DISPATCH_OPEN;
+		closed |= all[i].kind == DUBAN_DISPATCH_CLOSE;
+	}
+	duban_dispatch_recs_free(all, n);
+	if (p->db_error)
+		return NULL;
+	if (!member)
+		return rejected(op, "validation", "%s is not in the dispatch round %s on the server", item->code, r->name);
+	if (closed)
+		return rejected(op, "transition", "the dispatch round %s is closed on the server", r->name);
+	return NULL;
+}
+
 /* 销号 waits for the end of the item's public notice and for every
  * objection to be settled: the client's rule, re-checked on the records the
  * server holds (also those other replicas sent).  NULL: go on. */
@@ -904,6 +977,8 @@ static cJSON *op_record(struct push *p, const struct op *op)
 	if (op->kind == OP_NOTICE && ((a = notice_check(p, op, &r.notice)) || p->db_error))
 		goto out;
 	if (op->kind == OP_INSPECTION && ((a = signoff_refused(p, op, &item, &r.inspection)) || p->db_error))
+		goto out;
+	if (op->kind == OP_DISPATCH && ((a = dispatch_check(p, op, &item, &r.dispatch)) || p->db_error))
 		goto out;
 	if (!p->db_error)
 		a = core_answer(p, op, p->o->record_add(p->tx, record_kind(op->kind), &r));

@@ -42,7 +42,7 @@ struct srv_tx {
 
 static const char *const kind_names[] = {
 	[SRV_NOTE] = "note", [SRV_INSPECTION] = "inspection", [SRV_ACTION] = "action", [SRV_ATTACHMENT] = "attachment",
-	[SRV_NOTICE] = "notice", [SRV_LINK] = "link",
+	[SRV_NOTICE] = "notice", [SRV_LINK] = "link", [SRV_DISPATCH] = "dispatch",
 };
 
 static enum duban_err db_fail(struct srv_tx *tx)
@@ -586,6 +586,8 @@ static enum duban_err record_check(struct srv_tx *tx, enum srv_record_kind kind,
 		return duban_notice_check(&r->notice, tx->msg, sizeof tx->msg);
 	case SRV_LINK:
 		return duban_link_check(&r->link, tx->msg, sizeof tx->msg);
+	case SRV_DISPATCH:
+		return duban_dispatch_rec_check(&r->dispatch, tx->msg, sizeof tx->msg);
 	default:
 		return duban_attachment_check(&r->attachment, tx->msg, sizeof tx->msg);
 	}
@@ -618,6 +620,10 @@ static cJSON *record_fill(struct srv_tx *tx, enum srv_record_kind kind, union sr
 		rid = r->link.id, item_id = r->link.item_id, created = r->link.created_at;
 		received = r->link.received_at, author = &r->link.author;
 		break;
+	case SRV_DISPATCH:
+		rid = r->dispatch.id, item_id = r->dispatch.item_id, created = r->dispatch.created_at;
+		received = r->dispatch.received_at, author = &r->dispatch.author;
+		break;
 	default:
 		rid = r->attachment.id, item_id = r->attachment.item_id, created = r->attachment.created_at;
 		received = r->attachment.received_at, author = &r->attachment.author;
@@ -644,6 +650,8 @@ static cJSON *record_fill(struct srv_tx *tx, enum srv_record_kind kind, union sr
 		return duban_notice_to_json(&r->notice);
 	case SRV_LINK:
 		return duban_link_to_json(&r->link);
+	case SRV_DISPATCH:
+		return duban_dispatch_rec_to_json(&r->dispatch);
 	default:
 		return duban_attachment_to_json(&r->attachment);
 	}
@@ -662,9 +670,57 @@ static const char *record_item(enum srv_record_kind kind, const union srv_record
 		return r->notice.item_id;
 	case SRV_LINK:
 		return r->link.item_id;
+	case SRV_DISPATCH:
+		return r->dispatch.item_id;
 	default:
 		return r->attachment.item_id;
 	}
+}
+
+static enum duban_err p_dispatches(struct srv_tx *tx, const char *item_id, struct duban_dispatch_rec **out,
+				   size_t *n)
+{
+	const char *params[] = { item_id };
+	PGresult *r = pg_exec(tx->c, "SELECT doc FROM record WHERE kind = 'dispatch' AND item_id = $1"
+				     " ORDER BY created_at, ord", 1, params);
+	int rows;
+
+	*out = NULL;
+	*n = 0;
+	if (!r)
+		return db_fail(tx);
+	rows = PQntuples(r);
+	*out = xcalloc((size_t)rows + 1, sizeof **out);
+	for (int i = 0; i < rows; i++) {
+		cJSON *j = cJSON_Parse(PQgetvalue(r, i, 0));
+		char why[256];
+		if (duban_dispatch_rec_from_json(j, &(*out)[*n], why, sizeof why) == DUBAN_OK)
+			(*n)++;
+		else
+			duban_dispatch_rec_free(&(*out)[*n]);
+		cJSON_Delete(j);
+	}
+	PQclear(r);
+	return DUBAN_OK;
+}
+
+static enum duban_err p_dispatch_round(struct srv_tx *tx, const char *name, char round_id[37], bool *found)
+{
+	const char *params[] = { name };
+	PGresult *r = pg_exec(tx->c, "SELECT doc::jsonb->>'round_id' FROM record WHERE kind = 'dispatch'"
+				     " AND doc::jsonb->>'name' = $1 AND doc::jsonb->>'kind' = 'open'"
+				     " ORDER BY created_at, ord LIMIT 1", 1, params);
+
+	*found = false;
+	round_id[0] = '\0';
+	if (!r)
+		return db_fail(tx);
+	if (PQntuples(r) > 0) {
+		snprintf(round_id, 37, "%s", PQgetvalue(r, 0, 0));
+		*found = true;
+	}
+	PQclear(r);
+	return DUBAN_OK;
 }
 
 static enum duban_err p_notices(struct srv_tx *tx, const char *item_id, struct duban_notice **out, size_t *n)
@@ -818,6 +874,8 @@ const struct srv_push_ops srv_pg_push_ops = {
 	.item_delete = p_item_delete,
 	.record_add = p_record_add,
 	.notices = p_notices,
+	.dispatches = p_dispatches,
+	.dispatch_round = p_dispatch_round,
 	.policy_get = p_policy_get,
 	.signoffs = p_signoffs,
 	.evidence = p_evidence,

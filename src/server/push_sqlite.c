@@ -32,6 +32,7 @@ static const char *const record_exists_sql[] = {
 	[SRV_ATTACHMENT] = "/* push */ SELECT 1 FROM attachment WHERE id = ?",
 	[SRV_NOTICE] = "/* push */ SELECT 1 FROM notice WHERE id = ?",
 	[SRV_LINK] = "/* push */ SELECT 1 FROM link WHERE id = ?",
+	[SRV_DISPATCH] = "/* push */ SELECT 1 FROM dispatch WHERE id = ?",
 };
 
 static void bind(sqlite3_stmt *s, int i, const char *v)
@@ -308,9 +309,24 @@ static enum duban_err sq_record_add(struct srv_tx *tx, enum srv_record_kind kind
 		return duban_notice_add(tx->st, &r->notice);
 	case SRV_LINK:
 		return duban_link_add(tx->st, &r->link);
+	case SRV_DISPATCH:
+		return duban_dispatch_rec_add(tx->st, &r->dispatch);
 	default:
 		return duban_attachment_add(tx->st, &r->attachment);
 	}
+}
+
+static enum duban_err sq_dispatches(struct srv_tx *tx, const char *item_id, struct duban_dispatch_rec **out,
+				    size_t *n)
+{
+	tx->err = NULL;
+	return duban_dispatch_recs_of(tx->st, item_id, out, n);
+}
+
+static enum duban_err sq_dispatch_round(struct srv_tx *tx, const char *name, char round_id[37], bool *found)
+{
+	tx->err = NULL;
+	return duban_dispatch_round_id(tx->st, name, round_id, found);
 }
 
 static enum duban_err sq_notices(struct srv_tx *tx, const char *item_id, struct duban_notice **out, size_t *n)
@@ -392,6 +408,8 @@ const struct srv_push_ops srv_sqlite_push_ops = {
 	.item_delete = sq_item_delete,
 	.record_add = sq_record_add,
 	.notices = sq_notices,
+	.dispatches = sq_dispatches,
+	.dispatch_round = sq_dispatch_round,
 	.policy_get = sq_policy_get,
 	.signoffs = sq_signoffs,
 	.evidence = sq_evidence,

@@ -222,6 +222,39 @@ static const char *const server_migrations[] = {
 	"  SELECT lower(hex(randomblob(6))), 'link', NEW.id, NEW.item_id, county, county,"
 	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM item WHERE id = NEW.item_id;"
 	"END;",
+	/* 调度 rounds travel as records of their member items (duban/dispatch.h):
+	 * logged when added, announced again to a county an item moves into,
+	 * so a user receives a round with the members of their counties. */
+	"DROP TRIGGER change_item_update;"
+	"CREATE TRIGGER change_item_update AFTER UPDATE OF"
+	" id, kind, code, \"round\", batch, title, description, categories, scope, county,"
+	" township, lead_unit, co_units, leader, owner, contact, goal, measures, findings,"
+	" handling, accountability, start, deadline, deadline_kind, notice_end, status,"
+	" progress, verdict, rectify_orders, fines, penalty_cases, criminal_cases, detentions,"
+	" summons, accountability_count, key_case, duplicate_of, longitude, latitude, public,"
+	" transferred_on, feedback_on, created_at, due_key, acceptance_levels ON item BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  VALUES (lower(hex(randomblob(6))), 'item', NEW.id, NEW.id, NEW.county, OLD.county,"
+	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));"
+	" UPDATE item SET version = last_insert_rowid() WHERE id = NEW.id;"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  SELECT lower(hex(randomblob(6))), r.entity, r.id, NEW.id, NEW.county, NEW.county,"
+	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM ("
+	"   SELECT 'note' AS entity, id, created_at, rowid AS r, 0 AS o FROM note WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'inspection', id, created_at, rowid, 1 FROM inspection WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'action', id, created_at, rowid, 2 FROM action WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'attachment', id, created_at, rowid, 3 FROM attachment WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'notice', id, created_at, rowid, 4 FROM notice WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'link', id, created_at, rowid, 5 FROM link WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'dispatch', id, created_at, rowid, 6 FROM dispatch WHERE item_id = NEW.id"
+	"   UNION ALL SELECT 'event', seq, created_at, seq, 7 FROM event WHERE item_id = NEW.id"
+	"  ) AS r WHERE OLD.county IS NOT NEW.county ORDER BY r.created_at, r.o, r.r;"
+	"END;"
+	"CREATE TRIGGER change_dispatch_insert AFTER INSERT ON dispatch BEGIN"
+	" INSERT INTO change (token, entity, entity_id, item_id, county, old_county, created_at)"
+	"  SELECT lower(hex(randomblob(6))), 'dispatch', NEW.id, NEW.item_id, county, county,"
+	"  strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM item WHERE id = NEW.item_id;"
+	"END;",
 };
 #define SERVER_SCHEMA_VERSION ((int)(sizeof server_migrations / sizeof server_migrations[0]))
 

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "duban/closeout.h"
+#include "duban/dispatch.h"
 #include "duban/model.h"
 #include "server.h"
 
@@ -31,7 +32,7 @@ struct srv_store;
  * rule's error with a message in errmsg, or DUBAN_ERR_DB (the batch is
  * rolled back; retried when retryable says so). */
 struct srv_tx;
-enum srv_record_kind { SRV_NOTE, SRV_INSPECTION, SRV_ACTION, SRV_ATTACHMENT, SRV_NOTICE, SRV_LINK };
+enum srv_record_kind { SRV_NOTE, SRV_INSPECTION, SRV_ACTION, SRV_ATTACHMENT, SRV_NOTICE, SRV_LINK, SRV_DISPATCH };
 union srv_record {
 	struct duban_note note;
 	struct duban_inspection inspection;
@@ -39,6 +40,7 @@ union srv_record {
 	struct duban_attachment attachment;
 	struct duban_notice notice;
 	struct duban_link link;
+	struct duban_dispatch_rec dispatch;
 };
 
 struct srv_push_ops {
@@ -100,6 +102,12 @@ struct srv_push_ops {
 	 * id), for the rules of closing and of settling objections.  Free with
 	 * duban_notices_free. */
 	enum duban_err (*notices)(struct srv_tx *tx, const char *item_id, struct duban_notice **out, size_t *n);
+	/* The item's 调度 records, oldest first; free with
+	 * duban_dispatch_recs_free.  And the id of the round called name (an
+	 * opening record of any item): found false when none. */
+	enum duban_err (*dispatches)(struct srv_tx *tx, const char *item_id, struct duban_dispatch_rec **out,
+				     size_t *n);
+	enum duban_err (*dispatch_round)(struct srv_tx *tx, const char *name, char round_id[37], bool *found);
 
 	/* What the close-out re-checks read (push.c's rules, closeout.h's
 	 * functions).  The office's policy key (malloc'd value, NULL when not

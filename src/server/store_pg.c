@@ -91,6 +91,16 @@ static const char *const pg_migrations[] = {
 	"CREATE OR REPLACE VIEW link AS SELECT id, item_id, doc::jsonb->>'other_id' AS other_id,"
 	" doc::jsonb->>'kind' AS kind, doc::jsonb->>'why' AS why, doc::jsonb->>'author' AS author,"
 	" created_at, doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'link';",
+	/* 调度 rounds (duban/dispatch.h) are records of kind 'dispatch'; a
+	 * round is found by its name (push's check that no other round holds
+	 * it), and the view has the SQLite table's shape. */
+	"CREATE INDEX IF NOT EXISTS record_dispatch_name ON record ((doc::jsonb->>'name')) WHERE kind = 'dispatch';"
+	"CREATE OR REPLACE VIEW dispatch AS SELECT id, item_id, doc::jsonb->>'kind' AS kind,"
+	" doc::jsonb->>'round_id' AS round_id, doc::jsonb->>'name' AS name, doc::jsonb->>'title' AS title,"
+	" doc::jsonb->>'filters' AS filters, doc::jsonb->>'due' AS due, doc::jsonb->>'date' AS date,"
+	" (doc::jsonb->>'progress')::integer AS progress, doc::jsonb->>'text' AS text,"
+	" doc::jsonb->>'attachment_id' AS attachment_id, doc::jsonb->>'author' AS author,"
+	" created_at, doc::jsonb->>'received_at' AS received_at FROM record WHERE kind = 'dispatch';",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]) + 1)
 

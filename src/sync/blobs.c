@@ -197,9 +197,9 @@ static int find_inspection(const struct duban_history_entry *e, void *ctx)
 	return 1;
 }
 
-enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const char *file,
-				 enum duban_evidence_kind kind, struct duban_attachment *out, char *err,
-				 size_t errlen)
+enum duban_err duban_attach_prepare(duban_store *st, const char *code_or_id, const char *file,
+				    enum duban_evidence_kind kind, struct duban_attachment *out, char *err,
+				    size_t errlen)
 {
 	struct duban_item item;
 	duban_item_init(&item);
@@ -246,6 +246,17 @@ enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const 
 	out->size = size;
 	out->kind = kind;
 	duban_item_free(&item);
+	return DUBAN_OK;
+}
+
+enum duban_err duban_attach_file(duban_store *st, const char *code_or_id, const char *file,
+				 enum duban_evidence_kind kind, struct duban_attachment *out, char *err,
+				 size_t errlen)
+{
+	enum duban_err e = duban_attach_prepare(st, code_or_id, file, kind, out, err, errlen);
+
+	if (e != DUBAN_OK)
+		return e;
 	e = duban_attachment_add(st, out);
 	if (e != DUBAN_OK)
 		snprintf(err, errlen, "%s", duban_store_errmsg(st));

@@ -33,6 +33,10 @@ result_is 5 applied "... the link too"
 push "$(printf '{"id":"%s","client_seq":%d,"kind":"notice.add","item_id":"%s","created_at":"%s","body":{"id":"%s","item_id":"%s","kind":"objection","date":"2026-06-10","from":"群众","text":"对整改结果有异议","created_at":"%s"}}' \
 	"$(uuid)" "$(next_seq)" "$A" "$DUBAN_NOW" "$(uuid)" "$A" "$DUBAN_NOW")"
 result_is 0 applied "an objection (a notice record)"
+# A 调度 round's member (a dispatch record) is copied and counted too.
+push "$(printf '{"id":"%s","client_seq":%d,"kind":"dispatch.add","item_id":"%s","created_at":"%s","body":{"id":"%s","item_id":"%s","kind":"open","round_id":"%s","name":"2026-06","title":"六月调度","due":"2026-06-20","date":"2026-06-15","created_at":"%s"}}' \
+	"$(uuid)" "$(next_seq)" "$A" "$DUBAN_NOW" "$(uuid)" "$A" "$(uuid)" "$DUBAN_NOW")"
+result_is 0 applied "a 调度 round opened over CP-001 (a dispatch record)"
 printf 'attached bytes' >"$tmp/blob"
 sha=$(sha256sum "$tmp/blob" | cut -d' ' -f1)
 req -X PUT -H "Authorization: Bearer $boss" --data-binary @"$tmp/blob" "$URL/api/v1/blobs/$sha"
@@ -54,7 +58,8 @@ grep -q DIFFERENT "$tmp/copy.out"
 ok $((! $?)) "every count is the same on both sides"
 is "$(awk '$1 == "items" { print $2, $3 }' "$tmp/copy.out")" "2 2" "the counts name the 2 items"
 is "$(awk '$1 == "policies" { print $2, $3 }' "$tmp/copy.out")" "1 1" "... and the policy"
-is "$(awk '$1 == "records" { print $2, $3 }' "$tmp/copy.out")" "3 3" "... and the 3 records, the note, the objection and the link"
+is "$(awk '$1 == "records" { print $2, $3 }' "$tmp/copy.out")" "4 4" \
+	"... and the 4 records, the note, the objection, the link and the round's member"
 is "$(awk '$1 == "change" { print ($3 == $4 && $3 > 0) }' "$tmp/copy.out")" 1 "... and the change log"
 diag "$(sed 's/^/  /' "$tmp/copy.out")"
 

@@ -350,9 +350,11 @@ static void test_open(void)
 	srv_store_close(store);
 	ok(open_db("push"), "opens again");
 	is_int(scalar("SELECT value FROM meta WHERE key = 'server_schema'", NULL), schema, "migrations run once");
-	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 15,
-	       "thirteen change-log triggers (three for policies, one each for notices and links) and two that keep"
-	       " the history append-only");
+	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", NULL), 16,
+	       "fourteen change-log triggers (three for policies, one each for notices, links and 调度 records) and"
+	       " two that keep the history append-only");
+	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'change_dispatch_insert'",
+		      NULL), 1, "the 调度 records enter the change log");
 	{
 		duban_store *st = srv_db_writer(db);
 		is_int(srv_server_seq(st), 0, "an empty log has sequence 0");
