@@ -272,6 +272,20 @@ static int cmd_overdue(struct tui *t, char *args)
 	return open_view(t, &tui_overdue_view);
 }
 
+/* :dispatch [NAME]: the 调度 view on the round called NAME (the latest
+ * open one without); in the view, switches it to that round. */
+static int cmd_dispatch(struct tui *t, char *args)
+{
+	const char *name = *args ? args : NULL;
+	struct tui_stacked *v = &t->stack[t->depth - 1];
+	if (t->depth > 0 && v->ops == &tui_dispatch_view) {
+		tui_dispatch_select(t, v->self, name);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	tui_push(t, &tui_dispatch_view, (void *)name);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
 static int cmd_sync(struct tui *t, char *args)
 {
 	(void)args;
@@ -300,6 +314,7 @@ static const struct {
 	{ "conflicts", NULL, cmd_conflicts },
 	{ "synclog", NULL, cmd_synclog },
 	{ "overdue", NULL, cmd_overdue },
+	{ "dispatch", NULL, cmd_dispatch },
 	{ "quit", "q", cmd_quit },
 };
 
@@ -329,7 +344,7 @@ int tui_command(struct tui *t, const char *line)
 	} else if (strcmp(s, "q!") == 0 || strcmp(s, "wq") == 0 || strcmp(s, "x") == 0) {
 		r = TUI_HANDLED | TUI_QUIT;
 	} else {
-		tui_message(t, true, _("unknown command: %s (try filter, save, delete-filter, sort, goto, set, theme, sync, conflicts, synclog, overdue, help, quit)"), s);
+		tui_message(t, true, _("unknown command: %s (try filter, save, delete-filter, sort, goto, set, theme, sync, conflicts, synclog, overdue, dispatch, help, quit)"), s);
 		r = TUI_HANDLED | TUI_REDRAW;
 	}
 	free(copy);
