@@ -31,6 +31,7 @@ static void dispatch_help(void)
 		"       duban dispatch close NAME\n"
 		"       duban dispatch submit NAME CODE --progress N --text TEXT [--attach FILE]\n"
 		"       duban dispatch status NAME [--by county|unit] [--format table|csv|json|xlsx] [-o FILE]\n"
+		"       duban dispatch export NAME --template FILE.xlsx [-o OUT.xlsx]\n"
 		"调度 rounds: the office asks for the progress of the items in scope by a due\n"
 		"date; the person in charge of each item submits (offline too).  open and close\n"
 		"are the office's.  open takes the list filters (default: every item not closed);\n"
@@ -45,6 +46,8 @@ static void dispatch_help(void)
 		"      --by county|unit    status: per county (default) or lead unit\n"
 		"      --format FORMAT     status: table (default), csv, json or xlsx (xlsx needs -o)\n"
 		"  -o, --output FILE       status: write FILE instead of standard output\n"
+		"      --template FILE     export: the superior's .xlsx whose header row names the\n"
+		"                          columns to fill (export writes OUT, default NAME.xlsx)\n"
 		"  -h, --help              show this help\n\n"), stdout);
 	cli_filter_help(stdout);
 }
@@ -57,6 +60,7 @@ enum {
 	OPT_ATTACH,
 	OPT_BY,
 	OPT_FORMAT,
+	OPT_TEMPLATE,
 };
 
 enum st_format { ST_TABLE, ST_CSV, ST_JSON, ST_XLSX };
@@ -67,6 +71,7 @@ struct dispatch_args {
 	bool filtered;
 	duban_date due;
 	const char *title, *text, *attach, *output;
+	const char *template_path; /* export */
 	int progress;
 	enum duban_dispatch_by by;
 	enum st_format format;
@@ -146,6 +151,9 @@ static int parse_option(struct cli_ctx *ctx, struct dispatch_args *a, int c, cha
 		return CLI_OK;
 	case OPT_FORMAT:
 		return parse_format(a, optarg);
+	case OPT_TEMPLATE:
+		a->template_path = optarg;
+		return CLI_OK;
 	default:
 		return cli_bad_option(ctx, c, argv);
 	}
@@ -164,6 +172,7 @@ static int dispatch_options(struct cli_ctx *ctx, int argc, char **argv, struct d
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "template", required_argument, NULL, OPT_TEMPLATE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -667,6 +676,52 @@ static int dispatch_status(struct cli_ctx *ctx, struct dispatch_args *a, const c
 	return rc;
 }
 
+/* ---------------------------------------------------------------- export */
+
+/* The headers the template names that nothing fills: said once. */
+static void report_unknown(char **unknown)
+{
+	struct duban_buf b;
+
+	if (!unknown)
+		return;
+	duban_buf_init(&b);
+	for (int i = 0; unknown[i]; i++)
+		duban_buf_printf(&b, "%s%s", i ? ", " : "", unknown[i]);
+	fprintf(stderr, _("duban: note: template columns left blank (unknown headers): %s\n"), b.data);
+	duban_buf_free(&b);
+}
+
+static int dispatch_export(struct cli_ctx *ctx, struct dispatch_args *a, const char *name)
+{
+	char err[1024] = "", **unknown = NULL, *out;
+	int rows = 0;
+	enum duban_err e;
+
+	if (!a->template_path) {
+		cli_error(_("dispatch export needs --template FILE.xlsx"));
+		return CLI_USAGE;
+	}
+	if (a->text || a->attach || a->format_set || a->progress >= 0)
+		return wrong_option("export", "--text/--attach/--format/--progress");
+	out = a->output ? xstrdup(a->output) : xasprintf("%s.xlsx", name);
+	e = duban_dispatch_export(ctx->st, name, a->template_path, out, &rows, &unknown, err, sizeof err);
+	report_unknown(unknown);
+	duban_lines_free(unknown);
+	if (e == DUBAN_ERR_NOT_FOUND && !*err)
+		snprintf(err, sizeof err, _("no dispatch round '%s'"), name);
+	if (e) {
+		cli_error("%s", *err ? err : duban_err_message(e));
+		free(out);
+		return e == DUBAN_ERR_IO ? CLI_FAIL : cli_exit_of(e);
+	}
+	printf(ngettext("wrote %s: %d item of dispatch round %s\n", "wrote %s: %d items of dispatch round %s\n",
+			(unsigned long)rows),
+	       out, rows, name);
+	free(out);
+	return CLI_OK;
+}
+
 /* ---------------------------------------------------------------- the command */
 
 static int need_args(const char *sub, int have, int want, const char *usage)
@@ -686,10 +741,10 @@ static int run(struct cli_ctx *ctx, struct dispatch_args *a, const char *sub, in
 		rc = need_args(sub, nargs, 0, _("no argument"));
 	else if (strcmp(sub, "submit") == 0)
 		rc = need_args(sub, nargs, 2, _("a round's name and an item's code"));
-	else if (writes || strcmp(sub, "show") == 0 || strcmp(sub, "status") == 0)
+	else if (writes || strcmp(sub, "show") == 0 || strcmp(sub, "status") == 0 || strcmp(sub, "export") == 0)
 		rc = need_args(sub, nargs, 1, _("a round's name"));
 	else {
-		cli_error(_("unknown dispatch command '%s' (open, list, show, close, submit or status)"), sub);
+		cli_error(_("unknown dispatch command '%s' (open, list, show, close, submit, status or export)"), sub);
 		return CLI_USAGE;
 	}
 	if (rc != CLI_OK)
@@ -708,6 +763,8 @@ static int run(struct cli_ctx *ctx, struct dispatch_args *a, const char *sub, in
 		return dispatch_show(ctx, args[0]);
 	if (strcmp(sub, "status") == 0)
 		return dispatch_status(ctx, a, args[0]);
+	if (strcmp(sub, "export") == 0)
+		return dispatch_export(ctx, a, args[0]);
 	return dispatch_list(ctx);
 }
 

@@ -136,7 +136,7 @@ bool tui_dispatch_select(struct tui *t, void *self, const char *name)
 /* ---------------------------------------------------------------- drawing */
 
 static const char *const col_titles[C_COUNT] = {
-	N_("Code"), N_("Title"), N_("County"), N_("State"), N_("Reported"), N_("Progress"), N_("Latest submission"),
+	N_("Code"), N_("Title"), N_("County"), N_("State"), N_("Reported on"), N_("Progress"), N_("Latest submission"),
 };
 static const int col_max[C_COUNT] = { 14, 0, 8, 10, 10, 8, 0 };
 /* Dropped in this order until the title and the text have room. */
