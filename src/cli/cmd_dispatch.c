@@ -31,7 +31,7 @@ static void dispatch_help(void)
 		"       duban dispatch close NAME\n"
 		"       duban dispatch submit NAME CODE --progress N --text TEXT [--attach FILE]\n"
 		"       duban dispatch status NAME [--by county|unit] [--format table|csv|json|xlsx] [-o FILE]\n"
-		"       duban dispatch export NAME --template FILE.xlsx [-o OUT.xlsx]\n"
+
 		"调度 rounds: the office asks for the progress of the items in scope by a due\n"
 		"date; the person in charge of each item submits (offline too).  open and close\n"
 		"are the office's.  open takes the list filters (default: every item not closed);\n"
@@ -46,9 +46,13 @@ static void dispatch_help(void)
 		"      --by county|unit    status: per county (default) or lead unit\n"
 		"      --format FORMAT     status: table (default), csv, json or xlsx (xlsx needs -o)\n"
 		"  -o, --output FILE       status: write FILE instead of standard output\n"
-		"      --template FILE     export: the superior's .xlsx whose header row names the\n"
-		"                          columns to fill (export writes OUT, default NAME.xlsx)\n"
+
 		"  -h, --help              show this help\n\n"), stdout);
+	fputs(_("Export to a superior's layout:\n"
+		"       duban dispatch export NAME --template FILE.xlsx [-o OUT.xlsx]\n"
+		"      --template FILE     the .xlsx whose header row names the columns to fill\n"
+		"                          (the headers import reads, 报送进展, 完成百分比 …);\n"
+		"                          one row per item; OUT defaults to NAME.xlsx\n\n"), stdout);
 	cli_filter_help(stdout);
 }
 
@@ -709,7 +713,7 @@ static int dispatch_export(struct cli_ctx *ctx, struct dispatch_args *a, const c
 	report_unknown(unknown);
 	duban_lines_free(unknown);
 	if (e == DUBAN_ERR_NOT_FOUND && !*err)
-		snprintf(err, sizeof err, _("no dispatch round '%s'"), name);
+		snprintf(err, sizeof err, _("no dispatch round named '%s'"), name);
 	if (e) {
 		cli_error("%s", *err ? err : duban_err_message(e));
 		free(out);

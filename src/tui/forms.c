@@ -1362,7 +1362,7 @@ int tui_form_dispatch(struct tui *t, const char *round, const char *item_id, int
 	struct form fm;
 	form_init(&fm, xasprintf(_("Report to %s: %s"), round, item.code), save_dispatch, &df);
 	char *initial = xasprintf("%d", progress >= 0 ? progress : item.progress);
-	int i = form_text(&fm, _("Progress %"), FORM_NUMBER, initial);
+	int i = form_text(&fm, _("Progress, 0-100"), FORM_NUMBER, initial);
 	free(initial);
 	fm.f[i].required = true;
 	i = form_text(&fm, _("What was done"), FORM_MULTILINE, "");

@@ -120,7 +120,7 @@ static bool load(struct tui *t, struct dispatch_view *dv, const char *name)
 	dv->round = find_round(dv, name);
 	load_members(t, dv);
 	if (name && (dv->round < 0 || strcmp(dv->rounds[dv->round].name, name) != 0)) {
-		tui_message(t, true, _("no dispatch round \"%s\""), name);
+		tui_message(t, true, _("no dispatch round named '%s'"), name);
 		return false;
 	}
 	return true;
@@ -138,7 +138,7 @@ bool tui_dispatch_select(struct tui *t, void *self, const char *name)
 static const char *const col_titles[C_COUNT] = {
 	N_("Code"), N_("Title"), N_("County"), N_("State"), N_("Reported on"), N_("Progress"), N_("Latest submission"),
 };
-static const int col_max[C_COUNT] = { 14, 0, 8, 10, 10, 8, 0 };
+static const int col_max[C_COUNT] = { 14, 0, 8, 10, 12, 8, 0 };
 /* Dropped in this order until the title and the text have room. */
 static const enum col drop_order[] = { C_COUNTY, C_DATE, C_TEXT };
 #define TITLE_MIN 12
