@@ -4,7 +4,7 @@
 # and "left N / total M" in the header; Enter opens the submission form,
 # C-s saves it, the count goes down and the row says late with the new
 # progress; ] and [ move between rounds (the closed one is read-only, with
-# the reason); :dispatch NAME opens a round by name; a viewer sees the list
+# the reason); :dispatch NAME (Tab completes it) opens a round by name; a viewer sees the list
 # without the form; `duban dispatch show` and `duban show` then have the
 # submission.  Run in C.UTF-8 and, by tests/tui/zh/, zh_CN.UTF-8.
 . "$(dirname "$0")/lib.sh"
@@ -75,7 +75,9 @@ screen_lacks "$(L "Report to" "报送 $old")" "... Enter opens no form there"
 keys '['
 screen_has "$HEAD_AFTER" "[ back to the latest round"
 keys :
-text "dispatch $old"
+text "dispatch $(printf '%s' "$old" | cut -c1-7)"
+keys Tab
+screen_has ":dispatch $old" "Tab completes a round's name"
 keys Enter
 screen_has "$(L "dispatch $old" "调度 $old")" ":dispatch NAME switches to that round"
 keys Escape
