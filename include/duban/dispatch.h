@@ -131,7 +131,8 @@ enum duban_err duban_dispatch_members(duban_store *st, const char *name, struct 
 				      size_t *n);
 void duban_dispatch_members_free(struct duban_dispatch_member *m, size_t n);
 /* Whether the actor may submit for the member now (the round open, the
- * item in the actor's counties, not a viewer); msg says why not. */
+ * item in the actor's counties, not a viewer); msg says why not.  m may be
+ * NULL (the round alone). */
 bool duban_dispatch_may_submit(duban_store *st, const struct duban_dispatch *d,
 			       const struct duban_dispatch_member *m, char *msg, size_t msglen);
 

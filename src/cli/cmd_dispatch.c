@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -44,7 +45,7 @@ static void dispatch_help(void)
 		"      --text TEXT         submit: what was done\n"
 		"      --attach FILE       submit: a file as evidence (attached to the item)\n"
 		"      --by county|unit    status: per county (default) or lead unit\n"
-		"      --format FORMAT     status: table (default), csv, json or xlsx (xlsx needs -o)\n"
+		"      --format FORMAT     status: table (default), csv, json or xlsx\n"
 		"  -o, --output FILE       status: write FILE instead of standard output\n"
 
 		"  -h, --help              show this help\n\n"), stdout);
@@ -617,35 +618,77 @@ static int status_xlsx(const char *path, const struct duban_dispatch *d, const s
 	return CLI_OK;
 }
 
-static int status_write(const struct dispatch_args *a, const struct duban_dispatch *d,
-			const struct duban_dispatch_group *g, size_t n)
+/* A workbook on standard output (a pipe or a file, never a terminal):
+ * written to a temporary file, then copied. */
+static int status_xlsx_stdout(const struct duban_dispatch *d, const struct duban_dispatch_group *g, size_t n,
+			      enum duban_dispatch_by by)
 {
-	bool to_stdout = !a->output || strcmp(a->output, "-") == 0;
-	FILE *out;
+	const char *dir = getenv("TMPDIR");
+	char *path, buf[1 << 15];
+	size_t got;
+	FILE *in;
+	int fd, rc;
 
-	if (a->format == ST_XLSX) {
-		if (to_stdout) {
-			cli_error(_("--format xlsx needs -o FILE"));
-			return CLI_USAGE;
-		}
-		return status_xlsx(a->output, d, g, n, a->by);
+	if (isatty(STDOUT_FILENO)) {
+		cli_error(_("an .xlsx workbook is not for the terminal: write it with -o FILE.xlsx"));
+		return CLI_USAGE;
 	}
-	out = to_stdout ? stdout : fopen(a->output, "w");
-	if (!out) {
-		cli_error(_("cannot write %s: %s"), a->output, strerror(errno));
+	path = xasprintf("%s/duban-dispatch-XXXXXX", dir && *dir ? dir : "/tmp");
+	if ((fd = mkstemp(path)) < 0) {
+		cli_error(_("cannot write %s: %s"), path, strerror(errno));
+		free(path);
 		return CLI_FAIL;
 	}
+	close(fd);
+	rc = status_xlsx(path, d, g, n, by);
+	in = rc == CLI_OK ? fopen(path, "rb") : NULL;
+	while (in && (got = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, got, stdout) != got)
+			rc = CLI_FAIL;
+	if (in)
+		fclose(in);
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+static void status_text(FILE *out, const struct dispatch_args *a, const struct duban_dispatch *d,
+			const struct duban_dispatch_group *g, size_t n)
+{
 	if (a->format == ST_CSV)
 		status_csv(out, g, n);
 	else if (a->format == ST_JSON)
 		status_json(out, d, g, n, a->by);
 	else
 		status_table(out, g, n, a->by);
-	if (!to_stdout && fclose(out) != 0) {
-		cli_error(_("cannot write %s: %s"), a->output, strerror(errno));
-		return CLI_FAIL;
+}
+
+/* Standard output, or -o FILE replaced only when complete (OUTPUT FILES in
+ * duban(1)), like every other -o. */
+static int status_write(const struct dispatch_args *a, const struct duban_dispatch *d,
+			const struct duban_dispatch_group *g, size_t n)
+{
+	bool to_stdout = !a->output || strcmp(a->output, "-") == 0;
+	char *data = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int rc = CLI_OK;
+
+	if (a->format == ST_XLSX)
+		return to_stdout ? status_xlsx_stdout(d, g, n, a->by) : status_xlsx(a->output, d, g, n, a->by);
+	if (to_stdout) {
+		status_text(stdout, a, d, g, n);
+		return CLI_OK;
 	}
-	return CLI_OK;
+	if (!(mem = open_memstream(&data, &len)))
+		return CLI_FAIL;
+	status_text(mem, a, d, g, n);
+	if (fclose(mem) != 0 || duban_write_file_atomic(a->output, data, len, 0644) != 0) {
+		cli_error(_("cannot write %s: %s"), a->output, strerror(errno));
+		rc = CLI_FAIL;
+	}
+	free(data);
+	return rc;
 }
 
 static int dispatch_status(struct cli_ctx *ctx, struct dispatch_args *a, const char *name)

@@ -257,26 +257,22 @@ struct open_ctx {
 	duban_store *st;
 	struct duban_dispatch_rec head; /* the opening record's fields, copied per member */
 	int members;
-	enum duban_err err;
 };
 
-static int open_member(const struct duban_item *item, void *ctx)
+/* One member: the opening record, a copy of the head with its own id. */
+static enum duban_err open_member(struct open_ctx *o, const char *item_id)
 {
-	struct open_ctx *o = ctx;
 	struct duban_dispatch_rec r = o->head;
+	enum duban_err err;
 
-	r.id[0] = '\0';
-	r.created_at[0] = '\0';
-	r.received_at[0] = '\0';
-	snprintf(r.item_id, sizeof r.item_id, "%s", item->id);
-	r.author = NULL;
-	if ((o->err = duban_dispatch_rec_add(o->st, &r)) != DUBAN_OK) {
-		free(r.author);
-		return 1;
-	}
+	r.id[0] = r.created_at[0] = r.received_at[0] = '\0';
+	snprintf(r.item_id, sizeof r.item_id, "%s", item_id);
+	r.author = NULL; /* the store's actor, set by the store */
+	err = duban_dispatch_rec_add(o->st, &r);
 	free(r.author);
-	o->members++;
-	return 0;
+	if (!err)
+		o->members++;
+	return err;
 }
 
 /* Items to add are collected first: the query's statement must not see the
@@ -286,15 +282,18 @@ struct id_list {
 	size_t n, cap;
 };
 
-static int collect_id(const struct duban_item *item, void *ctx)
+static void id_add(struct id_list *l, const char *id)
 {
-	struct id_list *l = ctx;
-
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 64;
 		l->ids = xrealloc(l->ids, l->cap * sizeof *l->ids);
 	}
-	snprintf(l->ids[l->n++], 37, "%s", item->id);
+	snprintf(l->ids[l->n++], 37, "%s", id);
+}
+
+static int collect_id(const struct duban_item *item, void *ctx)
+{
+	id_add(ctx, item->id);
 	return 0;
 }
 
@@ -353,17 +352,12 @@ enum duban_err duban_dispatch_open(duban_store *st, const char *name, const char
 		free(l.ids);
 		return err;
 	}
-	for (size_t i = 0; i < l.n && !o.err; i++) {
-		struct duban_item item;
-		duban_item_init(&item);
-		snprintf(item.id, sizeof item.id, "%s", l.ids[i]);
-		open_member(&item, &o);
-		duban_item_free(&item);
-	}
+	for (size_t i = 0; i < l.n && !err; i++)
+		err = open_member(&o, l.ids[i]);
 	free(l.ids);
-	if (members && !o.err)
+	if (members && !err)
 		*members = o.members;
-	return in_transaction(st, o.err);
+	return in_transaction(st, err);
 }
 
 /* ---------------------------------------------------------------- members */
@@ -457,7 +451,10 @@ enum duban_err duban_dispatch_members(duban_store *st, const char *name, struct 
 bool duban_dispatch_may_submit(duban_store *st, const struct duban_dispatch *d,
 			       const struct duban_dispatch_member *m, char *msg, size_t msglen)
 {
-	(void)m;
+	if (m && store_check_county(st, m->county) != DUBAN_OK) {
+		snprintf(msg, msglen, "%s", duban_store_errmsg(st));
+		return false;
+	}
 	if (duban_store_role(st) == DUBAN_ROLE_VIEWER) {
 		snprintf(msg, msglen, "%s", _("a viewer may not add records"));
 		return false;
@@ -479,11 +476,8 @@ static enum duban_err member_ids(duban_store *st, const char *name, struct id_li
 
 	if (err)
 		return err;
-	for (size_t i = 0; i < n; i++) {
-		struct duban_item item;
-		snprintf(item.id, sizeof item.id, "%s", m[i].item_id);
-		collect_id(&item, l);
-	}
+	for (size_t i = 0; i < n; i++)
+		id_add(l, m[i].item_id);
 	duban_dispatch_members_free(m, n);
 	return DUBAN_OK;
 }

@@ -1189,6 +1189,11 @@ static enum duban_err check_county(duban_store *st, const char *county)
 			  st->user, *county ? county : _("(no county)"));
 }
 
+enum duban_err store_check_county(duban_store *st, const char *county)
+{
+	return check_county(st, county ? county : "");
+}
+
 /* ---------------------------------------------------------------- limits */
 
 /* what: the field as users name it (`--set NAME`, the JSON key). */

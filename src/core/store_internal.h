@@ -59,6 +59,9 @@ sqlite3_stmt *store_stmt_sql(duban_store *st, const char *sql);
 sqlite3_stmt *store_item_scan_open(duban_store *st);
 /* 1 an item into *item (duban_item_free it), 0 the end, -1 an error. */
 int store_item_scan_next(sqlite3_stmt *s, struct duban_item *item);
+/* Whether the actor may write items of county (an inspector: one of their
+ * counties); DUBAN_ERR_PERMISSION with the store's message when not. */
+enum duban_err store_check_county(duban_store *st, const char *county);
 /* A savepoint around one change; store_change_end releases it, or rolls it
  * back when err is not DUBAN_OK, and returns err (or a commit error). */
 enum duban_err store_change_begin(duban_store *st);

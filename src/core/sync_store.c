@@ -2008,6 +2008,23 @@ static enum duban_err collect_notices(duban_store *st, const char *item_id, stru
 	return err;
 }
 
+/* Its 调度 records too (membership, closes, submissions), newest first. */
+static enum duban_err collect_dispatches(duban_store *st, const char *item_id, struct record_bodies *r)
+{
+	struct duban_dispatch_rec *all;
+	size_t n;
+	enum duban_err err = duban_dispatch_recs_of(st, item_id, &all, &n);
+
+	for (size_t i = n; err == DUBAN_OK && i-- > 0;) {
+		r->body = xrealloc(r->body, (size_t)(r->n + 1) * sizeof *r->body);
+		r->kind = xrealloc(r->kind, (size_t)(r->n + 1) * sizeof *r->kind);
+		r->body[r->n] = duban_dispatch_rec_to_json(&all[i]);
+		r->kind[r->n++] = "dispatch.add";
+	}
+	duban_dispatch_recs_free(all, n);
+	return err;
+}
+
 /* The user wants the item the server deleted: create it again with all its
  * records, which the server takes idempotently by id. */
 static enum duban_err recreate_item(duban_store *st, const struct duban_item *item, const char *now)
@@ -2019,6 +2036,8 @@ static enum duban_err recreate_item(duban_store *st, const struct duban_item *it
 	err = duban_history_each(st, item->id, collect_record, &r);
 	if (!err)
 		err = collect_notices(st, item->id, &r);
+	if (!err)
+		err = collect_dispatches(st, item->id, &r);
 	if (!err)
 		err = store_write_op(st, "item.create", item->id, NULL, NULL, NULL, duban_item_to_json(item), now);
 	for (i = r.n - 1; i >= 0; i--) {

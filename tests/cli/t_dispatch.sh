@@ -155,8 +155,9 @@ is "$(printf '%s\n' "$rows" | sed -n '$p')" "Total|5|2|1|2|60|63.3|20|100|1" "..
 run d dispatch status 2026-06 -o "$tmp/status.csv"
 exit_is 0 "status -o FILE.csv"
 is "$(tr -d '\r' <"$tmp/status.csv" | sed -n '$p')" ",5,2,1,2,60.0,63.3,20,100,1" "the format follows the file's extension"
-run d dispatch status 2026-06 --format xlsx
-exit_is 2 "xlsx without -o is a usage error"
+d dispatch status 2026-06 --format xlsx >"$tmp/piped.xlsx"
+ok $? "status --format xlsx to a pipe or file"
+is "$(head -c 2 "$tmp/piped.xlsx")" PK "... writes the workbook there"
 run d dispatch status 2026-06 --format pdf
 exit_is 2 "an unknown format is a usage error"
 run d dispatch status 2026-06 --by township

@@ -128,5 +128,8 @@ check_outputs xlsx export --format xlsx
 check_outputs public export --public --format csv
 check_outputs publicxlsx export --public --format xlsx
 check_outputs report report --period month --format text
+d dispatch open 2026-06 --due 2026-06-20 >/dev/null
+check_outputs dispatch dispatch status 2026-06 --format csv
+check_outputs dispatchxlsx dispatch status 2026-06 --format xlsx
 
 done_testing

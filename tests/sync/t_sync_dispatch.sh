@@ -84,6 +84,16 @@ is "$(client o show S-00001 --format json | jq -r .item.progress)" 60 "the submi
 is "$(sql_client o "SELECT text FROM note WHERE text LIKE '%已完成河道清淤%'")" "Dispatch 2026-06 (60%): 已完成河道清淤" \
 	"... and added a note"
 
+# ---------------------------------------------------------------- a new device
+login_client j li || exit 1
+before=$(grep -c "path=/api/v1/snapshot status=200" "$tmp/access.log")
+sync_until j 5
+ok $? "a new device of li downloads the ledger"
+is "$(grep -c "path=/api/v1/snapshot status=200" "$tmp/access.log")" $((before + 1)) "... in one snapshot"
+crun j dispatch show 2026-06
+is "$(printf '%s\n' "$out" | grep -c 'S-0000')" 3 "the snapshot brought the round with li's three members"
+like "$out" "S-00003  甲县  on time  2026-06-15 100%  li: 已整改到位" "... and their submissions"
+
 # ---------------------------------------------------------------- closed
 crun i dispatch submit 2026-06 S-00005 --progress 40 --text 补报
 exit_is 0 "li queues a submission for S-00005 (not synced yet)"

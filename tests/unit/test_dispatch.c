@@ -314,6 +314,18 @@ static void test_ledger(void)
 	is_int(duban_dispatch_submit(st, "R1", md[0].code, 10, "x", NULL), DUBAN_ERR_TRANSITION, "no submission after the close");
 	duban_store_set_actor(st, "insp", "dev", DUBAN_ROLE_INSPECTOR);
 	is_int(duban_dispatch_open(st, "R2", "", due, NULL, "", NULL), DUBAN_ERR_PERMISSION, "an inspector may not open");
+	{
+		const char *mine[] = { "东川县" };
+		struct duban_dispatch d = { .name = (char *)"R1" };
+		struct duban_dispatch_member a = { .county = (char *)"东川县" }, b = { .county = (char *)"西山县" };
+		char msg[256];
+		duban_store_set_counties(st, mine, 1);
+		ok(duban_dispatch_may_submit(st, &d, &a, msg, sizeof msg), "an inspector may submit for a member of their county");
+		ok(!duban_dispatch_may_submit(st, &d, &b, msg, sizeof msg) && strstr(msg, "西山县"),
+		   "... not for one of another county, and is told which");
+		d.closed = true;
+		ok(!duban_dispatch_may_submit(st, &d, &a, msg, sizeof msg), "... nor in a closed round");
+	}
 	duban_store_close(st);
 	unlink(path);
 }
