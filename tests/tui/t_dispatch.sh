@@ -5,7 +5,7 @@
 # C-s saves it, the count goes down and the row says late with the new
 # progress; ] and [ move between rounds (the closed one is read-only, with
 # the reason); :dispatch NAME (Tab completes it) opens a round by name; a viewer sees the list
-# without the form; `duban dispatch show` and `duban show` then have the
+# without the form; an inspector sees the members of their counties; `duban dispatch show` and `duban show` then have the
 # submission.  Run in C.UTF-8 and, by tests/tui/zh/, zh_CN.UTF-8.
 . "$(dirname "$0")/lib.sh"
 
@@ -117,5 +117,27 @@ screen_lacks "$FORM" "... and gets no form"
 screen_has "$(L "read only: a viewer may not add records" "只读：")" "... but a message"
 keys Escape
 quit
+
+# ---------------------------------------------------------------- an inspector
+# Logged in (on a port where nothing listens) as an inspector of 城关区: the
+# items to report are that county's members only.
+mkdir -p "$tmp/cfg/duban"
+printf 'url=https://127.0.0.1:9\nuser=li\ntoken=%s\ndevice=test\nrole=inspector\ncounties=城关区\n' \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" >"$tmp/cfg/duban/account"
+chmod 600 "$tmp/cfg/duban/account"
+d dispatch show "$round" | grep '^[!+ ] ' >"$tmp/members"
+n_cg=$(grep -c '  城关区  ' "$tmp/members")
+left_cg=$(grep '  城关区  ' "$tmp/members" | grep -c ' missing$')
+start 100 30
+wait_for "$(L "queued" "待同步")"
+keys D
+screen_has "$(L "left $left_cg / total $n_cg" "剩余 $left_cg / 共 $n_cg")" \
+	"an inspector of 城关区: that county's $n_cg members, $left_cg left"
+screen >"$tmp/inspector"
+others=$(sed -n '3,20p' "$tmp/inspector" | grep '^ [A-Z]' | grep -vc ' 城关区 ')
+is "$others" 0 "... no row of another county"
+keys Escape
+quit
+rm -f "$tmp/cfg/duban/account"
 
 done_testing
