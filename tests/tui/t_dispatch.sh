@@ -1,12 +1,14 @@
 #!/bin/sh
 # The 调度 view (issue 15): D opens, on the latest open round of the demo,
 # the items to report with their state, latest submission and progress,
-# and "left N / total M" in the header; Enter opens the submission form,
-# C-s saves it, the count goes down and the row says late with the new
-# progress; ] and [ move between rounds (the closed one is read-only, with
-# the reason); :dispatch NAME (Tab completes it) opens a round by name; a viewer sees the list
-# without the form; an inspector sees the members of their counties; `duban dispatch show` and `duban show` then have the
-# submission.  Run in C.UTF-8 and, by tests/tui/zh/, zh_CN.UTF-8.
+# and "left N / total M" in the header; Enter opens the submission form (a
+# bad progress refused, a file attached), C-s saves it, the count goes down
+# and the row says late with the new progress; ] and [ move between rounds
+# (the closed one is read-only, with the reason); :dispatch NAME (Tab
+# completes it) opens a round by name; a viewer sees the list without the
+# form; an inspector sees the members of their counties; `duban dispatch
+# show` and `duban show` then have the submissions.  Run in C.UTF-8 and, by
+# tests/tui/zh/, zh_CN.UTF-8.
 . "$(dirname "$0")/lib.sh"
 
 demo_ledger "$DB" 300
@@ -22,6 +24,9 @@ left=$((members - reported))
 d dispatch show "$round" | grep '^[!+ ] ' >"$tmp/members"
 code=$(grep -m1 ' missing$' "$tmp/members" | awk '{ print $2 }')
 row=$(grep -n -m1 ' missing$' "$tmp/members" | cut -d: -f1)
+# The second one, for a submission with a file.
+code2=$(grep ' missing$' "$tmp/members" | sed -n 2p | awk '{ print $2 }')
+row2=$(grep -n ' missing$' "$tmp/members" | sed -n 2p | cut -d: -f1)
 [ -n "$round" ] && [ -n "$old" ] && [ "$left" -gt 0 ] && [ -n "$code" ]
 ok $? "round $round: $reported of $members reported; $code missing at row $row; older round $old"
 
@@ -86,8 +91,35 @@ keys :
 text "dispatch"
 keys Enter
 screen_has "$HEAD_AFTER" ":dispatch opens the latest open round"
+
+# A bad progress keeps the form open with what was typed; a file goes with
+# the submission as evidence.
+printf 'photo' >"$tmp/现场照片.jpg"
+i=1
+while [ "$i" -lt "$row2" ]; do
+	keys j
+	i=$((i + 1))
+done
+keys Enter
+screen_has "$(L "Report to $round: $code2" "报送 $round：$code2")" "the form for $code2"
+keys C-u
+text 150
+keys Tab
+text '砂石料场已清理'
+keys Tab
+text "$tmp/现场照片.jpg"
+keys C-s
+screen_has "$(L "a whole number from 0 to 100" "应为 0 到 100 的整数")" "progress 150 is refused in the form"
+keys C-u
+text 80
+keys C-s
+screen_lacks "$(L "Report to $round: $code2" "报送 $round：$code2")" "80 is saved"
+screen_has "$(L "dispatch $round · left $((left - 2)) / total $members" "调度 $round · 剩余 $((left - 2)) / 共 $members")" \
+	"the count goes down again"
 keys Escape
 quit
+is "$(sqlite3 "$DB" "SELECT a.name FROM dispatch r JOIN attachment a ON a.id = r.attachment_id JOIN item i ON i.id = r.item_id
+	WHERE r.kind = 'report' AND i.code = '$code2'")" 现场照片.jpg "the submission names the file, attached to $code2"
 
 # ---------------------------------------------------------------- the store
 d dispatch show "$round" | grep " $code " >"$tmp/shown"
@@ -96,13 +128,15 @@ ok $? "duban dispatch show: $code submitted late, 60%"
 is "$(d show "$code" --format json | jq -r .item.progress)" 60 "duban show: the item's progress is 60"
 d show "$code" | grep -q "已完成现场清理，正在组织验收"
 ok $? "... and the note is there"
-is "$(d dispatch list | sed -n 2p | awk '{ print $6 }')" "$((reported + 1))" "duban dispatch list: one more reported"
+is "$(d dispatch list | sed -n 2p | awk '{ print $6 }')" "$((reported + 2))" "duban dispatch list: two more reported"
+d dispatch show "$round" | grep -q "+ $code2 .* late  2026-06-15 80%  tester@local: 砂石料场已清理"
+ok $? "duban dispatch show: $code2 submitted late, 80%"
 
 # ---------------------------------------------------------------- 80×24
 start 80 24
 wait_for "$OFFLINE"
 keys D
-screen_has "$(L "left $((left - 1)) / total $members" "剩余 $((left - 1)) / 共 $members")" "80×24: the view"
+screen_has "$(L "left $((left - 2)) / total $members" "剩余 $((left - 2)) / 共 $members")" "80×24: the view"
 screen_is dispatch-80x24 "the dispatch view at 80×24: columns dropped, Chinese cut by width"
 keys Escape
 quit
