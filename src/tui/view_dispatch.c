@@ -29,6 +29,7 @@ struct dispatch_view {
 	int n, left;                       /* rows, and those not reported yet */
 	bool read_only;
 	char why[256];                     /* why read-only */
+	int widest[C_COUNT];               /* each column's widest cell, measured at load */
 	int cur, top, page;
 };
 
@@ -74,6 +75,8 @@ static void pick_rows(struct tui *t, struct dispatch_view *dv)
 		dv->left += dv->all[dv->rows[i]].state == DUBAN_DISPATCH_MISSING;
 }
 
+static void measure(struct dispatch_view *dv);
+
 static void load_members(struct tui *t, struct dispatch_view *dv)
 {
 	free_members(dv);
@@ -87,6 +90,7 @@ static void load_members(struct tui *t, struct dispatch_view *dv)
 		return;
 	}
 	pick_rows(t, dv);
+	measure(dv);
 	if (dv->cur >= dv->n)
 		dv->cur = dv->n - 1;
 	if (dv->cur < 0)
@@ -163,14 +167,24 @@ static int max_int(int a, int b)
 	return a > b ? a : b;
 }
 
+/* The widest cell of each fixed column, once per load: a redraw then costs
+ * the screen's rows, not the round's. */
+static void measure(struct dispatch_view *dv)
+{
+	memset(dv->widest, 0, sizeof dv->widest);
+	for (int i = 0; i < dv->n; i++)
+		for (int c = 0; c < C_COUNT; c++) {
+			if (c == C_TITLE || c == C_TEXT)
+				continue;
+			char *s = cell(&dv->all[dv->rows[i]], (enum col)c);
+			dv->widest[c] = max_int(dv->widest[c], duban_str_width(s));
+			free(s);
+		}
+}
+
 static int column_width(const struct dispatch_view *dv, enum col c)
 {
-	int w = duban_str_width(_(col_titles[c]));
-	for (int i = 0; i < dv->n; i++) {
-		char *s = cell(&dv->all[dv->rows[i]], c);
-		w = max_int(w, duban_str_width(s));
-		free(s);
-	}
+	int w = max_int(duban_str_width(_(col_titles[c])), dv->widest[c]);
 	return w > col_max[c] ? col_max[c] : w;
 }
 
