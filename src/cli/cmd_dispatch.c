@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -739,6 +740,14 @@ static void report_unknown(char **unknown)
 	duban_buf_free(&b);
 }
 
+/* Whether two paths name one existing file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 static int dispatch_export(struct cli_ctx *ctx, struct dispatch_args *a, const char *name)
 {
 	char err[1024] = "", **unknown = NULL, *out;
@@ -751,7 +760,17 @@ static int dispatch_export(struct cli_ctx *ctx, struct dispatch_args *a, const c
 	}
 	if (a->text || a->attach || a->format_set || a->progress >= 0)
 		return wrong_option("export", "--text/--attach/--format/--progress");
+	if (a->output && strcmp(a->output, "-") == 0) {
+		cli_error(_("dispatch export writes a workbook file: -o FILE.xlsx"));
+		return CLI_USAGE;
+	}
 	out = a->output ? xstrdup(a->output) : xasprintf("%s.xlsx", name);
+	if (same_file(out, a->template_path)) {
+		/* The superior's template is kept for the next round. */
+		cli_error(_("%s is the template: give another -o FILE.xlsx"), out);
+		free(out);
+		return CLI_USAGE;
+	}
 	e = duban_dispatch_export(ctx->st, name, a->template_path, out, &rows, &unknown, err, sizeof err);
 	report_unknown(unknown);
 	duban_lines_free(unknown);

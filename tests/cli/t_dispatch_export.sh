@@ -182,6 +182,13 @@ d dispatch status 2026-06 --format xlsx -o "$tmp/status.xlsx" >/dev/null
 run d dispatch export 2026-06 --template "$tmp/status.xlsx" -o "$tmp/x.xlsx"
 exit_is 5 "a template without a known header row is a file error"
 like "$err" "no header row" "... and says so"
+run d dispatch export 2026-06 --template "$tmp/template.xlsx" -o -
+exit_is 2 "-o - is a usage error (a workbook is a file)"
+cp "$tmp/template.xlsx" "$tmp/keep.xlsx"
+run d dispatch export 2026-06 --template "$tmp/template.xlsx" -o "$tmp/template.xlsx"
+exit_is 2 "the template as the output is refused"
+cmp -s "$tmp/template.xlsx" "$tmp/keep.xlsx"
+ok $? "... and the template is left as it was"
 run d dispatch export 2026-06 --template "$tmp/template.xlsx" --progress 5
 exit_is 2 "export refuses submit's options"
 
