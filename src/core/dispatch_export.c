@@ -1,7 +1,8 @@
 /* The 调度 round in the superior's layout: a given Excel template's header
  * row, read with the import's header mapping and the round's own columns,
  * filled with one row per member, so the city reports upward without
- * typing the table again.  The xlsx writer makes fresh workbooks, so the
+ * typing the table again.  A header of two rows (a group title merged
+ * over its columns) is read as the import reads it.  The xlsx writer makes fresh workbooks, so the
  * output has the template's sheet name, title and header row, not its
  * styles or other sheets. */
 #include <config.h>
@@ -108,6 +109,49 @@ static int header_row(const struct duban_xlsx_sheet *s)
 		if (known_cells(&s->rows[i]) >= 2)
 			return i;
 	return -1;
+}
+
+static const char *cell_at(const struct duban_csv_record *r, int i)
+{
+	return i < r->ncells && r->cells[i] ? r->cells[i] : "";
+}
+
+/* A header of two rows (a group title merged over the columns it spans,
+ * the columns named in the row below, as the import reads them): the row
+ * under the header is its second row when each of its cells is empty,
+ * repeats the cell above (merged over both rows) or names a known column,
+ * and one of them names a known column the row above does not. */
+static bool second_header(const struct duban_csv_record *head, const struct duban_csv_record *next)
+{
+	bool adds = false;
+	for (int i = 0; i < next->ncells; i++) {
+		const char *s = cell_at(next, i);
+		const struct duban_field *f;
+		if (blank(s) || strcmp(s, cell_at(head, i)) == 0)
+			continue;
+		if (source_of(s, &f) == SRC_BLANK)
+			return false;
+		adds |= source_of(cell_at(head, i), &f) == SRC_BLANK;
+	}
+	return adds;
+}
+
+/* The column names of a two-row header: the lower cell where it names a
+ * known column, else the upper.  The cells point into the sheet. */
+static void merge_header(struct duban_csv_record *head, const struct duban_csv_record *next)
+{
+	int n = head->ncells > next->ncells ? head->ncells : next->ncells;
+	char **cells = xcalloc((size_t)n + 1, sizeof *cells);
+	for (int i = 0; i < n; i++) {
+		const struct duban_field *f;
+		const char *low = cell_at(next, i);
+		cells[i] = xstrdup(!blank(low) && source_of(low, &f) != SRC_BLANK ? low : cell_at(head, i));
+	}
+	for (int i = 0; i < head->ncells; i++)
+		free(head->cells[i]);
+	free(head->cells);
+	head->cells = cells;
+	head->ncells = n;
 }
 
 /* A title above the header: the first cell with text in the rows before it. */
@@ -278,6 +322,8 @@ enum duban_err duban_dispatch_export(duban_store *st, const char *name, const ch
 	}
 	if (e == DUBAN_OK) {
 		int ncols;
+		if (head + 1 < s.nrows && second_header(&s.rows[head], &s.rows[head + 1]))
+			merge_header(&s.rows[head], &s.rows[head + 1]);
 		struct column *cols = read_columns(&s.rows[head], &ncols, unknown);
 		e = write_book(st, out_path, &s, head, cols, ncols, &d, m, n, err, errlen);
 		free(cols);

@@ -18,7 +18,11 @@ ok $? "three members submitted, one late, one twice"
 
 # The template: written as a minimal workbook with inline strings, the way
 # a superior's office would send one (a title row above the header).
-python3 - "$tmp/template.xlsx" <<'PY'
+# make_template FILE KIND: a workbook whose first sheet is KIND (one: a
+# title and a header row; two: a header of two rows, a group title merged
+# over two columns) and a second sheet of notes.
+make_template() {
+	python3 - "$1" "$2" <<'PY'
 import sys, zipfile
 from xml.sax.saxutils import escape
 
@@ -30,7 +34,7 @@ def col(i):
         s = chr(65 + r) + s
     return s
 
-def sheet(rows):
+def sheet(rows, merges=()):
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
     for r, cells in enumerate(rows, 1):
@@ -39,22 +43,36 @@ def sheet(rows):
             if v:
                 out.append('<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>' % (col(c), r, escape(v)))
         out.append('</row>')
-    out.append('</sheetData></worksheet>')
+    out.append('</sheetData>')
+    if merges:
+        out.append('<mergeCells count="%d">' % len(merges))
+        out.extend('<mergeCell ref="%s"/>' % m for m in merges)
+        out.append('</mergeCells>')
+    out.append('</worksheet>')
     return "".join(out)
 
-first = [["X市突出生态环境问题整改调度表"],
-         ["序号", "问题编号", "问题名称", "县（市、区）", "牵头单位", "整改时限", "状态", "报送进展",
-          "完成百分比", "报送日期", "报送人", "报送状态", "", "备注（签字）"]]
+merges = ()
+if sys.argv[2] == "two":
+    # 序号 and 问题编号 merged over both rows, 完成情况 over two columns.
+    first = [["序号", "问题编号", "完成情况", ""],
+             ["", "", "报送进展", "完成百分比"]]
+    merges = ("A1:A2", "B1:B2", "C1:D1")
+else:
+  first = [["X市突出生态环境问题整改调度表"],
+           ["序号", "问题编号", "问题名称", "县（市、区）", "牵头单位", "整改时限", "状态", "报送进展",
+            "完成百分比", "报送日期", "报送人", "报送状态", "", "备注（签字）"]]
 second = [["填表说明"], ["1. 每月20日前报送"]]
 z = zipfile.ZipFile(sys.argv[1], "w")
 z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
 z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
 z.writestr("xl/workbook.xml", '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="调度表" sheetId="1" r:id="rId1"/><sheet name="说明" sheetId="2" r:id="rId2"/></sheets></workbook>')
 z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>')
-z.writestr("xl/worksheets/sheet1.xml", sheet(first))
+z.writestr("xl/worksheets/sheet1.xml", sheet(first, merges))
 z.writestr("xl/worksheets/sheet2.xml", sheet(second))
 z.close()
 PY
+}
+make_template "$tmp/template.xlsx" one
 ok $? "a template workbook"
 
 # read_book FILE: every row of the first sheet, cells joined by |, dates
@@ -159,6 +177,16 @@ for code in FK-001 FK-002 FK-003 FK-004 XF-001; do
 done
 is "$(printf '%s\n' "$book" | sed -n 4p | cut -d'|' -f7)" 尚未启动 \
 	"a bare 状态 is the item's status (not_started), as import reads it, in Chinese"
+
+# ---------------------------------------------------------------- two header rows
+make_template "$tmp/two.xlsx" two
+run d dispatch export 2026-06 --template "$tmp/two.xlsx" -o "$tmp/two-out.xlsx"
+exit_is 0 "a template with a header of two rows"
+is "$err" "" "... every column known: nothing on stderr"
+book=$(read_book "$tmp/two-out.xlsx")
+is "$(printf '%s\n' "$book" | sed -n 2p)" "序号|问题编号|报送进展|完成百分比" \
+	"the columns named by the lower row under the merged group title"
+is "$(printf '%s\n' "$book" | sed -n 3p)" "1|FK-001|油烟在线监测已联网|70" "... and filled"
 
 # ---------------------------------------------------------------- defaults, errors
 cd "$tmp" || exit 1
