@@ -130,6 +130,8 @@ struct duban_dispatch_member {
 enum duban_err duban_dispatch_members(duban_store *st, const char *name, struct duban_dispatch_member **out,
 				      size_t *n);
 void duban_dispatch_members_free(struct duban_dispatch_member *m, size_t n);
+/* Frees one member's strings (not the member itself). */
+void duban_dispatch_member_clear(struct duban_dispatch_member *m);
 /* Whether the actor may submit for the member now (the round open, the
  * item in the actor's counties, not a viewer); msg says why not.  m may be
  * NULL (the round alone). */

@@ -67,6 +67,15 @@ enum {
 	OPT_BY,
 	OPT_FORMAT,
 	OPT_TEMPLATE,
+	OPT_OUTPUT, /* -o: given as 'o', counted here */
+	OPT_FILTERS, /* any of the list filters */
+	OPT_END
+};
+#define GIVEN(opt) (1u << ((opt) - OPT_DUE))
+
+/* The options' names, for "does not take" (by OPT_ value). */
+static const char *const option_names[OPT_END - OPT_DUE] = {
+	"--due", "--title", "--progress", "--text", "--attach", "--by", "--format", "--template", "-o", N_("filters"),
 };
 
 enum st_format { ST_TABLE, ST_CSV, ST_JSON, ST_XLSX };
@@ -82,6 +91,7 @@ struct dispatch_args {
 	enum duban_dispatch_by by;
 	enum st_format format;
 	bool format_set;
+	unsigned given; /* GIVEN(OPT_...) of the options on the line */
 };
 
 static void note_filter(struct dispatch_args *a, const struct option *opts, int c, const char *arg)
@@ -198,10 +208,12 @@ static int dispatch_options(struct cli_ctx *ctx, int argc, char **argv, struct d
 			if (handled < 0)
 				return -handled;
 			note_filter(a, opts, c, opts[idx].has_arg ? optarg : NULL);
+			a->given |= GIVEN(OPT_FILTERS);
 			continue;
 		}
 		if ((rc = parse_option(ctx, a, c, argv)) != CLI_OK)
 			return rc;
+		a->given |= c == 'o' ? GIVEN(OPT_OUTPUT) : c >= OPT_DUE && c < OPT_END ? GIVEN(c) : 0;
 	}
 	cli_filter_done(&a->cf);
 	return CLI_OK;
@@ -224,8 +236,6 @@ static int dispatch_open(struct cli_ctx *ctx, struct dispatch_args *a, const cha
 		cli_error(_("dispatch open needs --due DATE"));
 		return CLI_USAGE;
 	}
-	if (a->text || a->attach || a->format_set || a->output)
-		return wrong_option("open", "--text/--attach/--format/-o");
 	if (a->cf.none) {
 		cli_error(_("no item is in the round's scope: nothing to open"));
 		return CLI_REFUSED;
@@ -758,8 +768,6 @@ static int dispatch_export(struct cli_ctx *ctx, struct dispatch_args *a, const c
 		cli_error(_("dispatch export needs --template FILE.xlsx"));
 		return CLI_USAGE;
 	}
-	if (a->text || a->attach || a->format_set || a->progress >= 0)
-		return wrong_option("export", "--text/--attach/--format/--progress");
 	if (a->output && strcmp(a->output, "-") == 0) {
 		cli_error(_("dispatch export writes a workbook file: -o FILE.xlsx"));
 		return CLI_USAGE;
@@ -798,40 +806,88 @@ static int need_args(const char *sub, int have, int want, const char *usage)
 	return CLI_USAGE;
 }
 
-static int run(struct cli_ctx *ctx, struct dispatch_args *a, const char *sub, int nargs, char **args)
+static int sub_open(struct cli_ctx *ctx, struct dispatch_args *a, char **args)
 {
-	bool writes = strcmp(sub, "open") == 0 || strcmp(sub, "close") == 0 || strcmp(sub, "submit") == 0;
+	return dispatch_open(ctx, a, args[0]);
+}
+
+static int sub_list(struct cli_ctx *ctx, struct dispatch_args *a, char **args)
+{
+	(void)a;
+	(void)args;
+	return dispatch_list(ctx);
+}
+
+static int sub_show(struct cli_ctx *ctx, struct dispatch_args *a, char **args)
+{
+	(void)a;
+	return dispatch_show(ctx, args[0]);
+}
+
+static int sub_close(struct cli_ctx *ctx, struct dispatch_args *a, char **args)
+{
+	(void)a;
+	return dispatch_close(ctx, args[0]);
+}
+
+static int sub_submit(struct cli_ctx *ctx, struct dispatch_args *a, char **args)
+{
+	return dispatch_submit(ctx, a, args[0], args[1]);
+}
+
+static int sub_status(struct cli_ctx *ctx, struct dispatch_args *a, char **args)
+{
+	return dispatch_status(ctx, a, args[0]);
+}
+
+static int sub_export(struct cli_ctx *ctx, struct dispatch_args *a, char **args)
+{
+	return dispatch_export(ctx, a, args[0]);
+}
+
+/* The subcommands: their arguments and the options each takes.  A new one
+ * (e.g. export) is one more line. */
+static const struct dispatch_sub {
+	const char *name;
+	int nargs;
+	const char *args; /* for "takes ..." */
+	unsigned opts;
+	int (*fn)(struct cli_ctx *ctx, struct dispatch_args *a, char **args);
+} subs[] = {
+	{ "open", 1, N_("a round's name"), GIVEN(OPT_DUE) | GIVEN(OPT_TITLE) | GIVEN(OPT_FILTERS), sub_open },
+	{ "list", 0, N_("no argument"), 0, sub_list },
+	{ "show", 1, N_("a round's name"), 0, sub_show },
+	{ "close", 1, N_("a round's name"), 0, sub_close },
+	{ "submit", 2, N_("a round's name and an item's code"),
+	  GIVEN(OPT_PROGRESS) | GIVEN(OPT_TEXT) | GIVEN(OPT_ATTACH), sub_submit },
+	{ "status", 1, N_("a round's name"), GIVEN(OPT_BY) | GIVEN(OPT_FORMAT) | GIVEN(OPT_OUTPUT), sub_status },
+	{ "export", 1, N_("a round's name"), GIVEN(OPT_TEMPLATE) | GIVEN(OPT_OUTPUT), sub_export },
+};
+
+static int run(struct cli_ctx *ctx, struct dispatch_args *a, const char *name, int nargs, char **args)
+{
+	const struct dispatch_sub *sub = NULL;
+	unsigned extra;
 	int rc = CLI_OK;
 
-	if (strcmp(sub, "list") == 0)
-		rc = need_args(sub, nargs, 0, _("no argument"));
-	else if (strcmp(sub, "submit") == 0)
-		rc = need_args(sub, nargs, 2, _("a round's name and an item's code"));
-	else if (writes || strcmp(sub, "show") == 0 || strcmp(sub, "status") == 0 || strcmp(sub, "export") == 0)
-		rc = need_args(sub, nargs, 1, _("a round's name"));
-	else {
-		cli_error(_("unknown dispatch command '%s' (open, list, show, close, submit, status or export)"), sub);
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0] && !sub; i++)
+		if (strcmp(subs[i].name, name) == 0)
+			sub = &subs[i];
+	if (!sub) {
+		cli_error(_("unknown dispatch command '%s' (open, list, show, close, submit, status or export)"), name);
 		return CLI_USAGE;
 	}
-	if (rc != CLI_OK)
+	if ((rc = need_args(sub->name, nargs, sub->nargs, _(sub->args))) != CLI_OK)
 		return rc;
-	if (a->filtered && strcmp(sub, "open") != 0)
-		return wrong_option(sub, _("filters"));
+	if ((extra = a->given & ~sub->opts) != 0) {
+		int bit = 0;
+		while (!(extra & (1u << bit)))
+			bit++;
+		return wrong_option(sub->name, _(option_names[bit]));
+	}
 	if (!cli_store(ctx, &rc))
 		return rc;
-	if (strcmp(sub, "open") == 0)
-		return dispatch_open(ctx, a, args[0]);
-	if (strcmp(sub, "close") == 0)
-		return dispatch_close(ctx, args[0]);
-	if (strcmp(sub, "submit") == 0)
-		return dispatch_submit(ctx, a, args[0], args[1]);
-	if (strcmp(sub, "show") == 0)
-		return dispatch_show(ctx, args[0]);
-	if (strcmp(sub, "status") == 0)
-		return dispatch_status(ctx, a, args[0]);
-	if (strcmp(sub, "export") == 0)
-		return dispatch_export(ctx, a, args[0]);
-	return dispatch_list(ctx);
+	return sub->fn(ctx, a, args);
 }
 
 int cmd_dispatch(struct cli_ctx *ctx, int argc, char **argv)

@@ -362,8 +362,7 @@ enum duban_err duban_dispatch_open(duban_store *st, const char *name, const char
 
 /* ---------------------------------------------------------------- members */
 
-/* Frees one member's strings, not the member. */
-static void member_clear(struct duban_dispatch_member *m)
+void duban_dispatch_member_clear(struct duban_dispatch_member *m)
 {
 	free(m->code);
 	free(m->title);
@@ -377,7 +376,7 @@ static void member_clear(struct duban_dispatch_member *m)
 void duban_dispatch_members_free(struct duban_dispatch_member *m, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		member_clear(&m[i]);
+		duban_dispatch_member_clear(&m[i]);
 	free(m);
 }
 
@@ -746,7 +745,7 @@ void duban_dispatch_overdue_free(struct duban_dispatch_overdue *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		duban_dispatch_free(&v[i].round);
-		member_clear(&v[i].member);
+		duban_dispatch_member_clear(&v[i].member);
 	}
 	free(v);
 }
@@ -785,7 +784,7 @@ static enum duban_err round_overdue(duban_store *st, const struct duban_dispatch
 		struct actions a = { 0 };
 		struct duban_dispatch_step step;
 		if (err) {
-			member_clear(&m[i]);
+			duban_dispatch_member_clear(&m[i]);
 			continue;
 		}
 		if (m[i].state == DUBAN_DISPATCH_MISSING && today > d->due)
@@ -794,7 +793,7 @@ static enum duban_err round_overdue(duban_store *st, const struct duban_dispatch
 		free(a.kinds);
 		free(a.dates);
 		if (err || !step.listed) {
-			member_clear(&m[i]);
+			duban_dispatch_member_clear(&m[i]);
 			continue;
 		}
 		*v = xrealloc(*v, (*n + 1) * sizeof **v);

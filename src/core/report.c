@@ -859,13 +859,7 @@ static size_t dispatch_keep(duban_store *st, const struct duban_report *r, const
 			m[k++] = m[i];
 			continue;
 		}
-		free(m[i].code);
-		free(m[i].title);
-		free(m[i].county);
-		free(m[i].lead_unit);
-		free(m[i].owner);
-		free(m[i].text);
-		free(m[i].author);
+		duban_dispatch_member_clear(&m[i]);
 	}
 	free(set.ids);
 	return k;

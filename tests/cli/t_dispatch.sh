@@ -237,6 +237,15 @@ run d dispatch reopen 2026-06
 exit_is 2 "an unknown dispatch command"
 run d dispatch show
 exit_is 2 "show without a name"
+run d dispatch open 2026-08 --due 2026-08-20 --progress 5
+exit_is 2 "open does not take --progress"
+like "$err" "dispatch open does not take --progress" "... and says so"
+run d dispatch submit 2026-06 FK-004 --progress 5 --text x --due 2026-08-20
+exit_is 2 "submit does not take --due"
+run d dispatch status 2026-06 --title x
+exit_is 2 "status does not take --title"
+run d dispatch show 2026-06 -o "$tmp/x"
+exit_is 2 "show does not take -o"
 run d dispatch --help
 exit_is 0 "--help"
 like "$out" "duban dispatch submit NAME CODE --progress N --text TEXT [--attach FILE]" "--help shows the usage"

@@ -55,8 +55,9 @@ crun i dispatch submit 2026-06 S-00002 --progress 50 --text 越权
 exit_is 3 "li cannot submit for an item of 乙县 (not in his ledger)"
 DUBAN_TODAY=2026-06-22
 export DUBAN_TODAY
-crun w dispatch submit 2026-06 S-00002 --progress 30 --text 正在施工
-exit_is 0 "wang submits S-00002 two days after the due date"
+printf 'site photo' >"$tmp/现场.jpg"
+crun w dispatch submit 2026-06 S-00002 --progress 30 --text 正在施工 --attach "$tmp/现场.jpg"
+exit_is 0 "wang submits S-00002 two days after the due date, with a photo"
 DUBAN_TODAY=2026-06-15
 export DUBAN_TODAY
 start_server
@@ -81,6 +82,10 @@ is "$(printf '%s\n' "$out" | tr -d '\r')" "group,in_scope,on_time,late,missing,r
 crun o dispatch show 2026-06
 like "$out" "+ S-00002  乙县  late  2026-06-22 30%  wang: 正在施工" "the late submission is marked with its author"
 is "$(client o show S-00001 --format json | jq -r .item.progress)" 60 "the submission set S-00001's progress"
+is "$(sql_client o "SELECT a.name FROM dispatch d JOIN attachment a ON a.id = d.attachment_id WHERE d.kind = 'report'")" \
+	现场.jpg "the office has wang's submission with its attachment"
+crun o fetch-attachment "$(sql_client o "SELECT sha256 FROM attachment WHERE name = '现场.jpg'")"
+exit_is 0 "... and fetches the photo's bytes"
 is "$(sql_client o "SELECT text FROM note WHERE text LIKE '%已完成河道清淤%'")" "Dispatch 2026-06 (60%): 已完成河道清淤" \
 	"... and added a note"
 
