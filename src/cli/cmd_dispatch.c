@@ -906,7 +906,7 @@ int cmd_dispatch(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_OK;
 	}
 	if (rc == CLI_OK && optind >= argc) {
-		cli_error(_("dispatch needs a command: open, list, show, close, submit or status"));
+		cli_error(_("dispatch needs a command: open, list, show, close, submit, status or export"));
 		rc = CLI_USAGE;
 	}
 	if (rc == CLI_OK)
