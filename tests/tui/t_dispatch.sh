@@ -174,4 +174,15 @@ keys Escape
 quit
 rm -f "$tmp/cfg/duban/account"
 
+# ---------------------------------------------------------------- no round
+DB=$tmp/empty.db
+d add --code FK-001 --title 没有调度的台账 --county 城关区 >/dev/null
+start 80 24
+wait_for "$OFFLINE"
+keys D
+screen_has "$(L "No dispatch round: the office opens one (duban dispatch open)." "没有调度：由整改办发起（duban dispatch open）。")" \
+	"a ledger without rounds: the view says how one is opened"
+keys Escape
+quit
+
 done_testing
