@@ -191,4 +191,25 @@ enum duban_err duban_dispatch_overdue_list(duban_store *st, const char *name, co
 					   duban_date today, struct duban_dispatch_overdue **out, size_t *n);
 void duban_dispatch_overdue_free(struct duban_dispatch_overdue *v, size_t n);
 
+/* ================================================================
+ * Added by the dispatchtui branch (the TUI view and the export).
+ * ================================================================ */
+
+/* ---------------------------------------------------------------- export */
+
+/* Fills a superior's Excel template with the round called name: the
+ * template's first sheet's header row (the first row naming two known
+ * columns; a title in a row above it is kept) is read with the import's
+ * header mapping (duban_import_header_field) plus the round's own columns
+ * (报送进展, 完成百分比, 报送日期, 报送人, 报送状态 …), and one row per member
+ * (by code) is written below it with the item's fields and its latest
+ * submission, 序号 numbered.  The writer makes fresh workbooks: out_path
+ * gets that one sheet (its name, title and header row, in the template's
+ * order), not the template's styles or other sheets.  *unknown (may be
+ * NULL): the template's headers left blank, NULL-terminated, malloc'd
+ * (duban_lines_free), NULL when none.  err: why it failed.  *rows: the
+ * members written. */
+enum duban_err duban_dispatch_export(duban_store *st, const char *name, const char *template_path,
+				     const char *out_path, int *rows, char ***unknown, char *err, size_t errlen);
+
 #endif

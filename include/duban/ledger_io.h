@@ -70,4 +70,13 @@ enum duban_err duban_export(duban_store *st, FILE *out, const struct duban_expor
  * errors come from the ledger (duban_store_errmsg). */
 enum duban_err duban_export_file(duban_store *st, const char *path, const struct duban_export_options *opt);
 
+/* The import's reading of a column header, for other tables that take the
+ * same sheets (the 调度 export fills a template by it): the item field the
+ * header names (its name or label, or one of the titles published ledgers
+ * use, compared without spaces and with half-width brackets), NULL when it
+ * names none ("序号" and "id" name none). */
+const struct duban_field *duban_import_header_field(const char *header);
+/* Whether two headers are the same after that normalization. */
+bool duban_import_header_is(const char *header, const char *want);
+
 #endif

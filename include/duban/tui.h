@@ -18,7 +18,8 @@
 	X(help, N_("help")) \
 	X(conflicts, N_("conflicts")) \
 	X(synclog, N_("sync log")) \
-	X(overdue, N_("overdue items"))
+	X(overdue, N_("overdue items")) \
+	X(dispatch, N_("dispatch"))
 
 struct duban_tui_options {
 	const char *ledger_name;  /* shown in the header, e.g. the file name */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -32,6 +33,7 @@ static void dispatch_help(void)
 		"       duban dispatch close NAME\n"
 		"       duban dispatch submit NAME CODE --progress N --text TEXT [--attach FILE]\n"
 		"       duban dispatch status NAME [--by county|unit] [--format table|csv|json|xlsx] [-o FILE]\n"
+
 		"调度 rounds: the office asks for the progress of the items in scope by a due\n"
 		"date; the person in charge of each item submits (offline too).  open and close\n"
 		"are the office's.  open takes the list filters (default: every item not closed);\n"
@@ -46,7 +48,13 @@ static void dispatch_help(void)
 		"      --by county|unit    status: per county (default) or lead unit\n"
 		"      --format FORMAT     status: table (default), csv, json or xlsx\n"
 		"  -o, --output FILE       status: write FILE instead of standard output\n"
+
 		"  -h, --help              show this help\n\n"), stdout);
+	fputs(_("Export to a superior's layout:\n"
+		"       duban dispatch export NAME --template FILE.xlsx [-o OUT.xlsx]\n"
+		"      --template FILE     the .xlsx whose header row names the columns to fill\n"
+		"                          (the headers import reads, 报送进展, 完成百分比 …);\n"
+		"                          one row per item; OUT defaults to NAME.xlsx\n\n"), stdout);
 	cli_filter_help(stdout);
 }
 
@@ -58,6 +66,7 @@ enum {
 	OPT_ATTACH,
 	OPT_BY,
 	OPT_FORMAT,
+	OPT_TEMPLATE,
 	OPT_OUTPUT, /* -o: given as 'o', counted here */
 	OPT_FILTERS, /* any of the list filters */
 	OPT_END
@@ -66,7 +75,7 @@ enum {
 
 /* The options' names, for "does not take" (by OPT_ value). */
 static const char *const option_names[OPT_END - OPT_DUE] = {
-	"--due", "--title", "--progress", "--text", "--attach", "--by", "--format", "-o", N_("filters"),
+	"--due", "--title", "--progress", "--text", "--attach", "--by", "--format", "--template", "-o", N_("filters"),
 };
 
 enum st_format { ST_TABLE, ST_CSV, ST_JSON, ST_XLSX };
@@ -77,6 +86,7 @@ struct dispatch_args {
 	bool filtered;
 	duban_date due;
 	const char *title, *text, *attach, *output;
+	const char *template_path; /* export */
 	int progress;
 	enum duban_dispatch_by by;
 	enum st_format format;
@@ -157,6 +167,9 @@ static int parse_option(struct cli_ctx *ctx, struct dispatch_args *a, int c, cha
 		return CLI_OK;
 	case OPT_FORMAT:
 		return parse_format(a, optarg);
+	case OPT_TEMPLATE:
+		a->template_path = optarg;
+		return CLI_OK;
 	default:
 		return cli_bad_option(ctx, c, argv);
 	}
@@ -175,6 +188,7 @@ static int dispatch_options(struct cli_ctx *ctx, int argc, char **argv, struct d
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "template", required_argument, NULL, OPT_TEMPLATE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -720,6 +734,68 @@ static int dispatch_status(struct cli_ctx *ctx, struct dispatch_args *a, const c
 	return rc;
 }
 
+/* ---------------------------------------------------------------- export */
+
+/* The headers the template names that nothing fills: said once. */
+static void report_unknown(char **unknown)
+{
+	struct duban_buf b;
+
+	if (!unknown)
+		return;
+	duban_buf_init(&b);
+	for (int i = 0; unknown[i]; i++)
+		duban_buf_printf(&b, "%s%s", i ? ", " : "", unknown[i]);
+	fprintf(stderr, _("duban: note: template columns left blank (unknown headers): %s\n"), b.data);
+	duban_buf_free(&b);
+}
+
+/* Whether two paths name one existing file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int dispatch_export(struct cli_ctx *ctx, struct dispatch_args *a, const char *name)
+{
+	char err[1024] = "", **unknown = NULL, *out;
+	int rows = 0;
+	enum duban_err e;
+
+	if (!a->template_path) {
+		cli_error(_("dispatch export needs --template FILE.xlsx"));
+		return CLI_USAGE;
+	}
+	if (a->output && strcmp(a->output, "-") == 0) {
+		cli_error(_("dispatch export writes a workbook file: -o FILE.xlsx"));
+		return CLI_USAGE;
+	}
+	out = a->output ? xstrdup(a->output) : xasprintf("%s.xlsx", name);
+	if (same_file(out, a->template_path)) {
+		/* The superior's template is kept for the next round. */
+		cli_error(_("%s is the template: give another -o FILE.xlsx"), out);
+		free(out);
+		return CLI_USAGE;
+	}
+	e = duban_dispatch_export(ctx->st, name, a->template_path, out, &rows, &unknown, err, sizeof err);
+	report_unknown(unknown);
+	duban_lines_free(unknown);
+	if (e == DUBAN_ERR_NOT_FOUND && !*err)
+		snprintf(err, sizeof err, _("no dispatch round named '%s'"), name);
+	if (e) {
+		cli_error("%s", *err ? err : duban_err_message(e));
+		free(out);
+		return e == DUBAN_ERR_IO ? CLI_FAIL : cli_exit_of(e);
+	}
+	printf(ngettext("wrote %s: %d item of dispatch round %s\n", "wrote %s: %d items of dispatch round %s\n",
+			(unsigned long)rows),
+	       out, rows, name);
+	free(out);
+	return CLI_OK;
+}
+
 /* ---------------------------------------------------------------- the command */
 
 static int need_args(const char *sub, int have, int want, const char *usage)
@@ -764,6 +840,11 @@ static int sub_status(struct cli_ctx *ctx, struct dispatch_args *a, char **args)
 	return dispatch_status(ctx, a, args[0]);
 }
 
+static int sub_export(struct cli_ctx *ctx, struct dispatch_args *a, char **args)
+{
+	return dispatch_export(ctx, a, args[0]);
+}
+
 /* The subcommands: their arguments and the options each takes.  A new one
  * (e.g. export) is one more line. */
 static const struct dispatch_sub {
@@ -780,6 +861,7 @@ static const struct dispatch_sub {
 	{ "submit", 2, N_("a round's name and an item's code"),
 	  GIVEN(OPT_PROGRESS) | GIVEN(OPT_TEXT) | GIVEN(OPT_ATTACH), sub_submit },
 	{ "status", 1, N_("a round's name"), GIVEN(OPT_BY) | GIVEN(OPT_FORMAT) | GIVEN(OPT_OUTPUT), sub_status },
+	{ "export", 1, N_("a round's name"), GIVEN(OPT_TEMPLATE) | GIVEN(OPT_OUTPUT), sub_export },
 };
 
 static int run(struct cli_ctx *ctx, struct dispatch_args *a, const char *name, int nargs, char **args)
@@ -792,7 +874,7 @@ static int run(struct cli_ctx *ctx, struct dispatch_args *a, const char *name, i
 		if (strcmp(subs[i].name, name) == 0)
 			sub = &subs[i];
 	if (!sub) {
-		cli_error(_("unknown dispatch command '%s' (open, list, show, close, submit or status)"), name);
+		cli_error(_("unknown dispatch command '%s' (open, list, show, close, submit, status or export)"), name);
 		return CLI_USAGE;
 	}
 	if ((rc = need_args(sub->name, nargs, sub->nargs, _(sub->args))) != CLI_OK)
@@ -824,7 +906,7 @@ int cmd_dispatch(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_OK;
 	}
 	if (rc == CLI_OK && optind >= argc) {
-		cli_error(_("dispatch needs a command: open, list, show, close, submit or status"));
+		cli_error(_("dispatch needs a command: open, list, show, close, submit, status or export"));
 		rc = CLI_USAGE;
 	}
 	if (rc == CLI_OK)

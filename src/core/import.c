@@ -429,6 +429,25 @@ static bool lookup_header(const struct importer *im, const char *norm, const cha
 	return col->field != NULL;
 }
 
+const struct duban_field *duban_import_header_field(const char *header)
+{
+	struct importer im;
+	struct column col;
+	memset(&im, 0, sizeof im);
+	char *norm = normalize_header(header ? header : "");
+	bool known = *norm && lookup_header(&im, norm, header, &col) && col.role == COL_FIELD;
+	free(norm);
+	return known ? col.field : NULL;
+}
+
+bool duban_import_header_is(const char *header, const char *want)
+{
+	char *norm = normalize_header(header ? header : "");
+	bool same = header_is(norm, want);
+	free(norm);
+	return same;
+}
+
 static int count_known_headers(const struct importer *im, const struct duban_csv_record *rec)
 {
 	int known = 0;

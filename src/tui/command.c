@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duban/dispatch.h"
 #include "duban/settings.h"
 #include "duban/store.h"
 #include "duban/utf8.h"
@@ -272,6 +273,20 @@ static int cmd_overdue(struct tui *t, char *args)
 	return open_view(t, &tui_overdue_view);
 }
 
+/* :dispatch [NAME]: the 调度 view on the round called NAME (the latest
+ * open one without); in the view, switches it to that round. */
+static int cmd_dispatch(struct tui *t, char *args)
+{
+	const char *name = *args ? args : NULL;
+	struct tui_stacked *v = t->depth > 0 ? &t->stack[t->depth - 1] : NULL;
+	if (v && v->ops == &tui_dispatch_view) {
+		tui_dispatch_select(t, v->self, name);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	tui_push(t, &tui_dispatch_view, (void *)name);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
 static int cmd_sync(struct tui *t, char *args)
 {
 	(void)args;
@@ -300,6 +315,7 @@ static const struct {
 	{ "conflicts", NULL, cmd_conflicts },
 	{ "synclog", NULL, cmd_synclog },
 	{ "overdue", NULL, cmd_overdue },
+	{ "dispatch", NULL, cmd_dispatch },
 	{ "quit", "q", cmd_quit },
 };
 
@@ -329,7 +345,7 @@ int tui_command(struct tui *t, const char *line)
 	} else if (strcmp(s, "q!") == 0 || strcmp(s, "wq") == 0 || strcmp(s, "x") == 0) {
 		r = TUI_HANDLED | TUI_QUIT;
 	} else {
-		tui_message(t, true, _("unknown command: %s (try filter, save, delete-filter, sort, goto, set, theme, sync, conflicts, synclog, overdue, help, quit)"), s);
+		tui_message(t, true, _("unknown command: %s (try filter, save, delete-filter, sort, goto, set, theme, sync, conflicts, synclog, overdue, dispatch, help, quit)"), s);
 		r = TUI_HANDLED | TUI_REDRAW;
 	}
 	free(copy);
@@ -399,6 +415,18 @@ static void add_codes(struct tui *t, struct candidates *c, const char *word)
 	}
 }
 
+/* The 调度 rounds' names, the latest first. */
+static void add_rounds(struct tui *t, struct candidates *c, const char *word)
+{
+	struct duban_dispatch *d;
+	size_t n;
+	if (duban_dispatch_list(t->st, &d, &n) != DUBAN_OK)
+		return;
+	for (size_t i = 0; i < n; i++)
+		cand_add(c, "", word, d[i].name);
+	duban_dispatches_free(d, n);
+}
+
 /* After "=" in a filter term: the values that term takes. */
 static void add_term_values(struct tui *t, struct candidates *c, const char *word)
 {
@@ -459,6 +487,8 @@ static void complete(struct tui *t, const char *cmd, int argn, const char *word,
 	else if ((strcmp(cmd, "sort") == 0 || strcmp(cmd, "o") == 0) && argn == 0)
 		for (int i = 0; i < DUBAN_SORT_COUNT; i++)
 			cand_add(c, "", word, duban_sort_id((enum duban_sort)i));
+	else if (strcmp(cmd, "dispatch") == 0 && argn == 0)
+		add_rounds(t, c, word);
 	else if (strcmp(cmd, "delete-filter") == 0 && argn == 0)
 		for (int i = 0; i < t->settings.nfilters; i++)
 			cand_add(c, "", word, t->settings.filters[i].name);

@@ -16,9 +16,11 @@
 
 #include "duban/closeout.h"
 #include "duban/date.h"
+#include "duban/dispatch.h"
 #include "duban/model.h"
 #include "duban/notice.h"
 #include "duban/store.h"
+#include "duban/sync.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
 #include "tui.h"
@@ -1291,5 +1293,85 @@ int tui_form_new_item(struct tui *t)
 	duban_item_free(&blank);
 	bool saved = form_run(t, &fm);
 	form_free(&fm);
+	return saved ? TUI_RELOAD : TUI_REDRAW;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+/* A submission for a 调度 round: progress, what was done, and a file as
+ * evidence (optional), saved by duban_dispatch_submit with the item's
+ * progress and a note in one transaction. */
+enum { DISP_PROGRESS, DISP_TEXT, DISP_FILE };
+
+struct dispatch_form {
+	const char *round, *item_id;
+};
+
+/* The file named in the form, prepared as an attachment of the item;
+ * false after form_error.  *att is left zeroed when no file is named. */
+static bool dispatch_file(struct tui *t, struct form *fm, const char *item_id, struct duban_attachment *att)
+{
+	char *typed = field_value(&fm->f[DISP_FILE]);
+	memset(att, 0, sizeof *att);
+	if (!*typed) {
+		free(typed);
+		return true;
+	}
+	char *path = tui_expand_home(typed);
+	char err[512] = "";
+	enum duban_err e = duban_attach_prepare(t->st, item_id, path, DUBAN_EVIDENCE_OTHER, att, err, sizeof err);
+	free(path);
+	free(typed);
+	if (e == DUBAN_OK)
+		return true;
+	form_error(fm, DISP_FILE, "%s", *err ? err : duban_err_message(e));
+	duban_attachment_free(att);
+	return false;
+}
+
+static bool save_dispatch(struct tui *t, struct form *fm, void *ctx)
+{
+	const struct dispatch_form *df = ctx;
+	char *v = field_value(&fm->f[DISP_PROGRESS]);
+	char *end;
+	long progress = strtol(v, &end, 10);
+	bool bad = end == v || *end || progress < 0 || progress > 100;
+	free(v);
+	if (bad) {
+		form_error(fm, DISP_PROGRESS, _("%s: a whole number from 0 to 100"), fm->f[DISP_PROGRESS].label);
+		return false;
+	}
+	struct duban_attachment att;
+	if (!dispatch_file(t, fm, df->item_id, &att))
+		return false;
+	char *text = field_value(&fm->f[DISP_TEXT]);
+	bool with_file = att.sha256[0] != '\0';
+	enum duban_err err = duban_dispatch_submit(t->st, df->round, df->item_id, (int)progress, text,
+						   with_file ? &att : NULL);
+	free(text);
+	duban_attachment_free(&att);
+	return written(t, fm, err);
+}
+
+int tui_form_dispatch(struct tui *t, const char *round, const char *item_id, int progress)
+{
+	struct duban_item item;
+	if (!open_item(t, item_id, &item))
+		return TUI_REDRAW;
+	struct dispatch_form df = { round, item_id };
+	struct form fm;
+	form_init(&fm, xasprintf(_("Report to %s: %s"), round, item.code), save_dispatch, &df);
+	char *initial = xasprintf("%d", progress >= 0 ? progress : item.progress);
+	int i = form_text(&fm, _("Progress, 0-100"), FORM_NUMBER, initial);
+	free(initial);
+	fm.f[i].required = true;
+	i = form_text(&fm, _("What was done"), FORM_MULTILINE, "");
+	fm.f[i].required = true;
+	fm.f[i].rows = 6;
+	i = form_text(&fm, _("Evidence file"), FORM_LINE, "");
+	fm.f[i].hint = _("optional: a path (~ is home)");
+	bool saved = form_run(t, &fm);
+	form_free(&fm);
+	duban_item_free(&item);
 	return saved ? TUI_RELOAD : TUI_REDRAW;
 }

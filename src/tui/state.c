@@ -51,7 +51,7 @@ static const struct tui_view_ops *view_named(const char *name)
 {
 	static const struct tui_view_ops *const kept_views[] = {
 		&tui_ledger_view, &tui_calendar_view, &tui_dashboard_view,
-		&tui_overdue_view, &tui_conflicts_view, &tui_synclog_view,
+		&tui_overdue_view, &tui_conflicts_view, &tui_synclog_view, &tui_dispatch_view,
 	};
 	for (size_t i = 0; name && i < sizeof kept_views / sizeof kept_views[0]; i++)
 		if (strcmp(name, kept_views[i]->name) == 0)

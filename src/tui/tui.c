@@ -326,6 +326,7 @@ static bool loop_action(enum tui_action a)
 	case TUI_ACT_QUIT: case TUI_ACT_HELP: case TUI_ACT_BACK:
 	case TUI_ACT_VIEW_LEDGER: case TUI_ACT_VIEW_CALENDAR: case TUI_ACT_VIEW_WEEK: case TUI_ACT_VIEW_AGENDA:
 	case TUI_ACT_VIEW_DASHBOARD: case TUI_ACT_VIEW_CONFLICTS: case TUI_ACT_VIEW_SYNCLOG: case TUI_ACT_VIEW_OVERDUE:
+	case TUI_ACT_VIEW_DISPATCH:
 	case TUI_ACT_REFRESH: case TUI_ACT_SYNC:
 	case TUI_ACT_FILTER: case TUI_ACT_CLEAR_FILTER: case TUI_ACT_SORT: case TUI_ACT_COMMAND:
 		return true;
@@ -379,6 +380,8 @@ static int generic_action(struct tui *t, enum tui_action a)
 		return open_on_top(t, &tui_synclog_view);
 	case TUI_ACT_VIEW_OVERDUE:
 		return open_on_top(t, &tui_overdue_view);
+	case TUI_ACT_VIEW_DISPATCH:
+		return open_on_top(t, &tui_dispatch_view);
 	case TUI_ACT_FILTER:
 		return tui_filter_menu(t);
 	case TUI_ACT_CLEAR_FILTER:

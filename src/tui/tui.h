@@ -74,7 +74,8 @@
 	X(SIGN_ACCEPTANCE, "sign-acceptance", N_("sign the next acceptance level")) \
 	X(ADD_OBJECTION, "add-objection", N_("record an objection (异议) to the public notice")) \
 	X(RESOLVE_OBJECTION, "resolve-objection", N_("settle an objection: upheld or dismissed (the office)")) \
-	X(GOTO_SECTION, "goto-section", N_("item: jump to section N (1 fields, 2 history, 3 records, 4 attachments)"))
+	X(GOTO_SECTION, "goto-section", N_("item: jump to section N (1 fields, 2 history, 3 records, 4 attachments)")) \
+	X(VIEW_DISPATCH, "view-dispatch", N_("dispatch: my items to report in the latest round"))
 
 enum tui_action {
 #define TUI_ACTION_ENUM(id, name, help) TUI_ACT_##id,
@@ -365,6 +366,10 @@ int tui_form_accept(struct tui *t, const char *item_id);
  * `duban objection resolve`. */
 int tui_form_objection(struct tui *t, const char *item_id);
 int tui_form_resolve_objection(struct tui *t, const char *item_id);
+/* A submission for the 调度 round called round on an item (progress,
+ * text, an optional file), as `duban dispatch submit`; progress is the
+ * form's starting value (-1: the item's). */
+int tui_form_dispatch(struct tui *t, const char *round, const char *item_id, int progress);
 /* "县级初验 ✓ → 市级验收 (next)": the levels signed and the next.  Malloc'd. */
 struct duban_acceptance_chain;
 char *tui_chain_text(const struct duban_acceptance_chain *c, int next);
@@ -468,6 +473,11 @@ void tui_ledger_goto(struct tui *t, const char *item_id);
 bool tui_ledger_code(struct tui *t, char *buf, size_t n);
 /* The calendar's mode ("month", "week", "agenda"), as its open() takes it. */
 const char *tui_calendar_mode(const void *self);
+
+/* ---- The 调度 view (view_dispatch.c) ---- */
+/* Shows the round called name (NULL: the latest open one) in the dispatch
+ * view self; false with a message when there is no such round. */
+bool tui_dispatch_select(struct tui *t, void *self, const char *name);
 
 /* ---- What survives a restart (state.c): the view, filter, search, sort
  * and selection in $XDG_STATE_HOME/duban/state, per ledger file ---- */

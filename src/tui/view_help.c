@@ -54,7 +54,7 @@ static enum group group_of(const char *view, enum tui_action a)
 		return G_CHANGE;
 	case TUI_ACT_VIEW_LEDGER: case TUI_ACT_VIEW_CALENDAR: case TUI_ACT_VIEW_WEEK: case TUI_ACT_VIEW_AGENDA:
 	case TUI_ACT_VIEW_DASHBOARD: case TUI_ACT_VIEW_CONFLICTS: case TUI_ACT_VIEW_SYNCLOG:
-	case TUI_ACT_VIEW_OVERDUE: case TUI_ACT_HELP: case TUI_ACT_BACK: case TUI_ACT_QUIT:
+	case TUI_ACT_VIEW_OVERDUE: case TUI_ACT_VIEW_DISPATCH: case TUI_ACT_HELP: case TUI_ACT_BACK: case TUI_ACT_QUIT:
 		return G_VIEWS;
 	default:
 		return G_OTHER;
@@ -71,14 +71,17 @@ static const struct {
 	enum tui_action a;
 	const char *help;
 } meanings[] = {
-	{ "ledger overdue conflicts synclog", TUI_ACT_MOVE_DOWN, N_("next row") },
-	{ "ledger overdue conflicts synclog", TUI_ACT_MOVE_UP, N_("previous row") },
-	{ "ledger overdue conflicts synclog", TUI_ACT_PAGE_DOWN, N_("next page") },
-	{ "ledger overdue conflicts synclog", TUI_ACT_PAGE_UP, N_("previous page") },
+	{ "ledger overdue conflicts synclog dispatch", TUI_ACT_MOVE_DOWN, N_("next row") },
+	{ "ledger overdue conflicts synclog dispatch", TUI_ACT_MOVE_UP, N_("previous row") },
+	{ "ledger overdue conflicts synclog dispatch", TUI_ACT_PAGE_DOWN, N_("next page") },
+	{ "ledger overdue conflicts synclog dispatch", TUI_ACT_PAGE_UP, N_("previous page") },
 	{ "ledger", TUI_ACT_ENTER, N_("open the selected item full-screen") },
 	{ "ledger", TUI_ACT_NEXT_PANE, N_("between the table and the preview pane") },
 	{ "overdue", TUI_ACT_ENTER, N_("open the selected item") },
 	{ "conflicts", TUI_ACT_ENTER, N_("show the item in the ledger") },
+	{ "dispatch", TUI_ACT_ENTER, N_("report on the selected item: progress and what was done") },
+	{ "dispatch", TUI_ACT_NEXT_SECTION, N_("the next (older) round") },
+	{ "dispatch", TUI_ACT_PREV_SECTION, N_("the previous (newer) round") },
 	{ "ledger", TUI_ACT_SEARCH, N_("find as you type: the cursor jumps to the match") },
 	{ "calendar dashboard overdue", TUI_ACT_SEARCH, N_("search: show only the items with this text") },
 	{ "calendar", TUI_ACT_MOVE_DOWN, N_("next week (in a day's list: next row)") },
