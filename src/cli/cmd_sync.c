@@ -125,9 +125,11 @@ static const char *phase_text(enum duban_sync_phase p)
 }
 
 struct progress_line {
+	bool live; /* progress lines on a terminal */
 	bool shown;
 	struct duban_progress *first; /* the first download's line */
 	bool indexing;
+	bool fallback_said;
 };
 
 /* The first download of an empty ledger (one answer, items counted): the
@@ -153,10 +155,27 @@ static bool first_progress(const struct duban_sync_report *r, struct progress_li
 	return true;
 }
 
+/* Said at once, on a terminal or not: the page-by-page pull that follows
+ * can take minutes. */
+static void say_fallback(const struct duban_sync_report *r, struct progress_line *pl)
+{
+	if (!r->first_fallback[0] || pl->fallback_said)
+		return;
+	pl->fallback_said = true;
+	if (pl->shown)
+		fputs("\r\033[K", stderr);
+	pl->shown = false;
+	cli_error(_("the first download in one answer did not work (%s): downloading page by page, which takes longer"),
+		  r->first_fallback);
+}
+
 static void on_progress(const struct duban_sync_report *r, void *ctx)
 {
 	struct progress_line *pl = ctx;
 	char kb[32];
+	say_fallback(r, pl);
+	if (!pl->live)
+		return;
 	if (first_progress(r, pl))
 		return;
 	if (r->phase == DUBAN_SYNC_DONE || r->phase == DUBAN_SYNC_FAILED) {
@@ -416,11 +435,10 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 	duban_sync_options_defaults(&o);
 	o.push = !pull_only;
 	o.pull = !push_only;
-	struct progress_line pl = { false, NULL, false };
-	bool live = !quiet && isatty(STDERR_FILENO);
+	struct progress_line pl = { .live = !quiet && isatty(STDERR_FILENO) };
 	struct duban_sync_report r;
 	duban_transport_init();
-	int ran = duban_sync_run(ctx->st, &a, &o, live ? on_progress : NULL, &pl, &r);
+	int ran = duban_sync_run(ctx->st, &a, &o, quiet ? NULL : on_progress, &pl, &r);
 	duban_progress_end(pl.first);
 	duban_transport_cleanup();
 	close(lock);

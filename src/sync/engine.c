@@ -889,6 +889,18 @@ static bool first_wanted(struct engine *e)
 	return duban_snapshot_fits(e->st);
 }
 
+/* Says why the snapshot was not taken: a page-by-page pull of a large
+ * ledger takes many times longer, and the user should know why. */
+static void first_fallback(struct engine *e, const struct duban_remote_error *err)
+{
+	/* The pull fails the same way at once and says so itself. */
+	if (err->kind == DUBAN_REMOTE_AUTH || err->kind == DUBAN_REMOTE_TLS)
+		return;
+	const char *why = err->kind != DUBAN_REMOTE_OK && err->message[0] ? err->message : duban_store_errmsg(e->st);
+	snprintf(e->r->first_fallback, sizeof e->r->first_fallback, "%s", why && *why ? why : _("no reason given"));
+	report(e);
+}
+
 /* 1: loaded; 0: not taken or failed without harm (the pull follows, and
  * says what is wrong if the server cannot be reached); -1: cancelled. */
 static int first_download(struct engine *e)
@@ -927,6 +939,8 @@ static int first_download(struct engine *e)
 		cancel_error(&e->r->error);
 		return -1;
 	}
+	if (rc != 0)
+		first_fallback(e, &err);
 	return rc == 0 ? 1 : 0;
 }
 

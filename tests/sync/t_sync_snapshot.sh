@@ -160,4 +160,61 @@ is "$(sql_server "SELECT count(*) FROM item WHERE code = 'U-001'")" 1 "the serve
 is "$(sql_client u "SELECT count(*) FROM item WHERE code = 'U-001'")" 1 "... and the client kept it"
 same_as_server u "unsent work"
 
+# ---------------------------------------------------------------- the cap
+# Half of --readers send snapshots at once.  A snapshot held open by a
+# client that reads slowly keeps its slot: the answer must be larger than
+# what the sockets buffer, hence 8,000 more items, sent without gzip.
+stop_server
+awk 'BEGIN {
+	print "编号,问题名称,县（市、区）,牵头单位,整改时限,整改进度"
+	for (i = 1; i <= 8000; i++)
+		printf "B-%05d,丙县堆场扬尘问题第%d号（用于占住快照的长回答）,丙县,丙县人民政府,2026-12-31,%d\n", i, i, i % 100
+}' >"$tmp/big.csv"
+"$DUBAND" import "$tmp/big.csv" --data "$DATA" >/dev/null 2>&1 || fail "duband import of 8,000 more items"
+run "$DUBAND" serve --listen 127.0.0.1:1 --insecure-http --data "$DATA" --readers 0
+is "$rc" 2 "duband serve --readers 0: usage error (exit 2)"
+like "$err" "--readers: expected a count from 1 to 64" "... saying what it takes"
+start_server --readers 2
+TOKEN=$(login boss "$PW")
+# hold: a snapshot read at 2 KB/s in the background (HOLD_PID).
+hold() {
+	curl -sS --cacert "$CA" -H "Authorization: Bearer $TOKEN" --limit-rate 2k -o /dev/null \
+		"$URL/api/v1/snapshot" 2>/dev/null &
+	HOLD_PID=$!
+
+}
+hold
+req -H "Authorization: Bearer $TOKEN" "$URL/api/v1/snapshot"
+is "$code" 503 "--readers 2: a second snapshot while one is sent is answered 503"
+like "$body" '"busy"' "... busy"
+login_client busy boss || exit 1
+before=$(snapshots)
+sync_client busy
+exit_is 0 "a fresh client syncs while the only snapshot slot is taken"
+is "$(snapshots)" "$before" "... page by page"
+like "$err" "first download in one answer did not work" "... and says on stderr why not"
+like "$err" "page by page" "... and what it does instead"
+is "$(printf '%s\n' "$err" | grep -c 'did not work')" 1 "... in one line"
+same_as_server busy "after the fallback"
+login_client quiet boss || exit 1
+sync_client quiet -q
+exit_is 0 "the same with -q"
+is "$err" "" "... says nothing"
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+login_client free boss || exit 1
+before=$(snapshots)
+sync_client free -q
+exit_is 0 "once the slot is free again"
+is "$(snapshots)" $((before + 1)) "... a fresh client takes the snapshot"
+is "$err" "" "... and says nothing about it"
+stop_server
+start_server --readers 4
+TOKEN=$(login boss "$PW")
+hold
+req -H "Authorization: Bearer $TOKEN" "$URL/api/v1/snapshot"
+is "$code" 200 "--readers 4: a second snapshot while one is sent is served"
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+
 done_testing
