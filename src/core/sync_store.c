@@ -913,11 +913,14 @@ static enum duban_err item_back(duban_store *st, const char *item_id)
 
 /* The pulled changes without their own savepoint: the public functions add
  * one each, a page has one for all (a savepoint costs an FTS5 flush). */
-static enum duban_err apply_item(duban_store *st, const cJSON *obj, struct duban_item *decoded)
+/* fresh: the ledger had no item when this load began (a snapshot), so the
+ * item is not looked up: it is new, or sent twice, which the id's unique
+ * index refuses. */
+static enum duban_err apply_item_as(duban_store *st, const cJSON *obj, struct duban_item *decoded, bool fresh)
 {
 	struct duban_item local, item;
 	const char *id = jstr(obj, "id");
-	enum duban_err err;
+	enum duban_err err = DUBAN_OK;
 	char jerr[256], now[25];
 	bool found = false;
 
@@ -926,7 +929,8 @@ static enum duban_err apply_item(duban_store *st, const cJSON *obj, struct duban
 	duban_item_init(&local);
 	duban_item_init(&item);
 	duban_timestamp_now(now);
-	err = load_item(st, id, &local, &found);
+	if (!fresh)
+		err = load_item(st, id, &local, &found);
 	if (!err && !found && decoded) {
 		/* Decoded ahead from a blank item: what the JSON below would give. */
 		duban_item_free(&item);
@@ -960,6 +964,11 @@ static enum duban_err apply_item(duban_store *st, const cJSON *obj, struct duban
 	duban_item_free(&local);
 	duban_item_free(&item);
 	return err;
+}
+
+static enum duban_err apply_item(duban_store *st, const cJSON *obj, struct duban_item *decoded)
+{
+	return apply_item_as(st, obj, decoded, false);
 }
 
 enum duban_err duban_apply_remote_item(duban_store *st, const cJSON *item)
@@ -1580,7 +1589,7 @@ static enum duban_err snapshot_change(duban_snapshot *sn, const cJSON *change)
 	if (!type)
 		return snapshot_bad(sn, _("a line without a type"));
 	if (strcmp(type, "item") == 0)
-		err = apply_item(sn->st, cJSON_GetObjectItemCaseSensitive(change, "item"), NULL);
+		err = apply_item_as(sn->st, cJSON_GetObjectItemCaseSensitive(change, "item"), NULL, true);
 	else if (strcmp(type, "policy") == 0)
 		err = apply_policy(sn->st, cJSON_GetObjectItemCaseSensitive(change, "policy"));
 	else
@@ -1675,12 +1684,14 @@ enum duban_err duban_snapshot_finish(duban_snapshot *sn)
 	if (sn->failed || !sn->begun)
 		return sn->failed ? DUBAN_ERR_PARSE : snapshot_bad(sn, _("no header"));
 	/* The cursor goes with the content, in the same transaction; then the
-	 * indexes and the search index are built, once. */
+	 * indexes are built, once.  The search index is built after it, in
+	 * the background (a third of the load's time), while searches scan. */
 	if ((err = set_state(sn->st, DUBAN_SYNC_CURSOR, sn->cursor)) != DUBAN_OK) {
 		sn->failed = true;
 		return err;
 	}
 	sn->begun = false;
+	duban_store_bulk_defer_search_index(sn->st);
 	return duban_store_bulk_end(sn->st, true);
 }
 

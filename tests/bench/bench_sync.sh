@@ -33,7 +33,7 @@ unset DUBAN_NOW DUBAN_ROLE DUBAN_SYNC_BATCH DUBAN_SYNC_PAGE DUBAN_SYNC_SNAPSHOT
 for p in "$DUBAN" "$DUBAND"; do
 	[ -x "$p" ] || { echo "bench_sync: $p not found" >&2; exit 1; }
 done
-for c in openssl curl jq; do
+for c in openssl curl jq sqlite3; do
 	command -v $c >/dev/null || { echo "bench_sync: $c is needed" >&2; exit 1; }
 done
 TIME=/usr/bin/time
@@ -171,6 +171,15 @@ out=$BENCH_DIR/sync.txt
 		timed "sync (run $i)" sync
 		scpu=$(echo "$(server_cpu) - $c0" | bc)
 		echo "    server: $(log_since "$l0"), server CPU $scpu s"
+		# The search index is built by a process of its own after the
+		# sync: when it is done, and before the next run.
+		_w=0
+		while [ "$(sqlite3 "$work/c/ledger.db" "SELECT count(*) FROM meta WHERE key = 'search_index_pending'" 2>/dev/null)" != 0 ] &&
+			[ $_w -lt 1200 ]; do
+			sleep 0.05
+			_w=$((_w + 1))
+		done
+		echo "    search index built $(echo "$(date +%s.%N) - $_s" | bc) s after the start"
 		echo "$wall ${rss:-0} $cpu $scpu" >>"$work/first"
 	done
 	med_wall=$(median 1 <"$work/first")

@@ -104,6 +104,53 @@ sync_client snap -q
 sync_client page -q
 same_ledgers snap page "office, after one more change"
 
+# ---------------------------------------------------------------- the search index
+# A first download leaves the search index to a background process; until
+# it is built, searches scan and find the same.
+pending() {
+	sqlite3 -readonly "$(client_db "$1")" "SELECT count(*) FROM meta WHERE key = 'search_index_pending'"
+}
+# searches NAME: what a few searches find in client NAME.
+searches() {
+	for q in 清理 乙县第5号 S-0002 人民政府 '县 第1' 改; do
+		echo "== $q"
+		client "$1" list --search "$q" --format csv 2>&1
+	done
+}
+login_client idx boss || exit 1
+sync_client idx -q
+exit_is 0 "a fresh ledger syncs"
+i=0
+while [ "$(pending idx)" != 0 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+is "$(pending idx)" 0 "the search index is built in the background after it"
+searches idx >"$tmp/idx.built"
+searches page >"$tmp/page.built"
+is "$(cat "$tmp/idx.built")" "$(cat "$tmp/page.built")" "... and finds what the page-by-page ledger's finds"
+# As if the background process had not run yet.
+sqlite3 "$(client_db idx)" "INSERT INTO meta (key, value) VALUES ('search_index_pending', '1')"
+searches idx >"$tmp/idx.scan"
+is "$(cat "$tmp/idx.scan")" "$(cat "$tmp/idx.built")" "while it waits, searching scans and finds the same"
+crun idx edit S-00003 --title '丙县河道清淤问题'
+exit_is 0 "an item edited while it waits"
+is "$(client idx list --search 清淤 --format csv | cut -d, -f1 | tail -n +2)" S-00003 "... is found by its new title"
+is "$(client idx list --search '丙县第3号' --format csv | tail -n +2)" "" "... and no longer by its old one"
+crun idx sync --build-search-index
+exit_is 0 "duban sync --build-search-index exits 0"
+is "$(pending idx)" 0 "... and the index waits no more"
+is "$(client idx list --search 清淤 --format csv | cut -d, -f1 | tail -n +2)" S-00003 \
+	"the built index finds the edited item by its new title"
+is "$(client idx list --search '丙县第3号' --format csv | tail -n +2)" "" "... and not by its old one"
+searches idx >"$tmp/idx.rebuilt"
+sqlite3 "$(client_db idx)" "INSERT INTO meta (key, value) VALUES ('search_index_pending', '1')"
+searches idx >"$tmp/idx.rescan"
+sqlite3 "$(client_db idx)" "DELETE FROM meta WHERE key = 'search_index_pending'"
+is "$(cat "$tmp/idx.rebuilt")" "$(cat "$tmp/idx.rescan")" "the built index and the scan agree after the edit"
+crun idx sync --build-search-index
+exit_is 0 "--build-search-index with nothing to build exits 0"
+
 # ---------------------------------------------------------------- the inspector
 login_client lisnap li || exit 1
 login_client lipage li || exit 1
@@ -186,6 +233,8 @@ hold() {
 hold
 req -H "Authorization: Bearer $TOKEN" "$URL/api/v1/snapshot"
 is "$code" 503 "--readers 2: a second snapshot while one is sent is answered 503"
+[ "$code" = 503 ] ||
+	{ tail -n 3 "$tmp/access.log"; tail -n 5 "$SRV_ERR"; kill -0 "$HOLD_PID" && echo "hold running"; } | cut -c1-200 | sed 's/^/# /' 
 like "$body" '"busy"' "... busy"
 login_client busy boss || exit 1
 before=$(snapshots)
