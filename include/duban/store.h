@@ -116,8 +116,8 @@ bool duban_search_index_pending(duban_store *st);
  * not. */
 enum duban_err duban_search_index_build(duban_store *st);
 /* Starts `duban --db DB_PATH sync --build-search-index` in the background
- * (its own session, no terminal), which builds it; false when it could not
- * be started. */
+ * (its own session, no terminal, no parent to wait for it), which builds
+ * it; false when it could not be started. */
 bool duban_search_index_build_in_background(const char *db_path);
 
 /* ---- Items ---- */

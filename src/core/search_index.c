@@ -3,12 +3,13 @@
  * background. */
 #include <config.h>
 
+#include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <sqlite3.h>
 
@@ -99,25 +100,32 @@ enum duban_err duban_search_index_build(duban_store *st)
 }
 
 /* Like git's gc --auto: a process of its own, in its own session, without
- * the terminal, so that the command that started it ends at once. */
+ * the terminal, so that the command that started it ends at once.  Forked
+ * twice, so that it is nobody's child to wait for (the full-screen
+ * interface goes on running); between fork and exec only async-signal-safe
+ * calls, as the caller may have threads. */
 bool duban_search_index_build_in_background(const char *db_path)
 {
 	char *const argv[] = { (char *)"duban", (char *)"--db", (char *)db_path, (char *)"sync",
 			       (char *)"--build-search-index", NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	pid_t pid;
-	bool ok;
+	int status;
+	pid_t pid = fork();
 
-	if (posix_spawn_file_actions_init(&fa) != 0)
+	if (pid < 0)
 		return false;
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
-	ok = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, environ) == 0;
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
-	return ok;
+	if (pid == 0) {
+		if (setsid() < 0 || fork() != 0)
+			_exit(0);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return true;
 }
