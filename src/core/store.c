@@ -765,8 +765,9 @@ static enum duban_err bulk_start(duban_store *st, bool scratch)
 		exec(st, "PRAGMA journal_mode = MEMORY");
 		rc = exec(st, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY");
 	} else {
+		/* FULL: a reset's load replaces a ledger that has content. */
 		exec(st, "PRAGMA journal_mode = DELETE");
-		rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384");
+		rc = exec(st, "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384");
 	}
 	if (rc != SQLITE_OK) {
 		err = store_db_fail(st, _("starting a bulk load"));
