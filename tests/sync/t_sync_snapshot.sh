@@ -230,11 +230,21 @@ hold() {
 	HOLD_PID=$!
 
 }
-hold
-req -H "Authorization: Bearer $TOKEN" "$URL/api/v1/snapshot"
+# Up to 3 tries: on a loaded machine the slow reader has been seen to get
+# the whole answer before the second request came (see the log below).
+tries=0
+while :; do
+	hold
+	req -H "Authorization: Bearer $TOKEN" "$URL/api/v1/snapshot"
+	tries=$((tries + 1))
+	[ "$code" = 503 ] && break
+	{ tail -n 3 "$tmp/access.log"; kill -0 "$HOLD_PID" 2>/dev/null && echo "hold running"; } | cut -c1-200 |
+		sed 's/^/# try '"$tries"': /'
+	kill "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
+	[ $tries -ge 3 ] && break
+done
 is "$code" 503 "--readers 2: a second snapshot while one is sent is answered 503"
-[ "$code" = 503 ] ||
-	{ tail -n 3 "$tmp/access.log"; tail -n 5 "$SRV_ERR"; kill -0 "$HOLD_PID" && echo "hold running"; } | cut -c1-200 | sed 's/^/# /' 
 like "$body" '"busy"' "... busy"
 login_client busy boss || exit 1
 before=$(snapshots)
