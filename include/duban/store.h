@@ -102,6 +102,23 @@ enum duban_err duban_store_bulk_begin(duban_store *st);
  * stays small. */
 enum duban_err duban_store_bulk_begin_in_place(duban_store *st);
 enum duban_err duban_store_bulk_end(duban_store *st, bool commit);
+/* Inside a bulk load in place: its end leaves the search index to be built
+ * later (duban_search_index_build) instead of building it. */
+void duban_store_bulk_defer_search_index(duban_store *st);
+
+/* ---- The search index built later ---- */
+/* A first download leaves the search index to be built after it, so that
+ * the ledger is there sooner.  Until it is built, text searches scan the
+ * items (duban_fts_scan_match: the same results, slower) and changes leave
+ * the index alone.  Whether it waits to be built: */
+bool duban_search_index_pending(duban_store *st);
+/* Builds it, in one write transaction, when it waits; DUBAN_OK when it does
+ * not. */
+enum duban_err duban_search_index_build(duban_store *st);
+/* Starts `duban --db DB_PATH sync --build-search-index` in the background
+ * (its own session, no terminal, no parent to wait for it), which builds
+ * it; false when it could not be started. */
+bool duban_search_index_build_in_background(const char *db_path);
 
 /* ---- Items ---- */
 /* Finds an item by code (exact), id, or unique id prefix of >= 8 chars. */

@@ -269,6 +269,9 @@ struct duban_sync_report {
 	 * items loaded of first_total (0: none), then the indexes built. */
 	long long first_items, first_total;
 	bool first_indexing;
+	/* Why the first download in one answer was tried and not taken ("":
+	 * taken, or not tried): the pull goes page by page instead. */
+	char first_fallback[800];
 	long long conflicts_waiting;    /* unresolved conflicts after the sync */
 	long long rejected_waiting;     /* rejected ops kept for the user */
 	char started_at[25], finished_at[25];

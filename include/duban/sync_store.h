@@ -145,8 +145,19 @@ enum duban_err duban_apply_tombstone(duban_store *st, const char *item_id, const
  * download fills or local work leaves (items, records, history, ops,
  * conflicts).  Any other ledger pulls page by page. */
 bool duban_snapshot_fits(duban_store *st);
+/* After a server's reset (the cursor forgotten, what was queued sent): the
+ * ledger is as good as empty when it holds nothing of its own, no queued
+ * or refused change, no conflict, no item waiting to be fetched again and
+ * no history not from the server. */
+bool duban_snapshot_fits_reset(duban_store *st);
 typedef struct duban_snapshot duban_snapshot;
 duban_snapshot *duban_snapshot_new(duban_store *st);
+/* The same into such a ledger, in place of what it holds, in the same
+ * transaction; it is kept only when the answer holds every item and record
+ * the ledger held (a server restored from an older backup may lack some:
+ * then nothing changes, and a page-by-page pull keeps them).  The history
+ * the answer lacks is kept, as such a pull keeps it. */
+duban_snapshot *duban_snapshot_new_replacing(duban_store *st);
 /* The answer's bytes as they arrive, in pieces of any size.  The header
  * line begins the transaction.  An error (the store's message says it)
  * fails the snapshot for good. */

@@ -125,9 +125,11 @@ static const char *phase_text(enum duban_sync_phase p)
 }
 
 struct progress_line {
+	bool live; /* progress lines on a terminal */
 	bool shown;
 	struct duban_progress *first; /* the first download's line */
 	bool indexing;
+	bool fallback_said;
 };
 
 /* The first download of an empty ledger (one answer, items counted): the
@@ -148,15 +150,32 @@ static bool first_progress(const struct duban_sync_report *r, struct progress_li
 	}
 	duban_progress_update(pl->first, r->first_items);
 	if (r->first_indexing && !pl->indexing)
-		duban_progress_note(pl->first, _("building the search index"));
+		duban_progress_note(pl->first, _("building the indexes"));
 	pl->indexing = r->first_indexing;
 	return true;
+}
+
+/* Said at once, on a terminal or not: the page-by-page pull that follows
+ * can take minutes. */
+static void say_fallback(const struct duban_sync_report *r, struct progress_line *pl)
+{
+	if (!r->first_fallback[0] || pl->fallback_said)
+		return;
+	pl->fallback_said = true;
+	if (pl->shown)
+		fputs("\r\033[K", stderr);
+	pl->shown = false;
+	cli_error(_("the first download in one answer did not work (%s): downloading page by page, which takes longer"),
+		  r->first_fallback);
 }
 
 static void on_progress(const struct duban_sync_report *r, void *ctx)
 {
 	struct progress_line *pl = ctx;
 	char kb[32];
+	say_fallback(r, pl);
+	if (!pl->live)
+		return;
 	if (first_progress(r, pl))
 		return;
 	if (r->phase == DUBAN_SYNC_DONE || r->phase == DUBAN_SYNC_FAILED) {
@@ -334,7 +353,26 @@ static int take_lock(const char *db_path, int *exit_code)
 	return fd;
 }
 
-enum { OPT_PUSH_ONLY = 0x300, OPT_PULL_ONLY, OPT_STATUS, OPT_LOG };
+enum { OPT_PUSH_ONLY = 0x300, OPT_PULL_ONLY, OPT_STATUS, OPT_LOG, OPT_BUILD_INDEX };
+
+/* --build-search-index: what the background process started after a first
+ * download does (duban_search_index_build_in_background). */
+static int build_search_index(struct cli_ctx *ctx)
+{
+	int rc = CLI_OK;
+	if (!cli_store(ctx, &rc))
+		return rc;
+	enum duban_err err = duban_search_index_build(ctx->st);
+	return err ? cli_store_error(ctx, err, _("building the search index")) : CLI_OK;
+}
+
+/* A first download leaves the search index to a process of its own, so
+ * that this one ends as soon as the ledger is there. */
+static void search_index_later(struct cli_ctx *ctx)
+{
+	if (duban_search_index_pending(ctx->st) && !duban_search_index_build_in_background(ctx->db_path))
+		build_search_index(ctx);
+}
 
 int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -344,6 +382,7 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 		{ "pull-only", no_argument, NULL, OPT_PULL_ONLY },
 		{ "status", no_argument, NULL, OPT_STATUS },
 		{ "log", optional_argument, NULL, OPT_LOG },
+		{ "build-search-index", no_argument, NULL, OPT_BUILD_INDEX },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -369,6 +408,8 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 			log = true;
 			log_n = optarg;
 			break;
+		case OPT_BUILD_INDEX:
+			return build_search_index(ctx);
 		case 'h':
 			sync_help();
 			return CLI_OK;
@@ -416,14 +457,14 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 	duban_sync_options_defaults(&o);
 	o.push = !pull_only;
 	o.pull = !push_only;
-	struct progress_line pl = { false, NULL, false };
-	bool live = !quiet && isatty(STDERR_FILENO);
+	struct progress_line pl = { .live = !quiet && isatty(STDERR_FILENO) };
 	struct duban_sync_report r;
 	duban_transport_init();
-	int ran = duban_sync_run(ctx->st, &a, &o, live ? on_progress : NULL, &pl, &r);
+	int ran = duban_sync_run(ctx->st, &a, &o, quiet ? NULL : on_progress, &pl, &r);
 	duban_progress_end(pl.first);
 	duban_transport_cleanup();
 	close(lock);
+	search_index_later(ctx);
 
 	if (ran != 0) {
 		rc = cli_exit_of_remote(r.error.kind);

@@ -339,47 +339,63 @@ static bool is_space_at(const char *s, size_t *n)
 	return false;
 }
 
-char *duban_fts_match_expr(const char *text)
+/* The next searchable term of what a user typed at *p (moved past it):
+ * its bytes [*start, *start + *len) and whether it is a prefix; false at the
+ * end.  duban_fts_match_expr and the scan (text_match) share it, so both
+ * read a search alike. */
+static bool next_term(const char **p, const char **start, int *len, bool *prefix)
 {
-	struct duban_buf b;
-	const char *p = text;
 	size_t sp;
-	bool any = false;
 
-	if (!text)
-		return NULL;
-	duban_buf_init(&b);
-	while (*p) {
-		if (is_space_at(p, &sp)) {
-			p += sp;
+	while (**p) {
+		if (is_space_at(*p, &sp)) {
+			*p += sp;
 			continue;
 		}
-		const char *start = p;
-		while (*p && !is_space_at(p, &sp))
-			p++;
-		size_t tlen = (size_t)(p - start);
-		if (tlen > INT32_MAX / 2 || !has_token_char(start, (int)tlen))
+		const char *s = *p;
+		while (**p && !is_space_at(*p, &sp))
+			(*p)++;
+		size_t tlen = (size_t)(*p - s);
+		if (tlen > INT32_MAX / 2 || !has_token_char(s, (int)tlen))
 			continue;
 
 		/* The last code point decides whether the user is still typing a
 		 * word (prefix) or has finished a CJK phrase. */
-		const unsigned char *u = (const unsigned char *)start;
+		const unsigned char *u = (const unsigned char *)s;
 		size_t last = tlen - 1;
 		while (last > 0 && (u[last] & 0xC0) == 0x80)
 			last--;
 		uint32_t cp;
 		decode(u + last, (int)(tlen - last), &cp);
+		*start = s;
+		*len = (int)tlen;
+		*prefix = classify(cp) == CC_ALNUM;
+		return true;
+	}
+	return false;
+}
 
+char *duban_fts_match_expr(const char *text)
+{
+	struct duban_buf b;
+	const char *p = text, *start;
+	int len;
+	bool prefix, any = false;
+
+	if (!text)
+		return NULL;
+	duban_buf_init(&b);
+	while (next_term(&p, &start, &len, &prefix)) {
 		if (any)
 			duban_buf_puts(&b, " AND ");
 		duban_buf_putc(&b, '"');
-		for (const char *q = start; q < p; q++) {
+		for (const char *q = start; q < start + len; q++) {
 			if (*q == '"')
 				duban_buf_putc(&b, '"');
 			duban_buf_putc(&b, *q);
 		}
 		duban_buf_putc(&b, '"');
-		if (classify(cp) == CC_ALNUM)
+		if (prefix)
 			duban_buf_puts(&b, " *");
 		any = true;
 	}
@@ -388,4 +404,129 @@ char *duban_fts_match_expr(const char *text)
 		return NULL;
 	}
 	return duban_buf_steal(&b);
+}
+
+/* ---------------------------------------------------------------- the scan */
+
+/* The tokens the tokenizer gives a text, with FTS5's positions: a token
+ * takes the next position unless it is colocated with the one before. */
+struct toks {
+	struct duban_buf bytes; /* every token's bytes, one after the other */
+	struct tok {
+		int pos, off, len;
+	} *t;
+	int n, cap, pos;
+};
+
+static int toks_add(void *ctx, int flags, const char *token, int len, int start, int end)
+{
+	struct toks *k = ctx;
+
+	(void)start;
+	(void)end;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		k->t = xrealloc(k->t, (size_t)k->cap * sizeof *k->t);
+	}
+	if (!(flags & FTS5_TOKEN_COLOCATED) && k->n > 0)
+		k->pos++;
+	k->t[k->n].pos = k->pos;
+	k->t[k->n].off = (int)k->bytes.len;
+	k->t[k->n++].len = len;
+	duban_buf_add(&k->bytes, token, (size_t)len);
+	return SQLITE_OK;
+}
+
+static void toks_fill(struct toks *k, const char *text, int len, int flags)
+{
+	k->n = 0;
+	k->pos = 0;
+	k->bytes.len = 0;
+	bigram_tokenize(NULL, k, flags, text, len, toks_add);
+}
+
+static void toks_free(struct toks *k)
+{
+	duban_buf_free(&k->bytes);
+	free(k->t);
+}
+
+static bool tok_eq(const struct toks *d, int i, const struct toks *q, int j, bool prefix)
+{
+	const struct tok *a = &d->t[i], *b = &q->t[j];
+
+	if (prefix ? a->len < b->len : a->len != b->len)
+		return false;
+	return memcmp(d->bytes.data + a->off, q->bytes.data + b->off, (size_t)b->len) == 0;
+}
+
+/* Whether doc token i's position is followed, position by position, by
+ * the query's tokens (the last one a prefix when prefix): FTS5's phrase. */
+static bool phrase_at(const struct toks *d, int i, const struct toks *q, bool prefix)
+{
+	int p = d->t[i].pos;
+
+	for (int j = 1; j < q->n; j++) {
+		bool found = false;
+		/* Tokens come in position order: skip to position p + j. */
+		while (i < d->n && d->t[i].pos < p + j)
+			i++;
+		for (int k = i; k < d->n && d->t[k].pos == p + j && !found; k++)
+			found = tok_eq(d, k, q, j, prefix && j == q->n - 1);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool phrase_in(const struct toks *d, const struct toks *q, bool prefix)
+{
+	for (int i = 0; i < d->n; i++)
+		if (tok_eq(d, i, q, 0, prefix && q->n == 1) && phrase_at(d, i, q, prefix))
+			return true;
+	return false;
+}
+
+#define SCAN_COLUMNS 5
+
+/* duban_text_match(TEXT, code, title, description, units, measures): 1
+ * when the row's columns hold every term of TEXT, as
+ * `item_fts MATCH duban_fts_match_expr(TEXT)` finds it. */
+static void text_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	const char *p = text, *start;
+	struct toks doc[SCAN_COLUMNS], q;
+	bool filled[SCAN_COLUMNS] = { false }, all = text != NULL, any = false;
+	bool prefix;
+	int len;
+
+	memset(doc, 0, sizeof doc);
+	memset(&q, 0, sizeof q);
+	while (all && next_term(&p, &start, &len, &prefix)) {
+		bool found = false;
+
+		any = true;
+		toks_fill(&q, start, len, FTS5_TOKENIZE_QUERY | (prefix ? FTS5_TOKENIZE_PREFIX : 0));
+		for (int c = 0; c < SCAN_COLUMNS && c + 1 < argc && !found && q.n > 0; c++) {
+			if (!filled[c]) {
+				toks_fill(&doc[c], (const char *)sqlite3_value_text(argv[c + 1]),
+					  sqlite3_value_bytes(argv[c + 1]), FTS5_TOKENIZE_DOCUMENT);
+				filled[c] = true;
+			}
+			found = phrase_in(&doc[c], &q, prefix);
+		}
+		all = found;
+	}
+	for (int c = 0; c < SCAN_COLUMNS; c++)
+		toks_free(&doc[c]);
+	toks_free(&q);
+	sqlite3_result_int(ctx, all && any);
+}
+
+int duban_fts_scan_register(sqlite3 *db)
+{
+	return sqlite3_create_function(db, "duban_text_match", 1 + SCAN_COLUMNS,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, text_match, NULL,
+				       NULL);
 }

@@ -4,6 +4,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,9 @@ bool duban_json_has_nul(const char *text, size_t len)
 {
 	if (memchr(text, '\0', len))
 		return true;
+	/* No escape at all, no \u0000 (most lines of a first download). */
+	if (!memchr(text, '\\', len))
+		return false;
 	bool in_str = false;
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
@@ -513,31 +517,42 @@ static enum duban_err fail(char *errbuf, size_t errlen, const char *field, const
 }
 
 /* A JSON number as the text duban_field_parse reads, so that numbers and
- * strings go through one validation (ranges, negative counts). */
-static char *number_text(const struct duban_field *f, double v)
+ * strings go through one validation (ranges, negative counts); into buf
+ * (no allocation: a first download reads millions of fields). */
+static const char *number_text(const struct duban_field *f, double v, char buf[40])
 {
 	if (f->type == DUBAN_FT_INT) {
 		if (v != floor(v) || v < -2147483648.0 || v > 2147483647.0)
 			return NULL;
-		return xasprintf("%d", (int)v);
+		snprintf(buf, 40, "%d", (int)v);
+		return buf;
 	}
-	return xasprintf("%.17g", v);
+	snprintf(buf, 40, "%.17g", v);
+	return buf;
+}
+
+/* The values of a blank item (duban_item_init), made once: the defaults
+ * a null gives. */
+static pthread_once_t blank_once = PTHREAD_ONCE_INIT;
+static struct duban_item blank_item;
+
+static void blank_init(void)
+{
+	duban_item_init(&blank_item);
 }
 
 /* The value of a null: what duban_item_init gives the field. */
 static void set_default(const struct duban_field *f, struct duban_item *item)
 {
-	struct duban_item blank;
-	duban_item_init(&blank);
+	pthread_once(&blank_once, blank_init);
 	if (f->type == DUBAN_FT_TEXT)
 		duban_set_str(FIELD_PTR(char *, item, f), "");
 	else if (f->type == DUBAN_FT_DOUBLE)
-		*FIELD_PTR(double, item, f) = *FIELD_CPTR(double, &blank, f);
+		*FIELD_PTR(double, item, f) = *FIELD_CPTR(double, &blank_item, f);
 	else if (f->type == DUBAN_FT_BOOL)
 		*FIELD_PTR(bool, item, f) = false;
 	else /* dates, ints and enumerations are all int-sized */
-		*FIELD_PTR(int, item, f) = *FIELD_CPTR(int, &blank, f);
-	duban_item_free(&blank);
+		*FIELD_PTR(int, item, f) = *FIELD_CPTR(int, &blank_item, f);
 }
 
 static enum duban_err read_field(const cJSON *v, const struct duban_field *f, struct duban_item *item,
@@ -553,13 +568,14 @@ static enum duban_err read_field(const cJSON *v, const struct duban_field *f, st
 		*FIELD_PTR(bool, item, f) = cJSON_IsTrue(v);
 		return DUBAN_OK;
 	}
-	char *text = NULL;
+	const char *text = NULL;
+	char num[40];
 	if (cJSON_IsString(v)) {
-		text = xstrdup(v->valuestring);
+		text = v->valuestring;
 	} else if (cJSON_IsNumber(v) && (f->type == DUBAN_FT_INT || f->type == DUBAN_FT_DOUBLE)) {
-		text = number_text(f, v->valuedouble);
+		text = number_text(f, v->valuedouble, num);
 	} else if (cJSON_IsNumber(v) && f->type == DUBAN_FT_BOOL) {
-		text = xstrdup(v->valuedouble != 0 ? "true" : "false");
+		text = v->valuedouble != 0 ? "true" : "false";
 	}
 	if (!text)
 		return fail(errbuf, errlen, f->name, _("value of the wrong type"));
@@ -569,7 +585,6 @@ static enum duban_err read_field(const cJSON *v, const struct duban_field *f, st
 		fail(errbuf, errlen, f->name, why);
 		free(why);
 	}
-	free(text);
 	return err == DUBAN_OK ? DUBAN_OK : DUBAN_ERR_INVALID;
 }
 

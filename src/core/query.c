@@ -217,6 +217,16 @@ static void where_text(duban_store *st, struct query *q, const char *text, int w
 
 	if (!match)
 		return;
+	if (store_fts_pending(st)) {
+		/* The index waits to be built: the same matches, by scanning. */
+		q_and(q, first);
+		duban_buf_puts(&q->sql, "duban_text_match(");
+		q_text(q, text);
+		duban_buf_puts(&q->sql, ", item.code, item.title, item.description,"
+					" item.lead_unit || ' ' || item.co_units, item.measures)");
+		free(match);
+		return;
+	}
 	/* A prefix term ("FK2" *) is expanded over every matching term on each
 	 * probe, so probing row by row costs the whole match set per row. */
 	if (!collect && strstr(match, "\" *"))
@@ -802,7 +812,7 @@ enum duban_err duban_query_count(duban_store *st, const struct duban_filter *fil
 
 	*count = 0;
 	st->today = duban_today();
-	if (filter && filter->text && *filter->text && filter_is_text_only(filter)) {
+	if (filter && filter->text && *filter->text && filter_is_text_only(filter) && !store_fts_pending(st)) {
 		char *match = duban_fts_match_expr(filter->text);
 		if (match) {
 			*count = fts_count(st, match, 0);

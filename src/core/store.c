@@ -425,6 +425,7 @@ duban_store *duban_store_open(const char *path, char *err, size_t errlen)
 	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
 		     " PRAGMA synchronous = FULL;") != SQLITE_OK
 	    || duban_fts_register(st->db) != SQLITE_OK
+	    || duban_fts_scan_register(st->db) != SQLITE_OK
 	    || sqlite3_create_function(st->db, "duban_light", 5, SQLITE_UTF8 | SQLITE_INNOCUOUS,
 				       st, sql_light, NULL, NULL) != SQLITE_OK
 	    || sqlite3_create_function(st->db, "duban_feedback_due", 5, SQLITE_UTF8 | SQLITE_INNOCUOUS,
@@ -736,36 +737,17 @@ static enum duban_err bulk_drop_indexes(duban_store *st)
 	return err;
 }
 
-/* The search index of every item the load added, in one statement: the same
- * text fts_write gives each (units: lead unit, a blank, co-units). */
+/* The indexes the load dropped, then the search index of every item it
+ * added (or the mark that it waits to be built: while it waits, the build
+ * indexes every item, these too). */
 static enum duban_err bulk_index(duban_store *st)
 {
-	sqlite3_stmt *s;
-	int rc;
-
 	for (char **p = st->bulk_indexes; p && *p; p++)
 		if (exec(st, *p) != SQLITE_OK)
 			return store_db_fail(st, _("building the indexes"));
-	/* Merging 16 segments at a time instead of 4 rewrites the index fewer
-	 * times while it grows (a quarter less time at 100,000 items); the
-	 * defaults are back for the changes that follow. */
-	if (exec(st, "INSERT INTO item_fts (item_fts, rank) VALUES ('automerge', 16);"
-		     " INSERT INTO item_fts (item_fts, rank) VALUES ('crisismerge', 64)") != SQLITE_OK)
-		return store_db_fail(st, _("updating the search index"));
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO item_fts (rowid, " DUBAN_FTS_COLUMNS ")"
-			       " SELECT seq, code, title, description, lead_unit || ' ' || co_units, measures"
-			       " FROM item WHERE seq > ? ORDER BY seq",
-			       -1, &s, NULL) != SQLITE_OK)
-		return store_db_fail(st, _("updating the search index"));
-	sqlite3_bind_int64(s, 1, st->bulk_seq);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE
-	    || exec(st, "INSERT INTO item_fts (item_fts, rank) VALUES ('automerge', 4);"
-			" INSERT INTO item_fts (item_fts, rank) VALUES ('crisismerge', 16)") != SQLITE_OK)
-		return store_db_fail(st, _("updating the search index"));
-	return DUBAN_OK;
+	if (st->bulk_defer_fts)
+		return store_fts_mark_pending(st);
+	return store_fts_pending(st) ? DUBAN_OK : store_fts_fill(st, st->bulk_seq);
 }
 
 /* The connection's settings outside a bulk load. */
@@ -799,8 +781,9 @@ static enum duban_err bulk_start(duban_store *st, bool scratch)
 		exec(st, "PRAGMA journal_mode = MEMORY");
 		rc = exec(st, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY");
 	} else {
+		/* FULL: a reset's load replaces a ledger that has content. */
 		exec(st, "PRAGMA journal_mode = DELETE");
-		rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384");
+		rc = exec(st, "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384");
 	}
 	if (rc != SQLITE_OK) {
 		err = store_db_fail(st, _("starting a bulk load"));
@@ -837,6 +820,11 @@ enum duban_err duban_store_bulk_begin_in_place(duban_store *st)
 	return bulk_start(st, false);
 }
 
+void duban_store_bulk_defer_search_index(duban_store *st)
+{
+	st->bulk_defer_fts = st->bulk;
+}
+
 enum duban_err duban_store_bulk_end(duban_store *st, bool commit)
 {
 	enum duban_err err = DUBAN_OK;
@@ -846,6 +834,7 @@ enum duban_err duban_store_bulk_end(duban_store *st, bool commit)
 	st->bulk = false;
 	if (commit)
 		err = bulk_index(st);
+	st->bulk_defer_fts = false;
 	if (commit && err == DUBAN_OK)
 		err = duban_store_commit(st);
 	else
@@ -1021,13 +1010,16 @@ static char *units_text(const struct duban_item *item)
 }
 
 /* Adds (or, with remove, deletes) an item's text in the contentless index;
- * a delete must repeat exactly the text that was indexed. */
+ * a delete must repeat exactly the text that was indexed.  Nothing while
+ * the index waits to be built: the build takes the item as it is then. */
 static enum duban_err fts_write(duban_store *st, long long seq, const struct duban_item *item, bool remove)
 {
 	sqlite3_stmt *s;
 	char *units;
 	int rc;
 
+	if (store_fts_pending(st))
+		return DUBAN_OK;
 	if (remove)
 		s = store_stmt(st, STMT_FTS_DELETE,
 			       "INSERT INTO item_fts (item_fts, rowid, " DUBAN_FTS_COLUMNS ")"

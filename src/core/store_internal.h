@@ -23,6 +23,12 @@ int duban_fts_register(sqlite3 *db);
  * Malloc'd. */
 char *duban_fts_match_expr(const char *text);
 
+/* Registers the SQL function duban_text_match(TEXT, code, title,
+ * description, units, measures): 1 for a row that `item_fts MATCH
+ * duban_fts_match_expr(TEXT)` finds, found by tokenizing the row instead
+ * (search while the index waits to be built).  Returns SQLITE_OK. */
+int duban_fts_scan_register(sqlite3 *db);
+
 /* The text the search index holds for an item, column by column, in the order
  * of the item_fts table: code, title, description, units, measures. */
 #define DUBAN_FTS_COLUMNS "code, title, description, units, measures"

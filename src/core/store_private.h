@@ -15,7 +15,7 @@ enum store_stmt_id {
 	STMT_FTS_INSERT, STMT_FTS_DELETE, STMT_EVENT_INSERT, STMT_OP_INSERT, STMT_OP_COUNT,
 	STMT_NOTE_INSERT, STMT_INSPECTION_INSERT, STMT_ACTION_INSERT, STMT_ATTACHMENT_INSERT,
 	STMT_HISTORY, STMT_LATEST_NOTE, STMT_FTS_PROBE, STMT_ITEM_BY_ID, STMT_PROGRESS_UPDATE,
-	STMT_SIGNOFFS, STMT_EVIDENCE, STMT_ITEM_CHAIN,
+	STMT_SIGNOFFS, STMT_EVIDENCE, STMT_ITEM_CHAIN, STMT_FTS_PENDING,
 	STMT_COUNT
 };
 
@@ -40,6 +40,7 @@ struct duban_store {
 	bool bulk;             /* duban_store_bulk_begin: no per-change savepoint or search index */
 	long long bulk_seq;    /* the item seq the bulk load began after */
 	char **bulk_indexes;   /* the CREATE INDEX statements it dropped, NULL-terminated */
+	bool bulk_defer_fts;   /* duban_store_bulk_defer_search_index: built later, not at its end */
 	bool (*stop)(void *); /* duban_store_set_stop: abandon a long query */
 	void *stop_ctx;
 	bool stopped;          /* the last query was abandoned by stop */
@@ -56,6 +57,12 @@ enum duban_err store_fail(duban_store *st, enum duban_err err, const char *fmt, 
 	__attribute__((format(printf, 3, 4)));
 enum duban_err store_db_fail(duban_store *st, const char *what);
 sqlite3_stmt *store_stmt(duban_store *st, enum store_stmt_id id, const char *sql);
+/* Whether the search index waits to be built (duban_search_index_pending),
+ * read in the current transaction. */
+bool store_fts_pending(duban_store *st);
+enum duban_err store_fts_mark_pending(duban_store *st);
+/* Indexes every item with seq above after (search_index.c). */
+enum duban_err store_fts_fill(duban_store *st, long long after);
 void store_read_item(sqlite3_stmt *s, struct duban_item *item);
 /* "SELECT <every item column> FROM item <tail>", malloc'd. */
 char *store_item_select_sql(duban_store *st, const char *tail);

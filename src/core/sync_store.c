@@ -919,11 +919,14 @@ static enum duban_err item_back(duban_store *st, const char *item_id)
 
 /* The pulled changes without their own savepoint: the public functions add
  * one each, a page has one for all (a savepoint costs an FTS5 flush). */
-static enum duban_err apply_item(duban_store *st, const cJSON *obj, struct duban_item *decoded)
+/* fresh: the ledger had no item when this load began (a snapshot), so the
+ * item is not looked up: it is new, or sent twice, which the id's unique
+ * index refuses. */
+static enum duban_err apply_item_as(duban_store *st, const cJSON *obj, struct duban_item *decoded, bool fresh)
 {
 	struct duban_item local, item;
 	const char *id = jstr(obj, "id");
-	enum duban_err err;
+	enum duban_err err = DUBAN_OK;
 	char jerr[256], now[25];
 	bool found = false;
 
@@ -932,7 +935,8 @@ static enum duban_err apply_item(duban_store *st, const cJSON *obj, struct duban
 	duban_item_init(&local);
 	duban_item_init(&item);
 	duban_timestamp_now(now);
-	err = load_item(st, id, &local, &found);
+	if (!fresh)
+		err = load_item(st, id, &local, &found);
 	if (!err && !found && decoded) {
 		/* Decoded ahead from a blank item: what the JSON below would give. */
 		duban_item_free(&item);
@@ -966,6 +970,11 @@ static enum duban_err apply_item(duban_store *st, const cJSON *obj, struct duban
 	duban_item_free(&local);
 	duban_item_free(&item);
 	return err;
+}
+
+static enum duban_err apply_item(duban_store *st, const cJSON *obj, struct duban_item *decoded)
+{
+	return apply_item_as(st, obj, decoded, false);
 }
 
 enum duban_err duban_apply_remote_item(duban_store *st, const cJSON *item)
@@ -1579,6 +1588,22 @@ bool duban_snapshot_fits(duban_store *st)
 	return fits;
 }
 
+bool duban_snapshot_fits_reset(duban_store *st)
+{
+	static const char sql[] =
+		"SELECT NOT EXISTS (SELECT 1 FROM op) AND NOT EXISTS (SELECT 1 FROM conflict)"
+		" AND NOT EXISTS (SELECT 1 FROM refetch) AND NOT EXISTS (SELECT 1 FROM event WHERE origin IS NULL)";
+	char *cursor = duban_sync_get(st, DUBAN_SYNC_CURSOR);
+	sqlite3_stmt *s = NULL;
+	bool fits = cursor == NULL;
+
+	free(cursor);
+	fits = fits && sqlite3_prepare_v2(duban_store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
+	       sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1;
+	sqlite3_finalize(s);
+	return fits;
+}
+
 /* A line longer than this is no snapshot's (an item is at most 256 KB). */
 #define SNAPSHOT_LINE_MAX (16 * 1024 * 1024)
 
@@ -1586,6 +1611,7 @@ struct duban_snapshot {
 	duban_store *st;
 	struct duban_buf line; /* the part of a line that has arrived */
 	bool begun, ended, failed;
+	bool replace; /* duban_snapshot_new_replacing */
 	char *cursor;
 	cJSON *account;
 	long long items_total, items, lines, events;
@@ -1598,6 +1624,87 @@ duban_snapshot *duban_snapshot_new(duban_store *st)
 	sn->st = st;
 	duban_buf_init(&sn->line);
 	return sn;
+}
+
+duban_snapshot *duban_snapshot_new_replacing(duban_store *st)
+{
+	duban_snapshot *sn = duban_snapshot_new(st);
+
+	sn->replace = true;
+	return sn;
+}
+
+/* The event columns a replaced ledger's history is kept with (seq aside). */
+#define EVENT_COLUMNS \
+	"item_id, field, old_value, new_value, reason, author, device, created_at, received_at, op_id, origin"
+
+/* Replacing: what the ledger held is remembered (the ids of its items and
+ * records, its history) and emptied, in the load's transaction.  Records
+ * before items (their foreign keys); the order of the tables is fixed
+ * here, never from outside. */
+static enum duban_err replace_begin(duban_snapshot *sn)
+{
+	static const char sql[] =
+		"DROP TABLE IF EXISTS temp.snap_kept; DROP TABLE IF EXISTS temp.snap_events;"
+		"CREATE TEMP TABLE snap_kept (kind TEXT NOT NULL, id TEXT NOT NULL);"
+		"INSERT INTO snap_kept SELECT 'item', id FROM item UNION ALL SELECT 'note', id FROM note"
+		" UNION ALL SELECT 'inspection', id FROM inspection UNION ALL SELECT 'action', id FROM action"
+		" UNION ALL SELECT 'attachment', id FROM attachment UNION ALL SELECT 'notice', id FROM notice"
+		" UNION ALL SELECT 'link', id FROM link;"
+		"CREATE TEMP TABLE snap_events AS SELECT " EVENT_COLUMNS " FROM event ORDER BY seq;"
+		"DELETE FROM note; DELETE FROM inspection; DELETE FROM action; DELETE FROM attachment;"
+		"DELETE FROM notice; DELETE FROM link; DELETE FROM event; DELETE FROM item; DELETE FROM server_policy;";
+
+	if (sqlite3_exec(duban_store_db(sn->st), sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(sn->st, DUBAN_ERR_DB, _("replacing the ledger: %s"),
+				  sqlite3_errmsg(duban_store_db(sn->st)));
+	return DUBAN_OK;
+}
+
+/* Replacing, at the end: every item and record the ledger held must have
+ * come (else nothing is kept), and its history the answer lacks goes back. */
+static enum duban_err replace_end(duban_snapshot *sn)
+{
+	static const char missing_sql[] =
+		"SELECT count(*) FROM temp.snap_kept k WHERE NOT CASE k.kind"
+		" WHEN 'item' THEN EXISTS (SELECT 1 FROM item WHERE id = k.id)"
+		" WHEN 'note' THEN EXISTS (SELECT 1 FROM note WHERE id = k.id)"
+		" WHEN 'inspection' THEN EXISTS (SELECT 1 FROM inspection WHERE id = k.id)"
+		" WHEN 'action' THEN EXISTS (SELECT 1 FROM action WHERE id = k.id)"
+		" WHEN 'attachment' THEN EXISTS (SELECT 1 FROM attachment WHERE id = k.id)"
+		" WHEN 'notice' THEN EXISTS (SELECT 1 FROM notice WHERE id = k.id)"
+		" ELSE EXISTS (SELECT 1 FROM link WHERE id = k.id) END";
+	sqlite3 *db = duban_store_db(sn->st);
+	sqlite3_stmt *s = NULL;
+	long long missing = -1;
+
+	if (sqlite3_prepare_v2(db, missing_sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		missing = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (missing < 0)
+		return store_fail(sn->st, DUBAN_ERR_DB, _("replacing the ledger: %s"), sqlite3_errmsg(db));
+	if (missing > 0) {
+		sn->failed = true;
+		return store_fail(sn->st, DUBAN_ERR_INVALID,
+				  _("the server lacks %lld items or records this ledger has (restored from an older "
+				    "backup?), which a page-by-page download keeps"),
+				  missing);
+	}
+	if (sqlite3_exec(db,
+			 "INSERT INTO event (" EVENT_COLUMNS ") SELECT " EVENT_COLUMNS " FROM temp.snap_events k"
+			 " WHERE k.origin IS NULL OR NOT EXISTS (SELECT 1 FROM event e WHERE e.origin = k.origin)"
+			 " ORDER BY k.rowid",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(sn->st, DUBAN_ERR_DB, _("replacing the ledger: %s"), sqlite3_errmsg(db));
+	return DUBAN_OK;
+}
+
+static void replace_forget(duban_snapshot *sn)
+{
+	if (sn->replace)
+		sqlite3_exec(duban_store_db(sn->st),
+			     "DROP TABLE IF EXISTS temp.snap_kept; DROP TABLE IF EXISTS temp.snap_events", NULL, NULL,
+			     NULL);
 }
 
 static enum duban_err snapshot_bad(duban_snapshot *sn, const char *what)
@@ -1624,7 +1731,9 @@ static enum duban_err snapshot_header(duban_snapshot *sn, const cJSON *h)
 		return err;
 	}
 	sn->begun = true;
-	return DUBAN_OK;
+	if (sn->replace && (err = replace_begin(sn)) != DUBAN_OK)
+		sn->failed = true;
+	return err;
 }
 
 /* A change as a pull sends it, without its seq. */
@@ -1636,7 +1745,7 @@ static enum duban_err snapshot_change(duban_snapshot *sn, const cJSON *change)
 	if (!type)
 		return snapshot_bad(sn, _("a line without a type"));
 	if (strcmp(type, "item") == 0)
-		err = apply_item(sn->st, cJSON_GetObjectItemCaseSensitive(change, "item"), NULL);
+		err = apply_item_as(sn->st, cJSON_GetObjectItemCaseSensitive(change, "item"), NULL, true);
 	else if (strcmp(type, "policy") == 0)
 		err = apply_policy(sn->st, cJSON_GetObjectItemCaseSensitive(change, "policy"));
 	else
@@ -1731,13 +1840,21 @@ enum duban_err duban_snapshot_finish(duban_snapshot *sn)
 	if (sn->failed || !sn->begun)
 		return sn->failed ? DUBAN_ERR_PARSE : snapshot_bad(sn, _("no header"));
 	/* The cursor goes with the content, in the same transaction; then the
-	 * indexes and the search index are built, once. */
+	 * indexes are built, once.  The search index is built after it, in
+	 * the background (a third of the load's time), while searches scan. */
+	if (sn->replace && (err = replace_end(sn)) != DUBAN_OK) {
+		sn->failed = true;
+		return err;
+	}
 	if ((err = set_state(sn->st, DUBAN_SYNC_CURSOR, sn->cursor)) != DUBAN_OK) {
 		sn->failed = true;
 		return err;
 	}
 	sn->begun = false;
-	return duban_store_bulk_end(sn->st, true);
+	duban_store_bulk_defer_search_index(sn->st);
+	err = duban_store_bulk_end(sn->st, true);
+	replace_forget(sn);
+	return err;
 }
 
 void duban_snapshot_free(duban_snapshot *sn)
@@ -1747,6 +1864,7 @@ void duban_snapshot_free(duban_snapshot *sn)
 	/* Not finished: nothing of it is kept. */
 	if (sn->begun)
 		duban_store_bulk_end(sn->st, false);
+	replace_forget(sn);
 	duban_buf_free(&sn->line);
 	free(sn->cursor);
 	cJSON_Delete(sn->account);

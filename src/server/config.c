@@ -23,6 +23,7 @@ static const struct {
 	{ "store", false }, { "blobs", false }, { "log", false }, { "token-days", false }, { "max-body", false },
 	{ "max-blob", false }, { "max-ops", false }, { "timeout", false }, { "head-timeout", false },
 	{ "body-timeout", false }, { "max-connections", false }, { "per-ip-connections", false },
+	{ "readers", false },
 	{ "retention-days", false }, { "tls-priority", false }, { "insecure-http", true },
 	{ "trust-proxy", true }, { "allow-open-key", true },
 };

@@ -633,7 +633,7 @@ static enum MHD_Result do_snapshot(struct MHD_Connection *c, struct request *rq)
 	bool gz = accepts_gzip(c);
 	int status;
 	cJSON *error;
-	struct srv_snapshot *sn = srv_snapshot_open(S.db, &rq->u, gz, &status, &error);
+	struct srv_snapshot *sn = srv_snapshot_open(S.db, &rq->u, S.cfg->readers, gz, &status, &error);
 	if (!sn)
 		return send_json(c, rq, status, error);
 	struct snapshot_answer *a = malloc(sizeof *a);

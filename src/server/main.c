@@ -250,6 +250,8 @@ static void serve_help(void)
 	      "      --body-timeout S     seconds after which a body must arrive at 8 KiB/s (60)\n"
 	      "      --max-connections N  simultaneous connections (256)\n"
 	      "      --per-ip-connections N  simultaneous connections from one address (64)\n"
+	      "      --readers N          connections that read the store at once (8); half\n"
+	      "                           of them at most send first downloads\n"
 	      "      --trust-proxy        behind a reverse proxy on loopback: take the client's\n"
 	      "                           address from X-Forwarded-For\n"
 	      "      --retention-days N   prune the change log after N days (0: keep it)\n"
@@ -316,7 +318,7 @@ static int serve_args(int argc, char **argv)
 	enum {
 		O_LISTEN = 0x100, O_CERT, O_KEY, O_DATA, O_INSECURE, O_LOG, O_TOKEN_DAYS, O_MAX_BODY, O_MAX_BLOB,
 		O_MAX_OPS, O_TIMEOUT, O_MAX_CONN, O_RETENTION, O_PER_IP, O_TRUST_PROXY, O_TLS_PRIORITY,
-		O_OPEN_KEY, O_HEAD_TIMEOUT, O_BODY_TIMEOUT, O_CONFIG, O_BLOBS,
+		O_OPEN_KEY, O_HEAD_TIMEOUT, O_BODY_TIMEOUT, O_CONFIG, O_BLOBS, O_READERS,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -335,6 +337,7 @@ static int serve_args(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, O_MAX_CONN },
 		{ "retention-days", required_argument, NULL, O_RETENTION },
 		{ "per-ip-connections", required_argument, NULL, O_PER_IP },
+		{ "readers", required_argument, NULL, O_READERS },
 		{ "trust-proxy", no_argument, NULL, O_TRUST_PROXY },
 		{ "tls-priority", required_argument, NULL, O_TLS_PRIORITY },
 		{ "allow-open-key", no_argument, NULL, O_OPEN_KEY },
@@ -415,6 +418,11 @@ static int serve_args(int argc, char **argv)
 			if (!parse_num(optarg, 1, 100000, &v))
 				what = "--max-connections: expected a count from 1 to 100000";
 			cfg.max_connections = (int)v;
+			break;
+		case O_READERS:
+			if (!parse_num(optarg, 1, SRV_READERS_MAX, &v))
+				what = "--readers: expected a count from 1 to 64";
+			cfg.readers = (int)v;
 			break;
 		case O_PER_IP:
 			if (!parse_num(optarg, 1, 100000, &v))

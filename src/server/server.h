@@ -59,7 +59,7 @@ struct srv_config {
 	int max_connections;     /* 256 */
 	int per_ip_connections;  /* 64 */
 	int retention_days;      /* 0 = keep the change log forever */
-	int readers;             /* reader connections in the pool, 8 */
+	int readers;             /* reader connections in the pool, 8 (--readers) */
 };
 void srv_config_defaults(struct srv_config *c);
 
@@ -83,16 +83,18 @@ bool srv_user_sees(const struct srv_user *u, const char *county);
  * the client at its next sync). */
 cJSON *srv_account_json(const struct srv_user *u);
 
+#define SRV_READERS_MAX 64
+
 /* GET /api/v1/snapshot (snapshot.c, doc/PROTOCOL.md): everything a pull
  * from the start would give this user, as gzip'd (when gzip) lines of JSON
  * written while they are sent, from one read transaction.  NULL with
  * *status and *error (JSON, the caller's) when it cannot start: 503 while
- * SRV_SNAPSHOTS_MAX others run, 500. */
-#define SRV_SNAPSHOTS_MAX 4
+ * srv_snapshots_max(readers) others run, 500. */
 struct srv_store;
 struct srv_snapshot;
-struct srv_snapshot *srv_snapshot_open(struct srv_store *s, const struct srv_user *u, bool gzip, int *status,
-				       cJSON **error);
+int srv_snapshots_max(int readers);
+struct srv_snapshot *srv_snapshot_open(struct srv_store *s, const struct srv_user *u, int readers, bool gzip,
+				       int *status, cJSON **error);
 /* Up to max bytes of the answer into buf: how many, 0 at its end, -1 on an
  * error (the answer is cut short: the client sees no end line). */
 long srv_snapshot_read(struct srv_snapshot *sn, char *buf, size_t max);

@@ -390,15 +390,20 @@ static void user_copy(struct srv_user *to, const struct srv_user *from)
 		to->counties[i] = xstrdup(from->counties[i]);
 }
 
-struct srv_snapshot *srv_snapshot_open(struct srv_store *s, const struct srv_user *u, bool gzip, int *status,
-				       cJSON **error)
+/* Each snapshot holds a reader for as long as it is sent: half the pool at
+ * most (at least one), so pulls and pushes keep the other half. */
+int srv_snapshots_max(int readers)
+{
+	return readers / 2 > 1 ? readers / 2 : 1;
+}
+
+struct srv_snapshot *srv_snapshot_open(struct srv_store *s, const struct srv_user *u, int readers, bool gzip,
+				       int *status, cJSON **error)
 {
 	struct srv_snapshot *sn;
 
 	*error = NULL;
-	/* Each one holds a reader for as long as it is sent: a few at most,
-	 * the others pull page by page. */
-	if (atomic_fetch_add(&running, 1) >= SRV_SNAPSHOTS_MAX) {
+	if (atomic_fetch_add(&running, 1) >= srv_snapshots_max(readers)) {
 		atomic_fetch_sub(&running, 1);
 		*status = 503;
 		*error = srv_error("busy", "too many snapshots at once: pull page by page");

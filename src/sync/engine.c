@@ -862,6 +862,7 @@ struct first {
 	struct engine *e;
 	duban_snapshot *sn;
 	long long shown; /* items at the last report */
+	char why[512];   /* the store's message when loading failed */
 };
 
 #define FIRST_REPORT_EVERY 1000 /* items between two reports */
@@ -869,8 +870,11 @@ struct first {
 static bool first_sink(const char *data, size_t len, void *ctx)
 {
 	struct first *f = ctx;
-	if (duban_snapshot_feed(f->sn, data, len) != DUBAN_OK)
+	if (duban_snapshot_feed(f->sn, data, len) != DUBAN_OK) {
+		/* The transfer stops with an error of its own: this one says why. */
+		snprintf(f->why, sizeof f->why, "%s", duban_store_errmsg(f->e->st));
 		return false;
+	}
 	long long total, items = duban_snapshot_items(f->sn, &total);
 	if (items - f->shown >= FIRST_REPORT_EVERY) {
 		f->shown = items;
@@ -881,22 +885,37 @@ static bool first_sink(const char *data, size_t len, void *ctx)
 	return !cancelled(f->e);
 }
 
-/* Whether to try: DUBAN_SYNC_SNAPSHOT=0 turns it off (page by page always). */
-static bool first_wanted(struct engine *e)
+/* Whether to try: DUBAN_SYNC_SNAPSHOT=0 turns it off (page by page always).
+ * replace: after a server's reset, in place of what the ledger holds. */
+static bool first_wanted(struct engine *e, bool replace)
 {
 	if (!e->o.pull || env_int("DUBAN_SYNC_SNAPSHOT", 1, 0, 1) == 0)
 		return false;
-	return duban_snapshot_fits(e->st);
+	return replace ? duban_snapshot_fits_reset(e->st) : duban_snapshot_fits(e->st);
+}
+
+/* Says why the snapshot was not taken: a page-by-page pull of a large
+ * ledger takes many times longer, and the user should know why. */
+static void first_fallback(struct engine *e, const struct duban_remote_error *err, const char *loading)
+{
+	/* The pull fails the same way at once and says so itself. */
+	if (err->kind == DUBAN_REMOTE_AUTH || err->kind == DUBAN_REMOTE_TLS)
+		return;
+	const char *why = loading[0] ? loading
+			  : err->kind != DUBAN_REMOTE_OK && err->message[0] ? err->message : duban_store_errmsg(e->st);
+	snprintf(e->r->first_fallback, sizeof e->r->first_fallback, "%s", why && *why ? why : _("no reason given"));
+	report(e);
 }
 
 /* 1: loaded; 0: not taken or failed without harm (the pull follows, and
- * says what is wrong if the server cannot be reached); -1: cancelled. */
-static int first_download(struct engine *e)
+ * says what is wrong if the server cannot be reached); -1: cancelled.
+ * replace: after a server's reset (duban_snapshot_new_replacing). */
+static int first_download(struct engine *e, bool replace)
 {
-	if (!first_wanted(e))
+	if (!first_wanted(e, replace))
 		return 0;
 	e->r->phase = DUBAN_SYNC_PULLING;
-	struct first f = { .e = e, .sn = duban_snapshot_new(e->st) };
+	struct first f = { .e = e, .sn = replace ? duban_snapshot_new_replacing(e->st) : duban_snapshot_new(e->st) };
 	duban_request *rq = duban_request_new_stream(e->a, "/api/v1/snapshot", first_sink, &f);
 	struct duban_remote_error err;
 	duban_remote_error_clear(&err);
@@ -927,6 +946,8 @@ static int first_download(struct engine *e)
 		cancel_error(&e->r->error);
 		return -1;
 	}
+	if (rc != 0)
+		first_fallback(e, &err, f.why);
 	return rc == 0 ? 1 : 0;
 }
 
@@ -1155,7 +1176,7 @@ static int run_phases(struct engine *e)
 	if (!e->o.pull)
 		return 0;
 	long long before = duban_conflict_count(e->st);
-	if (first_download(e) < 0)
+	if (first_download(e, false) < 0)
 		return -1;
 	int rc = pull(e);
 	if (rc == 1) {
@@ -1171,6 +1192,10 @@ static int run_phases(struct engine *e)
 			if (push(e) != 0)
 				return -1;
 		}
+		/* Nothing of its own left: the whole ledger in one answer, as
+		 * a first download, when it brings back all the ledger had. */
+		if (first_download(e, true) < 0)
+			return -1;
 		rc = pull(e);
 		if (rc == 1) {
 			set_error(&e->r->error, DUBAN_REMOTE_PROTOCOL, "%s",

@@ -277,6 +277,10 @@ static int finished(struct tui *t)
 
 	duban_sync_job_free(s->job);
 	s->job = NULL;
+	/* A first download leaves the search index to a process of its own
+	 * (searches scan meanwhile). */
+	if (t->db_path && duban_search_index_pending(t->st))
+		duban_search_index_build_in_background(t->db_path);
 	duban_account_free(&s->account);
 	s->net = state_of(&r->error);
 	s->cause = r->error.kind;

@@ -11,7 +11,8 @@
 # Environment: BENCH_DIR (work dir and ledger cache, default
 # tests/bench/out), DUBAN, DUBAND (default ./duban, ./duband: use a build
 # without sanitizers), PUSH (10000), REGEN=1 rebuilds the ledger, RUNS (3)
-# first downloads for the median.
+# first downloads for the median, FIRST_ONLY=1 stops after them (no page by
+# page run, no push).
 # Writes the figures to $BENCH_DIR/sync.txt.
 set -u
 
@@ -22,6 +23,7 @@ DUBAND=${DUBAND:-./duband}
 PUSH=${PUSH:-10000}
 RUNS=${RUNS:-3}
 REGEN=${REGEN:-0}
+FIRST_ONLY=${FIRST_ONLY:-0}
 DUBAN_TODAY=2026-06-15
 TZ=UTC
 LC_ALL=C.UTF-8
@@ -31,7 +33,7 @@ unset DUBAN_NOW DUBAN_ROLE DUBAN_SYNC_BATCH DUBAN_SYNC_PAGE DUBAN_SYNC_SNAPSHOT
 for p in "$DUBAN" "$DUBAND"; do
 	[ -x "$p" ] || { echo "bench_sync: $p not found" >&2; exit 1; }
 done
-for c in openssl curl jq; do
+for c in openssl curl jq sqlite3; do
 	command -v $c >/dev/null || { echo "bench_sync: $c is needed" >&2; exit 1; }
 done
 TIME=/usr/bin/time
@@ -108,6 +110,11 @@ client() {
 }
 printf '%s\n' "$pw" | client login "$url" boss --cacert "$work/ca.pem" --device bench >/dev/null || exit 1
 
+# server_cpu: duband's CPU seconds so far (user + system, from /proc).
+server_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$pid/stat"
+}
+
 # timed LABEL ARGS...: runs `client ARGS`, prints wall seconds and peak RSS.
 timed() {
 	_label=$1
@@ -160,13 +167,35 @@ out=$BENCH_DIR/sync.txt
 		i=$((i + 1))
 		rm -f "$work/c/ledger.db" "$work/c/ledger.db-wal" "$work/c/ledger.db-shm"
 		l0=$(lines)
+		c0=$(server_cpu)
 		timed "sync (run $i)" sync
-		echo "    server: $(log_since "$l0")"
-		echo "$wall ${rss:-0}" >>"$work/first"
+		scpu=$(echo "$(server_cpu) - $c0" | bc)
+		echo "    server: $(log_since "$l0"), server CPU $scpu s"
+		# The search index is built by a process of its own after the
+		# sync: when it is done, and before the next run.
+		_w=0
+		while [ "$(sqlite3 "$work/c/ledger.db" "SELECT count(*) FROM meta WHERE key = 'search_index_pending'" 2>/dev/null)" != 0 ] &&
+			[ $_w -lt 1200 ]; do
+			sleep 0.05
+			_w=$((_w + 1))
+		done
+		echo "    search index built $(echo "$(date +%s.%N) - $_s" | bc) s after the start"
+		echo "$wall ${rss:-0} $cpu $scpu" >>"$work/first"
 	done
 	med_wall=$(median 1 <"$work/first")
 	med_rss=$(median 2 <"$work/first")
+	med_cpu=$(median 3 <"$work/first")
+	med_scpu=$(median 4 <"$work/first")
 	client sync --log 1 | sed 's/^/    log: /'
+	if [ "$FIRST_ONLY" = 1 ]; then
+		echo
+		echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+		printf '%-50s %-26s %s\n' "row" "now" "goal"
+		printf '%-50s %-26s %s\n' "first download of $n items, loopback HTTPS" \
+			"$(printf '%.2f s, %d MB' "$med_wall" $((med_rss / 1024)))" "<= 4 s, client RSS <= 48 MB"
+		printf '%-50s %s\n' "  (median of $RUNS: CPU client, server" "$med_cpu s, $med_scpu s)"
+		exit 0
+	fi
 	echo
 	echo "== the same page by page (DUBAN_SYNC_SNAPSHOT=0, page ${DUBAN_SYNC_PAGE:-2000}), once"
 	rm -f "$work/c/ledger.db" "$work/c/ledger.db-wal" "$work/c/ledger.db-shm"
@@ -183,7 +212,8 @@ out=$BENCH_DIR/sync.txt
 	printf '%-50s %-26s %s\n' "row" "now" "goal"
 	printf '%-50s %-26s %s\n' "first download of $n items, loopback HTTPS" \
 		"$(printf '%.2f s, %d MB' "$med_wall" $((med_rss / 1024)))" "<= 4 s, client RSS <= 48 MB"
-	printf '%-50s %-26s %s\n' "  (median of $RUNS; page by page once:" \
+	printf '%-50s %s\n' "  (median of $RUNS: CPU client, server" "$med_cpu s, $med_scpu s)"
+	printf '%-50s %-26s %s\n' "  (page by page once:" \
 		"$(printf '%.2f s, %d MB)' "$page_wall" $((page_rss / 1024)))" ""
 
 	echo

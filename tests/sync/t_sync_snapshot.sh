@@ -104,6 +104,53 @@ sync_client snap -q
 sync_client page -q
 same_ledgers snap page "office, after one more change"
 
+# ---------------------------------------------------------------- the search index
+# A first download leaves the search index to a background process; until
+# it is built, searches scan and find the same.
+pending() {
+	sqlite3 -readonly "$(client_db "$1")" "SELECT count(*) FROM meta WHERE key = 'search_index_pending'"
+}
+# searches NAME: what a few searches find in client NAME.
+searches() {
+	for q in 清理 乙县第5号 S-0002 人民政府 '县 第1' 改; do
+		echo "== $q"
+		client "$1" list --search "$q" --format csv 2>&1
+	done
+}
+login_client idx boss || exit 1
+sync_client idx -q
+exit_is 0 "a fresh ledger syncs"
+i=0
+while [ "$(pending idx)" != 0 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+is "$(pending idx)" 0 "the search index is built in the background after it"
+searches idx >"$tmp/idx.built"
+searches page >"$tmp/page.built"
+is "$(cat "$tmp/idx.built")" "$(cat "$tmp/page.built")" "... and finds what the page-by-page ledger's finds"
+# As if the background process had not run yet.
+sqlite3 "$(client_db idx)" "INSERT INTO meta (key, value) VALUES ('search_index_pending', '1')"
+searches idx >"$tmp/idx.scan"
+is "$(cat "$tmp/idx.scan")" "$(cat "$tmp/idx.built")" "while it waits, searching scans and finds the same"
+crun idx edit S-00003 --title '丙县河道清淤问题'
+exit_is 0 "an item edited while it waits"
+is "$(client idx list --search 清淤 --format csv | cut -d, -f1 | tail -n +2)" S-00003 "... is found by its new title"
+is "$(client idx list --search '丙县第3号' --format csv | tail -n +2)" "" "... and no longer by its old one"
+crun idx sync --build-search-index
+exit_is 0 "duban sync --build-search-index exits 0"
+is "$(pending idx)" 0 "... and the index waits no more"
+is "$(client idx list --search 清淤 --format csv | cut -d, -f1 | tail -n +2)" S-00003 \
+	"the built index finds the edited item by its new title"
+is "$(client idx list --search '丙县第3号' --format csv | tail -n +2)" "" "... and not by its old one"
+searches idx >"$tmp/idx.rebuilt"
+sqlite3 "$(client_db idx)" "INSERT INTO meta (key, value) VALUES ('search_index_pending', '1')"
+searches idx >"$tmp/idx.rescan"
+sqlite3 "$(client_db idx)" "DELETE FROM meta WHERE key = 'search_index_pending'"
+is "$(cat "$tmp/idx.rebuilt")" "$(cat "$tmp/idx.rescan")" "the built index and the scan agree after the edit"
+crun idx sync --build-search-index
+exit_is 0 "--build-search-index with nothing to build exits 0"
+
 # ---------------------------------------------------------------- the inspector
 login_client lisnap li || exit 1
 login_client lipage li || exit 1
@@ -159,5 +206,74 @@ is "$(snapshots)" "$before" "... page by page, no snapshot (the ledger holds uns
 is "$(sql_server "SELECT count(*) FROM item WHERE code = 'U-001'")" 1 "the server has the new item"
 is "$(sql_client u "SELECT count(*) FROM item WHERE code = 'U-001'")" 1 "... and the client kept it"
 same_as_server u "unsent work"
+
+# ---------------------------------------------------------------- the cap
+# Half of --readers send snapshots at once.  A snapshot held open by a
+# client that reads slowly keeps its slot: the answer must be larger than
+# what the sockets buffer, hence 8,000 more items, sent without gzip.
+stop_server
+awk 'BEGIN {
+	print "编号,问题名称,县（市、区）,牵头单位,整改时限,整改进度"
+	for (i = 1; i <= 8000; i++)
+		printf "B-%05d,丙县堆场扬尘问题第%d号（用于占住快照的长回答）,丙县,丙县人民政府,2026-12-31,%d\n", i, i, i % 100
+}' >"$tmp/big.csv"
+"$DUBAND" import "$tmp/big.csv" --data "$DATA" >/dev/null 2>&1 || fail "duband import of 8,000 more items"
+run "$DUBAND" serve --listen 127.0.0.1:1 --insecure-http --data "$DATA" --readers 0
+is "$rc" 2 "duband serve --readers 0: usage error (exit 2)"
+like "$err" "--readers: expected a count from 1 to 64" "... saying what it takes"
+start_server --readers 2
+TOKEN=$(login boss "$PW")
+# hold: a snapshot read at 2 KB/s in the background (HOLD_PID).
+hold() {
+	curl -sS --cacert "$CA" -H "Authorization: Bearer $TOKEN" --limit-rate 2k -o /dev/null \
+		"$URL/api/v1/snapshot" 2>/dev/null &
+	HOLD_PID=$!
+
+}
+# Up to 3 tries: on a loaded machine the slow reader has been seen to get
+# the whole answer before the second request came (see the log below).
+tries=0
+while :; do
+	hold
+	req -H "Authorization: Bearer $TOKEN" "$URL/api/v1/snapshot"
+	tries=$((tries + 1))
+	[ "$code" = 503 ] && break
+	{ tail -n 3 "$tmp/access.log"; kill -0 "$HOLD_PID" 2>/dev/null && echo "hold running"; } | cut -c1-200 |
+		sed 's/^/# try '"$tries"': /'
+	kill "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
+	[ $tries -ge 3 ] && break
+done
+is "$code" 503 "--readers 2: a second snapshot while one is sent is answered 503"
+like "$body" '"busy"' "... busy"
+login_client busy boss || exit 1
+before=$(snapshots)
+sync_client busy
+exit_is 0 "a fresh client syncs while the only snapshot slot is taken"
+is "$(snapshots)" "$before" "... page by page"
+like "$err" "first download in one answer did not work" "... and says on stderr why not"
+like "$err" "page by page" "... and what it does instead"
+is "$(printf '%s\n' "$err" | grep -c 'did not work')" 1 "... in one line"
+same_as_server busy "after the fallback"
+login_client quiet boss || exit 1
+sync_client quiet -q
+exit_is 0 "the same with -q"
+is "$err" "" "... says nothing"
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+login_client free boss || exit 1
+before=$(snapshots)
+sync_client free -q
+exit_is 0 "once the slot is free again"
+is "$(snapshots)" $((before + 1)) "... a fresh client takes the snapshot"
+is "$err" "" "... and says nothing about it"
+stop_server
+start_server --readers 4
+TOKEN=$(login boss "$PW")
+hold
+req -H "Authorization: Bearer $TOKEN" "$URL/api/v1/snapshot"
+is "$code" 200 "--readers 4: a second snapshot while one is sent is served"
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
 
 done_testing

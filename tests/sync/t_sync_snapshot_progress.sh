@@ -1,8 +1,9 @@
 #!/bin/sh
 # The first download's progress line (issue 17): on a terminal (a private
 # tmux server) `duban sync` of an empty ledger shows "first download:
-# done/total", then that it builds the search index, and erases the line;
-# nothing when stderr is not a terminal, nor with -q.
+# done/total", then that it builds the indexes (the search index follows
+# in the background), and erases the line; nothing when stderr is not a
+# terminal, nor with -q.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v tmux >/dev/null 2>&1; then
@@ -67,7 +68,7 @@ term t sync
 watch_until_exit || fail "the sync on a terminal ended"
 like "$(cat "$tmp/screens")" "first download: " "a progress line for the first download"
 like "$(cat "$tmp/screens")" "/20000 (" "... with done/total"
-like "$(cat "$tmp/screens")" "building the search index" "... then the search index"
+like "$(cat "$tmp/screens")" "building the indexes" "... then the indexes"
 like "$(screen)" "[exit 0]" "the sync on a terminal exits 0"
 is "$(screen | grep -c 'first download')" 0 "the line is erased when done"
 is "$(sql_client t "SELECT count(*) FROM item")" 20000 "all 20000 items arrived"
