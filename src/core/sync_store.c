@@ -1650,10 +1650,10 @@ static enum duban_err replace_begin(duban_snapshot *sn)
 		"INSERT INTO snap_kept SELECT 'item', id FROM item UNION ALL SELECT 'note', id FROM note"
 		" UNION ALL SELECT 'inspection', id FROM inspection UNION ALL SELECT 'action', id FROM action"
 		" UNION ALL SELECT 'attachment', id FROM attachment UNION ALL SELECT 'notice', id FROM notice"
-		" UNION ALL SELECT 'link', id FROM link;"
+		" UNION ALL SELECT 'link', id FROM link UNION ALL SELECT 'dispatch', id FROM dispatch;"
 		"CREATE TEMP TABLE snap_events AS SELECT " EVENT_COLUMNS " FROM event ORDER BY seq;"
 		"DELETE FROM note; DELETE FROM inspection; DELETE FROM action; DELETE FROM attachment;"
-		"DELETE FROM notice; DELETE FROM link; DELETE FROM event; DELETE FROM item; DELETE FROM server_policy;";
+		"DELETE FROM notice; DELETE FROM link; DELETE FROM dispatch; DELETE FROM event; DELETE FROM item; DELETE FROM server_policy;";
 
 	if (sqlite3_exec(duban_store_db(sn->st), sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(sn->st, DUBAN_ERR_DB, _("replacing the ledger: %s"),
@@ -1673,6 +1673,7 @@ static enum duban_err replace_end(duban_snapshot *sn)
 		" WHEN 'action' THEN EXISTS (SELECT 1 FROM action WHERE id = k.id)"
 		" WHEN 'attachment' THEN EXISTS (SELECT 1 FROM attachment WHERE id = k.id)"
 		" WHEN 'notice' THEN EXISTS (SELECT 1 FROM notice WHERE id = k.id)"
+		" WHEN 'dispatch' THEN EXISTS (SELECT 1 FROM dispatch WHERE id = k.id)"
 		" ELSE EXISTS (SELECT 1 FROM link WHERE id = k.id) END";
 	sqlite3 *db = duban_store_db(sn->st);
 	sqlite3_stmt *s = NULL;
