@@ -627,6 +627,9 @@ static char *scope_of(const struct duban_filter *f)
 	if (f->due_before != DUBAN_DATE_NONE)
 		scope_add(&b, "整改时限不晚于", duban_date_format(f->due_before, d));
 	scope_add(&b, "关键词", f->text);
+	if (f->text && *f->text && f->linked)
+		scope_add(&b, NULL, "含关联事项");
+	scope_add(&b, "同一场所", f->site);
 	if (b.len == 0) {
 		duban_buf_free(&b);
 		return NULL;
