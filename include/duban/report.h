@@ -43,6 +43,19 @@ struct duban_report_group {
 	long long items, done, overdue, lagging;
 };
 
+/* A week of the HTML bulletin's chart (Monday to Sunday, the last one cut at
+ * the "as of" day): items that reached done within it, and items overdue at
+ * its end (not done, past a dated deadline). */
+struct duban_report_week {
+	duban_date from, to;
+	long long completed, overdue;
+};
+/* The chart covers the weeks of the period, at least the last
+ * DUBAN_REPORT_MIN_WEEKS and at most the last DUBAN_REPORT_MAX_WEEKS up to
+ * the "as of" day. */
+#define DUBAN_REPORT_MIN_WEEKS 4
+#define DUBAN_REPORT_MAX_WEEKS 53
+
 /* The figures of a bulletin.  "As of" the end of the period: the status of
  * each item at that day is rebuilt from its status events, so a past period
  * gives the same bulletin later. */
@@ -71,6 +84,8 @@ struct duban_report {
 	/* The public notice (公示) today: items under notice, of them with the
 	 * notice ended (due for 销号); objections recorded, still open. */
 	long long notice_running, notice_ended, objections, objections_open;
+	struct duban_report_week *weeks;      /* the weekly series, oldest first */
+	int nweeks;
 	struct duban_report_priv *priv;       /* the item lists behind the tables */
 };
 
@@ -121,10 +136,16 @@ enum duban_err duban_batches_build(duban_store *st, const struct duban_filter *f
 				   int *n);
 void duban_batches_free(struct duban_batch_row *rows, int n);
 enum duban_batches_format { DUBAN_BATCHES_TABLE, DUBAN_BATCHES_CSV, DUBAN_BATCHES_JSON, DUBAN_BATCHES_MD,
-			    DUBAN_BATCHES_FORMAT_COUNT };
-/* "table" (or "text"), "csv", "json", "md"; -1 when unknown. */
+			    DUBAN_BATCHES_XLSX, DUBAN_BATCHES_FORMAT_COUNT };
+/* "table" (or "text"), "csv", "json", "md", "xlsx"; -1 when unknown. */
 int duban_batches_format_parse(const char *s);
-/* The rows and a 合计 (total) row; 0, or -1 when writing failed. */
+/* The rows and a 合计 (total) row; 0, or -1 when writing failed (or fmt is
+ * DUBAN_BATCHES_XLSX: a workbook is written to a file, below). */
 int duban_batches_write(const struct duban_batch_row *rows, int n, enum duban_batches_format fmt, FILE *out);
+/* The same as an Excel workbook at path: one sheet, a title row, the header,
+ * the rows (figures as numbers) and the 合计 row.  DUBAN_ERR_IO with err set
+ * when it cannot be written (path is then left as it was). */
+enum duban_err duban_batches_write_xlsx(const struct duban_batch_row *rows, int n, const char *path, char *err,
+					size_t errlen);
 
 #endif

@@ -106,7 +106,9 @@ void duban_filter_expr_free(struct duban_filter_expr *e);
 /* Parses space-separated terms into e (added to what it holds):
  * county=X township=X status=A,B status!=closed light=red,yellow
  * category=X unit=X kind=problem round=X overdue due<DATE due>DATE
- * search=TEXT (or bare words: text search) sort=deadline[-] .
+ * search=TEXT (or bare words: text search) linked (the search also finds
+ * the items linked to its matches) site=CODE site-radius=METRES
+ * sort=deadline[-] .
  * Values may be quoted with "".  False with a message when a term is bad. */
 bool duban_filter_expr_parse(struct duban_filter_expr *e, const char *expr, char *err, size_t errlen);
 /* The expression that parses back into f (and the sort when sort >= 0):

@@ -206,12 +206,20 @@ struct duban_filter {
 	const char *unit;      /* lead or co unit contains this text */
 	const char *round;     /* exact */
 	const char *text;      /* full-text terms, all must match */
+	bool linked;           /* text also finds the items linked to its matches */
+	/* The items of one site (同一场所, 举一反三): the item site names (code or
+	 * id), every item joined to it by links, transitively, and the items whose
+	 * coordinates lie within site_radius metres of its own (0: links only). */
+	const char *site;
+	int site_radius;
 	bool overdue;          /* deadline passed and not verified/closed */
 	bool feedback_overdue; /* a complaint's feedback due date passed unanswered */
 	duban_date due_before; /* deadline <= this, NONE = any */
 	duban_date due_after;  /* deadline >= this, NONE = any */
 };
 void duban_filter_init(struct duban_filter *f);
+/* The radius duban_filter_init gives a site: the same enterprise or yard. */
+#define DUBAN_SITE_RADIUS 200
 
 /* County, status (in workflow order) and progress sort by deadline within. */
 enum duban_sort {

@@ -97,6 +97,9 @@ enum cli_filter_opt {
 	CLI_OPT_DUE_AFTER,
 	CLI_OPT_SEARCH,
 	CLI_OPT_FEEDBACK_OVERDUE,
+	CLI_OPT_LINKED,
+	CLI_OPT_SAME_SITE,
+	CLI_OPT_SITE_RADIUS,
 	CLI_OPT_FILTER_END
 };
 
@@ -113,7 +116,10 @@ enum cli_filter_opt {
 	{ "due-before", required_argument, NULL, CLI_OPT_DUE_BEFORE }, \
 	{ "due-after", required_argument, NULL, CLI_OPT_DUE_AFTER }, \
 	{ "search", required_argument, NULL, CLI_OPT_SEARCH }, \
-	{ "feedback-overdue", no_argument, NULL, CLI_OPT_FEEDBACK_OVERDUE }
+	{ "feedback-overdue", no_argument, NULL, CLI_OPT_FEEDBACK_OVERDUE }, \
+	{ "linked", no_argument, NULL, CLI_OPT_LINKED }, \
+	{ "same-site", required_argument, NULL, CLI_OPT_SAME_SITE }, \
+	{ "site-radius", required_argument, NULL, CLI_OPT_SITE_RADIUS }
 
 /* A filter being built from options; the strings point into argv. */
 struct cli_filter {

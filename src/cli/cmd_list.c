@@ -141,6 +141,18 @@ int cli_filter_option(struct cli_filter *cf, int c, const char *arg)
 	case CLI_OPT_SEARCH: f->text = arg; return 1;
 	case CLI_OPT_OVERDUE: f->overdue = true; return 1;
 	case CLI_OPT_FEEDBACK_OVERDUE: f->feedback_overdue = true; return 1;
+	case CLI_OPT_LINKED: f->linked = true; return 1;
+	case CLI_OPT_SAME_SITE: f->site = arg; return 1;
+	case CLI_OPT_SITE_RADIUS: {
+		char *end;
+		long m = strtol(arg, &end, 10);
+		if (end == arg || *end || m < 0 || m > 100000) {
+			cli_error(_("--site-radius: expected metres from 0 to 100000, not '%s'"), arg);
+			return -CLI_USAGE;
+		}
+		f->site_radius = (int)m;
+		return 1;
+	}
 	case CLI_OPT_STATUS:
 		return parse_mask(arg, duban_status_parse, _("status"), DUBAN_STATUS_COUNT,
 				  status_id_of, &cf->status_in, &cf->status_out);
@@ -200,7 +212,11 @@ void cli_filter_help(FILE *out)
 		"      --feedback-overdue  complaints whose feedback (反馈) is past its due date\n"
 		"      --due-before DATE   deadline on or before DATE\n"
 		"      --due-after DATE    deadline on or after DATE\n"
-		"      --search TEXT       words in code, title, description, units, measures\n"), out);
+		"      --search TEXT       words in code, title, description, units, measures\n"
+		"      --linked            --search also finds the items linked to its matches\n"
+		"      --same-site CODE    the items of CODE's site: CODE, the items its links\n"
+		"                          reach (through other links too) and the items within\n"
+		"                          --site-radius metres of it (default 200; 0: links only)\n"), out);
 }
 
 /* ---------------------------------------------------------------- list */
@@ -755,7 +771,20 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	cli_filter_done(&o.cf);
+	if (o.cf.f.linked && !(o.cf.f.text && *o.cf.f.text)) {
+		cli_error(_("--linked widens a search: give --search TEXT too"));
+		return CLI_USAGE;
+	}
 	if (!cli_store(ctx, &rc))
 		return rc;
+	if (o.cf.f.site) {
+		/* An unknown site would list nothing: say why instead. */
+		struct duban_item it;
+		duban_item_init(&it);
+		rc = cli_get_item(ctx, o.cf.f.site, &it);
+		duban_item_free(&it);
+		if (rc != CLI_OK)
+			return rc;
+	}
 	return o.count_by >= 0 ? list_counts(ctx, &o) : list_rows(ctx, &o);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "duban/date.h"
 #include "duban/progress.h"
@@ -34,13 +35,16 @@ static void report_help(void)
 		"      --to DATE           last day of an explicit period (default: today)\n"
 		"      --by GROUP          rank by county or by lead unit (unit); the default is\n"
 		"                          by unit with --county, by county otherwise\n"
-		"  -f, --format FORMAT     text, md (Markdown), csv or html (a printable page);\n"
-		"                          default: from the -o file's extension, else text\n"
+		"  -f, --format FORMAT     text, md (Markdown), csv or html (a printable page\n"
+		"                          with charts of the completion rates, the statuses\n"
+		"                          and the weeks); default: from the -o file's\n"
+		"                          extension, else text\n"
 		"  -o, --output FILE       write FILE (replaced only when complete)\n"
 		"      --batches           instead, the batch statistics of complaints: per\n"
 		"                          batch (批次) and county, complaints transferred, per\n"
 		"                          pollution type, verification finding and handling;\n"
-		"                          --format table (default), csv, json or md\n"
+		"                          --format table (default), csv, json, md or xlsx\n"
+		"                          (a workbook: the default for -o *.xlsx)\n"
 		"  -h, --help              show this help\n\n"), stdout);
 	cli_filter_help(stdout);
 }
@@ -61,9 +65,16 @@ static int parse_date_opt(const char *opt, const char *arg, duban_date *out)
 static int report_batches(struct cli_ctx *ctx, struct cli_filter *cf, const char *fmt_arg, const char *output)
 {
 	int fmt = fmt_arg ? duban_batches_format_parse(fmt_arg) : DUBAN_BATCHES_TABLE;
+	bool to_stdout = !output || strcmp(output, "-") == 0;
 	int rc;
 	if (fmt < 0) {
-		cli_error(_("--format: unknown format '%s' (table, csv, json or md)"), fmt_arg);
+		cli_error(_("--format: unknown format '%s' (table, csv, json, md or xlsx)"), fmt_arg);
+		return CLI_USAGE;
+	}
+	if (!fmt_arg && !to_stdout && duban_path_ext(output) && strcasecmp(duban_path_ext(output), ".xlsx") == 0)
+		fmt = DUBAN_BATCHES_XLSX;
+	if (fmt == DUBAN_BATCHES_XLSX && to_stdout) {
+		cli_error(_("an .xlsx workbook is not for the terminal: write it with -o FILE.xlsx"));
 		return CLI_USAGE;
 	}
 	const struct duban_filter *filter = cli_filter_done(cf);
@@ -78,7 +89,15 @@ static int report_batches(struct cli_ctx *ctx, struct cli_filter *cf, const char
 	enum duban_err err = duban_batches_build(ctx->st, filter, &rows, &n);
 	if (err != DUBAN_OK)
 		return cli_store_error(ctx, err, _("cannot count the batches"));
-	bool to_stdout = !output || strcmp(output, "-") == 0;
+	if (fmt == DUBAN_BATCHES_XLSX) {
+		char msg[512] = "";
+		err = duban_batches_write_xlsx(rows, n, output, msg, sizeof msg);
+		duban_batches_free(rows, n);
+		if (err == DUBAN_OK)
+			return CLI_OK;
+		cli_error(_("cannot write %s: %s"), output, msg);
+		return CLI_FAIL;
+	}
 	FILE *out = to_stdout ? stdout : fopen(output, "w");
 	rc = CLI_OK;
 	if (!out || duban_batches_write(rows, n, (enum duban_batches_format)fmt, out) != 0) {
@@ -156,13 +175,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		case 'f':
 			fmt_arg = optarg;
 			fmt = duban_report_format_parse(optarg);
-			if (fmt < 0 && duban_batches_format_parse(optarg) >= 0)
-				break; /* a --batches format: checked below */
-			if (fmt < 0) {
-				cli_error(_("--format: unknown format '%s' (text, md, csv or html)"), optarg);
-				return CLI_USAGE;
-			}
-			break;
+			break; /* checked below, against --batches' formats or the bulletin's */
 		case 'o':
 			output = optarg;
 			break;

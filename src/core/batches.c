@@ -5,6 +5,7 @@
  * bulletin's. */
 #include <config.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "duban/json.h"
 #include "duban/report.h"
 #include "duban/utf8.h"
+#include "duban/xlsx.h"
 #include "duban/util.h"
 #include "store_internal.h"
 
@@ -89,7 +91,7 @@ void duban_batches_free(struct duban_batch_row *rows, int n)
 
 int duban_batches_format_parse(const char *s)
 {
-	static const char *const names[DUBAN_BATCHES_FORMAT_COUNT] = { "table", "csv", "json", "md" };
+	static const char *const names[DUBAN_BATCHES_FORMAT_COUNT] = { "table", "csv", "json", "md", "xlsx" };
 	for (int i = 0; i < DUBAN_BATCHES_FORMAT_COUNT; i++)
 		if (strcmp(s, names[i]) == 0)
 			return i;
@@ -219,6 +221,8 @@ static void write_table(const struct duban_batch_row *rows, int n, bool md, FILE
 int duban_batches_write(const struct duban_batch_row *rows, int n, enum duban_batches_format fmt, FILE *out)
 {
 	switch (fmt) {
+	case DUBAN_BATCHES_XLSX:
+		return -1; /* not a stream: duban_batches_write_xlsx */
 	case DUBAN_BATCHES_CSV:
 		write_csv(rows, n, out);
 		break;
@@ -230,4 +234,33 @@ int duban_batches_write(const struct duban_batch_row *rows, int n, enum duban_ba
 	}
 	fflush(out);
 	return ferror(out) ? -1 : 0;
+}
+
+enum duban_err duban_batches_write_xlsx(const struct duban_batch_row *rows, int n, const char *path, char *err,
+					size_t errlen)
+{
+	struct duban_xlsx_column cols[DUBAN_BATCH_FIGURES + 2] = {
+		{ "批次", DUBAN_XLSX_TEXT, 0 }, { "县（市、区）", DUBAN_XLSX_TEXT, 0 },
+	};
+	for (int i = 0; i < DUBAN_BATCH_FIGURES; i++)
+		cols[i + 2] = (struct duban_xlsx_column){ figure_heads[i], DUBAN_XLSX_NUMBER, 0 };
+	duban_xlsx_book *book = duban_xlsx_create(path, err, errlen);
+	if (!book)
+		return DUBAN_ERR_IO;
+	enum duban_err e = duban_xlsx_add_titled_sheet(book, "批次统计", "群众信访举报件分批次办理情况统计表", cols,
+						       DUBAN_BATCH_FIGURES + 2);
+	struct duban_batch_row t = total_of(rows, n);
+	for (int i = 0; i <= n && e == DUBAN_OK; i++) {
+		char **c = i < n ? row_cells(&rows[i], rows[i].batch, rows[i].county) : row_cells(&t, "合计", "");
+		if (i == n)
+			c[1][0] = '\0';
+		e = duban_xlsx_add_row(book, (const char *const *)c, 0);
+		cells_free(c);
+	}
+	if (e != DUBAN_OK) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		duban_xlsx_abandon(book);
+		return e;
+	}
+	return duban_xlsx_close(book, err, errlen);
 }

@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ void duban_filter_init(struct duban_filter *f)
 	f->kind = -1;
 	f->due_before = DUBAN_DATE_NONE;
 	f->due_after = DUBAN_DATE_NONE;
+	f->site_radius = DUBAN_SITE_RADIUS;
 }
 
 static const char *const sort_ids[DUBAN_SORT_COUNT] = { "deadline", "code", "updated", "light",
@@ -121,8 +123,9 @@ static const char *major_expr(enum duban_sort sort)
 struct query {
 	struct duban_buf sql;
 	struct {
-		bool is_int;
+		bool is_int, is_real;
 		long long i;
+		double d;
 		char *s;
 	} binds[48];
 	int nbinds;
@@ -158,6 +161,28 @@ static void q_int(struct query *q, long long v)
 	duban_buf_putc(&q->sql, '?');
 }
 
+static void q_real(struct query *q, double v)
+{
+	if (q->nbinds < (int)(sizeof q->binds / sizeof q->binds[0])) {
+		q->binds[q->nbinds].is_real = true;
+		q->binds[q->nbinds++].d = v;
+	}
+	duban_buf_putc(&q->sql, '?');
+}
+
+/* Binds q's values to s from parameter base + 1 on. */
+static void q_bind(const struct query *q, sqlite3_stmt *s, int base)
+{
+	for (int i = 0; i < q->nbinds; i++) {
+		if (q->binds[i].is_int)
+			sqlite3_bind_int64(s, base + i + 1, q->binds[i].i);
+		else if (q->binds[i].is_real)
+			sqlite3_bind_double(s, base + i + 1, q->binds[i].d);
+		else
+			sqlite3_bind_text(s, base + i + 1, q->binds[i].s, -1, SQLITE_TRANSIENT);
+	}
+}
+
 static void q_date(struct query *q, duban_date d)
 {
 	char buf[11];
@@ -179,12 +204,7 @@ static sqlite3_stmt *q_prepare(duban_store *st, struct query *q)
 		store_db_fail(st, _("preparing a query"));
 		return NULL;
 	}
-	for (int i = 0; i < q->nbinds; i++) {
-		if (q->binds[i].is_int)
-			sqlite3_bind_int64(s, i + 1, q->binds[i].i);
-		else
-			sqlite3_bind_text(s, i + 1, q->binds[i].s, -1, SQLITE_TRANSIENT);
-	}
+	q_bind(q, s, 0);
 	return s;
 }
 
@@ -210,7 +230,7 @@ static long long fts_count(duban_store *st, const char *match, long long limit)
 
 /* window: rows wanted, 0 for whole-result work (counts, exports), where
  * collecting every match once always beats probing row by row. */
-static void where_text(duban_store *st, struct query *q, const char *text, int window, bool *first)
+static void where_text(duban_store *st, struct query *q, const char *text, bool linked, int window, bool *first)
 {
 	char *match = duban_fts_match_expr(text);
 	bool collect = window == 0 || window >= TEXT_COLLECT_WINDOW;
@@ -236,7 +256,17 @@ static void where_text(duban_store *st, struct query *q, const char *text, int w
 		collect = n >= 0 && n <= TEXT_COLLECT_LIMIT;
 	}
 	q_and(q, first);
-	if (collect) {
+	if (linked) {
+		/* The matches and their linked items: both sets collected. */
+		q->text_collected = true;
+		duban_buf_puts(&q->sql, "(seq IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ");
+		q_text(q, match);
+		duban_buf_puts(&q->sql, ") OR id IN (SELECT CASE WHEN p.a = m.id THEN p.b ELSE p.a END"
+					" FROM (" STORE_LIVE_LINKS ") AS p JOIN item AS m ON m.id IN (p.a, p.b)"
+					" WHERE m.seq IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ");
+		q_text(q, match);
+		duban_buf_puts(&q->sql, ")))");
+	} else if (collect) {
 		q->text_collected = true;
 		duban_buf_puts(&q->sql, "seq IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ");
 		q_text(q, match);
@@ -305,6 +335,53 @@ static void where_feedback_overdue(duban_store *st, struct query *q, bool *first
 	q_date(q, st->today);
 }
 
+/* The items of the site of the item ref (code or id): the item, the items
+ * its links reach, transitively (UNION stops at items already reached, so
+ * cycles end), and, when it has coordinates and radius > 0, the items
+ * within radius metres of them.  Distances are on the local plane (metres
+ * per degree at its latitude): exact enough at a site's scale.  An unknown
+ * ref matches nothing. */
+static void where_site(duban_store *st, struct query *q, const char *ref, int radius, bool *first)
+{
+	struct duban_item it;
+	q_and(q, first);
+	duban_item_init(&it);
+	if (duban_item_get(st, ref, &it) != DUBAN_OK) {
+		duban_item_free(&it);
+		duban_buf_puts(&q->sql, "0");
+		return;
+	}
+	duban_buf_puts(&q->sql, "(id IN (WITH RECURSIVE site(x) AS (SELECT ");
+	q_text(q, it.id);
+	duban_buf_puts(&q->sql, " UNION SELECT CASE WHEN p.a = site.x THEN p.b ELSE p.a END FROM (" STORE_LIVE_LINKS
+				") AS p JOIN site ON site.x IN (p.a, p.b)) SELECT x FROM site)");
+	if (radius > 0 && !isnan(it.longitude) && !isnan(it.latitude)) {
+		const double per_degree = 111195.0; /* metres per degree of a great circle */
+		double kx = per_degree * cos(it.latitude * M_PI / 180.0), ky = per_degree;
+		duban_buf_puts(&q->sql, " OR (longitude IS NOT NULL AND latitude IS NOT NULL AND ((longitude - ");
+		q_real(q, it.longitude);
+		duban_buf_puts(&q->sql, ") * ");
+		q_real(q, kx);
+		duban_buf_puts(&q->sql, ") * ((longitude - ");
+		q_real(q, it.longitude);
+		duban_buf_puts(&q->sql, ") * ");
+		q_real(q, kx);
+		duban_buf_puts(&q->sql, ") + ((latitude - ");
+		q_real(q, it.latitude);
+		duban_buf_puts(&q->sql, ") * ");
+		q_real(q, ky);
+		duban_buf_puts(&q->sql, ") * ((latitude - ");
+		q_real(q, it.latitude);
+		duban_buf_puts(&q->sql, ") * ");
+		q_real(q, ky);
+		duban_buf_puts(&q->sql, ") <= ");
+		q_real(q, (double)radius * radius);
+		duban_buf_puts(&q->sql, ")");
+	}
+	duban_buf_puts(&q->sql, ")");
+	duban_item_free(&it);
+}
+
 /* Appends every condition of the filter; window as for where_text. */
 static void where_filter_for(duban_store *st, struct query *q, const struct duban_filter *f, int window,
 			     bool *first)
@@ -353,7 +430,9 @@ static void where_filter_for(duban_store *st, struct query *q, const struct duba
 		q_date(q, f->due_after);
 	}
 	if (f->text && *f->text)
-		where_text(st, q, f->text, window, first);
+		where_text(st, q, f->text, f->linked, window, first);
+	if (f->site && *f->site)
+		where_site(st, q, f->site, f->site_radius, first);
 }
 
 static void where_filter(duban_store *st, struct query *q, const struct duban_filter *f, bool *first)
@@ -1028,13 +1107,7 @@ sqlite3_stmt *store_filter_stmt(duban_store *st, const struct duban_filter *filt
 		return NULL;
 	}
 	/* The filter's plain '?' are the last parameters: head's own come first. */
-	int base = sqlite3_bind_parameter_count(s) - q.nbinds;
-	for (int i = 0; i < q.nbinds; i++) {
-		if (q.binds[i].is_int)
-			sqlite3_bind_int64(s, base + i + 1, q.binds[i].i);
-		else
-			sqlite3_bind_text(s, base + i + 1, q.binds[i].s, -1, SQLITE_TRANSIENT);
-	}
+	q_bind(&q, s, sqlite3_bind_parameter_count(s) - q.nbinds);
 	q_free(&q);
 	return s;
 }

@@ -19,6 +19,7 @@
 #include "duban/report.h"
 #include "duban/utf8.h"
 #include "duban/util.h"
+#include "report_chart.h"
 #include "store_internal.h"
 
 #define UPCOMING_DAYS 14
@@ -631,6 +632,9 @@ static char *scope_of(const struct duban_filter *f)
 	if (f->due_before != DUBAN_DATE_NONE)
 		scope_add(&b, "整改时限不晚于", duban_date_format(f->due_before, d));
 	scope_add(&b, "关键词", f->text);
+	if (f->text && *f->text && f->linked)
+		scope_add(&b, NULL, "含关联事项");
+	scope_add(&b, "同一场所", f->site);
 	if (b.len == 0) {
 		duban_buf_free(&b);
 		return NULL;
@@ -706,6 +710,40 @@ struct build {
 	struct hour_cache *hours;
 };
 
+/* The weeks of the chart: Monday-first weeks from the period's first day up
+ * to the "as of" day, widened to at least DUBAN_REPORT_MIN_WEEKS and cut to
+ * the last DUBAN_REPORT_MAX_WEEKS, so a week's bulletin still draws a line. */
+static void weeks_init(struct duban_report *r)
+{
+	duban_date last = r->asof - duban_date_weekday(r->asof);
+	duban_date first = r->period.from - duban_date_weekday(r->period.from);
+	if (first > last - 7 * (DUBAN_REPORT_MIN_WEEKS - 1))
+		first = last - 7 * (DUBAN_REPORT_MIN_WEEKS - 1);
+	if (first < last - 7 * (DUBAN_REPORT_MAX_WEEKS - 1))
+		first = last - 7 * (DUBAN_REPORT_MAX_WEEKS - 1);
+	r->nweeks = (last - first) / 7 + 1;
+	r->weeks = xcalloc((size_t)r->nweeks, sizeof *r->weeks);
+	for (int i = 0; i < r->nweeks; i++) {
+		r->weeks[i].from = first + 7 * i;
+		r->weeks[i].to = first + 7 * i + 6 < r->asof ? first + 7 * i + 6 : r->asof;
+	}
+}
+
+/* Counts one item in each week of the chart. */
+static void weeks_add(struct duban_report *r, const struct entry *e)
+{
+	for (int i = 0; i < r->nweeks; i++) {
+		struct duban_report_week *w = &r->weeks[i];
+		struct duban_period p = { w->from, w->to };
+		if (reached_in(e, p, false, NULL) != DUBAN_DATE_NONE)
+			w->completed++;
+		int st = status_at(e, w->to);
+		if (st >= 0 && !is_done(st) && e->deadline != DUBAN_DATE_NONE && e->deadline < w->to
+		    && e->deadline_kind != DUBAN_DEADLINE_ONGOING)
+			w->overdue++;
+	}
+}
+
 /* Adds one item (the row s, decoded into e) to the figures and lists. */
 static void add_item(duban_store *st, struct duban_report *r, struct build *b, sqlite3_stmt *s,
 		     const struct entry *e, const struct duban_light_rules *rules)
@@ -721,6 +759,7 @@ static void add_item(duban_store *st, struct duban_report *r, struct build *b, s
 		r->prev_completed++;
 	if (reached_in(e, r->previous, true, NULL) != DUBAN_DATE_NONE)
 		r->prev_closed++;
+	weeks_add(r, e);
 	if (sn < 0)
 		return;
 	r->items++;
@@ -966,6 +1005,7 @@ enum duban_err duban_report_build_progress(duban_store *st, struct duban_period 
 		duban_filter_init(&f);
 	r->county = f.county && *f.county ? xstrdup(f.county) : NULL;
 	r->scope = scope_of(&f);
+	weeks_init(r);
 	*out = NULL;
 
 	b.hours = xcalloc(1, sizeof *b.hours);
@@ -1030,6 +1070,7 @@ void duban_report_free(struct duban_report *r)
 	}
 	free(r->county);
 	free(r->scope);
+	free(r->weeks);
 	free(r);
 }
 
@@ -1078,14 +1119,17 @@ static void w_title(struct writer *w, const char *title, const char *sub)
 	case DUBAN_REPORT_MD:
 		fprintf(w->out, "# %s\n\n%s\n", title, sub);
 		break;
-	case DUBAN_REPORT_HTML:
-		duban_html_begin(w->out, title, html_css);
+	case DUBAN_REPORT_HTML: {
+		char *css = xasprintf("%s%s", html_css, duban_chart_css);
+		duban_html_begin(w->out, title, css);
+		free(css);
 		fputs("<h1>", w->out);
 		duban_html_escape(w->out, title);
 		fputs("</h1>\n<p class=\"meta\">", w->out);
 		duban_html_escape(w->out, sub);
 		fputs("</p>\n", w->out);
 		break;
+	}
 	default:
 		break;
 	}
@@ -1401,6 +1445,8 @@ static void put_groups(struct writer *w, const struct duban_report *r)
 			   0, false, false, false, NULL };
 	w_table(w, &t);
 	kv_free(&k);
+	if (w->fmt == DUBAN_REPORT_HTML)
+		duban_chart_rates(w->out, r, unit ? "图3　各牵头单位整改完成率" : "图3　各县（市、区）整改完成率");
 }
 
 /* 八: the latest 调度 round's completeness and its laggards. */
@@ -1477,6 +1523,10 @@ int duban_report_write(const struct duban_report *r, enum duban_report_format fm
 		for (int i = 0; i < DUBAN_LIGHT_COUNT; i++)
 			kv_add(&k, 3, "预警", xstrdup(light_zh[i]), num(r->by_light[i]));
 		put_kv(&w, &k, "按状态和预警", 3, heads, right, true);
+	}
+	if (fmt == DUBAN_REPORT_HTML) {
+		duban_chart_statuses(out, r, "图1　整改状态分布（项）");
+		duban_chart_weeks(out, r, "图2　各周完成与逾期未完成（项）");
 	}
 
 	/* 2 */

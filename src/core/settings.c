@@ -690,7 +690,8 @@ static bool parse_term(struct duban_filter_expr *e, const char *key, const char 
 		snprintf(err, errlen, _("%s: use %s=VALUE"), key, key);
 		return false;
 	}
-	if (!*value && strcmp(key, "overdue") != 0 && strcmp(key, "feedback-overdue") != 0) {
+	if (!*value && strcmp(key, "overdue") != 0 && strcmp(key, "feedback-overdue") != 0
+	    && strcmp(key, "linked") != 0) {
 		snprintf(err, errlen, _("%s: empty value"), key);
 		return false;
 	}
@@ -718,6 +719,25 @@ static bool parse_term(struct duban_filter_expr *e, const char *key, const char 
 			snprintf(err, errlen, _("feedback-overdue: expected true or false, not \"%s\""), value);
 			return false;
 		}
+		return true;
+	}
+	if (strcmp(key, "linked") == 0) {
+		if (!*value)
+			value = "true";
+		if (!parse_bool(value, &f->linked)) {
+			snprintf(err, errlen, _("linked: expected true or false, not \"%s\""), value);
+			return false;
+		}
+		return true;
+	}
+	if (strcmp(key, "site-radius") == 0) {
+		char *end;
+		long m = strtol(value, &end, 10);
+		if (end == value || *end || m < 0 || m > 100000) {
+			snprintf(err, errlen, _("site-radius: expected metres from 0 to 100000, not \"%s\""), value);
+			return false;
+		}
+		f->site_radius = (int)m;
 		return true;
 	}
 	if (strcmp(key, "overdue") == 0) {
@@ -749,13 +769,14 @@ static bool parse_term(struct duban_filter_expr *e, const char *key, const char 
 		{ "category", offsetof(struct duban_filter, category) },
 		{ "unit", offsetof(struct duban_filter, unit) },
 		{ "round", offsetof(struct duban_filter, round) },
+		{ "site", offsetof(struct duban_filter, site) },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(strings); i++)
 		if (strcmp(key, strings[i].key) == 0)
 			return set_string(e, (const char **)((char *)f + strings[i].offset), xstrdup(value), err, errlen);
 	snprintf(err, errlen,
 		 _("unknown filter key \"%s\" (county, township, status, light, category, unit, kind, round, "
-		   "overdue, due, search, sort)"), key);
+		   "overdue, due, search, linked, site, site-radius, sort)"), key);
 	return false;
 }
 
@@ -798,6 +819,8 @@ bool duban_filter_expr_parse(struct duban_filter_expr *e, const char *expr, char
 			okay = parse_term(e, "overdue", "=", "", err, errlen);
 		} else if (strcmp(word, "feedback-overdue") == 0) {
 			okay = parse_term(e, "feedback-overdue", "=", "", err, errlen);
+		} else if (strcmp(word, "linked") == 0) {
+			okay = parse_term(e, "linked", "=", "", err, errlen);
 		} else if (split_term(word, key, sizeof key, op, &value)) {
 			char *v = duban_trim(xstrdup(value));
 			okay = parse_term(e, key, op, v, err, errlen);
@@ -897,7 +920,14 @@ char *duban_filter_summary(const struct duban_filter *f)
 	}
 	if (f->text && *f->text) {
 		sep(&b);
-		duban_buf_printf(&b, "“%s”", f->text);
+		duban_buf_printf(&b, f->linked ? _("“%s” and linked items") : "“%s”", f->text);
+	} else if (f->linked) {
+		sep(&b);
+		duban_buf_puts(&b, _("searches add linked items"));
+	}
+	if (f->site && *f->site) {
+		sep(&b);
+		duban_buf_printf(&b, _("site of %s"), f->site);
 	}
 	return duban_buf_steal(&b);
 }
@@ -984,6 +1014,14 @@ char *duban_filter_expr_format(const struct duban_filter *f, int sort, bool desc
 		put_term(&b, "due<=", duban_date_format(f->due_before, d));
 	if (f->text && *f->text)
 		put_term(&b, "search=", f->text);
+	if (f->linked)
+		put_term(&b, "linked", NULL);
+	if (f->site && *f->site)
+		put_term(&b, "site=", f->site);
+	if (f->site_radius != DUBAN_SITE_RADIUS) {
+		snprintf(d, sizeof d, "%d", f->site_radius);
+		put_term(&b, "site-radius=", d);
+	}
 	if (sort >= 0 && sort < DUBAN_SORT_COUNT) {
 		char *s = xasprintf("%s%s", duban_sort_id((enum duban_sort)sort), descending ? "-" : "");
 		put_term(&b, "sort=", s);

@@ -33,6 +33,14 @@ int duban_fts_scan_register(sqlite3 *db);
  * of the item_fts table: code, title, description, units, measures. */
 #define DUBAN_FTS_COLUMNS "code, title, description, units, measures"
 
+/* The linked pairs now (a, b), either way round: every link record whose
+ * pair has no later record and which is no unlink. */
+#define STORE_LIVE_LINKS \
+	"SELECT l.item_id AS a, l.other_id AS b FROM link AS l WHERE l.kind <> 'unlink'" \
+	" AND NOT EXISTS (SELECT 1 FROM link AS n WHERE" \
+	"  ((n.item_id = l.item_id AND n.other_id = l.other_id) OR (n.item_id = l.other_id AND n.other_id = l.item_id))" \
+	"  AND (n.created_at > l.created_at OR (n.created_at = l.created_at AND n.rowid > l.rowid)))"
+
 sqlite3 *duban_store_db(duban_store *st);
 
 /* duban_item_update that may also set the status directly, bypassing the

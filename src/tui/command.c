@@ -69,7 +69,7 @@ static int cmd_filter(struct tui *t, char *args)
 static bool is_name(const char *args)
 {
 	return *args && !strpbrk(args, " \t=<>\"") && strcmp(args, "overdue") != 0
-	       && strcmp(args, "feedback-overdue") != 0;
+	       && strcmp(args, "feedback-overdue") != 0 && strcmp(args, "linked") != 0;
 }
 
 static void unknown_filter(struct tui *t, const char *name)

@@ -729,6 +729,9 @@ int duban_tui_run(duban_store *st, const struct duban_tui_options *opt)
 		duban_settings_free(&t.settings);
 		return 1;
 	}
+	/* A locale that had to be switched to show Chinese says little of what
+	 * the terminal draws: bars, box lines and symbols take ASCII there. */
+	t.utf8 = !switched;
 	tui_keymap_init(&t);
 	tui_theme_init(&t);
 	startup_message(&t, switched);

@@ -193,7 +193,10 @@ struct tui {
 	struct duban_settings settings;
 	const char *ledger_name;
 	int rows, cols;
-	bool color, utf8;
+	bool color;
+	/* The user's locale is UTF-8 (not switched to C.UTF-8 at start-up):
+	 * block elements, box lines and symbols may be drawn; else ASCII. */
+	bool utf8;
 	attr_t attrs[TUI_EL_COUNT];
 	struct tui_stacked stack[TUI_MAX_STACK];
 	int depth;

@@ -386,10 +386,30 @@ static void draw_bar(struct tui *t, WINDOW *win, int y, int x, int w, const stru
 }
 
 /* Ranking columns: rank, name, then items, done, rate and overdue, each as
- * wide as its translated heading plus a space, and at least 6 columns. */
+ * wide as its translated heading plus a space, and at least 6 columns; the
+ * rest of the width, when there are RANK_BAR_MIN columns of it, draws the
+ * completion rate as a bar. */
 static const char *const rank_heads[4] = { N_("items"), N_("done"), N_("rate"), N_("overdue") };
+#define RANK_BAR_MIN 4
 
-static int rank_widths(int w, int cw[4])
+/* The name column: as wide as the heading and the widest county name, up to
+ * LABEL_MAX, so the bar gets what names do not need. */
+static int rank_name_need(const struct dashboard *d)
+{
+	int need = duban_str_width(_("county"));
+
+	for (int i = 0; i < d->cur.ncounty; i++) {
+		const char *name = *d->cur.county[i].name ? d->cur.county[i].name : _("(none)");
+		int nw = duban_str_width(name);
+
+		if (nw > need)
+			need = nw;
+	}
+	return need + 1 > LABEL_MAX ? LABEL_MAX : need + 1;
+}
+
+/* Fills cw[] and *bar_w (0: no room for a bar); returns the name's width. */
+static int rank_widths(const struct dashboard *d, int w, int cw[4], int *bar_w)
 {
 	int name_w = w - 3;
 
@@ -398,12 +418,16 @@ static int rank_widths(int w, int cw[4])
 		cw[i] = hw > 6 ? hw : 6;
 		name_w -= cw[i];
 	}
+	*bar_w = name_w - rank_name_need(d) - 1;
+	if (*bar_w >= RANK_BAR_MIN)
+		return rank_name_need(d);
+	*bar_w = 0;
 	return name_w > LABEL_MAX ? LABEL_MAX : name_w;
 }
 
-static void draw_rank_head(WINDOW *win, int y, int x, int w, attr_t attr)
+static void draw_rank_head(struct dashboard *d, WINDOW *win, int y, int x, int w, attr_t attr)
 {
-	int cw[4], nw = rank_widths(w, cw);
+	int cw[4], bw, nw = rank_widths(d, w, cw, &bw);
 
 	tui_text(win, y, x, "#", 3, attr);
 	tui_text(win, y, x + 3, _("county"), nw, attr);
@@ -419,7 +443,7 @@ static void draw_rank(struct tui *t, struct dashboard *d, WINDOW *win, int y, in
 	long long figures[4] = { g->items, g->done, 0, g->overdue };
 	/* tenths, rounded down so only a county with everything done reads 100.0% */
 	long long permille = g->items ? g->done * 1000 / g->items : 0;
-	int cw[4], nw = rank_widths(w, cw);
+	int cw[4], bw, nw = rank_widths(d, w, cw, &bw);
 	char *num = xasprintf("%d", rank + 1);
 
 	tui_text_right(win, y, x, num, 2, tui_attr(t, TUI_EL_DIM));
@@ -432,6 +456,13 @@ static void draw_rank(struct tui *t, struct dashboard *d, WINDOW *win, int y, in
 		num = i == 2 ? xasprintf("%lld.%lld%%", permille / 10, permille % 10) : xasprintf("%lld", figures[i]);
 		tui_text_right(win, y, x, num, cw[i], a);
 		free(num);
+	}
+	if (bw > 0) {
+		/* The rate in eighths of a cell, or whole '#' cells where block
+		 * elements cannot be trusted to line up (see blocks()). */
+		char *b = dash_bar(g->done, g->items, bw, blocks(t));
+		tui_text(win, y, x + 1, b, bw, tui_attr(t, TUI_EL_BAR));
+		free(b);
 	}
 }
 
@@ -493,7 +524,7 @@ static void draw_line(struct tui *t, struct dashboard *d, WINDOW *win, int y, in
 	case DL_TEXT: tui_text(win, y, x, l->label, w, l->attr); break;
 	case DL_WIDE: draw_summary(t, win, y, x, w, l); break;
 	case DL_BAR: draw_bar(t, win, y, x, w, l); break;
-	case DL_RANK_HEAD: draw_rank_head(win, y, x, w, l->attr); break;
+	case DL_RANK_HEAD: draw_rank_head(d, win, y, x, w, l->attr); break;
 	case DL_RANK: draw_rank(t, d, win, y, x, w, l->rank); break;
 	case DL_SPARK: draw_spark(t, d, win, y, x, w, false); break;
 	case DL_AXIS: draw_spark(t, d, win, y, x, w, true); break;

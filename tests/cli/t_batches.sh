@@ -92,7 +92,7 @@ run d report --batches --format md
 like "$out" "| --- | --- | ---: |" "--format md is a Markdown table"
 run d report --batches --format html
 exit_is 2 "--batches refuses a format it does not write"
-like "$err" "table, csv, json or md" "... and names the ones it does"
+like "$err" "table, csv, json, md or xlsx" "... and names the ones it does"
 d report --batches --format csv -o "$tmp/b.csv" >/dev/null 2>&1
 d report --batches --format csv >"$tmp/b2.csv" 2>/dev/null
 cmp -s "$tmp/b.csv" "$tmp/b2.csv"
