@@ -56,5 +56,8 @@ char *duban_sanitize(const char *s, bool keep_newlines);
 /* True when duban_sanitize would return s unchanged (NULL: true), so a
  * caller can use s as it is without the copy. */
 bool duban_is_clean(const char *s, bool keep_newlines);
+/* In one pass: the display width of s when duban_is_clean(s, false), else
+ * -1; *len gets strlen(s).  A listing asks both of every cell. */
+int duban_clean_width(const char *s, size_t *len);
 
 #endif

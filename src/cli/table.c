@@ -144,24 +144,30 @@ static void put_spaces(FILE *out, int n)
 }
 
 /* What cli_cell makes, written straight out: a listing calls this for every
- * cell, and a clean cell that fits (nearly all) needs no copy. */
+ * cell, and a clean cell that fits (nearly all) needs no copy and one pass
+ * for its cleanliness, width and length together. */
 static void put_cell(FILE *out, const char *s, int cols, bool right)
 {
 	char *owned = NULL;
+	size_t len;
+	int w = duban_clean_width(s, &len);
 	if (!s)
 		s = "";
-	if (!duban_is_clean(s, false))
+	if (w < 0) {
 		s = owned = duban_sanitize(s, false);
-	int w = duban_str_width(s);
+		w = duban_str_width(s);
+		len = strlen(s);
+	}
 	if (w > cols) {
 		char *cut = duban_truncate(s, cols);
 		free(owned);
 		s = owned = cut;
 		w = duban_str_width(s);
+		len = strlen(s);
 	}
 	if (right)
 		put_spaces(out, cols - w);
-	fputs(s, out);
+	fwrite(s, 1, len, out);
 	if (!right)
 		put_spaces(out, cols - w);
 	free(owned);

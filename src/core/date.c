@@ -95,8 +95,19 @@ char *duban_date_format(duban_date d, char buf[11])
 	duban_date_to_ymd(d, &y, &m, &day);
 	if (y < 0 || y > MAX_YEAR)
 		return buf;
-	unsigned uy = (unsigned)y, um = (unsigned)m, ud = (unsigned)day;
-	snprintf(buf, 11, "%04u-%02u-%02u", uy % 10000u, um % 100u, ud % 100u);
+	/* "%04u-%02u-%02u" by hand: listings format dates of every row. */
+	unsigned uy = (unsigned)y % 10000u, um = (unsigned)m % 100u, ud = (unsigned)day % 100u;
+	buf[0] = (char)('0' + uy / 1000);
+	buf[1] = (char)('0' + uy / 100 % 10);
+	buf[2] = (char)('0' + uy / 10 % 10);
+	buf[3] = (char)('0' + uy % 10);
+	buf[4] = '-';
+	buf[5] = (char)('0' + um / 10);
+	buf[6] = (char)('0' + um % 10);
+	buf[7] = '-';
+	buf[8] = (char)('0' + ud / 10);
+	buf[9] = (char)('0' + ud % 10);
+	buf[10] = '\0';
 	return buf;
 }
 

@@ -22,6 +22,8 @@
 
 #define LIGHT_EXPR "duban_light(status, deadline_kind, start, deadline, progress)"
 #define FEEDBACK_EXPR "duban_feedback_due(kind, status, \"round\", transferred_on, feedback_on)"
+/* item_county_due (store.c) holds every column of these: keep them in step,
+ * or a county listing reads the item table again. */
 #define ROW_COLUMNS "seq, id, kind, code, title, county, lead_unit, start, deadline, deadline_kind," \
 		    " status, progress, updated_at, " LIGHT_EXPR ", due_key, \"round\", transferred_on, feedback_on"
 
@@ -459,6 +461,15 @@ static void read_row_clock(duban_store *st, sqlite3_stmt *s, struct duban_row *r
 		r->feedback_due = duban_feedback_due(&st->feedback, round ? (const char *)round : "", transferred);
 }
 
+/* snprintf(dst, size, "%s", src) without the format machinery: a listing
+ * copies two fields of every row. */
+static void copy_text(char *dst, size_t size, const unsigned char *src)
+{
+	size_t n = src ? strnlen((const char *)src, size - 1) : 0;
+	memcpy(dst, src ? (const char *)src : "", n);
+	dst[n] = '\0';
+}
+
 static void read_row(duban_store *st, sqlite3_stmt *s, struct duban_row *r)
 {
 	const unsigned char *t;
@@ -466,7 +477,7 @@ static void read_row(duban_store *st, sqlite3_stmt *s, struct duban_row *r)
 
 	memset(r, 0, sizeof *r);
 	r->rowid = sqlite3_column_int64(s, 0);
-	snprintf(r->id, sizeof r->id, "%s", (const char *)sqlite3_column_text(s, 1));
+	copy_text(r->id, sizeof r->id, sqlite3_column_text(s, 1));
 	r->kind = duban_kind_parse((const char *)sqlite3_column_text(s, 2)) == DUBAN_KIND_COMPLAINT
 		  ? DUBAN_KIND_COMPLAINT : DUBAN_KIND_PROBLEM;
 	r->code = xstrdup((const char *)sqlite3_column_text(s, 3));
@@ -482,7 +493,7 @@ static void read_row(duban_store *st, sqlite3_stmt *s, struct duban_row *r)
 	v = duban_status_parse((const char *)sqlite3_column_text(s, 10));
 	r->status = v < 0 ? DUBAN_STATUS_NOT_STARTED : (enum duban_status)v;
 	r->progress = sqlite3_column_int(s, 11);
-	snprintf(r->updated_at, sizeof r->updated_at, "%s", (const char *)sqlite3_column_text(s, 12));
+	copy_text(r->updated_at, sizeof r->updated_at, sqlite3_column_text(s, 12));
 	r->light = (enum duban_light)sqlite3_column_int(s, 13);
 	read_row_clock(st, s, r);
 }
@@ -816,6 +827,80 @@ enum duban_err duban_query_window(duban_store *st, const struct duban_filter *fi
 	return DUBAN_OK;
 }
 
+/* A text search's matches sorted here rather than by SQLite: read in rowid
+ * order (the order the collected set gives), their sort key beside them.
+ * SQLite's sorter copies every row's record through a temporary file once
+ * it outgrows the page cache: that was a third of a search listing. */
+struct keyed_row {
+	char key[16]; /* due_key */
+	struct duban_row row;
+};
+
+/* Above this many matches SQLite sorts (spilling to disk) instead: held
+ * rows cost about 400 bytes each. */
+#define SORT_HERE_LIMIT 50000
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed_row *x = *(const struct keyed_row *const *)a, *y = *(const struct keyed_row *const *)b;
+	int c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	return (x->row.rowid > y->row.rowid) - (x->row.rowid < y->row.rowid);
+}
+
+static int keyed_cmp_desc(const void *a, const void *b)
+{
+	return keyed_cmp(b, a);
+}
+
+/* Whether a stream's matches are few enough to hold and sort in memory:
+ * deadline order with a text filter of at most SORT_HERE_LIMIT matches. */
+static bool sort_here(duban_store *st, const struct duban_filter *filter, enum duban_sort sort)
+{
+	if (sort != DUBAN_SORT_DEADLINE || !filter->text || !*filter->text)
+		return false;
+	char *match = duban_fts_match_expr(filter->text);
+	if (!match)
+		return false;
+	long long n = fts_count(st, match, SORT_HERE_LIMIT + 1);
+	free(match);
+	return n >= 0 && n <= SORT_HERE_LIMIT;
+}
+
+/* Runs s (rows in any order), sorts by (due_key, seq) and hands each row
+ * to cb until it returns non-zero. */
+static int stream_sorted(duban_store *st, sqlite3_stmt *s, bool descending, duban_row_cb cb, void *ctx)
+{
+	struct keyed_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			rows = xrealloc(rows, cap * sizeof *rows);
+		}
+		copy_text(rows[n].key, sizeof rows[n].key, sqlite3_column_text(s, 14));
+		read_row(st, s, &rows[n].row);
+		n++;
+	}
+	if (rc == SQLITE_DONE) {
+		/* Pointers sorted: qsort moves whole elements. */
+		struct keyed_row **order = xcalloc(n ? n : 1, sizeof *order);
+		for (size_t i = 0; i < n; i++)
+			order[i] = &rows[i];
+		qsort(order, n, sizeof *order, descending ? keyed_cmp_desc : keyed_cmp);
+		for (size_t i = 0; i < n && !cb(&order[i]->row, ctx); i++)
+			;
+		free(order);
+	}
+	for (size_t i = 0; i < n; i++)
+		duban_row_free(&rows[i].row);
+	free(rows);
+	return rc;
+}
+
 enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *filter, enum duban_sort sort,
 				  bool descending, duban_row_cb cb, void *ctx)
 {
@@ -832,6 +917,7 @@ enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *fi
 		filter = &all;
 	}
 	st->today = duban_today();
+	bool here = sort_here(st, filter, sort);
 	/* Window 0: a text filter's matches are collected once, as a whole
 	 * listing wants them all. */
 	q_init(&where);
@@ -842,10 +928,14 @@ enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *fi
 			 where.sql.data ? where.sql.data : "");
 	/* The windows' total order: their key, then seq (codes are unique);
 	 * by light, the lights in turn, each in deadline order. */
-	if (sort == DUBAN_SORT_CODE)
+	if (here)
+		; /* stream_sorted sorts */
+	else if (sort == DUBAN_SORT_CODE)
 		duban_buf_printf(&q.sql, " ORDER BY code %s", dir);
 	else if (sort == DUBAN_SORT_LIGHT)
 		duban_buf_printf(&q.sql, " ORDER BY " LIGHT_EXPR " %s, due_key %s, seq %s", dir, dir, dir);
+	else if (major_expr(sort))
+		duban_buf_printf(&q.sql, " ORDER BY %s %s, due_key %s, seq %s", major_expr(sort), dir, dir, dir);
 	else
 		duban_buf_printf(&q.sql, " ORDER BY %s %s, seq %s", sort_key_column(sort), dir, dir);
 	memcpy(q.binds, where.binds, sizeof q.binds);
@@ -857,13 +947,17 @@ enum duban_err duban_query_stream(duban_store *st, const struct duban_filter *fi
 	if (!s)
 		return DUBAN_ERR_DB;
 	store_repeats_refresh(st);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_row(st, s, &row);
-		int stop = cb(&row, ctx);
-		duban_row_free(&row);
-		if (stop) {
-			rc = SQLITE_DONE;
-			break;
+	if (here) {
+		rc = stream_sorted(st, s, descending, cb, ctx);
+	} else {
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			read_row(st, s, &row);
+			int stop = cb(&row, ctx);
+			duban_row_free(&row);
+			if (stop) {
+				rc = SQLITE_DONE;
+				break;
+			}
 		}
 	}
 	sqlite3_finalize(s);

@@ -784,6 +784,37 @@ bool duban_is_clean(const char *s, bool keep_newlines)
 	return !s || already_clean(s, strlen(s), keep_newlines);
 }
 
+int duban_clean_width(const char *s, size_t *len)
+{
+	if (!s) {
+		*len = 0;
+		return 0;
+	}
+	size_t i = 0;
+	int w = 0;
+	for (;;) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7F) {
+			w++;
+			i++;
+			continue;
+		}
+		if (c < 0x80)
+			break;
+		uint32_t cp;
+		/* duban_utf8_decode stops at the terminator within a sequence. */
+		size_t n = duban_utf8_decode(s + i, strnlen(s + i, 4), &cp);
+		if ((cp == 0xFFFD && n != 3) || cp <= 0x9F || is_bidi_control(cp)) {
+			*len = i + strlen(s + i);
+			return -1;
+		}
+		w += layout_width(cp);
+		i += n;
+	}
+	*len = i + strlen(s + i);
+	return s[i] ? -1 : w;
+}
+
 char *duban_sanitize(const char *s, bool keep_newlines)
 {
 	if (!s)

@@ -6,7 +6,9 @@
 # only.  Prints requests, errors, req/s, latency percentiles and the
 # server's peak RSS.  Then the same mixed load side by side on SQLite, on
 # PostgreSQL with one duband and with two duband instances on one database
-# (the clients spread over both), one table of req/s and p50/p99.  The
+# (the clients spread over both), one table of req/s, p50/p99, duband CPU
+# per request (user+system of the duband processes over the run, not
+# PostgreSQL's own), the goal of issue 17 and the load average.  The
 # PostgreSQL cluster is a throw-away one (tests/pg/lib.sh) on a Unix socket,
 # fsync on; BENCH_PG=0 leaves it out.
 #
@@ -149,6 +151,25 @@ rss() {
 }
 rss_idle=$(rss VmRSS)
 
+# The machine is shared: besides req/s, the server's own CPU per request
+# (user + system time of its processes over a run, from /proc/PID/stat),
+# which other load on the machine changes little.
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# cpu_ticks PID...: utime + stime of those processes, in clock ticks.
+cpu_ticks() {
+	t=0
+	for p in "$@"; do
+		v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null)
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+# cpu_per_req TICKS REQUESTS: server CPU milliseconds per request.
+cpu_per_req() {
+	awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "-" }'
+}
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
 out=$BENCH_DIR/server.txt
 {
 	echo "duband under load: $n items ($nids ids), $CLIENTS clients from $SOURCES loopback addresses, ${SECONDS_RUN} s per run"
@@ -158,28 +179,49 @@ out=$BENCH_DIR/server.txt
 	echo
 	echo "== run 1: office user, pull pages (limit 50) from 0 and from seen cursors, push ratio $PUSH_RATIO"
 } | tee "$out"
+c0=$(cpu_ticks "$pid")
 "$LOAD" --url "$url" --cacert "$work/ca.pem" --token "$boss" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
-	--push-ratio "$PUSH_RATIO" --items-file "$work/ids.txt" --sources "$SOURCES" | grep -v '^@' | tee -a "$out"
+	--push-ratio "$PUSH_RATIO" --items-file "$work/ids.txt" --sources "$SOURCES" >"$work/run1.out"
+grep -v '^@' "$work/run1.out" | tee -a "$out"
 {
+	echo "server CPU per request: $(cpu_per_req $(($(cpu_ticks "$pid") - c0)) "$(sed -n 's/^@requests //p' "$work/run1.out")") ms (load average $(loadavg))"
 	echo "server RSS: $(rss VmRSS), peak $(rss VmHWM)"
 	echo
 	echo "== run 2: inspector of $county ($ncounty items), pull only (scoped pages)"
 } | tee -a "$out"
+c0=$(cpu_ticks "$pid")
 "$LOAD" --url "$url" --cacert "$work/ca.pem" --token "$insp" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
-	--push-ratio 0 --sources "$SOURCES" | grep -v '^@' | tee -a "$out"
+	--push-ratio 0 --sources "$SOURCES" >"$work/run2.out"
+grep -v '^@' "$work/run2.out" | tee -a "$out"
 {
+	echo "server CPU per request: $(cpu_per_req $(($(cpu_ticks "$pid") - c0)) "$(sed -n 's/^@requests //p' "$work/run2.out")") ms (load average $(loadavg))"
 	echo "server RSS: $(rss VmRSS), peak $(rss VmHWM)"
 	echo "access log lines: $(wc -l <"$work/access.log" | tr -d ' ')"
 } | tee -a "$out"
 
 # ---- side by side: the same mixed load on SQLite and PostgreSQL
-# side NAME URLS: one mixed run (office user) against URLS; a table row.
+# side NAME URLS TOKEN GOAL PID...: one mixed run (office user) against URLS
+# served by the processes PID; a table row, flagged when below GOAL
+# ("RPS/P99": req/s at least RPS, p99 at most P99 ms, - for no bound).
 side() {
-	"$LOAD" --url "$2" --cacert "$work/ca.pem" --token "$3" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
+	sd_name=$1 sd_urls=$2 sd_token=$3 sd_goal=$4
+	shift 4
+	sd_c0=$(cpu_ticks "$@")
+	sd_load=$(loadavg)
+	"$LOAD" --url "$sd_urls" --cacert "$work/ca.pem" --token "$sd_token" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
 		--push-ratio "$PUSH_RATIO" --items-file "$work/ids.txt" --sources "$SOURCES" >"$work/side.out"
-	printf '| %-28s | %8s | %8s | %8s | %6s |\n' "$1" "$(sed -n 's/^@rps //p' "$work/side.out")" \
-		"$(sed -n 's/^@p50 //p' "$work/side.out")" "$(sed -n 's/^@p99 //p' "$work/side.out")" \
-		"$(sed -n 's/^@errors //p' "$work/side.out")"
+	sd_cpu=$(cpu_per_req $(($(cpu_ticks "$@") - sd_c0)) "$(sed -n 's/^@requests //p' "$work/side.out")")
+	sd_rps=$(sed -n 's/^@rps //p' "$work/side.out")
+	sd_p99=$(sed -n 's/^@p99 //p' "$work/side.out")
+	sd_flag=$(awk -v r="$sd_rps" -v p="$sd_p99" -v g="$sd_goal" 'BEGIN {
+		split(g, b, "/"); f = ""
+		if (b[1] != "-" && r + 0 < b[1] + 0) f = "BELOW GOAL"
+		if (b[2] != "-" && p + 0 > b[2] + 0) f = "BELOW GOAL"
+		print f }')
+	printf '| %-24s | %8s | %8s | %8s | %6s | %8s | %-16s | %-14s | %s\n' "$sd_name" "$sd_rps" \
+		"$(sed -n 's/^@p50 //p' "$work/side.out")" "$sd_p99" \
+		"$(sed -n 's/^@errors //p' "$work/side.out")" "$sd_cpu" "$(echo "$sd_goal" | sed 's|^\(.*\)/\(.*\)$|>=\1, p99<=\2|; s|, p99<=-$||')" \
+		"$sd_load" "$sd_flag"
 }
 # pg_serve STORE: one more duband on STORE; its URL in $srv_url.
 pg_serve() {
@@ -202,14 +244,14 @@ pg_serve() {
 	done
 }
 table_head() {
-	echo "| store                        |    req/s |   p50 ms |   p99 ms | errors |"
-	echo "|------------------------------|---------:|---------:|---------:|-------:|"
+	echo "| store                    |    req/s |   p50 ms |   p99 ms | errors | CPU ms/r | goal (issue 17)  | load average   |"
+	echo "|--------------------------|---------:|---------:|---------:|-------:|---------:|------------------|----------------|"
 }
 {
 	echo
 	echo "== side by side: office user, mixed pull/push (ratio $PUSH_RATIO), $CLIENTS clients, ${SECONDS_RUN} s each"
 	table_head
-	side "SQLite, 1 duband" "$url" "$boss"
+	side "SQLite, 1 duband" "$url" "$boss" 1500/80 "$pid"
 } | tee -a "$out"
 kill -TERM "$pid"
 wait "$pid"
@@ -254,9 +296,9 @@ max_connections = 300"
 	url=$url1
 	pgboss=$(login boss)
 	[ -n "$pgboss" ] || { echo "bench_server: login on PostgreSQL failed" >&2; cat "$work/server-pg.err" >&2; exit 1; }
-	side "PostgreSQL 15, 1 duband" "$url1" "$pgboss" | tee -a "$out"
+	side "PostgreSQL 15, 1 duband" "$url1" "$pgboss" 1000/- $pg_pids | tee -a "$out"
 	pg_serve "$store"
-	side "PostgreSQL 15, 2 duband" "$url1,$srv_url" "$pgboss" | tee -a "$out"
+	side "PostgreSQL 15, 2 duband" "$url1,$srv_url" "$pgboss" 1000/- $pg_pids | tee -a "$out"
 	for p in $pg_pids; do
 		kill -TERM "$p"
 		wait "$p"

@@ -369,6 +369,28 @@ static void test_now(void)
 	ok(duban_date_parse(day) != DUBAN_DATE_NONE, "timestamp date part parses");
 }
 
+/* duban_date_format writes its digits by hand: the same text as the
+ * snprintf it replaced, every third day from year 1 to 9999. */
+static void test_format_reference(void)
+{
+	char buf[11], ref[32];
+	int bad = 0, count = 0;
+	duban_date from = duban_date_from_ymd(1, 1, 1), to = duban_date_from_ymd(9999, 12, 31);
+	ok(from != DUBAN_DATE_NONE && to != DUBAN_DATE_NONE, "years 1 and 9999 are dates");
+	for (duban_date d = from; d <= to; d += 3) {
+		int y, m, day;
+		duban_date_to_ymd(d, &y, &m, &day);
+		snprintf(ref, sizeof ref, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+			 (unsigned)day % 100u);
+		count++;
+		if (strcmp(duban_date_format(d, buf), ref) != 0 && bad++ < 5)
+			diag("day %d: %s, want %s", d, buf, ref);
+	}
+	ok(count > 1000000, "every third day of years 1..9999");
+	is_int(bad, 0, "duban_date_format gives the text of %04u-%02u-%02u");
+	is_str(duban_date_format(DUBAN_DATE_NONE, buf), "", "no date: empty text");
+}
+
 int main(void)
 {
 	test_basics();
@@ -377,6 +399,7 @@ int main(void)
 	test_parse();
 	test_find();
 	test_round_trip();
+	test_format_reference();
 	test_today();
 	test_now();
 	return done_testing();

@@ -133,12 +133,16 @@ static void test_migration_from_v1(void)
 	snprintf(p1, sizeof p1, "%s/v1.db", dir);
 	sqlite3_open(p1, &db);
 	/* The tables (and item's columns) the later migrations touch, as schema
-	 * 1 made them (duplicate_of: migration 9 indexes it). */
+	 * 1 made them (duplicate_of: migration 9 indexes it; county and the
+	 * listing's columns: the covering item_county_due indexes them). */
 	sqlite3_exec(db,
 		     "CREATE TABLE item (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, code TEXT NOT NULL,"
 		     " start TEXT, deadline TEXT, deadline_kind TEXT NOT NULL DEFAULT 'date',"
 		     " status TEXT NOT NULL DEFAULT 'not_started', progress INTEGER NOT NULL DEFAULT 0,"
-		     " duplicate_of TEXT NOT NULL DEFAULT '', due_key TEXT NOT NULL DEFAULT '9999-12-31');"
+		     " duplicate_of TEXT NOT NULL DEFAULT '', due_key TEXT NOT NULL DEFAULT '9999-12-31',"
+		     " kind TEXT NOT NULL DEFAULT 'problem', \"round\" TEXT NOT NULL DEFAULT '',"
+		     " title TEXT NOT NULL DEFAULT '', county TEXT NOT NULL DEFAULT '',"
+		     " lead_unit TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL DEFAULT '');"
 		     "CREATE TABLE note (id TEXT PRIMARY KEY, item_id TEXT NOT NULL, author TEXT NOT NULL,"
 		     " text TEXT NOT NULL, created_at TEXT NOT NULL);"
 		     "CREATE TABLE inspection (id TEXT PRIMARY KEY, item_id TEXT NOT NULL, created_at TEXT NOT NULL);"

@@ -609,6 +609,44 @@ static void test_sanitize(void)
 	is_int(bad, 0, "2000 random inputs: output is valid UTF-8 without controls");
 }
 
+/* duban_clean_width is duban_is_clean and duban_str_width in one pass:
+ * the same answers over random mixes of ASCII, CJK, controls, escapes,
+ * bidi controls, combining marks and broken sequences. */
+static void test_clean_width(void)
+{
+	static const char *const pool[] = {
+		"a", "Z", " ", "~", "\x7f", "\t", "\n", "\r", "\x1b", "\x1b[31m", "\xc2\x9b", "\xc2\x85",
+		"中", "整改", "砂", "、", "，", "\xef\xbc\x91", "\xe3\x80\x80", "\xe2\x80\xae", "\xe2\x80\x8b",
+		"\xcc\x81", "\xe2\x97\x8f", "\xf0\x9f\x98\x80", "\xef\xbf\xbd", "\xe6\x95", "\xc0\xaf",
+		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "\x80", "\xc3\xa9", "\xd7\x90",
+	};
+	unsigned seed = 4242;
+	int bad = 0;
+	for (int round = 0; round < 20000; round++) {
+		char in[96] = "";
+		size_t len = 0;
+		seed = seed * 1103515245u + 12345u;
+		int parts = (int)((seed >> 16) % 12);
+		for (int k = 0; k < parts; k++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *p = pool[(seed >> 16) % (sizeof pool / sizeof pool[0])];
+			if (len + strlen(p) + 1 > sizeof in)
+				break;
+			memcpy(in + len, p, strlen(p) + 1);
+			len += strlen(p);
+		}
+		size_t got_len = 0;
+		int got = duban_clean_width(in, &got_len);
+		int want = duban_is_clean(in, false) ? duban_str_width(in) : -1;
+		if ((got != want || got_len != strlen(in)) && bad++ < 5)
+			diag("\"%s\": %d (len %zu), want %d (len %zu)", printable(in), got, got_len, want, strlen(in));
+	}
+	is_int(bad, 0, "20000 random strings: clean width is is_clean + str_width");
+	size_t n = 9;
+	is_int(duban_clean_width(NULL, &n), 0, "NULL: width 0");
+	ok(n == 0, "NULL: length 0");
+}
+
 static void test_valid(void)
 {
 	ok(duban_utf8_valid("整改 ok", strlen("整改 ok")), "valid: Chinese and ASCII");
@@ -631,5 +669,6 @@ int main(void)
 	test_truncate();
 	test_wrap();
 	test_sanitize();
+	test_clean_width();
 	return done_testing();
 }
