@@ -13,6 +13,14 @@
 #define _(s) (s)
 #endif
 #define N_(s) (s)
+/* A message with a context, for a word that means two things in English:
+ * "missing" evidence (缺失) and a "missing" 调度 submission (未报送).
+ * NC_ marks it in a table, duban_pgettext translates either form. */
+#define NC_(ctx, s) (ctx "\004" s)
+#define C_(ctx, s) duban_pgettext(NC_(ctx, s))
+/* The translation of a message, with or without its context (ctx\004msgid);
+ * untranslated, the message without its context. */
+const char *duban_pgettext(const char *msg);
 
 /* Sets the locale and the message catalogue; call first in main. */
 void duban_i18n_init(void);

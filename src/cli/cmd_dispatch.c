@@ -279,7 +279,7 @@ static int dispatch_list(struct cli_ctx *ctx)
 	size_t n;
 	enum duban_err err = duban_dispatch_list(ctx->st, &d, &n);
 	struct cli_column cols[] = {
-		{ _("Round"), 0, 4, 30, false, 0, true },      { _("Title"), 0, 8, 60, false, 3, true },
+		{ C_("dispatch", "Round"), 0, 4, 30, false, 0, true }, { C_("dispatch", "Title"), 0, 8, 60, false, 3, true },
 		{ _("Due"), 0, 10, 10, false, 0, true },       { _("Opened"), 0, 10, 10, false, 2, true },
 		{ _("Items"), 0, 3, 8, true, 0, true },        { _("Reported"), 0, 3, 8, true, 0, true },
 		{ _("State"), 0, 4, 20, false, 0, true },
@@ -305,7 +305,7 @@ static int dispatch_list(struct cli_ctx *ctx)
 		if (d[i].closed)
 			snprintf(cells[i][6], 64, _("closed %s"), duban_date_format(d[i].closed_on, (char[11]){ 0 }));
 		else
-			snprintf(cells[i][6], 64, "%s", _("open"));
+			snprintf(cells[i][6], 64, "%s", C_("dispatch", "open"));
 	}
 	for (int c = 0; c < NC; c++) {
 		cli_column_fit(&cols[c], cols[c].header);
@@ -336,7 +336,7 @@ static void show_header(const struct duban_dispatch *d)
 {
 	char a[11], b[11];
 
-	printf("%s: ", _("Round"));
+	printf("%s: ", C_("dispatch", "Round"));
 	cli_put(stdout, d->name, false);
 	if (d->title[0]) {
 		fputs("  ", stdout);

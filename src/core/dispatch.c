@@ -19,7 +19,8 @@
 
 static const char *const kind_ids[DUBAN_DISPATCH_KIND_COUNT] = { "open", "close", "report" };
 static const char *const state_ids[DUBAN_DISPATCH_STATE_COUNT] = { "missing", "on_time", "late" };
-static const char *const state_names[DUBAN_DISPATCH_STATE_COUNT] = { N_("missing"), N_("on time"), N_("late") };
+static const char *const state_names[DUBAN_DISPATCH_STATE_COUNT] = { NC_("dispatch state", "missing"), N_("on time"),
+									 N_("late") };
 
 const char *duban_dispatch_kind_id(enum duban_dispatch_kind k)
 {
@@ -94,7 +95,7 @@ const char *duban_dispatch_state_id(enum duban_dispatch_state s)
 
 const char *duban_dispatch_state_name(enum duban_dispatch_state s)
 {
-	return (unsigned)s < DUBAN_DISPATCH_STATE_COUNT ? _(state_names[s]) : "";
+	return (unsigned)s < DUBAN_DISPATCH_STATE_COUNT ? duban_pgettext(state_names[s]) : "";
 }
 
 enum duban_dispatch_state duban_dispatch_state_of(duban_date due, duban_date first)

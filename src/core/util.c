@@ -45,6 +45,13 @@ static char *own_locale_dir(void)
 	return NULL;
 }
 
+const char *duban_pgettext(const char *msg)
+{
+	const char *t = _(msg), *eot = strchr(msg, '\004');
+
+	return t == msg && eot ? eot + 1 : t;
+}
+
 void duban_i18n_init(void)
 {
 	setlocale(LC_ALL, "");

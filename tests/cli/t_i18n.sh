@@ -96,4 +96,16 @@ else
 	fail "the build puts its catalogue in locale/ next to the program"
 fi
 
+# Words English uses twice get a context: a missing 调度 submission is
+# 未报送 (missing evidence stays 缺失), a round is 调度 (not 督察轮次), an
+# open round 进行中 (not the item status 未处理).
+d dispatch open 六月 --due 2026-06-18 --title 六月调度 --county 城关区 >/dev/null
+run zh dispatch list
+is "$(printf '%s\n' "$out" | sed -n 1p | awk '{ print $1, $2 }')" "调度 标题" "dispatch list: the round's headers"
+like "$out" "进行中" "... an open round reads 进行中"
+run zh dispatch show 六月
+like "$out" "调度: 六月" "dispatch show names the round 调度"
+like "$out" "未报送" "... a member without a submission reads 未报送"
+unlike "$out" "缺失" "... not 缺失"
+
 done_testing
