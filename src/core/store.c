@@ -858,13 +858,46 @@ enum duban_err duban_store_bulk_end(duban_store *st, bool commit)
 /* Every change runs inside a savepoint so it nests in an explicit
  * transaction and leaves nothing half-written on its own (not in a bulk
  * load, which is all or nothing as a whole). */
+/* A change outside a transaction begins one that takes the write lock at
+ * once (BEGIN IMMEDIATE, waiting out the busy timeout): a savepoint alone
+ * is a deferred transaction, which reads first and, when another process
+ * (the background search index build, another command) has written since,
+ * fails at its first write with "database is locked" without waiting. */
 enum duban_err store_change_begin(duban_store *st)
 {
 	if (st->bulk)
 		return DUBAN_OK;
-	if (exec(st, "SAVEPOINT change") != SQLITE_OK)
-		return store_db_fail(st, _("starting a change"));
+	if (st->change_depth == 0 && sqlite3_get_autocommit(st->db)) {
+		if (exec(st, "BEGIN IMMEDIATE") != SQLITE_OK)
+			return store_db_fail(st, _("starting a change"));
+		st->change_owns_tx = true;
+	}
+	if (exec(st, "SAVEPOINT change") != SQLITE_OK) {
+		enum duban_err err = store_db_fail(st, _("starting a change"));
+		if (st->change_depth == 0 && st->change_owns_tx) {
+			exec(st, "ROLLBACK");
+			st->change_owns_tx = false;
+		}
+		return err;
+	}
+	st->change_depth++;
 	return DUBAN_OK;
+}
+
+static enum duban_err change_finish_tx(duban_store *st, enum duban_err err)
+{
+	if (--st->change_depth > 0 || !st->change_owns_tx)
+		return err;
+	st->change_owns_tx = false;
+	if (err != DUBAN_OK) {
+		exec(st, "ROLLBACK");
+		return err;
+	}
+	if (exec(st, "COMMIT") != SQLITE_OK) {
+		err = store_db_fail(st, _("saving a change"));
+		exec(st, "ROLLBACK");
+	}
+	return err;
 }
 
 enum duban_err store_change_end(duban_store *st, enum duban_err err)
@@ -875,13 +908,13 @@ enum duban_err store_change_end(duban_store *st, enum duban_err err)
 		return err;
 	if (err != DUBAN_OK) {
 		exec(st, "ROLLBACK TO change; RELEASE change");
-		return err;
+		return change_finish_tx(st, err);
 	}
 	if (exec(st, "RELEASE change") != SQLITE_OK) {
 		err = store_db_fail(st, _("saving a change"));
 		exec(st, "ROLLBACK TO change; RELEASE change");
 	}
-	return err;
+	return change_finish_tx(st, err);
 }
 
 /* ---------------------------------------------------------------- item rows */

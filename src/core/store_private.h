@@ -38,6 +38,8 @@ struct duban_store {
 	char recorded_at[25];  /* duband: when its author made it */
 	char last_op_id[37];   /* the op the current change just queued */
 	bool bulk;             /* duban_store_bulk_begin: no per-change savepoint or search index */
+	int change_depth;      /* store_change_begin nesting */
+	bool change_owns_tx;   /* the outermost change began the transaction */
 	long long bulk_seq;    /* the item seq the bulk load began after */
 	char **bulk_indexes;   /* the CREATE INDEX statements it dropped, NULL-terminated */
 	bool bulk_defer_fts;   /* duban_store_bulk_defer_search_index: built later, not at its end */

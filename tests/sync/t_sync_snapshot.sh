@@ -223,15 +223,29 @@ is "$rc" 2 "duband serve --readers 0: usage error (exit 2)"
 like "$err" "--readers: expected a count from 1 to 64" "... saying what it takes"
 start_server --readers 2
 TOKEN=$(login boss "$PW")
-# hold: a snapshot read at 2 KB/s in the background (HOLD_PID).
+# hold: a snapshot that is asked for and then not read (HOLD_PID).  Its
+# receive buffer is set to 4 KB before it connects: with curl's rate limit
+# alone, loopback's autotuned buffers took the whole 9 MB answer at once and
+# the slot was free again before the second request came.
 hold() {
-	curl -sS --cacert "$CA" -H "Authorization: Bearer $TOKEN" --limit-rate 2k -o /dev/null \
-		"$URL/api/v1/snapshot" 2>/dev/null &
+	python3 - "$URL" "$TOKEN" "$CA" <<'PY' &
+import socket, ssl, sys, time, urllib.parse
+url, token, ca = sys.argv[1:4]
+u = urllib.parse.urlsplit(url)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((u.hostname, u.port))
+ctx = ssl.create_default_context(cafile=ca)
+t = ctx.wrap_socket(s, server_hostname=u.hostname)
+t.sendall(("GET /api/v1/snapshot HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n"
+           % (u.netloc, token)).encode())
+t.recv(1024)
+time.sleep(120)
+PY
 	HOLD_PID=$!
-
+	sleep 1
 }
-# Up to 3 tries: on a loaded machine the slow reader has been seen to get
-# the whole answer before the second request came (see the log below).
+# Up to 3 tries, in case the reader still got the whole answer.
 tries=0
 while :; do
 	hold

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <sqlite3.h>
 
@@ -311,6 +312,50 @@ static void test_newer_schema(void)
 	ok(strstr(err, "newer") != NULL, "and the message says so");
 }
 
+/* Another process (the background search index build, a second command)
+ * holds the write lock and then commits while a change is under way: the
+ * change waits for it and saves, instead of failing with "database is
+ * locked" (a deferred transaction that read before the other's commit). */
+static void test_concurrent_writer(duban_store *st)
+{
+	int ready[2];
+	char c = 0;
+	pid_t pid;
+	struct duban_note n = { 0 };
+
+	if (pipe(ready) != 0) {
+		ok(0, "pipe");
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		sqlite3 *db;
+		close(ready[0]);
+		if (sqlite3_open(path, &db) != SQLITE_OK)
+			_exit(1);
+		sqlite3_busy_timeout(db, 5000);
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE; INSERT OR REPLACE INTO meta (key, value) VALUES ('test-writer', '1')",
+				 NULL, NULL, NULL) != SQLITE_OK)
+			_exit(2);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(3);
+		usleep(300000);
+		_exit(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : 4);
+	}
+	close(ready[1]);
+	ok(pid > 0 && read(ready[0], &c, 1) == 1, "another process holds the write lock");
+	close(ready[0]);
+	snprintf(n.item_id, sizeof n.item_id, "%s", "D3-0001");
+	n.text = xstrdup("另一进程写入时的记录");
+	is_int(duban_note_add(st, &n), DUBAN_OK, "a change waits for another process's write, then saves");
+	if (pid > 0) {
+		int status = -1;
+		waitpid(pid, &status, 0);
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "... and the other process committed");
+	}
+	is_int(scalar("SELECT count(*) FROM note WHERE text = '另一进程写入时的记录'"), 1, "... the note is there once");
+	duban_note_free(&n);
+}
+
 int main(void)
 {
 	duban_store *st;
@@ -331,6 +376,7 @@ int main(void)
 	test_records(st);
 	test_transaction(st);
 	test_delete_and_outbox(st);
+	test_concurrent_writer(st);
 	duban_store_close(st);
 	test_newer_schema();
 	{
