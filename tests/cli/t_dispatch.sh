@@ -5,7 +5,8 @@
 # submit (progress and a note in one go, an attachment, refused outside the
 # round, after the close, for a viewer, with bad values), status per county
 # and lead unit in every format (the workbook read back), close (office
-# only, once); the ops queued for the server.
+# only, once); the ops queued for the server; show CODE lists the
+# item's rounds (text and JSON).
 . "$(dirname "$0")/lib.sh"
 
 make_ledger || exit 1
