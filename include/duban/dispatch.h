@@ -132,6 +132,20 @@ enum duban_err duban_dispatch_members(duban_store *st, const char *name, struct 
 void duban_dispatch_members_free(struct duban_dispatch_member *m, size_t n);
 /* Frees one member's strings (not the member itself). */
 void duban_dispatch_member_clear(struct duban_dispatch_member *m);
+/* One round an item is a member of, as `duban show` lists it. */
+struct duban_dispatch_of_item {
+	char *name;
+	duban_date due;
+	bool closed;
+	enum duban_dispatch_state state;
+	duban_date last_on;     /* the latest submission's date, NONE when none */
+	int progress;           /* the latest submission's, -1 when none */
+};
+/* The rounds the item is a member of, in the order they were opened (its
+ * records, grouped by the round's name). */
+enum duban_err duban_dispatch_rounds_of(duban_store *st, const char *item_id, struct duban_dispatch_of_item **out,
+					size_t *n);
+void duban_dispatch_of_item_free(struct duban_dispatch_of_item *v, size_t n);
 /* Whether the actor may submit for the member now (the round open, the
  * item in the actor's counties, not a viewer); msg says why not.  m may be
  * NULL (the round alone). */

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "duban/date.h"
+#include "duban/dispatch.h"
 #include "duban/feedback.h"
 #include "duban/json.h"
 #include "duban/ladder.h"
@@ -185,6 +186,28 @@ static void print_clock_and_links(duban_store *st, const struct duban_item *item
 	duban_linked_free(v, n);
 }
 
+/* The 调度 rounds the item is a member of: nothing when none. */
+static void print_dispatch(duban_store *st, const struct duban_item *item, int label_cols, int width)
+{
+	struct duban_dispatch_of_item *v;
+	size_t n;
+	char due[11], last[11];
+
+	if (duban_dispatch_rounds_of(st, item->id, &v, &n) != DUBAN_OK)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const char *state = duban_dispatch_state_name(v[i].state);
+		duban_date_format(v[i].due, due);
+		char *line = v[i].progress < 0
+				     ? xasprintf(_("%s, due %s: %s"), v[i].name, due, state)
+				     : xasprintf(_("%s, due %s: %s, latest %s at %d%%"), v[i].name, due, state,
+						 duban_date_format(v[i].last_on, last), v[i].progress);
+		cli_print_wrapped(stdout, i == 0 ? _("Dispatch rounds") : "", label_cols, line, width);
+		free(line);
+	}
+	duban_dispatch_of_item_free(v, n);
+}
+
 static void print_fields(duban_store *st, const struct duban_item *item, int width)
 {
 	int label_cols = 0;
@@ -226,6 +249,7 @@ static void print_fields(duban_store *st, const struct duban_item *item, int wid
 		free(s);
 	}
 	print_clock_and_links(st, item, label_cols, width);
+	print_dispatch(st, item, label_cols, width);
 	char when[32];
 	cli_print_wrapped(stdout, _("Created"), label_cols, duban_timestamp_local(item->created_at, false, when), width);
 	cli_print_wrapped(stdout, _("Updated"), label_cols, duban_timestamp_local(item->updated_at, false, when), width);
@@ -309,6 +333,34 @@ static void links_json(duban_store *st, cJSON *root, const char *item_id)
 	duban_linked_free(v, n);
 }
 
+/* "dispatch": the rounds the item is a member of, present only when any. */
+static void dispatch_json(duban_store *st, cJSON *root, const char *item_id)
+{
+	struct duban_dispatch_of_item *v;
+	size_t n;
+	char buf[11];
+
+	if (duban_dispatch_rounds_of(st, item_id, &v, &n) != DUBAN_OK || n == 0) {
+		duban_dispatch_of_item_free(v, n);
+		return;
+	}
+	cJSON *arr = cJSON_AddArrayToObject(root, "dispatch");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", v[i].name);
+		if (v[i].due != DUBAN_DATE_NONE)
+			cJSON_AddStringToObject(o, "due", duban_date_format(v[i].due, buf));
+		cJSON_AddBoolToObject(o, "closed", v[i].closed);
+		cJSON_AddStringToObject(o, "state", duban_dispatch_state_id(v[i].state));
+		if (v[i].progress >= 0) {
+			cJSON_AddStringToObject(o, "last_on", duban_date_format(v[i].last_on, buf));
+			cJSON_AddNumberToObject(o, "progress", v[i].progress);
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	duban_dispatch_of_item_free(v, n);
+}
+
 static int show_json(struct cli_ctx *ctx, const struct duban_item *item)
 {
 	duban_date today = duban_today();
@@ -334,6 +386,7 @@ static int show_json(struct cli_ctx *ctx, const struct duban_item *item)
 	}
 	cJSON_AddNumberToObject(root, "repeats", duban_repeat_count(ctx->st, item->code));
 	links_json(ctx->st, root, item->id);
+	dispatch_json(ctx->st, root, item->id);
 	cJSON *hist = cJSON_AddArrayToObject(root, "history");
 	enum duban_err err = duban_history_each(ctx->st, item->id, add_json_entry, hist);
 	if (err != DUBAN_OK) {

@@ -381,6 +381,74 @@ void duban_dispatch_members_free(struct duban_dispatch_member *m, size_t n)
 	free(m);
 }
 
+void duban_dispatch_of_item_free(struct duban_dispatch_of_item *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* The entry for the round called name, NULL when none: only an opening
+ * makes the item a member (a stray close or report does not). */
+static struct duban_dispatch_of_item *round_entry(struct duban_dispatch_of_item *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* Folds one record into the entries: the records come oldest first, so the
+ * last report seen is the latest and the earliest date the first. */
+static void fold_rec(const struct duban_dispatch_rec *r, struct duban_dispatch_of_item *v, size_t *n,
+		     duban_date *first)
+{
+	struct duban_dispatch_of_item *e = round_entry(v, *n, r->name);
+
+	if (r->kind == DUBAN_DISPATCH_OPEN && !e) {
+		e = &v[(*n)++];
+		e->name = xstrdup(r->name);
+		e->due = r->due;
+		e->last_on = DUBAN_DATE_NONE;
+		e->progress = -1;
+		first[e - v] = DUBAN_DATE_NONE;
+		return;
+	}
+	if (!e)
+		return;
+	if (r->kind == DUBAN_DISPATCH_CLOSE)
+		e->closed = true;
+	if (r->kind != DUBAN_DISPATCH_REPORT)
+		return;
+	e->last_on = r->date;
+	e->progress = r->progress;
+	if (first[e - v] == DUBAN_DATE_NONE || r->date < first[e - v])
+		first[e - v] = r->date;
+}
+
+enum duban_err duban_dispatch_rounds_of(duban_store *st, const char *item_id, struct duban_dispatch_of_item **out,
+					size_t *n)
+{
+	struct duban_dispatch_rec *r;
+	duban_date *first;
+	size_t nr;
+	enum duban_err err;
+
+	*out = NULL;
+	*n = 0;
+	if ((err = duban_dispatch_recs_of(st, item_id, &r, &nr)) != DUBAN_OK)
+		return err;
+	*out = xcalloc(nr + 1, sizeof **out);
+	first = xcalloc(nr + 1, sizeof *first);
+	for (size_t i = 0; i < nr; i++)
+		fold_rec(&r[i], *out, n, first);
+	for (size_t i = 0; i < *n; i++)
+		(*out)[i].state = duban_dispatch_state_of((*out)[i].due, first[i]);
+	free(first);
+	duban_dispatch_recs_free(r, nr);
+	return DUBAN_OK;
+}
+
 static const char members_sql[] =
 	"/* dispatch */ WITH m AS (SELECT DISTINCT item_id FROM dispatch WHERE name = ?1 AND kind = 'open'),"
 	" r AS (SELECT item_id, date, progress, text, author, attachment_id,"

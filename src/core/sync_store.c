@@ -161,6 +161,7 @@ static const struct {
 	{ "dispatch_exists", N_("another dispatch round of this name is on the server") },
 	{ "dispatch_not_member", N_("the item is not in this dispatch round on the server") },
 	{ "dispatch_closed", N_("the dispatch round is closed on the server") },
+	{ "dispatch_attachment_unknown", N_("the submission's attachment is not one of the item's on the server") },
 };
 
 static char *refusal_text(const char *stored)

@@ -114,6 +114,7 @@ static const char *refusal_code(const char *reason, const char *fmt)
 		{ "another dispatch round is called %s on the server", "dispatch_exists" },
 		{ "%s is not in the dispatch round %s on the server", "dispatch_not_member" },
 		{ "the dispatch round %s is closed on the server", "dispatch_closed" },
+		{ "attachment %s is not an attachment of %s on the server", "dispatch_attachment_unknown" },
 	};
 	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
 		if (strcmp(fmt, codes[i].fmt) == 0)
@@ -901,6 +902,30 @@ static cJSON *dispatch_check(struct push *p, const struct op *op, const struct d
 	return NULL;
 }
 
+/* A submission's attachment_id names an attachment of the same item that
+ * the server holds: else the record would point at another item's file
+ * (perhaps another county's) or at nothing.  The client pushes the
+ * attachment.add before the dispatch.add, so a legit one is held by now.
+ * Unknown and foreign ids get one answer: the refusal does not tell
+ * whether an id exists elsewhere.  NULL: go on. */
+static cJSON *dispatch_attachment_check(struct push *p, const struct op *op, const struct duban_item *item,
+					const struct duban_dispatch_rec *r)
+{
+	char owner[37];
+	bool found = false;
+
+	if (!r->attachment_id[0])
+		return NULL;
+	if (p->o->attachment_item(p->tx, r->attachment_id, owner, &found) != DUBAN_OK) {
+		db_failed(p, "reading the attachments");
+		return NULL;
+	}
+	if (found && strcmp(owner, item->id) == 0)
+		return NULL;
+	return rejected(op, "validation", "attachment %s is not an attachment of %s on the server", r->attachment_id,
+			item->code);
+}
+
 /* 销号 waits for the end of the item's public notice and for every
  * objection to be settled: the client's rule, re-checked on the records the
  * server holds (also those other replicas sent).  NULL: go on. */
@@ -979,6 +1004,8 @@ static cJSON *op_record(struct push *p, const struct op *op)
 	if (op->kind == OP_INSPECTION && ((a = signoff_refused(p, op, &item, &r.inspection)) || p->db_error))
 		goto out;
 	if (op->kind == OP_DISPATCH && ((a = dispatch_check(p, op, &item, &r.dispatch)) || p->db_error))
+		goto out;
+	if (op->kind == OP_DISPATCH && ((a = dispatch_attachment_check(p, op, &item, &r.dispatch)) || p->db_error))
 		goto out;
 	if (!p->db_error)
 		a = core_answer(p, op, p->o->record_add(p->tx, record_kind(op->kind), &r));

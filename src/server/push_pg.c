@@ -723,6 +723,23 @@ static enum duban_err p_dispatch_round(struct srv_tx *tx, const char *name, char
 	return DUBAN_OK;
 }
 
+static enum duban_err p_attachment_item(struct srv_tx *tx, const char *id, char item_id[37], bool *found)
+{
+	const char *params[] = { id };
+	PGresult *r = pg_exec(tx->c, "SELECT item_id FROM record WHERE kind = 'attachment' AND id = $1", 1, params);
+
+	*found = false;
+	item_id[0] = '\0';
+	if (!r)
+		return db_fail(tx);
+	if (PQntuples(r) > 0) {
+		snprintf(item_id, 37, "%s", PQgetvalue(r, 0, 0));
+		*found = true;
+	}
+	PQclear(r);
+	return DUBAN_OK;
+}
+
 static enum duban_err p_notices(struct srv_tx *tx, const char *item_id, struct duban_notice **out, size_t *n)
 {
 	const char *params[] = { item_id };
@@ -876,6 +893,7 @@ const struct srv_push_ops srv_pg_push_ops = {
 	.notices = p_notices,
 	.dispatches = p_dispatches,
 	.dispatch_round = p_dispatch_round,
+	.attachment_item = p_attachment_item,
 	.policy_get = p_policy_get,
 	.signoffs = p_signoffs,
 	.evidence = p_evidence,

@@ -329,6 +329,24 @@ static enum duban_err sq_dispatch_round(struct srv_tx *tx, const char *name, cha
 	return duban_dispatch_round_id(tx->st, name, round_id, found);
 }
 
+static enum duban_err sq_attachment_item(struct srv_tx *tx, const char *id, char item_id[37], bool *found)
+{
+	sqlite3_stmt *s = stmt(tx, "/* push */ SELECT item_id FROM attachment WHERE id = ?");
+	int rc;
+
+	*found = false;
+	item_id[0] = '\0';
+	if (!s)
+		return DUBAN_ERR_DB;
+	bind(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(item_id, 37, "%s", (const char *)sqlite3_column_text(s, 0));
+		*found = true;
+	}
+	return done(tx, s, rc);
+}
+
 static enum duban_err sq_notices(struct srv_tx *tx, const char *item_id, struct duban_notice **out, size_t *n)
 {
 	tx->err = NULL;
@@ -410,6 +428,7 @@ const struct srv_push_ops srv_sqlite_push_ops = {
 	.notices = sq_notices,
 	.dispatches = sq_dispatches,
 	.dispatch_round = sq_dispatch_round,
+	.attachment_item = sq_attachment_item,
 	.policy_get = sq_policy_get,
 	.signoffs = sq_signoffs,
 	.evidence = sq_evidence,

@@ -108,6 +108,9 @@ struct srv_push_ops {
 	enum duban_err (*dispatches)(struct srv_tx *tx, const char *item_id, struct duban_dispatch_rec **out,
 				     size_t *n);
 	enum duban_err (*dispatch_round)(struct srv_tx *tx, const char *name, char round_id[37], bool *found);
+	/* The item the attachment with this id belongs to: found false when
+	 * the server holds no such attachment (a submission's attachment_id). */
+	enum duban_err (*attachment_item)(struct srv_tx *tx, const char *id, char item_id[37], bool *found);
 
 	/* What the close-out re-checks read (push.c's rules, closeout.h's
 	 * functions).  The office's policy key (malloc'd value, NULL when not

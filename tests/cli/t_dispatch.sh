@@ -5,7 +5,8 @@
 # submit (progress and a note in one go, an attachment, refused outside the
 # round, after the close, for a viewer, with bad values), status per county
 # and lead unit in every format (the workbook read back), close (office
-# only, once); the ops queued for the server.
+# only, once); the ops queued for the server; show CODE lists the
+# item's rounds (text and JSON).
 . "$(dirname "$0")/lib.sh"
 
 make_ledger || exit 1
@@ -251,4 +252,23 @@ exit_is 0 "--help"
 like "$out" "duban dispatch submit NAME CODE --progress N --text TEXT [--attach FILE]" "--help shows the usage"
 is "$(sqlite3 "$DB" "SELECT count(*) FROM op WHERE kind = 'dispatch.add'")" 16 \
 	"every record is queued for the server (7 members, 4 submissions, 5 closes)"
+
+# ---------------------------------------------------------------- show CODE
+run env DUBAN_TODAY=2026-06-25 "$DUBAN" --db "$DB" show FK-001
+exit_is 0 "show FK-001"
+is "$(printf '%s\n' "$out" | sed -n '/^Dispatch rounds/,/^Created/p' | tr -s ' ')" "Dispatch rounds 2026-06, due 2026-06-20: on time, latest 2026-06-15 at 70%
+ 城关, due 2026-06-18: missing
+Created 2026-06-15 08:00" "show: each round of the item, its state and its latest submission"
+run d show FK-002
+like "$out" "2026-06, due 2026-06-20: late, latest 2026-06-25 at 20%" "show: a late submission"
+run d show FK-900
+exit_is 0 "show FK-900"
+unlike "$out" "Dispatch rounds" "show: no section for an item in no round"
+run d show FK-001 --format json
+exit_is 0 "show FK-001 --format json"
+is "$(printf '%s\n' "$out" | jq -c .dispatch)" \
+	'[{"name":"2026-06","due":"2026-06-20","closed":true,"state":"on_time","last_on":"2026-06-15","progress":70},{"name":"城关","due":"2026-06-18","closed":false,"state":"missing"}]' \
+	"show --format json: the rounds under dispatch"
+run d show FK-900 --format json
+is "$(printf '%s\n' "$out" | jq -c .dispatch)" null "show --format json: no dispatch member for an item in no round"
 done_testing
