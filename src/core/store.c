@@ -753,6 +753,10 @@ static enum duban_err bulk_drop_indexes(duban_store *st)
  * indexes every item, these too). */
 static enum duban_err bulk_index(duban_store *st)
 {
+	/* The indexes are written through a small cache: their pages, dirty
+	 * until the load commits, would otherwise all stay in memory (the
+	 * covering county index alone is 20 MB at 100,000 items). */
+	exec(st, "PRAGMA cache_size = -8192");
 	for (char **p = st->bulk_indexes; p && *p; p++)
 		if (exec(st, *p) != SQLITE_OK)
 			return store_db_fail(st, _("building the indexes"));
